@@ -1,0 +1,31 @@
+"""The environment model every function reads once (never at import time)."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Settings(BaseModel):
+    """Environment variables set on every function by infra/constructs/functions.py and the devserver."""
+
+    model_config = ConfigDict(frozen=True)
+
+    stage: str = Field(alias="STAGE")
+    plan: str = Field(alias="PLAN")
+    portal_url: str = Field(alias="PORTAL_URL", description="Public base URL of the web pages.")
+    mail_sender: str = Field(alias="MAIL_SENDER")
+    accounts_table: str = Field(alias="ACCOUNTS_TABLE")
+    unique_keys_table: str = Field(alias="UNIQUE_KEYS_TABLE")
+    tokens_table: str = Field(alias="TOKENS_TABLE")
+    rate_limits_table: str = Field(alias="RATE_LIMITS_TABLE")
+    audit_table: str = Field(alias="AUDIT_TABLE")
+    captcha_secret_name: str | None = Field(default=None, alias="CAPTCHA_SECRET_NAME")
+    region: str = Field(default="us-east-1", alias="AWS_REGION")
+
+
+@cache
+def settings() -> Settings:
+    return Settings.model_validate(dict(os.environ))

@@ -1,0 +1,54 @@
+"""Domain errors. Logic raises these; shared/http.py turns each into one RFC 9457 problem."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    message: str
+    code: str = "invalid"
+
+
+@dataclass
+class Problem(Exception):
+    """A client-visible failure. `slug` names the problem type; `extra` adds extension members."""
+
+    status: int
+    slug: str
+    title: str
+    detail: str
+    errors: list[FieldError] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return f"{self.status} {self.slug}"
+
+
+def invalid_fields(errors: list[FieldError], detail: str | None = None) -> Problem:
+    return Problem(
+        status=422,
+        slug="validation",
+        title="Some fields need attention",
+        detail=detail or "Correct the fields listed in 'errors' and send the request again.",
+        errors=errors,
+    )
+
+
+def rate_limited(retry_after_seconds: int, detail: str) -> Problem:
+    return Problem(
+        status=429,
+        slug="rate-limited",
+        title="Too many requests",
+        detail=detail,
+        headers={"Retry-After": str(retry_after_seconds)},
+    )
+
+
+def service_unavailable(detail: str) -> Problem:
+    return Problem(status=503, slug="service-unavailable", title="Try again shortly", detail=detail,
+                   headers={"Retry-After": "30"})

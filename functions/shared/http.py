@@ -1,0 +1,136 @@
+"""The HTTP edge every function shares: resolver factory, problem+json mapping, security headers.
+
+Handlers stay one-liners: routes raise domain errors (shared/errors.py) and this module turns
+each of them, and every validation failure, into an RFC 9457 `application/problem+json` body.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from pydantic import BaseModel
+
+from functions.shared.errors import FieldError, Problem
+
+logger = Logger()
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "/problems/"
+
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+@dataclass(frozen=True)
+class RequestMeta:
+    request_id: str
+    source_ip: str
+    user_agent: str
+
+
+def problem_response(problem: Problem, instance: str | None = None) -> Response:
+    body: dict[str, Any] = {
+        "type": PROBLEM_BASE + problem.slug,
+        "title": problem.title,
+        "status": problem.status,
+        "detail": problem.detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if problem.errors:
+        body["errors"] = [{"field": e.field, "code": e.code, "message": e.message} for e in problem.errors]
+    body.update(problem.extra)
+    return Response(problem.status, PROBLEM_JSON, json.dumps(body), dict(problem.headers))
+
+
+def json_response(status: int, model: BaseModel) -> Response:
+    return Response(status, "application/json", model.model_dump_json(by_alias=True))
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _validation_problem(exc: RequestValidationError) -> Problem:
+    errors = []
+    for err in exc.errors():
+        kind = err.get("type", "invalid")
+        message = str(err.get("msg", "is not valid"))
+        if kind == "missing":
+            message = "This field is required."
+        elif kind == "json_invalid":
+            message = "The request body is not valid JSON."
+        errors.append(FieldError(field=_field_name(tuple(err.get("loc", ()))), message=message, code=kind))
+    return Problem(422, "validation", "Some fields need attention",
+                   "Correct the fields listed in 'errors' and send the request again.", errors)
+
+
+def make_resolver() -> APIGatewayRestResolver:
+    """A REST (v1) resolver with request validation and the one central error map."""
+    app = APIGatewayRestResolver(enable_validation=True)
+
+    @app.exception_handler(Problem)
+    def _problem(exc: Problem) -> Response:
+        return problem_response(exc, app.current_event.path)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(exc: RequestValidationError) -> Response:
+        return problem_response(_validation_problem(exc), app.current_event.path)
+
+    @app.not_found
+    def _not_found(_: Exception) -> Response:
+        return problem_response(Problem(404, "not-found", "Not found",
+                                        "There is no such address in the portal API."))
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        # The exception text may echo user input, so only its type is logged next to the trace.
+        logger.error("unhandled error", extra={"error_type": type(exc).__name__}, exc_info=False)
+        return problem_response(Problem(500, "internal", "Something went wrong",
+                                        "The request could not be completed. Try again; if it keeps "
+                                        "failing, call the support number shown on the page."))
+
+    return app
+
+
+def request_meta(app: APIGatewayRestResolver) -> RequestMeta:
+    ctx = app.current_event.request_context
+    return RequestMeta(
+        request_id=ctx.request_id or "",
+        source_ip=ctx.identity.source_ip or "",
+        user_agent=(app.current_event.headers or {}).get("User-Agent", "")[:256],
+    )
+
+
+def _with_security_headers(result: dict[str, Any]) -> dict[str, Any]:
+    if "multiValueHeaders" in result:
+        for name, value in SECURITY_HEADERS.items():
+            result["multiValueHeaders"].setdefault(name, [value])
+    else:
+        headers = result.setdefault("headers", {})
+        for name, value in SECURITY_HEADERS.items():
+            headers.setdefault(name, value)
+    return result
+
+
+def make_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    """The Lambda entry point for a resolver: correlation id in every log line, headers on every reply."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+    def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return _with_security_headers(app.resolve(event, context))
+
+    return lambda_handler

@@ -1,0 +1,104 @@
+"""Plan profiles: everything that differs between the health plans this portal serves.
+
+A deployment picks one profile by name (the PLAN setting); code never branches on a plan's
+name, only on the profile's fields.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+RegistrationForm = Literal["standard", "cmo"]
+Verification = Literal["link", "code"]
+
+
+class PasswordPolicy(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    min_length: int = 12
+    max_length: int = 256
+    require_lower: bool = True
+    require_upper: bool = True
+    require_digit: bool = True
+    require_special: bool = True
+    reject_common: bool = True
+
+
+class PlanProfile(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    key: str
+    brand: str
+    portal_name: str
+    provider_number_label: str = "Provider ID"
+    zip_label: str = "ZIP"
+    support_phone: str
+    registration_form: RegistrationForm = "standard"
+    verification: Verification = "link"
+    activation_ttl: timedelta = timedelta(days=7)
+    resend_limit_per_hour: int = 3
+    password_policy: PasswordPolicy = PasswordPolicy()
+    mfa_factors: tuple[str, ...] = ("push", "totp", "sms", "email")
+
+    @property
+    def requires_captcha(self) -> bool:
+        return self.registration_form == "cmo"
+
+
+_CARESOURCE = PlanProfile(
+    key="caresource",
+    brand="CareSource",
+    portal_name="CareSource Provider Portal",
+    support_phone="1-800-488-0134",
+)
+
+PLANS: dict[str, PlanProfile] = {
+    "caresource": _CARESOURCE,
+    "caresource-passe": _CARESOURCE.model_copy(
+        update={
+            "key": "caresource-passe",
+            "brand": "CareSource PASSE",
+            "portal_name": "CareSource PASSE Provider Portal",
+            "provider_number_label": "CareSource PASSE Provider Number",
+            "support_phone": "1-833-230-2100",
+        }
+    ),
+    "cca": _CARESOURCE.model_copy(
+        update={
+            "key": "cca",
+            "brand": "Commonwealth Care Alliance (CCA)",
+            "portal_name": "CCA Provider Portal",
+            "provider_number_label": "CCA Provider Number",
+            "zip_label": "ZIP Code",
+            "support_phone": "1-866-610-2273",
+        }
+    ),
+    "cmo": PlanProfile(
+        key="cmo",
+        brand="Post-N-Track",
+        portal_name="Post-N-Track Provider Portal",
+        provider_number_label="Provider Number",
+        support_phone="1-800-635-1237",
+        registration_form="cmo",
+        verification="code",
+        mfa_factors=("totp", "sms", "email"),
+    ),
+}
+
+DEFAULT_PLAN = "caresource"
+
+
+def plan_profile(key: str) -> PlanProfile:
+    try:
+        return PLANS[key]
+    except KeyError:
+        raise ValueError(f"unknown plan profile {key!r}; known: {', '.join(sorted(PLANS))}") from None
+
+
+def current_plan() -> PlanProfile:
+    from functions.shared.config import settings
+
+    return plan_profile(settings().plan)
