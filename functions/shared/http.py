@@ -56,7 +56,8 @@ def problem_response(problem: Problem, instance: str | None = None) -> Response:
 
 
 def json_response(status: int, model: BaseModel) -> Response:
-    return Response(status, "application/json", model.model_dump_json(by_alias=True))
+    """A non-200 success; the resolver validates and serialises the model like any other return value."""
+    return Response(status, "application/json", model)
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:

@@ -15,7 +15,6 @@ from pynamodb.attributes import (
     TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
-    VersionAttribute,
 )
 from pynamodb.models import Model
 
@@ -50,7 +49,6 @@ class Account(Model):
     # Only the newest activation secret counts: a resend replaces it, activation removes it.
     activation_secret_hash = UnicodeAttribute(null=True)
     activation_expires_at = UTCDateTimeAttribute(null=True)
-    version = VersionAttribute()
 
 
 class UniqueKey(Model):

@@ -1,0 +1,81 @@
+"""Activation rules: spend a valid link once; re-issue on request without revealing who has an account."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from aws_lambda_powertools import Logger
+
+from functions.activate.models import ActivationRequest, ActivationResult, ResendAccepted, ResendRequest
+from functions.shared import audit, ratelimit
+from functions.shared.activation import ACTIVATION, issue_activation_secret
+from functions.shared.errors import Problem
+from functions.shared.http import RequestMeta
+from functions.shared.notify.mail import send_mail
+from functions.shared.notify.templates import already_active
+from functions.shared.plans import PlanProfile
+from functions.shared.security.secrets import hash_secret, is_expired
+from functions.shared.store import accounts
+from functions.shared.store.models import AccountState
+
+logger = Logger(child=True)
+
+RESEND_WINDOW = timedelta(hours=1)
+RESEND_PAGE = "/resend.html"
+
+
+def _link_problem(status: int, slug: str, title: str, detail: str) -> Problem:
+    return Problem(status, slug, title, detail, extra={"resend": RESEND_PAGE})
+
+
+def activate(req: ActivationRequest, meta: RequestMeta, now: datetime) -> ActivationResult:
+    token_hash = hash_secret(req.token)
+    token = accounts.get_token(token_hash)
+    if token is None or token.purpose != ACTIVATION:
+        audit.record("account.activate", "unknown_link", meta, now=now)
+        raise _link_problem(404, "activation-link-unknown", "This activation link is not valid",
+                            "Open the link in your newest 'Activate Account' email, or ask for a new one.")
+    if token.used_at is not None:
+        audit.record("account.activate", "reused_link", meta, subject=token.account_id, now=now)
+        raise _link_problem(409, "activation-link-used", "This activation link was already used",
+                            "Each link works once. If your account is active, sign in; otherwise ask for "
+                            "a new activation email.")
+    if is_expired(token.valid_until, now):
+        audit.record("account.activate", "expired_link", meta, subject=token.account_id, now=now)
+        raise _link_problem(410, "activation-link-expired", "This activation link has expired",
+                            "Ask for a new activation email and use its link.")
+    event = audit.audit_event("account.activate", "activated", meta, subject=token.account_id, now=now)
+    try:
+        accounts.activate(token.account_id, token, token_hash, now, event)
+    except accounts.StaleWrite:
+        raise _link_problem(409, "activation-link-replaced", "This activation link is no longer valid",
+                            "A newer activation email was sent, or the account is already active. Use the "
+                            "newest email, or sign in.") from None
+    return ActivationResult(state=AccountState.ACTIVE, next="/signin.html",
+                            message="Your account is active. Sign in to set up multi-factor authentication.")
+
+
+def resend(req: ResendRequest, plan: PlanProfile, meta: RequestMeta, portal_url: str,
+           now: datetime) -> ResendAccepted:
+    """Always the same answer; the mail goes only to an address that has an account."""
+    ratelimit.hit("activation-resend", req.email, plan.resend_limit_per_hour, RESEND_WINDOW, now)
+    accepted = ResendAccepted(message="If this address has an account waiting for activation, a new "
+                                      "activation email is on its way. Earlier links stop working.")
+    account_id = accounts.account_id_for_email(req.email)
+    account = accounts.get_account(account_id) if account_id else None
+    if account is None:
+        logger.info("activation resend for an unknown email", extra={"outcome": "no_account"})
+        return accepted
+    if account.state != AccountState.PENDING_ACTIVATION:
+        send_mail(req.email, already_active(plan, f"{portal_url.rstrip('/')}/signin.html"))
+        return accepted
+    secret = issue_activation_secret(plan, account.account_id, portal_url, now)
+    event = audit.audit_event("account.activation_resent", "issued", meta, subject=account.account_id,
+                              now=now)
+    try:
+        accounts.replace_activation_secret(account, secret.secret_hash, secret.valid_until, secret.token,
+                                           event)
+    except accounts.StaleWrite:
+        return accepted  # activated meanwhile: nothing to resend
+    send_mail(req.email, secret.mail)
+    return accepted

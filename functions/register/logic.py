@@ -1,0 +1,112 @@
+"""Registration rules: validate per plan, hash, create the account race-free, mail the next step.
+
+An email that already has an account gets the same answer as a new one; its owner is mailed
+instead. Both paths hash a password and send one mail, so they also take about as long.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from aws_lambda_powertools import Logger
+
+from functions.register.models import CaptchaChallenge, RegistrationAccepted, RegistrationRequest
+from functions.shared import audit
+from functions.shared.activation import issue_activation_secret
+from functions.shared.errors import FieldError, Problem, invalid_fields
+from functions.shared.http import RequestMeta
+from functions.shared.notify.mail import send_mail
+from functions.shared.notify.templates import already_registered
+from functions.shared.plans import PlanProfile
+from functions.shared.security import captcha
+from functions.shared.security.passwords import hash_password, policy_errors
+from functions.shared.store import accounts
+from functions.shared.store.models import Account, AccountState, UniqueKey
+
+logger = Logger(child=True)
+
+EXTENDED_FIELDS = ("username", "display_name", "confirm_password", "group_name", "telephone", "fax",
+                   "captcha")
+
+
+def captcha_challenge(plan: PlanProfile) -> CaptchaChallenge:
+    if not plan.requires_captcha:
+        raise Problem(404, "not-found", "Not found", "This portal's sign-up form has no security code.")
+    return CaptchaChallenge.model_validate(captcha.new_challenge())
+
+
+def form_errors(form: RegistrationRequest, plan: PlanProfile) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if plan.registration_form == "cmo":
+        errors += [FieldError(name, "This field is required.", "missing")
+                   for name in EXTENDED_FIELDS if getattr(form, name) is None]
+        if form.confirm_password is not None and form.confirm_password != form.password:
+            errors.append(FieldError("confirm_password", "The two passwords do not match.", "mismatch"))
+    errors += policy_errors(form.password, plan.password_policy, email=form.email, username=form.username)
+    return errors
+
+
+def register(form: RegistrationRequest, plan: PlanProfile, meta: RequestMeta, portal_url: str,
+             now: datetime) -> RegistrationAccepted:
+    errors = form_errors(form, plan)
+    if errors:
+        raise invalid_fields(errors)
+    claims = [UniqueKey(accounts.EMAIL_KEY + form.email)]
+    if plan.requires_captcha:
+        assert form.captcha is not None and form.username is not None
+        claims.append(UniqueKey(accounts.CAPTCHA_KEY + captcha.verified_challenge_id(form.captcha),
+                                expires_at=now + captcha.CHALLENGE_TTL))
+        claims.append(UniqueKey(accounts.USERNAME_KEY + form.username.casefold()))
+
+    account = _new_account(form, plan, now)
+    for claim in claims:
+        claim.account_id = account.account_id
+    secret = issue_activation_secret(plan, account.account_id, portal_url, now)
+    account.activation_secret_hash = secret.secret_hash
+    account.activation_expires_at = secret.valid_until
+    event = audit.audit_event("account.register", "created", meta, subject=account.account_id, now=now)
+
+    try:
+        accounts.create_account(account, claims, secret.token, event)
+    except accounts.UniqueKeyTaken as taken:
+        _answer_taken(taken.key, form, plan, portal_url)
+    else:
+        send_mail(form.email, secret.mail)
+    return RegistrationAccepted(
+        email=form.email,
+        message="Check your email. We sent a message to this address with the next step to activate "
+                "your account.",
+    )
+
+
+def _new_account(form: RegistrationRequest, plan: PlanProfile, now: datetime) -> Account:
+    extended = plan.registration_form == "cmo"
+    return Account(
+        str(uuid.uuid4()),
+        plan=plan.key,
+        email=form.email,
+        state=AccountState.PENDING_ACTIVATION,
+        password_hash=hash_password(form.password),
+        first_name=form.first_name,
+        last_name=form.last_name,
+        username=form.username if extended else None,
+        display_name=form.display_name if extended else None,
+        group_name=form.group_name if extended else None,
+        phone=form.telephone if extended else None,
+        fax=form.fax if extended else None,
+        created_at=now,
+    )
+
+
+def _answer_taken(key: str, form: RegistrationRequest, plan: PlanProfile, portal_url: str) -> None:
+    if key.startswith(accounts.EMAIL_KEY):
+        # Same answer as a new account; only the mailbox owner learns the address is registered.
+        logger.info("registration for an existing email", extra={"outcome": "already_registered"})
+        base = portal_url.rstrip("/")
+        send_mail(form.email, already_registered(plan, f"{base}/signin.html", f"{base}/forgot.html"))
+        return
+    if key.startswith(accounts.USERNAME_KEY):
+        raise invalid_fields([FieldError("username", "This user name is taken. Choose another.", "taken")])
+    raise invalid_fields([FieldError("captcha", "This security code was already used. Solve a new one.",
+                                     "captcha")])

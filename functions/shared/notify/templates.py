@@ -1,0 +1,66 @@
+"""The words of every message, per plan profile. No PHI; the only secret is the link or code itself."""
+
+from __future__ import annotations
+
+from html import escape
+
+from functions.shared.notify.mail import Mail
+from functions.shared.plans import PlanProfile
+
+ACTIVATE_SUBJECT = "Activate Account"
+
+
+def _html(paragraphs: list[str], link: tuple[str, str] | None = None) -> str:
+    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    if link:
+        href, label = link
+        body += f'<p><a href="{escape(href, quote=True)}">{escape(label)}</a></p>'
+    return f"<!doctype html><html><body>{body}</body></html>"
+
+
+def _footer(plan: PlanProfile) -> str:
+    return (f"If you did not ask for this, ignore this email or call {plan.brand} provider services "
+            f"at {plan.support_phone}.")
+
+
+def activation_link(plan: PlanProfile, link: str, valid_days: int) -> Mail:
+    lines = [
+        f"Welcome to the {plan.portal_name}.",
+        f"Activate your account within {valid_days} days with the link below.",
+        _footer(plan),
+    ]
+    text = "\n\n".join([*lines[:2], link, lines[2]])
+    return Mail(ACTIVATE_SUBJECT, text, _html(lines, (link, "Activate Account")), "activation_link")
+
+
+def activation_code(plan: PlanProfile, code: str, valid_days: int) -> Mail:
+    lines = [
+        f"Welcome to the {plan.portal_name}.",
+        f"Your verification code is {code}. Enter it when you sign in for the first time, "
+        f"within {valid_days} days.",
+        _footer(plan),
+    ]
+    return Mail(f"{plan.brand} verification code", "\n\n".join(lines), _html(lines), "activation_code")
+
+
+def already_registered(plan: PlanProfile, signin_url: str, reset_url: str) -> Mail:
+    lines = [
+        f"Someone tried to register for the {plan.portal_name} with this email address, "
+        "which already has an account.",
+        f"You are already registered: sign in at {signin_url}. If you forgot your password, "
+        f"reset it at {reset_url}. Each person needs their own account and email address.",
+        _footer(plan),
+    ]
+    return Mail(f"You already have a {plan.brand} account", "\n\n".join(lines), _html(lines),
+                "already_registered")
+
+
+def already_active(plan: PlanProfile, signin_url: str) -> Mail:
+    lines = [
+        f"A new activation email was requested for this address, but your {plan.portal_name} "
+        "account is already active.",
+        f"Sign in at {signin_url}.",
+        _footer(plan),
+    ]
+    return Mail(f"Your {plan.brand} account is already active", "\n\n".join(lines), _html(lines),
+                "already_active")

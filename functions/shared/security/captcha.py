@@ -1,0 +1,53 @@
+"""ALTCHA proof-of-work CAPTCHA ("security code"): the browser spends CPU, no third party sees the user.
+
+The HMAC key lives in Secrets Manager and is cached per container. A solved challenge is single use:
+its signature is claimed in the unique-keys table inside the registration transaction.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from datetime import UTC, datetime, timedelta
+
+from functions.shared.errors import FieldError, invalid_fields
+
+CHALLENGE_TTL = timedelta(minutes=10)
+MAX_NUMBER = 100_000  # ~0.1-0.5 s of hashing in a browser
+
+
+def _hmac_key() -> str:
+    from aws_lambda_powertools.utilities.parameters import get_secret
+
+    from functions.shared.config import settings
+
+    name = settings().captcha_secret_name
+    if not name:
+        raise RuntimeError("CAPTCHA_SECRET_NAME is not configured")
+    return str(get_secret(name, max_age=300))
+
+
+def new_challenge(now: datetime | None = None) -> dict[str, object]:
+    from altcha import ChallengeOptionsV1, create_challenge_v1
+
+    expires = (now or datetime.now(UTC)) + CHALLENGE_TTL
+    challenge = create_challenge_v1(ChallengeOptionsV1(hmac_key=_hmac_key(), max_number=MAX_NUMBER,
+                                                       expires=expires))
+    return challenge.to_dict()
+
+
+def verified_challenge_id(payload: str) -> str:
+    """The replay-guard id of a valid solution, or a 422 that asks for a new security code."""
+    from altcha import verify_solution_v1
+
+    problem = invalid_fields([FieldError("captcha", "The security code is missing, wrong or expired. "
+                                                    "Solve a new one and send the form again.", "captcha")])
+    try:
+        ok, _ = verify_solution_v1(payload, _hmac_key(), check_expires=True)
+        signature = json.loads(base64.b64decode(payload))["signature"]
+    except (ValueError, KeyError, TypeError):
+        raise problem from None
+    if not ok:
+        raise problem
+    return hashlib.sha256(str(signature).encode()).hexdigest()

@@ -1,0 +1,95 @@
+"""Password policy (from the plan profile) and argon2id hashing.
+
+Passwords are NFKC-normalised once, so the same password typed on different keyboards hashes the
+same; they are never truncated, and any Unicode character is allowed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import unicodedata
+from functools import cache
+from importlib import resources
+
+from functions.shared.errors import FieldError
+from functions.shared.plans import PasswordPolicy
+
+# OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
+ARGON2_TIME_COST = 2
+ARGON2_MEMORY_KIB = 19 * 1024
+ARGON2_PARALLELISM = 1
+
+_EDGE_CHARS = "0123456789!@#$%^&*()-_=+[]{};:'\",.<>/?\\|`~ "
+
+
+def normalise(password: str) -> str:
+    return unicodedata.normalize("NFKC", password)
+
+
+@cache
+def _common_passwords() -> frozenset[str]:
+    data = resources.files("functions.shared.security").joinpath("data/common-passwords.txt.gz").read_bytes()
+    return frozenset(gzip.decompress(data).decode().split())
+
+
+def is_common(password: str) -> bool:
+    """True for a listed password, also when only decorated with digits or symbols ('Password123!')."""
+    lowered = password.casefold()
+    core = lowered.strip(_EDGE_CHARS)
+    common = _common_passwords()
+    return lowered in common or (len(core) >= 4 and core in common)
+
+
+def policy_errors(
+    password: str, policy: PasswordPolicy, *, email: str, username: str | None = None,
+    field: str = "password",
+) -> list[FieldError]:
+    """Every rule the password breaks, each with a message that tells the user what to change."""
+    pw = normalise(password)
+    errors: list[str] = []
+    if len(pw) < policy.min_length:
+        errors.append(f"Use at least {policy.min_length} characters.")
+    if len(pw) > policy.max_length:
+        errors.append(f"Use at most {policy.max_length} characters.")
+    if policy.require_lower and not any(c.islower() for c in pw):
+        errors.append("Add at least one lower-case letter.")
+    if policy.require_upper and not any(c.isupper() for c in pw):
+        errors.append("Add at least one capital letter.")
+    if policy.require_digit and not any(c.isdigit() for c in pw):
+        errors.append("Add at least one number.")
+    if policy.require_special and all(c.isalnum() for c in pw):
+        errors.append("Add at least one special character, such as ! # % or a space.")
+    folded = pw.casefold()
+    local_part = email.split("@", 1)[0].casefold()
+    if (email and email.casefold() in folded) or (len(local_part) >= 3 and local_part in folded):
+        errors.append("Do not include your email address or the part before the @.")
+    if username and len(username) >= 3 and username.casefold() in folded:
+        errors.append("Do not include your user name.")
+    if policy.reject_common and is_common(pw):
+        errors.append("This password is too common and easy to guess; choose another.")
+    return [FieldError(field=field, message=m, code="password_policy") for m in errors]
+
+
+@cache
+def _hasher():  # noqa: ANN202 - argon2 is imported lazily to keep it out of cold starts that never hash
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=ARGON2_TIME_COST, memory_cost=ARGON2_MEMORY_KIB,
+                          parallelism=ARGON2_PARALLELISM)
+
+
+def hash_password(password: str) -> str:
+    return _hasher().hash(normalise(password))
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    try:
+        return _hasher().verify(password_hash, normalise(password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher().check_needs_rehash(password_hash)

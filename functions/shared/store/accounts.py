@@ -1,0 +1,153 @@
+"""Account repository: every account write is one conditional transaction with its audit record."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from functions.shared.config import settings
+from functions.shared.store.models import (
+    Account,
+    AccountState,
+    AuditEvent,
+    Token,
+    UniqueKey,
+    bind_tables,
+)
+
+EMAIL_KEY = "email#"
+USERNAME_KEY = "username#"
+CAPTCHA_KEY = "captcha#"
+_CONFLICT_RETRIES = 4
+
+
+class UniqueKeyTaken(Exception):
+    """A value that must be unique is already claimed; `key` is the claimed key (e.g. 'email#...')."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key.split("#", 1)[0])
+        self.key = key
+
+
+class StaleWrite(Exception):
+    """The record changed since it was read (another request won); nothing was written."""
+
+
+def _connection() -> Connection:
+    bind_tables()
+    return Connection(region=settings().region)
+
+
+def _transact(build: Callable[[TransactWrite], None]) -> None:
+    """Run a transaction; retry only DynamoDB's transaction conflicts (concurrent transactions)."""
+    for attempt in range(_CONFLICT_RETRIES + 1):
+        try:
+            with TransactWrite(connection=_connection()) as tx:
+                build(tx)
+            return
+        except TransactWriteError as exc:
+            codes = [r.code if r else None for r in exc.cancellation_reasons]
+            if "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes \
+                    and attempt < _CONFLICT_RETRIES:
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter, not a secret
+                continue
+            raise
+
+
+def create_account(account: Account, claims: list[UniqueKey], token: Token | None,
+                   audit: AuditEvent) -> None:
+    """Create an account and claim its unique keys at once; raises UniqueKeyTaken for the first clash."""
+    items: list[UniqueKey] = list(claims)
+
+    def build(tx: TransactWrite) -> None:
+        for claim in items:
+            tx.save(claim, condition=UniqueKey.key.does_not_exist())
+        tx.save(account, condition=Account.account_id.does_not_exist())
+        if token:
+            tx.save(token, condition=Token.token_hash.does_not_exist())
+        tx.save(audit)
+
+    try:
+        _transact(build)
+    except TransactWriteError as exc:
+        for claim, reason in zip(items, exc.cancellation_reasons, strict=False):
+            if reason and reason.code == "ConditionalCheckFailed":
+                raise UniqueKeyTaken(claim.key) from None
+        raise
+
+
+def account_id_for_email(email: str) -> str | None:
+    bind_tables()
+    try:
+        return UniqueKey.get(EMAIL_KEY + email).account_id
+    except DoesNotExist:
+        return None
+
+
+def get_account(account_id: str) -> Account | None:
+    bind_tables()
+    try:
+        return Account.get(account_id, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def get_token(token_hash: str) -> Token | None:
+    bind_tables()
+    try:
+        return Token.get(token_hash, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def activate(account_id: str, token: Token | None, secret_hash: str, now: datetime,
+             audit: AuditEvent) -> None:
+    """pending → active, only with the account's current activation secret; spends the token."""
+
+    def build(tx: TransactWrite) -> None:
+        tx.update(
+            Account(account_id),
+            actions=[
+                Account.state.set(AccountState.ACTIVE),
+                Account.activated_at.set(now),
+                Account.activation_secret_hash.remove(),
+                Account.activation_expires_at.remove(),
+            ],
+            condition=(Account.state == AccountState.PENDING_ACTIVATION)
+            & (Account.activation_secret_hash == secret_hash),
+        )
+        if token:
+            tx.update(token, actions=[Token.used_at.set(now)], condition=Token.used_at.does_not_exist())
+        tx.save(audit)
+
+    try:
+        _transact(build)
+    except TransactWriteError as exc:
+        raise StaleWrite from exc
+
+
+def replace_activation_secret(account: Account, secret_hash: str, valid_until: datetime,
+                              token: Token | None, audit: AuditEvent) -> None:
+    """Issue a new activation secret; the previous link or code stops working at the same moment."""
+
+    def build(tx: TransactWrite) -> None:
+        tx.update(
+            account,
+            actions=[Account.activation_secret_hash.set(secret_hash),
+                     Account.activation_expires_at.set(valid_until)],
+            condition=Account.state == AccountState.PENDING_ACTIVATION,
+        )
+        if token:
+            tx.save(token, condition=Token.token_hash.does_not_exist())
+        tx.save(audit)
+
+    try:
+        _transact(build)
+    except TransactWriteError as exc:
+        raise StaleWrite from exc

@@ -1,0 +1,68 @@
+"""Handlers on moto. One moto backend per module, cleaned between tests by truncating the tables."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.core import DEFAULT_ACCOUNT_ID
+
+from devserver.local_aws import LOCAL_ENV, provision
+from functions.shared.config import settings
+from tests.events import FakeContext, api_event
+
+REGION = LOCAL_ENV["AWS_REGION"]
+
+
+@pytest.fixture(scope="module")
+def aws() -> Iterator[boto3.Session]:
+    with mock_aws():
+        session = boto3.Session(region_name=REGION)
+        provision(LOCAL_ENV, session)
+        yield session
+
+
+@pytest.fixture(autouse=True)
+def clean(request: pytest.FixtureRequest) -> Iterator[None]:
+    if "aws" not in request.fixturenames:
+        yield
+        return
+    session: boto3.Session = request.getfixturevalue("aws")
+    yield
+    dynamodb = session.client("dynamodb")
+    for name in (v for k, v in LOCAL_ENV.items() if k.endswith("_TABLE")):
+        desc = dynamodb.describe_table(TableName=name)["Table"]["KeySchema"]
+        keys = [k["AttributeName"] for k in desc]
+        for item in dynamodb.scan(TableName=name)["Items"]:
+            dynamodb.delete_item(TableName=name, Key={k: item[k] for k in keys})
+    outbox().clear()
+
+
+@pytest.fixture
+def plan(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Switch the plan profile for one test: `plan("cmo")`."""
+
+    def use(key: str) -> None:
+        monkeypatch.setenv("PLAN", key)
+        settings.cache_clear()
+
+    yield use
+    settings.cache_clear()
+
+
+def outbox() -> list[Any]:
+    from moto.ses.models import ses_backends
+
+    return ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+
+
+def call(handler: Any, method: str, path: str, body: Any = None, **kwargs: Any) -> tuple[int, dict, Any]:
+    response = handler(api_event(method, path, body, **kwargs), FakeContext())
+    headers = {k: v[0] for k, v in response.get("multiValueHeaders", {}).items()} | response.get("headers", {})
+    payload = json.loads(response["body"]) if response.get("body") else None
+    return response["statusCode"], headers, payload
+
