@@ -56,3 +56,31 @@ def provision(env: dict[str, str], session: Any) -> None:
 
     session.client("secretsmanager").create_secret(Name=env["CAPTCHA_SECRET_NAME"],
                                                    SecretString=secrets.token_hex(32))
+
+
+def serialise_moto_dynamodb_writes() -> None:
+    """Give moto's DynamoDB the isolation the real one has.
+
+    moto rolls a failed transaction back by restoring a copy of each table it touched, which also
+    erases writes that other threads made meanwhile. DynamoDB itself never does that, so concurrent
+    tests and the threaded devserver run moto's writes one at a time. Idempotent.
+    """
+    import functools
+    import threading
+
+    from moto.dynamodb.models import DynamoDBBackend
+
+    if getattr(DynamoDBBackend, "_writes_serialised", False):
+        return
+    lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item"):
+        original = getattr(DynamoDBBackend, name, None)
+        if original is None:
+            continue
+
+        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with lock:
+                return __original(self, *args, **kwargs)
+
+        setattr(DynamoDBBackend, name, functools.wraps(original)(locked))
+    DynamoDBBackend._writes_serialised = True

@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from devserver.local_aws import LOCAL_ENV, provision
+from devserver.local_aws import LOCAL_ENV, provision, serialise_moto_dynamodb_writes
 from functions.shared.config import settings
 from tests.events import FakeContext, api_event
 
@@ -20,6 +20,7 @@ REGION = LOCAL_ENV["AWS_REGION"]
 
 @pytest.fixture(scope="module")
 def aws() -> Iterator[boto3.Session]:
+    serialise_moto_dynamodb_writes()
     with mock_aws():
         session = boto3.Session(region_name=REGION)
         provision(LOCAL_ENV, session)
@@ -62,7 +63,8 @@ def outbox() -> list[Any]:
 
 def call(handler: Any, method: str, path: str, body: Any = None, **kwargs: Any) -> tuple[int, dict, Any]:
     response = handler(api_event(method, path, body, **kwargs), FakeContext())
-    headers = {k: v[0] for k, v in response.get("multiValueHeaders", {}).items()} | response.get("headers", {})
+    headers = {k: v[0] for k, v in response.get("multiValueHeaders", {}).items()}
+    headers.update(response.get("headers") or {})
     payload = json.loads(response["body"]) if response.get("body") else None
     return response["statusCode"], headers, payload
 

@@ -34,7 +34,8 @@ def new_challenge(now: datetime | None = None) -> dict[str, object]:
     expires = (now or datetime.now(UTC)) + CHALLENGE_TTL
     challenge = create_challenge_v1(ChallengeOptionsV1(hmac_key=_hmac_key(), max_number=MAX_NUMBER,
                                                        expires=expires))
-    return challenge.to_dict()
+    return {"algorithm": challenge.algorithm, "challenge": challenge.challenge,
+            "maxnumber": challenge.max_number, "salt": challenge.salt, "signature": challenge.signature}
 
 
 def verified_challenge_id(payload: str) -> str:

@@ -1,0 +1,52 @@
+# The two commands a newcomer needs: `make run` and `make test`. Everything installs itself.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 3000
+export CDK_DISABLE_CLI_TELEMETRY=1
+export CDK_DISABLE_VERSION_CHECK=1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
+
+.PHONY: run test install lint unit integration infra e2e synth bench openapi lock clean
+
+$(STAMP): requirements/runtime.txt requirements/dev.txt requirements/constraints.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt -c requirements/constraints.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install  ## the whole portal on http://127.0.0.1:$(PORT) with the embedded AWS
+	$(PY) -m devserver --port $(PORT)
+
+test: install  ## every test: lint, unit, integration, infra, e2e (installs Chromium if missing)
+	scripts/ensure-chromium
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -n 2 --dist loadfile
+
+unit integration infra e2e: install
+	$(PY) -m pytest tests/$@
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+synth: install  ## CloudFormation for every stage in cdk.json (or: make synth STAGE=prod PLAN=cmo)
+	$(PY) -m infra.app $(if $(STAGE),-c stage=$(STAGE)) $(if $(PLAN),-c plan=$(PLAN))
+
+bench: install  ## cold-start and AWS-calls-per-request figures
+	$(PY) -m bench
+
+openapi: install  ## regenerate the committed OpenAPI document
+	$(PY) -m openapi.generate
+
+lock:  ## re-resolve pinned versions after editing requirements/*.txt
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet -r requirements/dev.txt
+	{ echo "# Exact versions of every package, resolved from runtime.txt + dev.txt. Regenerate: make lock"; \
+	  .lock-venv/bin/pip freeze | grep -v '^pip=='; } > requirements/constraints.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf cdk.out test-artifacts .pytest_cache
