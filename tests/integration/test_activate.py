@@ -124,7 +124,6 @@ def test_resend_is_rate_limited_per_address_known_or_not(registered):
 def test_cmo_resend_mails_a_new_code(aws, plan):
     plan("cmo")
     from functions.shared.store.models import Account as Model
-
     from tests.integration.test_register import _solved_captcha, cmo_form
 
     assert call(register, "POST", "/registrations", cmo_form(_solved_captcha()))[0] == 202

@@ -39,7 +39,8 @@ def test_new_registration_stores_a_pending_account_and_mails_the_link(aws):
 def test_duplicate_email_gets_the_same_answer_and_its_owner_is_told(aws):
     first = call(register, "POST", "/registrations", registration())
     second = call(register, "POST", "/registrations",
-                  registration(email="JANE.DOE@clinic.example", first_name="Other", password="Other-Pass-1234"))
+                  registration(email="JANE.DOE@clinic.example", first_name="Other",
+                               password="Other-Pass-1234"))
     assert first[0] == second[0] == 202
     assert first[2] == second[2]
     assert first[1]["Content-Type"] == second[1]["Content-Type"]
