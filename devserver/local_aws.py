@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.shared.store.models import MODELS, key_schema
+from functions.shared.store.models import MODELS, key_schema, table_env_var
+from infra.routes import partial_session_routes
 
 LOCAL_ENV = {
     "STAGE": "local",
@@ -17,7 +18,12 @@ LOCAL_ENV = {
     "TOKENS_TABLE": "local-tokens",
     "RATE_LIMITS_TABLE": "local-rate-limits",
     "AUDIT_TABLE": "local-audit",
+    "SESSIONS_TABLE": "local-sessions",
+    "DEVICES_TABLE": "local-devices",
     "CAPTCHA_SECRET_NAME": "local/captcha-hmac-key",
+    "MFA_KEY_ID": "alias/local-mfa",
+    "PUSH_PLATFORM_ARN": "arn:aws:sns:us-east-1:123456789012:app/GCM/local-push",
+    "PARTIAL_SESSION_ROUTES": partial_session_routes(),
     "AWS_REGION": "us-east-1",
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "testing",
@@ -26,36 +32,55 @@ LOCAL_ENV = {
     "POWERTOOLS_LOG_LEVEL": "WARNING",
 }
 
-_TABLE_ENV = {"accounts": "ACCOUNTS_TABLE", "unique_keys": "UNIQUE_KEYS_TABLE", "tokens": "TOKENS_TABLE",
-              "rate_limits": "RATE_LIMITS_TABLE", "audit": "AUDIT_TABLE"}
+def _key_schema(hash_key: tuple[str, str], range_key: tuple[str, str] | None) -> list[dict[str, str]]:
+    keys = [{"AttributeName": hash_key[0], "KeyType": "HASH"}]
+    if range_key:
+        keys.append({"AttributeName": range_key[0], "KeyType": "RANGE"})
+    return keys
 
 
 def table_definition(logical: str, table_name: str) -> dict[str, Any]:
     schema = key_schema(MODELS[logical])
-    keys = [schema["hash_key"]] + ([schema["range_key"]] if schema["range_key"] else [])
-    return {
+    attributes = {schema["hash_key"], *([schema["range_key"]] if schema["range_key"] else [])}
+    definition: dict[str, Any] = {
         "TableName": table_name,
         "BillingMode": "PAY_PER_REQUEST",
-        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": t} for n, t in keys],
-        "KeySchema": [{"AttributeName": n, "KeyType": kt} for (n, _), kt in zip(keys, ("HASH", "RANGE"),
-                                                                                 strict=False)],
+        "KeySchema": _key_schema(schema["hash_key"], schema["range_key"]),
     }
+    if schema["indexes"]:
+        definition["GlobalSecondaryIndexes"] = [
+            {"IndexName": index["name"], "KeySchema": _key_schema(index["hash_key"], index["range_key"]),
+             "Projection": {"ProjectionType": index["projection"]}}
+            for index in schema["indexes"]
+        ]
+        for index in schema["indexes"]:
+            attributes |= {index["hash_key"], *([index["range_key"]] if index["range_key"] else [])}
+    definition["AttributeDefinitions"] = [{"AttributeName": n, "AttributeType": t}
+                                          for n, t in sorted(attributes)]
+    return definition
 
 
 def provision(env: dict[str, str], session: Any) -> None:
     """Create every table, verify the sender and store a CAPTCHA key, through `session` (boto3)."""
     dynamodb = session.client("dynamodb")
-    for logical, variable in _TABLE_ENV.items():
-        dynamodb.create_table(**table_definition(logical, env[variable]))
+    for logical in MODELS:
+        name = env[table_env_var(logical)]
+        dynamodb.create_table(**table_definition(logical, name))
         ttl = key_schema(MODELS[logical])["ttl"]
         if ttl:
-            dynamodb.update_time_to_live(TableName=env[variable],
+            dynamodb.update_time_to_live(TableName=name,
                                          TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl})
     session.client("ses").verify_email_identity(EmailAddress=env["MAIL_SENDER"])
     import secrets
 
     session.client("secretsmanager").create_secret(Name=env["CAPTCHA_SECRET_NAME"],
                                                    SecretString=secrets.token_hex(32))
+    kms = session.client("kms")
+    key_id = kms.create_key(Description="local MFA seeds")["KeyMetadata"]["KeyId"]
+    kms.create_alias(AliasName=env["MFA_KEY_ID"], TargetKeyId=key_id)
+    platform_name = env["PUSH_PLATFORM_ARN"].rsplit("/", 1)[-1]
+    session.client("sns").create_platform_application(
+        Name=platform_name, Platform="GCM", Attributes={"PlatformCredential": "local-fake-credential"})
 
 
 def serialise_moto_dynamodb_writes() -> None:

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Access = Literal["read", "write"]
-Table = Literal["accounts", "unique_keys", "tokens", "rate_limits", "audit"]
+Table = Literal["accounts", "unique_keys", "tokens", "rate_limits", "audit", "sessions", "devices"]
+AUTHORIZER = "authorizer"
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,8 @@ class Function:
     tables: dict[Table, Access] = field(default_factory=dict)
     sends_mail: bool = False
     sends_sms: bool = False
+    sends_push: bool = False  # registers SNS platform endpoints and publishes to them
+    uses_mfa_key: bool = False  # KMS encrypt/decrypt of TOTP seeds
     reads_captcha_secret: bool = False
     memory_mb: int = 256
     timeout_s: int = 10
@@ -32,7 +35,11 @@ class Route:
     path: str
     function: str
     public: bool = False  # False: the request authorizer must admit the caller first
+    partial: bool = False  # True: also open to sessions that have not finished MFA yet
 
+
+_SESSION_TABLES: dict[Table, Access] = {"accounts": "write", "sessions": "write", "devices": "write",
+                                        "audit": "write"}
 
 FUNCTIONS: tuple[Function, ...] = (
     Function(
@@ -48,6 +55,12 @@ FUNCTIONS: tuple[Function, ...] = (
                 "rate_limits": "write", "audit": "write"},
         sends_mail=True,
     ),
+    Function(AUTHORIZER, tables={"sessions": "write"}),
+    Function("signin", tables={**_SESSION_TABLES, "unique_keys": "read"}, memory_mb=1024),
+    Function("mfa", tables={**_SESSION_TABLES, "tokens": "write", "rate_limits": "write"},
+             sends_mail=True, sends_sms=True, sends_push=True, uses_mfa_key=True, memory_mb=1024),
+    Function("password_reset", tables={**_SESSION_TABLES, "unique_keys": "read", "tokens": "write",
+                                       "rate_limits": "write"}, sends_mail=True, memory_mb=1024),
 )
 
 ROUTES: tuple[Route, ...] = (
@@ -55,8 +68,29 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/registrations", "register", public=True),
     Route("POST", "/activations", "activate", public=True),
     Route("POST", "/activations/resend", "activate", public=True),
+    Route("POST", "/sessions", "signin", public=True),
+    Route("GET", "/sessions/current", "signin", partial=True),
+    Route("DELETE", "/sessions/current", "signin", partial=True),
+    Route("DELETE", "/sessions", "signin"),
+    Route("POST", "/password-resets", "password_reset", public=True),
+    Route("POST", "/password-resets/complete", "password_reset", public=True),
+    Route("GET", "/mfa/factors", "mfa", partial=True),
+    Route("POST", "/mfa/factors", "mfa", partial=True),
+    Route("POST", "/mfa/factors/{factor_id}/confirm", "mfa", partial=True),
+    Route("DELETE", "/mfa/factors/{factor_id}", "mfa"),
+    Route("POST", "/mfa/challenge", "mfa", partial=True),
+    Route("POST", "/mfa/verify", "mfa", partial=True),
+    Route("GET", "/mfa/devices", "mfa"),
+    Route("DELETE", "/mfa/devices/{device_id}", "mfa"),
+    Route("POST", "/push/devices", "mfa", public=True),
+    Route("POST", "/push/responses", "mfa", public=True),
 )
 
 
 def function(name: str) -> Function:
     return next(f for f in FUNCTIONS if f.name == name)
+
+
+def partial_session_routes() -> str:
+    """The PARTIAL_SESSION_ROUTES setting of the authorizer: 'METHOD /path' of every partial route."""
+    return ",".join(f"{r.method} {r.path}" for r in ROUTES if r.partial)

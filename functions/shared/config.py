@@ -22,8 +22,18 @@ class Settings(BaseModel):
     tokens_table: str = Field(alias="TOKENS_TABLE")
     rate_limits_table: str = Field(alias="RATE_LIMITS_TABLE")
     audit_table: str = Field(alias="AUDIT_TABLE")
+    sessions_table: str = Field(alias="SESSIONS_TABLE")
+    devices_table: str = Field(alias="DEVICES_TABLE")
     captcha_secret_name: str | None = Field(default=None, alias="CAPTCHA_SECRET_NAME")
+    mfa_key_id: str | None = Field(default=None, alias="MFA_KEY_ID", description="KMS key for TOTP seeds")
+    push_platform_arn: str | None = Field(default=None, alias="PUSH_PLATFORM_ARN")
+    partial_session_routes: str = Field(
+        default="", alias="PARTIAL_SESSION_ROUTES",
+        description="Comma-separated 'METHOD /path' routes a session that has not passed MFA may use.")
     region: str = Field(default="us-east-1", alias="AWS_REGION")
+
+    def table_name(self, logical: str) -> str:
+        return str(getattr(self, f"{logical}_table"))
 
 
 @cache

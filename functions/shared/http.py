@@ -7,6 +7,7 @@ each of them, and every validation failure, into an RFC 9457 `application/proble
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -99,7 +100,7 @@ def make_resolver() -> APIGatewayRestResolver:
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response:
         # The exception text may echo user input, so only its type is logged next to the trace.
-        logger.error("unhandled error", extra={"error_type": type(exc).__name__}, exc_info=False)
+        logger.error("unhandled error", extra={"error_type": type(exc).__name__}, exc_info=os.environ.get("STAGE") == "local")
         return problem_response(Problem(500, "internal", "Something went wrong",
                                         "The request could not be completed. Try again; if it keeps "
                                         "failing, call the support number shown on the page."))
@@ -114,6 +115,27 @@ def request_meta(app: APIGatewayRestResolver) -> RequestMeta:
         source_ip=ctx.identity.source_ip or "",
         user_agent=(app.current_event.headers or {}).get("User-Agent", "")[:256],
     )
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, as established by the request authorizer for this request."""
+
+    account_id: str
+    session_hash: str
+    stage: str
+
+
+def caller(app: APIGatewayRestResolver) -> Caller:
+    context = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
+    if not context.get("account_id"):
+        # Routes behind the authorizer never get here without it; refuse rather than guess.
+        raise Problem(401, "unauthenticated", "Sign in first", "Your session has ended. Sign in again.")
+    return Caller(context["account_id"], context["session_hash"], context["stage"])
+
+
+def cookie_header(app: APIGatewayRestResolver) -> str | None:
+    return app.current_event.headers.get("cookie")
 
 
 def _with_security_headers(result: dict[str, Any]) -> dict[str, Any]:

@@ -42,6 +42,13 @@ class PlanProfile(BaseModel):
     resend_limit_per_hour: int = 3
     password_policy: PasswordPolicy = PasswordPolicy()
     mfa_factors: tuple[str, ...] = ("push", "totp", "sms", "email")
+    session_idle: timedelta = timedelta(minutes=30)  # HIPAA automatic logoff
+    session_absolute: timedelta = timedelta(hours=12)
+    remember_device: timedelta = timedelta(days=30)
+    code_ttl: timedelta = timedelta(minutes=10)
+    code_sends_per_15_min: int = 5
+    password_reset_ttl: timedelta = timedelta(hours=1)
+    signin_with: Literal["email_or_username", "username"] = "email_or_username"
 
     @property
     def requires_captcha(self) -> bool:
@@ -84,6 +91,7 @@ PLANS: dict[str, PlanProfile] = {
         support_phone="1-800-635-1237",
         registration_form="cmo",
         verification="code",
+        signin_with="username",
         mfa_factors=("totp", "sms", "email"),
     ),
 }

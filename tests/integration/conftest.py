@@ -68,3 +68,41 @@ def call(handler: Any, method: str, path: str, body: Any = None, **kwargs: Any) 
     payload = json.loads(response["body"]) if response.get("body") else None
     return response["statusCode"], headers, payload
 
+
+
+HANDLER_MODULES = ("register", "activate", "signin", "mfa", "password_reset", "authorizer")
+
+
+class Clock:
+    """One adjustable 'now' for every handler: `clock.advance(minutes=31)`."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        from datetime import UTC, datetime
+
+        self.now = datetime.now(UTC)
+        for name in HANDLER_MODULES:
+            module = __import__(f"functions.{name}.handler", fromlist=["utcnow"])
+            monkeypatch.setattr(module, "utcnow", lambda: self.now)
+
+    def advance(self, **delta: float) -> None:
+        from datetime import timedelta
+
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return Clock(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def gateway(aws: boto3.Session) -> Any:
+    from devserver.gateway import Gateway
+
+    return Gateway()
+
+
+def sms_outbox() -> dict[str, tuple[str, str]]:
+    from moto.sns.models import sns_backends
+
+    return sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages

@@ -22,3 +22,19 @@ def activation_token(email: str) -> str:
 
 def registration(email: str = "jane.doe@clinic.example", **extra: object) -> dict:
     return {"email": email, "password": STRONG, "first_name": "Jane", "last_name": "Doe", **extra}
+
+
+def last_code(email: str) -> str:
+    """The newest 6-digit code mailed to `email`."""
+    mail = [m for m in mails_to(email) if re.search(r"\b\d{6}\b", m.body)][-1]
+    return re.search(r"\b(\d{6})\b", mail.body).group(1)
+
+
+def active_account(browser, email: str = "jane.doe@clinic.example", password: str = STRONG) -> None:
+    """Register and activate through the API, as a user would."""
+    assert browser.post("/registrations", registration(email=email, password=password)).status == 202
+    assert browser.post("/activations", {"token": activation_token(email)}).status == 200
+
+
+def sign_in(browser, login: str = "jane.doe@clinic.example", password: str = STRONG, **extra: object):
+    return browser.post("/sessions", {"login": login, "password": password, **extra})

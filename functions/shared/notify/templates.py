@@ -64,3 +64,45 @@ def already_active(plan: PlanProfile, signin_url: str) -> Mail:
     ]
     return Mail(f"Your {plan.brand} account is already active", "\n\n".join(lines), _html(lines),
                 "already_active")
+
+
+def mfa_code(plan: PlanProfile, code: str, minutes: int) -> Mail:
+    lines = [
+        f"Your {plan.brand} sign-in code is {code}. It expires in {minutes} minutes.",
+        "Never share this code. We will never call or write to ask for it.",
+        _footer(plan),
+    ]
+    return Mail(f"{plan.brand} sign-in code", "\n\n".join(lines), _html(lines), "mfa_code")
+
+
+def factor_changed(plan: PlanProfile, *, added: str | None = None, removed: str | None = None) -> Mail:
+    change = f"A sign-in method was added: {added}." if added else f"A sign-in method was removed: {removed}."
+    lines = [
+        change,
+        "For your safety, devices that skipped the extra check must pass it again at the next sign-in.",
+        f"If this was not you, reset your password now and call {plan.brand} provider services at "
+        f"{plan.support_phone}.",
+    ]
+    return Mail(f"Your {plan.brand} sign-in methods changed", "\n\n".join(lines), _html(lines),
+                "factor_changed")
+
+
+def password_reset(plan: PlanProfile, link: str, minutes: int) -> Mail:
+    lines = [
+        f"Someone asked to reset the password of your {plan.portal_name} account.",
+        f"Choose a new password with the link below within {minutes} minutes. The link works once.",
+        _footer(plan),
+    ]
+    text = "\n\n".join([*lines[:2], link, lines[2]])
+    return Mail(f"Reset your {plan.brand} password", text, _html(lines, (link, "Reset password")),
+                "password_reset")
+
+
+def password_changed(plan: PlanProfile) -> Mail:
+    lines = [
+        f"The password of your {plan.portal_name} account was changed.",
+        "You were signed out everywhere, and every device must pass the extra sign-in check again.",
+        f"If this was not you, call {plan.brand} provider services at {plan.support_phone} now.",
+    ]
+    return Mail(f"Your {plan.brand} password was changed", "\n\n".join(lines), _html(lines),
+                "password_changed")

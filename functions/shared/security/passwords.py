@@ -93,3 +93,13 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 def needs_rehash(password_hash: str) -> bool:
     return _hasher().check_needs_rehash(password_hash)
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher().hash("a password that no account has")
+
+
+def dummy_verify(password: str) -> None:
+    """Spend the time of a real check, for sign-ins of unknown users."""
+    verify_password(_dummy_hash(), password)

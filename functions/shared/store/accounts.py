@@ -151,3 +151,48 @@ def replace_activation_secret(account: Account, secret_hash: str, valid_until: d
         _transact(build)
     except TransactWriteError as exc:
         raise StaleWrite from exc
+
+
+def find_by_login(login: str, by_email: bool, by_username: bool) -> Account | None:
+    """The account a sign-in name points at: an email, or a user name (case-insensitive)."""
+    bind_tables()
+    key = EMAIL_KEY + login if by_email and "@" in login else USERNAME_KEY + login.casefold()
+    if key.startswith(USERNAME_KEY) and not by_username:
+        return None
+    try:
+        account_id = UniqueKey.get(key).account_id
+    except DoesNotExist:
+        return None
+    return get_account(account_id) if account_id else None
+
+
+def record_failure(account_id: str, actions: list, audit: AuditEvent) -> None:
+    """Count a failed password or code (with its audit record) in one write."""
+
+    def build(tx: TransactWrite) -> None:
+        tx.update(Account(account_id), actions=actions, condition=Account.account_id.exists())
+        tx.save(audit)
+
+    _transact(build)
+
+
+def update_account(account_id: str, actions: list, condition: object | None, audit: AuditEvent,
+                   token: Token | None = None, now: datetime | None = None) -> None:
+    """One guarded change to an account, with its audit record (and a spent token, if any)."""
+
+    def build(tx: TransactWrite) -> None:
+        guard = Account.account_id.exists()
+        tx.update(Account(account_id), actions=actions, condition=guard & condition if condition is not None else guard)
+        if token is not None:
+            tx.update(token, actions=[Token.used_at.set(now)], condition=Token.used_at.does_not_exist())
+        tx.save(audit)
+
+    try:
+        _transact(build)
+    except TransactWriteError as exc:
+        raise StaleWrite from exc
+
+
+def save_token(token: Token) -> None:
+    bind_tables()
+    token.save(condition=Token.token_hash.does_not_exist())

@@ -10,12 +10,15 @@ from functools import cache
 from typing import Any
 
 from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
     MapAttribute,
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 
@@ -24,6 +27,22 @@ class AccountState:
 
     PENDING_ACTIVATION = "pending_activation"
     ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+
+
+class Factor(MapAttribute):
+    """One multi-factor method of an account. Secrets are never stored in clear."""
+
+    factor_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # totp | sms | email | push
+    label = UnicodeAttribute()
+    confirmed = BooleanAttribute(default=False)
+    created_at = UTCDateTimeAttribute()
+    phone = UnicodeAttribute(null=True)  # sms: E.164
+    totp_secret_encrypted = UnicodeAttribute(null=True)  # totp: KMS ciphertext, base64
+    totp_last_step = NumberAttribute(null=True)  # totp: newest time step used (replay guard)
+    public_key = UnicodeAttribute(null=True)  # push: the device's Ed25519 public key, base64
+    push_endpoint = UnicodeAttribute(null=True)  # push: SNS platform endpoint ARN
 
 
 class Account(Model):
@@ -49,6 +68,21 @@ class Account(Model):
     # Only the newest activation secret counts: a resend replaces it, activation removes it.
     activation_secret_hash = UnicodeAttribute(null=True)
     activation_expires_at = UTCDateTimeAttribute(null=True)
+    # Sign-in throttling: password and code failures are counted apart (see security/lockout.py).
+    password_failures = NumberAttribute(default=0)
+    password_locked_until = UTCDateTimeAttribute(null=True)
+    code_failures = NumberAttribute(default=0)
+    code_locked_until = UTCDateTimeAttribute(null=True)
+    password_changed_at = UTCDateTimeAttribute(null=True)
+    last_active_at = UTCDateTimeAttribute(null=True)
+    factors = ListAttribute(of=Factor, default=list)
+
+    def factor(self, factor_id: str) -> Factor | None:
+        return next((f for f in self.factors if f.factor_id == factor_id), None)
+
+    @property
+    def confirmed_factors(self) -> list[Factor]:
+        return [f for f in self.factors if f.confirmed]
 
 
 class UniqueKey(Model):
@@ -71,10 +105,78 @@ class Token(Model):
     token_hash = UnicodeAttribute(hash_key=True)
     purpose = UnicodeAttribute()
     account_id = UnicodeAttribute()
+    subject_ref = UnicodeAttribute(null=True)  # what the token acts on: a factor, a session
     created_at = UTCDateTimeAttribute()
     valid_until = UTCDateTimeAttribute()
     used_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute()  # housekeeping only: DynamoDB deletes late, so code checks valid_until
+
+
+class SessionsByAccount(GlobalSecondaryIndex):
+    """Every session of one account (sign out everywhere)."""
+
+    class Meta:
+        index_name = "by-account"
+        projection = KeysOnlyProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+
+
+class DevicesByAccount(GlobalSecondaryIndex):
+    """Every remembered device of one account (list, revoke all); small, so it carries every field."""
+
+    class Meta:
+        index_name = "by-account"
+        projection = AllProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+
+
+class Challenge(MapAttribute):
+    """The MFA challenge of a sign-in attempt: bound to its session, single use, few tries."""
+
+    factor_id = UnicodeAttribute()
+    code_hash = UnicodeAttribute(null=True)
+    valid_until = UTCDateTimeAttribute()
+    attempts = NumberAttribute(default=0)
+    sent_at = UTCDateTimeAttribute()
+    push_number = UnicodeAttribute(null=True)  # push: the number shown to match on the device
+    push_status = UnicodeAttribute(null=True)  # push: pending | approved | denied
+
+
+class Session(Model):
+    """A browser session, keyed by the SHA-256 of the cookie's token."""
+
+    class Meta:
+        table_name = "sessions"
+
+    session_hash = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute()
+    stage = UnicodeAttribute()  # mfa_setup | mfa | full
+    created_at = UTCDateTimeAttribute()
+    idle_until = UTCDateTimeAttribute()
+    absolute_until = UTCDateTimeAttribute()
+    source_ip = UnicodeAttribute(null=True)
+    user_agent = UnicodeAttribute(null=True)
+    challenge = Challenge(null=True)
+    expires_at = TTLAttribute()
+    by_account = SessionsByAccount()
+
+
+class Device(Model):
+    """A remembered device ("do not challenge me on this device"), keyed by its cookie's hash."""
+
+    class Meta:
+        table_name = "devices"
+
+    device_hash = UnicodeAttribute(hash_key=True)
+    device_id = UnicodeAttribute()  # shown to the user and used to revoke; not the secret
+    account_id = UnicodeAttribute()
+    label = UnicodeAttribute()
+    created_at = UTCDateTimeAttribute()
+    valid_until = UTCDateTimeAttribute()
+    expires_at = TTLAttribute()
+    by_account = DevicesByAccount()
 
 
 class RateCounter(Model):
@@ -110,6 +212,8 @@ MODELS: dict[str, type[Model]] = {
     "tokens": Token,
     "rate_limits": RateCounter,
     "audit": AuditEvent,
+    "sessions": Session,
+    "devices": Device,
 }
 
 
@@ -119,15 +223,8 @@ def bind_tables() -> None:
     from functions.shared.config import settings
 
     cfg = settings()
-    names = {
-        "accounts": cfg.accounts_table,
-        "unique_keys": cfg.unique_keys_table,
-        "tokens": cfg.tokens_table,
-        "rate_limits": cfg.rate_limits_table,
-        "audit": cfg.audit_table,
-    }
     for logical, model in MODELS.items():
-        model.Meta.table_name = names[logical]
+        model.Meta.table_name = cfg.table_name(logical)
         model.Meta.region = cfg.region
         model._connection = None
 
@@ -141,8 +238,25 @@ def key_schema(model: type[Model]) -> dict[str, Any]:
     hash_key = model._hash_key_attribute()
     range_key = model._range_key_attribute()
     ttl = next((a.attr_name for a in model.get_attributes().values() if isinstance(a, TTLAttribute)), None)
+    indexes = []
+    for index in model._indexes.values():
+        attrs = index.Meta.attributes.values()
+        index_hash = next(a for a in attrs if a.is_hash_key)
+        index_range = next((a for a in attrs if a.is_range_key), None)
+        indexes.append({
+            "name": index.Meta.index_name,
+            "hash_key": (index_hash.attr_name, index_hash.attr_type),
+            "range_key": (index_range.attr_name, index_range.attr_type) if index_range else None,
+            "projection": index.Meta.projection.projection_type,
+        })
     return {
         "hash_key": (hash_key.attr_name, hash_key.attr_type),
         "range_key": (range_key.attr_name, range_key.attr_type) if range_key else None,
         "ttl": ttl,
+        "indexes": indexes,
     }
+
+
+def table_env_var(logical: str) -> str:
+    """The environment variable holding a table's name: 'unique_keys' -> 'UNIQUE_KEYS_TABLE'."""
+    return f"{logical.upper()}_TABLE"

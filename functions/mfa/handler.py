@@ -1,0 +1,104 @@
+"""MFA API: factors (list, enrol, confirm, remove), challenge and verify, remembered devices, and the
+signed device endpoints of push sign-in."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+
+from functions.mfa import logic, push
+from functions.mfa.models import (
+    ChallengeRequest,
+    ChallengeSent,
+    ConfirmRequest,
+    DeviceList,
+    DeviceView,
+    EnrolmentStarted,
+    EnrolRequest,
+    FactorList,
+    PushEnrolled,
+    PushEnrolRequest,
+    PushPending,
+    PushResponse,
+    RemoveFactorRequest,
+    VerifyRequest,
+)
+from functions.shared.errors import Problem
+from functions.shared.http import caller, make_handler, make_resolver, request_meta
+from functions.shared.plans import current_plan
+from functions.shared.schemas import Message
+from functions.shared.signin import SessionView, Started
+from functions.shared.store import sessions
+from functions.shared.store.models import utcnow
+
+app = make_resolver()
+FactorId = Annotated[str, Path(max_length=64)]
+
+
+def _session(started: Started) -> Response[SessionView]:
+    return Response(200, "application/json", started.view, cookies=started.cookies)
+
+
+@app.get("/mfa/factors", summary="The account's sign-in methods and the kinds this plan offers")
+def factors() -> FactorList:
+    return logic.list_factors(caller(app), current_plan())
+
+
+@app.post("/mfa/factors", summary="Start adding a sign-in method")
+def enrol(req: Annotated[EnrolRequest, Body()]) -> EnrolmentStarted:
+    return logic.enrol(req, caller(app), current_plan(), request_meta(app), utcnow())
+
+
+@app.post("/mfa/factors/<factor_id>/confirm", summary="Confirm a new sign-in method with a code")
+def confirm(factor_id: FactorId, req: Annotated[ConfirmRequest, Body()]) -> Response[SessionView]:
+    return _session(logic.confirm(factor_id, req, caller(app), current_plan(), request_meta(app), utcnow()))
+
+
+@app.delete("/mfa/factors/<factor_id>", summary="Remove a sign-in method (password required)")
+def remove(factor_id: FactorId, req: Annotated[RemoveFactorRequest, Body()]) -> Message:
+    logic.remove_factor(factor_id, req.password, caller(app), current_plan(), request_meta(app), utcnow())
+    return Message(message="The sign-in method was removed. Remembered devices were signed out.")
+
+
+@app.post("/mfa/challenge", summary="Send a code (or a push) for the chosen sign-in method")
+def challenge(req: Annotated[ChallengeRequest, Body()]) -> ChallengeSent:
+    return logic.challenge(req.factor_id, caller(app), current_plan(), utcnow())
+
+
+@app.post("/mfa/verify", summary="Verify the code (or the push answer) and finish signing in",
+          responses={202: {"description": "Push still waiting",
+                           "content": {"application/json": {"model": PushPending}}}})
+def verify(req: Annotated[VerifyRequest, Body()]) -> Response[SessionView]:
+    started = logic.verify(req, caller(app), current_plan(), request_meta(app), utcnow())
+    if started is None:
+        return Response(202, "application/json",
+                        PushPending(status="pending", message="Waiting for the answer on your device."))
+    return _session(started)
+
+
+@app.get("/mfa/devices", summary="Devices that skip the extra check")
+def devices() -> DeviceList:
+    found = sessions.list_devices(caller(app).account_id)
+    return DeviceList(devices=[DeviceView(device_id=d.device_id, label=d.label, created_at=d.created_at,
+                                          valid_until=d.valid_until) for d in found])
+
+
+@app.delete("/mfa/devices/<device_id>", summary="Forget a remembered device")
+def forget_device(device_id: Annotated[str, Path(max_length=64)]) -> Message:
+    if not sessions.forget_device(caller(app).account_id, device_id):
+        raise Problem(404, "device-not-found", "No such device", "Reload the list of devices.")
+    return Message(message="The device will be asked for a code at its next sign-in.")
+
+
+@app.post("/push/devices", summary="A device enrols its key for push sign-in (signed)")
+def push_enrol(req: Annotated[PushEnrolRequest, Body()]) -> PushEnrolled:
+    return push.enrol_device(req, request_meta(app), utcnow())
+
+
+@app.post("/push/responses", summary="A device approves or denies a sign-in (signed)")
+def push_answer(req: Annotated[PushResponse, Body()]) -> Message:
+    push.answer(req, request_meta(app), utcnow())
+    return Message(message="Answer recorded.")
+
+
+lambda_handler = make_handler(app)

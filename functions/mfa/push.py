@@ -1,0 +1,87 @@
+"""The device side of push sign-in: a phone app (or the reference device client) enrols its
+Ed25519 public key, then answers sign-in requests by signing them. No session: the signature is
+the proof, checked against the key enrolled for that account."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+
+from functions.mfa.models import PushEnrolled, PushEnrolRequest, PushResponse
+from functions.shared import audit
+from functions.shared.config import settings
+from functions.shared.errors import Problem
+from functions.shared.http import RequestMeta
+from functions.shared.notify.sms import register_push_endpoint
+from functions.shared.security.secrets import hash_secret, is_expired
+from functions.shared.store import accounts, sessions
+from functions.shared.store.models import Account, Token
+
+UNKNOWN = Problem(404, "push-request-unknown", "This request is not valid",
+                  "It expired, was already answered, or was not meant for this device.")
+
+
+def signature_ok(public_key_b64: str, message: str, signature_b64: str) -> bool:
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    try:
+        key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key_b64))
+        key.verify(base64.b64decode(signature_b64), message.encode())
+    except (InvalidSignature, ValueError):
+        return False
+    return True
+
+
+def _live_token(secret: str, purpose: str, now: datetime) -> Token:
+    token = accounts.get_token(hash_secret(secret))
+    if token is None or token.purpose != purpose or token.used_at or is_expired(token.valid_until, now):
+        raise UNKNOWN
+    return token
+
+
+def enrol_device(req: PushEnrolRequest, meta: RequestMeta, now: datetime) -> PushEnrolled:
+    from functions.mfa.logic import PUSH_ENROL
+
+    token = _live_token(req.enrol_code, PUSH_ENROL, now)
+    if not signature_ok(req.public_key, req.enrol_code, req.signature):
+        raise Problem(400, "bad-signature", "The device signature is not valid",
+                      "Enrol again from the app; the key and signature must match.")
+    account = accounts.get_account(token.account_id)
+    index = next((i for i, f in enumerate(account.factors) if f.factor_id == token.subject_ref), None) \
+        if account else None
+    if account is None or index is None:
+        raise UNKNOWN
+    endpoint = register_push_endpoint(settings().push_platform_arn, req.push_token)
+    factor = Account.factors[index]
+    try:
+        accounts.update_account(
+            account.account_id,
+            [factor.public_key.set(req.public_key), factor.push_endpoint.set(endpoint),
+             factor.label.set(f"Push to {req.device_name} (waiting for the device)")],
+            (factor.factor_id == token.subject_ref) & factor.public_key.does_not_exist(),
+            audit.audit_event("mfa.push.device", "enrolled", meta, subject=account.account_id, now=now),
+            token=token, now=now)
+    except accounts.StaleWrite:
+        raise UNKNOWN from None
+    return PushEnrolled(factor_id=token.subject_ref)
+
+
+def answer(req: PushResponse, meta: RequestMeta, now: datetime) -> None:
+    from functions.mfa.logic import PUSH_CHALLENGE
+
+    token = _live_token(req.challenge_ref, PUSH_CHALLENGE, now)
+    account = accounts.get_account(token.account_id)
+    session = sessions.get_session(token.subject_ref)
+    challenge = session.challenge if session else None
+    factor = account.factor(challenge.factor_id) if account and challenge else None
+    message = f"{req.challenge_ref}|{req.number}|{req.decision}"
+    if factor is None or not factor.public_key or not signature_ok(factor.public_key, message, req.signature):
+        audit.record("mfa.push.answer", "bad_signature", meta, subject=token.account_id, now=now)
+        raise UNKNOWN
+    status = "approved" if req.decision == "approve" else "denied"
+    if not sessions.set_push_status(token.subject_ref, req.number, status, now):
+        audit.record("mfa.push.answer", "mismatch", meta, subject=token.account_id, now=now)
+        raise Problem(409, "push-number-mismatch", "The number does not match",
+                      "Choose the number shown on the sign-in screen. Ask for a new push if needed.")
+    audit.record("mfa.push.answer", status, meta, subject=token.account_id, now=now)

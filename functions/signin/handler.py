@@ -1,0 +1,57 @@
+"""Sign-in API: POST /sessions, GET /sessions/current, DELETE /sessions/current, DELETE /sessions."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from functions.shared.errors import Problem
+from functions.shared.http import caller, cookie_header, make_handler, make_resolver, request_meta
+from functions.shared.plans import current_plan
+from functions.shared.schemas import Message
+from functions.shared.security.secrets import hash_secret
+from functions.shared.sessions import DEVICE_COOKIE, SESSION_COOKIE, expired_cookie, read_cookie
+from functions.shared.signin import SessionView, session_view
+from functions.shared.store.accounts import get_account
+from functions.shared.store.models import utcnow
+from functions.signin import logic
+from functions.signin.models import SignInRequest
+
+app = make_resolver()
+
+
+@app.post("/sessions", summary="Sign in with user name or email and password")
+def sign_in(req: Annotated[SignInRequest, Body()]) -> Response[SessionView]:
+    device = read_cookie(cookie_header(app), DEVICE_COOKIE)
+    started = logic.sign_in(req, current_plan(), request_meta(app), hash_secret(device) if device else None,
+                            utcnow())
+    return Response(200, "application/json", started.view, cookies=started.cookies)
+
+
+@app.get("/sessions/current", summary="The current session: its stage, factors and CSRF token")
+def current() -> SessionView:
+    who = caller(app)
+    account = get_account(who.account_id)
+    token = read_cookie(cookie_header(app), SESSION_COOKIE)
+    if account is None or token is None:
+        raise Problem(401, "unauthenticated", "Sign in first", "Your session has ended. Sign in again.")
+    return session_view(account, who.stage, current_plan(), token)
+
+
+@app.delete("/sessions/current", summary="Sign out")
+def sign_out() -> Response[Message]:
+    who = caller(app)
+    logic.sign_out(who.session_hash, who.account_id, request_meta(app), utcnow())
+    return Response(200, "application/json", Message(message="You are signed out."),
+                    cookies=[expired_cookie(SESSION_COOKIE)])
+
+
+@app.delete("/sessions", summary="Sign out everywhere: end every session of this account")
+def sign_out_everywhere() -> Response[Message]:
+    who = caller(app)
+    count = logic.sign_out_everywhere(who.account_id, request_meta(app), utcnow())
+    return Response(200, "application/json", Message(message=f"Signed out of {count} session(s)."),
+                    cookies=[expired_cookie(SESSION_COOKIE)])
+
+
+lambda_handler = make_handler(app)
