@@ -21,6 +21,7 @@ LOG_RETENTION_DAYS = frozenset(
 _EMAIL = re.compile(r"^[^@\s]+@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$")
 _DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 _STAGE_NAME = re.compile(r"^[a-z][a-z0-9-]{1,15}$")
+_PLATFORM_APP_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:app/[A-Z_]+/[A-Za-z0-9_.-]+$")
 
 
 class Throttling(BaseModel):
@@ -47,6 +48,11 @@ class StageConfig(BaseModel):
     throttling: Throttling
     waf_requests_per_5_min_per_ip: int = Field(default=500, ge=10)
     removal_policy: Literal["retain", "destroy"] = "destroy"
+    push_platform_arn: str | None = Field(
+        default=None,
+        description="SNS platform application (APNs/FCM) for push MFA; created outside the stack because "
+        "it holds the vendor's credentials. Without it, push is not offered in this stage.",
+    )
     account: str | None = None
     region: str | None = None
 
@@ -76,6 +82,13 @@ class StageConfig(BaseModel):
     def _mail_domain(cls, value: str) -> str:
         if not _DOMAIN.match(value):
             raise ValueError(f"mail_domain {value!r} is not a lower-case domain name")
+        return value
+
+    @field_validator("push_platform_arn")
+    @classmethod
+    def _push_platform_arn(cls, value: str | None) -> str | None:
+        if value is not None and not _PLATFORM_APP_ARN.match(value):
+            raise ValueError(f"push_platform_arn {value!r} is not an SNS platform application ARN")
         return value
 
     @field_validator("log_retention_days")

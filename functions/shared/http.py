@@ -99,8 +99,10 @@ def make_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response:
-        # The exception text may echo user input, so only its type is logged next to the trace.
-        logger.error("unhandled error", extra={"error_type": type(exc).__name__}, exc_info=os.environ.get("STAGE") == "local")
+        # The exception text may echo user input: deployed stages log only its type; the local
+        # stack also logs the trace, to debug with.
+        local = os.environ.get("STAGE") == "local"
+        logger.error("unhandled error", extra={"error_type": type(exc).__name__}, exc_info=local)
         return problem_response(Problem(500, "internal", "Something went wrong",
                                         "The request could not be completed. Try again; if it keeps "
                                         "failing, call the support number shown on the page."))

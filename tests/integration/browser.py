@@ -32,7 +32,8 @@ class Browser:
     csrf: str | None = None
     send_csrf: bool = True
 
-    def request(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Reply:
+    def request(self, method: str, path: str, body: Any = None,
+                headers: dict[str, str] | None = None) -> Reply:
         sent = {"Content-Type": "application/json", "User-Agent": "Mozilla/5.0 (X11; Linux) Chrome/130",
                 **(headers or {})}
         if self.cookies:

@@ -182,7 +182,9 @@ def update_account(account_id: str, actions: list, condition: object | None, aud
 
     def build(tx: TransactWrite) -> None:
         guard = Account.account_id.exists()
-        tx.update(Account(account_id), actions=actions, condition=guard & condition if condition is not None else guard)
+        if condition is not None:
+            guard = guard & condition
+        tx.update(Account(account_id), actions=actions, condition=guard)
         if token is not None:
             tx.update(token, actions=[Token.used_at.set(now)], condition=Token.used_at.does_not_exist())
         tx.save(audit)
