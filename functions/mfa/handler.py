@@ -68,7 +68,7 @@ def challenge(req: Annotated[ChallengeRequest, Body()]) -> ChallengeSent:
 @app.post("/mfa/verify", summary="Verify the code (or the push answer) and finish signing in",
           responses={202: {"description": "Push still waiting",
                            "content": {"application/json": {"model": PushPending}}}})
-def verify(req: Annotated[VerifyRequest, Body()]) -> Response[SessionView]:
+def verify(req: Annotated[VerifyRequest, Body()]) -> Response[SessionView | PushPending]:
     started = logic.verify(req, caller(app), current_plan(), request_meta(app), utcnow())
     if started is None:
         return Response(202, "application/json",

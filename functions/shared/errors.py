@@ -34,7 +34,7 @@ def invalid_fields(errors: list[FieldError], detail: str | None = None) -> Probl
         status=422,
         slug="validation",
         title="Some fields need attention",
-        detail=detail or "Correct the fields listed in 'errors' and send the request again.",
+        detail=detail or "Correct the fields marked below and send the form again.",
         errors=errors,
     )
 

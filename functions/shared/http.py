@@ -71,13 +71,16 @@ def _validation_problem(exc: RequestValidationError) -> Problem:
     for err in exc.errors():
         kind = err.get("type", "invalid")
         message = str(err.get("msg", "is not valid"))
-        if kind == "missing":
+        if kind == "missing" or (kind == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1):
             message = "This field is required."
         elif kind == "json_invalid":
             message = "The request body is not valid JSON."
-        errors.append(FieldError(field=_field_name(tuple(err.get("loc", ()))), message=message, code=kind))
+        elif kind == "value_error":
+            message = message.removeprefix("Value error, ")
+        field = "body" if kind == "json_invalid" else _field_name(tuple(err.get("loc", ())))
+        errors.append(FieldError(field=field, message=message, code=kind))
     return Problem(422, "validation", "Some fields need attention",
-                   "Correct the fields listed in 'errors' and send the request again.", errors)
+                   "Correct the fields marked below and send the form again.", errors)
 
 
 def make_resolver() -> APIGatewayRestResolver:

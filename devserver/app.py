@@ -1,0 +1,141 @@
+"""`python -m devserver`: the whole portal on one machine, with an embedded AWS (moto) and no account.
+
+Start-up order: bind the HTTP port (so PORTAL_URL can name it) → set the environment the functions
+read → start moto in-process and point every AWS SDK at it → create tables, sender and secrets the
+way infra/ does → load demo data → serve the API, the pages, their config and the outbox.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import urllib.request
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+
+from devserver import demo, local_aws, outbox
+from devserver.gateway import ACCOUNT_ID, Gateway
+from devserver.server import LOCAL_NAMES, PortalServer
+from devserver.site import WEB_ROOT, public_config
+from functions.shared.plans import PLANS, plan_profile
+
+OUTBOX_PAGE = "/outbox.html"
+# Settings from the user's shell that would send the SDKs anywhere but the embedded AWS.
+_FOREIGN_AWS = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",
+                "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+
+
+def public_host(host: str) -> str:
+    """The host name a browser on this machine uses to reach a server bound to `host`."""
+    if host in ("", "0.0.0.0", "::"):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def local_env(plan: str | None, portal_url: str) -> dict[str, str]:
+    """LOCAL_ENV with the chosen plan (the user's PLAN wins) and the URL the pages are served on."""
+    return {**local_aws.LOCAL_ENV, "PLAN": plan or local_aws.LOCAL_ENV["PLAN"], "PORTAL_URL": portal_url}
+
+
+def apply_env(env: Mapping[str, str], endpoint: str | None = None, moto_port: int | None = None) -> None:
+    for name in [*_FOREIGN_AWS, *(k for k in os.environ if k.startswith("AWS_ENDPOINT_URL_"))]:
+        os.environ.pop(name, None)
+    os.environ.update(env)
+    if endpoint:
+        os.environ["AWS_ENDPOINT_URL"] = endpoint
+    if moto_port:
+        os.environ["MOTO_PORT"] = str(moto_port)
+
+
+def _post_json(url: str, payload: Mapping[str, Any]) -> None:
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",  # noqa: S310
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310 - our own moto server
+        answer.read()
+
+
+@contextmanager
+def embedded_aws(env: Mapping[str, str]) -> Iterator[str]:
+    """Start moto in this process, point the SDKs at it, provision it; yields its endpoint URL."""
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per SDK call
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        apply_env(env, endpoint, port)
+        # Workflows run their states for real; Lambda runs in-process, never in Docker.
+        _post_json(f"{endpoint}/moto-api/config",
+                   {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})
+        serialise = getattr(local_aws, "serialise_moto_dynamodb_writes", None)
+        if serialise is not None:
+            serialise()
+
+        import boto3
+
+        session = boto3.Session(region_name=env["AWS_REGION"])
+        local_aws.provision(dict(env), session)
+        demo.load(env, session)
+        yield endpoint
+    finally:
+        server.stop()
+
+
+def _stop_on_sigterm() -> None:
+    def handler(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m devserver", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=3000, help="port to listen on (default 3000; 0: any)")
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    plan_key = os.environ.get("PLAN") or local_aws.LOCAL_ENV["PLAN"]
+    try:
+        plan = plan_profile(plan_key)
+    except ValueError:
+        print(f"PLAN={plan_key!r} is not a plan profile; choose one of: {', '.join(PLANS)}", file=sys.stderr)
+        return 2
+
+    allowed = None if args.host in ("0.0.0.0", "::") else LOCAL_NAMES | {args.host}
+    try:
+        httpd = PortalServer((args.host, args.port), web_root=WEB_ROOT, allowed_hosts=allowed)
+    except OSError as exc:
+        print(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 1
+    base_url = f"http://{public_host(args.host)}:{httpd.port}"
+    env = local_env(plan.key, base_url)
+    _stop_on_sigterm()
+    try:
+        with embedded_aws(env) as endpoint:
+            gateway = Gateway(stage=env["STAGE"], region=env["AWS_REGION"], log=httpd.log)
+            gateway.warm_up()
+            httpd.gateway = gateway
+            httpd.config = public_config(plan, api=gateway.base, outbox=OUTBOX_PAGE)
+            httpd.outbox = lambda: outbox.collect(ACCOUNT_ID, env["AWS_REGION"])
+            print(f"{plan.portal_name} (plan {plan.key}) on {base_url}/\n"
+                  f"  outbox (mail and SMS sent): {base_url}{OUTBOX_PAGE}\n"
+                  f"  embedded AWS (moto):        {endpoint}\n"
+                  "Press Ctrl-C to stop.", flush=True)
+            httpd.serve_forever()
+    except KeyboardInterrupt:
+        print("\nstopping", flush=True)
+    finally:
+        httpd.server_close()
+    return 0

@@ -1,0 +1,176 @@
+"""The devserver's HTTP front: `/api/*` through the local gateway, the pages, config and outbox.
+
+A thin layer: it turns `http.server` requests into `HttpRequest`s and writes `HttpResponse`s back;
+the decisions live in gateway.py, site.py and outbox.py.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from devserver.gateway import Gateway, HttpRequest, HttpResponse, problem
+from devserver.site import PAGE_HEADERS, content_type, static_file
+
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+CONFIG_PATH = "/config.json"
+OUTBOX_PATH = "/dev/outbox.json"
+LOCAL_NAMES = {"127.0.0.1", "localhost", "::1"}
+_HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
+
+
+def host_allowed(host_header: str | None, allowed: set[str] | None) -> bool:
+    """Guard against DNS rebinding: only answer to the names this server listens on (None: any)."""
+    if allowed is None:
+        return True
+    if not host_header:
+        return False
+    name = urlsplit(f"//{host_header}").hostname or ""
+    return name in allowed
+
+
+def json_page(data: Any, status: int = 200) -> HttpResponse:
+    body = json.dumps(data, indent=1).encode()
+    headers = {**PAGE_HEADERS, "Content-Type": "application/json", "Cache-Control": "no-store"}
+    return HttpResponse(status, list(headers.items()), body)
+
+
+def page_problem(status: int, title: str, detail: str, **extra: Any) -> HttpResponse:
+    response = problem(status, title, detail, **extra)
+    present = {name.lower() for name, _ in response.headers}
+    response.headers.extend((k, v) for k, v in PAGE_HEADERS.items() if k.lower() not in present)
+    return response
+
+
+class PortalServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        *,
+        web_root: Path,
+        allowed_hosts: set[str] | None = None,
+        log: Callable[[str], None] | None = None,
+    ) -> None:
+        super().__init__(address, PortalRequestHandler)
+        self.web_root = web_root
+        self.allowed_hosts = allowed_hosts
+        self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+        # Set once the embedded AWS is up (the port is bound first, so PORTAL_URL can name it).
+        self.gateway: Gateway | None = None
+        self.config: dict[str, Any] = {}
+        self.outbox: Callable[[], dict[str, Any]] = dict
+
+    @property
+    def port(self) -> int:
+        return int(self.server_address[1])
+
+    def route(self, request: HttpRequest) -> HttpResponse:
+        path = urlsplit(request.target).path or "/"
+        if self.gateway is not None and self.gateway.owns(path):
+            return self.gateway.handle(request)
+        if request.method not in ("GET", "HEAD"):
+            return page_problem(405, "Method not allowed", f"{path} can only be read (GET).",
+                                headers=[("Allow", "GET, HEAD")])
+        if path == CONFIG_PATH:
+            return json_page(self.config)
+        if path == OUTBOX_PATH:
+            return json_page(self.outbox())
+        file = static_file(self.web_root, path)
+        if file is None:
+            return page_problem(404, "Not found", f"There is no page at {path}.")
+        return HttpResponse(200, [("Content-Type", content_type(file)), *PAGE_HEADERS.items()],
+                            file.read_bytes())
+
+
+class PortalRequestHandler(BaseHTTPRequestHandler):
+    server: PortalServer
+    protocol_version = "HTTP/1.1"
+    server_version = "provider-portal-devserver"
+
+    def do_GET(self) -> None:
+        self._serve()
+
+    def do_HEAD(self) -> None:
+        self._serve()
+
+    def do_POST(self) -> None:
+        self._serve()
+
+    def do_PUT(self) -> None:
+        self._serve()
+
+    def do_PATCH(self) -> None:
+        self._serve()
+
+    def do_DELETE(self) -> None:
+        self._serve()
+
+    def do_OPTIONS(self) -> None:
+        self._serve()
+
+    def _read_body(self) -> bytes | HttpResponse:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            return page_problem(411, "Length required", "Send the body with a Content-Length.")
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            return page_problem(400, "Bad request", "The Content-Length header is not a number.")
+        if length > MAX_BODY:
+            return page_problem(413, "Content too large", f"Bodies are limited to {MAX_BODY} bytes.")
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _serve(self) -> None:
+        started = time.monotonic()
+        body = self._read_body()
+        if isinstance(body, HttpResponse):
+            response = body
+            self.close_connection = True
+        elif not host_allowed(self.headers.get("Host"), self.server.allowed_hosts):
+            response = page_problem(421, "Misdirected request",
+                                    "This development server only answers to its own host name.")
+        else:
+            request = HttpRequest(
+                method=self.command,
+                target=self.path,
+                headers=list(self.headers.items()),
+                body=body,
+                client_ip=self.client_address[0],
+                protocol=self.request_version,
+            )
+            try:
+                response = self.server.route(request)
+            except Exception as exc:
+                import traceback
+
+                self.server.log(traceback.format_exc())
+                response = page_problem(500, "Devserver error", f"{type(exc).__name__}; see the console.")
+        self._write(response)
+        elapsed = (time.monotonic() - started) * 1000
+        self.server.log(f"{self.command} {urlsplit(self.path).path} {response.status} {elapsed:.0f} ms")
+
+    def _write(self, response: HttpResponse) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers:
+            if name.lower() not in _HOP_BY_HOP:
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and response.body:
+            self.wfile.write(response.body)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass  # _serve writes one line per request, with its duration
+
+    def log_message(self, format: str, *args: Any) -> None:
+        self.server.log(f"{self.address_string()} {format % args}")

@@ -1,0 +1,159 @@
+// Showing a problem+json answer on a form: each `errors[]` item next to its field, the `detail` on top.
+
+const SUMMARY_ID = "error-summary";
+
+function fieldBox(form, name) {
+  return form.querySelector(`[data-field="${CSS.escape(name)}"]`);
+}
+
+function focusTarget(box) {
+  if (!box) return null;
+  return box.querySelector("[data-focus]") || box.querySelector("input:not([type=hidden]):not([disabled]), select, textarea");
+}
+
+function describedBy(input, id, add) {
+  const ids = new Set((input.getAttribute("aria-describedby") || "").split(/\s+/).filter(Boolean));
+  if (add) ids.add(id);
+  else ids.delete(id);
+  if (ids.size) input.setAttribute("aria-describedby", [...ids].join(" "));
+  else input.removeAttribute("aria-describedby");
+}
+
+/** Remove every error shown on `form` and hide its summary. */
+export function clearErrors(form) {
+  for (const box of form.querySelectorAll("[data-field].has-error")) box.classList.remove("has-error");
+  for (const message of form.querySelectorAll(".field-error")) {
+    message.replaceChildren();
+    message.hidden = true;
+  }
+  for (const input of form.querySelectorAll("[aria-invalid]")) {
+    input.removeAttribute("aria-invalid");
+    describedBy(input, `${input.id}-error`, false);
+  }
+  const summary = document.getElementById(SUMMARY_ID);
+  if (summary) {
+    summary.hidden = true;
+    summary.replaceChildren();
+  }
+}
+
+function groupErrors(errors) {
+  const byField = new Map();
+  for (const error of Array.isArray(errors) ? errors : []) {
+    const field = String(error.field || "body");
+    if (!byField.has(field)) byField.set(field, []);
+    byField.get(field).push(String(error.message || "This value is not valid."));
+  }
+  return byField;
+}
+
+function labelOf(form, name) {
+  const box = fieldBox(form, name);
+  const label = box && box.querySelector("label, .label");
+  return label ? label.textContent.trim() : name;
+}
+
+/**
+ * Show `problem` on `form`. Field errors go next to their inputs (matched by the JSON field name in
+ * `data-field`); the summary lists them with links, under the problem's title and detail.
+ * Returns the names of the fields that got an error.
+ */
+export function showProblem(form, problem) {
+  clearErrors(form);
+  const byField = groupErrors(problem.errors);
+  const summary = document.getElementById(SUMMARY_ID);
+  const items = [];
+  for (const [name, messages] of byField) {
+    const box = fieldBox(form, name);
+    const input = focusTarget(box);
+    if (box && !box.hidden) {
+      box.classList.add("has-error");
+      const slot = box.querySelector(".field-error");
+      if (slot) {
+        const prefix = document.createElement("span");
+        prefix.className = "visually-hidden";
+        prefix.textContent = "Error: ";
+        if (messages.length === 1) {
+          slot.replaceChildren(prefix, document.createTextNode(messages[0]));
+        } else {
+          const list = document.createElement("ul");
+          for (const text of messages) {
+            const li = document.createElement("li");
+            li.textContent = text;
+            list.append(li);
+          }
+          slot.replaceChildren(prefix, list);
+        }
+        slot.hidden = false;
+        if (input) {
+          input.setAttribute("aria-invalid", "true");
+          if (slot.id) describedBy(input, slot.id, true);
+        }
+      }
+    }
+    for (const text of messages) items.push({ name, text, target: box && !box.hidden ? input : null });
+  }
+  if (summary) {
+    const heading = document.createElement("h2");
+    heading.textContent = problem.title || "There is a problem";
+    const parts = [heading];
+    if (problem.detail) {
+      const detail = document.createElement("p");
+      detail.className = "problem-detail";
+      detail.textContent = problem.detail;
+      parts.push(detail);
+    }
+    if (items.length) {
+      const list = document.createElement("ul");
+      for (const item of items) {
+        const li = document.createElement("li");
+        const text = `${labelOf(form, item.name)}: ${item.text}`;
+        if (item.target && item.target.id) {
+          const link = document.createElement("a");
+          link.href = `#${item.target.id}`;
+          link.textContent = text;
+          link.addEventListener("click", (event) => {
+            event.preventDefault();
+            item.target.focus();
+          });
+          li.append(link);
+        } else {
+          li.textContent = text;
+        }
+        list.append(li);
+      }
+      parts.push(list);
+    }
+    summary.replaceChildren(...parts);
+    summary.hidden = false;
+    summary.focus();
+  }
+  return [...byField.keys()];
+}
+
+/**
+ * The values of the enabled, named inputs of `form`: trimmed (passwords as typed), empty ones left
+ * out so the server answers "This field is required." for them.
+ */
+export function formValues(form) {
+  const values = {};
+  for (const input of form.querySelectorAll("input[name]:not([disabled])")) {
+    if (input.type === "checkbox") continue;
+    const value = input.type === "password" ? input.value : input.value.trim();
+    if (value !== "") values[input.name] = value;
+  }
+  return values;
+}
+
+/** Disable `button` while work runs, with a progress label; returns a function that restores it. */
+export function busy(button, label) {
+  const original = button.textContent;
+  button.disabled = true;
+  button.setAttribute("aria-busy", "true");
+  button.textContent = label;
+  return () => {
+    button.disabled = false;
+    button.removeAttribute("aria-busy");
+    button.textContent = original;
+  };
+}

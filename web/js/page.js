@@ -1,0 +1,37 @@
+// What every page does first: brand itself from /config.json and show development links when offered.
+
+import { loadConfig } from "./api.js";
+
+function fill(selector, text) {
+  for (const element of document.querySelectorAll(selector)) element.textContent = text;
+}
+
+/** Brand the page and return the plan configuration. `title` names the page in the tab. */
+export async function initPage(title) {
+  let config;
+  try {
+    config = await loadConfig();
+  } catch {
+    const main = document.getElementById("main");
+    const notice = document.createElement("div");
+    notice.className = "notice error";
+    notice.setAttribute("role", "alert");
+    notice.textContent = "The portal could not load its settings. Reload the page in a moment.";
+    main.prepend(notice);
+    throw new Error("no configuration");
+  }
+  document.title = title ? `${title} – ${config.portal_name}` : config.portal_name;
+  fill("[data-brand]", config.brand);
+  fill("[data-portal-name]", config.portal_name);
+  fill("[data-brand-initial]", config.brand.trim().charAt(0).toUpperCase());
+  for (const link of document.querySelectorAll("a[data-support-phone]")) {
+    link.textContent = config.support_phone;
+    link.href = `tel:${config.support_phone.replace(/[^0-9+]/g, "")}`;
+  }
+  for (const element of document.querySelectorAll("[data-dev]")) element.hidden = !config.outbox;
+  for (const link of document.querySelectorAll("a[data-outbox]")) {
+    if (config.outbox) link.href = config.outbox;
+  }
+  document.documentElement.dataset.plan = config.key;
+  return config;
+}
