@@ -32,15 +32,15 @@ def clean(request: pytest.FixtureRequest) -> Iterator[None]:
     if "aws" not in request.fixturenames:
         yield
         return
-    session: boto3.Session = request.getfixturevalue("aws")
+    request.getfixturevalue("aws")
     yield
-    dynamodb = session.client("dynamodb")
-    for name in (v for k, v in LOCAL_ENV.items() if k.endswith("_TABLE")):
-        desc = dynamodb.describe_table(TableName=name)["Table"]["KeySchema"]
-        keys = [k["AttributeName"] for k in desc]
-        for item in dynamodb.scan(TableName=name)["Items"]:
-            dynamodb.delete_item(TableName=name, Key={k: item[k] for k in keys})
+    # Empty the tables in moto's memory: faster than deleting through the API, same end state.
+    from moto.dynamodb.models import dynamodb_backends
+
+    for table in dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables.values():
+        table.items.clear()
     outbox().clear()
+    sms_outbox().clear()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import random
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import cache
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
@@ -39,7 +40,9 @@ class StaleWrite(Exception):
     """The record changed since it was read (another request won); nothing was written."""
 
 
+@cache
 def _connection() -> Connection:
+    """One connection per container: creating one loads botocore's service model (~10 ms)."""
     bind_tables()
     return Connection(region=settings().region)
 

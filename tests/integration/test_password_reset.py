@@ -1,0 +1,72 @@
+"""Self-service password reset through the local API Gateway adapter on moto."""
+
+from __future__ import annotations
+
+import re
+
+import pyotp
+import pytest
+
+from functions.shared.store.models import Account, Device, Session
+from tests.integration.browser import Browser
+from tests.integration.helpers import STRONG, active_account, mails_to, sign_in
+
+EMAIL = "jane.doe@clinic.example"
+NEW = "Harbor-Lights-77"
+
+
+@pytest.fixture
+def user(gateway, clock) -> Browser:
+    browser = Browser(gateway)
+    active_account(browser)
+    return browser
+
+
+def reset_token() -> str:
+    mail = [m for m in mails_to(EMAIL) if m.subject == "Reset your CareSource password"][-1]
+    return re.search(r"reset\.html#token=([A-Za-z0-9_-]+)", mail.body).group(1)
+
+
+def test_reset_request_answers_the_same_for_unknown_addresses(user):
+    known = user.post("/password-resets", {"email": EMAIL})
+    unknown = user.post("/password-resets", {"email": "nobody@clinic.example"})
+    assert known.status == unknown.status == 202 and known.body == unknown.body
+    assert mails_to("nobody@clinic.example") == []
+    assert len(mails_to(EMAIL)) == 2  # activation + reset
+
+
+def test_reset_link_changes_the_password_once_and_revokes_everything(user, gateway, clock):
+    sign_in(user)
+    started = user.post("/mfa/factors", {"kind": "totp"}).body
+    user.post(f"/mfa/factors/{started['factor_id']}/confirm",
+              {"code": pyotp.TOTP(started["secret"]).at(clock.now), "remember_device": True})
+    assert len(list(Device.scan())) == 1 and len(list(Session.scan())) == 1
+
+    anonymous = Browser(gateway)
+    anonymous.post("/password-resets", {"email": EMAIL})
+    token = reset_token()
+    weak = anonymous.post("/password-resets/complete", {"token": token, "password": "jane.doe-2024"})
+    assert weak.status == 422 and weak.body["errors"][0]["field"] == "password"
+    done = anonymous.post("/password-resets/complete", {"token": token, "password": NEW})
+    assert done.status == 200
+    again = anonymous.post("/password-resets/complete", {"token": token, "password": NEW + "x"})
+    assert again.status == 400 and again.body["type"] == "/problems/reset-link-invalid"
+
+    assert list(Session.scan()) == [] and list(Device.scan()) == []
+    assert user.get("/sessions/current").status == 401  # the old session is gone
+    assert mails_to(EMAIL)[-1].subject == "Your CareSource password was changed"
+    assert sign_in(user, password=STRONG).status == 401
+    assert sign_in(user, password=NEW).body["stage"] == "mfa"  # MFA still required, device forgotten
+
+
+def test_reset_link_expires_after_an_hour(user, clock):
+    user.post("/password-resets", {"email": EMAIL})
+    clock.advance(hours=1, seconds=1)
+    reply = user.post("/password-resets/complete", {"token": reset_token(), "password": NEW})
+    assert reply.status == 400
+    assert next(Account.scan()).password_changed_at is None
+
+
+def test_reset_requests_are_rate_limited(user):
+    statuses = [user.post("/password-resets", {"email": EMAIL}).status for _ in range(4)]
+    assert statuses == [202, 202, 202, 429]
