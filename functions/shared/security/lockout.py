@@ -13,7 +13,8 @@ def delay_after(failures: int) -> timedelta:
     """How long sign-in pauses after `failures` failures in a row: 30 s, 1 min, 2 min ... 15 min."""
     if failures <= FREE_FAILURES:
         return timedelta(0)
-    return min(MAX_DELAY, BASE_DELAY * 2 ** (failures - FREE_FAILURES - 1))
+    doublings = min(failures - FREE_FAILURES - 1, 16)  # capped: the count can grow without bound
+    return min(MAX_DELAY, BASE_DELAY * 2**doublings)
 
 
 def locked_until(failures: int, now: datetime) -> datetime | None:
