@@ -17,13 +17,9 @@ class Settings(BaseModel):
     plan: str = Field(alias="PLAN")
     portal_url: str = Field(alias="PORTAL_URL", description="Public base URL of the web pages.")
     mail_sender: str = Field(alias="MAIL_SENDER")
-    accounts_table: str = Field(alias="ACCOUNTS_TABLE")
-    unique_keys_table: str = Field(alias="UNIQUE_KEYS_TABLE")
-    tokens_table: str = Field(alias="TOKENS_TABLE")
-    rate_limits_table: str = Field(alias="RATE_LIMITS_TABLE")
-    audit_table: str = Field(alias="AUDIT_TABLE")
-    sessions_table: str = Field(alias="SESSIONS_TABLE")
-    devices_table: str = Field(alias="DEVICES_TABLE")
+    tables: dict[str, str] = Field(
+        default_factory=dict,
+        description="Logical table name -> real name, from every <LOGICAL>_TABLE variable (store/models.py).")
     captcha_secret_name: str | None = Field(default=None, alias="CAPTCHA_SECRET_NAME")
     mfa_key_id: str | None = Field(default=None, alias="MFA_KEY_ID", description="KMS key for TOTP seeds")
     push_platform_arn: str | None = Field(default=None, alias="PUSH_PLATFORM_ARN")
@@ -32,10 +28,12 @@ class Settings(BaseModel):
         description="Comma-separated 'METHOD /path' routes a session that has not passed MFA may use.")
     region: str = Field(default="us-east-1", alias="AWS_REGION")
 
-    def table_name(self, logical: str) -> str:
-        return str(getattr(self, f"{logical}_table"))
+    def table_name(self, logical: str) -> str | None:
+        return self.tables.get(logical)
 
 
 @cache
 def settings() -> Settings:
-    return Settings.model_validate(dict(os.environ))
+    env = dict(os.environ)
+    tables = {name.removesuffix("_TABLE").lower(): value for name, value in env.items() if name.endswith("_TABLE")}
+    return Settings.model_validate({**env, "tables": tables})

@@ -224,7 +224,8 @@ def bind_tables() -> None:
 
     cfg = settings()
     for logical, model in MODELS.items():
-        model.Meta.table_name = cfg.table_name(logical)
+        # A function is given only the tables it may use; the others keep their placeholder name.
+        model.Meta.table_name = cfg.table_name(logical) or model.Meta.table_name
         model.Meta.region = cfg.region
         model._connection = None
 
