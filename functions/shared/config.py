@@ -23,6 +23,8 @@ class Settings(BaseModel):
     captcha_secret_name: str | None = Field(default=None, alias="CAPTCHA_SECRET_NAME")
     mfa_key_id: str | None = Field(default=None, alias="MFA_KEY_ID", description="KMS key for TOTP seeds")
     push_platform_arn: str | None = Field(default=None, alias="PUSH_PLATFORM_ARN")
+    access_workflow_arn: str | None = Field(default=None, alias="ACCESS_WORKFLOW_ARN")
+    roster_bucket: str | None = Field(default=None, alias="ROSTER_BUCKET")
     partial_session_routes: str = Field(
         default="", alias="PARTIAL_SESSION_ROUTES",
         description="Comma-separated 'METHOD /path' routes a session that has not passed MFA may use.")

@@ -49,6 +49,15 @@ class PlanProfile(BaseModel):
     code_sends_per_15_min: int = 5
     password_reset_ttl: timedelta = timedelta(hours=1)
     signin_with: Literal["email_or_username", "username"] = "email_or_username"
+    provider_agreement_version: str = "2026-01"
+    admin_decision_business_days: int = 5
+    agreement_wait: timedelta = timedelta(days=30)
+    requires_org_agreement: bool = False
+    org_agreement_promise: str = ""  # what the plan promises its staff will take, shown to users
+    org_agreement_remind_after: timedelta = timedelta(hours=36)
+    provider_relations_email: str = "provider-relations@portal.example.org"
+    link_attempts_per_hour: int = 10
+    link_failures_per_tax_id_per_hour: int = 20
 
     @property
     def requires_captcha(self) -> bool:
@@ -92,6 +101,8 @@ PLANS: dict[str, PlanProfile] = {
         registration_form="cmo",
         verification="code",
         signin_with="username",
+        requires_org_agreement=True,
+        org_agreement_promise="Provider relations reviews agreements within 24-48 hours (at most 5 business days).",
         mfa_factors=("totp", "sms", "email"),
     ),
 }

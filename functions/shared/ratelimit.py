@@ -11,6 +11,34 @@ from functions.shared.errors import rate_limited
 from functions.shared.store.models import RateCounter, bind_tables, utcnow
 
 
+def _key(action: str, subject: str, window: timedelta, now: datetime) -> tuple[str, int, int]:
+    seconds = int(window.total_seconds())
+    start = int(now.timestamp()) // seconds * seconds
+    subject_hash = hashlib.sha256(subject.encode()).hexdigest()[:32]
+    return f"{action}#{subject_hash}#{start}", start, seconds
+
+
+def _problem(start: int, seconds: int, now: datetime) -> Exception:
+    retry_after = max(start + seconds - int(now.timestamp()), 1)
+    return rate_limited(retry_after, "You have asked for this too many times. "
+                        f"Wait {max(retry_after // 60, 1)} minute(s) and try again.")
+
+
+def check(action: str, subject: str, limit: int, window: timedelta, now: datetime | None = None) -> None:
+    """Raise the 429 problem if `subject` already used up `limit`, without counting this attempt."""
+    from pynamodb.exceptions import DoesNotExist
+
+    bind_tables()
+    now = now or utcnow()
+    key, start, seconds = _key(action, subject, window, now)
+    try:
+        used = RateCounter.get(key).count
+    except DoesNotExist:
+        return
+    if used >= limit:
+        raise _problem(start, seconds, now)
+
+
 def hit(action: str, subject: str, limit: int, window: timedelta, now: datetime | None = None) -> None:
     """Count one attempt at `action` by `subject`; raise a 429 problem once `limit` is used up.
 
@@ -18,10 +46,8 @@ def hit(action: str, subject: str, limit: int, window: timedelta, now: datetime 
     """
     bind_tables()
     now = now or utcnow()
-    seconds = int(window.total_seconds())
-    start = int(now.timestamp()) // seconds * seconds
-    subject_hash = hashlib.sha256(subject.encode()).hexdigest()[:32]
-    counter = RateCounter(f"{action}#{subject_hash}#{start}")
+    key, start, seconds = _key(action, subject, window, now)
+    counter = RateCounter(key)
     try:
         counter.update(
             actions=[RateCounter.count.add(1),
@@ -31,6 +57,4 @@ def hit(action: str, subject: str, limit: int, window: timedelta, now: datetime 
     except UpdateError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":
             raise
-        retry_after = start + seconds - int(now.timestamp())
-        raise rate_limited(max(retry_after, 1), "You have asked for this too many times. "
-                           f"Wait {max(retry_after // 60, 1)} minute(s) and try again.") from None
+        raise _problem(start, seconds, now) from None

@@ -16,6 +16,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     TTLAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
@@ -93,6 +94,7 @@ class UniqueKey(Model):
 
     key = UnicodeAttribute(hash_key=True)
     account_id = UnicodeAttribute(null=True)
+    count = NumberAttribute(null=True)  # e.g. how many administrators a Provider ID has
     expires_at = TTLAttribute(null=True)
 
 
@@ -179,6 +181,147 @@ class Device(Model):
     by_account = DevicesByAccount()
 
 
+class RosterState(Model):
+    """The roster version that lookups read; an import flips it only after every row is written."""
+
+    class Meta:
+        table_name = "providers"
+
+    provider_id = UnicodeAttribute(hash_key=True)  # always ROSTER_STATE_KEY
+    roster_version = NumberAttribute(range_key=True)  # always 0
+    current_version = NumberAttribute()
+    imported_at = UTCDateTimeAttribute()
+    source = UnicodeAttribute()  # the file (S3 key) the current version came from
+
+
+ROSTER_STATE_KEY = "#roster"
+
+
+class ProvidersByTaxId(GlobalSecondaryIndex):
+    """Every provider billing under one Tax ID, per roster version (what a group link covers)."""
+
+    class Meta:
+        index_name = "by-tax-id"
+        projection = AllProjection()
+
+    tax_id = UnicodeAttribute(hash_key=True)
+    roster_version = NumberAttribute(range_key=True)
+
+
+class Provider(Model):
+    """One provider of the plan's roster, as of one roster version."""
+
+    class Meta:
+        table_name = "providers"
+
+    provider_id = UnicodeAttribute(hash_key=True)
+    roster_version = NumberAttribute(range_key=True)
+    provider_type = UnicodeAttribute()  # practitioner | group
+    first_name = UnicodeAttribute(null=True)
+    last_name = UnicodeAttribute(null=True)
+    group_name = UnicodeAttribute(null=True)
+    tax_id = UnicodeAttribute()
+    zips = UnicodeSetAttribute()
+    addresses = ListAttribute(of=MapAttribute, default=list)
+    expires_at = TTLAttribute()  # superseded versions age out
+    by_tax_id = ProvidersByTaxId()
+
+
+class LinkStatus:
+    PENDING_ADMIN = "pending_admin"  # waiting for the Provider ID's administrator
+    PENDING_AGREEMENT = "pending_agreement"  # waiting for the user to accept the Provider Agreement
+    PENDING_ORG = "pending_org_agreement"  # waiting for the organizational agreement's approval
+    ACTIVE = "active"
+    DENIED = "denied"
+    EXPIRED = "expired"
+    REMOVED = "removed"
+    OPEN = (PENDING_ADMIN, PENDING_AGREEMENT, PENDING_ORG)
+
+
+class LinksByProvider(GlobalSecondaryIndex):
+    """Everyone linked to (or asking for) one Provider ID: its administrators, members, requests."""
+
+    class Meta:
+        index_name = "by-provider"
+        projection = AllProjection()
+
+    provider_id = UnicodeAttribute(hash_key=True)
+    account_id = UnicodeAttribute(range_key=True)
+
+
+class Link(Model):
+    """An account's link to a Provider ID, and the approval it is waiting for."""
+
+    class Meta:
+        table_name = "links"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    provider_id = UnicodeAttribute(range_key=True)
+    link_type = UnicodeAttribute()  # practitioner | group
+    tax_id = UnicodeAttribute()
+    provider_name = UnicodeAttribute()
+    role = UnicodeAttribute()  # admin | member
+    status = UnicodeAttribute()
+    requester_name = UnicodeAttribute()
+    requester_email = UnicodeAttribute()
+    requested_at = UTCDateTimeAttribute()
+    decided_at = UTCDateTimeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
+    decision_due = UTCDateTimeAttribute(null=True)
+    execution = UnicodeAttribute(null=True)  # the approval workflow's execution name
+    waiting_token = UnicodeAttribute(null=True)  # Step Functions task token of the step now waiting
+    waiting_for = UnicodeAttribute(null=True)  # admin | agreement | org
+    by_provider = LinksByProvider()
+
+
+class Consent(Model):
+    """A signed agreement: who accepted which version of what, when and from where."""
+
+    class Meta:
+        table_name = "consents"
+
+    account_id = UnicodeAttribute(hash_key=True)
+    document = UnicodeAttribute(range_key=True)  # '<agreement>#<version>'
+    accepted_at = UTCDateTimeAttribute()
+    source_ip = UnicodeAttribute(null=True)
+    user_agent = UnicodeAttribute(null=True)
+
+
+class OrgAgreementsPending(GlobalSecondaryIndex):
+    """Agreements waiting for provider relations, oldest first (sparse: only pending ones)."""
+
+    class Meta:
+        index_name = "pending"
+        projection = AllProjection()
+
+    pending_status = UnicodeAttribute(hash_key=True)
+    pending_since = UTCDateTimeAttribute(range_key=True)
+
+
+class OrgAgreement(Model):
+    """The one organizational agreement of a provider group (Tax ID), and its staff decision."""
+
+    class Meta:
+        table_name = "org-agreements"
+
+    tax_id = UnicodeAttribute(hash_key=True)
+    status = UnicodeAttribute()  # unsigned | pending | approved | rejected
+    group_name = UnicodeAttribute()
+    version = UnicodeAttribute(null=True)
+    signer_account_id = UnicodeAttribute(null=True)
+    signer_name = UnicodeAttribute(null=True)
+    signer_title = UnicodeAttribute(null=True)
+    signed_at = UTCDateTimeAttribute(null=True)
+    source_ip = UnicodeAttribute(null=True)
+    decided_at = UTCDateTimeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    waiting_tokens = UnicodeSetAttribute(null=True)  # task tokens of every link waiting for the decision
+    pending_since = UTCDateTimeAttribute(null=True)
+    pending_status = UnicodeAttribute(null=True)  # set only while pending: keeps the staff index sparse
+    pending = OrgAgreementsPending()
+
+
 class RateCounter(Model):
     """A fixed-window counter: key = '<action>#<subject>#<window start>'."""
 
@@ -214,7 +357,13 @@ MODELS: dict[str, type[Model]] = {
     "audit": AuditEvent,
     "sessions": Session,
     "devices": Device,
+    "providers": Provider,
+    "links": Link,
+    "consents": Consent,
+    "org_agreements": OrgAgreement,
 }
+# Models that live in another model's table (same keys, different items).
+SHARED_TABLE_MODELS: dict[str, type[Model]] = {"providers": RosterState}
 
 
 @cache
@@ -223,7 +372,7 @@ def bind_tables() -> None:
     from functions.shared.config import settings
 
     cfg = settings()
-    for logical, model in MODELS.items():
+    for logical, model in [*MODELS.items(), *((k, m) for k, m in SHARED_TABLE_MODELS.items())]:
         # A function is given only the tables it may use; the others keep their placeholder name.
         model.Meta.table_name = cfg.table_name(logical) or model.Meta.table_name
         model.Meta.region = cfg.region

@@ -1,0 +1,167 @@
+"""Roster import: validate the whole file first, write it as a new roster version, then switch
+lookups to that version in one conditional write. A bad file changes nothing; a crash part-way
+leaves lookups on the old version; the same file imported twice changes nothing."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from pynamodb.exceptions import PutError
+
+from functions.shared.roster import GROUP, PRACTITIONER, current_version, digits, words, zip5
+from functions.shared.store.models import (
+    ROSTER_STATE_KEY,
+    Provider,
+    RosterState,
+    UniqueKey,
+    bind_tables,
+)
+
+COLUMNS = ("provider_id", "provider_type", "first_name", "last_name", "group_name", "tax_id",
+           "address", "city", "state", "zip")
+ROW_LIFETIME = timedelta(days=3650)  # a safety net only: superseded rows are deleted after the switch
+MAX_ROWS = 200_000
+_PROVIDER_ID = re.compile(r"^[A-Z0-9-]{3,20}$")
+_STATE = re.compile(r"^[A-Z]{2}$")
+
+
+class RowError(BaseModel):
+    line: int
+    errors: list[str]
+
+
+class ImportReport(BaseModel):
+    source: str
+    status: str  # applied | rejected | unchanged
+    rows: int
+    providers: int
+    roster_version: int | None = None
+    bad_rows: list[RowError] = []
+
+
+@dataclass
+class _Draft:
+    provider_type: str
+    first_name: str | None
+    last_name: str | None
+    group_name: str | None
+    tax_id: str
+    zips: set[str] = field(default_factory=set)
+    addresses: list[dict[str, str]] = field(default_factory=list)
+
+    def identity(self) -> tuple:
+        return (self.provider_type, words(self.first_name), words(self.last_name), words(self.group_name),
+                self.tax_id)
+
+
+def parse(text: str) -> tuple[dict[str, _Draft], list[RowError], int]:
+    """Every provider in the file, or every reason a row is wrong (with its line number)."""
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        return {}, [RowError(line=1, errors=[f"missing column(s): {', '.join(missing)}"])], 0
+    drafts: dict[str, _Draft] = {}
+    bad: list[RowError] = []
+    count = 0
+    for count, row in enumerate(reader, start=1):
+        line = count + 1
+        if count > MAX_ROWS:
+            bad.append(RowError(line=line, errors=[f"more than {MAX_ROWS} rows: split the file"]))
+            break
+        errors, provider_id, draft = _row(row)
+        if not errors and provider_id in drafts and drafts[provider_id].identity() != draft.identity():
+            errors.append("same provider_id as an earlier row with a different type, name or Tax ID")
+        if errors:
+            bad.append(RowError(line=line, errors=errors))
+            continue
+        kept = drafts.setdefault(provider_id, draft)
+        kept.zips |= draft.zips
+        kept.addresses += draft.addresses
+    return drafts, bad, count
+
+
+def _row(row: dict[str, str | None]) -> tuple[list[str], str, _Draft]:
+    value = {k: (row.get(k) or "").strip() for k in COLUMNS}
+    errors = []
+    provider_id = value["provider_id"].upper()
+    if not _PROVIDER_ID.match(provider_id):
+        errors.append("provider_id must be 3-20 letters, digits or dashes")
+    kind = value["provider_type"].casefold()
+    if kind not in (PRACTITIONER, GROUP):
+        errors.append("provider_type must be Practitioner or Group")
+    if kind == PRACTITIONER and not (value["first_name"] and value["last_name"]):
+        errors.append("a practitioner needs first_name and last_name")
+    if kind == GROUP and not value["group_name"]:
+        errors.append("a group needs group_name")
+    tax_id = digits(value["tax_id"])
+    if len(tax_id) != 9:
+        errors.append("tax_id must have 9 digits")
+    zip_code = zip5(value["zip"])
+    if not zip_code:
+        errors.append("zip must be a 5-digit ZIP or a ZIP+4")
+    if not _STATE.match(value["state"].upper()):
+        errors.append("state must be a 2-letter code")
+    draft = _Draft(kind, value["first_name"] or None, value["last_name"] or None, value["group_name"] or None,
+                   tax_id, {zip_code}, [{"address": value["address"], "city": value["city"],
+                                         "state": value["state"].upper(), "zip": value["zip"]}])
+    return errors, provider_id, draft
+
+
+def import_roster(text: str, source: str, now: datetime) -> ImportReport:
+    drafts, bad, rows = parse(text)
+    if bad or not drafts:
+        bad = bad or [RowError(line=1, errors=["the file has no providers"])]
+        return ImportReport(source=source, status="rejected", rows=rows, providers=len(drafts), bad_rows=bad)
+    bind_tables()
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    previous = current_version()
+    if _already_applied(digest):
+        return ImportReport(source=source, status="unchanged", rows=rows, providers=len(drafts),
+                            roster_version=previous)
+    version = (previous or 0) + 1
+    expires = now + ROW_LIFETIME
+    with Provider.batch_write() as batch:
+        for provider_id, d in drafts.items():
+            batch.save(Provider(provider_id, version, provider_type=d.provider_type, first_name=d.first_name,
+                                last_name=d.last_name, group_name=d.group_name, tax_id=d.tax_id, zips=d.zips,
+                                addresses=d.addresses, expires_at=expires))
+    _switch_to(version, previous, source, now)
+    _mark_applied(digest, version)
+    _drop_version(previous, list(drafts))
+    return ImportReport(source=source, status="applied", rows=rows, providers=len(drafts), roster_version=version)
+
+
+def _already_applied(digest: str) -> bool:
+    return UniqueKey.count(f"roster-import#{digest}") > 0
+
+
+def _mark_applied(digest: str, version: int) -> None:
+    with contextlib.suppress(PutError):  # a concurrent import of the same file recorded it first
+        UniqueKey(f"roster-import#{digest}", account_id=str(version)).save(
+            condition=UniqueKey.key.does_not_exist())
+
+
+def _switch_to(version: int, previous: int | None, source: str, now: datetime) -> None:
+    state = RosterState(ROSTER_STATE_KEY, 0, current_version=version, imported_at=now, source=source)
+    condition = (RosterState.current_version.does_not_exist() if previous is None
+                 else RosterState.current_version == previous)
+    try:
+        state.save(condition=condition)
+    except PutError as exc:
+        raise RuntimeError("another roster import finished first; import this file again") from exc
+
+
+def _drop_version(version: int | None, provider_ids: list[str]) -> None:
+    """Delete the superseded rows of the providers in this file; lookups no longer read them."""
+    if version is None:
+        return
+    with Provider.batch_write() as batch:
+        for provider_id in provider_ids:
+            batch.delete(Provider(provider_id, version))

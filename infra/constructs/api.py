@@ -1,0 +1,160 @@
+"""The REST API, built from the route table: one method per route, each a Lambda proxy integration."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigw
+from constructs import Construct
+
+from infra.config import StageConfig
+from infra.constructs.functions import Functions
+from infra.constructs.logs import Logs
+from infra.routes import AUTHORIZER, ROUTES, Route
+
+# Who called what and how it went; never bodies, query strings or headers that may carry PHI or tokens.
+_ACCESS_LOG_FIELDS = {
+    "requestId": apigw.AccessLogField.context_request_id(),
+    "extendedRequestId": apigw.AccessLogField.context_extended_request_id(),
+    "requestTime": apigw.AccessLogField.context_request_time(),
+    "sourceIp": apigw.AccessLogField.context_identity_source_ip(),
+    "userAgent": apigw.AccessLogField.context_identity_user_agent(),
+    "httpMethod": apigw.AccessLogField.context_http_method(),
+    "resourcePath": apigw.AccessLogField.context_resource_path(),
+    "protocol": apigw.AccessLogField.context_protocol(),
+    "status": apigw.AccessLogField.context_status(),
+    "responseLength": apigw.AccessLogField.context_response_length(),
+    "responseLatency": apigw.AccessLogField.context_response_latency(),
+    "integrationLatency": apigw.AccessLogField.context_integration_latency(),
+    "integrationStatus": apigw.AccessLogField.context_integration_status(),
+    "errorMessage": apigw.AccessLogField.context_error_message(),
+    "validationError": apigw.AccessLogField.context_error_validation_error_string(),
+    "authorizerError": apigw.AccessLogField.context_authorizer_error(),
+    "wafStatus": apigw.AccessLogField.context_waf_response_code(),
+    "xrayTraceId": apigw.AccessLogField.context_xray_trace_id(),
+}
+
+
+# Answers API Gateway gives itself (no session, denied, throttled, malformed) speak problem+json too.
+_GATEWAY_PROBLEMS: tuple[tuple[apigw.ResponseType, int | None, str, str], ...] = (
+    (apigw.ResponseType.UNAUTHORIZED, 401, "unauthenticated", "Sign-in required"),
+    (apigw.ResponseType.ACCESS_DENIED, 403, "forbidden", "Not allowed"),
+    (apigw.ResponseType.THROTTLED, 429, "rate-limited", "Too many requests"),
+    (apigw.ResponseType.DEFAULT_4_XX, None, "request-refused", "Request refused"),
+    (apigw.ResponseType.DEFAULT_5_XX, None, "service-unavailable", "Try again shortly"),
+)
+_GATEWAY_HEADERS = {
+    "Content-Type": "'application/problem+json'",
+    "Cache-Control": "'no-store'",
+    "X-Content-Type-Options": "'nosniff'",
+}
+
+
+def check_routes(routes: Sequence[Route], functions: Functions) -> None:
+    seen: set[tuple[str, str]] = set()
+    for route in routes:
+        key = (route.method, route.path)
+        if key in seen:
+            raise ValueError(f"route {route.method} {route.path} is listed twice")
+        seen.add(key)
+        if not route.path.startswith("/"):
+            raise ValueError(f"route path {route.path!r} must start with '/'")
+        if route.function not in functions.functions:
+            raise ValueError(f"route {route.method} {route.path} names unknown function {route.function!r}")
+        if route.function == AUTHORIZER:
+            raise ValueError(f"route {route.method} {route.path} targets the authorizer function")
+    protected = [f"{r.method} {r.path}" for r in routes if not r.public]
+    if protected and AUTHORIZER not in functions.functions:
+        raise ValueError(
+            f"routes {protected} are not public, but FUNCTIONS has no {AUTHORIZER!r} function "
+            "to admit their callers: add it to infra/routes.py or mark the routes public"
+        )
+
+
+class Api(Construct):
+    """`rest_api` with one method per route; `methods[route]` is the method serving `route`."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        functions: Functions,
+        logs: Logs,
+        routes: Sequence[Route] = ROUTES,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        check_routes(routes, functions)
+        self.access_logs = logs.log_group(self, "AccessLogs")
+        self.rest_api = apigw.RestApi(
+            self,
+            "RestApi",
+            rest_api_name=f"provider-portal-{config.name}-{config.plan}",
+            description=f"Provider portal API ({config.name}, {config.plan})",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            cloud_watch_role=True,  # the account-level role API Gateway needs to write execution logs
+            deploy_options=apigw.StageOptions(
+                stage_name=config.name,
+                access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
+                access_log_format=apigw.AccessLogFormat.custom(json.dumps(_ACCESS_LOG_FIELDS)),
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                data_trace_enabled=False,  # full request/response logging would write PHI and secrets
+                metrics_enabled=True,
+                tracing_enabled=True,
+                throttling_rate_limit=config.throttling.rate_limit,
+                throttling_burst_limit=config.throttling.burst_limit,
+            ),
+        )
+        # API Gateway would create the execution log group itself, unencrypted and kept forever.
+        execution_logs = logs.log_group(
+            self,
+            "ExecutionLogs",
+            name=f"API-Gateway-Execution-Logs_{self.rest_api.rest_api_id}/{config.name}",
+        )
+        self.rest_api.deployment_stage.node.add_dependency(execution_logs)
+        for response_type, status, slug, title in _GATEWAY_PROBLEMS:
+            body = {"type": f"/problems/{slug}", "title": title, "detail": "$context.error.messageString"}
+            if status:
+                body["status"] = status
+            template = json.dumps(body).replace('"$context.error.messageString"', "$context.error.messageString")
+            self.rest_api.add_gateway_response(
+                f"{slug.title().replace('-', '')}{status or ''}",
+                type=response_type,
+                status_code=str(status) if status else None,
+                response_headers=_GATEWAY_HEADERS,
+                templates={"application/json": template},
+            )
+        self.validator = self.rest_api.add_request_validator(
+            "Validator", validate_request_body=True, validate_request_parameters=True
+        )
+
+        self.authorizer: apigw.RequestAuthorizer | None = None
+        if AUTHORIZER in functions.functions:
+            # No caching: every request is judged on its session, so sign-out takes effect at once.
+            # Without a session cookie API Gateway answers 401 without invoking the authorizer.
+            self.authorizer = apigw.RequestAuthorizer(
+                self,
+                "Authorizer",
+                handler=functions.functions[AUTHORIZER],
+                identity_sources=[apigw.IdentitySource.header("Cookie")],
+                results_cache_ttl=cdk.Duration.seconds(0),
+            )
+
+        integrations = {
+            name: apigw.LambdaIntegration(fn, proxy=True, allow_test_invoke=False)
+            for name, fn in functions.functions.items()
+            if name != AUTHORIZER
+        }
+        self.methods: dict[Route, apigw.Method] = {}
+        for route in routes:
+            resource = self.rest_api.root.resource_for_path(route.path)
+            self.methods[route] = resource.add_method(
+                route.method,
+                integrations[route.function],
+                request_validator=self.validator,
+                authorization_type=apigw.AuthorizationType.NONE if route.public else None,
+                authorizer=None if route.public else self.authorizer,
+            )

@@ -1,0 +1,170 @@
+"""One Lambda function per entry of the route table's FUNCTIONS, each with only what its entry lists."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from functions.shared.config import Settings
+from functions.shared.store.models import MODELS, table_env_var
+from infra.config import StageConfig
+from infra.constructs._common import pascal
+from infra.constructs.layer import REPO_ROOT, DependencyLayer
+from infra.constructs.logs import Logs
+from infra.constructs.notifications import Notifications
+from infra.constructs.secrets import Secrets
+from infra.constructs.tables import Tables
+from infra.routes import AUTHORIZER, FUNCTIONS, ROUTES, Function, Route
+
+SERVICE_NAME = "provider-portal"
+# Settings fields that Lambda itself provides; infra must not (and may not) set them.
+RUNTIME_PROVIDED = frozenset({"AWS_REGION"})
+# Optional Settings fields no FUNCTIONS entry can ask for yet; the functions fall back to the fields'
+# defaults. tests/infra keeps this set equal to what the model has and infra does not set.
+NOT_YET_PROVIDED: frozenset[str] = frozenset()
+
+
+def partial_session_routes(routes: Sequence[Route]) -> str:
+    """PARTIAL_SESSION_ROUTES for the authorizer (same format as infra.routes.partial_session_routes)."""
+    return ",".join(f"{r.method} {r.path}" for r in routes if r.partial)
+
+
+def code_excludes(name: str) -> list[str]:
+    """Gitignore-style patterns that leave only functions/__init__.py, shared/ and the function's folder."""
+    return [
+        "/*",
+        "!/functions/",
+        "/functions/*",
+        "!/functions/__init__.py",
+        "!/functions/shared/",
+        f"!/functions/{name}/",
+        "__pycache__/",
+        "*.py[cod]",
+    ]
+
+
+def has_code(name: str) -> bool:
+    return (REPO_ROOT / "functions" / name / "__init__.py").is_file()
+
+
+def function_code(name: str) -> lambda_.Code:
+    return lambda_.Code.from_asset(str(REPO_ROOT), exclude=code_excludes(name), ignore_mode=cdk.IgnoreMode.GIT)
+
+
+def check_environment(env: Mapping[str, str]) -> None:
+    """Fail the synth when the variables set here and the functions' Settings model drift apart.
+
+    Settings fields are read from their alias; `<LOGICAL>_TABLE` variables (one per table of
+    store/models.py MODELS) feed the model's table mapping; POWERTOOLS_* configure Powertools.
+    """
+    fields = {field.alias: field for field in Settings.model_fields.values() if field.alias}
+    table_vars = {table_env_var(t) for t in MODELS}
+    missing = sorted(a for a, f in fields.items() if f.is_required() and a not in env)
+    unknown = sorted(
+        k for k in env if k not in fields and k not in table_vars and not k.startswith("POWERTOOLS_")
+    )
+    if missing or unknown:
+        raise ValueError(
+            "function environment does not match functions/shared/config.py Settings: "
+            f"missing {missing}, unknown {unknown}"
+        )
+
+
+class Functions(Construct):
+    """`functions[name]` is the Lambda function of the FUNCTIONS entry `name`; `roles[name]` its role."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: StageConfig,
+        tables: Tables,
+        layer: DependencyLayer,
+        logs: Logs,
+        notifications: Notifications,
+        secrets: Secrets,
+        specs: Sequence[Function] = FUNCTIONS,
+        routes: Sequence[Route] = ROUTES,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.specs = {spec.name: spec for spec in specs}
+        if len(self.specs) != len(specs):
+            raise ValueError("FUNCTIONS lists a function name twice")
+        common_env = {
+            "STAGE": config.name,
+            "PLAN": config.plan,
+            "PORTAL_URL": config.portal_url,
+            "MAIL_SENDER": config.mail_sender,
+            "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
+            "POWERTOOLS_LOG_LEVEL": config.log_level,
+        }
+        self.functions: dict[str, lambda_.Function] = {}
+        self.roles: dict[str, iam.Role] = {}
+        for spec in specs:
+            unknown_tables = sorted(set(spec.tables) - set(tables.tables))
+            if unknown_tables:
+                raise ValueError(f"function {spec.name!r} lists unknown tables {unknown_tables}")
+            if not has_code(spec.name):
+                raise ValueError(f"function {spec.name!r} has no package functions/{spec.name}/")
+            # Only the tables the function may use: the others stay unbound in the function.
+            env = {**common_env, **{table_env_var(t): tables.tables[t].table_name for t in spec.tables}}
+            if spec.reads_captcha_secret:
+                env["CAPTCHA_SECRET_NAME"] = secrets.captcha_name
+            if spec.uses_mfa_key:
+                env["MFA_KEY_ID"] = secrets.mfa_key.key_arn
+            if spec.sends_push and config.push_platform_arn:
+                env["PUSH_PLATFORM_ARN"] = config.push_platform_arn
+            if spec.name == AUTHORIZER:
+                env["PARTIAL_SESSION_ROUTES"] = partial_session_routes(routes)
+            check_environment(env)
+
+            construct_name = pascal(spec.name)
+            # No AWS managed policy: the role gets exactly the statements granted below.
+            role = iam.Role(
+                self,
+                f"{construct_name}Role",
+                assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                description=f"Runs the {spec.name} function",
+            )
+            log_group = logs.log_group(self, f"{construct_name}Logs")
+            log_group.grant_write(role)
+            fn = lambda_.Function(
+                self,
+                construct_name,
+                description=f"Provider portal: {spec.name}",
+                runtime=layer.runtime,
+                architecture=layer.architecture,
+                handler=f"functions.{spec.name}.handler.lambda_handler",
+                code=function_code(spec.name),
+                layers=[layer.layer],
+                role=role,
+                log_group=log_group,
+                environment=env,
+                memory_size=spec.memory_mb,
+                timeout=cdk.Duration.seconds(spec.timeout_s),
+                tracing=lambda_.Tracing.ACTIVE,
+                recursive_loop=lambda_.RecursiveLoop.TERMINATE,
+            )
+            for logical, access in spec.tables.items():
+                table = tables.tables[logical]
+                if access == "write":
+                    table.grant_read_write_data(fn)
+                else:
+                    table.grant_read_data(fn)
+            if spec.sends_mail:
+                notifications.grant_send(fn)
+            if spec.sends_sms:
+                notifications.grant_sms(fn)
+            if spec.sends_push and config.push_platform_arn:
+                notifications.grant_push(fn, config.push_platform_arn)
+            if spec.reads_captcha_secret:
+                secrets.captcha.grant_read(fn)
+            if spec.uses_mfa_key:
+                secrets.mfa_key.grant(fn, "kms:Encrypt", "kms:Decrypt")
+            self.functions[spec.name] = fn
+            self.roles[spec.name] = role

@@ -1,0 +1,103 @@
+"""The dependency layer: requirements/runtime.txt (pinned by constraints.txt) as Linux wheels.
+
+Bundling runs pip locally (no Docker): pip downloads wheels for the Lambda platform, never builds
+from source, and installs them under `python/` as Lambda layers expect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+REQUIREMENTS = REPO_ROOT / "requirements"
+RUNTIME = lambda_.Runtime.PYTHON_3_12
+PYTHON_VERSION = "3.12"
+# One architecture for the layer and every function: the wheels must match the CPU they run on.
+ARCHITECTURE = lambda_.Architecture.ARM_64
+PIP_ARCH = {"arm64": "aarch64", "x86_64": "x86_64"}[ARCHITECTURE.name]
+PIP_PLATFORM = f"manylinux2014_{PIP_ARCH}"
+# The python3.12 runtime runs on Amazon Linux 2023 (glibc 2.34). pip does not widen a manylinux_2_x
+# tag to older glibc versions, so every compatible tag is listed (some wheels ship manylinux_2_28 only).
+LAMBDA_GLIBC_MINOR = 34
+PIP_PLATFORMS = (
+    *(f"manylinux_2_{minor}_{PIP_ARCH}" for minor in range(LAMBDA_GLIBC_MINOR, 17, -1)),
+    PIP_PLATFORM,  # = manylinux_2_17, and the older manylinux aliases
+)
+
+
+def pip_install_command(target: str) -> list[str]:
+    """The pip invocation that fills a layer directory with wheels for the Lambda platform."""
+    return [
+        sys.executable, "-m", "pip", "install",
+        "--target", target,
+        *(arg for platform in PIP_PLATFORMS for arg in ("--platform", platform)),
+        "--implementation", "cp",
+        "--python-version", PYTHON_VERSION,
+        "--only-binary=:all:",
+        "--no-compile",  # the host's bytecode would not match the Lambda interpreter
+        "--disable-pip-version-check",
+        "--no-input",
+        "-r", str(REQUIREMENTS / "runtime.txt"),
+        "-c", str(REQUIREMENTS / "constraints.txt"),
+    ]
+
+
+@jsii.implements(cdk.ILocalBundling)
+class PipLayerBundler:
+    """Local bundling with pip; raises on failure so that CDK never falls back to Docker."""
+
+    def try_bundle(self, output_dir: str, *_options: Any, **_kwargs: Any) -> bool:
+        target = str(Path(output_dir) / "python")
+        result = subprocess.run(  # noqa: S603 - fixed argument list, no shell
+            pip_install_command(target), capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"pip could not build the dependency layer (exit {result.returncode}):\n"
+                f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+            )
+        for unused in ("bin", "share"):  # console scripts and man pages: nothing a function imports
+            shutil.rmtree(Path(target) / unused, ignore_errors=True)
+        return True
+
+
+def layer_asset_hash() -> str:
+    """Changes when a pin or the target platform changes, not when unrelated files do."""
+    digest = hashlib.sha256()
+    for name in ("runtime.txt", "constraints.txt"):
+        digest.update((REQUIREMENTS / name).read_bytes())
+    digest.update(f"{' '.join(PIP_PLATFORMS)} cp{PYTHON_VERSION}".encode())
+    return digest.hexdigest()
+
+
+class DependencyLayer(Construct):
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.architecture = ARCHITECTURE
+        self.runtime = RUNTIME
+        self.layer = lambda_.LayerVersion(
+            self,
+            "Layer",
+            description="Runtime dependencies of the portal functions (requirements/runtime.txt)",
+            code=lambda_.Code.from_asset(
+                str(REQUIREMENTS),
+                asset_hash=layer_asset_hash(),
+                asset_hash_type=cdk.AssetHashType.CUSTOM,
+                bundling=cdk.BundlingOptions(
+                    image=RUNTIME.bundling_image,  # never used: the local bundler runs or raises
+                    local=PipLayerBundler(),
+                ),
+            ),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+        )

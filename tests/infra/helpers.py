@@ -1,0 +1,99 @@
+"""Reading synthesized CloudFormation templates: resources by type, references, statements."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+
+from infra.app import build_app
+from infra.stack import PortalStack
+from tests.infra.conftest import NO_BUNDLING
+
+
+@dataclass
+class Synth:
+    app: cdk.App
+    stacks: list[PortalStack]
+    outdir: Path
+
+    @property
+    def stack(self) -> PortalStack:
+        assert len(self.stacks) == 1
+        return self.stacks[0]
+
+    def asset_dir(self, code: dict[str, Any], stack: PortalStack | None = None) -> Path:
+        """The staged directory of a Lambda's or layer's code asset (by the hash in its S3 key)."""
+        stack = stack or self.stack
+        manifest = json.loads((self.outdir / f"{stack.artifact_id}.assets.json").read_text())
+        asset_hash = code["S3Key"].removesuffix(".zip")
+        return self.outdir / manifest["files"][asset_hash]["source"]["path"]
+
+    def template(self, stack: PortalStack | None = None) -> dict[str, Any]:
+        stack = stack or self.stack
+        return json.loads((self.outdir / f"{stack.artifact_id}.template.json").read_text())
+
+
+def synth(outdir: Path, **context: Any) -> Synth:
+    """Build the real app (nag plugins included) and synthesize it; raises on any nag finding.
+
+    CDK's built-in CloudFormation rules are skipped for speed; test_cfn_lint_is_clean covers templates.
+    """
+    app = build_app({**NO_BUNDLING, **context}, outdir=str(outdir), cfn_validation=False)
+    app.synth()
+    stacks = [child for child in app.node.children if isinstance(child, PortalStack)]
+    return Synth(app, stacks, outdir)
+
+
+def logical_id(stack: cdk.Stack, construct: Any) -> str:
+    return stack.resolve(construct.node.default_child.logical_id)
+
+
+def resources(template: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == type_}
+
+
+def refs(value: Any) -> Iterator[str]:
+    """Every logical id a value refers to (Ref, Fn::GetAtt), however deeply nested."""
+    if isinstance(value, dict):
+        if "Ref" in value and isinstance(value["Ref"], str) and not value["Ref"].startswith("AWS::"):
+            yield value["Ref"]
+        if "Fn::GetAtt" in value:
+            yield value["Fn::GetAtt"][0]
+        for item in value.values():
+            yield from refs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from refs(item)
+
+
+def role_statements(template: dict[str, Any], role_id: str) -> list[dict[str, Any]]:
+    """All statements of the IAM policies (inline resources and managed) attached to one role."""
+    statements: list[dict[str, Any]] = []
+    for policy in template["Resources"].values():
+        if policy["Type"] not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            continue
+        if {"Ref": role_id} in policy["Properties"].get("Roles", []):
+            statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    return statements
+
+
+def actions(statement: dict[str, Any]) -> list[str]:
+    value = statement.get("Action", [])
+    return [value] if isinstance(value, str) else list(value)
+
+
+def resource_path(template: dict[str, Any], resource_id: str | None) -> str:
+    """The full path of an API Gateway resource ('/' for the root)."""
+    parts: list[str] = []
+    resources_ = template["Resources"]
+    while resource_id and resource_id in resources_ and resources_[resource_id]["Type"] == "AWS::ApiGateway::Resource":
+        props = resources_[resource_id]["Properties"]
+        parts.append(props["PathPart"])
+        parent = props["ParentId"]
+        resource_id = parent.get("Ref") if isinstance(parent, dict) and "Ref" in parent else None
+    return "/" + "/".join(reversed(parts))

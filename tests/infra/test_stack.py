@@ -1,0 +1,355 @@
+"""The dev stack as synthesized by the real app, with cdk-nag: one synth for the whole module."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+
+from functions.shared.config import Settings
+from functions.shared.store.models import MODELS, key_schema, table_env_var
+from infra import nag
+from infra.constructs.functions import NOT_YET_PROVIDED, RUNTIME_PROVIDED
+from infra.routes import AUTHORIZER, FUNCTIONS, ROUTES, partial_session_routes
+from tests.infra.helpers import (
+    Synth,
+    actions,
+    logical_id,
+    refs,
+    resource_path,
+    resources,
+    role_statements,
+    synth,
+)
+
+
+@pytest.fixture(scope="module")
+def dev(tmp_path_factory: pytest.TempPathFactory) -> Synth:
+    return synth(tmp_path_factory.mktemp("cdk.out"), stage="dev")
+
+
+@pytest.fixture(scope="module")
+def template(dev: Synth) -> dict:
+    return dev.template()
+
+
+# --- cdk-nag ----------------------------------------------------------------------------------------
+
+
+def test_synth_with_nag_leaves_no_unacknowledged_finding(dev: Synth) -> None:
+    # The fixture's synth raises on any finding; the report must also hold no violation.
+    report_file = dev.outdir / "validation-report.json"
+    if report_file.exists():
+        report = json.loads(report_file.read_text())
+        assert [v for plugin in report["pluginReports"] for v in plugin.get("violations", [])] == []
+    assert [s.stack_name for s in dev.stacks] == ["ProviderPortal-dev-caresource"]
+
+
+def test_every_acknowledgement_has_a_specific_reason(dev: Synth) -> None:
+    for _, rule, reason in nag.acknowledgements(dev.stack):
+        assert rule.strip()
+        assert len(reason.strip()) >= 60, f"{rule}: the reason must explain why, specifically"
+    recorded = [
+        (construct.node.path, rule, reason)
+        for construct in {target.node.path: target for target, _, _ in nag.acknowledgements(dev.stack)}.values()
+        for entry in construct.node.metadata
+        if entry.type == cdk.Validations.ACKNOWLEDGED_RULES_METADATA_KEY
+        for rule, reason in entry.data.items()
+    ]
+    assert recorded, "acknowledgements are recorded on the constructs"
+    assert all(reason.strip() for _, _, reason in recorded)
+    # Acknowledgements sit on the constructs concerned, never on the whole stack or app.
+    assert all(path.count("/") >= 2 for path, _, _ in recorded)
+
+
+# --- tables -----------------------------------------------------------------------------------------
+
+
+def test_one_table_per_model_with_the_models_keys(dev: Synth, template: dict) -> None:
+    tables = resources(template, "AWS::DynamoDB::Table")
+    assert len(tables) == len(MODELS)
+    key_id = logical_id(dev.stack, dev.stack.tables.key)
+    for logical, model in MODELS.items():
+        props = tables[logical_id(dev.stack, dev.stack.tables.tables[logical])]["Properties"]
+        schema = key_schema(model)
+        expected_keys = [{"AttributeName": schema["hash_key"][0], "KeyType": "HASH"}]
+        expected_attrs = [{"AttributeName": schema["hash_key"][0], "AttributeType": schema["hash_key"][1]}]
+        if schema["range_key"]:
+            expected_keys.append({"AttributeName": schema["range_key"][0], "KeyType": "RANGE"})
+            expected_attrs.append(
+                {"AttributeName": schema["range_key"][0], "AttributeType": schema["range_key"][1]}
+            )
+        assert props["KeySchema"] == expected_keys, logical
+        indexes = props.get("GlobalSecondaryIndexes", [])
+        assert [i["IndexName"] for i in indexes] == [i["name"] for i in schema["indexes"]], logical
+        for index, expected in zip(indexes, schema["indexes"], strict=True):
+            index_keys = [{"AttributeName": expected["hash_key"][0], "KeyType": "HASH"}]
+            if expected["range_key"]:
+                index_keys.append({"AttributeName": expected["range_key"][0], "KeyType": "RANGE"})
+            assert index["KeySchema"] == index_keys
+            assert index["Projection"]["ProjectionType"] == expected["projection"]
+            for name, type_ in filter(None, (expected["hash_key"], expected["range_key"])):
+                if {"AttributeName": name, "AttributeType": type_} not in expected_attrs:
+                    expected_attrs.append({"AttributeName": name, "AttributeType": type_})
+        assert sorted(props["AttributeDefinitions"], key=str) == sorted(expected_attrs, key=str), logical
+        if schema["ttl"]:
+            assert props["TimeToLiveSpecification"] == {"AttributeName": schema["ttl"], "Enabled": True}
+        else:
+            assert "TimeToLiveSpecification" not in props
+        assert props["BillingMode"] == "PAY_PER_REQUEST"
+        assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        sse = props["SSESpecification"]
+        assert sse["SSEEnabled"] is True and sse["SSEType"] == "KMS"
+        assert list(refs(sse["KMSMasterKeyId"])) == [key_id]
+        assert not props.get("DeletionProtectionEnabled", False), "dev tables can be deleted"
+    key = template["Resources"][key_id]
+    assert key["Properties"]["EnableKeyRotation"] is True
+
+
+def test_tables_are_in_a_backup_plan(template: dict) -> None:
+    selection = next(iter(resources(template, "AWS::Backup::BackupSelection").values()))
+    selected = set(refs(selection["Properties"]["BackupSelection"]["Resources"]))
+    assert selected == set(resources(template, "AWS::DynamoDB::Table"))
+
+
+# --- functions --------------------------------------------------------------------------------------
+
+
+def _function(dev: Synth, template: dict, name: str) -> dict:
+    return template["Resources"][logical_id(dev.stack, dev.stack.functions.functions[name])]
+
+
+def test_one_lambda_per_function_entry(dev: Synth, template: dict) -> None:
+    lambdas = resources(template, "AWS::Lambda::Function")
+    assert len(lambdas) == len(FUNCTIONS)
+    layer_id = logical_id(dev.stack, dev.stack.layer.layer)
+    layer = template["Resources"][layer_id]["Properties"]
+    for spec in FUNCTIONS:
+        props = _function(dev, template, spec.name)["Properties"]
+        assert props["Handler"] == f"functions.{spec.name}.handler.lambda_handler"
+        assert props["Runtime"] == "python3.12"
+        assert props["Architectures"] == layer["CompatibleArchitectures"]
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        assert props["MemorySize"] == spec.memory_mb and props["Timeout"] == spec.timeout_s
+        assert list(refs(props["Layers"])) == [layer_id]
+        log_group = template["Resources"][next(refs(props["LoggingConfig"]["LogGroup"]))]["Properties"]
+        assert log_group["RetentionInDays"] == 30 and "KmsKeyId" in log_group
+
+
+def test_settings_fields_left_unset_are_known_and_optional() -> None:
+    # A new Settings field fails here until infra sets it (or lists it as not yet provided).
+    fields = {field.alias: field for field in Settings.model_fields.values() if field.alias}
+    assert set(fields) >= NOT_YET_PROVIDED, "drop fields the model no longer has"
+    assert not any(fields[alias].is_required() for alias in NOT_YET_PROVIDED)
+    set_by_infra = {"STAGE", "PLAN", "PORTAL_URL", "MAIL_SENDER", "CAPTCHA_SECRET_NAME", "MFA_KEY_ID",
+                    "PUSH_PLATFORM_ARN", "PARTIAL_SESSION_ROUTES"}
+    assert set(fields) - set_by_infra - RUNTIME_PROVIDED == NOT_YET_PROVIDED
+
+
+def test_function_environment_is_exactly_the_settings_model(dev: Synth, template: dict) -> None:
+    aliases = {f.alias for f in Settings.model_fields.values() if f.alias} - RUNTIME_PROVIDED - NOT_YET_PROVIDED
+    for spec in FUNCTIONS:
+        env = _function(dev, template, spec.name)["Properties"]["Environment"]["Variables"]
+        expected = aliases | {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL"}
+        expected |= {table_env_var(t) for t in spec.tables}  # only the tables it may use
+        if not spec.reads_captcha_secret:
+            expected -= {"CAPTCHA_SECRET_NAME"}
+        if not spec.uses_mfa_key:
+            expected -= {"MFA_KEY_ID"}
+        if not (spec.sends_push and dev.stack.config.push_platform_arn):
+            expected -= {"PUSH_PLATFORM_ARN"}
+        if spec.name != AUTHORIZER:
+            expected -= {"PARTIAL_SESSION_ROUTES"}
+        assert set(env) == expected, spec.name
+        if spec.reads_captcha_secret:
+            assert env["CAPTCHA_SECRET_NAME"] == dev.stack.secrets.captcha_name
+        if spec.uses_mfa_key:
+            assert list(refs(env["MFA_KEY_ID"])) == [logical_id(dev.stack, dev.stack.secrets.mfa_key)]
+        if spec.name == AUTHORIZER:
+            assert env["PARTIAL_SESSION_ROUTES"] == partial_session_routes()
+        assert env["STAGE"] == "dev" and env["PLAN"] == "caresource"
+        assert env["PORTAL_URL"] == dev.stack.config.portal_url
+        assert env["MAIL_SENDER"] == dev.stack.config.mail_sender
+        for logical in spec.tables:
+            assert env[table_env_var(logical)] == {"Ref": logical_id(dev.stack, dev.stack.tables.tables[logical])}
+
+
+def test_function_code_holds_only_shared_code_and_its_own_folder(dev: Synth, template: dict) -> None:
+    for spec in FUNCTIONS:
+        root = dev.asset_dir(_function(dev, template, spec.name)["Properties"]["Code"])
+        files = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()}
+        assert "functions/__init__.py" in files
+        assert f"functions/{spec.name}/__init__.py" in files
+        for file in files:
+            assert file == "functions/__init__.py" or file.startswith(
+                ("functions/shared/", f"functions/{spec.name}/")
+            ), file
+            assert "__pycache__" not in file and not file.endswith(".pyc")
+
+
+def test_each_role_grants_only_the_listed_tables(dev: Synth, template: dict) -> None:
+    table_ids = {logical: logical_id(dev.stack, t) for logical, t in dev.stack.tables.tables.items()}
+    for spec in FUNCTIONS:
+        statements = role_statements(template, logical_id(dev.stack, dev.stack.functions.roles[spec.name]))
+        dynamo = [s for s in statements if any(a.startswith("dynamodb:") for a in actions(s))]
+        granted = {ref for s in dynamo for ref in refs(s["Resource"])}
+        assert granted == {table_ids[t] for t in spec.tables}, spec.name
+        for logical, access in spec.tables.items():
+            table_actions = {a for s in dynamo if table_ids[logical] in refs(s["Resource"]) for a in actions(s)}
+            assert ("dynamodb:PutItem" in table_actions) == (access == "write"), (spec.name, logical)
+        assert all(s["Effect"] == "Allow" for s in statements)
+
+
+def test_register_cannot_touch_the_rate_limits_table(dev: Synth, template: dict) -> None:
+    rate_limits = logical_id(dev.stack, dev.stack.tables.tables["rate_limits"])
+    statements = role_statements(template, logical_id(dev.stack, dev.stack.functions.roles["register"]))
+    assert statements
+    assert rate_limits not in {ref for s in statements for ref in refs(s)}
+
+
+def test_mail_sms_and_secret_permissions_follow_the_function_entry(dev: Synth, template: dict) -> None:
+    secret_id = logical_id(dev.stack, dev.stack.secrets.captcha)
+    for spec in FUNCTIONS:
+        statements = role_statements(template, logical_id(dev.stack, dev.stack.functions.roles[spec.name]))
+        ses = [s for s in statements if any(a.startswith("ses:") for a in actions(s))]
+        if spec.sends_mail:
+            assert len(ses) == 1
+            assert ses[0]["Condition"] == {"StringEquals": {"ses:FromAddress": dev.stack.config.mail_sender}}
+            assert logical_id(dev.stack, dev.stack.notifications.identity) in set(refs(ses[0]["Resource"]))
+        else:
+            assert ses == []
+        sns = [s for s in statements if "sns:Publish" in actions(s)]
+        assert bool(sns) == spec.sends_sms
+        secret = [s for s in statements if any(a.startswith("secretsmanager:") for a in actions(s))]
+        assert bool(secret) == spec.reads_captcha_secret
+        if secret:
+            assert list(refs(secret[0]["Resource"])) == [secret_id]
+        mfa_key_id = logical_id(dev.stack, dev.stack.secrets.mfa_key)
+        mfa = [s for s in statements if mfa_key_id in set(refs(s.get("Resource")))]
+        assert bool(mfa) == spec.uses_mfa_key, spec.name
+        if mfa:
+            assert {a for s in mfa for a in actions(s)} == {"kms:Encrypt", "kms:Decrypt"}
+        wildcard = [s for s in statements if s.get("Resource") == "*"]
+        assert {a for s in wildcard for a in actions(s)} <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+# --- API --------------------------------------------------------------------------------------------
+
+
+def test_authorizer_is_a_request_authorizer_without_cache(dev: Synth, template: dict) -> None:
+    (authorizer,) = resources(template, "AWS::ApiGateway::Authorizer").values()
+    props = authorizer["Properties"]
+    assert props["Type"] == "REQUEST" and props["AuthorizerResultTtlInSeconds"] == 0
+    assert props["IdentitySource"] == "method.request.header.Cookie"
+    assert logical_id(dev.stack, dev.stack.functions.functions[AUTHORIZER]) in set(refs(props["AuthorizerUri"]))
+
+
+def test_one_method_per_route_with_proxy_integration_and_validator(dev: Synth, template: dict) -> None:
+    methods = resources(template, "AWS::ApiGateway::Method")
+    assert len(methods) == len(ROUTES)
+    validators = resources(template, "AWS::ApiGateway::RequestValidator")
+    assert len(validators) == 1
+    validator_id, validator = next(iter(validators.items()))
+    assert validator["Properties"]["ValidateRequestBody"] is True
+    assert validator["Properties"]["ValidateRequestParameters"] is True
+
+    found = {}
+    for method in methods.values():
+        props = method["Properties"]
+        found[(props["HttpMethod"], resource_path(template, props["ResourceId"].get("Ref")))] = props
+    for route in ROUTES:
+        props = found[(route.method, route.path)]
+        assert props["Integration"]["Type"] == "AWS_PROXY"
+        assert logical_id(dev.stack, dev.stack.functions.functions[route.function]) in set(
+            refs(props["Integration"]["Uri"])
+        )
+        assert props["RequestValidatorId"] == {"Ref": validator_id}
+        assert props["AuthorizationType"] == ("NONE" if route.public else "CUSTOM")
+        assert ("AuthorizerId" in props) == (not route.public)
+
+
+def test_stage_logs_traces_and_throttles(dev: Synth, template: dict) -> None:
+    stage = next(iter(resources(template, "AWS::ApiGateway::Stage").values()))["Properties"]
+    throttling = dev.stack.config.throttling
+    assert stage["StageName"] == "dev"
+    assert stage["TracingEnabled"] is True
+    fields = json.loads(stage["AccessLogSetting"]["Format"])
+    assert {"requestId", "sourceIp", "status", "resourcePath"} <= set(fields)
+    log_group = template["Resources"][next(refs(stage["AccessLogSetting"]["DestinationArn"]))]["Properties"]
+    assert "KmsKeyId" in log_group
+    (settings,) = stage["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] == throttling.rate_limit
+    assert settings["ThrottlingBurstLimit"] == throttling.burst_limit
+    assert settings["LoggingLevel"] == "ERROR" and settings["DataTraceEnabled"] is False
+
+
+def test_gateway_errors_are_problem_json(template: dict) -> None:
+    responses = {r["Properties"]["ResponseType"]: r["Properties"]
+                 for r in resources(template, "AWS::ApiGateway::GatewayResponse").values()}
+    assert {"UNAUTHORIZED", "ACCESS_DENIED", "THROTTLED", "DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
+    for props in responses.values():
+        assert props["ResponseParameters"]["gatewayresponse.header.Content-Type"] == "'application/problem+json'"
+
+
+def test_waf_protects_the_stage(template: dict) -> None:
+    (association,) = resources(template, "AWS::WAFv2::WebACLAssociation").values()
+    stage_id = next(iter(resources(template, "AWS::ApiGateway::Stage")))
+    assert stage_id in set(refs(association["Properties"]["ResourceArn"]))
+    (acl,) = resources(template, "AWS::WAFv2::WebACL").values()
+    assert any("RateBasedStatement" in rule["Statement"] for rule in acl["Properties"]["Rules"])
+    assert resources(template, "AWS::WAFv2::LoggingConfiguration")
+
+
+# --- mail, secrets, logs, alarms --------------------------------------------------------------------
+
+
+def test_ses_domain_identity_with_configuration_set(dev: Synth, template: dict) -> None:
+    (identity,) = resources(template, "AWS::SES::EmailIdentity").values()
+    assert identity["Properties"]["EmailIdentity"] == dev.stack.config.mail_domain
+    (config_set_id,) = resources(template, "AWS::SES::ConfigurationSet")
+    assert identity["Properties"]["ConfigurationSetAttributes"] == {
+        "ConfigurationSetName": {"Ref": config_set_id}
+    }
+
+
+def test_captcha_secret_is_generated_and_kms_encrypted(dev: Synth, template: dict) -> None:
+    (secret,) = resources(template, "AWS::SecretsManager::Secret").values()
+    assert "GenerateSecretString" in secret["Properties"]
+    assert secret["Properties"]["Name"] == "provider-portal/dev-caresource/captcha"
+    assert list(refs(secret["Properties"]["KmsKeyId"])) == [logical_id(dev.stack, dev.stack.secrets.key)]
+
+
+def test_every_log_group_is_encrypted_with_retention(template: dict) -> None:
+    for name, group in resources(template, "AWS::Logs::LogGroup").items():
+        assert "KmsKeyId" in group["Properties"], name
+        assert group["Properties"]["RetentionInDays"] == 30, name
+
+
+def test_alarms_publish_to_an_encrypted_topic(template: dict) -> None:
+    (topic_id, topic), = resources(template, "AWS::SNS::Topic").items()
+    assert "KmsMasterKeyId" in topic["Properties"]
+    alarms = resources(template, "AWS::CloudWatch::Alarm")
+    assert len(alarms) == 2 * len(FUNCTIONS) + 1
+    for alarm in alarms.values():
+        assert list(refs(alarm["Properties"]["AlarmActions"])) == [topic_id]
+
+
+# --- cfn-lint ---------------------------------------------------------------------------------------
+
+
+def test_cfn_lint_is_clean(dev: Synth) -> None:
+    templates = sorted(str(p) for p in Path(dev.outdir).glob("*.template.json"))
+    assert templates
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys; from cfnlint.runner import main; sys.exit(main())",
+         "--ignore-checks", "W3005", "--", *templates],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
