@@ -19,7 +19,9 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
-from devserver import demo, local_aws, outbox
+import boto3
+
+from devserver import demo, local_aws, outbox, roster
 from devserver.gateway import ACCOUNT_ID, Gateway
 from devserver.server import LOCAL_NAMES, PortalServer
 from devserver.site import WEB_ROOT, public_config
@@ -76,9 +78,8 @@ def embedded_aws(env: Mapping[str, str]) -> Iterator[str]:
         # Workflows run their states for real; Lambda runs in-process, never in Docker.
         _post_json(f"{endpoint}/moto-api/config",
                    {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})
-        serialise = getattr(local_aws, "serialise_moto_dynamodb_writes", None)
-        if serialise is not None:
-            serialise()
+        local_aws.serialise_moto_dynamodb_writes()
+        local_aws.run_lambdas_in_process()
 
         import boto3
 
@@ -129,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             httpd.gateway = gateway
             httpd.config = public_config(plan, api=gateway.base, outbox=OUTBOX_PAGE)
             httpd.outbox = lambda: outbox.collect(ACCOUNT_ID, env["AWS_REGION"])
+            session = boto3.Session(region_name=env["AWS_REGION"])
+            httpd.roster_import = lambda text, name: roster.import_csv(env, session, text, name)
             print(f"{plan.portal_name} (plan {plan.key}) on {base_url}/\n"
                   f"  outbox (mail and SMS sent): {base_url}{OUTBOX_PAGE}\n"
                   f"  embedded AWS (moto):        {endpoint}\n"

@@ -11,7 +11,13 @@ from typing import Any
 
 Loader = Callable[[Mapping[str, str], Any], None]
 
-LOADERS: list[Loader] = []
+def _demo_roster(env: Mapping[str, str], session: Any) -> None:
+    from devserver.roster import demo_roster
+
+    demo_roster(env, session)
+
+
+LOADERS: list[Loader] = [_demo_roster]
 
 
 def load(env: Mapping[str, str], session: Any, loaders: list[Loader] | None = None) -> list[str]:

@@ -3,10 +3,11 @@ PynamoDB models, the verified mail sender, the CAPTCHA key. Used by the devserve
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from functions.shared.store.models import MODELS, key_schema, table_env_var
-from infra.routes import partial_session_routes
+from infra.routes import ACCESS_WORKFLOW, FUNCTIONS, partial_session_routes
 
 LOCAL_ENV = {
     "STAGE": "local",
@@ -18,6 +19,8 @@ LOCAL_ENV = {
     "MFA_KEY_ID": "alias/local-mfa",
     "PUSH_PLATFORM_ARN": "arn:aws:sns:us-east-1:123456789012:app/GCM/local-push",
     "PARTIAL_SESSION_ROUTES": partial_session_routes(),
+    "ACCESS_WORKFLOW_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:local-access-approval",
+    "ROSTER_BUCKET": "local-roster",
     "AWS_REGION": "us-east-1",
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "testing",
@@ -75,6 +78,74 @@ def provision(env: dict[str, str], session: Any) -> None:
     platform_name = env["PUSH_PLATFORM_ARN"].rsplit("/", 1)[-1]
     session.client("sns").create_platform_application(
         Name=platform_name, Platform="GCM", Attributes={"PlatformCredential": "local-fake-credential"})
+    session.client("s3").create_bucket(Bucket=env["ROSTER_BUCKET"])
+    _provision_workflow(env, session)
+
+
+WORKFLOW_FILE = Path(__file__).resolve().parent.parent / "infra" / "workflows" / "access_approval.asl.json"
+
+
+def lambda_name(function: str) -> str:
+    return "local-" + function.replace("_", "-")
+
+
+def _provision_workflow(env: dict[str, str], session: Any) -> None:
+    """The access-approval state machine from the same ASL file CDK deploys, with its Lambda task."""
+    import io
+    import zipfile
+
+    role = session.client("iam").create_role(RoleName="local-workflow", AssumeRolePolicyDocument="{}")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:  # moto needs some code; the real handler runs instead
+        zipped.writestr("placeholder.py", "")
+    task = session.client("lambda").create_function(
+        FunctionName=lambda_name(ACCESS_WORKFLOW), Runtime="python3.12", Role=role["Role"]["Arn"],
+        Handler="placeholder.handler", Code={"ZipFile": archive.getvalue()})
+    definition = WORKFLOW_FILE.read_text().replace("${WorkflowFunction}", task["FunctionArn"])
+    name = env["ACCESS_WORKFLOW_ARN"].rsplit(":", 1)[-1]
+    session.client("stepfunctions").create_state_machine(name=name, definition=definition,
+                                                         roleArn=role["Role"]["Arn"], type="STANDARD")
+
+
+class _TaskContext:
+    def __init__(self, function: str) -> None:
+        import uuid
+
+        self.function_name = lambda_name(function)
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = 256
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
+        self.aws_request_id = str(uuid.uuid4())
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def run_lambdas_in_process() -> None:
+    """Make moto's Lambda run our real handlers in this process (Step Functions tasks, S3 triggers).
+
+    moto can only run function code in Docker; its Docker-free backend echoes. This swaps the echo
+    for `functions.<name>.handler.lambda_handler`. Idempotent.
+    """
+    import importlib
+    import json
+
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+
+    if getattr(LambdaSimpleBackend, "_runs_handlers", False):
+        return
+    names = {lambda_name(f.name): f.name for f in FUNCTIONS}
+
+    def invoke(self: Any, function_name: str, qualifier: Any, body: Any, headers: Any,
+               response_headers: Any) -> bytes:
+        short = function_name.rsplit(":", 1)[-1]
+        function = names[short]
+        handler = importlib.import_module(f"functions.{function}.handler").lambda_handler
+        event = json.loads(body) if body else {}
+        return json.dumps(handler(event, _TaskContext(function))).encode()
+
+    LambdaSimpleBackend.invoke = invoke
+    LambdaSimpleBackend._runs_handlers = True
 
 
 def serialise_moto_dynamodb_writes() -> None:

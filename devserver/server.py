@@ -13,7 +13,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from devserver.gateway import Gateway, HttpRequest, HttpResponse, problem
 from devserver.site import PAGE_HEADERS, content_type, static_file
@@ -21,6 +21,7 @@ from devserver.site import PAGE_HEADERS, content_type, static_file
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 CONFIG_PATH = "/config.json"
 OUTBOX_PATH = "/dev/outbox.json"
+ROSTER_PATH = "/dev/roster"  # POST a roster CSV: `python -m devserver.roster FILE`
 LOCAL_NAMES = {"127.0.0.1", "localhost", "::1"}
 _HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
 
@@ -68,6 +69,7 @@ class PortalServer(ThreadingHTTPServer):
         self.gateway: Gateway | None = None
         self.config: dict[str, Any] = {}
         self.outbox: Callable[[], dict[str, Any]] = dict
+        self.roster_import: Callable[[str, str], dict[str, Any]] | None = None
 
     @property
     def port(self) -> int:
@@ -77,6 +79,9 @@ class PortalServer(ThreadingHTTPServer):
         path = urlsplit(request.target).path or "/"
         if self.gateway is not None and self.gateway.owns(path):
             return self.gateway.handle(request)
+        if path == ROSTER_PATH and request.method == "POST" and self.roster_import is not None:
+            name = parse_qs(urlsplit(request.target).query).get("name", ["roster.csv"])[0]
+            return json_page(self.roster_import(request.body.decode("utf-8-sig"), name))
         if request.method not in ("GET", "HEAD"):
             return page_problem(405, "Method not allowed", f"{path} can only be read (GET).",
                                 headers=[("Allow", "GET, HEAD")])

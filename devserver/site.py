@@ -47,6 +47,8 @@ def public_config(plan: PlanProfile, *, api: str = "/api", outbox: str | None = 
         "registration_form": plan.registration_form,
         "verification": plan.verification,
         "requires_captcha": plan.requires_captcha,
+        "signin_with": plan.signin_with,
+        "remember_device_days": plan.remember_device.days,
         "password_policy": {
             "min_length": policy.min_length,
             "max_length": policy.max_length,

@@ -10,8 +10,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Access = Literal["read", "write"]
-Table = Literal["accounts", "unique_keys", "tokens", "rate_limits", "audit", "sessions", "devices"]
+Table = Literal["accounts", "unique_keys", "tokens", "rate_limits", "audit", "sessions", "devices",
+                "providers", "links", "consents", "org_agreements"]
 AUTHORIZER = "authorizer"
+ACCESS_WORKFLOW = "access_workflow"  # the Lambda task of infra/workflows/access_approval.asl.json
+ROSTER_IMPORT = "roster_import"  # runs when a roster CSV lands in the roster bucket
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,9 @@ class Function:
     sends_push: bool = False  # registers SNS platform endpoints and publishes to them
     uses_mfa_key: bool = False  # KMS encrypt/decrypt of TOTP seeds
     reads_captcha_secret: bool = False
+    starts_workflow: bool = False  # states:StartExecution on the access-approval state machine
+    resumes_workflow: bool = False  # states:SendTaskSuccess/SendTaskFailure on it
+    roster_bucket: Access | None = None
     memory_mb: int = 256
     timeout_s: int = 10
 
@@ -36,6 +42,7 @@ class Route:
     function: str
     public: bool = False  # False: the request authorizer must admit the caller first
     partial: bool = False  # True: also open to sessions that have not finished MFA yet
+    iam: bool = False  # plan staff only: SigV4-signed (AWS_IAM), never a browser session
 
 
 _SESSION_TABLES: dict[Table, Access] = {"accounts": "write", "sessions": "write", "devices": "write",
@@ -61,6 +68,18 @@ FUNCTIONS: tuple[Function, ...] = (
              sends_mail=True, sends_sms=True, sends_push=True, uses_mfa_key=True, memory_mb=1024),
     Function("password_reset", tables={**_SESSION_TABLES, "unique_keys": "read", "tokens": "write",
                                        "rate_limits": "write"}, sends_mail=True, memory_mb=1024),
+    Function("link_provider", tables={"accounts": "read", "providers": "read", "links": "write",
+                                      "consents": "read", "unique_keys": "write", "rate_limits": "write",
+                                      "audit": "write"}, starts_workflow=True),
+    Function("provider_admin", tables={"links": "write", "unique_keys": "write", "audit": "write"},
+             resumes_workflow=True),
+    Function("agreements", tables={"links": "read", "consents": "write", "org_agreements": "write",
+                                   "audit": "write"}, sends_mail=True, resumes_workflow=True),
+    Function("staff", tables={"org_agreements": "write", "audit": "write"}, resumes_workflow=True),
+    Function(ACCESS_WORKFLOW, tables={"links": "write", "consents": "read", "org_agreements": "write",
+                                      "audit": "write"}, sends_mail=True, resumes_workflow=True),
+    Function(ROSTER_IMPORT, tables={"providers": "write", "unique_keys": "write"}, roster_bucket="write",
+             memory_mb=1024, timeout_s=300),
 )
 
 ROUTES: tuple[Route, ...] = (
@@ -84,6 +103,20 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/mfa/devices/{device_id}", "mfa"),
     Route("POST", "/push/devices", "mfa", public=True),
     Route("POST", "/push/responses", "mfa", public=True),
+    Route("POST", "/links", "link_provider"),
+    Route("GET", "/links", "link_provider"),
+    Route("GET", "/portal/providers", "link_provider"),
+    Route("GET", "/providers/{provider_id}/members", "provider_admin"),
+    Route("POST", "/providers/{provider_id}/requests/{account_id}/decision", "provider_admin"),
+    Route("DELETE", "/providers/{provider_id}/members/{account_id}", "provider_admin"),
+    Route("POST", "/providers/{provider_id}/admins", "provider_admin"),
+    Route("DELETE", "/providers/{provider_id}/admins/me", "provider_admin"),
+    Route("GET", "/agreements/provider", "agreements"),
+    Route("POST", "/agreements/provider", "agreements"),
+    Route("GET", "/agreements/organization/{provider_id}", "agreements"),
+    Route("POST", "/agreements/organization", "agreements"),
+    Route("GET", "/staff/org-agreements", "staff", iam=True),
+    Route("POST", "/staff/org-agreements/{tax_id}/decision", "staff", iam=True),
 )
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import DoesNotExist, PutError
 
 from functions.shared.roster import GROUP, PRACTITIONER, current_version, digits, words, zip5
 from functions.shared.store.models import (
@@ -139,7 +139,11 @@ def import_roster(text: str, source: str, now: datetime) -> ImportReport:
 
 
 def _already_applied(digest: str) -> bool:
-    return UniqueKey.count(f"roster-import#{digest}") > 0
+    try:
+        UniqueKey.get(f"roster-import#{digest}", consistent_read=True)
+    except DoesNotExist:
+        return False
+    return True
 
 
 def _mark_applied(digest: str, version: int) -> None:

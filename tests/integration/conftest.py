@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from devserver.local_aws import LOCAL_ENV, provision, serialise_moto_dynamodb_writes
+from devserver.local_aws import LOCAL_ENV, provision, run_lambdas_in_process, serialise_moto_dynamodb_writes
 from functions.shared.config import settings
 from tests.events import FakeContext, api_event
 
@@ -21,7 +21,8 @@ REGION = LOCAL_ENV["AWS_REGION"]
 @pytest.fixture(scope="module")
 def aws() -> Iterator[boto3.Session]:
     serialise_moto_dynamodb_writes()
-    with mock_aws():
+    run_lambdas_in_process()
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}):
         session = boto3.Session(region_name=REGION)
         provision(LOCAL_ENV, session)
         yield session
@@ -70,7 +71,8 @@ def call(handler: Any, method: str, path: str, body: Any = None, **kwargs: Any) 
 
 
 
-HANDLER_MODULES = ("register", "activate", "signin", "mfa", "password_reset", "authorizer")
+HANDLER_MODULES = ("register", "activate", "signin", "mfa", "password_reset", "authorizer", "link_provider",
+                   "provider_admin", "agreements", "staff", "access_workflow")
 
 
 class Clock:
@@ -106,3 +108,15 @@ def sms_outbox() -> dict[str, tuple[str, str]]:
     from moto.sns.models import sns_backends
 
     return sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages
+
+
+def wait_for(check: Any, timeout: float = 15.0) -> Any:
+    """Poll until `check()` is truthy (workflows run in moto's background threads)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.05)

@@ -38,3 +38,22 @@ def active_account(browser, email: str = "jane.doe@clinic.example", password: st
 
 def sign_in(browser, login: str = "jane.doe@clinic.example", password: str = STRONG, **extra: object):
     return browser.post("/sessions", {"login": login, "password": password, **extra})
+
+
+def signed_in_user(gateway, email: str, first_name: str = "Jane"):
+    """A user who registered, activated, signed in and enrolled an email factor: fully signed in."""
+    from tests.integration.browser import Browser
+
+    browser = Browser(gateway)
+    assert browser.post("/registrations", registration(email=email, first_name=first_name)).status == 202
+    assert browser.post("/activations", {"token": activation_token(email)}).status == 200
+    assert sign_in(browser, login=email).status == 200
+    factor = browser.post("/mfa/factors", {"kind": "email"}).body["factor_id"]
+    assert browser.post(f"/mfa/factors/{factor}/confirm", {"code": last_code(email)}).status == 200
+    return browser
+
+
+GROUP = {"provider_type": "group", "group_name": "Riverside Family Practice", "tax_id": "12-3456789",
+         "provider_number": "G1000001", "zip": "43017-1234"}
+PRACTITIONER = {"provider_type": "practitioner", "first_name": "james", "last_name": "O'NEIL",
+                "tax_id": "123456789", "provider_number": "p2000002", "zip": "43017"}

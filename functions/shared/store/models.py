@@ -94,7 +94,7 @@ class UniqueKey(Model):
 
     key = UnicodeAttribute(hash_key=True)
     account_id = UnicodeAttribute(null=True)
-    count = NumberAttribute(null=True)  # e.g. how many administrators a Provider ID has
+    tally = NumberAttribute(null=True)  # e.g. how many administrators a Provider ID has
     expires_at = TTLAttribute(null=True)
 
 

@@ -1,0 +1,102 @@
+"""Agreements: the Provider Agreement each user accepts (per version), and the organizational
+agreement a group signs once for all its users."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from importlib import resources
+
+from pynamodb.exceptions import DoesNotExist, UpdateError
+
+from functions.agreements.models import (
+    AcceptAgreement,
+    OrgAgreementStatus,
+    ProviderAgreement,
+    SignOrgAgreement,
+)
+from functions.shared import audit, workflow
+from functions.shared.errors import Problem
+from functions.shared.http import Caller, RequestMeta
+from functions.shared.notify import templates
+from functions.shared.notify.mail import send_mail
+from functions.shared.plans import PlanProfile
+from functions.shared.store import links
+from functions.shared.store.models import Consent, Link, LinkStatus, OrgAgreement, bind_tables
+
+ORG_AGREEMENT_VERSION = "2026-01"
+
+
+@cache
+def _template() -> str:
+    return resources.files("functions.agreements").joinpath("texts/provider-agreement.md").read_text()
+
+
+def document(plan: PlanProfile) -> str:
+    return f"provider_agreement#{plan.provider_agreement_version}"
+
+
+def provider_agreement(who: Caller, plan: PlanProfile) -> ProviderAgreement:
+    text = _template().format(brand=plan.brand, version=plan.provider_agreement_version,
+                              portal_name=plan.portal_name, support_phone=plan.support_phone)
+    return ProviderAgreement(version=plan.provider_agreement_version, text=text,
+                             accepted=links.has_consent(who.account_id, document(plan)))
+
+
+def accept(req: AcceptAgreement, who: Caller, plan: PlanProfile, meta: RequestMeta, now: datetime) -> None:
+    if req.version != plan.provider_agreement_version:
+        raise Problem(409, "agreement-outdated", "A newer agreement exists",
+                      "Reload the page, read the current Provider Agreement, and accept that one.")
+    consent = Consent(who.account_id, document(plan), accepted_at=now, source_ip=meta.source_ip or None,
+                      user_agent=meta.user_agent or None)
+    links.record_consent(consent, audit.audit_event("agreement.provider", "accepted", meta, subject=who.account_id,
+                                                    now=now, detail={"version": req.version}))
+    for link in links.of_account(who.account_id):  # resume every request that waited for this
+        if link.waiting_for == "agreement" and link.waiting_token:
+            workflow.resume(link.waiting_token, {"agreement": req.version})
+
+
+def _group_link(who: Caller, provider_id: str) -> Link:
+    link = links.get(who.account_id, provider_id.strip().upper())
+    if link is None or link.link_type != "group" or link.status in (LinkStatus.DENIED, LinkStatus.EXPIRED,
+                                                                     LinkStatus.REMOVED):
+        raise Problem(404, "group-not-linked", "No such group link",
+                      "Link your account to the group's Provider ID first.")
+    return link
+
+
+def org_status(provider_id: str, who: Caller, plan: PlanProfile) -> OrgAgreementStatus:
+    link = _group_link(who, provider_id)
+    bind_tables()
+    try:
+        org = OrgAgreement.get(link.tax_id, consistent_read=True)
+    except DoesNotExist:
+        return OrgAgreementStatus(tax_id_last4=link.tax_id[-4:], group_name=link.provider_name, status="none",
+                                  promise=plan.org_agreement_promise)
+    return OrgAgreementStatus(tax_id_last4=link.tax_id[-4:], group_name=org.group_name, status=org.status,
+                              signer_name=org.signer_name, signer_title=org.signer_title, signed_at=org.signed_at,
+                              promise=plan.org_agreement_promise)
+
+
+def sign(req: SignOrgAgreement, who: Caller, plan: PlanProfile, meta: RequestMeta, now: datetime) -> None:
+    if not plan.requires_org_agreement:
+        raise Problem(404, "not-required", "Not needed", "This plan has no organizational agreement.")
+    link = _group_link(who, req.provider_id)
+    bind_tables()
+    org = OrgAgreement(link.tax_id)
+    try:
+        org.update(actions=[
+            OrgAgreement.status.set("pending"), OrgAgreement.group_name.set(link.provider_name),
+            OrgAgreement.version.set(ORG_AGREEMENT_VERSION), OrgAgreement.signer_account_id.set(who.account_id),
+            OrgAgreement.signer_name.set(req.signer_name), OrgAgreement.signer_title.set(req.signer_title),
+            OrgAgreement.signed_at.set(now), OrgAgreement.source_ip.set(meta.source_ip or None),
+            OrgAgreement.pending_status.set("pending"), OrgAgreement.pending_since.set(now),
+            OrgAgreement.reason.remove(), OrgAgreement.decided_at.remove(), OrgAgreement.decided_by.remove(),
+        ], condition=OrgAgreement.tax_id.does_not_exist() | OrgAgreement.status.is_in("unsigned", "rejected"))
+    except UpdateError:
+        raise Problem(409, "org-agreement-exists", "Already signed",
+                      "This group's organizational agreement is signed already; it waits for, or has, a "
+                      "decision by provider relations.") from None
+    audit.record("agreement.organization", "signed", meta, subject=who.account_id, now=now,
+                 detail={"provider_id": link.provider_id})
+    send_mail(plan.provider_relations_email, templates.org_agreement_to_review(plan, link.provider_name, False))

@@ -1,0 +1,98 @@
+"""What a Provider ID's administrator may do: decide access requests (once), remove members, make
+another member an administrator, and step down while another administrator remains."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from functions.provider_admin.models import Member, Members
+from functions.shared import audit, workflow
+from functions.shared.errors import Problem
+from functions.shared.http import Caller, RequestMeta
+from functions.shared.store import accounts, links
+from functions.shared.store.models import Link, LinkStatus
+
+NOT_ADMIN = Problem(403, "not-administrator", "Only this Provider ID's administrators can do this",
+                    "Ask one of its administrators, or call provider services.")
+
+
+def _require_admin(who: Caller, provider_id: str) -> Link:
+    mine = links.get(who.account_id, provider_id)
+    if mine is None or mine.role != "admin" or mine.status != LinkStatus.ACTIVE:
+        raise NOT_ADMIN
+    return mine
+
+
+def _target(provider_id: str, account_id: str) -> Link:
+    link = links.get(account_id, provider_id)
+    if link is None:
+        raise Problem(404, "member-not-found", "No such member or request", "Reload the list.")
+    return link
+
+
+def members(provider_id: str, who: Caller) -> Members:
+    mine = _require_admin(who, provider_id)
+    shown = [Member(account_id=m.account_id, name=m.requester_name, email=m.requester_email, role=m.role,
+                    status=m.status, requested_at=m.requested_at, decision_due=m.decision_due)
+             for m in links.of_provider(provider_id) if m.status not in (LinkStatus.REMOVED,)]
+    return Members(provider_id=provider_id, provider_name=mine.provider_name, members=shown)
+
+
+def decide(provider_id: str, account_id: str, approve: bool, who: Caller, meta: RequestMeta, now: datetime) -> None:
+    _require_admin(who, provider_id)
+    request = _target(provider_id, account_id)
+    try:  # the decision is recorded once; the guard refuses a second one
+        links.update(request, [Link.decided_by.set(who.account_id), Link.decided_at.set(now)],
+                     (Link.status == LinkStatus.PENDING_ADMIN) & Link.decided_by.does_not_exist()
+                     & Link.waiting_token.exists(),
+                     audit.audit_event("link.admin_decision", "approved" if approve else "denied", meta,
+                                       subject=account_id, now=now, detail={"provider_id": provider_id,
+                                                                            "by": who.account_id}))
+    except accounts.StaleWrite:
+        raise Problem(409, "already-decided", "This request is not waiting for a decision",
+                      "It was decided already, expired, or was withdrawn. Reload the list.") from None
+    assert request.waiting_token
+    if approve:
+        workflow.resume(request.waiting_token, {"approved_by": who.account_id})
+    else:
+        workflow.resume(request.waiting_token, error="Denied", cause="The administrator denied the request.")
+
+
+def remove(provider_id: str, account_id: str, who: Caller, meta: RequestMeta, now: datetime) -> None:
+    _require_admin(who, provider_id)
+    if account_id == who.account_id:
+        raise Problem(409, "remove-self", "Use 'step down' for yourself",
+                      "An administrator leaves by stepping down, once another administrator exists.")
+    member = _target(provider_id, account_id)
+    if member.role == "admin":
+        raise Problem(409, "remove-admin", "Administrators step down themselves",
+                      "Ask that administrator to step down first.")
+    try:
+        links.update(member, [Link.status.set(LinkStatus.REMOVED), Link.decided_by.set(who.account_id),
+                              Link.decided_at.set(now)], Link.status == LinkStatus.ACTIVE,
+                     audit.audit_event("link.remove", "removed", meta, subject=account_id, now=now,
+                                       detail={"provider_id": provider_id, "by": who.account_id}))
+    except accounts.StaleWrite:
+        raise Problem(409, "not-active", "Not an active member", "Reload the list.") from None
+
+
+def promote(provider_id: str, account_id: str, who: Caller, meta: RequestMeta, now: datetime) -> None:
+    _require_admin(who, provider_id)
+    try:
+        links.change_admins(_target(provider_id, account_id), True, audit.audit_event(
+            "link.admin", "promoted", meta, subject=account_id, now=now,
+            detail={"provider_id": provider_id, "by": who.account_id}))
+    except accounts.StaleWrite:
+        raise Problem(409, "not-promotable", "Only active members can become administrators",
+                      "Reload the list.") from None
+
+
+def step_down(provider_id: str, who: Caller, meta: RequestMeta, now: datetime) -> None:
+    mine = _require_admin(who, provider_id)
+    try:
+        links.change_admins(mine, False, audit.audit_event("link.admin", "stepped_down", meta,
+                                                           subject=who.account_id, now=now,
+                                                           detail={"provider_id": provider_id}))
+    except accounts.StaleWrite:
+        raise Problem(409, "last-administrator", "You are the only administrator",
+                      "Make another member an administrator first.") from None

@@ -1,0 +1,180 @@
+"""Linking to a Provider ID, administrator requests and the approval workflow (Step Functions on moto)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+import pytest
+
+from devserver.roster import DEMO_ROSTER
+from functions.roster_import.logic import import_roster
+from functions.shared.plans import PLANS
+from functions.shared.store.models import Link, UniqueKey, utcnow
+from tests.integration.browser import Browser
+from tests.integration.conftest import wait_for
+from tests.integration.helpers import GROUP, PRACTITIONER, mails_to, signed_in_user
+
+ADMIN, SECOND = "admin@riverside.example", "frontdesk@riverside.example"
+
+
+@pytest.fixture
+def roster(aws, clock) -> None:
+    assert import_roster(DEMO_ROSTER.read_text(), "demo.csv", utcnow()).status == "applied"
+
+
+def link_status(email_browser: Browser, provider_id: str = "G1000001") -> str | None:
+    links = email_browser.get("/links").body["links"]
+    return next((link["status"] for link in links if link["provider_id"] == provider_id), None)
+
+
+def settle(browser: Browser, status: str, provider_id: str = "G1000001") -> str | None:
+    return wait_for(lambda: link_status(browser, provider_id) == status and status) or link_status(
+        browser, provider_id)
+
+
+@pytest.fixture
+def admin(gateway, roster) -> Browser:
+    """The group's first linker (its administrator), with access granted."""
+    browser = signed_in_user(gateway, ADMIN, "Ada")
+    reply = browser.post("/links", GROUP)
+    assert reply.status == 200 and reply.body["role"] == "admin"
+    assert settle(browser, "pending_agreement") == "pending_agreement"
+    version = browser.get("/agreements/provider").body["version"]
+    assert browser.post("/agreements/provider", {"version": version}).status == 200
+    assert settle(browser, "active") == "active"
+    return browser
+
+
+def test_first_linker_becomes_administrator_and_sees_the_group(admin):
+    providers = admin.get("/portal/providers")
+    assert providers.status == 200
+    assert [p["provider_id"] for p in providers.body["providers"]] == ["G1000001", "P2000001", "P2000002"]
+    assert mails_to(ADMIN)[-1].subject == "CareSource: you have access to Riverside Family Practice"
+
+
+def test_portal_stays_closed_until_access_is_granted(gateway, roster):
+    user = signed_in_user(gateway, SECOND)
+    reply = user.get("/portal/providers")
+    assert reply.status == 403 and reply.body["type"] == "/problems/no-access"
+    user.post("/links", PRACTITIONER)
+    assert settle(user, "pending_agreement", "P2000002") == "pending_agreement"
+    assert user.get("/portal/providers").status == 403
+
+
+def test_second_linker_asks_the_administrator_who_approves(admin, gateway):
+    second = signed_in_user(gateway, SECOND, "Sam")
+    reply = second.post("/links", GROUP)
+    assert reply.status == 200 and reply.body["role"] == "member" and reply.body["status"] == "pending_admin"
+    assert wait_for(lambda: any("a request to join" in m.subject for m in mails_to(ADMIN)))
+    members = admin.get("/providers/G1000001/members").body["members"]
+    request = next(m for m in members if m["email"] == SECOND)
+    assert request["status"] == "pending_admin" and request["decision_due"]
+    wait_for(lambda: Link.get(request["account_id"], "G1000001").waiting_token)
+    decision = f"/providers/G1000001/requests/{request['account_id']}/decision"
+    assert admin.post(decision, {"approve": True}).status == 200
+    replay = admin.post(decision, {"approve": False})
+    assert replay.status == 409 and replay.body["type"] == "/problems/already-decided"
+    assert settle(second, "pending_agreement") == "pending_agreement"
+    version = second.get("/agreements/provider").body["version"]
+    second.post("/agreements/provider", {"version": version})
+    assert settle(second, "active") == "active"
+    assert second.get("/portal/providers").status == 200
+
+
+def test_administrator_denies_and_the_requester_is_told(admin, gateway):
+    second = signed_in_user(gateway, SECOND)
+    second.post("/links", GROUP)
+    account_id = wait_for(lambda: next((link.account_id for link in Link.scan()
+                                        if link.role == "member" and link.waiting_token), None))
+    assert admin.post(f"/providers/G1000001/requests/{account_id}/decision", {"approve": False}).status == 200
+    assert settle(second, "denied") == "denied"
+    assert "was not granted" in mails_to(SECOND)[-1].body
+    assert second.get("/portal/providers").status == 403
+
+
+def test_a_request_without_decision_expires(admin, gateway, monkeypatch):
+    from functions.shared import workflow
+
+    monkeypatch.setattr(workflow, "business_days_later", lambda start, days: start + timedelta(seconds=1))
+    second = signed_in_user(gateway, SECOND)
+    second.post("/links", GROUP)
+    assert settle(second, "expired") == "expired"
+    assert "no decision was made in time" in mails_to(SECOND)[-1].body
+
+
+def test_only_administrators_of_that_provider_manage_it(admin, gateway):
+    other = signed_in_user(gateway, "someone@elsewhere.example")
+    assert other.post("/links", {**PRACTITIONER, "provider_number": "P2000004", "first_name": "Robert",
+                                 "last_name": "Chen", "tax_id": "456789012", "zip": "02108"}).status == 200
+    reply = other.get("/providers/G1000001/members")
+    assert reply.status == 403 and reply.body["type"] == "/problems/not-administrator"
+    assert admin.get("/providers/P2000004/members").status == 403
+
+
+@pytest.mark.parametrize("wrong", [{"tax_id": "12-3456780"}, {"zip": "43016"}, {"group_name": "Riverside Clinic"},
+                                   {"provider_number": "G1000002"}])
+def test_any_wrong_field_fails_with_the_same_message(gateway, roster, wrong):
+    user = signed_in_user(gateway, SECOND)
+    reply = user.post("/links", {**GROUP, **wrong})
+    assert reply.status == 422 and reply.body["type"] == "/problems/provider-not-matched"
+    assert reply.body["detail"].startswith("Check every field")
+    assert list(Link.scan()) == []
+
+
+def test_link_attempts_are_limited_per_account(gateway, roster):
+    user = signed_in_user(gateway, SECOND)
+    statuses = [user.post("/links", {**GROUP, "zip": "11111"}).status for _ in range(11)]
+    assert statuses == [422] * 10 + [429]
+
+
+def test_failures_are_limited_per_tax_id_across_accounts(gateway, roster, monkeypatch):
+    monkeypatch.setitem(PLANS, "caresource", PLANS["caresource"].model_copy(
+        update={"link_failures_per_tax_id_per_hour": 3}))
+    users = [signed_in_user(gateway, f"user{i}@x.example") for i in range(2)]
+    assert [users[0].post("/links", {**GROUP, "zip": "11111"}).status for _ in range(3)] == [422] * 3
+    blocked = users[1].post("/links", GROUP)  # right details, but the Tax ID is under attack
+    assert blocked.status == 429
+
+
+def test_twenty_concurrent_first_links_yield_exactly_one_administrator(gateway, roster):
+    users = [signed_in_user(gateway, f"racer{i}@riverside.example") for i in range(20)]
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        replies = list(pool.map(lambda b: b.post("/links", GROUP), users))
+    assert {r.status for r in replies} == {200}
+    assert sorted(r.body["role"] for r in replies).count("admin") == 1
+    assert UniqueKey.get("provider-admin#G1000001").tally == 1
+    assert sum(link.role == "admin" for link in Link.scan()) == 1
+
+
+def test_a_new_agreement_version_asks_again(admin, monkeypatch):
+    monkeypatch.setitem(PLANS, "caresource", PLANS["caresource"].model_copy(
+        update={"provider_agreement_version": "2027-01"}))
+    reply = admin.get("/portal/providers")
+    assert reply.status == 403 and reply.body["type"] == "/problems/agreement-required"
+    stale = admin.post("/agreements/provider", {"version": "2026-01"})
+    assert stale.status == 409
+    assert admin.post("/agreements/provider", {"version": "2027-01"}).status == 200
+    assert admin.get("/portal/providers").status == 200
+
+
+def test_administrators_promote_step_down_and_remove(admin, gateway):
+    second = signed_in_user(gateway, SECOND)
+    second.post("/links", GROUP)
+    member_id = wait_for(lambda: next((link.account_id for link in Link.scan()
+                                       if link.role == "member" and link.waiting_token), None))
+    admin.post(f"/providers/G1000001/requests/{member_id}/decision", {"approve": True})
+    settle(second, "pending_agreement")
+    second.post("/agreements/provider", {"version": "2026-01"})
+    assert settle(second, "active") == "active"
+
+    alone = admin.delete("/providers/G1000001/admins/me")
+    assert alone.status == 409 and alone.body["type"] == "/problems/last-administrator"
+    assert admin.post("/providers/G1000001/admins", {"account_id": member_id}).status == 200
+    assert admin.delete("/providers/G1000001/admins/me").status == 200
+    assert UniqueKey.get("provider-admin#G1000001").tally == 1
+    assert admin.get("/providers/G1000001/members").status == 403  # no longer an administrator
+    admin_id = next(link.account_id for link in Link.scan() if link.requester_email == ADMIN)
+    assert second.delete(f"/providers/G1000001/members/{admin_id}").status == 200
+    assert link_status(admin) == "removed"
+    assert admin.get("/portal/providers").status == 403
