@@ -88,7 +88,7 @@ def remind_org(ref: dict[str, str], plan: PlanProfile, portal_url: str) -> None:
     org = OrgAgreement.get(link.tax_id, consistent_read=True)
     if org.status == "pending":
         send_mail(plan.provider_relations_email, templates.org_agreement_to_review(plan, org.group_name, True))
-    elif org.status == "unsigned":
+    elif org.status in ("unsigned", "rejected"):  # someone authorised must sign (again)
         send_mail(link.requester_email, templates.org_agreement_needed(plan, link.provider_name, portal_url))
 
 

@@ -33,18 +33,19 @@ def decide(tax_id: str, req: OrgDecision, staff: str, meta: RequestMeta, now: da
     try:
         org.update(actions=[OrgAgreement.status.set(status), OrgAgreement.decided_at.set(now),
                             OrgAgreement.decided_by.set(staff), OrgAgreement.reason.set(req.reason),
-                            OrgAgreement.pending_status.remove(), OrgAgreement.pending_since.remove(),
-                            OrgAgreement.waiting_tokens.remove()],
+                            OrgAgreement.pending_status.remove(), OrgAgreement.pending_since.remove()],
                    condition=OrgAgreement.status == "pending")
     except UpdateError:
         raise Problem(409, "already-decided", "This agreement is not waiting for a decision",
                       "It was decided already. Reload the list.") from None
     audit.record("agreement.organization", status, meta, subject=f"tax-id:{tax_id[-4:]}", now=now,
                  detail={"by": staff})
-    tokens = org.waiting_tokens or set()
+    tokens = set(org.waiting_tokens or ())  # as of the decision: later waits see it and resume themselves
     for token in tokens:
         if req.approve:
             workflow.resume(token, {"org_agreement": "approved"})
         else:
             workflow.resume(token, error="Rejected", cause=req.reason)
+    if tokens:
+        org.update(actions=[OrgAgreement.waiting_tokens.delete(tokens)])
     return len(tokens)

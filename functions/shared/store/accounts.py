@@ -6,13 +6,11 @@ import random
 import time
 from collections.abc import Callable
 from datetime import datetime
-from functools import cache
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from functions.shared.config import settings
 from functions.shared.store.models import (
     Account,
     AccountState,
@@ -20,6 +18,7 @@ from functions.shared.store.models import (
     Token,
     UniqueKey,
     bind_tables,
+    connection,
 )
 
 EMAIL_KEY = "email#"
@@ -40,11 +39,9 @@ class StaleWrite(Exception):
     """The record changed since it was read (another request won); nothing was written."""
 
 
-@cache
 def _connection() -> Connection:
-    """One connection per container: creating one loads botocore's service model (~10 ms)."""
     bind_tables()
-    return Connection(region=settings().region)
+    return connection()
 
 
 def _transact(build: Callable[[TransactWrite], None]) -> None:

@@ -5,6 +5,7 @@ Table names are bound from the environment on first use (`bind_tables`), never a
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -19,6 +20,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -372,11 +374,37 @@ def bind_tables() -> None:
     from functions.shared.config import settings
 
     cfg = settings()
+    shared = connection()
     for logical, model in [*MODELS.items(), *((k, m) for k, m in SHARED_TABLE_MODELS.items())]:
         # A function is given only the tables it may use; the others keep their placeholder name.
         model.Meta.table_name = cfg.table_name(logical) or model.Meta.table_name
         model.Meta.region = cfg.region
         model._connection = None
+        table = model._get_connection()  # the model's TableConnection, with its key schema; no AWS call
+        with suppress(ValueError):  # already known: models sharing a table, or tables bound again
+            shared.add_meta_table(table.get_meta_table())
+        table.connection = shared  # every model and every transaction use one DynamoDB client
+
+
+class _SharedSessionConnection(Connection):
+    """A PynamoDB connection on the container's one botocore session (functions/shared/aws.py)."""
+
+    @property
+    def session(self) -> Any:
+        from functions.shared.aws import botocore_session
+
+        return botocore_session()
+
+
+@cache
+def connection() -> Connection:
+    """The DynamoDB connection of this container; its client is created here, once."""
+    from functions.shared.aws import created_once
+    from functions.shared.config import settings
+
+    shared = _SharedSessionConnection(region=settings().region)
+    created_once(lambda: shared.client)
+    return shared
 
 
 def utcnow() -> datetime:

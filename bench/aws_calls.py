@@ -1,0 +1,265 @@
+"""AWS API calls per request: each endpoint's happy path on moto, counting every botocore API call.
+
+Counting wraps `botocore.client.BaseClient._make_api_call`, the one method every client call goes
+through: boto3 clients, Powertools parameter providers and the botocore client PynamoDB creates in
+its own botocore session alike.
+
+Each endpoint runs twice with fresh data: "first" with Powertools' parameter cache cleared (a new
+container), "warm" right after (cached secret, as for later requests in the same container).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from bench.table import render
+
+REGION = "us-east-1"
+TARGETS = {"register": 2, "activate": 2}
+PASSWORD = "Lantern-Orbit-42"
+
+
+@dataclass
+class Counter:
+    calls: list[str] = field(default_factory=list)
+
+    @contextmanager
+    def installed(self) -> Iterator[Counter]:
+        from botocore.client import BaseClient
+
+        original = BaseClient._make_api_call
+        calls = self.calls
+
+        def counting(client: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
+            calls.append(f"{client.meta.service_model.service_name}.{operation_name}")
+            return original(client, operation_name, api_params)
+
+        BaseClient._make_api_call = counting  # type: ignore[method-assign]
+        try:
+            yield self
+        finally:
+            BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+@dataclass
+class Result:
+    endpoint: str
+    target_key: str | None
+    statuses: list[int]
+    first: list[str]
+    warm: list[str]
+    error: str | None = None
+
+
+@dataclass
+class Scenario:
+    endpoint: str
+    plan: str
+    expected_status: int
+    prepare: Callable[[], tuple[Any, dict[str, Any]]]  # -> (handler, event); runs uncounted
+    target_key: str | None = None
+
+
+def _email() -> str:
+    return f"bench-{uuid.uuid4().hex[:12]}@clinic.example"
+
+
+def _form(email: str, **extra: object) -> dict[str, object]:
+    return {"email": email, "password": PASSWORD, "first_name": "Bench", "last_name": "Mark", **extra}
+
+
+class Portal:
+    """The handlers on moto, plus what a browser would do between requests (read mail, solve CAPTCHA)."""
+
+    def __init__(self) -> None:
+        from functions.activate.handler import lambda_handler as activate
+        from functions.register.handler import lambda_handler as register
+
+        self.register = register
+        self.activate = activate
+
+    @staticmethod
+    def call(handler: Any, event: dict[str, Any]) -> tuple[int, Any]:
+        from tests.events import FakeContext
+
+        response = handler(event, FakeContext())
+        return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
+
+    @staticmethod
+    def event(method: str, path: str, body: object = None) -> dict[str, Any]:
+        from tests.events import api_event
+
+        return api_event(method, path, body)
+
+    def registered(self, email: str) -> None:
+        status, body = self.call(self.register, self.event("POST", "/registrations", _form(email)))
+        if status != 202:
+            raise RuntimeError(f"setup registration failed: {status} {body}")
+
+    @staticmethod
+    def activation_token(email: str) -> str:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        for mail in reversed(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages):
+            if email in mail.destinations["ToAddresses"]:
+                match = re.search(r"#token=([A-Za-z0-9_-]+)", mail.body)
+                if match:
+                    return match.group(1)
+        raise RuntimeError(f"no activation link was mailed to {email}")
+
+    def solved_captcha(self) -> str:
+        from altcha import solve_challenge_v1
+
+        status, challenge = self.call(self.register, self.event("GET", "/captcha"))
+        if status != 200:
+            raise RuntimeError(f"GET /captcha failed: {status} {challenge}")
+        solution = solve_challenge_v1(challenge["challenge"], challenge["salt"], challenge["algorithm"],
+                                      challenge["maxnumber"])
+        if solution is None:
+            raise RuntimeError("the CAPTCHA challenge has no solution")
+        payload = {"algorithm": challenge["algorithm"], "challenge": challenge["challenge"],
+                   "number": solution.number, "salt": challenge["salt"], "signature": challenge["signature"]}
+        return base64.b64encode(json.dumps(payload).encode()).decode()
+
+    def scenarios(self) -> list[Scenario]:
+        def register() -> tuple[Any, dict[str, Any]]:
+            return self.register, self.event("POST", "/registrations", _form(_email()))
+
+        def activate() -> tuple[Any, dict[str, Any]]:
+            email = _email()
+            self.registered(email)
+            return self.activate, self.event("POST", "/activations", {"token": self.activation_token(email)})
+
+        def resend_pending() -> tuple[Any, dict[str, Any]]:
+            email = _email()
+            self.registered(email)
+            return self.activate, self.event("POST", "/activations/resend", {"email": email})
+
+        def resend_unknown() -> tuple[Any, dict[str, Any]]:
+            return self.activate, self.event("POST", "/activations/resend", {"email": _email()})
+
+        def captcha() -> tuple[Any, dict[str, Any]]:
+            return self.register, self.event("GET", "/captcha")
+
+        def register_cmo() -> tuple[Any, dict[str, Any]]:
+            name = f"desk{uuid.uuid4().hex[:10]}"
+            form = _form(_email(), username=name, display_name="Front Desk", confirm_password=PASSWORD,
+                         group_name="Riverside Family Practice", telephone="(555) 123-4567",
+                         fax="555.123.4568", captcha=self.solved_captcha())
+            return self.register, self.event("POST", "/registrations", form)
+
+        return [
+            Scenario("POST /registrations", "caresource", 202, register, "register"),
+            Scenario("POST /activations (token from the mail)", "caresource", 200, activate, "activate"),
+            Scenario("POST /activations/resend (pending account)", "caresource", 202, resend_pending),
+            Scenario("POST /activations/resend (unknown email)", "caresource", 202, resend_unknown),
+            Scenario("GET /captcha (PLAN=cmo)", "cmo", 200, captcha),
+            Scenario("POST /registrations (PLAN=cmo, solved CAPTCHA)", "cmo", 202, register_cmo, "register"),
+        ]
+
+
+def _use_plan(plan: str) -> None:
+    from functions.shared.config import settings
+
+    if os.environ.get("PLAN") != plan:
+        os.environ["PLAN"] = plan
+        settings.cache_clear()
+
+
+def _forget_cached_parameters() -> None:
+    """What a new container starts without: every Powertools parameter provider's cache."""
+    import gc
+
+    from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities.parameters.base import BaseProvider
+
+    parameters.clear_caches()
+    for obj in gc.get_objects():  # providers a function built itself, not only the default ones
+        if isinstance(obj, BaseProvider):
+            obj.clear_cache()
+
+
+def _counted(portal: Portal, scenario: Scenario, *, cold: bool) -> tuple[int, list[str]]:
+    handler, event = scenario.prepare()
+    if cold:
+        _forget_cached_parameters()
+    with Counter().installed() as counter:
+        status, _ = portal.call(handler, event)
+    return status, counter.calls
+
+
+def measure() -> list[Result]:
+    from devserver.local_aws import LOCAL_ENV
+
+    os.environ.update(LOCAL_ENV)
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        os.environ.pop(name, None)
+
+    import boto3
+    from moto import mock_aws
+
+    from devserver.local_aws import provision
+
+    results = []
+    with mock_aws():
+        provision(LOCAL_ENV, boto3.Session(region_name=REGION))
+        portal = Portal()
+        try:
+            for scenario in portal.scenarios():
+                _use_plan(scenario.plan)
+                result = Result(scenario.endpoint, scenario.target_key, [], [], [])
+                try:
+                    first_status, result.first = _counted(portal, scenario, cold=True)
+                    warm_status, result.warm = _counted(portal, scenario, cold=False)
+                    result.statuses = [first_status, warm_status]
+                    if {first_status, warm_status} != {scenario.expected_status}:
+                        result.error = f"expected HTTP {scenario.expected_status}"
+                except Exception as exc:  # report and go on: one broken endpoint should not hide the rest
+                    result.error = f"{type(exc).__name__}: {str(exc)[:200]}"
+                results.append(result)
+        finally:
+            _use_plan(LOCAL_ENV["PLAN"])
+    return results
+
+
+def _operations(calls: list[str]) -> str:
+    counts: dict[str, int] = {}
+    for call in calls:
+        counts[call] = counts.get(call, 0) + 1
+    return ", ".join(f"{op} x{n}" if n > 1 else op for op, n in counts.items()) or "(none)"
+
+
+def report(results: list[Result]) -> str:
+    rows = []
+    for r in results:
+        if r.error and not r.statuses:
+            rows.append([r.endpoint, "-", "-", "-", "-", "ERROR", r.error])
+            continue
+        target = TARGETS.get(r.target_key or "")
+        if target is None:
+            verdict, target_text = "-", "-"
+        elif len(r.first) <= target and len(r.warm) <= target:
+            verdict, target_text = "yes", f"<= {target}"
+        elif len(r.warm) <= target:
+            verdict, target_text = "warm only", f"<= {target}"
+        else:
+            verdict, target_text = "NO", f"<= {target}"
+        statuses = "/".join(map(str, r.statuses))
+        ops = _operations(r.first)
+        if r.error:
+            verdict, ops = "ERROR", f"{r.error}; {ops}"
+        rows.append([r.endpoint, statuses, len(r.first), len(r.warm), target_text, verdict, ops])
+        if r.warm != r.first:
+            rows.append(["", "", "", "", "", "", f"warm: {_operations(r.warm)}"])
+    headers = ["endpoint (happy path)", "HTTP", "first", "warm", "target", "meets", "AWS operations (first)"]
+    return ("AWS API calls per request (moto); first = new container (parameter cache cleared), "
+            "warm = next request\n" + render(headers, rows, right=(2, 3)))

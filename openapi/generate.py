@@ -1,0 +1,325 @@
+"""Generate the one OpenAPI document of the portal API from the resolvers of every function.
+
+    python -m openapi.generate           write openapi/openapi.json
+    python -m openapi.generate --check   exit 1 (with a diff summary) if the committed file is stale
+
+Each function in infra.routes.FUNCTIONS that serves routes is imported (`functions.<name>.handler`,
+attribute `app`) and asked for its schema. The paths and components are merged and checked against
+the route table; every error response is described as the RFC 9457 problem+json body that
+functions/shared/http.py sends, and routes that are not public need the session cookie.
+Generation never calls AWS: any AWS API call while it runs is an error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import difflib
+import importlib
+import json
+import os
+import re
+import sys
+import threading
+import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCUMENT = Path(__file__).resolve().parent / "openapi.json"
+TITLE = "Provider Portal API"
+DESCRIPTION = (
+    "The API of the provider portal. Every error is an RFC 9457 `application/problem+json` body "
+    "(schema `Problem`); validation failures list each field in `errors`."
+)
+Served = set[tuple[str, str, str]]  # (METHOD, /path, function)
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+# Powertools documents its own validation error shapes; the portal answers with a problem instead.
+POWERTOOLS_ERROR_SCHEMAS = ("HTTPValidationError", "ResponseValidationError", "ValidationError")
+
+PROBLEM_SCHEMAS: dict[str, Any] = {
+    "Problem": {
+        "title": "Problem",
+        "description": "RFC 9457 problem details. Extension members (such as `resend`, the page that "
+                       "issues a new activation email) may be present.",
+        "type": "object",
+        "properties": {
+            "type": {"type": "string", "format": "uri-reference",
+                     "description": "The problem type, e.g. `/problems/validation`.",
+                     "examples": ["/problems/validation"]},
+            "title": {"type": "string", "description": "A short, human-readable summary of the type."},
+            "status": {"type": "integer", "minimum": 400, "maximum": 599},
+            "detail": {"type": "string", "description": "What happened and what to do next."},
+            "instance": {"type": "string", "format": "uri-reference",
+                         "description": "The request path that failed."},
+            "errors": {"type": "array", "items": {"$ref": "#/components/schemas/ProblemFieldError"},
+                       "description": "One entry per field that needs attention (validation problems)."},
+        },
+        "required": ["type", "title", "status", "detail"],
+        "additionalProperties": True,
+    },
+    "ProblemFieldError": {
+        "title": "ProblemFieldError",
+        "type": "object",
+        "properties": {
+            "field": {"type": "string", "description": "Dotted name of the field, or `body`."},
+            "code": {"type": "string", "description": "Machine-readable reason, e.g. `missing`."},
+            "message": {"type": "string", "description": "What to change, in words for the user."},
+        },
+        "required": ["field", "code", "message"],
+    },
+}
+
+
+class GenerationError(Exception):
+    """The resolvers and the route table disagree, or two functions define a component differently."""
+
+
+def _problem_response(description: str, problem_json: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {problem_json: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def _problem_responses(problem_json: str) -> dict[str, Any]:
+    return {
+        "ValidationProblem": _problem_response(
+            "Some fields are missing or not valid; `errors` names each one.", problem_json),
+        "ClientProblem": _problem_response(
+            "The request cannot be served as sent (unknown address, state conflict, rate limit, ...).",
+            problem_json),
+        "ServerProblem": _problem_response(
+            "The portal could not complete the request; try again (503 carries Retry-After).",
+            problem_json),
+    }
+
+
+def project_version() -> str:
+    with (ROOT / "pyproject.toml").open("rb") as f:
+        return str(tomllib.load(f)["project"]["version"])
+
+
+def _openapi_path(path: str) -> str:
+    """Route table and resolver paths in OpenAPI form: `/a/<id>` and `/a/{id}` both become `/a/{id}`."""
+    return re.sub(r"<(\w+)>", r"{\1}", path)
+
+
+@contextmanager
+def _no_aws_calls() -> Iterator[None]:
+    from botocore.client import BaseClient
+
+    original = BaseClient._make_api_call
+    generating = threading.get_ident()
+
+    def refuse(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
+        if threading.get_ident() != generating:  # another thread of the same process: not ours to stop
+            return original(self, operation_name, api_params)
+        raise GenerationError(f"an AWS call ({operation_name}) was made while generating the document; "
+                              "handlers must not call AWS at import time")
+
+    BaseClient._make_api_call = refuse  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+
+def _local_env() -> None:
+    """Handlers are imported with the local settings (as in the tests), never with real credentials."""
+    from devserver.local_aws import LOCAL_ENV
+
+    for name, value in LOCAL_ENV.items():
+        os.environ.setdefault(name, value)
+
+
+def function_schemas() -> dict[str, dict[str, Any]]:
+    """Each API function's own OpenAPI schema, keyed by function name.
+
+    Functions that serve no route in the table (the authorizer, scheduled jobs) have no resolver.
+    """
+    from infra.routes import FUNCTIONS, ROUTES
+
+    version = project_version()
+    schemas: dict[str, dict[str, Any]] = {}
+    api_functions = {r.function for r in ROUTES}
+    with _no_aws_calls():
+        for fn in (f for f in FUNCTIONS if f.name in api_functions):
+            module = importlib.import_module(f"functions.{fn.name}.handler")
+            app = getattr(module, "app", None)
+            if app is None or not hasattr(app, "get_openapi_json_schema"):
+                raise GenerationError(f"functions.{fn.name}.handler has no Powertools resolver named 'app'")
+            schemas[fn.name] = json.loads(app.get_openapi_json_schema(title=TITLE, version=version))
+    return schemas
+
+
+def _merge(schemas: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any], Served]:
+    paths: dict[str, dict[str, Any]] = {}
+    components: dict[str, dict[str, Any]] = {}
+    owner: dict[tuple[str, str], str] = {}
+    served: Served = set()
+    for function, schema in schemas.items():
+        for path, item in schema.get("paths", {}).items():
+            merged = paths.setdefault(path, {})
+            for method, operation in item.items():
+                if method not in HTTP_METHODS:
+                    merged.setdefault(method, operation)  # shared path-level members (parameters)
+                    continue
+                if method in merged:
+                    raise GenerationError(f"{method.upper()} {path} is served by both "
+                                          f"{owner[(method, path)]} and {function}")
+                merged[method] = operation
+                owner[(method, path)] = function
+                served.add((method.upper(), path, function))
+        for section, entries in schema.get("components", {}).items():
+            target = components.setdefault(section, {})
+            for name, value in entries.items():
+                if name in target and target[name] != value:
+                    raise GenerationError(f"components.{section}.{name} differs between functions; "
+                                          "give one of the models another name")
+                target[name] = value
+    return paths, components, served
+
+
+def check_routes(served: Served) -> None:
+    """The resolvers must serve exactly the route table: same methods, paths and functions."""
+    from infra.routes import ROUTES
+
+    table = {(r.method, _openapi_path(r.path), r.function) for r in ROUTES}
+    missing = sorted(table - served)
+    extra = sorted(served - table)
+    if missing or extra:
+        lines = ["the resolvers and infra/routes.py ROUTES disagree:"]
+        lines += [f"  in ROUTES, not served by that function: {m} {p} ({f})" for m, p, f in missing]
+        lines += [f"  served, not in ROUTES:                 {m} {p} ({f})" for m, p, f in extra]
+        raise GenerationError("\n".join(lines))
+
+
+def _is_powertools_validation_error(response: dict[str, Any]) -> bool:
+    refs = {media.get("schema", {}).get("$ref", "") for media in response.get("content", {}).values()}
+    return any(ref.rsplit("/", 1)[-1] in POWERTOOLS_ERROR_SCHEMAS for ref in refs)
+
+
+def _add_problem_responses(paths: dict[str, Any], problem_json: str) -> None:
+    for item in paths.values():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            responses: dict[str, Any] = operation.setdefault("responses", {})
+            for status, response in list(responses.items()):
+                if status[:1] not in "45" or "$ref" in response:
+                    continue
+                if _is_powertools_validation_error(response):
+                    del responses[status]
+                else:
+                    # A declared error status keeps its words but gets the body the portal really sends.
+                    responses[status] = _problem_response(response.get("description", "Error"), problem_json)
+            if operation.get("requestBody") or operation.get("parameters") or item.get("parameters"):
+                responses["422"] = {"$ref": "#/components/responses/ValidationProblem"}
+            responses["4XX"] = {"$ref": "#/components/responses/ClientProblem"}
+            responses["5XX"] = {"$ref": "#/components/responses/ServerProblem"}
+
+
+def _add_security(paths: dict[str, Any], components: dict[str, Any]) -> None:
+    """Routes that are not public sit behind the request authorizer: they need the session cookie."""
+    from infra.routes import ROUTES
+
+    guarded = sorted((r.method.lower(), _openapi_path(r.path)) for r in ROUTES if not r.public)
+    if not guarded:
+        return
+    from functions.shared.sessions import CSRF_HEADER, SESSION_COOKIE
+
+    components.setdefault("securitySchemes", {})["session"] = {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": SESSION_COOKIE,
+        "description": f"The session cookie set at sign-in. Requests other than GET, HEAD and OPTIONS "
+                       f"also send the `{CSRF_HEADER}` header.",
+    }
+    for method, path in guarded:
+        paths[path][method]["security"] = [{"session": []}]
+
+
+def _drop_powertools_error_schemas(document: dict[str, Any], names: tuple[str, ...]) -> None:
+    schemas = document["components"].get("schemas", {})
+    for name in names:
+        schemas.pop(name, None)
+    text = json.dumps(document)
+    for name in names:
+        if f"#/components/schemas/{name}\"" in text:
+            raise GenerationError(f"schema {name} is still referenced after replacing validation errors")
+
+
+def build_document(schemas: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The merged document as a dict; writes nothing."""
+    from functions.shared.http import PROBLEM_JSON
+
+    schemas = copy.deepcopy(schemas) if schemas is not None else function_schemas()
+    paths, components, served = _merge(schemas)
+    check_routes(served)
+    _add_problem_responses(paths, PROBLEM_JSON)
+    _add_security(paths, components)
+    for name, schema in PROBLEM_SCHEMAS.items():
+        existing = components.setdefault("schemas", {}).get(name)
+        if existing is not None and existing != schema:
+            raise GenerationError(f"a model named {name} clashes with the problem schema; rename the model")
+        components["schemas"][name] = schema
+    components.setdefault("responses", {}).update(_problem_responses(PROBLEM_JSON))
+    openapi_version = next(iter(schemas.values()), {}).get("openapi", "3.1.0")
+    document = {
+        "openapi": openapi_version,
+        "info": {"title": TITLE, "version": project_version(), "description": DESCRIPTION},
+        "paths": paths,
+        "components": components,
+    }
+    _drop_powertools_error_schemas(document, POWERTOOLS_ERROR_SCHEMAS)
+    return document
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def generate() -> str:
+    _local_env()
+    return render(build_document())
+
+
+def _diff_summary(committed: str, fresh: str, limit: int = 60) -> str:
+    diff = list(difflib.unified_diff(committed.splitlines(), fresh.splitlines(),
+                                     "openapi/openapi.json (committed)", "openapi/openapi.json (generated)",
+                                     lineterm="", n=2))
+    changed = sum(1 for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---"))
+    shown = diff[:limit]
+    more = f"\n... {len(diff) - limit} more diff lines" if len(diff) > limit else ""
+    return f"{changed} changed lines\n" + "\n".join(shown) + more
+
+
+def main(argv: list[str] | None = None) -> int:
+    summary = (__doc__ or "").split("\n")[0]
+    parser = argparse.ArgumentParser(prog="python -m openapi.generate", description=summary)
+    parser.add_argument("--check", action="store_true",
+                        help="do not write; exit 1 if the committed document differs from a fresh one")
+    args = parser.parse_args(argv)
+    try:
+        fresh = generate()
+    except GenerationError as exc:
+        print(f"openapi: {exc}", file=sys.stderr)
+        return 2
+    relative = DOCUMENT.relative_to(ROOT)
+    if args.check:
+        committed = DOCUMENT.read_text(encoding="utf-8") if DOCUMENT.exists() else ""
+        if committed == fresh:
+            print(f"openapi: {relative} is up to date")
+            return 0
+        print(f"openapi: {relative} is out of date; run `python -m openapi.generate`\n"
+              f"{_diff_summary(committed, fresh)}", file=sys.stderr)
+        return 1
+    DOCUMENT.write_text(fresh, encoding="utf-8")
+    print(f"openapi: wrote {relative}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""The organizational agreement (plans that require one): signed once per group, decided by staff."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from devserver.roster import DEMO_ROSTER
+from functions.roster_import.logic import import_roster
+from functions.shared.plans import PLANS
+from functions.shared.store.models import Link, OrgAgreement, utcnow
+from tests.integration.browser import Browser
+from tests.integration.conftest import wait_for
+from tests.integration.helpers import GROUP, mails_to
+from tests.integration.test_links import settle
+
+SIGNER, LATER = "owner@riverside.example", "later@riverside.example"
+
+
+def cmo_user(gateway, email: str, username: str) -> Browser:
+    """A cmo-plan user, registered with CAPTCHA, verified with the mailed code, MFA by email."""
+    from tests.integration.helpers import last_code, sign_in
+    from tests.integration.test_register import _solved_captcha, cmo_form
+
+    browser = Browser(gateway)
+    assert browser.post("/registrations", cmo_form(_solved_captcha(), email=email, username=username)).status == 202
+    assert sign_in(browser, login=username, verification_code=last_code(email)).status == 200
+    factor = browser.post("/mfa/factors", {"kind": "email"}).body["factor_id"]
+    assert browser.post(f"/mfa/factors/{factor}/confirm", {"code": last_code(email)}).status == 200
+    return browser
+
+
+@pytest.fixture
+def cmo(aws, clock, plan) -> None:
+    plan("cmo")
+    import_roster(DEMO_ROSTER.read_text(), "demo.csv", utcnow())
+
+
+class _StaffClient(Browser):
+    def __init__(self, gateway, user: str) -> None:
+        super().__init__(gateway)
+        self.user = user
+
+    def request(self, method, path, body=None, headers=None):
+        return super().request(method, path, body, {**(headers or {}), "X-Staff-User": self.user})
+
+
+def staff(gateway, user: str = "pr.staff") -> Browser:
+    """Provider-relations staff: signed requests (locally the devserver's stand-in header)."""
+    return _StaffClient(gateway, user)
+
+
+def linked_and_agreed(browser: Browser) -> None:
+    assert browser.post("/links", GROUP).status == 200
+    settle(browser, "pending_agreement")
+    browser.post("/agreements/provider", {"version": "2026-01"})
+    assert settle(browser, "pending_org_agreement") == "pending_org_agreement"
+
+
+def sign(browser: Browser, title: str = "owner") -> int:
+    return browser.post("/agreements/organization", {"provider_id": "G1000001", "signer_name": "Olivia Owner",
+                                                     "signer_title": title, "attest": True}).status
+
+
+def test_signed_agreement_approved_by_staff_grants_access_and_later_users_do_not_sign(gateway, cmo):
+    owner = cmo_user(gateway, SIGNER, "owner1")
+    linked_and_agreed(owner)
+    status = owner.get("/agreements/organization/G1000001").body
+    assert status["status"] == "unsigned" and "24-48 hours" in status["promise"]
+    assert owner.post("/agreements/organization", {"provider_id": "G1000001", "signer_name": "O",
+                                                   "signer_title": "receptionist", "attest": True}).status == 422
+    assert sign(owner) == 200
+    assert sign(owner) == 409  # one agreement per group
+    assert mails_to("provider-relations@portal.example.org")[-1].subject.startswith("organizational agreement")
+
+    reviewer = staff(gateway)
+    [pending] = reviewer.get("/staff/org-agreements").body["agreements"]
+    assert pending["group_name"] == "Riverside Family Practice" and pending["signer_title"] == "owner"
+    decided = reviewer.post(f"/staff/org-agreements/{pending['tax_id']}/decision",
+                            {"approve": True, "reason": "Verified with the group's owner"})
+    assert decided.status == 200
+    replay = reviewer.post(f"/staff/org-agreements/{pending['tax_id']}/decision",
+                           {"approve": False, "reason": "changed my mind"})
+    assert replay.status == 409
+    assert settle(owner, "active") == "active"
+    assert OrgAgreement.get("123456789").decided_by.endswith("user/pr.staff")
+    assert reviewer.get("/staff/org-agreements").body["agreements"] == []
+
+    # a later user of the same group: administrator approves, agreement accepted, no second signature
+    later = cmo_user(gateway, LATER, "later1")
+    later.post("/links", GROUP)
+    account_id = wait_for(lambda: next((m["account_id"] for m in owner.get("/providers/G1000001/members")
+                                        .body["members"] if m["status"] == "pending_admin"), None))
+    wait_for(lambda: Link.get(account_id, "G1000001").waiting_token)
+    owner.post(f"/providers/G1000001/requests/{account_id}/decision", {"approve": True})
+    settle(later, "pending_agreement")
+    later.post("/agreements/provider", {"version": "2026-01"})
+    assert settle(later, "active") == "active"
+
+
+def test_rejected_agreement_tells_the_requester(gateway, cmo):
+    owner = cmo_user(gateway, SIGNER, "owner1")
+    linked_and_agreed(owner)
+    sign(owner)
+    reply = staff(gateway).post("/staff/org-agreements/123456789/decision",
+                                {"approve": False, "reason": "Signer is not on file"})
+    assert reply.status == 200
+    assert settle(owner, "denied") == "denied"
+    assert "organizational agreement" in mails_to(SIGNER)[-1].body
+
+
+def test_staff_routes_refuse_browser_sessions(gateway, cmo):
+    owner = cmo_user(gateway, SIGNER, "owner1")
+    reply = owner.get("/staff/org-agreements")
+    assert reply.status == 403
+
+
+def test_provider_relations_is_reminded_before_the_promise_runs_out(gateway, cmo, monkeypatch):
+    monkeypatch.setitem(PLANS, "cmo", PLANS["cmo"].model_copy(
+        update={"org_agreement_remind_after": timedelta(seconds=1)}))
+    owner = cmo_user(gateway, SIGNER, "owner1")
+    linked_and_agreed(owner)
+    sign(owner)
+    assert wait_for(lambda: any(m.subject.startswith("Reminder: ")
+                                for m in mails_to("provider-relations@portal.example.org")))
+    staff(gateway).post("/staff/org-agreements/123456789/decision", {"approve": True, "reason": "ok then"})
+    assert settle(owner, "active") == "active"  # still waiting after the reminder, then granted
