@@ -82,8 +82,9 @@ def parse(text: str) -> tuple[dict[str, _Draft], list[RowError], int]:
             bad.append(RowError(line=line, errors=errors))
             continue
         kept = drafts.setdefault(provider_id, draft)
-        kept.zips |= draft.zips
-        kept.addresses += draft.addresses
+        if kept is not draft:  # another address of a provider already seen
+            kept.zips |= draft.zips
+            kept.addresses += draft.addresses
     return drafts, bad, count
 
 
