@@ -1,0 +1,55 @@
+"""The provider-relations staff tool for the local portal (in AWS the same API is IAM-signed).
+
+    python -m devserver.staff list
+    python -m devserver.staff approve 123456789 --reason "Signer verified by phone"
+    python -m devserver.staff reject 123456789 --reason "Signer is not on file"
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+from devserver.gateway import STAFF_HEADER
+
+
+def call(portal: str, user: str, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    request = urllib.request.Request(  # noqa: S310 - the local devserver
+        f"{portal}/api{path}", json.dumps(body).encode() if body is not None else None,
+        {"Content-Type": "application/json", STAFF_HEADER: user}, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return json.load(response)
+    except urllib.error.HTTPError as error:
+        problem = json.load(error)
+        raise SystemExit(f"{problem.get('title')}: {problem.get('detail')}") from None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("action", choices=["list", "approve", "reject"])
+    parser.add_argument("tax_id", nargs="?")
+    parser.add_argument("--reason", default="")
+    parser.add_argument("--portal", default="http://127.0.0.1:3000")
+    parser.add_argument("--as", dest="user", default="provider-relations", help="staff user name")
+    args = parser.parse_args()
+    if args.action == "list":
+        pending = call(args.portal, args.user, "GET", "/staff/org-agreements")["agreements"]
+        for item in pending:
+            print(f"{item['tax_id']}  {item['group_name']}  signed by {item['signer_name']} "
+                  f"({item['signer_title']}) at {item['signed_at']}; {item['waiting_requests']} waiting")
+        if not pending:
+            print("No organizational agreements are waiting.")
+        return
+    if not args.tax_id or len(args.reason) < 3:
+        parser.error("approve/reject need a Tax ID and --reason (at least 3 characters)")
+    result = call(args.portal, args.user, "POST", f"/staff/org-agreements/{args.tax_id}/decision",
+                  {"approve": args.action == "approve", "reason": args.reason})
+    print(result["message"])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,36 @@
+"""The local command-line tools against a running devserver: roster import and the staff tool."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.e2e.conftest import Portal
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=60, check=False)
+
+
+def test_roster_cli_reports_bad_rows_and_applies_good_files(portal: Portal, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("provider_id,provider_type,first_name,last_name,group_name,tax_id,address,city,state,zip\n"
+                   "P9,Dentist,A,B,,1,x,y,OH,1\n")
+    rejected = run("devserver.roster", str(bad), "--portal", portal.url)
+    assert rejected.returncode == 1 and '"status": "rejected"' in rejected.stdout
+    assert "provider_type must be Practitioner or Group" in rejected.stdout
+
+    demo = REPO / "devserver" / "data" / "demo-roster.csv"
+    again = run("devserver.roster", str(demo), "--portal", portal.url)  # loaded at start already
+    assert again.returncode == 0 and '"status": "unchanged"' in again.stdout
+
+
+def test_staff_cli_lists_and_refuses_unknown_decisions(portal: Portal) -> None:
+    listed = run("devserver.staff", "list", "--portal", portal.url)
+    assert listed.returncode == 0 and "No organizational agreements are waiting." in listed.stdout
+    missing = run("devserver.staff", "approve", "999999999", "--reason", "checked", "--portal", portal.url)
+    assert missing.returncode != 0 and "No such agreement" in missing.stderr
