@@ -23,7 +23,7 @@ from typing import Any
 from bench.table import render
 
 REGION = "us-east-1"
-TARGETS = {"register": 2, "activate": 2}
+TARGETS = {"register": 2, "activate": 2, "signin": 4, "mfa": 6}
 PASSWORD = "Lantern-Orbit-42"
 
 
@@ -116,6 +116,43 @@ class Portal:
                     return match.group(1)
         raise RuntimeError(f"no activation link was mailed to {email}")
 
+    def active(self, email: str) -> None:
+        self.registered(email)
+        status, body = self.call(self.activate, self.event("POST", "/activations",
+                                                           {"token": self.activation_token(email)}))
+        if status != 200:
+            raise RuntimeError(f"setup activation failed: {status} {body}")
+
+    @staticmethod
+    def last_code(email: str) -> str:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        for mail in reversed(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages):
+            if email in mail.destinations["ToAddresses"]:
+                match = re.search(r"\b(\d{6})\b", mail.body)
+                if match:
+                    return match.group(1)
+        raise RuntimeError(f"no code was mailed to {email}")
+
+    def browser(self) -> Any:
+        from devserver.gateway import Gateway
+        from tests.integration.browser import Browser
+
+        if not hasattr(self, "_gateway"):
+            self._gateway = Gateway()
+        return Browser(self._gateway)
+
+    @staticmethod
+    def through_gateway(browser: Any, method: str, path: str, body: Any) -> tuple[Any, dict[str, Any]]:
+        """A request through the local API Gateway: the authorizer's calls count with the function's."""
+
+        def run(_event: dict[str, Any], _context: Any) -> dict[str, Any]:
+            reply = browser.request(method, path, body)
+            return {"statusCode": reply.status, "body": json.dumps(reply.body)}
+
+        return run, {}
+
     def solved_captcha(self) -> str:
         from altcha import solve_challenge_v1
 
@@ -157,7 +194,27 @@ class Portal:
                          fax="555.123.4568", captcha=self.solved_captcha())
             return self.register, self.event("POST", "/registrations", form)
 
+        def sign_in() -> tuple[Any, dict[str, Any]]:
+            email = _email()
+            self.active(email)
+            return self.through_gateway(self.browser(), "POST", "/sessions", {"login": email, "password": PASSWORD})
+
+        def mfa_verify() -> tuple[Any, dict[str, Any]]:
+            email = _email()
+            self.active(email)
+            enrolled = self.browser()
+            enrolled.post("/sessions", {"login": email, "password": PASSWORD})
+            factor = enrolled.post("/mfa/factors", {"kind": "email"}).body["factor_id"]
+            enrolled.post(f"/mfa/factors/{factor}/confirm", {"code": self.last_code(email)})
+            browser = self.browser()
+            browser.post("/sessions", {"login": email, "password": PASSWORD})
+            browser.post("/mfa/challenge", {"factor_id": factor})
+            body = {"factor_id": factor, "code": self.last_code(email), "remember_device": True}
+            return self.through_gateway(browser, "POST", "/mfa/verify", body)
+
         return [
+            Scenario("POST /sessions (sign-in, password only)", "caresource", 200, sign_in, "signin"),
+            Scenario("POST /mfa/verify (email code; authorizer incl.)", "caresource", 200, mfa_verify, "mfa"),
             Scenario("POST /registrations", "caresource", 202, register, "register"),
             Scenario("POST /activations (token from the mail)", "caresource", 200, activate, "activate"),
             Scenario("POST /activations/resend (pending account)", "caresource", 202, resend_pending),
