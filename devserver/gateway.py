@@ -354,9 +354,9 @@ def http_response(result: Any) -> HttpResponse:
 
 
 def problem(status: int, title: str, detail: str, *, headers: Iterable[tuple[str, str]] = (),
-            **extra: Any) -> HttpResponse:
+            slug: str | None = None, **extra: Any) -> HttpResponse:
     """An RFC 9457 problem answered by the gateway itself."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    slug = slug or re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
     body = {"type": f"/problems/{slug}", "title": title, "status": status, "detail": detail, **extra}
     return HttpResponse(
         status,
@@ -492,8 +492,10 @@ class Gateway:
         decision = authorizer_decision(result, error, auth_event["methodArn"],
                                        int((time.monotonic() - started) * 1000))
         if not decision.allowed:
-            title = {401: "Unauthorized", 403: "Forbidden"}.get(decision.status, "Authorizer error")
-            return problem(decision.status, title, decision.reason)
+            # The same types and titles as the deployed API's gateway responses (infra/constructs/api.py).
+            title, slug = {401: ("Sign-in required", "unauthenticated"),
+                           403: ("Not allowed", "forbidden")}.get(decision.status, ("Authorizer error", None))
+            return problem(decision.status, title, decision.reason, slug=slug)
         event["requestContext"]["authorizer"] = decision.context
         return None
 

@@ -40,7 +40,7 @@ def request_reset(req: ResetRequest, plan: PlanProfile, meta: RequestMeta, porta
     accounts.save_token(Token(hash_secret(token), purpose=PURPOSE, account_id=account.account_id,
                               created_at=now, valid_until=valid_until, expires_at=valid_until + WINDOW))
     link = f"{portal_url.rstrip('/')}/reset.html#token={token}"
-    send_mail(account.email, templates.password_reset(plan, link, int(plan.password_reset_ttl.seconds // 60)))
+    send_mail(account.email, templates.password_reset(plan, link, int(plan.password_reset_ttl.total_seconds() // 60)))
     audit.record("password.reset_requested", "mailed", meta, subject=account.account_id, now=now)
     return answer
 

@@ -70,11 +70,14 @@ def _validation_problem(exc: RequestValidationError) -> Problem:
     errors = []
     for err in exc.errors():
         kind = err.get("type", "invalid")
+        loc_field = _field_name(tuple(err.get("loc", ())))
         message = str(err.get("msg", "is not valid"))
         if kind == "missing" or (kind == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1):
             message = "This field is required."
         elif kind == "json_invalid":
             message = "The request body is not valid JSON."
+        elif kind == "string_pattern_mismatch" and loc_field in ("code", "verification_code"):
+            message = "Enter the 6 digits of the code."
         elif kind == "value_error":
             message = message.removeprefix("Value error, ")
         field = "body" if kind == "json_invalid" else _field_name(tuple(err.get("loc", ())))

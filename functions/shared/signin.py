@@ -25,6 +25,7 @@ class FactorView(BaseModel):
     kind: str
     label: str
     confirmed: bool
+    device_ready: bool | None = Field(default=None, description="Push: whether the device has enrolled")
 
 
 class SessionView(BaseModel):
@@ -44,7 +45,8 @@ class Started:
 
 
 def factor_views(account: Account) -> list[FactorView]:
-    return [FactorView(factor_id=f.factor_id, kind=f.kind, label=f.label, confirmed=f.confirmed)
+    return [FactorView(factor_id=f.factor_id, kind=f.kind, label=f.label, confirmed=f.confirmed,
+                       device_ready=bool(f.public_key) if f.kind == "push" else None)
             for f in account.factors]
 
 

@@ -1,7 +1,8 @@
 """The local stack as a user meets it: `python -m devserver` in a subprocess, and a headless Chromium.
 
-Each module that asks for `portal` (or `cmo_portal`) gets its own devserver on a free port, stopped
-at the end of the module. The browser is the system Chromium (CHROMIUM_PATH), driven by Playwright.
+The first test that asks for `portal` (or `cmo_portal`) starts a devserver on a free port; the whole
+session shares it (tests use fresh email addresses, and every rate limit is per address or account),
+and it stops at the end. The browser is the system Chromium (CHROMIUM_PATH), driven by Playwright.
 """
 
 from __future__ import annotations
@@ -103,23 +104,23 @@ def stop_portal(portal: Portal) -> None:
             portal.process.wait()
 
 
-@pytest.fixture(scope="module")
-def portal(request: pytest.FixtureRequest) -> Iterator[Portal]:
+@pytest.fixture(scope="session")
+def portal() -> Iterator[Portal]:
     """A devserver with the default plan (caresource)."""
-    running = start_portal("caresource", f"caresource-{request.module.__name__.rsplit('.', 1)[-1]}")
+    running = start_portal("caresource", "caresource")
     yield running
     stop_portal(running)
 
 
-@pytest.fixture(scope="module")
-def cmo_portal(request: pytest.FixtureRequest) -> Iterator[Portal]:
+@pytest.fixture(scope="session")
+def cmo_portal() -> Iterator[Portal]:
     """A devserver with the extended sign-up form and CAPTCHA (PLAN=cmo)."""
-    running = start_portal("cmo", f"cmo-{request.module.__name__.rsplit('.', 1)[-1]}")
+    running = start_portal("cmo", "cmo")
     yield running
     stop_portal(running)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from playwright import sync_api
 

@@ -32,6 +32,8 @@ def test_config_is_the_public_part_of_the_plan(portal: Portal) -> None:
     assert config["verification"] == "link"
     assert config["password_policy"]["min_length"] == 12
     assert config["api"] == "/api"
+    assert config["signin_with"] == "email_or_username"
+    assert config["remember_device_days"] == 30
     assert config["outbox"] == "/outbox.html"
     assert "activation_ttl" not in config and "mfa_factors" not in config
 
@@ -63,7 +65,9 @@ def test_protected_route_runs_the_real_authorizer(portal: Portal) -> None:
     assert problem["status"] == 401
 
 
-@pytest.mark.parametrize("path", ["/", "/register.html", "/activate.html", "/resend.html", "/outbox.html"])
+@pytest.mark.parametrize("path", ["/", "/register.html", "/activate.html", "/resend.html", "/outbox.html",
+                                  "/signin.html", "/mfa-setup.html", "/mfa.html", "/account.html",
+                                  "/forgot.html", "/reset.html"])
 def test_pages_carry_security_headers(portal: Portal, path: str) -> None:
     status, headers, body = portal.request("GET", path)
 

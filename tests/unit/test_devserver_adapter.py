@@ -308,7 +308,7 @@ def test_unauthorized_from_the_authorizer_is_401(fakes: Fakes) -> None:
     response = gateway().handle(request("GET", "/api/providers/42"))
 
     assert response.status == 401
-    assert json.loads(response.body)["title"] == "Unauthorized"
+    assert json.loads(response.body)["type"] == "/problems/unauthenticated"
     assert fakes.names() == ["authorizer"]
 
 

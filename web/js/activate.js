@@ -72,12 +72,9 @@ button.addEventListener("click", async () => {
   if (answer.ok) {
     ready.hidden = true;
     const parts = [paragraph(answer.data.message)];
-    const next = sitePath(answer.data.next);
-    if (next) {
-      const p = document.createElement("p");
-      p.append(link(next, "Continue to sign in", "button"));
-      parts.push(p);
-    }
+    const p = document.createElement("p");
+    p.append(link(sitePath(answer.data.next) || "/signin.html", "Continue to sign in", "button"));
+    parts.push(p);
     show("success", "Account activated", parts);
     return;
   }

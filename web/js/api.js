@@ -1,5 +1,19 @@
 // Talking to the portal API: one fetch wrapper that always answers {ok, status, data}.
 // Errors arrive as RFC 9457 problem+json; anything else that fails is turned into the same shape.
+//
+// Sessions: the session cookie is HttpOnly; what the page holds is the session's CSRF token, kept in
+// sessionStorage (this tab only) and sent as X-CSRF-Token on every state-changing request. Any answer
+// that carries `csrf_token` replaces it (signing in and finishing MFA issue a new one). A 401 that
+// means "no live session" sends the person to the sign-in page.
+
+const CSRF_KEY = "portal.csrf_token";
+const CSRF_HEADER = "X-CSRF-Token";
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+// Problem types that mean the session is gone (the handlers' and the gateway's words for it).
+const SESSION_ENDED = new Set(["/problems/unauthenticated", "/problems/unauthorized"]);
+// The gateway's refusal of a live session: a stale CSRF token looks like this, so it is refreshed once.
+const REFUSED = new Set(["/problems/forbidden"]);
+export const SIGNIN_PAGE = "/signin.html";
 
 let configPromise = null;
 
@@ -14,6 +28,34 @@ export function loadConfig() {
   return configPromise;
 }
 
+function storage() {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null; // storage disabled: the token is fetched again when needed
+  }
+}
+
+let memoryToken = null;
+
+export function csrfToken() {
+  const store = storage();
+  return (store && store.getItem(CSRF_KEY)) || memoryToken;
+}
+
+function keepCsrfToken(token) {
+  memoryToken = token;
+  const store = storage();
+  if (store) store.setItem(CSRF_KEY, token);
+}
+
+/** Forget the CSRF token (after signing out). */
+export function forgetSession() {
+  memoryToken = null;
+  const store = storage();
+  if (store) store.removeItem(CSRF_KEY);
+}
+
 function fallbackProblem(status, detail) {
   return { type: "about:blank", title: status ? "Something went wrong" : "No connection", status, detail };
 }
@@ -22,12 +64,18 @@ export function isProblem(data) {
   return Boolean(data) && typeof data === "object" && typeof data.title === "string";
 }
 
-/**
- * Call the API: `api("/registrations", { method: "POST", body: {...} })`.
- * Resolves to {ok, status, data, headers}; when !ok, `data` is a problem object with title and detail.
- */
-export async function api(path, { method = "GET", body, signal } = {}) {
-  const config = await loadConfig();
+function onSigninPage() {
+  return window.location.pathname === SIGNIN_PAGE;
+}
+
+/** Leave for the sign-in page; the returned promise never settles, so the caller does nothing more. */
+export function goToSignin(query = "") {
+  forgetSession();
+  window.location.assign(SIGNIN_PAGE + query);
+  return new Promise(() => {});
+}
+
+async function send(config, path, method, body, signal) {
   const init = {
     method,
     signal,
@@ -35,9 +83,11 @@ export async function api(path, { method = "GET", body, signal } = {}) {
     headers: { Accept: "application/json, application/problem+json" },
   };
   if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
+    init.headers["Content-Type"] = "application/json"; // also for DELETE with a body
     init.body = JSON.stringify(body);
   }
+  const token = csrfToken();
+  if (token && !SAFE_METHODS.has(method)) init.headers[CSRF_HEADER] = token;
   let response;
   try {
     response = await fetch(`${config.api}${path}`, init);
@@ -62,10 +112,49 @@ export async function api(path, { method = "GET", body, signal } = {}) {
   if (!response.ok && !isProblem(data)) {
     data = fallbackProblem(response.status, `The portal answered with status ${response.status}. Try again in a moment.`);
   }
+  if (data && typeof data === "object" && typeof data.csrf_token === "string" && data.csrf_token) {
+    keepCsrfToken(data.csrf_token);
+  }
   return { ok: response.ok, status: response.status, data, headers: response.headers };
+}
+
+/**
+ * Call the API: `api("/registrations", { method: "POST", body: {...} })`.
+ * Resolves to {ok, status, data, headers}; when !ok, `data` is a problem object with title and detail.
+ * Set `keepOn401` to get a "session ended" 401 back instead of leaving for the sign-in page.
+ */
+export async function api(path, { method = "GET", body, signal, keepOn401 = false } = {}) {
+  const config = await loadConfig();
+  let result = await send(config, path, method, body, signal);
+  if (result.status === 403 && REFUSED.has(result.data.type) && !SAFE_METHODS.has(method)) {
+    // Perhaps another tab signed in again and the token changed: fetch the current one, retry once.
+    const current = await send(config, "/sessions/current", "GET", undefined, signal);
+    if (current.ok) result = await send(config, path, method, body, signal);
+  }
+  if (result.status === 401 && SESSION_ENDED.has(result.data.type)) {
+    const hadSession = Boolean(csrfToken());
+    forgetSession();
+    if (!keepOn401 && !onSigninPage()) return goToSignin(hadSession ? "?session=ended" : "");
+  }
+  return result;
+}
+
+/**
+ * The current session ({stage, next, csrf_token, factors, offered_factors}); stores its CSRF token.
+ * Without a session this leaves for the sign-in page.
+ */
+export async function currentSession() {
+  const answer = await api("/sessions/current");
+  return answer.ok ? answer.data : null;
 }
 
 /** A same-site path from an API answer, or null: never follow other schemes or hosts. */
 export function sitePath(value) {
   return typeof value === "string" && /^\/(?!\/)[^\s\\]*$/.test(value) ? value : null;
+}
+
+/** Go to the page the API named (`next`), or to `fallback` when it named none. */
+export function goTo(next, fallback = "/account.html") {
+  window.location.assign(sitePath(next) || fallback);
+  return new Promise(() => {});
 }

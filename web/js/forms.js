@@ -1,5 +1,7 @@
 // Showing a problem+json answer on a form: each `errors[]` item next to its field, the `detail` on top.
 
+import { sitePath } from "./api.js";
+
 const SUMMARY_ID = "error-summary";
 
 function fieldBox(form, name) {
@@ -56,9 +58,10 @@ function labelOf(form, name) {
 /**
  * Show `problem` on `form`. Field errors go next to their inputs (matched by the JSON field name in
  * `data-field`); the summary lists them with links, under the problem's title and detail.
+ * `extra` nodes (such as a link to the next step) are added to the summary.
  * Returns the names of the fields that got an error.
  */
-export function showProblem(form, problem) {
+export function showProblem(form, problem, extra = []) {
   clearErrors(form);
   const byField = groupErrors(problem.errors);
   const summary = document.getElementById(SUMMARY_ID);
@@ -124,11 +127,31 @@ export function showProblem(form, problem) {
       }
       parts.push(list);
     }
+    parts.push(...extra);
     summary.replaceChildren(...parts);
     summary.hidden = false;
     summary.focus();
   }
   return [...byField.keys()];
+}
+
+/**
+ * Links for the next steps a problem names (`resend`, `retry`: same-site paths), as paragraphs for
+ * `showProblem`'s `extra`. `labels` maps each member to its link text.
+ */
+export function problemLinks(problem, labels) {
+  const parts = [];
+  for (const [member, text] of Object.entries(labels)) {
+    const href = sitePath(problem[member]);
+    if (!href) continue;
+    const p = document.createElement("p");
+    const a = document.createElement("a");
+    a.href = href;
+    a.textContent = text;
+    p.append(a);
+    parts.push(p);
+  }
+  return parts;
 }
 
 /**

@@ -4,6 +4,7 @@ import { api } from "./api.js";
 import { busy, clearErrors, formValues, showProblem } from "./forms.js";
 import { solutionPayload, solveChallenge } from "./captcha.js";
 import { initPage } from "./page.js";
+import { passwordRules, passwordToggle } from "./password.js";
 
 const config = await initPage("Create your account");
 const form = document.getElementById("register-form");
@@ -20,46 +21,8 @@ for (const element of document.querySelectorAll("[data-when-code]")) element.hid
 for (const element of document.querySelectorAll("[data-when-link]")) element.hidden = config.verification !== "link";
 
 // Password hints: a guide while typing. The server checks the same rules and has the last word.
-const policy = config.password_policy;
-const rules = [
-  { text: `At least ${policy.min_length} characters`, test: (pw) => [...pw].length >= policy.min_length },
-  policy.require_upper && { text: "A capital letter", test: (pw) => /\p{Lu}/u.test(pw) },
-  policy.require_lower && { text: "A lower-case letter", test: (pw) => /\p{Ll}/u.test(pw) },
-  policy.require_digit && { text: "A number", test: (pw) => /\p{Nd}/u.test(pw) },
-  policy.require_special && { text: "A special character, such as ! # % or a space", test: (pw) => /[^\p{L}\p{N}]/u.test(pw) },
-  { text: "Not your email address or user name" },
-  policy.reject_common && { text: "Not a common, easy-to-guess password" },
-].filter(Boolean);
-const ruleList = document.getElementById("password-rules");
-const ruleItems = rules.map((rule) => {
-  const item = document.createElement("li");
-  item.className = rule.test ? "" : "info";
-  const label = document.createElement("span");
-  label.textContent = rule.text;
-  const state = document.createElement("span");
-  state.className = "visually-hidden";
-  item.append(label, state);
-  ruleList.append(item);
-  return { rule, item, state };
-});
-function updateRules() {
-  for (const { rule, item, state } of ruleItems) {
-    if (!rule.test) continue;
-    const met = rule.test(password.value);
-    item.classList.toggle("met", met);
-    state.textContent = met ? " (done)" : "";
-  }
-}
-password.addEventListener("input", updateRules);
-updateRules();
-
-const toggle = document.getElementById("password-toggle");
-toggle.addEventListener("click", () => {
-  const show = password.type === "password";
-  for (const input of form.querySelectorAll("#password, #confirm_password")) input.type = show ? "text" : "password";
-  toggle.textContent = show ? "Hide" : "Show";
-  toggle.setAttribute("aria-pressed", String(show));
-});
+passwordRules(config.password_policy, password, document.getElementById("password-rules"));
+passwordToggle(document.getElementById("password-toggle"), [...form.querySelectorAll("#password, #confirm_password")]);
 
 // Security code: fetched and solved when ticked, or at the latest when the form is sent.
 const captchaInput = document.getElementById("captcha");

@@ -1,0 +1,152 @@
+// The signed-in home: sign-in methods (add, remove with the password), remembered devices (forget),
+// and signing out here or everywhere.
+
+import { api } from "./api.js";
+import { busy, clearErrors, showProblem } from "./forms.js";
+import { el, notice, shortDate } from "./dom.js";
+import { initPage } from "./page.js";
+import { headerSignOut, requireSession, signOut } from "./session.js";
+
+headerSignOut((problem) => showProblem(document.getElementById("main"), problem));
+await initPage("Your account");
+await requireSession(["full"]);
+
+const factorList = document.getElementById("factor-list");
+const deviceList = document.getElementById("device-list");
+const accountNotice = document.getElementById("account-notice");
+const summaryHost = document.getElementById("main"); // problems without a form show in the summary
+
+function say(title, text) {
+  clearErrors(summaryHost);
+  notice(accountNotice, "success", title, text ? [text] : []);
+}
+
+function emptyItem(text) {
+  return el("li", { className: "empty" }, text);
+}
+
+async function loadFactors() {
+  const answer = await api("/mfa/factors");
+  if (!answer.ok) {
+    factorList.replaceChildren(emptyItem("Your sign-in methods could not be loaded. Reload the page."));
+    return;
+  }
+  const confirmed = answer.data.factors.filter((f) => f.confirmed);
+  factorList.replaceChildren(...(confirmed.length
+    ? confirmed.map((factor) => factorItem(factor, confirmed.length))
+    : [emptyItem("No sign-in methods yet.")]));
+}
+
+function factorItem(factor, count) {
+  const item = el("li", { className: "item" });
+  const row = el("div", { className: "item-row" },
+    el("div", { className: "item-text" }, el("strong", {}, factor.label)));
+  const remove = el("button", { type: "button", className: "button secondary small" }, "Remove");
+  remove.setAttribute("aria-label", `Remove ${factor.label}`);
+  if (count < 2) {
+    remove.disabled = true;
+    remove.title = "Add another sign-in method before removing this one.";
+    row.querySelector(".item-text").append(el("span", { className: "hint" }, "Your only sign-in method: add another before removing it."));
+  }
+  row.append(remove);
+  item.append(row);
+  remove.addEventListener("click", () => {
+    if (item.querySelector("form")) return;
+    const form = removeForm(factor, () => {
+      form.remove();
+      remove.hidden = false;
+      remove.focus();
+    });
+    remove.hidden = true;
+    item.append(form);
+    form.querySelector("input").focus();
+  });
+  return item;
+}
+
+/** "Enter your password to remove …": DELETE /mfa/factors/{id} with the password in the body. */
+function removeForm(factor, cancel) {
+  const id = `password-${factor.factor_id}`;
+  const submit = el("button", { type: "submit", className: "button small" }, "Remove");
+  const form = el("form", { className: "inline-form", novalidate: true },
+    el("p", { id: `${id}-hint` }, "To remove ", el("strong", {}, factor.label), ", enter your password."),
+    el("div", { className: "field", "data-field": "password" },
+      el("label", { for: id }, "Your password"),
+      el("p", { className: "field-error", id: `${id}-error`, hidden: true }),
+      el("input", { type: "password", id, name: "password", autocomplete: "current-password", maxLength: 1024,
+        required: true, "aria-describedby": `${id}-hint` })),
+    el("div", { className: "actions" }, submit,
+      el("button", { type: "button", className: "link-button", "data-cancel": true }, "Cancel")));
+  form.querySelector("[data-cancel]").addEventListener("click", cancel);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const password = form.querySelector("input").value;
+    if (!password) {
+      showProblem(form, { title: "Enter your password", errors: [{ field: "password", message: "Enter your current password." }] });
+      return;
+    }
+    const restore = busy(submit, "Removing…");
+    try {
+      const answer = await api(`/mfa/factors/${encodeURIComponent(factor.factor_id)}`, {
+        method: "DELETE", body: { password },
+      });
+      if (!answer.ok) {
+        showProblem(form, answer.data);
+        return;
+      }
+      say("Sign-in method removed", answer.data.message);
+      await Promise.all([loadFactors(), loadDevices()]);
+    } finally {
+      restore();
+    }
+  });
+  return form;
+}
+
+async function loadDevices() {
+  const answer = await api("/mfa/devices");
+  if (!answer.ok) {
+    deviceList.replaceChildren(emptyItem("Your remembered devices could not be loaded. Reload the page."));
+    return;
+  }
+  const devices = answer.data.devices;
+  deviceList.replaceChildren(...(devices.length ? devices.map(deviceItem)
+    : [emptyItem("None. Every sign-in asks for the extra check.")]));
+}
+
+function deviceItem(device) {
+  const forget = el("button", { type: "button", className: "button secondary small" }, "Forget");
+  forget.setAttribute("aria-label", `Forget ${device.label}, remembered on ${shortDate(device.created_at)}`);
+  const item = el("li", { className: "item" }, el("div", { className: "item-row" },
+    el("div", { className: "item-text" }, el("strong", {}, device.label),
+      el("span", { className: "hint" }, `Remembered on ${shortDate(device.created_at)}, until ${shortDate(device.valid_until)}`)),
+    forget));
+  forget.addEventListener("click", async () => {
+    clearErrors(summaryHost);
+    const restore = busy(forget, "Forgetting…");
+    try {
+      const answer = await api(`/mfa/devices/${encodeURIComponent(device.device_id)}`, { method: "DELETE" });
+      if (!answer.ok) {
+        showProblem(summaryHost, answer.data);
+        return;
+      }
+      say("Device forgotten", answer.data.message);
+      await loadDevices();
+    } finally {
+      restore();
+    }
+  });
+  return item;
+}
+
+const everywhere = document.getElementById("signout-everywhere");
+everywhere.addEventListener("click", async () => {
+  clearErrors(summaryHost);
+  const restore = busy(everywhere, "Signing out…");
+  const answer = await signOut(true);
+  restore();
+  if (answer && !answer.ok) showProblem(summaryHost, answer.data);
+});
+
+await Promise.all([loadFactors(), loadDevices()]);

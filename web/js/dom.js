@@ -1,0 +1,42 @@
+// Building small pieces of page without innerHTML: text is always set as text.
+
+/** `el("p", { className: "hint", id: "x" }, "text", otherNode)`; attributes with dashes go through setAttribute. */
+export function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === "className") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else if (name in node && !name.includes("-")) node[name] = value;
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(typeof child === "string" ? document.createTextNode(child) : child);
+  }
+  return node;
+}
+
+/** Show `title` and `parts` in the notice `box` (kind: success, error or info) and move focus to it. */
+export function notice(box, kind, title, parts = [], { focus = true } = {}) {
+  box.className = `notice ${kind === "info" ? "" : kind}`.trim();
+  const content = [];
+  if (title) content.push(el("h2", {}, title));
+  for (const part of parts) content.push(typeof part === "string" ? el("p", {}, part) : part);
+  box.replaceChildren(...content);
+  box.hidden = false;
+  if (focus) {
+    if (!box.hasAttribute("tabindex")) box.setAttribute("tabindex", "-1");
+    box.focus();
+  }
+}
+
+/** A short date, in the reader's locale. */
+export function shortDate(iso) {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? "" : new Intl.DateTimeFormat(undefined, { dateStyle: "medium" }).format(date);
+}
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
