@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import random
-import time
-from collections.abc import Callable
 from datetime import datetime
 
-from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
@@ -18,48 +14,13 @@ from functions.shared.store.models import (
     Token,
     UniqueKey,
     bind_tables,
-    connection,
 )
+from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken, transact
+
 
 EMAIL_KEY = "email#"
 USERNAME_KEY = "username#"
 CAPTCHA_KEY = "captcha#"
-_CONFLICT_RETRIES = 4
-
-
-class UniqueKeyTaken(Exception):
-    """A value that must be unique is already claimed; `key` is the claimed key (e.g. 'email#...')."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key.split("#", 1)[0])
-        self.key = key
-
-
-class StaleWrite(Exception):
-    """The record changed since it was read (another request won); nothing was written."""
-
-
-def _connection() -> Connection:
-    bind_tables()
-    return connection()
-
-
-def _transact(build: Callable[[TransactWrite], None]) -> None:
-    """Run a transaction; retry only DynamoDB's transaction conflicts (concurrent transactions)."""
-    for attempt in range(_CONFLICT_RETRIES + 1):
-        try:
-            with TransactWrite(connection=_connection()) as tx:
-                build(tx)
-            return
-        except TransactWriteError as exc:
-            codes = [r.code if r else None for r in exc.cancellation_reasons]
-            if "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes \
-                    and attempt < _CONFLICT_RETRIES:
-                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter, not a secret
-                continue
-            raise
-
-
 def create_account(account: Account, claims: list[UniqueKey], token: Token | None,
                    audit: AuditEvent) -> None:
     """Create an account and claim its unique keys at once; raises UniqueKeyTaken for the first clash."""
@@ -74,7 +35,7 @@ def create_account(account: Account, claims: list[UniqueKey], token: Token | Non
         tx.save(audit)
 
     try:
-        _transact(build)
+        transact(build)
     except TransactWriteError as exc:
         for claim, reason in zip(items, exc.cancellation_reasons, strict=False):
             if reason and reason.code == "ConditionalCheckFailed":
@@ -127,7 +88,7 @@ def activate(account_id: str, token: Token | None, secret_hash: str, now: dateti
         tx.save(audit)
 
     try:
-        _transact(build)
+        transact(build)
     except TransactWriteError as exc:
         raise StaleWrite from exc
 
@@ -148,7 +109,7 @@ def replace_activation_secret(account: Account, secret_hash: str, valid_until: d
         tx.save(audit)
 
     try:
-        _transact(build)
+        transact(build)
     except TransactWriteError as exc:
         raise StaleWrite from exc
 
@@ -173,7 +134,7 @@ def record_failure(account_id: str, actions: list, audit: AuditEvent) -> None:
         tx.update(Account(account_id), actions=actions, condition=Account.account_id.exists())
         tx.save(audit)
 
-    _transact(build)
+    transact(build)
 
 
 def update_account(account_id: str, actions: list, condition: object | None, audit: AuditEvent,
@@ -190,7 +151,7 @@ def update_account(account_id: str, actions: list, condition: object | None, aud
         tx.save(audit)
 
     try:
-        _transact(build)
+        transact(build)
     except TransactWriteError as exc:
         raise StaleWrite from exc
 

@@ -12,8 +12,8 @@ from datetime import datetime
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from functions.shared.store.accounts import StaleWrite, UniqueKeyTaken, _transact
 from functions.shared.store.models import AuditEvent, Consent, Link, LinkStatus, UniqueKey, bind_tables
+from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken, transact
 
 ADMIN_KEY = "provider-admin#"
 CLOSED = (LinkStatus.DENIED, LinkStatus.EXPIRED, LinkStatus.REMOVED)
@@ -34,7 +34,7 @@ def create_as_admin(link: Link, audit: AuditEvent) -> None:
         tx.save(audit)
 
     try:
-        _transact(build)
+        transact(build)
     except TransactWriteError as exc:
         reasons = [r.code if r else None for r in exc.cancellation_reasons]
         if reasons and reasons[0] == "ConditionalCheckFailed":
@@ -48,7 +48,7 @@ def create_request(link: Link, audit: AuditEvent) -> None:
         tx.save(audit)
 
     try:
-        _transact(build)
+        transact(build)
     except TransactWriteError as exc:
         raise StaleWrite from exc
 
@@ -81,7 +81,7 @@ def update(link: Link, actions: list, condition: object | None = None, audit: Au
             tx.save(audit)
 
     try:
-        _transact(build)
+        transact(build)
     except TransactWriteError as exc:
         raise StaleWrite from exc
 
@@ -101,7 +101,7 @@ def change_admins(link: Link, make_admin: bool, audit: AuditEvent) -> None:
         tx.save(audit)
 
     try:
-        _transact(build)
+        transact(build)
     except TransactWriteError as exc:
         raise StaleWrite from exc
 
@@ -117,7 +117,7 @@ def record_consent(consent: Consent, audit: AuditEvent) -> None:
         tx.save(audit)
 
     try:
-        _transact(build)
+        transact(build)
     except TransactWriteError as exc:
         reasons = [r.code if r else None for r in exc.cancellation_reasons]
         if "ConditionalCheckFailed" not in reasons:

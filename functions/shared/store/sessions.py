@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from functions.shared.store.accounts import StaleWrite, _transact
 from functions.shared.store.models import Account, AuditEvent, Challenge, Device, Session, bind_tables
+from functions.shared.store.transactions import StaleWrite, transact
 
 MAX_CODE_ATTEMPTS = 5
 
@@ -57,7 +57,7 @@ def start_session(session: Session, account_update: list | None, account_id: str
         tx.save(audit)
 
     try:
-        _transact(build)
+        transact(build)
     except TransactWriteError as exc:
         raise StaleWrite from exc
 

@@ -1,0 +1,48 @@
+"""Transactions shared by every repository: one connection, conflicts retried, outcomes named."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from functions.shared.store.models import bind_tables, connection
+
+_CONFLICT_RETRIES = 4
+
+
+class UniqueKeyTaken(Exception):
+    """A value that must be unique is already claimed; `key` is the claimed key (e.g. 'email#...')."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key.split("#", 1)[0])
+        self.key = key
+
+
+class StaleWrite(Exception):
+    """The record changed since it was read (another request won); nothing was written."""
+
+
+def transact(build: Callable[[TransactWrite], None]) -> None:
+    """Run a transaction; retry only DynamoDB's transaction conflicts (concurrent transactions)."""
+    for attempt in range(_CONFLICT_RETRIES + 1):
+        try:
+            with TransactWrite(connection=_bound()) as tx:
+                build(tx)
+            return
+        except TransactWriteError as exc:
+            codes = [r.code if r else None for r in exc.cancellation_reasons]
+            if "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes \
+                    and attempt < _CONFLICT_RETRIES:
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter, not a secret
+                continue
+            raise
+
+
+def _bound() -> Connection:
+    bind_tables()
+    return connection()
