@@ -17,7 +17,6 @@ from functions.shared.store.models import (
 )
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken, transact
 
-
 EMAIL_KEY = "email#"
 USERNAME_KEY = "username#"
 CAPTCHA_KEY = "captcha#"
