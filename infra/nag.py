@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks
 from constructs import IConstruct
 
+from infra.constructs.api import session_route
+from infra.constructs.functions import ASYNC_FUNCTIONS
 from infra.constructs.notifications import Notifications
+from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX
+from infra.routes import ACCESS_WORKFLOW
 
 if TYPE_CHECKING:
     from infra.stack import PortalStack
@@ -29,6 +33,20 @@ class Acknowledgement:
 
 def _functions(stack: PortalStack) -> list[IConstruct]:
     return list(stack.functions.functions.values())
+
+
+def _api_functions(stack: PortalStack) -> list[IConstruct]:
+    """Functions invoked synchronously by API Gateway (route handlers and the request authorizer)."""
+    return [fn for name, fn in stack.functions.functions.items()
+            if name != ACCESS_WORKFLOW and name not in ASYNC_FUNCTIONS]
+
+
+def _workflow_task(stack: PortalStack) -> list[IConstruct]:
+    return [fn for name, fn in stack.functions.functions.items() if name == ACCESS_WORKFLOW]
+
+
+def _async_functions(stack: PortalStack) -> list[IConstruct]:
+    return [fn for name, fn in stack.functions.functions.items() if name in ASYNC_FUNCTIONS]
 
 
 def _roles(stack: PortalStack) -> list[IConstruct]:
@@ -47,8 +65,36 @@ def _public_methods(stack: PortalStack) -> list[IConstruct]:
     return [method for route, method in stack.api.methods.items() if route.public]
 
 
-def _authorized_methods(stack: PortalStack) -> list[IConstruct]:
-    return [method for route, method in stack.api.methods.items() if not route.public]
+def _session_methods(stack: PortalStack) -> list[IConstruct]:
+    return [method for route, method in stack.api.methods.items() if session_route(route)]
+
+
+def _staff_methods(stack: PortalStack) -> list[IConstruct]:
+    return [method for route, method in stack.api.methods.items() if route.iam]
+
+
+def _workflow_role(stack: PortalStack) -> list[IConstruct]:
+    return [stack.workflows.role] if stack.workflows else []
+
+
+def _roster_buckets(stack: PortalStack) -> list[IConstruct]:
+    return [stack.storage.bucket, stack.storage.logs_bucket]
+
+
+def _access_logs_bucket(stack: PortalStack) -> list[IConstruct]:
+    return [stack.storage.logs_bucket]
+
+
+def _bucket_notifications_handler_role(stack: PortalStack) -> list[IConstruct]:
+    """The role of CDK's singleton Custom::S3BucketNotifications handler (exists once a bucket notifies)."""
+    handler = stack.node.try_find_child(BUCKET_NOTIFICATIONS_HANDLER)
+    return [handler.node.find_child("Role")] if handler else []
+
+
+def _bucket_notifications_policy(stack: PortalStack) -> list[IConstruct]:
+    notifications = stack.storage.bucket.node.try_find_child("Notifications")
+    policy = notifications.node.try_find_child("HandlerPolicy") if notifications else None
+    return [policy] if policy else []
 
 
 def _api_stage(stack: PortalStack) -> list[IConstruct]:
@@ -67,6 +113,9 @@ def _captcha_secret(stack: PortalStack) -> list[IConstruct]:
     return [stack.secrets.captcha]
 
 
+# CDK's id for the one bucket-notifications handler of a stack (aws-cdk-lib/aws-s3 notifications-resource).
+BUCKET_NOTIFICATIONS_HANDLER = "BucketNotificationsHandler050a0587b7544547bf325f094a3db834"
+
 ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
     # --- Lambda functions -------------------------------------------------------------------------
     Acknowledgement(
@@ -82,21 +131,42 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
         "throttling (rate/burst per stage in cdk.json) and the WAF per-IP rate rule; reserving "
         "concurrency per function would carve fixed capacity out of the account pool without adding "
         "a limit the API does not already enforce.",
-        _functions,
+        _api_functions,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-LambdaConcurrency",
+        "The access-approval workflow's task runs a few times per link request, and link requests come "
+        "only through the throttled, WAF-protected API (POST /links); its concurrency is bounded by that. "
+        "A reservation would take fixed capacity from the API functions without adding a limit.",
+        _workflow_task,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-LambdaConcurrency",
+        "Invoked asynchronously by S3 for each roster file the plan uploads (a handful per month). Lambda "
+        "queues asynchronous events and retries throttled ones for up to 6 hours, after which the "
+        "alarmed dead-letter queue keeps them; a reservation would only take capacity from the API.",
+        _async_functions,
     ),
     Acknowledgement(
         "HIPAA.Security-LambdaDLQ",
         "A dead-letter queue only receives failed asynchronous invocations; these functions are invoked "
         "synchronously by API Gateway, the caller gets the error response, and failures raise the "
         "Errors alarm. There is nothing a DLQ would ever hold.",
-        _functions,
+        _api_functions,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-LambdaDLQ",
+        "Invoked synchronously (lambda:invoke, request-response) by the access-approval state machine: an "
+        "error returns to the execution, whose Retry/Catch (infra/workflows/access_approval.asl.json) "
+        "handle it, and raises the Errors alarm. A DLQ would only receive asynchronous invocations.",
+        _workflow_task,
     ),
     Acknowledgement(
         "HIPAA.Security-LambdaInsideVPC",
-        "The functions reach only AWS service APIs (DynamoDB, SES, SNS, Secrets Manager, X-Ray) over TLS "
-        "with IAM-signed requests; there is no VPC-resident resource to reach, and data at rest is "
-        "encrypted with customer-managed KMS keys. A VPC would add NAT/endpoints without narrowing "
-        "access, which IAM already limits per function.",
+        "The functions reach only AWS service APIs (DynamoDB, S3, SES, SNS, SQS, Step Functions, KMS, "
+        "Secrets Manager, X-Ray) over TLS with IAM-signed requests; there is no VPC-resident resource to "
+        "reach, and data at rest is encrypted with customer-managed KMS keys. A VPC would add "
+        "NAT/endpoints without narrowing access, which IAM already limits per function.",
         _functions,
     ),
     # --- Function roles ---------------------------------------------------------------------------
@@ -144,7 +214,14 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
         "AwsSolutions-COG4",
         "The portal manages its own accounts and sessions (argon2id passwords, MFA); protected routes "
         "are admitted by the REQUEST Lambda authorizer, not by a Cognito user pool.",
-        _authorized_methods,
+        _session_methods,
+    ),
+    Acknowledgement(
+        "AwsSolutions-COG4",
+        "Staff route marked iam in infra/routes.py: authorized with AWS_IAM (SigV4), so only AWS "
+        "principals holding the stack's StaffInvoke managed policy may call it; provider-relations staff "
+        "sign in through the plan's AWS identity provider, not through portal or Cognito accounts.",
+        _staff_methods,
     ),
     Acknowledgement(
         "HIPAA.Security-APIGWCacheEnabledAndEncrypted",
@@ -188,6 +265,55 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
         "challenges and is replaced on demand (see AwsSolutions-SMG4 on the same secret).",
         _captcha_secret,
     ),
+    # --- Step Functions ---------------------------------------------------------------------------
+    Acknowledgement(
+        "AwsSolutions-IAM5[Resource::*]",
+        "Added by CDK for the state machine's logging and tracing: CloudWatch Logs vended-log delivery "
+        "(logs:CreateLogDelivery, GetLogDelivery, UpdateLogDelivery, DeleteLogDelivery, ListLogDeliveries, "
+        "PutResourcePolicy, DescribeResourcePolicies, DescribeLogGroups) and X-Ray (PutTraceSegments, "
+        "PutTelemetryRecords, GetSamplingRules, GetSamplingTargets) support no resource-level "
+        "permissions. The role's only other permission is lambda:InvokeFunction on the access_workflow "
+        "function.",
+        _workflow_role,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-IAMNoInlinePolicy",
+        "The state machine role has exactly one CDK-generated AWS::IAM::Policy (invoke the access_workflow "
+        "function, log delivery, tracing); it is created and deleted only with the role, which only "
+        "states.amazonaws.com of this account may assume.",
+        _workflow_role,
+    ),
+    # --- Roster storage ---------------------------------------------------------------------------
+    Acknowledgement(
+        "HIPAA.Security-S3BucketReplicationEnabled",
+        "The roster bucket holds copies of the plan's provider roster (no member data), which the plan "
+        "re-uploads from its own system of record, and import reports derived from them; the access-log "
+        "bucket holds request metadata. Both are versioned (90 days of prior versions) and stored with "
+        "S3's in-region redundancy; a cross-region replica would add a second region, bucket and key for "
+        "data that is not the system of record.",
+        _roster_buckets,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-S3DefaultEncryptionKMS",
+        "Server access log delivery only supports SSE-S3 on the destination bucket (SSE-KMS is refused). "
+        "The logs hold request metadata (requester, operation, object key, status), no roster content; "
+        "the bucket blocks public access, denies non-TLS requests and only S3 logging may write to it.",
+        _access_logs_bucket,
+    ),
+    Acknowledgement(
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AWSLambdaBasicExecutionRole]",
+        "Role of CDK's Custom::S3BucketNotifications handler, which runs only during deployments to set "
+        "the roster bucket's event notification; the managed policy only lets it write its own logs, and "
+        "its one other permission is s3:PutBucketNotification on the roster bucket.",
+        _bucket_notifications_handler_role,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-IAMNoInlinePolicy",
+        "CDK's policy for its bucket-notifications deployment handler: s3:PutBucketNotification on the "
+        "roster bucket only, created and deleted with the notification configuration.",
+        _bucket_notifications_policy,
+    ),
 )
 
 
@@ -196,6 +322,24 @@ INDEX_WILDCARD_REASON = (
     "can query the table's global secondary indexes (defined by the PynamoDB model); the wildcard is "
     "limited to the indexes of that one table, which the function is already granted."
 )
+
+
+def finding_resource(stack: cdk.Stack, value: str) -> str:
+    """How cdk-nag writes a resource in a finding id: Ref -> <Id>, GetAtt -> <Id.Attr>, joins flattened."""
+
+    def render(part: Any) -> str:
+        if isinstance(part, str):
+            return part
+        if isinstance(part, dict) and "Ref" in part:
+            return f"<{part['Ref']}>"
+        if isinstance(part, dict) and "Fn::GetAtt" in part:
+            return f"<{'.'.join(part['Fn::GetAtt'])}>"
+        if isinstance(part, dict) and "Fn::Join" in part:
+            separator, items = part["Fn::Join"]
+            return separator.join(render(item) for item in items)
+        raise ValueError(f"cannot render {part!r} as a cdk-nag finding")
+
+    return render(stack.resolve(value))
 
 
 def _index_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
@@ -208,6 +352,42 @@ def _index_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
                 table_id = stack.resolve(table.node.default_child.logical_id)
                 found.append((stack.functions.roles[name], f"AwsSolutions-IAM5[Resource::<{table_id}.Arn>/index/*]"))
     return found
+
+
+ROSTER_PREFIX_REASON = (
+    "Roster files are named by the plan when it uploads them and reports after those files, so object "
+    "keys are only known at run time; each wildcard covers one prefix of the roster bucket: "
+    "s3:GetObject under incoming/ and (import only) s3:PutObject under reports/, nothing else."
+)
+
+
+def _roster_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
+    prefixes = {"read": (INCOMING_PREFIX,), "write": (INCOMING_PREFIX, REPORTS_PREFIX)}
+    found = []
+    for name, spec in stack.functions.specs.items():
+        if spec.roster_bucket:
+            for prefix in prefixes[spec.roster_bucket]:
+                resource = finding_resource(stack, stack.storage.bucket.arn_for_objects(f"{prefix}*"))
+                found.append((stack.functions.roles[name], f"AwsSolutions-IAM5[Resource::{resource}]"))
+    return found
+
+
+STAFF_PATH_PARAMETER_REASON = (
+    "An execute-api ARN names the request's actual path, so a {path parameter} of a staff route can "
+    "only be matched with '*'; the wildcard stands for that one segment of that one method on this "
+    "API's deployed stage (e.g. the Tax ID in POST /staff/org-agreements/{tax_id}/decision)."
+)
+
+
+def _staff_path_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
+    policy = stack.api.staff_policy
+    if policy is None:
+        return []
+    return [
+        (policy, f"AwsSolutions-IAM5[Resource::{finding_resource(stack, method.method_arn)}]")
+        for route, method in stack.api.methods.items()
+        if route.iam and "{" in route.path
+    ]
 
 
 PUSH_ENDPOINT_REASON = (
@@ -230,6 +410,8 @@ def acknowledgements(stack: PortalStack) -> list[tuple[IConstruct, str, str]]:
     found = [(target, ack.rule, ack.reason) for ack in ACKNOWLEDGEMENTS for target in ack.targets(stack)]
     found += [(role, rule, INDEX_WILDCARD_REASON) for role, rule in _index_wildcards(stack)]
     found += [(role, rule, PUSH_ENDPOINT_REASON) for role, rule in _push_endpoint_wildcards(stack)]
+    found += [(role, rule, ROSTER_PREFIX_REASON) for role, rule in _roster_prefix_wildcards(stack)]
+    found += [(policy, rule, STAFF_PATH_PARAMETER_REASON) for policy, rule in _staff_path_wildcards(stack)]
     return found
 
 

@@ -16,9 +16,11 @@ from infra.constructs.logs import Logs
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.notifications import Notifications
 from infra.constructs.secrets import Secrets
+from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX, RosterStorage
 from infra.constructs.tables import Tables
 from infra.constructs.waf import Waf
-from infra.routes import FUNCTIONS, ROUTES, Function, Route
+from infra.constructs.workflows import Workflows, access_workflow_arn
+from infra.routes import ACCESS_WORKFLOW, FUNCTIONS, ROSTER_IMPORT, ROUTES, Function, Route
 
 
 class PortalStack(cdk.Stack):
@@ -47,7 +49,11 @@ class PortalStack(cdk.Stack):
         self.tables = Tables(self, "Tables", retain=config.retain)
         self.secrets = Secrets(self, "Secrets", config=config)
         self.notifications = Notifications(self, "Notifications", config=config)
+        self.storage = RosterStorage(self, "Storage", config=config)
         self.layer = DependencyLayer(self, "Dependencies")
+        # The workflow's Lambda task is one of the functions, and some functions start or resume the
+        # workflow: they get its (fixed-name) ARN before it is defined.
+        has_workflow = any(spec.name == ACCESS_WORKFLOW for spec in functions)
         self.functions = Functions(
             self,
             "Functions",
@@ -57,9 +63,17 @@ class PortalStack(cdk.Stack):
             logs=self.logs,
             notifications=self.notifications,
             secrets=self.secrets,
+            storage=self.storage,
+            workflow_arn=access_workflow_arn(self, config) if has_workflow else None,
             specs=functions,
             routes=routes,
         )
+        self.workflows: Workflows | None = None
+        if has_workflow:
+            self.workflows = Workflows(self, "Workflows", config=config,
+                                       task=self.functions.functions[ACCESS_WORKFLOW], logs=self.logs)
+        if ROSTER_IMPORT in self.functions.functions:
+            self.storage.notify(self.functions.functions[ROSTER_IMPORT])
         self.api = Api(self, "Api", config=config, functions=self.functions, logs=self.logs, routes=routes)
         self.waf = Waf(self, "Waf", config=config, stage_arn=self.api.rest_api.deployment_stage.stage_arn,
                        logs=self.logs)
@@ -67,3 +81,12 @@ class PortalStack(cdk.Stack):
         cdk.CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="Base URL of the API stage")
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn,
                       description="Subscribe on-call addresses here")
+        cdk.CfnOutput(self, "RosterBucketName", value=self.storage.bucket.bucket_name,
+                      description=f"Upload provider rosters (CSV) under {INCOMING_PREFIX}; reports appear "
+                      f"under {REPORTS_PREFIX}")
+        if self.workflows:
+            cdk.CfnOutput(self, "AccessWorkflowArn", value=self.workflows.access_approval.state_machine_arn,
+                          description="The access-approval state machine")
+        if self.api.staff_policy:
+            cdk.CfnOutput(self, "StaffPolicyArn", value=self.api.staff_policy.managed_policy_arn,
+                          description="Attach to provider-relations staff roles: invoke the staff routes only")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra.config import StageConfig
@@ -52,6 +53,19 @@ _GATEWAY_HEADERS = {
 }
 
 
+def session_route(route: Route) -> bool:
+    """Admitted by the REQUEST authorizer (a browser session): neither public nor IAM-signed."""
+    return not route.public and not route.iam
+
+
+def authorization_type(route: Route) -> apigw.AuthorizationType:
+    if route.public:
+        return apigw.AuthorizationType.NONE
+    if route.iam:
+        return apigw.AuthorizationType.IAM
+    return apigw.AuthorizationType.CUSTOM
+
+
 def check_routes(routes: Sequence[Route], functions: Functions) -> None:
     seen: set[tuple[str, str]] = set()
     for route in routes:
@@ -65,16 +79,23 @@ def check_routes(routes: Sequence[Route], functions: Functions) -> None:
             raise ValueError(f"route {route.method} {route.path} names unknown function {route.function!r}")
         if route.function == AUTHORIZER:
             raise ValueError(f"route {route.method} {route.path} targets the authorizer function")
-    protected = [f"{r.method} {r.path}" for r in routes if not r.public]
+        if route.iam and (route.public or route.partial):
+            raise ValueError(f"route {route.method} {route.path} is signed with IAM (staff only); "
+                             "it cannot also be public or open to partial sessions")
+    protected = [f"{r.method} {r.path}" for r in routes if session_route(r)]
     if protected and AUTHORIZER not in functions.functions:
         raise ValueError(
-            f"routes {protected} are not public, but FUNCTIONS has no {AUTHORIZER!r} function "
-            "to admit their callers: add it to infra/routes.py or mark the routes public"
+            f"routes {protected} need a session, but FUNCTIONS has no {AUTHORIZER!r} function "
+            "to admit their callers: add it to infra/routes.py or mark the routes public or iam"
         )
 
 
 class Api(Construct):
-    """`rest_api` with one method per route; `methods[route]` is the method serving `route`."""
+    """`rest_api` with one method per route; `methods[route]` is the method serving `route`.
+
+    `staff_policy` (None without IAM routes) allows execute-api:Invoke on the IAM-signed staff methods
+    only; attach it to the provider-relations staff's roles.
+    """
 
     def __init__(
         self,
@@ -155,6 +176,21 @@ class Api(Construct):
                 route.method,
                 integrations[route.function],
                 request_validator=self.validator,
-                authorization_type=apigw.AuthorizationType.NONE if route.public else None,
-                authorizer=None if route.public else self.authorizer,
+                authorization_type=authorization_type(route),
+                authorizer=self.authorizer if session_route(route) else None,
+            )
+
+        self.staff_policy: iam.ManagedPolicy | None = None
+        staff_methods = [method for route, method in self.methods.items() if route.iam]
+        if staff_methods:
+            # method_arn names the deployed stage and puts '*' for each {path parameter}.
+            self.staff_policy = iam.ManagedPolicy(
+                self,
+                "StaffInvoke",
+                description=f"Provider-relations staff: call the staff routes of the portal API "
+                f"({config.name}, {config.plan})",
+                statements=[
+                    iam.PolicyStatement(actions=["execute-api:Invoke"],
+                                        resources=[method.method_arn for method in staff_methods])
+                ],
             )

@@ -6,19 +6,23 @@ from collections.abc import Mapping, Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from functions.shared.config import Settings
 from functions.shared.store.models import MODELS, table_env_var
 from infra.config import StageConfig
-from infra.constructs._common import pascal
+from infra.constructs._common import customer_key, pascal, removal_policy
 from infra.constructs.layer import REPO_ROOT, DependencyLayer
 from infra.constructs.logs import Logs
 from infra.constructs.notifications import Notifications
 from infra.constructs.secrets import Secrets
+from infra.constructs.storage import RosterStorage
 from infra.constructs.tables import Tables
-from infra.routes import AUTHORIZER, FUNCTIONS, ROUTES, Function, Route
+from infra.constructs.workflows import grant_resume, grant_start
+from infra.routes import AUTHORIZER, FUNCTIONS, ROSTER_IMPORT, ROUTES, Function, Route
 
 SERVICE_NAME = "provider-portal"
 # Settings fields that Lambda itself provides; infra must not (and may not) set them.
@@ -26,6 +30,11 @@ RUNTIME_PROVIDED = frozenset({"AWS_REGION"})
 # Optional Settings fields no FUNCTIONS entry can ask for yet; the functions fall back to the fields'
 # defaults. tests/infra keeps this set equal to what the model has and infra does not set.
 NOT_YET_PROVIDED: frozenset[str] = frozenset()
+# Functions invoked asynchronously (by S3 events): failed events go to a dead-letter queue, never lost.
+ASYNC_FUNCTIONS = frozenset({ROSTER_IMPORT})
+ASYNC_RETRY_ATTEMPTS = 2
+ASYNC_MAX_EVENT_AGE = cdk.Duration.hours(6)
+DEAD_LETTER_RETENTION = cdk.Duration.days(14)
 
 
 def partial_session_routes(routes: Sequence[Route]) -> str:
@@ -88,13 +97,18 @@ class Functions(Construct):
         logs: Logs,
         notifications: Notifications,
         secrets: Secrets,
+        storage: RosterStorage,
+        workflow_arn: str | None,
         specs: Sequence[Function] = FUNCTIONS,
         routes: Sequence[Route] = ROUTES,
     ) -> None:
+        """`workflow_arn`: the access-approval state machine, None when the stack has none."""
         super().__init__(scope, construct_id)
         self.specs = {spec.name: spec for spec in specs}
         if len(self.specs) != len(specs):
             raise ValueError("FUNCTIONS lists a function name twice")
+        self._retain = config.retain
+        self._dead_letter_key: kms.Key | None = None
         common_env = {
             "STAGE": config.name,
             "PLAN": config.plan,
@@ -105,6 +119,7 @@ class Functions(Construct):
         }
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
+        self.dead_letter_queues: dict[str, sqs.Queue] = {}
         for spec in specs:
             unknown_tables = sorted(set(spec.tables) - set(tables.tables))
             if unknown_tables:
@@ -121,6 +136,13 @@ class Functions(Construct):
                 env["PUSH_PLATFORM_ARN"] = config.push_platform_arn
             if spec.name == AUTHORIZER:
                 env["PARTIAL_SESSION_ROUTES"] = partial_session_routes(routes)
+            if spec.starts_workflow or spec.resumes_workflow:
+                if workflow_arn is None:
+                    raise ValueError(f"function {spec.name!r} starts or resumes the access workflow, "
+                                     "but the stack has no access workflow")
+                env["ACCESS_WORKFLOW_ARN"] = workflow_arn
+            if spec.roster_bucket:
+                env["ROSTER_BUCKET"] = storage.bucket.bucket_name
             check_environment(env)
 
             construct_name = pascal(spec.name)
@@ -133,6 +155,7 @@ class Functions(Construct):
             )
             log_group = logs.log_group(self, f"{construct_name}Logs")
             log_group.grant_write(role)
+            dead_letters = self._dead_letter_queue(spec.name) if spec.name in ASYNC_FUNCTIONS else None
             fn = lambda_.Function(
                 self,
                 construct_name,
@@ -149,7 +172,12 @@ class Functions(Construct):
                 timeout=cdk.Duration.seconds(spec.timeout_s),
                 tracing=lambda_.Tracing.ACTIVE,
                 recursive_loop=lambda_.RecursiveLoop.TERMINATE,
+                dead_letter_queue=dead_letters,
             )
+            if dead_letters is not None:
+                fn.configure_async_invoke(retry_attempts=ASYNC_RETRY_ATTEMPTS, max_event_age=ASYNC_MAX_EVENT_AGE)
+                self._grant_dead_letter_key(role)
+                self.dead_letter_queues[spec.name] = dead_letters
             for logical, access in spec.tables.items():
                 table = tables.tables[logical]
                 if access == "write":
@@ -166,5 +194,38 @@ class Functions(Construct):
                 secrets.captcha.grant_read(fn)
             if spec.uses_mfa_key:
                 secrets.mfa_key.grant(fn, "kms:Encrypt", "kms:Decrypt")
+            if spec.starts_workflow and workflow_arn:
+                grant_start(fn, workflow_arn)
+            if spec.resumes_workflow and workflow_arn:
+                grant_resume(fn, workflow_arn)
+            if spec.roster_bucket:
+                storage.grant(fn, spec.roster_bucket)
             self.functions[spec.name] = fn
             self.roles[spec.name] = role
+
+    def _dead_letter_queue(self, name: str) -> sqs.Queue:
+        """Holds the events of `name` that failed every retry (the S3 event: bucket and key, no content)."""
+        if self._dead_letter_key is None:
+            self._dead_letter_key = customer_key(self, "DeadLetterKey", retain=self._retain,
+                                                 description="Encrypts the portal's dead-letter queues")
+        return sqs.Queue(
+            self,
+            f"{pascal(name)}DeadLetters",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self._dead_letter_key,
+            enforce_ssl=True,
+            retention_period=DEAD_LETTER_RETENTION,
+            removal_policy=removal_policy(self._retain),
+        )
+
+    def _grant_dead_letter_key(self, role: iam.IRole) -> None:
+        """Lambda grants sqs:SendMessage on the queue itself; sending to a KMS-encrypted queue also needs
+        a data key, through SQS only."""
+        assert self._dead_letter_key is not None
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                resources=[self._dead_letter_key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"sqs.{cdk.Stack.of(self).region}.amazonaws.com"}},
+            )
+        )

@@ -1,4 +1,4 @@
-"""Alarms on function errors and throttles and on API 5XX responses, sent to an encrypted SNS topic."""
+"""Alarms on function errors and throttles, dead letters and API 5XX responses, sent to an encrypted SNS topic."""
 
 from __future__ import annotations
 
@@ -57,6 +57,11 @@ class Monitoring(Construct):
                         f"The {name} function failed (unhandled errors or timeouts).", action)
             self._alarm(f"{pascal(name)}Throttles", fn.metric_throttles(period=_PERIOD, statistic="Sum"),
                         f"The {name} function was throttled.", action)
+        for name, queue in functions.dead_letter_queues.items():
+            self._alarm(f"{pascal(name)}DeadLetters",
+                        queue.metric_approximate_number_of_messages_visible(period=_PERIOD, statistic="Maximum"),
+                        f"Events of the {name} function failed every retry and wait in its dead-letter queue "
+                        f"({queue.queue_name}); handle them, then delete them from the queue.", action)
         self._alarm("Api5xx", api.rest_api.metric_server_error(period=_PERIOD, statistic="Sum"),
                     "The API answered with 5XX errors.", action)
 

@@ -12,7 +12,8 @@ import aws_cdk as cdk
 
 from infra.app import build_app
 from infra.stack import PortalStack
-from tests.infra.conftest import NO_BUNDLING
+
+NO_BUNDLING: dict[str, Any] = {"aws:cdk:bundling-stacks": []}
 
 
 @dataclass
@@ -28,9 +29,13 @@ class Synth:
 
     def asset_dir(self, code: dict[str, Any], stack: PortalStack | None = None) -> Path:
         """The staged directory of a Lambda's or layer's code asset (by the hash in its S3 key)."""
+        return self.asset_path(code["S3Key"], stack)
+
+    def asset_path(self, s3_key: str, stack: PortalStack | None = None) -> Path:
+        """The staged file or directory of an asset, from its S3 key ('<hash>.zip', '<hash>.json')."""
         stack = stack or self.stack
         manifest = json.loads((self.outdir / f"{stack.artifact_id}.assets.json").read_text())
-        asset_hash = code["S3Key"].removesuffix(".zip")
+        asset_hash = s3_key.split(".", 1)[0]
         return self.outdir / manifest["files"][asset_hash]["source"]["path"]
 
     def template(self, stack: PortalStack | None = None) -> dict[str, Any]:
@@ -69,6 +74,14 @@ def refs(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from refs(item)
+
+
+def policy_statements(template: dict[str, Any], policy_id: str) -> list[dict[str, Any]]:
+    return list(template["Resources"][policy_id]["Properties"]["PolicyDocument"]["Statement"])
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
 
 
 def role_statements(template: dict[str, Any], role_id: str) -> list[dict[str, Any]]:

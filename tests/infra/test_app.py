@@ -14,12 +14,12 @@ from aws_cdk.assertions import Template
 from functions.shared.plans import PLANS
 from infra import app as app_module
 from infra.config import StageConfig, stages_from_context
+from infra.constructs import api as api_module
 from infra.constructs import functions as functions_module
 from infra.constructs import layer as layer_module
-from infra.routes import AUTHORIZER, FUNCTIONS, Function, Route
+from infra.routes import ACCESS_WORKFLOW, AUTHORIZER, FUNCTIONS, Function, Route
 from infra.stack import PortalStack
-from tests.infra.conftest import NO_BUNDLING
-from tests.infra.helpers import Synth, actions, logical_id, resources, role_statements, synth
+from tests.infra.helpers import NO_BUNDLING, Synth, actions, logical_id, resources, role_statements, synth
 
 PUSH_APP = "arn:aws:sns:us-east-1:123456789012:app/GCM/provider-portal"
 
@@ -44,6 +44,14 @@ def test_prod_with_plan_override_synthesizes_one_protected_stack(prod_cmo: Synth
         assert key["DeletionPolicy"] == "Retain", name
     for name, group in resources(template, "AWS::Logs::LogGroup").items():
         assert group["Properties"]["RetentionInDays"] == stack.config.log_retention_days, name
+    # Rosters, reports, their access logs, failed imports and the running approvals outlive the stack.
+    for type_ in ("AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::StepFunctions::StateMachine"):
+        found = resources(template, type_)
+        assert found, type_
+        for name, resource in found.items():
+            assert resource["DeletionPolicy"] == "Retain", name
+    (state_machine,) = resources(template, "AWS::StepFunctions::StateMachine").values()
+    assert state_machine["Properties"]["StateMachineName"] == "provider-portal-prod-cmo-access-approval"
     for fn in stack.functions.functions.values():
         env = template["Resources"][logical_id(stack, fn)]["Properties"]["Environment"]["Variables"]
         assert env["PLAN"] == "cmo" and env["STAGE"] == "prod"
@@ -146,6 +154,33 @@ def test_sms_may_reach_phone_numbers_but_no_topic(monkeypatch: pytest.MonkeyPatc
 def test_route_to_unknown_function_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown function"):
         _stack(FUNCTIONS, (Route("GET", "/x", "nope", public=True),))
+
+
+@pytest.mark.parametrize("flags", [{"public": True}, {"partial": True}])
+def test_iam_route_cannot_also_be_public_or_partial(flags: dict[str, bool]) -> None:
+    functions = SimpleNamespace(functions={f.name: None for f in FUNCTIONS})
+    with pytest.raises(ValueError, match="signed with IAM"):
+        api_module.check_routes((Route("GET", "/staff/x", "staff", iam=True, **flags),), functions)
+
+
+def test_iam_routes_need_no_authorizer() -> None:
+    stack = _stack(WITHOUT_AUTHORIZER, (Route("GET", "/staff/org-agreements", "staff", iam=True),))
+    assert stack.api.authorizer is None and stack.api.staff_policy is not None
+
+
+def test_starting_the_workflow_needs_the_workflow_function() -> None:
+    without_workflow = tuple(f for f in FUNCTIONS if f.name != ACCESS_WORKFLOW)
+    with pytest.raises(ValueError, match="no access workflow"):
+        _stack(without_workflow, (Route("POST", "/links", "link_provider"),))
+
+
+def test_stack_without_workflow_or_roster_import_has_neither(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(functions_module, "has_code", lambda name: True)
+    stack = _stack((Function("hello"),), (Route("GET", "/hello", "hello", public=True),))
+    template = Template.from_stack(stack).to_json()
+    assert stack.workflows is None and not resources(template, "AWS::StepFunctions::StateMachine")
+    assert not resources(template, "Custom::S3BucketNotifications")
+    assert stack.api.staff_policy is None and "StaffPolicyArn" not in template["Outputs"]
 
 
 # --- the layer bundler -------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The dev stack as synthesized by the real app, with cdk-nag: one synth for the whole module."""
+"""The dev stack as synthesized by the real app, with cdk-nag (one synth per session, see conftest.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 import aws_cdk as cdk
-import pytest
 
 from functions.shared.config import Settings
-from functions.shared.store.models import MODELS, key_schema, table_env_var
+from functions.shared.store.models import MODELS, SHARED_TABLE_MODELS, key_schema, table_env_var
 from infra import nag
 from infra.constructs.functions import NOT_YET_PROVIDED, RUNTIME_PROVIDED
 from infra.routes import AUTHORIZER, FUNCTIONS, ROUTES, partial_session_routes
@@ -23,19 +22,7 @@ from tests.infra.helpers import (
     resource_path,
     resources,
     role_statements,
-    synth,
 )
-
-
-@pytest.fixture(scope="module")
-def dev(tmp_path_factory: pytest.TempPathFactory) -> Synth:
-    return synth(tmp_path_factory.mktemp("cdk.out"), stage="dev")
-
-
-@pytest.fixture(scope="module")
-def template(dev: Synth) -> dict:
-    return dev.template()
-
 
 # --- cdk-nag ----------------------------------------------------------------------------------------
 
@@ -64,6 +51,11 @@ def test_every_acknowledgement_has_a_specific_reason(dev: Synth) -> None:
     assert all(reason.strip() for _, _, reason in recorded)
     # Acknowledgements sit on the constructs concerned, never on the whole stack or app.
     assert all(path.count("/") >= 2 for path, _, _ in recorded)
+
+
+def test_every_acknowledgement_applies_to_something_in_the_stack(dev: Synth) -> None:
+    for ack in nag.ACKNOWLEDGEMENTS:
+        assert list(ack.targets(dev.stack)), f"{ack.rule} acknowledges nothing: drop it or fix its targets"
 
 
 # --- tables -----------------------------------------------------------------------------------------
@@ -110,6 +102,40 @@ def test_one_table_per_model_with_the_models_keys(dev: Synth, template: dict) ->
     assert key["Properties"]["EnableKeyRotation"] is True
 
 
+def _gsi(template: dict, dev: Synth, table: str, index: str) -> tuple[dict, dict[str, str]]:
+    props = template["Resources"][logical_id(dev.stack, dev.stack.tables.tables[table])]["Properties"]
+    (gsi,) = [i for i in props["GlobalSecondaryIndexes"] if i["IndexName"] == index]
+    types = {a["AttributeName"]: a["AttributeType"] for a in props["AttributeDefinitions"]}
+    return gsi, types
+
+
+def test_provider_tables_and_their_indexes(dev: Synth, template: dict) -> None:
+    # Provider rows per roster version; a group link finds every provider of a Tax ID in one version.
+    gsi, types = _gsi(template, dev, "providers", "by-tax-id")
+    assert gsi["KeySchema"] == [{"AttributeName": "tax_id", "KeyType": "HASH"},
+                                {"AttributeName": "roster_version", "KeyType": "RANGE"}]
+    assert types["tax_id"] == "S" and types["roster_version"] == "N"
+    assert gsi["Projection"] == {"ProjectionType": "ALL"}
+    gsi, types = _gsi(template, dev, "links", "by-provider")
+    assert [k["AttributeName"] for k in gsi["KeySchema"]] == ["provider_id", "account_id"]
+    # Staff see pending agreements oldest first; only pending items carry pending_status (sparse).
+    gsi, types = _gsi(template, dev, "org_agreements", "pending")
+    assert gsi["KeySchema"] == [{"AttributeName": "pending_status", "KeyType": "HASH"},
+                                {"AttributeName": "pending_since", "KeyType": "RANGE"}]
+    assert types["pending_status"] == "S" and types["pending_since"] == "S"
+    props = template["Resources"][logical_id(dev.stack, dev.stack.tables.tables["org_agreements"])]["Properties"]
+    assert props["KeySchema"] == [{"AttributeName": "tax_id", "KeyType": "HASH"}]
+    props = template["Resources"][logical_id(dev.stack, dev.stack.tables.tables["consents"])]["Properties"]
+    assert [k["AttributeName"] for k in props["KeySchema"]] == ["account_id", "document"]
+
+
+def test_models_sharing_a_table_have_its_keys() -> None:
+    for logical, model in SHARED_TABLE_MODELS.items():
+        shared, owner = key_schema(model), key_schema(MODELS[logical])
+        assert (shared["hash_key"], shared["range_key"]) == (owner["hash_key"], owner["range_key"]), logical
+        assert not shared["indexes"], f"{logical}: indexes belong on the table's own model"
+
+
 def test_tables_are_in_a_backup_plan(template: dict) -> None:
     selection = next(iter(resources(template, "AWS::Backup::BackupSelection").values()))
     selected = set(refs(selection["Properties"]["BackupSelection"]["Resources"]))
@@ -125,7 +151,10 @@ def _function(dev: Synth, template: dict, name: str) -> dict:
 
 def test_one_lambda_per_function_entry(dev: Synth, template: dict) -> None:
     lambdas = resources(template, "AWS::Lambda::Function")
-    assert len(lambdas) == len(FUNCTIONS)
+    # Besides ours, only CDK's deploy-time handler that sets the roster bucket's notification.
+    deploy_time = {k for k in lambdas if k.startswith(nag.BUCKET_NOTIFICATIONS_HANDLER)}
+    assert len(deploy_time) == 1
+    assert len(lambdas) - len(deploy_time) == len(FUNCTIONS)
     layer_id = logical_id(dev.stack, dev.stack.layer.layer)
     layer = template["Resources"][layer_id]["Properties"]
     for spec in FUNCTIONS:
@@ -146,12 +175,14 @@ def test_settings_fields_left_unset_are_known_and_optional() -> None:
     assert set(fields) >= NOT_YET_PROVIDED, "drop fields the model no longer has"
     assert not any(fields[alias].is_required() for alias in NOT_YET_PROVIDED)
     set_by_infra = {"STAGE", "PLAN", "PORTAL_URL", "MAIL_SENDER", "CAPTCHA_SECRET_NAME", "MFA_KEY_ID",
-                    "PUSH_PLATFORM_ARN", "PARTIAL_SESSION_ROUTES"}
+                    "PUSH_PLATFORM_ARN", "PARTIAL_SESSION_ROUTES", "ACCESS_WORKFLOW_ARN", "ROSTER_BUCKET"}
     assert set(fields) - set_by_infra - RUNTIME_PROVIDED == NOT_YET_PROVIDED
 
 
 def test_function_environment_is_exactly_the_settings_model(dev: Synth, template: dict) -> None:
     aliases = {f.alias for f in Settings.model_fields.values() if f.alias} - RUNTIME_PROVIDED - NOT_YET_PROVIDED
+    assert dev.stack.workflows is not None
+    workflow_arn = dev.stack.resolve(dev.stack.workflows.arn)
     for spec in FUNCTIONS:
         env = _function(dev, template, spec.name)["Properties"]["Environment"]["Variables"]
         expected = aliases | {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL"}
@@ -164,7 +195,15 @@ def test_function_environment_is_exactly_the_settings_model(dev: Synth, template
             expected -= {"PUSH_PLATFORM_ARN"}
         if spec.name != AUTHORIZER:
             expected -= {"PARTIAL_SESSION_ROUTES"}
+        if not (spec.starts_workflow or spec.resumes_workflow):
+            expected -= {"ACCESS_WORKFLOW_ARN"}
+        if not spec.roster_bucket:
+            expected -= {"ROSTER_BUCKET"}
         assert set(env) == expected, spec.name
+        if "ACCESS_WORKFLOW_ARN" in env:
+            assert env["ACCESS_WORKFLOW_ARN"] == workflow_arn, spec.name
+        if spec.roster_bucket:
+            assert env["ROSTER_BUCKET"] == {"Ref": logical_id(dev.stack, dev.stack.storage.bucket)}
         if spec.reads_captcha_secret:
             assert env["CAPTCHA_SECRET_NAME"] == dev.stack.secrets.captcha_name
         if spec.uses_mfa_key:
@@ -268,8 +307,9 @@ def test_one_method_per_route_with_proxy_integration_and_validator(dev: Synth, t
             refs(props["Integration"]["Uri"])
         )
         assert props["RequestValidatorId"] == {"Ref": validator_id}
-        assert props["AuthorizationType"] == ("NONE" if route.public else "CUSTOM")
-        assert ("AuthorizerId" in props) == (not route.public)
+        expected = "NONE" if route.public else "AWS_IAM" if route.iam else "CUSTOM"
+        assert props["AuthorizationType"] == expected, (route.method, route.path)
+        assert ("AuthorizerId" in props) == (expected == "CUSTOM"), (route.method, route.path)
 
 
 def test_stage_logs_traces_and_throttles(dev: Synth, template: dict) -> None:
@@ -329,11 +369,12 @@ def test_every_log_group_is_encrypted_with_retention(template: dict) -> None:
         assert group["Properties"]["RetentionInDays"] == 30, name
 
 
-def test_alarms_publish_to_an_encrypted_topic(template: dict) -> None:
+def test_alarms_publish_to_an_encrypted_topic(dev: Synth, template: dict) -> None:
     (topic_id, topic), = resources(template, "AWS::SNS::Topic").items()
     assert "KmsMasterKeyId" in topic["Properties"]
     alarms = resources(template, "AWS::CloudWatch::Alarm")
-    assert len(alarms) == 2 * len(FUNCTIONS) + 1
+    # errors and throttles per function, one per dead-letter queue, API 5XX
+    assert len(alarms) == 2 * len(FUNCTIONS) + len(dev.stack.functions.dead_letter_queues) + 1
     for alarm in alarms.values():
         assert list(refs(alarm["Properties"]["AlarmActions"])) == [topic_id]
 

@@ -110,6 +110,27 @@ def sms_outbox() -> dict[str, tuple[str, str]]:
     return sns_backends[DEFAULT_ACCOUNT_ID][REGION].sms_messages
 
 
+def concurrently(request: Any, count: int) -> list[Any]:
+    """Run `request(i)` `count` times at once, as separate Lambda containers would.
+
+    Requests go to the logic layer: a Lambda container serves one request at a time, so one
+    resolver object must never serve two threads (its current event is shared state).
+    Returns each result, or the Problem it raised.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from functions.shared.errors import Problem
+
+    def guarded(i: int) -> Any:
+        try:
+            return request(i)
+        except Problem as problem:
+            return problem
+
+    with ThreadPoolExecutor(max_workers=count) as pool:
+        return list(pool.map(guarded, range(count)))
+
+
 def wait_for(check: Any, timeout: float = 15.0) -> Any:
     """Poll until `check()` is truthy (workflows run in moto's background threads)."""
     import time

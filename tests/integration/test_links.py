@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -12,7 +11,7 @@ from functions.roster_import.logic import import_roster
 from functions.shared.plans import PLANS
 from functions.shared.store.models import Link, UniqueKey, utcnow
 from tests.integration.browser import Browser
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import concurrently, wait_for
 from tests.integration.helpers import GROUP, PRACTITIONER, mails_to, signed_in_user
 
 ADMIN, SECOND = "admin@riverside.example", "frontdesk@riverside.example"
@@ -138,11 +137,21 @@ def test_failures_are_limited_per_tax_id_across_accounts(gateway, roster, monkey
 
 
 def test_twenty_concurrent_first_links_yield_exactly_one_administrator(gateway, roster):
-    users = [signed_in_user(gateway, f"racer{i}@riverside.example") for i in range(20)]
-    with ThreadPoolExecutor(max_workers=20) as pool:
-        replies = list(pool.map(lambda b: b.post("/links", GROUP), users))
-    assert {r.status for r in replies} == {200}
-    assert sorted(r.body["role"] for r in replies).count("admin") == 1
+    from functions.link_provider.logic import request_link
+    from functions.link_provider.models import LinkRequest
+    from functions.shared.http import Caller, RequestMeta
+    from functions.shared.plans import plan_profile
+    from functions.shared.store.models import Account
+
+    ids = [f"racer-{i:02d}" for i in range(20)]
+    for account_id in ids:  # twenty signed-in people (their sign-in is tested elsewhere)
+        Account(account_id, plan="caresource", email=f"{account_id}@riverside.example", state="active",
+                password_hash="-", first_name="Racer", last_name=account_id, created_at=utcnow()).save()
+    results = concurrently(lambda i: request_link(
+        LinkRequest(**GROUP), Caller(ids[i], f"session-{i}", "full"), plan_profile("caresource"),
+        RequestMeta(f"r{i}", "198.51.100.9", "t"), utcnow()), 20)
+    assert [type(r).__name__ for r in results] == ["LinkView"] * 20
+    assert sorted(r.role for r in results).count("admin") == 1
     assert UniqueKey.get("provider-admin#G1000001").tally == 1
     assert sum(link.role == "admin" for link in Link.scan()) == 1
 

@@ -1,0 +1,119 @@
+"""The roster bucket: provider rosters land under incoming/, the import writes its report under reports/.
+
+Encrypted with a customer-managed key, private, TLS-only, versioned, with server access logs kept in a
+separate (equally private, TLS-only, versioned) logs bucket.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_notifications as s3n
+from constructs import Construct
+
+from infra.config import StageConfig
+from infra.constructs._common import customer_key, removal_policy
+from infra.routes import Access
+
+INCOMING_PREFIX = "incoming/"  # where the plan drops roster files; each new .csv starts an import
+ROSTER_SUFFIX = ".csv"
+REPORTS_PREFIX = "reports/"  # where the import writes '<incoming key>.report.json'
+ACCESS_LOGS_PREFIX = "roster/"
+REPORT_DAYS = 400  # a report is looked at within days; 13 months covers a yearly review
+NONCURRENT_VERSION_DAYS = 90  # overwritten or deleted rosters and reports stay restorable this long
+ACCESS_LOG_DAYS = 400
+MINIMUM_TLS_VERSION = 1.2
+
+
+def _abort_incomplete_uploads() -> s3.LifecycleRule:
+    return s3.LifecycleRule(id="AbortIncompleteUploads",
+                            abort_incomplete_multipart_upload_after=cdk.Duration.days(7))
+
+
+class RosterStorage(Construct):
+    """`bucket` holds rosters and reports; `logs_bucket` its server access logs."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
+        super().__init__(scope, construct_id)
+        policy = removal_policy(config.retain)
+        self.key = customer_key(self, "Key", description="Encrypts the portal's roster files and import reports",
+                                retain=config.retain)
+        # S3 server access logging can only deliver to a bucket encrypted with SSE-S3 (not SSE-KMS).
+        self.logs_bucket = s3.Bucket(
+            self,
+            "AccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            minimum_tls_version=MINIMUM_TLS_VERSION,
+            versioned=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireAccessLogs",
+                    expiration=cdk.Duration.days(ACCESS_LOG_DAYS),
+                    noncurrent_version_expiration=cdk.Duration.days(NONCURRENT_VERSION_DAYS),
+                ),
+                _abort_incomplete_uploads(),
+            ],
+            removal_policy=policy,
+        )
+        self.bucket = s3.Bucket(
+            self,
+            "Rosters",
+            encryption=s3.BucketEncryption.KMS,
+            encryption_key=self.key,
+            bucket_key_enabled=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            minimum_tls_version=MINIMUM_TLS_VERSION,
+            versioned=True,
+            server_access_logs_bucket=self.logs_bucket,
+            server_access_logs_prefix=ACCESS_LOGS_PREFIX,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="ExpireReports",
+                    prefix=REPORTS_PREFIX,
+                    expiration=cdk.Duration.days(REPORT_DAYS),
+                ),
+                s3.LifecycleRule(
+                    id="ExpireNoncurrentVersions",
+                    noncurrent_version_expiration=cdk.Duration.days(NONCURRENT_VERSION_DAYS),
+                ),
+                _abort_incomplete_uploads(),
+            ],
+            removal_policy=policy,
+        )
+
+    def grant(self, grantee: iam.IGrantable, access: Access) -> None:
+        """read: get roster files under incoming/; write: also put reports under reports/.
+
+        Object actions only, each on its own prefix; the key only through S3 (kms:ViaService).
+        """
+        principal = grantee.grant_principal
+        via_s3 = {"StringEquals": {"kms:ViaService": f"s3.{cdk.Stack.of(self).region}.amazonaws.com"}}
+        principal.add_to_principal_policy(
+            iam.PolicyStatement(actions=["s3:GetObject"],
+                                resources=[self.bucket.arn_for_objects(f"{INCOMING_PREFIX}*")])
+        )
+        key_actions = ["kms:Decrypt"]
+        if access == "write":
+            principal.add_to_principal_policy(
+                iam.PolicyStatement(actions=["s3:PutObject"],
+                                    resources=[self.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")])
+            )
+            key_actions.append("kms:GenerateDataKey")
+        principal.add_to_principal_policy(
+            iam.PolicyStatement(actions=key_actions, resources=[self.key.key_arn], conditions=via_s3)
+        )
+
+    def notify(self, function: lambda_.IFunction) -> None:
+        """Invoke `function` (asynchronously) for every roster file created under incoming/."""
+        self.bucket.add_event_notification(
+            s3.EventType.OBJECT_CREATED,
+            s3n.LambdaDestination(function),
+            s3.NotificationKeyFilter(prefix=INCOMING_PREFIX, suffix=ROSTER_SUFFIX),
+        )

@@ -1,0 +1,92 @@
+"""The access-approval state machine, from the same ASL file the devserver runs.
+
+The state machine has a fixed name so that its ARN is known before it exists: the functions that
+start or resume it (the Lambda task among them) get the ARN without a reference cycle.
+"""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+from infra.config import StageConfig
+from infra.constructs._common import removal_policy
+from infra.constructs.layer import REPO_ROOT
+from infra.constructs.logs import Logs
+
+ACCESS_APPROVAL_ASL = REPO_ROOT / "infra" / "workflows" / "access_approval.asl.json"
+# The placeholder of the Lambda task in the ASL file (devserver/local_aws.py substitutes the same one).
+TASK_PLACEHOLDER = "WorkflowFunction"
+START_ACTIONS = ("states:StartExecution",)
+RESUME_ACTIONS = ("states:SendTaskSuccess", "states:SendTaskFailure")
+
+
+def access_workflow_name(config: StageConfig) -> str:
+    return f"provider-portal-{config.name}-{config.plan}-access-approval"
+
+
+def access_workflow_arn(scope: Construct, config: StageConfig) -> str:
+    return cdk.Stack.of(scope).format_arn(
+        service="states",
+        resource="stateMachine",
+        resource_name=access_workflow_name(config),
+        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+    )
+
+
+def grant_start(grantee: iam.IGrantable, workflow_arn: str) -> None:
+    grantee.grant_principal.add_to_principal_policy(
+        iam.PolicyStatement(actions=list(START_ACTIONS), resources=[workflow_arn])
+    )
+
+
+def grant_resume(grantee: iam.IGrantable, workflow_arn: str) -> None:
+    """SendTaskSuccess/SendTaskFailure for tokens of this state machine only.
+
+    The service authorization reference lists no resource type for these actions, but Step Functions
+    authorizes them against the ARN of the state machine whose execution issued the task token (its
+    AccessDenied messages name that ARN; CDK's StateMachine.grantTaskResponse scopes them the same way).
+    """
+    grantee.grant_principal.add_to_principal_policy(
+        iam.PolicyStatement(actions=list(RESUME_ACTIONS), resources=[workflow_arn])
+    )
+
+
+class Workflows(Construct):
+    """`access_approval`: a Standard state machine whose only task is the `task` function."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, task: lambda_.IFunction,
+                 logs: Logs) -> None:
+        super().__init__(scope, construct_id)
+        stack = cdk.Stack.of(self)
+        name = access_workflow_name(config)
+        self.role = iam.Role(
+            self,
+            "AccessApprovalRole",
+            assumed_by=iam.ServicePrincipal("states.amazonaws.com").with_conditions(
+                {"StringEquals": {"aws:SourceAccount": stack.account}}
+            ),
+            description="Runs the access-approval state machine",
+        )
+        # Only the unqualified function, which is what the ASL names: no versions or aliases (':*').
+        self.role.add_to_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[task.function_arn]))
+        # Vended-log delivery needs a CloudWatch Logs resource policy; /aws/vendedlogs/ keeps it small.
+        self.log_group = logs.log_group(self, "AccessApprovalLogs", name=f"/aws/vendedlogs/states/{name}")
+        self.access_approval = sfn.StateMachine(
+            self,
+            "AccessApproval",
+            state_machine_name=name,
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            comment="Provider access approval (infra/workflows/access_approval.asl.json)",
+            definition_body=sfn.DefinitionBody.from_file(str(ACCESS_APPROVAL_ASL)),
+            definition_substitutions={TASK_PLACEHOLDER: task.function_arn},
+            role=self.role,
+            # Every event, without the states' input and output: executions carry no PHI, but keep it so.
+            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
+            tracing_enabled=True,
+            removal_policy=removal_policy(config.retain),
+        )
+        self.arn = access_workflow_arn(self, config)

@@ -1,0 +1,307 @@
+"""The access-approval state machine, the roster bucket and its import, the staff IAM access, and the
+least privilege of the functions that use them (the dev stack of conftest.py, synthesized once)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX, ROSTER_SUFFIX
+from infra.constructs.workflows import ACCESS_APPROVAL_ASL, TASK_PLACEHOLDER, access_workflow_name
+from infra.routes import ACCESS_WORKFLOW, FUNCTIONS, ROSTER_IMPORT, ROUTES
+from tests.infra.helpers import (
+    Synth,
+    actions,
+    as_list,
+    logical_id,
+    policy_statements,
+    refs,
+    resources,
+    role_statements,
+)
+
+
+def _id(dev: Synth, construct: Any) -> str:
+    return logical_id(dev.stack, construct)
+
+
+def _function_id(dev: Synth, name: str) -> str:
+    return _id(dev, dev.stack.functions.functions[name])
+
+
+def _statements(dev: Synth, template: dict, name: str) -> list[dict]:
+    return role_statements(template, _id(dev, dev.stack.functions.roles[name]))
+
+
+def _referenced(statements: list[dict]) -> set[str]:
+    return {ref for statement in statements for ref in refs(statement)}
+
+
+def _state_machine(template: dict) -> dict:
+    (state_machine,) = resources(template, "AWS::StepFunctions::StateMachine").values()
+    return state_machine["Properties"]
+
+
+def _denies_insecure_transport(statements: list[dict]) -> bool:
+    return any(
+        s["Effect"] == "Deny"
+        and s.get("Principal") == {"AWS": "*"}
+        and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in statements
+    )
+
+
+def _resource_policy(template: dict, type_: str, target_key: str, target_id: str) -> list[dict]:
+    (policy,) = [p for p in resources(template, type_).values()
+                 if target_id in set(refs(p["Properties"][target_key]))]
+    return list(policy["Properties"]["PolicyDocument"]["Statement"])
+
+
+# --- the access-approval state machine --------------------------------------------------------------
+
+
+def test_state_machine_is_the_asl_file_with_the_workflow_function_substituted(dev: Synth, template: dict) -> None:
+    props = _state_machine(template)
+    assert props["StateMachineType"] == "STANDARD"
+    assert props["StateMachineName"] == access_workflow_name(dev.stack.config)
+    task = {"Fn::GetAtt": [_function_id(dev, ACCESS_WORKFLOW), "Arn"]}
+    assert props["DefinitionSubstitutions"] == {TASK_PLACEHOLDER: task}
+    definition = dev.asset_path(props["DefinitionS3Location"]["Key"]).read_text()
+    assert json.loads(definition) == json.loads(ACCESS_APPROVAL_ASL.read_text())
+    assert set(re.findall(r"\$\{(\w+)\}", definition)) == set(props["DefinitionSubstitutions"])
+    tasks = [state for state in json.loads(definition)["States"].values() if state["Type"] == "Task"]
+    assert tasks and {t["Parameters"]["FunctionName"] for t in tasks} == {f"${{{TASK_PLACEHOLDER}}}"}
+
+
+def test_state_machine_logs_every_event_without_execution_data_and_traces(template: dict) -> None:
+    props = _state_machine(template)
+    logging = props["LoggingConfiguration"]
+    assert logging["Level"] == "ALL" and logging["IncludeExecutionData"] is False
+    (destination,) = logging["Destinations"]
+    group = template["Resources"][next(refs(destination))]["Properties"]
+    assert "KmsKeyId" in group
+    assert group["LogGroupName"] == f"/aws/vendedlogs/states/{props['StateMachineName']}"
+    assert props["TracingConfiguration"] == {"Enabled": True}
+
+
+def test_state_machine_role_may_invoke_only_the_workflow_function(dev: Synth, template: dict) -> None:
+    assert dev.stack.workflows is not None
+    role_id = _id(dev, dev.stack.workflows.role)
+    assert list(refs(_state_machine(template)["RoleArn"])) == [role_id]
+    role = template["Resources"][role_id]["Properties"]
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "states.amazonaws.com"}
+    assert trust["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    assert "ManagedPolicyArns" not in role
+    statements = role_statements(template, role_id)
+    invoke = [s for s in statements if any(a.startswith("lambda:") for a in actions(s))]
+    assert invoke == [{"Action": "lambda:InvokeFunction", "Effect": "Allow",
+                       "Resource": {"Fn::GetAtt": [_function_id(dev, ACCESS_WORKFLOW), "Arn"]}}]
+    for statement in statements:
+        if statement not in invoke:  # log delivery and tracing: no resource-level permissions exist
+            assert statement["Resource"] == "*"
+            assert {a.split(":")[0] for a in actions(statement)} <= {"logs", "xray"}
+            assert not any(a.endswith("*") for a in actions(statement))
+
+
+def test_functions_get_the_arn_of_the_state_machine(dev: Synth, template: dict) -> None:
+    assert dev.stack.workflows is not None
+    arn = json.dumps(dev.stack.resolve(dev.stack.workflows.arn))
+    assert f':stateMachine:{_state_machine(template)["StateMachineName"]}"' in arn
+    assert template["Outputs"]["AccessWorkflowArn"]["Value"] == {
+        "Ref": _id(dev, dev.stack.workflows.access_approval)
+    }
+
+
+def test_only_workflow_functions_start_or_resume_it_and_only_it(dev: Synth, template: dict) -> None:
+    assert dev.stack.workflows is not None
+    arn = dev.stack.resolve(dev.stack.workflows.arn)
+    for spec in FUNCTIONS:
+        states = [s for s in _statements(dev, template, spec.name) if any(a.startswith("states:") for a in actions(s))]
+        expected = set()
+        if spec.starts_workflow:
+            expected |= {"states:StartExecution"}
+        if spec.resumes_workflow:
+            expected |= {"states:SendTaskSuccess", "states:SendTaskFailure"}
+        assert {a for s in states for a in actions(s)} == expected, spec.name
+        assert all(s["Resource"] == arn for s in states), spec.name
+
+
+def test_link_provider_may_start_the_workflow_but_not_resume_it(dev: Synth, template: dict) -> None:
+    granted = {a for s in _statements(dev, template, "link_provider") for a in actions(s)}
+    assert "states:StartExecution" in granted
+    assert not granted & {"states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat"}
+
+
+# --- least privilege around the new data --------------------------------------------------------------
+
+
+def test_staff_cannot_read_the_links_table(dev: Synth, template: dict) -> None:
+    statements = _statements(dev, template, "staff")
+    assert statements
+    assert _id(dev, dev.stack.tables.tables["links"]) not in _referenced(statements)
+    assert _id(dev, dev.stack.tables.tables["accounts"]) not in _referenced(statements)
+
+
+def test_roster_import_cannot_touch_accounts_or_sessions(dev: Synth, template: dict) -> None:
+    referenced = _referenced(_statements(dev, template, ROSTER_IMPORT))
+    for table in ("accounts", "sessions", "links", "tokens"):
+        assert _id(dev, dev.stack.tables.tables[table]) not in referenced, table
+
+
+def test_roster_bucket_access_is_per_prefix_and_only_for_roster_functions(dev: Synth, template: dict) -> None:
+    storage = dev.stack.storage
+    bucket_arn = {"Fn::GetAtt": [_id(dev, storage.bucket), "Arn"]}
+    key_id = _id(dev, storage.key)
+    for spec in FUNCTIONS:
+        statements = _statements(dev, template, spec.name)
+        s3 = [s for s in statements if any(a.startswith("s3:") for a in actions(s))]
+        roster_key = [s for s in statements if key_id in set(refs(s.get("Resource")))]
+        if not spec.roster_bucket:
+            assert s3 == [] and roster_key == [], spec.name
+            continue
+        by_action = {a: s["Resource"] for s in s3 for a in actions(s)}
+        expected = {"s3:GetObject": {"Fn::Join": ["", [bucket_arn, f"/{INCOMING_PREFIX}*"]]}}
+        key_actions = {"kms:Decrypt"}
+        if spec.roster_bucket == "write":
+            expected["s3:PutObject"] = {"Fn::Join": ["", [bucket_arn, f"/{REPORTS_PREFIX}*"]]}
+            key_actions.add("kms:GenerateDataKey")
+        assert by_action == expected, spec.name
+        (key,) = roster_key
+        assert set(actions(key)) == key_actions
+        assert "kms:ViaService" in key["Condition"]["StringEquals"]
+
+
+def test_no_policy_grants_a_whole_service(template: dict) -> None:
+    for policy_id, _ in [*resources(template, "AWS::IAM::Policy").items(),
+                         *resources(template, "AWS::IAM::ManagedPolicy").items()]:
+        for statement in policy_statements(template, policy_id):
+            for action in actions(statement):
+                assert action != "*" and not action.endswith(":*"), (policy_id, action)
+
+
+# --- the roster bucket and its import -------------------------------------------------------------------
+
+
+def test_roster_bucket_is_kms_encrypted_private_tls_only_versioned_and_logged(dev: Synth, template: dict) -> None:
+    storage = dev.stack.storage
+    bucket_id, logs_id, key_id = _id(dev, storage.bucket), _id(dev, storage.logs_bucket), _id(dev, storage.key)
+    props = template["Resources"][bucket_id]["Properties"]
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert list(refs(rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"])) == [key_id]
+    assert template["Resources"][key_id]["Properties"]["EnableKeyRotation"] is True
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True, "BlockPublicPolicy": True, "IgnorePublicAcls": True, "RestrictPublicBuckets": True
+    }
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["LoggingConfiguration"]["DestinationBucketName"] == {"Ref": logs_id}
+    reports = [r for r in props["LifecycleConfiguration"]["Rules"] if r.get("Prefix") == REPORTS_PREFIX]
+    assert len(reports) == 1 and reports[0]["ExpirationInDays"] > 0 and reports[0]["Status"] == "Enabled"
+    assert _denies_insecure_transport(_resource_policy(template, "AWS::S3::BucketPolicy", "Bucket", bucket_id))
+    assert template["Outputs"]["RosterBucketName"]["Value"] == {"Ref": bucket_id}
+
+
+def test_access_log_bucket_is_private_tls_only_and_written_by_s3_logging_only(dev: Synth, template: dict) -> None:
+    storage = dev.stack.storage
+    logs_id = _id(dev, storage.logs_bucket)
+    props = template["Resources"][logs_id]["Properties"]
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"  # all that log delivery accepts
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    statements = _resource_policy(template, "AWS::S3::BucketPolicy", "Bucket", logs_id)
+    assert _denies_insecure_transport(statements)
+    allows = [s for s in statements if s["Effect"] == "Allow"]
+    assert [s["Principal"] for s in allows] == [{"Service": "logging.s3.amazonaws.com"}]
+    assert allows[0]["Condition"]["ArnLike"]["aws:SourceArn"] == {"Fn::GetAtt": [_id(dev, storage.bucket), "Arn"]}
+
+
+def test_new_roster_files_and_only_they_invoke_the_import(dev: Synth, template: dict) -> None:
+    bucket_id, import_id = _id(dev, dev.stack.storage.bucket), _function_id(dev, ROSTER_IMPORT)
+    (notifications,) = resources(template, "Custom::S3BucketNotifications").values()
+    assert notifications["Properties"]["BucketName"] == {"Ref": bucket_id}
+    config = notifications["Properties"]["NotificationConfiguration"]
+    assert set(config) == {"LambdaFunctionConfigurations"}
+    (target,) = config["LambdaFunctionConfigurations"]
+    assert target["LambdaFunctionArn"] == {"Fn::GetAtt": [import_id, "Arn"]}
+    assert target["Events"] == ["s3:ObjectCreated:*"]
+    assert {r["Name"]: r["Value"] for r in target["Filter"]["Key"]["FilterRules"]} == {
+        "prefix": INCOMING_PREFIX, "suffix": ROSTER_SUFFIX
+    }
+    assert not REPORTS_PREFIX.startswith(INCOMING_PREFIX), "a report must never start another import"
+    (permission,) = [p["Properties"] for p in resources(template, "AWS::Lambda::Permission").values()
+                     if p["Properties"]["Principal"] == "s3.amazonaws.com"]
+    assert permission["FunctionName"] == {"Fn::GetAtt": [import_id, "Arn"]}
+    assert permission["SourceArn"] == {"Fn::GetAtt": [bucket_id, "Arn"]}
+    assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}
+
+
+def test_failed_imports_land_in_an_encrypted_alarmed_dead_letter_queue(dev: Synth, template: dict) -> None:
+    queues = dev.stack.functions.dead_letter_queues
+    assert set(queues) == {ROSTER_IMPORT}
+    queue_id = _id(dev, queues[ROSTER_IMPORT])
+    for spec in FUNCTIONS:
+        config = template["Resources"][_function_id(dev, spec.name)]["Properties"].get("DeadLetterConfig")
+        assert config == ({"TargetArn": {"Fn::GetAtt": [queue_id, "Arn"]}} if spec.name in queues else None)
+    queue = template["Resources"][queue_id]["Properties"]
+    (key_id,) = refs(queue["KmsMasterKeyId"])
+    assert template["Resources"][key_id]["Type"] == "AWS::KMS::Key"
+    assert template["Resources"][key_id]["Properties"]["EnableKeyRotation"] is True
+    assert _denies_insecure_transport(_resource_policy(template, "AWS::SQS::QueuePolicy", "Queues", queue_id))
+    (invoke_config,) = resources(template, "AWS::Lambda::EventInvokeConfig").values()
+    assert invoke_config["Properties"]["FunctionName"] == {"Ref": _function_id(dev, ROSTER_IMPORT)}
+    assert invoke_config["Properties"]["MaximumRetryAttempts"] == 2
+    # The import role can put failed events on the queue: SendMessage, and a data key through SQS only.
+    statements = _statements(dev, template, ROSTER_IMPORT)
+    assert {"Action": "sqs:SendMessage", "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [queue_id, "Arn"]}} in statements
+    (key,) = [s for s in statements if key_id in set(refs(s.get("Resource")))]
+    assert set(actions(key)) == {"kms:GenerateDataKey", "kms:Decrypt"}
+    assert "kms:ViaService" in key["Condition"]["StringEquals"]
+    topic_id = _id(dev, dev.stack.monitoring.topic)
+    (alarm,) = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
+                if a["Properties"].get("Namespace") == "AWS/SQS"]
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}]
+    assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert list(refs(alarm["AlarmActions"])) == [topic_id]
+
+
+# --- staff access -----------------------------------------------------------------------------------------
+
+
+def _arn_path(arn: dict) -> str:
+    """'/METHOD/path' at the end of a synthesized execute-api ARN."""
+    parts = arn["Fn::Join"][1]
+    assert isinstance(parts[-1], str)
+    return parts[-1]
+
+
+def test_staff_routes_are_signed_with_iam_and_nothing_else_is(dev: Synth, template: dict) -> None:
+    staff = [route for route in ROUTES if route.iam]
+    assert staff, "the route table has staff routes"
+    for route, method in dev.stack.api.methods.items():
+        props = template["Resources"][_id(dev, method)]["Properties"]
+        assert (props["AuthorizationType"] == "AWS_IAM") == route.iam, (route.method, route.path)
+        if route.iam:
+            assert "AuthorizerId" not in props and route.path.startswith("/staff/")
+
+
+def test_staff_policy_allows_invoking_exactly_the_staff_methods(dev: Synth, template: dict) -> None:
+    policy = dev.stack.api.staff_policy
+    assert policy is not None
+    policy_id = _id(dev, policy)
+    props = template["Resources"][policy_id]["Properties"]
+    assert not {"Roles", "Users", "Groups"} & set(props), "attached to staff roles outside the stack"
+    (statement,) = props["PolicyDocument"]["Statement"]
+    assert statement["Effect"] == "Allow" and statement["Action"] == "execute-api:Invoke"
+    arns = as_list(statement["Resource"])
+    expected = {f"/{r.method}" + re.sub(r"\{[^}]+\}", "*", r.path) for r in ROUTES if r.iam}
+    assert {_arn_path(arn) for arn in arns} == expected
+    api_id = _id(dev, dev.stack.api.rest_api)
+    stage_id = _id(dev, dev.stack.api.rest_api.deployment_stage)
+    for arn in arns:
+        assert set(refs(arn)) == {api_id, stage_id}
+    assert template["Outputs"]["StaffPolicyArn"]["Value"] == {"Ref": policy_id}
