@@ -3,6 +3,7 @@ PynamoDB models, the verified mail sender, the CAPTCHA key. Used by the devserve
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,9 @@ def run_lambdas_in_process() -> None:
     LambdaSimpleBackend._runs_handlers = True
 
 
+MOTO_WRITES = threading.RLock()  # held by every moto DynamoDB write once writes are serialised
+
+
 def serialise_moto_dynamodb_writes() -> None:
     """Give moto's DynamoDB the isolation the real one has.
 
@@ -156,13 +160,12 @@ def serialise_moto_dynamodb_writes() -> None:
     tests and the threaded devserver run moto's writes one at a time. Idempotent.
     """
     import functools
-    import threading
 
     from moto.dynamodb.models import DynamoDBBackend
 
     if getattr(DynamoDBBackend, "_writes_serialised", False):
         return
-    lock = threading.RLock()
+    lock = MOTO_WRITES
     for name in ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item"):
         original = getattr(DynamoDBBackend, name, None)
         if original is None:

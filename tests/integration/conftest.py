@@ -11,7 +11,13 @@ import pytest
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from devserver.local_aws import LOCAL_ENV, provision, run_lambdas_in_process, serialise_moto_dynamodb_writes
+from devserver.local_aws import (
+    LOCAL_ENV,
+    MOTO_WRITES,
+    provision,
+    run_lambdas_in_process,
+    serialise_moto_dynamodb_writes,
+)
 from functions.shared.config import settings
 from tests.events import FakeContext, api_event
 
@@ -33,13 +39,20 @@ def clean(request: pytest.FixtureRequest) -> Iterator[None]:
     if "aws" not in request.fixturenames:
         yield
         return
-    request.getfixturevalue("aws")
+    session: boto3.Session = request.getfixturevalue("aws")
     yield
-    # Empty the tables in moto's memory: faster than deleting through the API, same end state.
+    # Workflows of this test must not write into the next one: stop those still running.
+    sfn = session.client("stepfunctions")
+    for execution in sfn.list_executions(stateMachineArn=LOCAL_ENV["ACCESS_WORKFLOW_ARN"],
+                                         statusFilter="RUNNING")["executions"]:
+        sfn.stop_execution(executionArn=execution["executionArn"])
+    # Empty the tables in moto's memory (faster than deleting through the API, same end state),
+    # holding the lock every moto write takes, so no late write lands half-way.
     from moto.dynamodb.models import dynamodb_backends
 
-    for table in dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables.values():
-        table.items.clear()
+    with MOTO_WRITES:
+        for table in list(dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables.values()):
+            table.items.clear()
     outbox().clear()
     sms_outbox().clear()
 

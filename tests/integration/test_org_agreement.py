@@ -107,7 +107,8 @@ def test_rejected_agreement_tells_the_requester(gateway, cmo):
                                 {"approve": False, "reason": "Signer is not on file"})
     assert reply.status == 200
     assert settle(owner, "denied") == "denied"
-    assert "organizational agreement" in mails_to(SIGNER)[-1].body
+    assert wait_for(lambda: any("did not approve the organizational agreement" in m.body
+                                for m in mails_to(SIGNER)))
 
 
 def test_staff_routes_refuse_browser_sessions(gateway, cmo):
