@@ -28,6 +28,7 @@ LOCAL_ENV = {
     "AWS_SECRET_ACCESS_KEY": "testing",  # moto's fake credentials
     "POWERTOOLS_SERVICE_NAME": "provider-portal",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "POWERTOOLS_METRICS_DISABLED": "true",  # EMF lines would only clutter the local console
 }
 
 def _key_schema(hash_key: tuple[str, str], range_key: tuple[str, str] | None) -> list[dict[str, str]]:

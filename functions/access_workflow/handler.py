@@ -5,6 +5,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from functions.access_workflow.logic import run
+from functions.shared import telemetry
 from functions.shared.config import settings
 from functions.shared.plans import current_plan
 from functions.shared.store.models import utcnow
@@ -14,4 +15,7 @@ logger = Logger()
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:
-    return run(event, current_plan(), settings().portal_url.rstrip("/"), utcnow())
+    try:
+        return run(event, current_plan(), settings().portal_url.rstrip("/"), utcnow())
+    finally:
+        telemetry.flush()

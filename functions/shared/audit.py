@@ -11,6 +11,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
+from functions.shared import telemetry
 from functions.shared.http import RequestMeta
 from functions.shared.store.models import AuditEvent, bind_tables, utcnow
 
@@ -23,6 +24,7 @@ def audit_event(
     detail: dict[str, Any] | None = None, now: datetime | None = None,
 ) -> AuditEvent:
     bind_tables()
+    telemetry.count(f"{action}.{outcome}")
     at = now or utcnow()
     return AuditEvent(
         subject=subject,

@@ -18,6 +18,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
+from functions.shared import telemetry
 from functions.shared.errors import FieldError, Problem
 
 logger = Logger()
@@ -162,6 +163,9 @@ def make_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Any],
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        return _with_security_headers(app.resolve(event, context))
+        try:
+            return _with_security_headers(app.resolve(event, context))
+        finally:
+            telemetry.flush()
 
     return lambda_handler
