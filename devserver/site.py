@@ -49,6 +49,8 @@ def public_config(plan: PlanProfile, *, api: str = "/api", outbox: str | None = 
         "requires_captcha": plan.requires_captcha,
         "signin_with": plan.signin_with,
         "remember_device_days": plan.remember_device.days,
+        "requires_org_agreement": plan.requires_org_agreement,
+        "org_agreement_promise": plan.org_agreement_promise,
         "password_policy": {
             "min_length": policy.min_length,
             "max_length": policy.max_length,

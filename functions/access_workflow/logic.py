@@ -41,7 +41,8 @@ def await_admin(ref: dict[str, str], token: str, plan: PlanProfile, portal_url: 
               if m.role == "admin" and m.status == LinkStatus.ACTIVE]
     for admin in admins:
         send_mail(admin.requester_email, templates.access_requested(
-            plan, link.requester_name, link.provider_name, portal_url, plan.admin_decision_business_days))
+            plan, link.requester_name, link.provider_name, link.provider_id, portal_url,
+            plan.admin_decision_business_days))
 
 
 def await_agreement(ref: dict[str, str], token: str, plan: PlanProfile, portal_url: str) -> None:
@@ -79,7 +80,8 @@ def await_org(ref: dict[str, str], token: str, plan: PlanProfile, portal_url: st
         workflow.resume(token, {"org_agreement": "approved"})  # one agreement per group: already approved
         return
     _wait(link, LinkStatus.PENDING_ORG, "org", token)
-    send_mail(link.requester_email, templates.org_agreement_needed(plan, link.provider_name, portal_url))
+    send_mail(link.requester_email,
+              templates.org_agreement_needed(plan, link.provider_name, link.provider_id, portal_url))
 
 
 def remind_org(ref: dict[str, str], plan: PlanProfile, portal_url: str) -> None:
@@ -89,7 +91,8 @@ def remind_org(ref: dict[str, str], plan: PlanProfile, portal_url: str) -> None:
     if org.status == "pending":
         send_mail(plan.provider_relations_email, templates.org_agreement_to_review(plan, org.group_name, True))
     elif org.status in ("unsigned", "rejected"):  # someone authorised must sign (again)
-        send_mail(link.requester_email, templates.org_agreement_needed(plan, link.provider_name, portal_url))
+        send_mail(link.requester_email,
+              templates.org_agreement_needed(plan, link.provider_name, link.provider_id, portal_url))
 
 
 def grant(ref: dict[str, str], plan: PlanProfile, portal_url: str, now: datetime) -> None:

@@ -62,6 +62,10 @@ def _group_link(who: Caller, provider_id: str) -> Link:
                                                                      LinkStatus.REMOVED):
         raise Problem(404, "group-not-linked", "No such group link",
                       "Link your account to the group's Provider ID first.")
+    if link.status == LinkStatus.PENDING_ADMIN:
+        # Not vouched for by the group's administrator yet: may neither sign for it nor see who did.
+        raise Problem(403, "not-yet-approved", "Your request is not approved yet",
+                      "The administrator of this Provider ID approves your request first.")
     return link
 
 

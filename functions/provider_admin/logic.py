@@ -49,6 +49,10 @@ def decide(provider_id: str, account_id: str, approve: bool, who: Caller, meta: 
                                        subject=account_id, now=now, detail={"provider_id": provider_id,
                                                                             "by": who.account_id}))
     except accounts.StaleWrite:
+        current = links.get(account_id, provider_id)
+        if current and current.status == LinkStatus.PENDING_ADMIN and not (current.decided_by or current.waiting_token):
+            raise Problem(409, "request-not-ready", "This request is still being set up",
+                          "Try again in a few seconds.", headers={"Retry-After": "2"}) from None
         raise Problem(409, "already-decided", "This request is not waiting for a decision",
                       "It was decided already, expired, or was withdrawn. Reload the list.") from None
     assert request.waiting_token

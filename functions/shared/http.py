@@ -79,6 +79,11 @@ def _validation_problem(exc: RequestValidationError) -> Problem:
             message = "The request body is not valid JSON."
         elif kind == "string_pattern_mismatch" and loc_field in ("code", "verification_code"):
             message = "Enter the 6 digits of the code."
+        elif kind == "literal_error" and loc_field == "attest":
+            message = "Tick the box to confirm you may sign for this organization."
+        elif kind in ("string_too_short", "string_too_long") and loc_field in ("tax_id", "zip"):
+            message = ("Enter the 9-digit Tax ID." if loc_field == "tax_id"
+                       else "Enter a 5-digit ZIP code or ZIP+4.")
         elif kind == "value_error":
             message = message.removeprefix("Value error, ")
         field = "body" if kind == "json_invalid" else _field_name(tuple(err.get("loc", ())))

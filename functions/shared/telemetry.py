@@ -35,5 +35,7 @@ def flush() -> None:
     """Write this invocation's metrics (one EMF log line); nothing when none were counted."""
     global _used
     if _used:
-        _metrics().flush_metrics()
+        metrics = _metrics()
+        metrics.flush_metrics()
+        metrics.clear_metrics()  # also when metrics are disabled, which skips writing but keeps them
         _used = False

@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,13 +134,27 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    """A fresh browser context per test; page errors (uncaught exceptions) fail the test."""
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    context.set_default_timeout(10_000)
-    new_page = context.new_page()
+def new_page(browser: Any) -> Iterator[Callable[[], Any]]:
+    """Makes pages, each in a fresh browser context (its own cookies and storage: another person);
+    uncaught JavaScript errors on any of them fail the test."""
+    contexts: list[Any] = []
     errors: list[str] = []
-    new_page.on("pageerror", lambda error: errors.append(str(error)))
-    yield new_page
-    context.close()
+
+    def make() -> Any:
+        context = browser.new_context(viewport={"width": 1100, "height": 900})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        made = context.new_page()
+        made.on("pageerror", lambda error: errors.append(str(error)))
+        return made
+
+    yield make
+    for context in contexts:
+        context.close()
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(new_page: Callable[[], Any]) -> Any:
+    """A page in a fresh browser context; page errors (uncaught exceptions) fail the test."""
+    return new_page()

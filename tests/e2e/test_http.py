@@ -35,6 +35,8 @@ def test_config_is_the_public_part_of_the_plan(portal: Portal) -> None:
     assert config["signin_with"] == "email_or_username"
     assert config["remember_device_days"] == 30
     assert config["outbox"] == "/outbox.html"
+    assert config["provider_number_label"] == "Provider ID" and config["zip_label"] == "ZIP"
+    assert config["requires_org_agreement"] is False and config["org_agreement_promise"] == ""
     assert "activation_ttl" not in config and "mfa_factors" not in config
 
 
@@ -67,7 +69,8 @@ def test_protected_route_runs_the_real_authorizer(portal: Portal) -> None:
 
 @pytest.mark.parametrize("path", ["/", "/register.html", "/activate.html", "/resend.html", "/outbox.html",
                                   "/signin.html", "/mfa-setup.html", "/mfa.html", "/account.html",
-                                  "/forgot.html", "/reset.html"])
+                                  "/forgot.html", "/reset.html", "/link.html", "/access.html",
+                                  "/agreement.html", "/org-agreement.html", "/members.html"])
 def test_pages_carry_security_headers(portal: Portal, path: str) -> None:
     status, headers, body = portal.request("GET", path)
 
@@ -123,3 +126,11 @@ def test_outbox_lists_newest_first(portal: Portal) -> None:
 
     recipients = [m["to"][0] for m in portal.outbox()["mail"]]
     assert recipients.index(second) < recipients.index(first)
+
+
+def test_cmo_config_names_the_organizational_agreement(cmo_portal: Portal) -> None:
+    config = cmo_portal.request("GET", "/config.json")[2]
+
+    assert config["requires_org_agreement"] is True
+    assert "24-48 hours" in config["org_agreement_promise"]
+    assert config["provider_number_label"] == "Provider Number"

@@ -3,68 +3,20 @@ factor approved from the reference device, the password reset, and the cmo plan'
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 import uuid
 from typing import Any
 
-import pyotp
 import pytest
 from playwright.sync_api import expect
 
 from devserver.push_device import PushDevice, latest_challenge
-from tests.e2e.conftest import ARTIFACTS, Portal
+from tests.e2e.conftest import Portal
+from tests.e2e.helpers import STRONG, active_account, new_email, set_up_totp, shot, sign_in, solved_captcha
 
 pytestmark = pytest.mark.e2e
 
-STRONG = "Lantern-Orbit-42"
 NEW_PASSWORD = "Harbor-Quartz-77"
-
-
-def new_email() -> str:
-    return f"e2e-{uuid.uuid4().hex[:10]}@clinic.example"
-
-
-def shot(page: Any, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
-
-
-def active_account(portal: Portal, email: str, password: str = STRONG) -> None:
-    """Register and activate over HTTP (the browser journey of both is covered in test_browser)."""
-    status, _, body = portal.request("POST", "/api/registrations", {
-        "email": email, "password": password, "first_name": "Ada", "last_name": "Lovelace"})
-    assert status == 202, body
-    mail = next(m for m in portal.mails_to(email) if m["subject"] == "Activate Account")
-    token = mail["links"][0]["href"].split("#token=", 1)[1]
-    assert portal.request("POST", "/api/activations", {"token": token})[0] == 200
-
-
-def sign_in(page: Any, portal: Portal, login: str, password: str = STRONG) -> None:
-    page.goto(f"{portal.url}/signin.html")
-    page.get_by_label("User name or email").fill(login)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in", exact=True).click()
-
-
-def set_up_totp(page: Any, remember: bool = False, screenshot: str | None = None) -> str:
-    """On mfa-setup.html: choose the authenticator app, read the key shown, confirm with its code."""
-    page.get_by_role("radio", name="Authenticator app").check()
-    page.get_by_role("button", name="Continue").click()
-    qr = page.get_by_role("img", name=re.compile("QR code"))
-    expect(qr).to_be_visible()
-    assert page.evaluate("document.getElementById('totp-qr').naturalWidth") > 0  # the SVG rendered
-    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
-    assert re.fullmatch(r"[A-Z2-7]{16,}", secret)
-    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
-    if remember:
-        page.get_by_label(re.compile("Do not challenge me on this device for the next 30 days")).check()
-    if screenshot:
-        shot(page, screenshot)
-    page.get_by_role("button", name="Confirm").click()
-    page.wait_for_url("**/account.html")
-    return secret
 
 
 def test_sign_up_set_up_the_authenticator_app_and_be_remembered(portal: Portal, page: Any) -> None:
@@ -231,24 +183,13 @@ def test_forgotten_password_is_reset_from_the_mailed_link(portal: Portal, page: 
     assert "Reset your CareSource password" in [m["subject"] for m in portal.mails_to(email)]
 
 
-def _solved_captcha(portal: Portal) -> str:
-    from altcha import solve_challenge_v1
-
-    challenge = portal.request("GET", "/api/captcha")[2]
-    solution = solve_challenge_v1(challenge["challenge"], challenge["salt"], challenge["algorithm"],
-                                  challenge["maxnumber"])
-    payload = {"algorithm": challenge["algorithm"], "challenge": challenge["challenge"],
-               "number": solution.number, "salt": challenge["salt"], "signature": challenge["signature"]}
-    return base64.b64encode(json.dumps(payload).encode()).decode()
-
-
 def test_cmo_first_sign_in_asks_for_the_mailed_code(cmo_portal: Portal, page: Any) -> None:
     email, username = new_email(), f"desk{uuid.uuid4().hex[:6]}"
     status, _, body = cmo_portal.request("POST", "/api/registrations", {
         "email": email, "password": STRONG, "confirm_password": STRONG, "first_name": "Grace",
         "last_name": "Hopper", "username": username, "display_name": "Front Desk",
         "group_name": "Harbor Pediatrics", "telephone": "555-123-4567", "fax": "555-123-4568",
-        "captcha": _solved_captcha(cmo_portal)})
+        "captcha": solved_captcha(cmo_portal)})
     assert status == 202, body
     [mail] = cmo_portal.mails_to(email)
     code = re.search(r"verification code is (\d{6})", mail["text"]).group(1)

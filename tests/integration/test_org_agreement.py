@@ -127,3 +127,14 @@ def test_provider_relations_is_reminded_before_the_promise_runs_out(gateway, cmo
                                 for m in mails_to("provider-relations@portal.example.org")))
     staff(gateway).post("/staff/org-agreements/123456789/decision", {"approve": True, "reason": "ok then"})
     assert settle(owner, "active") == "active"  # still waiting after the reminder, then granted
+
+
+def test_a_requester_not_yet_approved_can_neither_sign_nor_see_the_agreement(gateway, cmo):
+    owner = cmo_user(gateway, SIGNER, "owner1")
+    linked_and_agreed(owner)  # the administrator
+    mallory = cmo_user(gateway, "mallory@elsewhere.example", "mallory1")
+    assert mallory.post("/links", GROUP).body["status"] == "pending_admin"
+    assert sign(mallory) == 403
+    assert mallory.get("/agreements/organization/G1000001").status == 403
+    assert OrgAgreement.get("123456789").status == "unsigned"
+    assert sign(owner) == 200

@@ -1,5 +1,5 @@
-// The signed-in home: sign-in methods (add, remove with the password), remembered devices (forget),
-// and signing out here or everywhere.
+// The signed-in home: a summary of provider access (details on access.html), sign-in methods (add,
+// remove with the password), remembered devices (forget), and signing out here or everywhere.
 
 import { api } from "./api.js";
 import { busy, clearErrors, showProblem } from "./forms.js";
@@ -149,4 +149,23 @@ everywhere.addEventListener("click", async () => {
   if (answer && !answer.ok) showProblem(summaryHost, answer.data);
 });
 
-await Promise.all([loadFactors(), loadDevices()]);
+/** One line on the provider links: how many give access, and whether something waits for this user. */
+async function loadAccessSummary() {
+  const answer = await api("/links");
+  if (!answer.ok) return; // the access page says why
+  const links = answer.data.links;
+  const summary = document.getElementById("access-summary");
+  if (!links.length) {
+    summary.textContent = "You have not linked a Provider ID yet. Link the one you work for to see its records.";
+    return;
+  }
+  const active = links.filter((l) => l.status === "active").length;
+  const yours = links.filter((l) => l.status === "pending_agreement").length;
+  const waiting = links.filter((l) => l.status.startsWith("pending_")).length - yours;
+  const parts = [`Access to ${active} of ${links.length} linked Provider ID${links.length === 1 ? "" : "s"}.`];
+  if (yours) parts.push("The Provider Agreement waits for you.");
+  if (waiting) parts.push(`${waiting} waiting for others.`);
+  summary.textContent = parts.join(" ");
+}
+
+await Promise.all([loadFactors(), loadDevices(), loadAccessSummary()]);

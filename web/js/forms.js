@@ -156,12 +156,12 @@ export function problemLinks(problem, labels) {
 
 /**
  * The values of the enabled, named inputs of `form`: trimmed (passwords as typed), empty ones left
- * out so the server answers "This field is required." for them.
+ * out so the server answers "This field is required." for them; of radio buttons, the checked one.
  */
 export function formValues(form) {
   const values = {};
-  for (const input of form.querySelectorAll("input[name]:not([disabled])")) {
-    if (input.type === "checkbox") continue;
+  for (const input of form.querySelectorAll(":is(input, select, textarea)[name]:not([disabled])")) {
+    if (input.type === "checkbox" || (input.type === "radio" && !input.checked)) continue;
     const value = input.type === "password" ? input.value : input.value.trim();
     if (value !== "") values[input.name] = value;
   }

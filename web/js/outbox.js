@@ -72,7 +72,7 @@ function message(title, meta, text, links) {
   const head = element("header", "message-head");
   head.append(element("h3", "", title), element("p", "message-meta", meta));
   article.append(head, linkedText(text || ""));
-  const urls = new Set([...(text || "").matchAll(URL_PATTERN)].map((m) => m[0]));
+  const urls = new Set([...(text || "").matchAll(URL_PATTERN)].map((m) => m[0].replace(/[.,;:!?]+$/, "")));
   const list = linkList(links, urls);
   if (list) {
     const caption = element("p", "links-caption", "Links in this message");

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import quote
 
 from functions.shared.notify.mail import Mail
 from functions.shared.plans import PlanProfile
@@ -112,11 +113,13 @@ def _simple(kind: str, subject: str, *lines: str) -> Mail:
     return Mail(subject, "\n\n".join(lines), _html(list(lines)), kind)
 
 
-def access_requested(plan: PlanProfile, requester: str, provider: str, portal_url: str, days: int) -> Mail:
+def access_requested(plan: PlanProfile, requester: str, provider: str, provider_id: str, portal_url: str,
+                     days: int) -> Mail:
     return _simple("access_requested", f"{plan.brand}: a request to join {provider}",
                    f"{requester} asked for access to {provider} in the {plan.portal_name}.",
                    f"As its administrator, approve or deny the request within {days} business days at "
-                   f"{portal_url}/members.html. Without a decision it expires.", _footer(plan))
+                   f"{portal_url}/members.html?provider={quote(provider_id)} . Without a decision it expires.",
+                   _footer(plan))
 
 
 def access_granted(plan: PlanProfile, provider: str, portal_url: str) -> Mail:
@@ -137,10 +140,10 @@ def agreement_needed(plan: PlanProfile, provider: str, portal_url: str) -> Mail:
                    f"{portal_url}/agreement.html.", _footer(plan))
 
 
-def org_agreement_needed(plan: PlanProfile, provider: str, portal_url: str) -> Mail:
+def org_agreement_needed(plan: PlanProfile, provider: str, provider_id: str, portal_url: str) -> Mail:
     return _simple("org_agreement_needed", f"{plan.brand}: organizational agreement for {provider}",
                    f"{provider} needs an organizational agreement, signed once per group by a supervisor, "
-                   f"manager or owner, at {portal_url}/org-agreement.html.",
+                   f"manager or owner, at {portal_url}/org-agreement.html?provider={quote(provider_id)} .",
                    plan.org_agreement_promise, _footer(plan))
 
 

@@ -1,0 +1,100 @@
+"""Steps the browser journeys share: accounts made over HTTP, signing in and setting up the
+authenticator app in the page, screenshots."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+from typing import Any
+
+import pyotp
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import ARTIFACTS, Portal
+
+STRONG = "Lantern-Orbit-42"
+
+
+def new_email() -> str:
+    return f"e2e-{uuid.uuid4().hex[:10]}@clinic.example"
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def active_account(portal: Portal, email: str, password: str = STRONG, first_name: str = "Ada",
+                   last_name: str = "Lovelace") -> None:
+    """Register and activate over HTTP (the browser journey of both is covered in test_browser)."""
+    status, _, body = portal.request("POST", "/api/registrations", {
+        "email": email, "password": password, "first_name": first_name, "last_name": last_name})
+    assert status == 202, body
+    mail = next(m for m in portal.mails_to(email) if m["subject"] == "Activate Account")
+    token = mail["links"][0]["href"].split("#token=", 1)[1]
+    assert portal.request("POST", "/api/activations", {"token": token})[0] == 200
+
+
+def solved_captcha(portal: Portal) -> str:
+    """What the CAPTCHA widget sends once it has solved the server's proof-of-work challenge."""
+    from altcha import solve_challenge_v1
+
+    challenge = portal.request("GET", "/api/captcha")[2]
+    solution = solve_challenge_v1(challenge["challenge"], challenge["salt"], challenge["algorithm"],
+                                  challenge["maxnumber"])
+    payload = {"algorithm": challenge["algorithm"], "challenge": challenge["challenge"],
+               "number": solution.number, "salt": challenge["salt"], "signature": challenge["signature"]}
+    return base64.b64encode(json.dumps(payload).encode()).decode()
+
+
+def cmo_account(portal: Portal, email: str, username: str, first_name: str = "Grace",
+                last_name: str = "Hopper") -> str:
+    """Register on the cmo plan over HTTP; returns the verification code mailed for the first sign-in."""
+    status, _, body = portal.request("POST", "/api/registrations", {
+        "email": email, "password": STRONG, "confirm_password": STRONG, "first_name": first_name,
+        "last_name": last_name, "username": username, "display_name": "Front Desk",
+        "group_name": "Riverside Family Practice", "telephone": "555-123-4567", "fax": "555-123-4568",
+        "captcha": solved_captcha(portal)})
+    assert status == 202, body
+    [mail] = portal.mails_to(email)
+    match = re.search(r"verification code is (\d{6})", mail["text"])
+    assert match, mail["text"]
+    return match.group(1)
+
+
+def sign_in(page: Any, portal: Portal, login: str, password: str = STRONG) -> None:
+    page.goto(f"{portal.url}/signin.html")
+    page.get_by_label(re.compile("^User name")).fill(login)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+
+
+def set_up_totp(page: Any, remember: bool = False, screenshot: str | None = None) -> str:
+    """On mfa-setup.html: choose the authenticator app, read the key shown, confirm with its code."""
+    page.get_by_role("radio", name="Authenticator app").check()
+    page.get_by_role("button", name="Continue").click()
+    qr = page.get_by_role("img", name=re.compile("QR code"))
+    expect(qr).to_be_visible()
+    assert page.evaluate("document.getElementById('totp-qr').naturalWidth") > 0  # the SVG rendered
+    secret = page.locator("#totp-secret").inner_text().replace(" ", "")
+    assert re.fullmatch(r"[A-Z2-7]{16,}", secret)
+    page.get_by_label("Code from the app").fill(pyotp.TOTP(secret).now())
+    if remember:
+        page.get_by_label(re.compile("Do not challenge me on this device for the next 30 days")).check()
+    if screenshot:
+        shot(page, screenshot)
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url("**/account.html")
+    return secret
+
+
+def signed_in_user(page: Any, portal: Portal, first_name: str, last_name: str) -> str:
+    """A new account, activated, signed in in `page` with the authenticator app set up; its email."""
+    email = new_email()
+    active_account(portal, email, first_name=first_name, last_name=last_name)
+    sign_in(page, portal, email)
+    page.wait_for_url("**/mfa-setup.html")
+    set_up_totp(page)
+    return email

@@ -1,0 +1,122 @@
+// Link the account to a Provider ID: Practitioner (names, Tax ID, provider number, ZIP) or Group
+// (group name, Tax ID, Provider ID, ZIP). The API matches the roster and says nothing about which
+// field was wrong; its one message is shown as it comes. Then on to the access status.
+
+import { api, goTo } from "./api.js";
+import { busy, clearErrors, formValues, showProblem } from "./forms.js";
+import { el } from "./dom.js";
+import { initPage } from "./page.js";
+import { headerSignOut, requireSession } from "./session.js";
+
+headerSignOut((problem) => showProblem(document.getElementById("main"), problem));
+const config = await initPage("Link a Provider ID");
+await requireSession(["full"]);
+
+const form = document.getElementById("link-form");
+const details = document.getElementById("details");
+const submit = document.getElementById("link-submit");
+const numberLabel = document.getElementById("provider_number-label");
+const numberHint = document.getElementById("provider_number-hint");
+const zipLabel = config.zip_label || "ZIP";
+const practitionerNumber = config.provider_number_label || "Provider ID";
+
+document.getElementById("zip-label").textContent = zipLabel;
+for (const span of document.querySelectorAll("[data-number-label]")) span.textContent = practitionerNumber;
+
+const TYPES = {
+  practitioner: {
+    legend: "The practitioner's details on file with the plan",
+    number: practitionerNumber,
+    numberHint: `The practitioner's ${practitionerNumber}, as it appears on your letters from the plan.`,
+    required: { first_name: "Enter the practitioner's first name.", last_name: "Enter the practitioner's last name." },
+  },
+  group: {
+    legend: "The group's details on file with the plan",
+    number: "Provider ID",
+    numberHint: "The group's Provider ID, as it appears on your letters from the plan.",
+    required: { group_name: "Enter the group's name." },
+  },
+};
+
+function chosenType() {
+  const checked = form.querySelector("input[name=provider_type]:checked");
+  return checked ? checked.value : null;
+}
+
+/** Show the fields of the chosen type; the other type's fields are disabled, so they are not sent. */
+function showType(type) {
+  const shape = TYPES[type];
+  details.hidden = !shape;
+  if (!shape) return;
+  document.getElementById("details-legend").textContent = shape.legend;
+  numberLabel.textContent = shape.number;
+  numberHint.textContent = shape.numberHint;
+  for (const part of form.querySelectorAll("[data-for]")) {
+    const mine = part.dataset.for === type;
+    part.hidden = !mine;
+    for (const input of part.querySelectorAll("input")) input.disabled = !mine;
+  }
+}
+
+for (const radio of form.querySelectorAll("input[name=provider_type]")) {
+  radio.addEventListener("change", () => {
+    clearErrors(form);
+    showType(chosenType());
+  });
+}
+showType(chosenType()); // a choice the browser restored
+
+/** What can be told without asking the server: the missing fields and the shape of Tax ID and ZIP. */
+function localErrors(type, values) {
+  if (!type) return [{ field: "provider_type", message: "Choose Practitioner or Group." }];
+  const errors = [];
+  for (const [name, message] of Object.entries(TYPES[type].required)) {
+    if (!values[name]) errors.push({ field: name, message });
+  }
+  const taxDigits = (values.tax_id || "").replace(/\D/g, "");
+  if (!values.tax_id) errors.push({ field: "tax_id", message: "Enter the Tax ID." });
+  else if (taxDigits.length !== 9 || /[^\d\s-]/.test(values.tax_id)) {
+    errors.push({ field: "tax_id", message: "Enter the 9 digits of the Tax ID, such as 12-3456789." });
+  }
+  if (!values.provider_number) errors.push({ field: "provider_number", message: `Enter the ${TYPES[type].number}.` });
+  const zipDigits = (values.zip || "").replace(/\D/g, "");
+  if (!values.zip) errors.push({ field: "zip", message: `Enter the ${zipLabel}.` });
+  else if (!(zipDigits.length === 5 || zipDigits.length === 9) || /[^\d\s-]/.test(values.zip)) {
+    errors.push({ field: "zip", message: `Enter a 5-digit ${zipLabel}, or ZIP+4 such as 43017-1234.` });
+  }
+  return errors;
+}
+
+function accessLink(text) {
+  return el("p", {}, el("a", { href: "/access.html" }, text));
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(form);
+  const type = chosenType();
+  const values = formValues(form);
+  const errors = localErrors(type, values);
+  if (errors.length) {
+    showProblem(form, { title: "Some fields need attention", detail: "Correct the fields marked below.", errors });
+    return;
+  }
+  const restore = busy(submit, "Checking…");
+  let answer;
+  try {
+    answer = await api("/links", { method: "POST", body: values });
+  } finally {
+    restore();
+  }
+  if (answer.ok) {
+    await goTo(`/access.html?linked=${encodeURIComponent(answer.data.provider_id)}`);
+    return;
+  }
+  const problem = answer.data;
+  const extra = problem.type === "/problems/already-linked" || problem.type === "/problems/link-in-progress"
+    ? [accessLink("See your provider access")]
+    : [];
+  showProblem(form, problem, extra);
+});
+
+submit.disabled = false; // ready: the page checks and sends the form itself

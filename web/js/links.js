@@ -1,0 +1,69 @@
+// What the provider-access pages share: the words for each link status, the Provider ID a page is
+// about (?provider=…), and small pieces of page for the next steps.
+
+import { api } from "./api.js";
+import { el } from "./dom.js";
+
+/** Each link status: a short label and how it looks (ok, action: the user acts, pending: others act, closed). */
+export const STATUS = {
+  pending_admin: { label: "Waiting for the administrator", kind: "pending" },
+  pending_agreement: { label: "Your agreement needed", kind: "action" },
+  pending_org_agreement: { label: "Waiting for the organizational agreement", kind: "pending" },
+  active: { label: "Access granted", kind: "ok" },
+  denied: { label: "Not approved", kind: "closed" },
+  expired: { label: "Expired", kind: "closed" },
+  removed: { label: "Removed", kind: "closed" },
+};
+
+export const ROLE = { admin: "Administrator", member: "Member" };
+export const LINK_TYPE = { group: "Group", practitioner: "Practitioner" };
+
+export function isOpen(status) {
+  return typeof status === "string" && status.startsWith("pending_");
+}
+
+/** A status pill: its text is the label, never the raw value. */
+export function statusTag(status) {
+  const known = STATUS[status] || { label: String(status || "Unknown"), kind: "closed" };
+  return el("span", { className: `status ${known.kind}` }, known.label);
+}
+
+/** The Provider ID named in the address (?provider=G1000001), or null when missing or malformed. */
+export function providerParam() {
+  const value = new URLSearchParams(window.location.search).get("provider");
+  return value && /^[A-Za-z0-9-]{3,20}$/.test(value) ? value.toUpperCase() : null;
+}
+
+/** A link styled as a button: `linkButton("/agreement.html", "Read the agreement", "secondary small")`. */
+export function linkButton(href, text, variant = "small") {
+  return el("a", { className: `button ${variant}`.trim(), href }, text);
+}
+
+/** `/page.html?provider=ID`, with the ID encoded. */
+export function providerPage(page, providerId) {
+  return `${page}?provider=${encodeURIComponent(providerId)}`;
+}
+
+/**
+ * The Provider ID a page is about: ?provider=…, or, when the address names none (mails link to the
+ * page itself), the user's only link that `fits`. Answers {providerId} or, when it is not clear,
+ * {choices: the fitting links} (maybe none) for the page to offer.
+ */
+export async function pageProvider(fits) {
+  const named = providerParam();
+  if (named) return { providerId: named, choices: [] };
+  const answer = await api("/links");
+  const choices = answer.ok ? answer.data.links.filter(fits) : [];
+  if (choices.length === 1) {
+    const providerId = choices[0].provider_id;
+    history.replaceState(null, "", providerPage(window.location.pathname, providerId));
+    return { providerId, choices };
+  }
+  return { providerId: null, choices };
+}
+
+/** A list of links to `page` for each of `links`, to choose the Provider ID a page is about. */
+export function providerChoices(page, links) {
+  return el("ul", { className: "choice-links" }, ...links.map((link) => el("li", {},
+    el("a", { href: providerPage(page, link.provider_id) }, `${link.provider_name} (Provider ID ${link.provider_id})`))));
+}
