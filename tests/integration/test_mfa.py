@@ -9,7 +9,7 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from devserver.push_device import PushDevice
-from functions.shared.store.models import Account, Device, Session
+from functions.shared.store.models import Account, Device
 from tests.integration.browser import Browser
 from tests.integration.conftest import REGION, sms_outbox
 from tests.integration.helpers import active_account, last_code, mails_to, sign_in
@@ -232,4 +232,3 @@ def test_removing_a_factor_needs_the_password_keeps_one_and_revokes_devices(user
     assert last.status == 409 and last.body["type"] == "/problems/last-factor"
     assert list(Device.scan()) == []
     assert [f.kind for f in next(Account.scan()).factors] == ["email"]
-    _ = Session

@@ -7,7 +7,7 @@ import pytest
 
 from functions.shared.store.models import Account, AuditEvent
 from tests.integration.browser import Browser
-from tests.integration.helpers import STRONG, active_account, registration, sign_in
+from tests.integration.helpers import active_account, registration, sign_in
 
 EMAIL = "jane.doe@clinic.example"
 
@@ -172,4 +172,3 @@ def test_cmo_signs_in_with_user_name_and_the_mailed_code_once(gateway, clock, pl
     assert reply.status == 200 and reply.body["stage"] == "mfa_setup"
     assert next(Account.scan()).state == "active"
     assert sign_in(browser, login="frontdesk1").status == 200  # no code after the first time
-    _ = STRONG
