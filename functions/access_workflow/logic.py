@@ -15,8 +15,9 @@ from functions.shared.http import RequestMeta
 from functions.shared.notify import templates
 from functions.shared.notify.mail import send_mail
 from functions.shared.plans import PlanProfile
-from functions.shared.store import accounts, links
+from functions.shared.store import links
 from functions.shared.store.models import Link, LinkStatus, OrgAgreement, bind_tables
+from functions.shared.store.transactions import StaleWrite
 
 logger = Logger(child=True)
 WORKFLOW = RequestMeta(request_id="", source_ip="", user_agent="access-workflow")
@@ -116,7 +117,7 @@ def close(action: str, ref: dict[str, str], plan: PlanProfile, now: datetime) ->
                             Link.waiting_for.remove()], Link.status.is_in(*LinkStatus.OPEN),
                      audit.audit_event("link.access", action, WORKFLOW, subject=link.account_id, now=now,
                                        detail={"provider_id": link.provider_id}))
-    except accounts.StaleWrite:
+    except StaleWrite:
         return  # already closed by an earlier run of this step
     send_mail(link.requester_email, templates.access_not_granted(plan, link.provider_name, reason))
 

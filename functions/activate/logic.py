@@ -17,6 +17,7 @@ from functions.shared.plans import PlanProfile
 from functions.shared.security.secrets import hash_secret, is_expired
 from functions.shared.store import accounts
 from functions.shared.store.models import AccountState
+from functions.shared.store.transactions import StaleWrite
 
 logger = Logger(child=True)
 
@@ -47,7 +48,7 @@ def activate(req: ActivationRequest, meta: RequestMeta, now: datetime) -> Activa
     event = audit.audit_event("account.activate", "activated", meta, subject=token.account_id, now=now)
     try:
         accounts.activate(token.account_id, token, token_hash, now, event)
-    except accounts.StaleWrite:
+    except StaleWrite:
         raise _link_problem(409, "activation-link-replaced", "This activation link is no longer valid",
                             "A newer activation email was sent, or the account is already active. Use the "
                             "newest email, or sign in.") from None
@@ -75,7 +76,7 @@ def resend(req: ResendRequest, plan: PlanProfile, meta: RequestMeta, portal_url:
     try:
         accounts.replace_activation_secret(account, secret.secret_hash, secret.valid_until, secret.token,
                                            event)
-    except accounts.StaleWrite:
+    except StaleWrite:
         return accepted  # activated meanwhile: nothing to resend
     send_mail(req.email, secret.mail)
     return accepted

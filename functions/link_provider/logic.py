@@ -13,6 +13,7 @@ from functions.shared.http import Caller, RequestMeta
 from functions.shared.plans import PlanProfile
 from functions.shared.store import accounts, links
 from functions.shared.store.models import Link, LinkStatus, Provider
+from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
 
 WINDOW = timedelta(hours=1)
 NO_MATCH = Problem(
@@ -84,16 +85,16 @@ def request_link(req: LinkRequest, who: Caller, plan: PlanProfile, meta: Request
         links.create_as_admin(link, audit.audit_event("link.create", "administrator", meta,
                                                       subject=who.account_id, now=now,
                                                       detail={"provider_id": provider.provider_id}))
-    except accounts.UniqueKeyTaken:
+    except UniqueKeyTaken:
         link.role, link.status = "member", LinkStatus.PENDING_ADMIN
         link.decision_due = workflow.business_days_later(now, plan.admin_decision_business_days)
         try:
             links.create_request(link, audit.audit_event("link.create", "access_requested", meta,
                                                          subject=who.account_id, now=now,
                                                          detail={"provider_id": provider.provider_id}))
-        except accounts.StaleWrite:
+        except StaleWrite:
             raise _concurrent() from None
-    except accounts.StaleWrite:
+    except StaleWrite:
         raise _concurrent() from None
     link.execution = workflow.start(link, plan)
     return view(link)

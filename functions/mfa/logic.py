@@ -33,6 +33,7 @@ from functions.shared.sessions import Stage
 from functions.shared.signin import Started, factor_views, start
 from functions.shared.store import accounts, sessions
 from functions.shared.store.models import Account, Challenge, Factor, Session, Token
+from functions.shared.store.transactions import StaleWrite
 
 PUSH_ENROL = "push_enrol"
 PUSH_CHALLENGE = "push_challenge"
@@ -192,7 +193,7 @@ def verify(req: VerifyRequest, who: Caller, plan: PlanProfile, meta: RequestMeta
         return start(account, Stage.FULL, plan, meta, now, action="mfa.verify",
                      account_update=[*update, *_reset_code_failures(account)], account_condition=condition,
                      replaces=who.session_hash, remember_device=req.remember_device)
-    except accounts.StaleWrite:
+    except StaleWrite:
         raise _wrong_code() from None
 
 
@@ -316,7 +317,7 @@ def remove_factor(factor_id: str, password: str, who: Caller, plan: PlanProfile,
                                 Account.factors == account.factors,
                                 audit.audit_event("mfa.remove", "removed", meta, subject=account.account_id,
                                                   now=now, detail={"kind": factor.kind}))
-    except accounts.StaleWrite:
+    except StaleWrite:
         raise Problem(409, "changed-meanwhile", "Your sign-in methods just changed",
                       "Reload the page and try again.") from None
     sessions.forget_all_devices(account.account_id)

@@ -16,6 +16,7 @@ from functions.shared.notify.sms import register_push_endpoint
 from functions.shared.security.secrets import hash_secret, is_expired
 from functions.shared.store import accounts, sessions
 from functions.shared.store.models import Account, Token
+from functions.shared.store.transactions import StaleWrite
 
 UNKNOWN = Problem(404, "push-request-unknown", "This request is not valid",
                   "It expired, was already answered, or was not meant for this device.")
@@ -62,7 +63,7 @@ def enrol_device(req: PushEnrolRequest, meta: RequestMeta, now: datetime) -> Pus
             (factor.factor_id == token.subject_ref) & factor.public_key.does_not_exist(),
             audit.audit_event("mfa.push.device", "enrolled", meta, subject=account.account_id, now=now),
             token=token, now=now)
-    except accounts.StaleWrite:
+    except StaleWrite:
         raise UNKNOWN from None
     return PushEnrolled(factor_id=token.subject_ref)
 

@@ -19,6 +19,7 @@ from functions.shared.security.passwords import hash_password, policy_errors
 from functions.shared.security.secrets import hash_secret, is_expired, new_token
 from functions.shared.store import accounts, sessions
 from functions.shared.store.models import Account, AccountState, Token
+from functions.shared.store.transactions import StaleWrite
 
 logger = Logger(child=True)
 PURPOSE = "password_reset"
@@ -64,7 +65,7 @@ def complete_reset(req: ResetCompletion, plan: PlanProfile, meta: RequestMeta, n
              Account.password_failures.set(0), Account.password_locked_until.remove()],
             None, audit.audit_event("password.reset", "changed", meta, subject=account.account_id, now=now),
             token=token, now=now)
-    except accounts.StaleWrite:
+    except StaleWrite:
         raise Problem(400, "reset-link-invalid", "This reset link is not valid",
                       "It was already used. Ask for a new one.", extra={"retry": "/forgot.html"}) from None
     sessions.end_all_sessions(account.account_id)

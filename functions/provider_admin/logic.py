@@ -9,8 +9,9 @@ from functions.provider_admin.models import Member, Members
 from functions.shared import audit, workflow
 from functions.shared.errors import Problem
 from functions.shared.http import Caller, RequestMeta
-from functions.shared.store import accounts, links
+from functions.shared.store import links
 from functions.shared.store.models import Link, LinkStatus
+from functions.shared.store.transactions import StaleWrite
 
 NOT_ADMIN = Problem(403, "not-administrator", "Only this Provider ID's administrators can do this",
                     "Ask one of its administrators, or call provider services.")
@@ -48,7 +49,7 @@ def decide(provider_id: str, account_id: str, approve: bool, who: Caller, meta: 
                      audit.audit_event("link.admin_decision", "approved" if approve else "denied", meta,
                                        subject=account_id, now=now, detail={"provider_id": provider_id,
                                                                             "by": who.account_id}))
-    except accounts.StaleWrite:
+    except StaleWrite:
         current = links.get(account_id, provider_id)
         if current and current.status == LinkStatus.PENDING_ADMIN and not (current.decided_by or current.waiting_token):
             raise Problem(409, "request-not-ready", "This request is still being set up",
@@ -76,7 +77,7 @@ def remove(provider_id: str, account_id: str, who: Caller, meta: RequestMeta, no
                               Link.decided_at.set(now)], Link.status == LinkStatus.ACTIVE,
                      audit.audit_event("link.remove", "removed", meta, subject=account_id, now=now,
                                        detail={"provider_id": provider_id, "by": who.account_id}))
-    except accounts.StaleWrite:
+    except StaleWrite:
         raise Problem(409, "not-active", "Not an active member", "Reload the list.") from None
 
 
@@ -86,7 +87,7 @@ def promote(provider_id: str, account_id: str, who: Caller, meta: RequestMeta, n
         links.change_admins(_target(provider_id, account_id), True, audit.audit_event(
             "link.admin", "promoted", meta, subject=account_id, now=now,
             detail={"provider_id": provider_id, "by": who.account_id}))
-    except accounts.StaleWrite:
+    except StaleWrite:
         raise Problem(409, "not-promotable", "Only active members can become administrators",
                       "Reload the list.") from None
 
@@ -97,6 +98,6 @@ def step_down(provider_id: str, who: Caller, meta: RequestMeta, now: datetime) -
         links.change_admins(mine, False, audit.audit_event("link.admin", "stepped_down", meta,
                                                            subject=who.account_id, now=now,
                                                            detail={"provider_id": provider_id}))
-    except accounts.StaleWrite:
+    except StaleWrite:
         raise Problem(409, "last-administrator", "You are the only administrator",
                       "Make another member an administrator first.") from None

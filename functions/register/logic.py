@@ -23,6 +23,7 @@ from functions.shared.security import captcha
 from functions.shared.security.passwords import hash_password, policy_errors
 from functions.shared.store import accounts
 from functions.shared.store.models import Account, AccountState, UniqueKey
+from functions.shared.store.transactions import UniqueKeyTaken
 
 logger = Logger(child=True)
 
@@ -69,7 +70,7 @@ def register(form: RegistrationRequest, plan: PlanProfile, meta: RequestMeta, po
 
     try:
         accounts.create_account(account, claims, secret.token, event)
-    except accounts.UniqueKeyTaken as taken:
+    except UniqueKeyTaken as taken:
         _answer_taken(taken.key, form, plan, portal_url)
     else:
         send_mail(form.email, secret.mail)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import re
 
-from pynamodb.exceptions import DoesNotExist
-
 from functions.shared.store.models import ROSTER_STATE_KEY, Provider, RosterState, bind_tables
+from functions.shared.store.transactions import find
 
 PRACTITIONER = "practitioner"
 GROUP = "group"
@@ -28,19 +27,12 @@ def zip5(value: str | None) -> str:
 
 
 def current_version() -> int | None:
-    bind_tables()
-    try:
-        return RosterState.get(ROSTER_STATE_KEY, 0, consistent_read=True).current_version
-    except DoesNotExist:
-        return None
+    state = find(RosterState, ROSTER_STATE_KEY, 0)
+    return state.current_version if state else None
 
 
 def provider(provider_id: str, version: int) -> Provider | None:
-    bind_tables()
-    try:
-        return Provider.get(provider_id.strip().upper(), version)
-    except DoesNotExist:
-        return None
+    return find(Provider, provider_id.strip().upper(), version, consistent=False)
 
 
 def providers_under_tax_id(tax_id: str, version: int) -> list[Provider]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from functions.shared.store.models import (
@@ -15,7 +15,7 @@ from functions.shared.store.models import (
     UniqueKey,
     bind_tables,
 )
-from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken, transact
+from functions.shared.store.transactions import UniqueKeyTaken, find, transact, transact_or_stale
 
 EMAIL_KEY = "email#"
 USERNAME_KEY = "username#"
@@ -43,27 +43,16 @@ def create_account(account: Account, claims: list[UniqueKey], token: Token | Non
 
 
 def account_id_for_email(email: str) -> str | None:
-    bind_tables()
-    try:
-        return UniqueKey.get(EMAIL_KEY + email).account_id
-    except DoesNotExist:
-        return None
+    claim = find(UniqueKey, EMAIL_KEY + email, consistent=False)
+    return claim.account_id if claim else None
 
 
 def get_account(account_id: str) -> Account | None:
-    bind_tables()
-    try:
-        return Account.get(account_id, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return find(Account, account_id)
 
 
 def get_token(token_hash: str) -> Token | None:
-    bind_tables()
-    try:
-        return Token.get(token_hash, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return find(Token, token_hash)
 
 
 def activate(account_id: str, token: Token | None, secret_hash: str, now: datetime,
@@ -86,10 +75,7 @@ def activate(account_id: str, token: Token | None, secret_hash: str, now: dateti
             tx.update(token, actions=[Token.used_at.set(now)], condition=Token.used_at.does_not_exist())
         tx.save(audit)
 
-    try:
-        transact(build)
-    except TransactWriteError as exc:
-        raise StaleWrite from exc
+    transact_or_stale(build)
 
 
 def replace_activation_secret(account: Account, secret_hash: str, valid_until: datetime,
@@ -107,10 +93,7 @@ def replace_activation_secret(account: Account, secret_hash: str, valid_until: d
             tx.save(token, condition=Token.token_hash.does_not_exist())
         tx.save(audit)
 
-    try:
-        transact(build)
-    except TransactWriteError as exc:
-        raise StaleWrite from exc
+    transact_or_stale(build)
 
 
 def find_by_login(login: str, by_email: bool, by_username: bool) -> Account | None:
@@ -119,11 +102,8 @@ def find_by_login(login: str, by_email: bool, by_username: bool) -> Account | No
     key = EMAIL_KEY + login if by_email and "@" in login else USERNAME_KEY + login.casefold()
     if key.startswith(USERNAME_KEY) and not by_username:
         return None
-    try:
-        account_id = UniqueKey.get(key).account_id
-    except DoesNotExist:
-        return None
-    return get_account(account_id) if account_id else None
+    claim = find(UniqueKey, key, consistent=False)
+    return get_account(claim.account_id) if claim and claim.account_id else None
 
 
 def record_failure(account_id: str, actions: list, audit: AuditEvent) -> None:
@@ -149,10 +129,7 @@ def update_account(account_id: str, actions: list, condition: object | None, aud
             tx.update(token, actions=[Token.used_at.set(now)], condition=Token.used_at.does_not_exist())
         tx.save(audit)
 
-    try:
-        transact(build)
-    except TransactWriteError as exc:
-        raise StaleWrite from exc
+    transact_or_stale(build)
 
 
 def save_token(token: Token) -> None:

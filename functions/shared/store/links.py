@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from functions.shared.store.models import AuditEvent, Consent, Link, LinkStatus, UniqueKey, bind_tables
-from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken, transact
+from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken, find, transact, transact_or_stale
 
 ADMIN_KEY = "provider-admin#"
 CLOSED = (LinkStatus.DENIED, LinkStatus.EXPIRED, LinkStatus.REMOVED)
@@ -47,18 +47,11 @@ def create_request(link: Link, audit: AuditEvent) -> None:
         tx.save(link, condition=_new_or_closed())
         tx.save(audit)
 
-    try:
-        transact(build)
-    except TransactWriteError as exc:
-        raise StaleWrite from exc
+    transact_or_stale(build)
 
 
 def get(account_id: str, provider_id: str) -> Link | None:
-    bind_tables()
-    try:
-        return Link.get(account_id, provider_id, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return find(Link, account_id, provider_id)
 
 
 def of_account(account_id: str) -> list[Link]:
@@ -80,10 +73,7 @@ def update(link: Link, actions: list, condition: object | None = None, audit: Au
         if audit:
             tx.save(audit)
 
-    try:
-        transact(build)
-    except TransactWriteError as exc:
-        raise StaleWrite from exc
+    transact_or_stale(build)
 
 
 def change_admins(link: Link, make_admin: bool, audit: AuditEvent) -> None:
@@ -100,10 +90,7 @@ def change_admins(link: Link, make_admin: bool, audit: AuditEvent) -> None:
             tx.update(link, actions=[Link.role.set("member")], condition=Link.role == "admin")
         tx.save(audit)
 
-    try:
-        transact(build)
-    except TransactWriteError as exc:
-        raise StaleWrite from exc
+    transact_or_stale(build)
 
 
 def has_consent(account_id: str, document: str) -> bool:

@@ -5,21 +5,17 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from functions.shared.store.models import Account, AuditEvent, Challenge, Device, Session, bind_tables
-from functions.shared.store.transactions import StaleWrite, transact
+from functions.shared.store.transactions import StaleWrite, find, transact_or_stale
 
 MAX_CODE_ATTEMPTS = 5
 
 
 def get_session(session_hash: str) -> Session | None:
-    bind_tables()
-    try:
-        return Session.get(session_hash, consistent_read=True)
-    except DoesNotExist:
-        return None
+    return find(Session, session_hash)
 
 
 def touch_session(session_hash: str, now: datetime, idle: timedelta) -> Session | None:
@@ -56,10 +52,7 @@ def start_session(session: Session, account_update: list | None, account_id: str
             tx.save(device, condition=Device.device_hash.does_not_exist())
         tx.save(audit)
 
-    try:
-        transact(build)
-    except TransactWriteError as exc:
-        raise StaleWrite from exc
+    transact_or_stale(build)
 
 
 def set_challenge(session_hash: str, challenge: Challenge) -> None:
@@ -128,11 +121,7 @@ def forget_all_devices(account_id: str) -> int:
 
 
 def get_device(device_hash: str) -> Device | None:
-    bind_tables()
-    try:
-        return Device.get(device_hash)
-    except DoesNotExist:
-        return None
+    return find(Device, device_hash, consistent=False)
 
 
 def list_devices(account_id: str) -> list[Device]:

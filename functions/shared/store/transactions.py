@@ -5,12 +5,16 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from functions.shared.store.models import bind_tables, connection
+
+M = TypeVar("M", bound=Model)
 
 _CONFLICT_RETRIES = 4
 
@@ -41,6 +45,23 @@ def transact(build: Callable[[TransactWrite], None]) -> None:
                 time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter, not a secret
                 continue
             raise
+
+
+def transact_or_stale(build: Callable[[TransactWrite], None]) -> None:
+    """A transaction whose guard failing means 'someone else changed it first': StaleWrite."""
+    try:
+        transact(build)
+    except TransactWriteError as exc:
+        raise StaleWrite from exc
+
+
+def find(model: type[M], hash_key: Any, range_key: Any = None, *, consistent: bool = True) -> M | None:
+    """One item by its key, or None."""
+    bind_tables()
+    try:
+        return model.get(hash_key, range_key, consistent_read=consistent)
+    except DoesNotExist:
+        return None
 
 
 def _bound() -> Connection:
