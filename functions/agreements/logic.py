@@ -28,8 +28,13 @@ ORG_AGREEMENT_VERSION = "2026-01"
 
 
 @cache
-def _template() -> str:
-    return resources.files("functions.agreements").joinpath("texts/provider-agreement.md").read_text()
+def _template(name: str) -> str:
+    return resources.files("functions.agreements").joinpath(f"texts/{name}.md").read_text()
+
+
+def _text(name: str, version: str, plan: PlanProfile) -> str:
+    return _template(name).format(brand=plan.brand, version=version, portal_name=plan.portal_name,
+                                  support_phone=plan.support_phone)
 
 
 def document(plan: PlanProfile) -> str:
@@ -37,8 +42,7 @@ def document(plan: PlanProfile) -> str:
 
 
 def provider_agreement(who: Caller, plan: PlanProfile) -> ProviderAgreement:
-    text = _template().format(brand=plan.brand, version=plan.provider_agreement_version,
-                              portal_name=plan.portal_name, support_phone=plan.support_phone)
+    text = _text("provider-agreement", plan.provider_agreement_version, plan)
     return ProviderAgreement(version=plan.provider_agreement_version, text=text,
                              accepted=links.has_consent(who.account_id, document(plan)))
 
@@ -72,12 +76,15 @@ def _group_link(who: Caller, provider_id: str) -> Link:
 def org_status(provider_id: str, who: Caller, plan: PlanProfile) -> OrgAgreementStatus:
     link = _group_link(who, provider_id)
     bind_tables()
+    text = _text("organizational-agreement", ORG_AGREEMENT_VERSION, plan)
+    document = {"version": ORG_AGREEMENT_VERSION, "text": text}
     try:
         org = OrgAgreement.get(link.tax_id, consistent_read=True)
     except DoesNotExist:
-        return OrgAgreementStatus(tax_id_last4=link.tax_id[-4:], group_name=link.provider_name, status="none",
-                                  promise=plan.org_agreement_promise)
-    return OrgAgreementStatus(tax_id_last4=link.tax_id[-4:], group_name=org.group_name, status=org.status,
+        return OrgAgreementStatus(**document, tax_id_last4=link.tax_id[-4:], group_name=link.provider_name,
+                                  status="none", promise=plan.org_agreement_promise)
+    return OrgAgreementStatus(**document, tax_id_last4=link.tax_id[-4:], group_name=org.group_name,
+                              status=org.status,
                               signer_name=org.signer_name, signer_title=org.signer_title, signed_at=org.signed_at,
                               promise=plan.org_agreement_promise)
 

@@ -21,6 +21,8 @@ class AcceptAgreement(BaseModel):
 
 
 class OrgAgreementStatus(BaseModel):
+    version: str
+    text: str = Field(description="Markdown: what the signer agrees to")
     tax_id_last4: str
     group_name: str
     status: str  # none | unsigned | pending | approved | rejected

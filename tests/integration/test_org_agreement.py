@@ -138,3 +138,11 @@ def test_a_requester_not_yet_approved_can_neither_sign_nor_see_the_agreement(gat
     assert mallory.get("/agreements/organization/G1000001").status == 403
     assert OrgAgreement.get("123456789").status == "unsigned"
     assert sign(owner) == 200
+
+
+def test_the_signer_sees_the_agreement_text_with_its_version(gateway, cmo):
+    owner = cmo_user(gateway, SIGNER, "owner1")
+    linked_and_agreed(owner)
+    status = owner.get("/agreements/organization/G1000001").body
+    assert status["version"] == "2026-01"
+    assert status["text"].startswith("# Post-N-Track Organizational Agreement (version 2026-01)")

@@ -6,6 +6,7 @@ import { api } from "./api.js";
 import { busy, clearErrors, formValues, showProblem } from "./forms.js";
 import { el, notice, shortDate, sleep } from "./dom.js";
 import { pageProvider, providerChoices } from "./links.js";
+import { renderMarkdown } from "./markdown.js";
 import { initPage } from "./page.js";
 import { headerSignOut, requireSession } from "./session.js";
 
@@ -64,6 +65,10 @@ function render(status, justSigned = null) {
   lastStatus = status.status;
 
   const signing = ["none", "unsigned", "rejected"].includes(status.status) && config.requires_org_agreement;
+  if (status.text) {  // built from text nodes only: the document is never parsed as HTML
+    document.getElementById("org-agreement-text").replaceChildren(renderMarkdown(status.text, { headingOffset: 2 }));
+    document.getElementById("org-text-card").hidden = !config.requires_org_agreement;
+  }
   form.hidden = !signing;
   back.hidden = signing;
   if (!config.requires_org_agreement) {
