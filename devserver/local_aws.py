@@ -150,11 +150,11 @@ def run_lambdas_in_process() -> None:
     LambdaSimpleBackend._runs_handlers = True
 
 
-MOTO_WRITES = threading.RLock()  # held by every moto DynamoDB write once writes are serialised
+MOTO_WRITES = threading.RLock()  # held by every moto DynamoDB call once they are serialised
 
 
 def serialise_moto_dynamodb_writes() -> None:
-    """Give moto's DynamoDB the isolation the real one has.
+    """Give moto's DynamoDB the isolation the real one has (reads and writes one at a time).
 
     moto rolls a failed transaction back by restoring a copy of each table it touched, which also
     erases writes that other threads made meanwhile. DynamoDB itself never does that, so concurrent
@@ -167,7 +167,10 @@ def serialise_moto_dynamodb_writes() -> None:
     if getattr(DynamoDBBackend, "_writes_serialised", False):
         return
     lock = MOTO_WRITES
-    for name in ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item"):
+    # Reads too: moto's tables are defaultdicts, so a read can add an empty entry while a transaction
+    # is copying the table.
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item",
+                 "get_item", "query", "scan", "batch_get_item", "transact_get_items"):
         original = getattr(DynamoDBBackend, name, None)
         if original is None:
             continue
