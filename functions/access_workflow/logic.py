@@ -48,10 +48,12 @@ def await_admin(ref: dict[str, str], token: str, plan: PlanProfile, portal_url: 
 
 def await_agreement(ref: dict[str, str], token: str, plan: PlanProfile, portal_url: str) -> None:
     link = _link(ref)
+    # Store the token first, then look for the consent: an acceptance racing with this step either
+    # finds the token (and resumes) or wrote its consent before we look (and we resume).
+    _wait(link, LinkStatus.PENDING_AGREEMENT, "agreement", token)
     if links.has_consent(link.account_id, f"provider_agreement#{plan.provider_agreement_version}"):
         workflow.resume(token, {"agreement": plan.provider_agreement_version})
         return
-    _wait(link, LinkStatus.PENDING_AGREEMENT, "agreement", token)
     send_mail(link.requester_email, templates.agreement_needed(plan, link.provider_name, portal_url))
 
 

@@ -55,7 +55,8 @@ def accept(req: AcceptAgreement, who: Caller, plan: PlanProfile, meta: RequestMe
                       user_agent=meta.user_agent or None)
     links.record_consent(consent, audit.audit_event("agreement.provider", "accepted", meta, subject=who.account_id,
                                                     now=now, detail={"version": req.version}))
-    for link in links.of_account(who.account_id):  # resume every request that waited for this
+    # Consent first, then the waiting requests (see access_workflow.await_agreement for the other side).
+    for link in links.of_account(who.account_id, consistent=True):
         if link.waiting_for == "agreement" and link.waiting_token:
             workflow.resume(link.waiting_token, {"agreement": req.version})
 

@@ -54,9 +54,9 @@ def get(account_id: str, provider_id: str) -> Link | None:
     return find(Link, account_id, provider_id)
 
 
-def of_account(account_id: str) -> list[Link]:
+def of_account(account_id: str, *, consistent: bool = False) -> list[Link]:
     bind_tables()
-    return list(Link.query(account_id))
+    return list(Link.query(account_id, consistent_read=consistent))
 
 
 def of_provider(provider_id: str) -> list[Link]:
@@ -95,7 +95,7 @@ def change_admins(link: Link, make_admin: bool, audit: AuditEvent) -> None:
 
 def has_consent(account_id: str, document: str) -> bool:
     bind_tables()
-    return Consent.count(account_id, Consent.document == document, limit=1) > 0
+    return Consent.count(account_id, Consent.document == document, consistent_read=True, limit=1) > 0
 
 
 def record_consent(consent: Consent, audit: AuditEvent) -> None:
