@@ -9,6 +9,7 @@ from typing import Any
 
 from functions.shared.store.models import MODELS, key_schema, table_env_var
 from infra.routes import ACCESS_WORKFLOW, FUNCTIONS, partial_session_routes
+from infra.routes import function as function_named
 
 LOCAL_ENV = {
     "STAGE": "local",
@@ -109,20 +110,6 @@ def _provision_workflow(env: dict[str, str], session: Any) -> None:
                                                          roleArn=role["Role"]["Arn"], type="STANDARD")
 
 
-class _TaskContext:
-    def __init__(self, function: str) -> None:
-        import uuid
-
-        self.function_name = lambda_name(function)
-        self.function_version = "$LATEST"
-        self.memory_limit_in_mb = 256
-        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
-        self.aws_request_id = str(uuid.uuid4())
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
-
-
 def run_lambdas_in_process() -> None:
     """Make moto's Lambda run our real handlers in this process (Step Functions tasks, S3 triggers).
 
@@ -134,6 +121,8 @@ def run_lambdas_in_process() -> None:
 
     from moto.awslambda_simple.models import LambdaSimpleBackend
 
+    from devserver.gateway import LambdaContext
+
     if getattr(LambdaSimpleBackend, "_runs_handlers", False):
         return
     names = {lambda_name(f.name): f.name for f in FUNCTIONS}
@@ -144,7 +133,7 @@ def run_lambdas_in_process() -> None:
         function = names[short]
         handler = importlib.import_module(f"functions.{function}.handler").lambda_handler
         event = json.loads(body) if body else {}
-        return json.dumps(handler(event, _TaskContext(function))).encode()
+        return json.dumps(handler(event, LambdaContext(function_named(function), LOCAL_ENV["AWS_REGION"]))).encode()
 
     LambdaSimpleBackend.invoke = invoke
     LambdaSimpleBackend._runs_handlers = True
