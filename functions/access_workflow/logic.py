@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 
 from functions.shared import audit, workflow
 from functions.shared.http import RequestMeta
@@ -17,7 +17,7 @@ from functions.shared.notify.mail import send_mail
 from functions.shared.plans import PlanProfile
 from functions.shared.store import links
 from functions.shared.store.models import Link, LinkStatus, OrgAgreement, bind_tables
-from functions.shared.store.transactions import StaleWrite
+from functions.shared.store.transactions import StaleWrite, find
 
 logger = Logger(child=True)
 WORKFLOW = RequestMeta(request_id="", source_ip="", user_agent="access-workflow")
@@ -66,10 +66,10 @@ def _enqueue(tax_id: str, group_name: str, token: str) -> bool:
                                         condition=OrgAgreement.tax_id.exists() & (OrgAgreement.status != "approved"))
             return True
         except UpdateError:
-            try:
-                if OrgAgreement.get(tax_id, consistent_read=True).status == "approved":
-                    return False
-            except DoesNotExist:
+            current = find(OrgAgreement, tax_id)
+            if current and current.status == "approved":
+                return False
+            if current is None:
                 with contextlib.suppress(PutError):
                     OrgAgreement(tax_id, status="unsigned", group_name=group_name, waiting_tokens={token}).save(
                         condition=OrgAgreement.tax_id.does_not_exist())

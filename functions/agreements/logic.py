@@ -7,7 +7,7 @@ from datetime import datetime
 from functools import cache
 from importlib import resources
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from functions.agreements.models import (
     AcceptAgreement,
@@ -23,6 +23,7 @@ from functions.shared.notify.mail import send_mail
 from functions.shared.plans import PlanProfile
 from functions.shared.store import links
 from functions.shared.store.models import Consent, Link, LinkStatus, OrgAgreement, bind_tables
+from functions.shared.store.transactions import find
 
 ORG_AGREEMENT_VERSION = "2026-01"
 
@@ -76,12 +77,10 @@ def _group_link(who: Caller, provider_id: str) -> Link:
 
 def org_status(provider_id: str, who: Caller, plan: PlanProfile) -> OrgAgreementStatus:
     link = _group_link(who, provider_id)
-    bind_tables()
     text = _text("organizational-agreement", ORG_AGREEMENT_VERSION, plan)
     document = {"version": ORG_AGREEMENT_VERSION, "text": text}
-    try:
-        org = OrgAgreement.get(link.tax_id, consistent_read=True)
-    except DoesNotExist:
+    org = find(OrgAgreement, link.tax_id)
+    if org is None:
         return OrgAgreementStatus(**document, tax_id_last4=link.tax_id[-4:], group_name=link.provider_name,
                                   status="none", promise=plan.org_agreement_promise)
     return OrgAgreementStatus(**document, tax_id_last4=link.tax_id[-4:], group_name=org.group_name,

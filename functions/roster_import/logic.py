@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import PutError
 
 from functions.shared.roster import GROUP, PRACTITIONER, current_version, digits, words, zip5
 from functions.shared.store.models import (
@@ -23,6 +23,7 @@ from functions.shared.store.models import (
     UniqueKey,
     bind_tables,
 )
+from functions.shared.store.transactions import find
 
 COLUMNS = ("provider_id", "provider_type", "first_name", "last_name", "group_name", "tax_id",
            "address", "city", "state", "zip")
@@ -140,11 +141,7 @@ def import_roster(text: str, source: str, now: datetime) -> ImportReport:
 
 
 def _already_applied(digest: str) -> bool:
-    try:
-        UniqueKey.get(f"roster-import#{digest}", consistent_read=True)
-    except DoesNotExist:
-        return False
-    return True
+    return find(UniqueKey, f"roster-import#{digest}") is not None
 
 
 def _mark_applied(digest: str, version: int) -> None:

@@ -9,6 +9,7 @@ from pynamodb.exceptions import UpdateError
 
 from functions.shared.errors import rate_limited
 from functions.shared.store.models import RateCounter, bind_tables, utcnow
+from functions.shared.store.transactions import find
 
 
 def _key(action: str, subject: str, window: timedelta, now: datetime) -> tuple[str, int, int]:
@@ -26,16 +27,10 @@ def _problem(start: int, seconds: int, now: datetime) -> Exception:
 
 def check(action: str, subject: str, limit: int, window: timedelta, now: datetime | None = None) -> None:
     """Raise the 429 problem if `subject` already used up `limit`, without counting this attempt."""
-    from pynamodb.exceptions import DoesNotExist
-
-    bind_tables()
     now = now or utcnow()
     key, start, seconds = _key(action, subject, window, now)
-    try:
-        used = RateCounter.get(key).count
-    except DoesNotExist:
-        return
-    if used >= limit:
+    counter = find(RateCounter, key, consistent=False)
+    if counter and counter.hits >= limit:
         raise _problem(start, seconds, now)
 
 
@@ -50,9 +45,9 @@ def hit(action: str, subject: str, limit: int, window: timedelta, now: datetime 
     counter = RateCounter(key)
     try:
         counter.update(
-            actions=[RateCounter.count.add(1),
+            actions=[RateCounter.hits.add(1),
                      RateCounter.expires_at.set(datetime.fromtimestamp(start + 2 * seconds, now.tzinfo))],
-            condition=RateCounter.count.does_not_exist() | (RateCounter.count < limit),
+            condition=RateCounter.hits.does_not_exist() | (RateCounter.hits < limit),
         )
     except UpdateError as exc:
         if exc.cause_response_code != "ConditionalCheckFailedException":

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pynamodb.exceptions import DoesNotExist, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from functions.shared import audit, workflow
 from functions.shared.errors import Problem
 from functions.shared.http import RequestMeta
 from functions.shared.store.models import OrgAgreement, bind_tables
+from functions.shared.store.transactions import find
 from functions.staff.models import OrgDecision, PendingList, PendingOrgAgreement
 
 
@@ -24,11 +25,9 @@ def pending() -> PendingList:
 
 def decide(tax_id: str, req: OrgDecision, staff: str, meta: RequestMeta, now: datetime) -> int:
     """Record the decision once, then resume every request that waited for it. Returns how many."""
-    bind_tables()
-    try:
-        org = OrgAgreement.get(tax_id, consistent_read=True)
-    except DoesNotExist:
-        raise Problem(404, "org-agreement-not-found", "No such agreement", "Reload the list.") from None
+    org = find(OrgAgreement, tax_id)
+    if org is None:
+        raise Problem(404, "org-agreement-not-found", "No such agreement", "Reload the list.")
     status = "approved" if req.approve else "rejected"
     try:
         org.update(actions=[OrgAgreement.status.set(status), OrgAgreement.decided_at.set(now),

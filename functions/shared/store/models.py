@@ -331,7 +331,7 @@ class RateCounter(Model):
         table_name = "rate-limits"
 
     key = UnicodeAttribute(hash_key=True)
-    count = NumberAttribute(default=0)
+    hits = NumberAttribute(default=0)  # not `count`: that name is Model.count()
     expires_at = TTLAttribute()
 
 
