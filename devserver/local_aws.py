@@ -1,9 +1,9 @@
-"""Provision the embedded AWS (moto) the way infra/ provisions the real one: tables from the
-PynamoDB models, the verified mail sender, the CAPTCHA key. Used by the devserver and the tests."""
+"""Provision the embedded AWS the way infra/ provisions the real one: tables from the PynamoDB models
+(on DynamoDB Local), the verified mail sender, the CAPTCHA key, the workflow (on moto). Used by the
+devserver and the tests."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +60,8 @@ def table_definition(logical: str, table_name: str) -> dict[str, Any]:
     return definition
 
 
-def provision(env: dict[str, str], session: Any) -> None:
-    """Create every table, verify the sender and store a CAPTCHA key, through `session` (boto3)."""
+def create_tables(env: dict[str, str], session: Any) -> None:
+    """Every table of the models, with its indexes and TTL attribute."""
     dynamodb = session.client("dynamodb")
     for logical in MODELS:
         name = env[table_env_var(logical)]
@@ -70,6 +70,35 @@ def provision(env: dict[str, str], session: Any) -> None:
         if ttl:
             dynamodb.update_time_to_live(TableName=name,
                                          TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl})
+
+
+def delete_tables(env: dict[str, str], session: Any) -> None:
+    dynamodb = session.client("dynamodb")
+    for logical in MODELS:
+        dynamodb.delete_table(TableName=env[table_env_var(logical)])
+
+
+def empty_tables(env: dict[str, str], session: Any) -> None:
+    """Delete every item of every table (tests only: tables there hold a few dozen items)."""
+    dynamodb = session.client("dynamodb")
+    for logical in MODELS:
+        name = env[table_env_var(logical)]
+        schema = key_schema(MODELS[logical])
+        keys = [schema["hash_key"][0], *([schema["range_key"][0]] if schema["range_key"] else [])]
+        pages = dynamodb.get_paginator("scan").paginate(
+            TableName=name, ProjectionExpression=", ".join(f"#k{i}" for i in range(len(keys))),
+            ExpressionAttributeNames={f"#k{i}": key for i, key in enumerate(keys)})
+        for page in pages:
+            items = page["Items"]
+            for start in range(0, len(items), 25):
+                batch = {name: [{"DeleteRequest": {"Key": item}} for item in items[start:start + 25]]}
+                while batch:
+                    batch = dynamodb.batch_write_item(RequestItems=batch).get("UnprocessedItems") or {}
+
+
+def provision(env: dict[str, str], session: Any) -> None:
+    """Create every table, verify the sender and store a CAPTCHA key, through `session` (boto3)."""
+    create_tables(env, session)
     session.client("ses").verify_email_identity(EmailAddress=env["MAIL_SENDER"])
     import secrets
 
@@ -137,36 +166,3 @@ def run_lambdas_in_process() -> None:
 
     LambdaSimpleBackend.invoke = invoke
     LambdaSimpleBackend._runs_handlers = True
-
-
-MOTO_WRITES = threading.RLock()  # held by every moto DynamoDB call once they are serialised
-
-
-def serialise_moto_dynamodb_writes() -> None:
-    """Give moto's DynamoDB the isolation the real one has (reads and writes one at a time).
-
-    moto rolls a failed transaction back by restoring a copy of each table it touched, which also
-    erases writes that other threads made meanwhile. DynamoDB itself never does that, so concurrent
-    tests and the threaded devserver run moto's writes one at a time. Idempotent.
-    """
-    import functools
-
-    from moto.dynamodb.models import DynamoDBBackend
-
-    if getattr(DynamoDBBackend, "_writes_serialised", False):
-        return
-    lock = MOTO_WRITES
-    # Reads too: moto's tables are defaultdicts, so a read can add an empty entry while a transaction
-    # is copying the table.
-    for name in ("put_item", "update_item", "delete_item", "transact_write_items", "batch_write_item",
-                 "get_item", "query", "scan", "batch_get_item", "transact_get_items"):
-        original = getattr(DynamoDBBackend, name, None)
-        if original is None:
-            continue
-
-        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
-            with lock:
-                return __original(self, *args, **kwargs)
-
-        setattr(DynamoDBBackend, name, functools.wraps(original)(locked))
-    DynamoDBBackend._writes_serialised = True

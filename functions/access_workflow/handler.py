@@ -5,10 +5,9 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from functions.access_workflow.logic import run
-from functions.shared import telemetry
+from functions.shared import clock, telemetry
 from functions.shared.config import settings
 from functions.shared.plans import current_plan
-from functions.shared.store.models import utcnow
 
 logger = Logger()
 
@@ -16,6 +15,6 @@ logger = Logger()
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     try:
-        return run(event, current_plan(), settings().portal_url.rstrip("/"), utcnow())
+        return run(event, current_plan(), settings().portal_url.rstrip("/"), clock.now())
     finally:
         telemetry.flush()

@@ -6,10 +6,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from functions.agreements import logic
 from functions.agreements.models import AcceptAgreement, OrgAgreementStatus, ProviderAgreement, SignOrgAgreement
+from functions.shared import clock
 from functions.shared.http import caller, make_handler, make_resolver, request_meta
 from functions.shared.plans import current_plan
 from functions.shared.schemas import Message
-from functions.shared.store.models import utcnow
 
 app = make_resolver()
 
@@ -21,7 +21,7 @@ def provider_agreement() -> ProviderAgreement:
 
 @app.post("/agreements/provider", summary="Accept the Provider Agreement (who, when, from where, which version)")
 def accept(req: Annotated[AcceptAgreement, Body()]) -> Message:
-    logic.accept(req, caller(app), current_plan(), request_meta(app), utcnow())
+    logic.accept(req, caller(app), current_plan(), request_meta(app), clock.now())
     return Message(message="Thank you. The Provider Agreement is accepted.")
 
 
@@ -33,7 +33,7 @@ def org_status(provider_id: Annotated[str, Path(max_length=20)]) -> OrgAgreement
 @app.post("/agreements/organization", summary="Sign the group's organizational agreement")
 def sign(req: Annotated[SignOrgAgreement, Body()]) -> Message:
     plan = current_plan()
-    logic.sign(req, caller(app), plan, request_meta(app), utcnow())
+    logic.sign(req, caller(app), plan, request_meta(app), clock.now())
     return Message(message=f"Signed. {plan.org_agreement_promise}")
 
 

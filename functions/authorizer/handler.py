@@ -5,10 +5,10 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from functions.authorizer.logic import Decision, authorize, partial_routes
+from functions.shared import clock
 from functions.shared.config import settings
 from functions.shared.plans import current_plan
 from functions.shared.sessions import CSRF_HEADER
-from functions.shared.store.models import utcnow
 
 logger = Logger()
 
@@ -34,7 +34,7 @@ def policy(decision: Decision, method_arn: str) -> dict[str, Any]:
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     decision = authorize(_header(event, "cookie"), _header(event, CSRF_HEADER), event["httpMethod"],
                          event["resource"], partial_routes(settings().partial_session_routes),
-                         current_plan(), utcnow())
+                         current_plan(), clock.now())
     if not decision.authenticated:
         logger.info("request refused", extra={"reason": decision.reason})
         raise Exception("Unauthorized")  # API Gateway's contract for a 401

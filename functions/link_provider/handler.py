@@ -6,16 +6,16 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from functions.link_provider import logic
 from functions.link_provider.models import AccessibleProviders, LinkList, LinkRequest, LinkView
+from functions.shared import clock
 from functions.shared.http import caller, make_handler, make_resolver, request_meta
 from functions.shared.plans import current_plan
-from functions.shared.store.models import utcnow
 
 app = make_resolver()
 
 
 @app.post("/links", summary="Link this account to a Provider ID (or ask its administrator for access)")
 def request_link(req: Annotated[LinkRequest, Body()]) -> LinkView:
-    return logic.request_link(req, caller(app), current_plan(), request_meta(app), utcnow())
+    return logic.request_link(req, caller(app), current_plan(), request_meta(app), clock.now())
 
 
 @app.get("/links", summary="This account's Provider IDs and the status of each request")

@@ -23,13 +23,13 @@ from functions.mfa.models import (
     RemoveFactorRequest,
     VerifyRequest,
 )
+from functions.shared import clock
 from functions.shared.errors import Problem
 from functions.shared.http import caller, make_handler, make_resolver, request_meta
 from functions.shared.plans import current_plan
 from functions.shared.schemas import Message
 from functions.shared.signin import SessionView, Started
 from functions.shared.store import sessions
-from functions.shared.store.models import utcnow
 
 app = make_resolver()
 FactorId = Annotated[str, Path(max_length=64)]
@@ -46,30 +46,30 @@ def factors() -> FactorList:
 
 @app.post("/mfa/factors", summary="Start adding a sign-in method")
 def enrol(req: Annotated[EnrolRequest, Body()]) -> EnrolmentStarted:
-    return logic.enrol(req, caller(app), current_plan(), request_meta(app), utcnow())
+    return logic.enrol(req, caller(app), current_plan(), request_meta(app), clock.now())
 
 
 @app.post("/mfa/factors/<factor_id>/confirm", summary="Confirm a new sign-in method with a code")
 def confirm(factor_id: FactorId, req: Annotated[ConfirmRequest, Body()]) -> Response[SessionView]:
-    return _session(logic.confirm(factor_id, req, caller(app), current_plan(), request_meta(app), utcnow()))
+    return _session(logic.confirm(factor_id, req, caller(app), current_plan(), request_meta(app), clock.now()))
 
 
 @app.delete("/mfa/factors/<factor_id>", summary="Remove a sign-in method (password required)")
 def remove(factor_id: FactorId, req: Annotated[RemoveFactorRequest, Body()]) -> Message:
-    logic.remove_factor(factor_id, req.password, caller(app), current_plan(), request_meta(app), utcnow())
+    logic.remove_factor(factor_id, req.password, caller(app), current_plan(), request_meta(app), clock.now())
     return Message(message="The sign-in method was removed. Remembered devices were signed out.")
 
 
 @app.post("/mfa/challenge", summary="Send a code (or a push) for the chosen sign-in method")
 def challenge(req: Annotated[ChallengeRequest, Body()]) -> ChallengeSent:
-    return logic.challenge(req.factor_id, caller(app), current_plan(), utcnow())
+    return logic.challenge(req.factor_id, caller(app), current_plan(), clock.now())
 
 
 @app.post("/mfa/verify", summary="Verify the code (or the push answer) and finish signing in",
           responses={202: {"description": "Push still waiting",
                            "content": {"application/json": {"model": PushPending}}}})
 def verify(req: Annotated[VerifyRequest, Body()]) -> Response[SessionView | PushPending]:
-    started = logic.verify(req, caller(app), current_plan(), request_meta(app), utcnow())
+    started = logic.verify(req, caller(app), current_plan(), request_meta(app), clock.now())
     if started is None:
         return Response(202, "application/json",
                         PushPending(status="pending", message="Waiting for the answer on your device."))
@@ -92,12 +92,12 @@ def forget_device(device_id: Annotated[str, Path(max_length=64)]) -> Message:
 
 @app.post("/push/devices", summary="A device enrols its key for push sign-in (signed)")
 def push_enrol(req: Annotated[PushEnrolRequest, Body()]) -> PushEnrolled:
-    return push.enrol_device(req, request_meta(app), utcnow())
+    return push.enrol_device(req, request_meta(app), clock.now())
 
 
 @app.post("/push/responses", summary="A device approves or denies a sign-in (signed)")
 def push_answer(req: Annotated[PushResponse, Body()]) -> Message:
-    push.answer(req, request_meta(app), utcnow())
+    push.answer(req, request_meta(app), clock.now())
     return Message(message="Answer recorded.")
 
 

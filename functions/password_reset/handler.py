@@ -7,11 +7,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from functions.password_reset import logic
 from functions.password_reset.models import ResetCompletion, ResetRequest
+from functions.shared import clock
 from functions.shared.config import settings
 from functions.shared.http import json_response, make_handler, make_resolver, request_meta
 from functions.shared.plans import current_plan
 from functions.shared.schemas import Message
-from functions.shared.store.models import utcnow
 
 app = make_resolver()
 
@@ -19,13 +19,13 @@ app = make_resolver()
 @app.post("/password-resets", summary="Mail a reset link (same answer for any address)",
           responses={202: {"description": "Accepted", "content": {"application/json": {"model": Message}}}})
 def request_reset(req: Annotated[ResetRequest, Body()]) -> Response[Message]:
-    answer = logic.request_reset(req, current_plan(), request_meta(app), settings().portal_url, utcnow())
+    answer = logic.request_reset(req, current_plan(), request_meta(app), settings().portal_url, clock.now())
     return json_response(202, answer)
 
 
 @app.post("/password-resets/complete", summary="Choose a new password with the mailed link")
 def complete(req: Annotated[ResetCompletion, Body()]) -> Message:
-    return logic.complete_reset(req, current_plan(), request_meta(app), utcnow())
+    return logic.complete_reset(req, current_plan(), request_meta(app), clock.now())
 
 
 lambda_handler = make_handler(app)

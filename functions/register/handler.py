@@ -7,10 +7,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from functions.register import logic
 from functions.register.models import CaptchaChallenge, RegistrationAccepted, RegistrationRequest
+from functions.shared import clock
 from functions.shared.config import settings
 from functions.shared.http import json_response, make_handler, make_resolver, request_meta
 from functions.shared.plans import current_plan
-from functions.shared.store.models import utcnow
 
 app = make_resolver()
 
@@ -24,7 +24,7 @@ def captcha() -> CaptchaChallenge:
           responses={202: {"description": "Accepted",
                            "content": {"application/json": {"model": RegistrationAccepted}}}})
 def register(form: Annotated[RegistrationRequest, Body()]) -> Response[RegistrationAccepted]:
-    accepted = logic.register(form, current_plan(), request_meta(app), settings().portal_url, utcnow())
+    accepted = logic.register(form, current_plan(), request_meta(app), settings().portal_url, clock.now())
     return json_response(202, accepted)
 
 

@@ -10,8 +10,8 @@ from urllib.parse import unquote_plus
 from aws_lambda_powertools import Logger
 
 from functions.roster_import.logic import import_roster
+from functions.shared import clock
 from functions.shared.aws import client
-from functions.shared.store.models import utcnow
 
 logger = Logger()
 
@@ -23,7 +23,7 @@ def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         bucket = record["s3"]["bucket"]["name"]
         key = unquote_plus(record["s3"]["object"]["key"])
         text = client("s3").get_object(Bucket=bucket, Key=key)["Body"].read().decode("utf-8-sig")
-        report = import_roster(text, key, utcnow())
+        report = import_roster(text, key, clock.now())
         client("s3").put_object(Bucket=bucket, Key=f"reports/{key}.report.json",
                                 Body=report.model_dump_json(indent=2).encode(), ContentType="application/json")
         logger.info("roster import", extra={"status": report.status, "rows": report.rows,

@@ -11,9 +11,9 @@ import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from functions.shared import telemetry
+from functions.shared import clock, telemetry
 from functions.shared.http import RequestMeta
-from functions.shared.store.models import AuditEvent, bind_tables, utcnow
+from functions.shared.store.models import AuditEvent, bind_tables
 
 RETENTION = timedelta(days=6 * 366)  # HIPAA: keep security records six years
 ANONYMOUS = "anonymous"
@@ -25,7 +25,7 @@ def audit_event(
 ) -> AuditEvent:
     bind_tables()
     telemetry.count(f"{action}.{outcome}")
-    at = now or utcnow()
+    at = now or clock.now()
     return AuditEvent(
         subject=subject,
         at_id=f"{at.isoformat()}#{secrets.token_hex(6)}",

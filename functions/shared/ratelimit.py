@@ -7,8 +7,9 @@ from datetime import datetime, timedelta
 
 from pynamodb.exceptions import UpdateError
 
+from functions.shared import clock
 from functions.shared.errors import rate_limited
-from functions.shared.store.models import RateCounter, bind_tables, utcnow
+from functions.shared.store.models import RateCounter, bind_tables
 from functions.shared.store.transactions import find
 
 
@@ -27,7 +28,7 @@ def _problem(start: int, seconds: int, now: datetime) -> Exception:
 
 def check(action: str, subject: str, limit: int, window: timedelta, now: datetime | None = None) -> None:
     """Raise the 429 problem if `subject` already used up `limit`, without counting this attempt."""
-    now = now or utcnow()
+    now = now or clock.now()
     key, start, seconds = _key(action, subject, window, now)
     counter = find(RateCounter, key, consistent=False)
     if counter and counter.hits >= limit:
@@ -40,7 +41,7 @@ def hit(action: str, subject: str, limit: int, window: timedelta, now: datetime 
     The subject is hashed so the table never holds emails or addresses in clear.
     """
     bind_tables()
-    now = now or utcnow()
+    now = now or clock.now()
     key, start, seconds = _key(action, subject, window, now)
     counter = RateCounter(key)
     try:

@@ -37,4 +37,6 @@ def provider(provider_id: str, version: int) -> Provider | None:
 
 def providers_under_tax_id(tax_id: str, version: int) -> list[Provider]:
     bind_tables()
-    return list(Provider.by_tax_id.query(tax_id, Provider.roster_version == version))
+    # An index orders items with equal keys as it likes (DynamoDB does not sort them): sort here.
+    providers = Provider.by_tax_id.query(tax_id, Provider.roster_version == version)
+    return sorted(providers, key=lambda provider: provider.provider_id)

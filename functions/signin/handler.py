@@ -5,6 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
+from functions.shared import clock
 from functions.shared.errors import Problem
 from functions.shared.http import caller, cookie_header, make_handler, make_resolver, request_meta
 from functions.shared.plans import current_plan
@@ -13,7 +14,6 @@ from functions.shared.security.secrets import hash_secret
 from functions.shared.sessions import DEVICE_COOKIE, SESSION_COOKIE, expired_cookie, read_cookie
 from functions.shared.signin import SessionView, session_view
 from functions.shared.store.accounts import get_account
-from functions.shared.store.models import utcnow
 from functions.signin import logic
 from functions.signin.models import SignInRequest
 
@@ -24,7 +24,7 @@ app = make_resolver()
 def sign_in(req: Annotated[SignInRequest, Body()]) -> Response[SessionView]:
     device = read_cookie(cookie_header(app), DEVICE_COOKIE)
     started = logic.sign_in(req, current_plan(), request_meta(app), hash_secret(device) if device else None,
-                            utcnow())
+                            clock.now())
     return Response(200, "application/json", started.view, cookies=started.cookies)
 
 
@@ -41,7 +41,7 @@ def current() -> SessionView:
 @app.delete("/sessions/current", summary="Sign out")
 def sign_out() -> Response[Message]:
     who = caller(app)
-    logic.sign_out(who.session_hash, who.account_id, request_meta(app), utcnow())
+    logic.sign_out(who.session_hash, who.account_id, request_meta(app), clock.now())
     return Response(200, "application/json", Message(message="You are signed out."),
                     cookies=[expired_cookie(SESSION_COOKIE)])
 
@@ -49,7 +49,7 @@ def sign_out() -> Response[Message]:
 @app.delete("/sessions", summary="Sign out everywhere: end every session of this account")
 def sign_out_everywhere() -> Response[Message]:
     who = caller(app)
-    count = logic.sign_out_everywhere(who.account_id, request_meta(app), utcnow())
+    count = logic.sign_out_everywhere(who.account_id, request_meta(app), clock.now())
     return Response(200, "application/json", Message(message=f"Signed out of {count} session(s)."),
                     cookies=[expired_cookie(SESSION_COOKIE)])
 

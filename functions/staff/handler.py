@@ -4,10 +4,10 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
+from functions.shared import clock
 from functions.shared.errors import Problem
 from functions.shared.http import make_handler, make_resolver, request_meta
 from functions.shared.schemas import Message
-from functions.shared.store.models import utcnow
 from functions.staff import logic
 from functions.staff.models import OrgDecision, PendingList
 
@@ -29,7 +29,7 @@ def pending() -> PendingList:
 
 @app.post("/staff/org-agreements/<tax_id>/decision", summary="Approve or reject an organizational agreement")
 def decide(tax_id: Annotated[str, Path(pattern=r"^\d{9}$")], req: Annotated[OrgDecision, Body()]) -> Message:
-    resumed = logic.decide(tax_id, req, _staff(), request_meta(app), utcnow())
+    resumed = logic.decide(tax_id, req, _staff(), request_meta(app), clock.now())
     return Message(message=f"Decision recorded; {resumed} waiting request(s) resumed.")
 
 

@@ -1,4 +1,8 @@
-"""Handlers on moto. One moto backend per module, cleaned between tests by truncating the tables."""
+"""Handlers on Amazon DynamoDB Local (one engine per test process) and moto for every other service.
+
+Tables are created per module and emptied between tests; nothing serialises the engine, so
+concurrent requests race on DynamoDB Local as they would on DynamoDB.
+"""
 
 from __future__ import annotations
 
@@ -12,27 +16,38 @@ import pytest
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from devserver.local_aws import (
-    LOCAL_ENV,
-    MOTO_WRITES,
-    provision,
-    run_lambdas_in_process,
-    serialise_moto_dynamodb_writes,
-)
+from devserver import dynamodb_local
+from devserver.local_aws import LOCAL_ENV, delete_tables, empty_tables, provision, run_lambdas_in_process
 from functions.shared.config import settings
 from tests.events import FakeContext, api_event
 
 REGION = LOCAL_ENV["AWS_REGION"]
 
 
+@pytest.fixture(scope="session")
+def dynamodb_endpoint() -> Iterator[str]:
+    """One DynamoDB Local per test process; every SDK client of the process sends DynamoDB calls there."""
+    import os
+
+    engine = dynamodb_local.start()
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = engine.endpoint
+    try:
+        yield engine.endpoint
+    finally:
+        os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+        engine.stop()
+
+
 @pytest.fixture(scope="module")
-def aws() -> Iterator[boto3.Session]:
-    serialise_moto_dynamodb_writes()
+def aws(dynamodb_endpoint: str) -> Iterator[boto3.Session]:
     run_lambdas_in_process()
     with mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}):
         session = boto3.Session(region_name=REGION)
         provision(LOCAL_ENV, session)
-        yield session
+        try:
+            yield session
+        finally:
+            delete_tables(LOCAL_ENV, session)
 
 
 @pytest.fixture(autouse=True)
@@ -48,13 +63,7 @@ def clean(request: pytest.FixtureRequest) -> Iterator[None]:
                                          statusFilter="RUNNING")["executions"]:
         with contextlib.suppress(Exception):  # moto cannot stop an execution that is just starting
             sfn.stop_execution(executionArn=execution["executionArn"])
-    # Empty the tables in moto's memory (faster than deleting through the API, same end state),
-    # holding the lock every moto write takes, so no late write lands half-way.
-    from moto.dynamodb.models import dynamodb_backends
-
-    with MOTO_WRITES:
-        for table in list(dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].tables.values()):
-            table.items.clear()
+    empty_tables(LOCAL_ENV, session)
     outbox().clear()
     sms_outbox().clear()
 
@@ -86,20 +95,16 @@ def call(handler: Any, method: str, path: str, body: Any = None, **kwargs: Any) 
 
 
 
-HANDLER_MODULES = ("register", "activate", "signin", "mfa", "password_reset", "authorizer", "link_provider",
-                   "provider_admin", "agreements", "staff", "access_workflow")
-
-
 class Clock:
-    """One adjustable 'now' for every handler: `clock.advance(minutes=31)`."""
+    """One adjustable 'now' for the whole portal (functions.shared.clock): `clock.advance(minutes=31)`."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         from datetime import UTC, datetime
 
+        from functions.shared import clock
+
         self.now = datetime.now(UTC)
-        for name in HANDLER_MODULES:
-            module = __import__(f"functions.{name}.handler", fromlist=["utcnow"])
-            monkeypatch.setattr(module, "utcnow", lambda: self.now)
+        monkeypatch.setattr(clock, "now", lambda: self.now)
 
     def advance(self, **delta: float) -> None:
         from datetime import timedelta

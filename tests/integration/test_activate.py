@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from functions.activate import handler as activate_module
 from functions.activate.handler import lambda_handler as activate
 from functions.register.handler import lambda_handler as register
-from functions.shared.store.models import Account, AuditEvent, Token, utcnow
+from functions.shared.clock import now
+from functions.shared.store.models import Account, AuditEvent, Token
 from tests.integration.conftest import call, concurrently
 from tests.integration.helpers import activation_token, mails_to, registration
 
@@ -20,17 +18,6 @@ EMAIL = "jane.doe@clinic.example"
 def registered(aws) -> str:
     assert call(register, "POST", "/registrations", registration(email=EMAIL))[0] == 202
     return activation_token(EMAIL)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch):
-    """Move the activation function's clock forward: `clock(days=8)`."""
-
-    def advance(**delta: float) -> None:
-        later = utcnow() + timedelta(**delta)
-        monkeypatch.setattr(activate_module, "utcnow", lambda: later)
-
-    return advance
 
 
 def test_register_mail_activate(registered):
@@ -55,7 +42,7 @@ def test_a_reused_link_is_refused_with_a_way_forward(registered):
 
 
 def test_an_expired_link_is_refused_and_the_account_stays_pending(registered, clock):
-    clock(days=7, seconds=1)
+    clock.advance(days=7, seconds=1)
     status, _, body = call(activate, "POST", "/activations", {"token": registered})
     assert status == 410 and body["type"] == "/problems/activation-link-expired"
     assert "new activation email" in body["detail"]
@@ -63,7 +50,7 @@ def test_an_expired_link_is_refused_and_the_account_stays_pending(registered, cl
 
 
 def test_a_link_just_before_expiry_still_works(registered, clock):
-    clock(days=6, hours=23)
+    clock.advance(days=6, hours=23)
     assert call(activate, "POST", "/activations", {"token": registered})[0] == 200
 
 
@@ -95,7 +82,7 @@ def test_simultaneous_activations_succeed_once(registered):
     from functions.shared.http import RequestMeta
 
     results = concurrently(lambda i: activate_logic(ActivationRequest(token=registered),
-                                                    RequestMeta(f"r{i}", "198.51.100.1", "t"), utcnow()), 8)
+                                                    RequestMeta(f"r{i}", "198.51.100.1", "t"), now()), 8)
     assert sum(not isinstance(r, Problem) for r in results) == 1
     assert {r.status for r in results if isinstance(r, Problem)} <= {409}
     assert sum(e.outcome == "activated" for e in AuditEvent.scan()) == 1

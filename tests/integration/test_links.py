@@ -8,8 +8,9 @@ import pytest
 
 from devserver.roster import DEMO_ROSTER
 from functions.roster_import.logic import import_roster
+from functions.shared.clock import now
 from functions.shared.plans import PLANS
-from functions.shared.store.models import Link, UniqueKey, utcnow
+from functions.shared.store.models import Link, UniqueKey
 from tests.integration.browser import Browser
 from tests.integration.conftest import concurrently, wait_for
 from tests.integration.helpers import GROUP, PRACTITIONER, mails_to, signed_in_user
@@ -19,7 +20,7 @@ ADMIN, SECOND = "admin@riverside.example", "frontdesk@riverside.example"
 
 @pytest.fixture
 def roster(aws, clock) -> None:
-    assert import_roster(DEMO_ROSTER.read_text(), "demo.csv", utcnow()).status == "applied"
+    assert import_roster(DEMO_ROSTER.read_text(), "demo.csv", now()).status == "applied"
 
 
 def link_status(email_browser: Browser, provider_id: str = "G1000001") -> str | None:
@@ -147,10 +148,10 @@ def test_twenty_concurrent_first_links_yield_exactly_one_administrator(gateway, 
     ids = [f"racer-{i:02d}" for i in range(20)]
     for account_id in ids:  # twenty signed-in people (their sign-in is tested elsewhere)
         Account(account_id, plan="caresource", email=f"{account_id}@riverside.example", state="active",
-                password_hash="-", first_name="Racer", last_name=account_id, created_at=utcnow()).save()
+                password_hash="-", first_name="Racer", last_name=account_id, created_at=now()).save()
     results = concurrently(lambda i: request_link(
         LinkRequest(**GROUP), Caller(ids[i], f"session-{i}", "full"), plan_profile("caresource"),
-        RequestMeta(f"r{i}", "198.51.100.9", "t"), utcnow()), 20)
+        RequestMeta(f"r{i}", "198.51.100.9", "t"), now()), 20)
     assert [type(r).__name__ for r in results] == ["LinkView"] * 20
     assert sorted(r.role for r in results).count("admin") == 1
     assert UniqueKey.get("provider-admin#G1000001").tally == 1

@@ -8,8 +8,9 @@ import pytest
 
 from devserver.roster import DEMO_ROSTER
 from functions.roster_import.logic import import_roster
+from functions.shared.clock import now
 from functions.shared.plans import PLANS
-from functions.shared.store.models import Link, OrgAgreement, utcnow
+from functions.shared.store.models import Link, OrgAgreement
 from tests.integration.browser import Browser
 from tests.integration.conftest import wait_for
 from tests.integration.helpers import GROUP, mails_to
@@ -34,7 +35,7 @@ def cmo_user(gateway, email: str, username: str) -> Browser:
 @pytest.fixture
 def cmo(aws, clock, plan) -> None:
     plan("cmo")
-    import_roster(DEMO_ROSTER.read_text(), "demo.csv", utcnow())
+    import_roster(DEMO_ROSTER.read_text(), "demo.csv", now())
 
 
 class _StaffClient(Browser):

@@ -51,14 +51,14 @@ def test_duplicate_email_gets_the_same_answer_and_its_owner_is_told(aws):
 def test_twenty_concurrent_registrations_create_exactly_one_account(aws):
     from functions.register.logic import register as register_logic
     from functions.register.models import RegistrationRequest
+    from functions.shared.clock import now
     from functions.shared.http import RequestMeta
     from functions.shared.plans import plan_profile
-    from functions.shared.store.models import utcnow
 
     def attempt(i: int):
         form = RegistrationRequest(**registration(first_name=f"Racer{i}"))
         return register_logic(form, plan_profile("caresource"), RequestMeta(f"r{i}", f"198.51.100.{i}", "t"),
-                              "http://127.0.0.1:3000", utcnow())
+                              "http://127.0.0.1:3000", now())
 
     results = concurrently(attempt, 20)
     assert len({r.model_dump_json() for r in results}) == 1  # twenty identical answers, no error

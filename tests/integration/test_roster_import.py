@@ -10,13 +10,14 @@ from devserver.local_aws import LOCAL_ENV
 from devserver.roster import DEMO_ROSTER, import_csv
 from functions.roster_import.logic import import_roster
 from functions.shared import roster
-from functions.shared.store.models import ROSTER_STATE_KEY, Provider, utcnow
+from functions.shared.clock import now
+from functions.shared.store.models import ROSTER_STATE_KEY, Provider
 
 HEADER = "provider_id,provider_type,first_name,last_name,group_name,tax_id,address,city,state,zip\n"
 
 
 def test_a_valid_file_is_applied_as_a_new_version(aws):
-    report = import_roster(DEMO_ROSTER.read_text(), "demo.csv", utcnow())
+    report = import_roster(DEMO_ROSTER.read_text(), "demo.csv", now())
     assert report.status == "applied" and report.roster_version == 1 and report.providers == 6
     group = roster.provider("g1000001", 1)
     assert group.zips == {"43215", "43017"} and len(group.addresses) == 2
@@ -25,15 +26,15 @@ def test_a_valid_file_is_applied_as_a_new_version(aws):
 
 
 def test_the_same_file_again_changes_nothing(aws):
-    import_roster(DEMO_ROSTER.read_text(), "demo.csv", utcnow())
+    import_roster(DEMO_ROSTER.read_text(), "demo.csv", now())
     before = sorted((p.provider_id, p.roster_version) for p in Provider.scan())  # state item included
-    again = import_roster(DEMO_ROSTER.read_text(), "demo-again.csv", utcnow())
+    again = import_roster(DEMO_ROSTER.read_text(), "demo-again.csv", now())
     assert again.status == "unchanged" and again.roster_version == 1
     assert sorted((p.provider_id, p.roster_version) for p in Provider.scan()) == before
 
 
 def test_every_bad_row_is_reported_and_nothing_is_applied(aws):
-    import_roster(DEMO_ROSTER.read_text(), "demo.csv", utcnow())
+    import_roster(DEMO_ROSTER.read_text(), "demo.csv", now())
     bad = HEADER + "\n".join([
         "P3000001,Practitioner,Ann,Lee,,12-3456789,1 Main St,Columbus,OH,43215",  # fine
         "P3000002,Dentist,Bo,Ray,,12-3456789,1 Main St,Columbus,OH,43215",  # type
@@ -41,7 +42,7 @@ def test_every_bad_row_is_reported_and_nothing_is_applied(aws):
         "G3000001,Group,,,,12-3456789,1 Main St,Columbus,Ohio,43215",  # group name, state
         "P3000001,Practitioner,Ann,Leigh,,12-3456789,2 Main St,Columbus,OH,43215",  # conflicts with line 2
     ]) + "\n"
-    report = import_roster(bad, "bad.csv", utcnow())
+    report = import_roster(bad, "bad.csv", now())
     assert report.status == "rejected"
     lines = {row.line: row.errors for row in report.bad_rows}
     assert sorted(lines) == [3, 4, 5, 6]
@@ -52,14 +53,14 @@ def test_every_bad_row_is_reported_and_nothing_is_applied(aws):
 
 
 def test_missing_columns_are_named(aws):
-    report = import_roster("provider_id,tax_id\nX1,123456789\n", "short.csv", utcnow())
+    report = import_roster("provider_id,tax_id\nX1,123456789\n", "short.csv", now())
     assert report.status == "rejected" and "missing column(s)" in report.bad_rows[0].errors[0]
 
 
 def test_a_new_file_switches_lookups_at_once_and_drops_the_old_rows(aws):
-    import_roster(DEMO_ROSTER.read_text(), "demo.csv", utcnow())
+    import_roster(DEMO_ROSTER.read_text(), "demo.csv", now())
     moved = DEMO_ROSTER.read_text().replace("55 Elm St,Boston,MA,02108", "7 Pine St,Cambridge,MA,02139")
-    report = import_roster(moved, "moved.csv", utcnow())
+    report = import_roster(moved, "moved.csv", now())
     assert report.status == "applied" and roster.current_version() == 2
     assert roster.provider("P2000004", 2).zips == {"02139"}
     assert {p.roster_version for p in Provider.scan() if p.provider_id != ROSTER_STATE_KEY} == {2}

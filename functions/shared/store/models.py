@@ -6,7 +6,6 @@ Table names are bound from the environment on first use (`bind_tables`), never a
 from __future__ import annotations
 
 from contextlib import suppress
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -405,10 +404,6 @@ def connection() -> Connection:
     shared = _SharedSessionConnection(region=settings().region)
     created_once(lambda: shared.client)
     return shared
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def key_schema(model: type[Model]) -> dict[str, Any]:
