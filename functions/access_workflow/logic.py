@@ -15,6 +15,7 @@ from functions.shared.http import RequestMeta
 from functions.shared.notify import templates
 from functions.shared.notify.mail import send_mail
 from functions.shared.plans import PlanProfile
+from functions.shared.states import OPEN_LINK_STATUSES
 from functions.shared.store import links
 from functions.shared.store.models import Link, LinkStatus, OrgAgreement, bind_tables
 from functions.shared.store.transactions import StaleWrite, find
@@ -32,7 +33,7 @@ def _link(ref: dict[str, str]) -> Link:
 
 def _wait(link: Link, status: str, waiting_for: str, token: str) -> None:
     links.update(link, [Link.status.set(status), Link.waiting_for.set(waiting_for), Link.waiting_token.set(token)],
-                 Link.status.is_in(*LinkStatus.OPEN))
+                 Link.status.is_in(*OPEN_LINK_STATUSES))
 
 
 def await_admin(ref: dict[str, str], token: str, plan: PlanProfile, portal_url: str, now: datetime) -> None:
@@ -116,7 +117,7 @@ def close(action: str, ref: dict[str, str], plan: PlanProfile, now: datetime) ->
     link = _link(ref)
     try:
         links.update(link, [Link.status.set(status), Link.decided_at.set(now), Link.waiting_token.remove(),
-                            Link.waiting_for.remove()], Link.status.is_in(*LinkStatus.OPEN),
+                            Link.waiting_for.remove()], Link.status.is_in(*OPEN_LINK_STATUSES),
                      audit.audit_event("link.access", action, WORKFLOW, subject=link.account_id, now=now,
                                        detail={"provider_id": link.provider_id}))
     except StaleWrite:

@@ -11,6 +11,7 @@ from functions.shared import audit, ratelimit, roster, workflow
 from functions.shared.errors import FieldError, Problem, invalid_fields
 from functions.shared.http import Caller, RequestMeta
 from functions.shared.plans import PlanProfile
+from functions.shared.states import OPEN_LINK_STATUSES
 from functions.shared.store import accounts, links
 from functions.shared.store.models import Link, LinkStatus, Provider
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
@@ -72,7 +73,7 @@ def request_link(req: LinkRequest, who: Caller, plan: PlanProfile, meta: Request
     account = accounts.get_account(who.account_id)
     assert account is not None
     existing = links.get(who.account_id, provider.provider_id)
-    if existing and existing.status in LinkStatus.OPEN:
+    if existing and existing.status in OPEN_LINK_STATUSES:
         workflow.start(existing, plan)  # same name: resumes a start that failed, never runs twice
         return view(existing)
     if existing and existing.status == LinkStatus.ACTIVE:

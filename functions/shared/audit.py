@@ -1,42 +1,56 @@
-"""Audit records: every authentication decision and every account state change leaves one.
+"""Audit records: every authentication decision, every account or link state change and every PHI read
+leaves one.
 
-`audit_event` builds the record so a repository can write it in the same transaction as the change
-it describes (no change without its record); `record` writes one on its own for decisions that
+`audit_event` builds a plain `AuditEntry` that a repository writes in the same transaction as the
+change it describes (no change without its record); `record` writes one on its own for decisions that
 change nothing. Records never hold passwords, tokens, codes or PHI.
 """
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from functions.shared import clock, telemetry
 from functions.shared.http import RequestMeta
-from functions.shared.store.models import AuditEvent, bind_tables
 
 RETENTION = timedelta(days=6 * 366)  # HIPAA: keep security records six years
 ANONYMOUS = "anonymous"
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    """Who did what to which record, when, from where, with what outcome."""
+
+    subject: str  # account id, or 'anonymous'
+    at_id: str  # ISO time + '#' + random id: sorted and unique
+    action: str
+    outcome: str
+    at: datetime
+    request_id: str | None = None
+    source_ip: str | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def expires_at(self) -> datetime:
+        return self.at + RETENTION
+
+
 def audit_event(
     action: str, outcome: str, meta: RequestMeta, *, subject: str = ANONYMOUS,
     detail: dict[str, Any] | None = None, now: datetime | None = None,
-) -> AuditEvent:
-    bind_tables()
+) -> AuditEntry:
     telemetry.count(f"{action}.{outcome}")
     at = now or clock.now()
-    return AuditEvent(
-        subject=subject,
-        at_id=f"{at.isoformat()}#{secrets.token_hex(6)}",
-        action=action,
-        outcome=outcome,
-        request_id=meta.request_id or None,
-        source_ip=meta.source_ip or None,
-        detail=detail or None,
-        expires_at=at + RETENTION,
-    )
+    return AuditEntry(subject=subject, at_id=f"{at.isoformat()}#{secrets.token_hex(6)}", action=action,
+                      outcome=outcome, at=at, request_id=meta.request_id or None,
+                      source_ip=meta.source_ip or None, detail=dict(detail or {}))
 
 
 def record(action: str, outcome: str, meta: RequestMeta, **kwargs: Any) -> None:
-    audit_event(action, outcome, meta, **kwargs).save()
+    """Write a record on its own, for a decision that changes nothing else."""
+    from functions.shared.store import repositories
+
+    repositories().audit.record(audit_event(action, outcome, meta, **kwargs))

@@ -7,10 +7,11 @@ from datetime import datetime
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from functions.shared.audit import AuditEntry
+from functions.shared.store.audit import audit_item
 from functions.shared.store.models import (
     Account,
     AccountState,
-    AuditEvent,
     Token,
     UniqueKey,
     bind_tables,
@@ -21,7 +22,7 @@ EMAIL_KEY = "email#"
 USERNAME_KEY = "username#"
 CAPTCHA_KEY = "captcha#"
 def create_account(account: Account, claims: list[UniqueKey], token: Token | None,
-                   audit: AuditEvent) -> None:
+                   audit: AuditEntry) -> None:
     """Create an account and claim its unique keys at once; raises UniqueKeyTaken for the first clash."""
     items: list[UniqueKey] = list(claims)
 
@@ -31,7 +32,7 @@ def create_account(account: Account, claims: list[UniqueKey], token: Token | Non
         tx.save(account, condition=Account.account_id.does_not_exist())
         if token:
             tx.save(token, condition=Token.token_hash.does_not_exist())
-        tx.save(audit)
+        tx.save(audit_item(audit))
 
     try:
         transact(build)
@@ -56,7 +57,7 @@ def get_token(token_hash: str) -> Token | None:
 
 
 def activate(account_id: str, token: Token | None, secret_hash: str, now: datetime,
-             audit: AuditEvent) -> None:
+             audit: AuditEntry) -> None:
     """pending → active, only with the account's current activation secret; spends the token."""
 
     def build(tx: TransactWrite) -> None:
@@ -73,13 +74,13 @@ def activate(account_id: str, token: Token | None, secret_hash: str, now: dateti
         )
         if token:
             tx.update(token, actions=[Token.used_at.set(now)], condition=Token.used_at.does_not_exist())
-        tx.save(audit)
+        tx.save(audit_item(audit))
 
     transact_or_stale(build)
 
 
 def replace_activation_secret(account: Account, secret_hash: str, valid_until: datetime,
-                              token: Token | None, audit: AuditEvent) -> None:
+                              token: Token | None, audit: AuditEntry) -> None:
     """Issue a new activation secret; the previous link or code stops working at the same moment."""
 
     def build(tx: TransactWrite) -> None:
@@ -91,7 +92,7 @@ def replace_activation_secret(account: Account, secret_hash: str, valid_until: d
         )
         if token:
             tx.save(token, condition=Token.token_hash.does_not_exist())
-        tx.save(audit)
+        tx.save(audit_item(audit))
 
     transact_or_stale(build)
 
@@ -106,17 +107,17 @@ def find_by_login(login: str, by_email: bool, by_username: bool) -> Account | No
     return get_account(claim.account_id) if claim and claim.account_id else None
 
 
-def record_failure(account_id: str, actions: list, audit: AuditEvent) -> None:
+def record_failure(account_id: str, actions: list, audit: AuditEntry) -> None:
     """Count a failed password or code (with its audit record) in one write."""
 
     def build(tx: TransactWrite) -> None:
         tx.update(Account(account_id), actions=actions, condition=Account.account_id.exists())
-        tx.save(audit)
+        tx.save(audit_item(audit))
 
     transact(build)
 
 
-def update_account(account_id: str, actions: list, condition: object | None, audit: AuditEvent,
+def update_account(account_id: str, actions: list, condition: object | None, audit: AuditEntry,
                    token: Token | None = None, now: datetime | None = None) -> None:
     """One guarded change to an account, with its audit record (and a spent token, if any)."""
 
@@ -127,7 +128,7 @@ def update_account(account_id: str, actions: list, condition: object | None, aud
         tx.update(Account(account_id), actions=actions, condition=guard)
         if token is not None:
             tx.update(token, actions=[Token.used_at.set(now)], condition=Token.used_at.does_not_exist())
-        tx.save(audit)
+        tx.save(audit_item(audit))
 
     transact_or_stale(build)
 

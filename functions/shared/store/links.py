@@ -12,7 +12,10 @@ from datetime import datetime
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from functions.shared.store.models import AuditEvent, Consent, Link, LinkStatus, UniqueKey, bind_tables
+from functions.shared.audit import AuditEntry
+from functions.shared.states import OPEN_LINK_STATUSES
+from functions.shared.store.audit import audit_item
+from functions.shared.store.models import Consent, Link, LinkStatus, UniqueKey, bind_tables
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken, find, transact, transact_or_stale
 
 ADMIN_KEY = "provider-admin#"
@@ -24,14 +27,14 @@ def _new_or_closed() -> object:
     return Link.account_id.does_not_exist() | Link.status.is_in(*CLOSED)
 
 
-def create_as_admin(link: Link, audit: AuditEvent) -> None:
+def create_as_admin(link: Link, audit: AuditEntry) -> None:
     """Create the first link of a Provider ID and make its account the administrator."""
 
     def build(tx: TransactWrite) -> None:
         tx.save(UniqueKey(ADMIN_KEY + link.provider_id, account_id=link.account_id, tally=1),
                 condition=UniqueKey.key.does_not_exist())
         tx.save(link, condition=_new_or_closed())
-        tx.save(audit)
+        tx.save(audit_item(audit))
 
     try:
         transact(build)
@@ -42,10 +45,10 @@ def create_as_admin(link: Link, audit: AuditEvent) -> None:
         raise StaleWrite from exc
 
 
-def create_request(link: Link, audit: AuditEvent) -> None:
+def create_request(link: Link, audit: AuditEntry) -> None:
     def build(tx: TransactWrite) -> None:
         tx.save(link, condition=_new_or_closed())
-        tx.save(audit)
+        tx.save(audit_item(audit))
 
     transact_or_stale(build)
 
@@ -64,19 +67,19 @@ def of_provider(provider_id: str) -> list[Link]:
     return list(Link.by_provider.query(provider_id))
 
 
-def update(link: Link, actions: list, condition: object | None = None, audit: AuditEvent | None = None) -> None:
+def update(link: Link, actions: list, condition: object | None = None, audit: AuditEntry | None = None) -> None:
     """A guarded change to one link (with its audit record); StaleWrite when the guard fails."""
 
     def build(tx: TransactWrite) -> None:
         guard = Link.account_id.exists() if condition is None else Link.account_id.exists() & condition
         tx.update(link, actions=actions, condition=guard)
         if audit:
-            tx.save(audit)
+            tx.save(audit_item(audit))
 
     transact_or_stale(build)
 
 
-def change_admins(link: Link, make_admin: bool, audit: AuditEvent) -> None:
+def change_admins(link: Link, make_admin: bool, audit: AuditEntry) -> None:
     """Promote a member, or let an administrator step down while another one remains."""
     claim = UniqueKey(ADMIN_KEY + link.provider_id)
 
@@ -88,7 +91,7 @@ def change_admins(link: Link, make_admin: bool, audit: AuditEvent) -> None:
         else:
             tx.update(claim, actions=[UniqueKey.tally.add(-1)], condition=UniqueKey.tally > 1)
             tx.update(link, actions=[Link.role.set("member")], condition=Link.role == "admin")
-        tx.save(audit)
+        tx.save(audit_item(audit))
 
     transact_or_stale(build)
 
@@ -98,10 +101,10 @@ def has_consent(account_id: str, document: str) -> bool:
     return Consent.count(account_id, Consent.document == document, consistent_read=True, limit=1) > 0
 
 
-def record_consent(consent: Consent, audit: AuditEvent) -> None:
+def record_consent(consent: Consent, audit: AuditEntry) -> None:
     def build(tx: TransactWrite) -> None:
         tx.save(consent, condition=Consent.document.does_not_exist())
-        tx.save(audit)
+        tx.save(audit_item(audit))
 
     try:
         transact(build)
@@ -112,11 +115,11 @@ def record_consent(consent: Consent, audit: AuditEvent) -> None:
         # already accepted this version: accepting again changes nothing
 
 
-def now_active(link: Link, now: datetime, audit: AuditEvent) -> bool:
+def now_active(link: Link, now: datetime, audit: AuditEntry) -> bool:
     """Grant access once: False when the link is already active or no longer open."""
     try:
         update(link, [Link.status.set(LinkStatus.ACTIVE), Link.decided_at.set(now), Link.waiting_token.remove(),
-                      Link.waiting_for.remove()], Link.status.is_in(*LinkStatus.OPEN), audit)
+                      Link.waiting_for.remove()], Link.status.is_in(*OPEN_LINK_STATUSES), audit)
     except StaleWrite:
         return False
     return True

@@ -23,13 +23,7 @@ from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-
-class AccountState:
-    """The account lifecycle. Later steps add mfa_enrolled, linked, deactivated and locked."""
-
-    PENDING_ACTIVATION = "pending_activation"
-    ACTIVE = "active"
-    DEACTIVATED = "deactivated"
+from functions.shared.states import AccountState, LinkStatus  # noqa: F401 - re-exported for now
 
 
 class Factor(MapAttribute):
@@ -226,17 +220,6 @@ class Provider(Model):
     addresses = ListAttribute(of=MapAttribute, default=list)
     expires_at = TTLAttribute()  # superseded versions age out
     by_tax_id = ProvidersByTaxId()
-
-
-class LinkStatus:
-    PENDING_ADMIN = "pending_admin"  # waiting for the Provider ID's administrator
-    PENDING_AGREEMENT = "pending_agreement"  # waiting for the user to accept the Provider Agreement
-    PENDING_ORG = "pending_org_agreement"  # waiting for the organizational agreement's approval
-    ACTIVE = "active"
-    DENIED = "denied"
-    EXPIRED = "expired"
-    REMOVED = "removed"
-    OPEN = (PENDING_ADMIN, PENDING_AGREEMENT, PENDING_ORG)
 
 
 class LinksByProvider(GlobalSecondaryIndex):

@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
-from functions.shared.store.models import Account, AuditEvent, Challenge, Device, Session, bind_tables
+from functions.shared.audit import AuditEntry
+from functions.shared.store.audit import audit_item
+from functions.shared.store.models import Account, Challenge, Device, Session, bind_tables
 from functions.shared.store.transactions import StaleWrite, find, transact_or_stale
 
 MAX_CODE_ATTEMPTS = 5
@@ -35,7 +37,7 @@ def touch_session(session_hash: str, now: datetime, idle: timedelta) -> Session 
     return session
 
 
-def start_session(session: Session, account_update: list | None, account_id: str, audit: AuditEvent,
+def start_session(session: Session, account_update: list | None, account_id: str, audit: AuditEntry,
                   replaces: str | None = None, device: Device | None = None,
                   account_condition: object | None = None) -> None:
     """Create a session (and end the one it replaces) with the account change and audit record."""
@@ -50,7 +52,7 @@ def start_session(session: Session, account_update: list | None, account_id: str
                       condition=guard & account_condition if account_condition is not None else guard)
         if device:
             tx.save(device, condition=Device.device_hash.does_not_exist())
-        tx.save(audit)
+        tx.save(audit_item(audit))
 
     transact_or_stale(build)
 

@@ -1,0 +1,75 @@
+"""Every status and state the portal stores, as `StrEnum`s shared by the stored records, the rules and
+the API's pydantic views (so the OpenAPI document lists their values). No database code here."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AccountState(StrEnum):
+    """The account lifecycle."""
+
+    PENDING_ACTIVATION = "pending_activation"
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+
+
+class FactorKind(StrEnum):
+    TOTP = "totp"
+    SMS = "sms"
+    EMAIL = "email"
+    PUSH = "push"
+
+
+class PushStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DENIED = "denied"
+
+
+class FailureKind(StrEnum):
+    """What a failed attempt was; each kind has its own counter and pause (security/lockout.py)."""
+
+    PASSWORD = "password"  # noqa: S105 - the name of a counter, not a secret
+    CODE = "code"
+
+
+class LinkType(StrEnum):
+    PRACTITIONER = "practitioner"
+    GROUP = "group"
+
+
+class LinkRole(StrEnum):
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+class LinkStatus(StrEnum):
+    PENDING_ADMIN = "pending_admin"  # waiting for the Provider ID's administrator
+    PENDING_AGREEMENT = "pending_agreement"  # waiting for the user to accept the Provider Agreement
+    PENDING_ORG = "pending_org_agreement"  # waiting for the organizational agreement's approval
+    ACTIVE = "active"
+    DENIED = "denied"
+    EXPIRED = "expired"
+    REMOVED = "removed"
+
+
+OPEN_LINK_STATUSES = (LinkStatus.PENDING_ADMIN, LinkStatus.PENDING_AGREEMENT, LinkStatus.PENDING_ORG)
+CLOSED_LINK_STATUSES = (LinkStatus.DENIED, LinkStatus.EXPIRED, LinkStatus.REMOVED)
+
+
+class WaitingFor(StrEnum):
+    """The human step a link's approval workflow is waiting at."""
+
+    ADMIN = "admin"
+    AGREEMENT = "agreement"
+    ORG = "org"
+
+
+class OrgAgreementStatus(StrEnum):
+    """A provider group's organizational agreement: signed by the group, decided by plan staff."""
+
+    UNSIGNED = "unsigned"
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"

@@ -1,0 +1,25 @@
+"""Audit repository: append-only records, written alone or inside another repository's transaction."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from functions.shared.audit import AuditEntry
+from functions.shared.store.models import AuditEvent, bind_tables
+
+
+class AuditLog(Protocol):
+    def record(self, entry: AuditEntry) -> None: ...
+
+
+def audit_item(entry: AuditEntry) -> AuditEvent:
+    """The stored form of an entry; repositories put it in the transaction of the change it records."""
+    bind_tables()
+    return AuditEvent(subject=entry.subject, at_id=entry.at_id, action=entry.action, outcome=entry.outcome,
+                      request_id=entry.request_id, source_ip=entry.source_ip, detail=entry.detail or None,
+                      expires_at=entry.expires_at)
+
+
+class DynamoAuditLog:
+    def record(self, entry: AuditEntry) -> None:
+        audit_item(entry).save(condition=AuditEvent.at_id.does_not_exist())
