@@ -1,0 +1,20 @@
+"""Unit tests: rules on in-memory repositories, no AWS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from functions.shared import store
+from functions.shared.store import Repositories
+from tests.unit.memory import memory_repositories
+
+
+@pytest.fixture
+def repos() -> Iterator[Repositories]:
+    """A fresh in-memory store for one test, installed where the rules look for it."""
+    fresh = memory_repositories()
+    store.use(fresh)
+    yield fresh
+    store.use(None)
