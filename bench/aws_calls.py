@@ -1,4 +1,7 @@
-"""AWS API calls per request: each endpoint's happy path on moto, counting every botocore API call.
+"""AWS API calls per request: each endpoint's happy path, counting every botocore API call.
+
+DynamoDB calls go to Amazon DynamoDB Local (the engine `make run` and the integration tests use);
+the other services to moto, in-process.
 
 Counting wraps `botocore.client.BaseClient._make_api_call`, the one method every client call goes
 through: boto3 clients, Powertools parameter providers and the botocore client PynamoDB creates in
@@ -264,9 +267,12 @@ def measure() -> list[Result]:
     import boto3
     from moto import mock_aws
 
+    from devserver import dynamodb_local
     from devserver.local_aws import provision
 
     results = []
+    engine = dynamodb_local.start()
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = engine.endpoint
     with mock_aws():
         provision(LOCAL_ENV, boto3.Session(region_name=REGION))
         portal = Portal()
@@ -285,6 +291,8 @@ def measure() -> list[Result]:
                 results.append(result)
         finally:
             _use_plan(LOCAL_ENV["PLAN"])
+            os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+            engine.stop()
     return results
 
 
@@ -318,5 +326,5 @@ def report(results: list[Result]) -> str:
         if r.warm != r.first:
             rows.append(["", "", "", "", "", "", f"warm: {_operations(r.warm)}"])
     headers = ["endpoint (happy path)", "HTTP", "first", "warm", "target", "meets", "AWS operations (first)"]
-    return ("AWS API calls per request (moto); first = new container (parameter cache cleared), "
+    return ("AWS API calls per request (DynamoDB Local + moto); first = new container (parameter cache cleared), "
             "warm = next request\n" + render(headers, rows, right=(2, 3)))
