@@ -24,6 +24,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 
 from functions.shared.states import AccountState, LinkStatus  # noqa: F401 - re-exported for now
+from functions.shared.store.portal_models import PORTAL_MODELS
 
 
 class Factor(MapAttribute):
@@ -345,6 +346,7 @@ MODELS: dict[str, type[Model]] = {
     "links": Link,
     "consents": Consent,
     "org_agreements": OrgAgreement,
+    **PORTAL_MODELS,
 }
 # Models that live in another model's table (same keys, different items).
 SHARED_TABLE_MODELS: dict[str, type[Model]] = {"providers": RosterState}
