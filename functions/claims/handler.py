@@ -6,16 +6,16 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from functions.claims import logic
 from functions.claims.models import ClaimDetail, ClaimNumber, ClaimPageView, ClaimSearch
-from functions.eligibility.models import ProviderId
 from functions.shared import clock
 from functions.shared.http import caller, make_handler, make_resolver, request_meta
 from functions.shared.plans import current_plan
+from functions.shared.schemas import ActingFor
 
 app = make_resolver()
 
 
 @app.get("/claims/<claim_id>", summary="One claim: lines, reason codes and payment")
-def open_claim(claim_id: Annotated[ClaimNumber, Path()], acting_for: Annotated[ProviderId, Query()]) -> ClaimDetail:
+def open_claim(claim_id: Annotated[ClaimNumber, Path()], acting_for: Annotated[ActingFor, Query()]) -> ClaimDetail:
     return logic.open_claim(claim_id, acting_for, caller(app), current_plan(), request_meta(app), clock.now())
 
 

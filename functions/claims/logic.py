@@ -22,10 +22,10 @@ from functions.claims.models import (
     PaymentDetail,
     ReasonCodeView,
 )
-from functions.eligibility.logic import MEMBER_NOT_FOUND
 from functions.shared import access, audit, ratelimit, reason_codes
 from functions.shared.errors import FieldError, Problem, invalid_fields
 from functions.shared.http import Caller, RequestMeta
+from functions.shared.member_identity import MEMBER_NOT_FOUND, find_member
 from functions.shared.money import dollars
 from functions.shared.plans import PlanProfile
 from functions.shared.states import ClaimStatus
@@ -65,8 +65,8 @@ def search(req: ClaimSearch, who: Caller, plan: PlanProfile, meta: RequestMeta, 
     ratelimit.hit("claims", who.account_id, plan.claim_searches_per_hour, SEARCH_WINDOW, now)
     detail: dict[str, str | int] = {"acting_for": req.acting_for}
     if req.member_id:
-        member = repositories().members.get(req.member_id.upper())
-        if member is None or member.profile.birth_date != req.birth_date:
+        member = find_member(req.birth_date, req.member_id) if req.birth_date else None
+        if member is None:
             audit.record("phi.claim.search", "member_not_found", meta, subject=who.account_id, now=now,
                          detail={**detail, "by": "member"})
             raise MEMBER_NOT_FOUND

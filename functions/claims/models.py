@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from functions.eligibility.models import MemberId, ProviderId
+from functions.shared.schemas import ActingFor, MemberId, ProviderId
 from functions.shared.states import ClaimStatus
 
 MAX_RANGE_DAYS = 366
@@ -21,7 +21,7 @@ class ClaimSearch(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    acting_for: ProviderId
+    acting_for: ActingFor
     member_id: MemberId | None = None
     birth_date: date | None = Field(default=None, description="Required with member_id")
     provider_id: ProviderId | None = Field(default=None, description="A billing or rendering Provider ID you may see")

@@ -19,13 +19,12 @@ from functions.eligibility.models import (
     PrimaryCareProvider,
 )
 from functions.shared import access, audit, ratelimit
-from functions.shared.errors import Problem
 from functions.shared.http import Caller, RequestMeta
+from functions.shared.member_identity import MEMBER_NOT_FOUND, find_member
 from functions.shared.money import dollars
 from functions.shared.plans import PlanProfile
 from functions.shared.states import BenefitKind
-from functions.shared.store import repositories
-from functions.shared.store.members import CoveragePeriod, Member, identity_key
+from functions.shared.store.members import CoveragePeriod, Member
 
 LOOKUP_WINDOW = timedelta(hours=1)
 BENEFIT_LABELS = {
@@ -34,17 +33,11 @@ BENEFIT_LABELS = {
     BenefitKind.DEDUCTIBLE: "Deductible", BenefitKind.OUT_OF_POCKET: "Out-of-pocket maximum"}
 ACCUMULATORS = (BenefitKind.DEDUCTIBLE, BenefitKind.OUT_OF_POCKET)
 
-MEMBER_NOT_FOUND = Problem(
-    404, "member-not-found", "No member found",
-    "No member matches these details. Check the member ID and date of birth on the member's card, or "
-    "the spelling of the names, and try again.")
-
-
 def check(req: EligibilityRequest, who: Caller, plan: PlanProfile, meta: RequestMeta,
           now: datetime) -> EligibilityResult:
     access.scope_for(who.account_id, req.acting_for, plan)
     ratelimit.hit("eligibility", who.account_id, plan.eligibility_lookups_per_hour, LOOKUP_WINDOW, now)
-    member = _find(req)
+    member = find_member(req.birth_date, req.member_id, req.last_name, req.first_name)
     detail = {"acting_for": req.acting_for, "by": "member_id" if req.member_id else "name",
               "service_date": req.service_date.isoformat()}
     if member is None:
@@ -63,22 +56,6 @@ def check(req: EligibilityRequest, who: Caller, plan: PlanProfile, meta: Request
     return EligibilityResult(status="covered", service_date=req.service_date, member=summary,
                              coverage=_coverage(in_force), other_periods=others,
                              message=f"Covered on {req.service_date:%m/%d/%Y} by {in_force.plan_name}.")
-
-
-def _find(req: EligibilityRequest) -> Member | None:
-    members = repositories().members
-    if req.member_id:
-        member = members.get(req.member_id.upper())
-    else:
-        ids = members.ids_by_identity(req.last_name or "", req.first_name or "", req.birth_date)
-        member = members.get(ids[0]) if len(ids) == 1 else None  # two people alike: ask for the member ID
-    if member is None or member.profile.birth_date != req.birth_date:
-        return None
-    if req.last_name and req.first_name:  # names given with a member ID must match too
-        given = identity_key(req.last_name, req.first_name, req.birth_date)
-        if given != identity_key(member.profile.last_name, member.profile.first_name, req.birth_date):
-            return None
-    return member
 
 
 def _not_covered_message(member: Member, day: date) -> str:

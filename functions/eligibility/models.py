@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from functions.shared.schemas import Name
+from functions.shared.schemas import ActingFor, MemberId, Name
 from functions.shared.states import BenefitKind
-
-MemberId = Annotated[str, Field(min_length=3, max_length=20, pattern=r"^[A-Za-z0-9-]+$",
-                                description="The member ID on the member's card")]
-ProviderId = Annotated[str, Field(min_length=3, max_length=20, pattern=r"^[A-Za-z0-9-]+$",
-                                  description="The Provider ID you act for (one of your active links)")]
 
 
 class EligibilityRequest(BaseModel):
@@ -21,7 +16,7 @@ class EligibilityRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    acting_for: ProviderId
+    acting_for: ActingFor
     member_id: MemberId | None = None
     last_name: Name | None = None
     first_name: Name | None = None
