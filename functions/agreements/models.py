@@ -7,6 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# This step's wording for its fields' validation errors (functions/shared/http.py FieldMessages).
+FIELD_MESSAGES = {"attest": {"literal_error": "Tick the box to confirm you may sign for this organization."}}
+
 
 class ProviderAgreement(BaseModel):
     version: str

@@ -9,6 +9,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from functions.shared.schemas import Name
 
+# This step's wording for its fields' validation errors (functions/shared/http.py FieldMessages).
+_TAX_ID = "Enter the 9-digit Tax ID."
+_ZIP = "Enter a 5-digit ZIP code or ZIP+4."
+FIELD_MESSAGES = {
+    "tax_id": {"string_too_short": _TAX_ID, "string_too_long": _TAX_ID},
+    "zip": {"string_too_short": _ZIP, "string_too_long": _ZIP},
+}
+
 
 class LinkRequest(BaseModel):
     """The guides' step 7. Practitioner: names, Tax ID, provider number, ZIP. Group: group name,
