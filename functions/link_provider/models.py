@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions.shared.schemas import Name
+from functions.shared.states import LinkRole, LinkStatus, LinkType
 
 
 class LinkRequest(BaseModel):
@@ -16,7 +16,7 @@ class LinkRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    provider_type: Literal["practitioner", "group"]
+    provider_type: LinkType
     first_name: Name | None = None
     last_name: Name | None = None
     group_name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -28,9 +28,9 @@ class LinkRequest(BaseModel):
 class LinkView(BaseModel):
     provider_id: str
     provider_name: str
-    link_type: str
-    role: str
-    status: str
+    link_type: LinkType
+    role: LinkRole
+    status: LinkStatus
     next_step: str
     requested_at: datetime
 
@@ -41,7 +41,7 @@ class LinkList(BaseModel):
 
 class ProviderView(BaseModel):
     provider_id: str
-    provider_type: str
+    provider_type: LinkType
     name: str
     zips: list[str]
     via_link: str = Field(description="The linked Provider ID that gives access to this one")
