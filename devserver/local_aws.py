@@ -4,25 +4,24 @@ devserver and the tests."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from functions.shared.store.models import MODELS, key_schema, table_env_var
-from infra.routes import ACCESS_WORKFLOW, FUNCTIONS, partial_session_routes
+from infra.capabilities import RESOURCES, ResourceName, resources_used
+from infra.routes import ACCESS_WORKFLOW, FUNCTIONS
 from infra.routes import function as function_named
 
+# One process serves every function, so it gets every variable: the common ones, every table's and
+# every resource's of infra/capabilities.py.
 LOCAL_ENV = {
     "STAGE": "local",
     "PLAN": "caresource",
     "PORTAL_URL": "http://127.0.0.1:3000",
     "MAIL_SENDER": "no-reply@portal.example.org",
     **{table_env_var(logical): f"local-{logical.replace('_', '-')}" for logical in MODELS},
-    "CAPTCHA_SECRET_NAME": "local/captcha-hmac-key",
-    "MFA_KEY_ID": "alias/local-mfa",
-    "PUSH_PLATFORM_ARN": "arn:aws:sns:us-east-1:123456789012:app/GCM/local-push",
-    "PARTIAL_SESSION_ROUTES": partial_session_routes(),
-    "ACCESS_WORKFLOW_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:local-access-approval",
-    "ROSTER_BUCKET": "local-roster",
+    **{r.env: r.local for r in RESOURCES.values() if r.env and r.local is not None},
     "AWS_REGION": "us-east-1",
     "AWS_DEFAULT_REGION": "us-east-1",
     "AWS_ACCESS_KEY_ID": "testing",
@@ -96,22 +95,42 @@ def empty_tables(env: dict[str, str], session: Any) -> None:
                     batch = dynamodb.batch_write_item(RequestItems=batch).get("UnprocessedItems") or {}
 
 
-def provision(env: dict[str, str], session: Any) -> None:
-    """Create every table, verify the sender and store a CAPTCHA key, through `session` (boto3)."""
-    create_tables(env, session)
+def _verify_sender(env: dict[str, str], session: Any) -> None:
     session.client("ses").verify_email_identity(EmailAddress=env["MAIL_SENDER"])
+
+
+def _captcha_secret(env: dict[str, str], session: Any) -> None:
     import secrets
 
     session.client("secretsmanager").create_secret(Name=env["CAPTCHA_SECRET_NAME"],
                                                    SecretString=secrets.token_hex(32))
+
+
+def _mfa_key(env: dict[str, str], session: Any) -> None:
     kms = session.client("kms")
     key_id = kms.create_key(Description="local MFA seeds")["KeyMetadata"]["KeyId"]
     kms.create_alias(AliasName=env["MFA_KEY_ID"], TargetKeyId=key_id)
+
+
+def _push_platform(env: dict[str, str], session: Any) -> None:
     platform_name = env["PUSH_PLATFORM_ARN"].rsplit("/", 1)[-1]
     session.client("sns").create_platform_application(
         Name=platform_name, Platform="GCM", Attributes={"PlatformCredential": "local-fake-credential"})
+
+
+def _roster_bucket(env: dict[str, str], session: Any) -> None:
     session.client("s3").create_bucket(Bucket=env["ROSTER_BUCKET"])
-    _provision_workflow(env, session)
+
+
+def _nothing(env: dict[str, str], session: Any) -> None:
+    """SMS needs no set-up; the session routes are a value, not a resource."""
+
+
+def provision(env: dict[str, str], session: Any) -> None:
+    """Create every table and every resource some function of FUNCTIONS uses, through `session` (boto3)."""
+    create_tables(env, session)
+    for resource in resources_used(tuple(c for f in FUNCTIONS for c in f.uses)):
+        PROVISIONERS[resource](env, session)
 
 
 WORKFLOW_FILE = Path(__file__).resolve().parent.parent / "infra" / "workflows" / "access_approval.asl.json"
@@ -137,6 +156,19 @@ def _provision_workflow(env: dict[str, str], session: Any) -> None:
     name = env["ACCESS_WORKFLOW_ARN"].rsplit(":", 1)[-1]
     session.client("stepfunctions").create_state_machine(name=name, definition=definition,
                                                          roleArn=role["Role"]["Arn"], type="STANDARD")
+
+
+# How each resource of infra/capabilities.py is set up on the embedded AWS.
+PROVISIONERS: dict[ResourceName, Callable[[dict[str, str], Any], None]] = {
+    "mail": _verify_sender,
+    "phone_numbers": _nothing,
+    "push_platform": _push_platform,
+    "mfa_key": _mfa_key,
+    "captcha_secret": _captcha_secret,
+    "access_workflow": _provision_workflow,
+    "roster_bucket": _roster_bucket,
+    "session_routes": _nothing,
+}
 
 
 def run_lambdas_in_process() -> None:

@@ -14,6 +14,7 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks
 from constructs import IConstruct
 
+from infra.capabilities import Target, grants
 from infra.constructs.api import session_route
 from infra.constructs.functions import ASYNC_FUNCTIONS
 from infra.constructs.notifications import Notifications
@@ -362,13 +363,12 @@ ROSTER_PREFIX_REASON = (
 
 
 def _roster_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
-    prefixes = {"read": (INCOMING_PREFIX,), "write": (INCOMING_PREFIX, REPORTS_PREFIX)}
+    prefixes: dict[Target, str] = {"roster_incoming": INCOMING_PREFIX, "roster_reports": REPORTS_PREFIX}
     found = []
     for name, spec in stack.functions.specs.items():
-        if spec.roster_bucket:
-            for prefix in prefixes[spec.roster_bucket]:
-                resource = finding_resource(stack, stack.storage.bucket.arn_for_objects(f"{prefix}*"))
-                found.append((stack.functions.roles[name], f"AwsSolutions-IAM5[Resource::{resource}]"))
+        for target in dict.fromkeys(g.target for g in grants(spec.uses) if g.target in prefixes):
+            resource = finding_resource(stack, stack.storage.bucket.arn_for_objects(f"{prefixes[target]}*"))
+            found.append((stack.functions.roles[name], f"AwsSolutions-IAM5[Resource::{resource}]"))
     return found
 
 
@@ -402,7 +402,8 @@ def _push_endpoint_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]
     if not platform_arn:
         return []
     rule = f"AwsSolutions-IAM5[Resource::{Notifications.push_endpoints(platform_arn)}]"
-    return [(stack.functions.roles[name], rule) for name, spec in stack.functions.specs.items() if spec.sends_push]
+    return [(stack.functions.roles[name], rule) for name, spec in stack.functions.specs.items()
+            if any(g.target == "push_endpoints" for g in grants(spec.uses))]
 
 
 def acknowledgements(stack: PortalStack) -> list[tuple[IConstruct, str, str]]:

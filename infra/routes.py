@@ -1,7 +1,8 @@
 """The route table: every API route, the function that serves it, and what that function may touch.
 
-Plain data, read by the CDK API and functions constructs and by the devserver. Adding a portal
-step means one `Function` entry (what it needs) and its `Route` entries (where it answers).
+Plain data, read by the CDK API and functions constructs, the devserver and the infra tests. Adding a
+portal step means one `Function` entry (its tables and capabilities) and its `Route` entries (where it
+answers); infra/capabilities.py says what each capability sets and grants.
 """
 
 from __future__ import annotations
@@ -15,6 +16,10 @@ Table = Literal["accounts", "unique_keys", "tokens", "rate_limits", "audit", "se
 AUTHORIZER = "authorizer"
 ACCESS_WORKFLOW = "access_workflow"  # the Lambda task of infra/workflows/access_approval.asl.json
 ROSTER_IMPORT = "roster_import"  # runs when a roster CSV lands in the roster bucket
+# What a function may reach besides its tables; each name has its entry in infra/capabilities.py.
+Capability = Literal["sends_mail", "sends_sms", "sends_push", "uses_mfa_key", "reads_captcha_secret",
+                     "starts_workflow", "resumes_workflow", "reads_rosters", "imports_rosters",
+                     "authorizes_sessions"]
 
 
 @dataclass(frozen=True)
@@ -23,14 +28,7 @@ class Function:
 
     name: str
     tables: dict[Table, Access] = field(default_factory=dict)
-    sends_mail: bool = False
-    sends_sms: bool = False
-    sends_push: bool = False  # registers SNS platform endpoints and publishes to them
-    uses_mfa_key: bool = False  # KMS encrypt/decrypt of TOTP seeds
-    reads_captcha_secret: bool = False
-    starts_workflow: bool = False  # states:StartExecution on the access-approval state machine
-    resumes_workflow: bool = False  # states:SendTaskSuccess/SendTaskFailure on it
-    roster_bucket: Access | None = None
+    uses: tuple[Capability, ...] = ()  # see infra/capabilities.py
     memory_mb: int = 256
     timeout_s: int = 10
 
@@ -52,33 +50,32 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(
         "register",
         tables={"accounts": "write", "unique_keys": "write", "tokens": "write", "audit": "write"},
-        sends_mail=True,
-        reads_captcha_secret=True,
+        uses=("sends_mail", "reads_captcha_secret"),
         memory_mb=1024,  # argon2id at OWASP parameters needs the CPU that comes with memory
     ),
     Function(
         "activate",
         tables={"accounts": "write", "unique_keys": "read", "tokens": "write",
                 "rate_limits": "write", "audit": "write"},
-        sends_mail=True,
+        uses=("sends_mail",),
     ),
-    Function(AUTHORIZER, tables={"sessions": "write"}),
+    Function(AUTHORIZER, tables={"sessions": "write"}, uses=("authorizes_sessions",)),
     Function("signin", tables={**_SESSION_TABLES, "unique_keys": "read"}, memory_mb=1024),
     Function("mfa", tables={**_SESSION_TABLES, "tokens": "write", "rate_limits": "write"},
-             sends_mail=True, sends_sms=True, sends_push=True, uses_mfa_key=True, memory_mb=1024),
+             uses=("sends_mail", "sends_sms", "sends_push", "uses_mfa_key"), memory_mb=1024),
     Function("password_reset", tables={**_SESSION_TABLES, "unique_keys": "read", "tokens": "write",
-                                       "rate_limits": "write"}, sends_mail=True, memory_mb=1024),
+                                       "rate_limits": "write"}, uses=("sends_mail",), memory_mb=1024),
     Function("link_provider", tables={"accounts": "read", "providers": "read", "links": "write",
                                       "consents": "read", "unique_keys": "write", "rate_limits": "write",
-                                      "audit": "write"}, starts_workflow=True),
+                                      "audit": "write"}, uses=("starts_workflow",)),
     Function("provider_admin", tables={"links": "write", "unique_keys": "write", "audit": "write"},
-             resumes_workflow=True),
+             uses=("resumes_workflow",)),
     Function("agreements", tables={"links": "read", "consents": "write", "org_agreements": "write",
-                                   "audit": "write"}, sends_mail=True, resumes_workflow=True),
-    Function("staff", tables={"org_agreements": "write", "audit": "write"}, resumes_workflow=True),
+                                   "audit": "write"}, uses=("sends_mail", "resumes_workflow")),
+    Function("staff", tables={"org_agreements": "write", "audit": "write"}, uses=("resumes_workflow",)),
     Function(ACCESS_WORKFLOW, tables={"links": "write", "consents": "read", "org_agreements": "write",
-                                      "audit": "write"}, sends_mail=True, resumes_workflow=True),
-    Function(ROSTER_IMPORT, tables={"providers": "write", "unique_keys": "write"}, roster_bucket="write",
+                                      "audit": "write"}, uses=("sends_mail", "resumes_workflow")),
+    Function(ROSTER_IMPORT, tables={"providers": "write", "unique_keys": "write"}, uses=("imports_rosters",),
              memory_mb=1024, timeout_s=300),
 )
 

@@ -5,13 +5,19 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from functions.agreements import logic
-from functions.agreements.models import AcceptAgreement, OrgAgreementStatus, ProviderAgreement, SignOrgAgreement
+from functions.agreements.models import (
+    FIELD_MESSAGES,
+    AcceptAgreement,
+    OrgAgreementStatus,
+    ProviderAgreement,
+    SignOrgAgreement,
+)
 from functions.shared import clock
 from functions.shared.http import caller, make_handler, make_resolver, request_meta
 from functions.shared.plans import current_plan
 from functions.shared.schemas import Message
 
-app = make_resolver()
+app = make_resolver(field_messages=FIELD_MESSAGES)
 
 
 @app.get("/agreements/provider", summary="The current Provider Agreement and whether this user accepted it")

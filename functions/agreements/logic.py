@@ -7,8 +7,6 @@ from datetime import datetime
 from functools import cache
 from importlib import resources
 
-from pynamodb.exceptions import UpdateError
-
 from functions.agreements.models import (
     AcceptAgreement,
     OrgAgreementStatus,
@@ -21,9 +19,12 @@ from functions.shared.http import Caller, RequestMeta
 from functions.shared.notify import templates
 from functions.shared.notify.mail import send_mail
 from functions.shared.plans import PlanProfile
-from functions.shared.store import links
-from functions.shared.store.models import Consent, Link, LinkStatus, OrgAgreement, bind_tables
-from functions.shared.store.transactions import find
+from functions.shared.states import CLOSED_LINK_STATUSES, LinkStatus, LinkType, WaitingFor
+from functions.shared.store import repositories
+from functions.shared.store.consents import ConsentView
+from functions.shared.store.links import LinkView
+from functions.shared.store.org_agreements import Signature
+from functions.shared.store.transactions import StaleWrite
 
 ORG_AGREEMENT_VERSION = "2026-01"
 
@@ -45,27 +46,28 @@ def document(plan: PlanProfile) -> str:
 def provider_agreement(who: Caller, plan: PlanProfile) -> ProviderAgreement:
     text = _text("provider-agreement", plan.provider_agreement_version, plan)
     return ProviderAgreement(version=plan.provider_agreement_version, text=text,
-                             accepted=links.has_consent(who.account_id, document(plan)))
+                             accepted=repositories().consents.has(who.account_id, document(plan)))
 
 
 def accept(req: AcceptAgreement, who: Caller, plan: PlanProfile, meta: RequestMeta, now: datetime) -> None:
     if req.version != plan.provider_agreement_version:
         raise Problem(409, "agreement-outdated", "A newer agreement exists",
                       "Reload the page, read the current Provider Agreement, and accept that one.")
-    consent = Consent(who.account_id, document(plan), accepted_at=now, source_ip=meta.source_ip or None,
-                      user_agent=meta.user_agent or None)
-    links.record_consent(consent, audit.audit_event("agreement.provider", "accepted", meta, subject=who.account_id,
-                                                    now=now, detail={"version": req.version}))
+    repos = repositories()
+    repos.consents.record(
+        ConsentView(who.account_id, document(plan), accepted_at=now, source_ip=meta.source_ip or None,
+                    user_agent=meta.user_agent or None),
+        audit.audit_event("agreement.provider", "accepted", meta, subject=who.account_id, now=now,
+                          detail={"version": req.version}))
     # Consent first, then the waiting requests (see access_workflow.await_agreement for the other side).
-    for link in links.of_account(who.account_id, consistent=True):
-        if link.waiting_for == "agreement" and link.waiting_token:
+    for link in repos.links.of_account(who.account_id, consistent=True):
+        if link.waiting_for == WaitingFor.AGREEMENT and link.waiting_token:
             workflow.resume(link.waiting_token, {"agreement": req.version})
 
 
-def _group_link(who: Caller, provider_id: str) -> Link:
-    link = links.get(who.account_id, provider_id.strip().upper())
-    if link is None or link.link_type != "group" or link.status in (LinkStatus.DENIED, LinkStatus.EXPIRED,
-                                                                     LinkStatus.REMOVED):
+def _group_link(who: Caller, provider_id: str) -> LinkView:
+    link = repositories().links.get(who.account_id, provider_id.strip().upper())
+    if link is None or link.link_type != LinkType.GROUP or link.status in CLOSED_LINK_STATUSES:
         raise Problem(404, "group-not-linked", "No such group link",
                       "Link your account to the group's Provider ID first.")
     if link.status == LinkStatus.PENDING_ADMIN:
@@ -79,7 +81,7 @@ def org_status(provider_id: str, who: Caller, plan: PlanProfile) -> OrgAgreement
     link = _group_link(who, provider_id)
     text = _text("organizational-agreement", ORG_AGREEMENT_VERSION, plan)
     document = {"version": ORG_AGREEMENT_VERSION, "text": text}
-    org = find(OrgAgreement, link.tax_id)
+    org = repositories().org_agreements.get(link.tax_id)
     if org is None:
         return OrgAgreementStatus(**document, tax_id_last4=link.tax_id[-4:], group_name=link.provider_name,
                                   status="none", promise=plan.org_agreement_promise)
@@ -93,21 +95,15 @@ def sign(req: SignOrgAgreement, who: Caller, plan: PlanProfile, meta: RequestMet
     if not plan.requires_org_agreement:
         raise Problem(404, "not-required", "Not needed", "This plan has no organizational agreement.")
     link = _group_link(who, req.provider_id)
-    bind_tables()
-    org = OrgAgreement(link.tax_id)
+    signature = Signature(tax_id=link.tax_id, group_name=link.provider_name, version=ORG_AGREEMENT_VERSION,
+                          signer_account_id=who.account_id, signer_name=req.signer_name,
+                          signer_title=req.signer_title, signed_at=now, source_ip=meta.source_ip or None)
     try:
-        org.update(actions=[
-            OrgAgreement.status.set("pending"), OrgAgreement.group_name.set(link.provider_name),
-            OrgAgreement.version.set(ORG_AGREEMENT_VERSION), OrgAgreement.signer_account_id.set(who.account_id),
-            OrgAgreement.signer_name.set(req.signer_name), OrgAgreement.signer_title.set(req.signer_title),
-            OrgAgreement.signed_at.set(now), OrgAgreement.source_ip.set(meta.source_ip or None),
-            OrgAgreement.pending_status.set("pending"), OrgAgreement.pending_since.set(now),
-            OrgAgreement.reason.remove(), OrgAgreement.decided_at.remove(), OrgAgreement.decided_by.remove(),
-        ], condition=OrgAgreement.tax_id.does_not_exist() | OrgAgreement.status.is_in("unsigned", "rejected"))
-    except UpdateError:
+        repositories().org_agreements.sign(signature, audit.audit_event(
+            "agreement.organization", "signed", meta, subject=who.account_id, now=now,
+            detail={"provider_id": link.provider_id}))
+    except StaleWrite:
         raise Problem(409, "org-agreement-exists", "Already signed",
                       "This group's organizational agreement is signed already; it waits for, or has, a "
                       "decision by provider relations.") from None
-    audit.record("agreement.organization", "signed", meta, subject=who.account_id, now=now,
-                 detail={"provider_id": link.provider_id})
     send_mail(plan.provider_relations_email, templates.org_agreement_to_review(plan, link.provider_name, False))

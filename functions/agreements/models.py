@@ -7,6 +7,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.shared.states import OrgAgreementStatus as Status
+
+# This step's wording for its fields' validation errors (functions/shared/http.py FieldMessages).
+FIELD_MESSAGES = {"attest": {"literal_error": "Tick the box to confirm you may sign for this organization."}}
+
 
 class ProviderAgreement(BaseModel):
     version: str
@@ -25,7 +30,7 @@ class OrgAgreementStatus(BaseModel):
     text: str = Field(description="Markdown: what the signer agrees to")
     tax_id_last4: str
     group_name: str
-    status: str  # none | unsigned | pending | approved | rejected
+    status: Status | Literal["none"] = Field(description="'none' until a request of the group waits for it")
     signer_name: str | None = None
     signer_title: str | None = None
     signed_at: datetime | None = None

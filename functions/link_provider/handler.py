@@ -5,12 +5,12 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from functions.link_provider import logic
-from functions.link_provider.models import AccessibleProviders, LinkList, LinkRequest, LinkView
+from functions.link_provider.models import FIELD_MESSAGES, AccessibleProviders, LinkList, LinkRequest, LinkView
 from functions.shared import clock
 from functions.shared.http import caller, make_handler, make_resolver, request_meta
 from functions.shared.plans import current_plan
 
-app = make_resolver()
+app = make_resolver(field_messages=FIELD_MESSAGES)
 
 
 @app.post("/links", summary="Link this account to a Provider ID (or ask its administrator for access)")

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions.shared.schemas import Name
+from functions.shared.states import LinkRole, LinkStatus, LinkType
+
+# This step's wording for its fields' validation errors (functions/shared/http.py FieldMessages).
+_TAX_ID = "Enter the 9-digit Tax ID."
+_ZIP = "Enter a 5-digit ZIP code or ZIP+4."
+FIELD_MESSAGES = {
+    "tax_id": {"string_too_short": _TAX_ID, "string_too_long": _TAX_ID},
+    "zip": {"string_too_short": _ZIP, "string_too_long": _ZIP},
+}
 
 
 class LinkRequest(BaseModel):
@@ -16,7 +24,7 @@ class LinkRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    provider_type: Literal["practitioner", "group"]
+    provider_type: LinkType
     first_name: Name | None = None
     last_name: Name | None = None
     group_name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -28,9 +36,9 @@ class LinkRequest(BaseModel):
 class LinkView(BaseModel):
     provider_id: str
     provider_name: str
-    link_type: str
-    role: str
-    status: str
+    link_type: LinkType
+    role: LinkRole
+    status: LinkStatus
     next_step: str
     requested_at: datetime
 
@@ -41,7 +49,7 @@ class LinkList(BaseModel):
 
 class ProviderView(BaseModel):
     provider_id: str
-    provider_type: str
+    provider_type: LinkType
     name: str
     zips: list[str]
     via_link: str = Field(description="The linked Provider ID that gives access to this one")

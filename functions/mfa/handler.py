@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from functions.mfa import logic, push
 from functions.mfa.models import (
+    FIELD_MESSAGES,
     ChallengeRequest,
     ChallengeSent,
     ConfirmRequest,
@@ -31,7 +32,7 @@ from functions.shared.schemas import Message
 from functions.shared.signin import SessionView, Started
 from functions.shared.store import sessions
 
-app = make_resolver()
+app = make_resolver(field_messages=FIELD_MESSAGES)
 FactorId = Annotated[str, Path(max_length=64)]
 
 

@@ -11,6 +11,8 @@ from functions.shared.signin import FactorView
 
 FactorKind = Literal["totp", "sms", "email", "push"]
 Code = Field(default=None, pattern=r"^\d{6}$", description="The 6-digit code")
+# This step's wording for its fields' validation errors (functions/shared/http.py FieldMessages).
+FIELD_MESSAGES = {"code": {"string_pattern_mismatch": "Enter the 6 digits of the code."}}
 
 
 class _Strict(BaseModel):

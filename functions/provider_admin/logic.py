@@ -9,23 +9,24 @@ from functions.provider_admin.models import Member, Members
 from functions.shared import audit, workflow
 from functions.shared.errors import Problem
 from functions.shared.http import Caller, RequestMeta
-from functions.shared.store import links
-from functions.shared.store.models import Link, LinkStatus
+from functions.shared.states import LinkRole, LinkStatus
+from functions.shared.store import repositories
+from functions.shared.store.links import LinkView
 from functions.shared.store.transactions import StaleWrite
 
 NOT_ADMIN = Problem(403, "not-administrator", "Only this Provider ID's administrators can do this",
                     "Ask one of its administrators, or call provider services.")
 
 
-def _require_admin(who: Caller, provider_id: str) -> Link:
-    mine = links.get(who.account_id, provider_id)
-    if mine is None or mine.role != "admin" or mine.status != LinkStatus.ACTIVE:
+def _require_admin(who: Caller, provider_id: str) -> LinkView:
+    mine = repositories().links.get(who.account_id, provider_id)
+    if mine is None or mine.role != LinkRole.ADMIN or mine.status != LinkStatus.ACTIVE:
         raise NOT_ADMIN
     return mine
 
 
-def _target(provider_id: str, account_id: str) -> Link:
-    link = links.get(account_id, provider_id)
+def _target(provider_id: str, account_id: str) -> LinkView:
+    link = repositories().links.get(account_id, provider_id)
     if link is None:
         raise Problem(404, "member-not-found", "No such member or request", "Reload the list.")
     return link
@@ -35,20 +36,17 @@ def members(provider_id: str, who: Caller) -> Members:
     mine = _require_admin(who, provider_id)
     shown = [Member(account_id=m.account_id, name=m.requester_name, email=m.requester_email, role=m.role,
                     status=m.status, requested_at=m.requested_at, decision_due=m.decision_due)
-             for m in links.of_provider(provider_id) if m.status not in (LinkStatus.REMOVED,)]
+             for m in repositories().links.of_provider(provider_id) if m.status != LinkStatus.REMOVED]
     return Members(provider_id=provider_id, provider_name=mine.provider_name, members=shown)
 
 
 def decide(provider_id: str, account_id: str, approve: bool, who: Caller, meta: RequestMeta, now: datetime) -> None:
     _require_admin(who, provider_id)
-    request = _target(provider_id, account_id)
+    links = repositories().links
     try:  # the decision is recorded once; the guard refuses a second one
-        links.update(request, [Link.decided_by.set(who.account_id), Link.decided_at.set(now)],
-                     (Link.status == LinkStatus.PENDING_ADMIN) & Link.decided_by.does_not_exist()
-                     & Link.waiting_token.exists(),
-                     audit.audit_event("link.admin_decision", "approved" if approve else "denied", meta,
-                                       subject=account_id, now=now, detail={"provider_id": provider_id,
-                                                                            "by": who.account_id}))
+        request = links.decide(account_id, provider_id, who.account_id, now, audit.audit_event(
+            "link.admin_decision", "approved" if approve else "denied", meta, subject=account_id, now=now,
+            detail={"provider_id": provider_id, "by": who.account_id}))
     except StaleWrite:
         current = links.get(account_id, provider_id)
         if current and current.status == LinkStatus.PENDING_ADMIN and not (current.decided_by or current.waiting_token):
@@ -56,6 +54,8 @@ def decide(provider_id: str, account_id: str, approve: bool, who: Caller, meta: 
                           "Try again in a few seconds.", headers={"Retry-After": "2"}) from None
         raise Problem(409, "already-decided", "This request is not waiting for a decision",
                       "It was decided already, expired, or was withdrawn. Reload the list.") from None
+    if request is None:
+        raise Problem(404, "member-not-found", "No such member or request", "Reload the list.")
     assert request.waiting_token
     if approve:
         workflow.resume(request.waiting_token, {"approved_by": who.account_id})
@@ -69,22 +69,22 @@ def remove(provider_id: str, account_id: str, who: Caller, meta: RequestMeta, no
         raise Problem(409, "remove-self", "Use 'step down' for yourself",
                       "An administrator leaves by stepping down, once another administrator exists.")
     member = _target(provider_id, account_id)
-    if member.role == "admin":
+    if member.role == LinkRole.ADMIN:
         raise Problem(409, "remove-admin", "Administrators step down themselves",
                       "Ask that administrator to step down first.")
     try:
-        links.update(member, [Link.status.set(LinkStatus.REMOVED), Link.decided_by.set(who.account_id),
-                              Link.decided_at.set(now)], Link.status == LinkStatus.ACTIVE,
-                     audit.audit_event("link.remove", "removed", meta, subject=account_id, now=now,
-                                       detail={"provider_id": provider_id, "by": who.account_id}))
+        repositories().links.remove(account_id, provider_id, who.account_id, now, audit.audit_event(
+            "link.remove", "removed", meta, subject=account_id, now=now,
+            detail={"provider_id": provider_id, "by": who.account_id}))
     except StaleWrite:
         raise Problem(409, "not-active", "Not an active member", "Reload the list.") from None
 
 
 def promote(provider_id: str, account_id: str, who: Caller, meta: RequestMeta, now: datetime) -> None:
     _require_admin(who, provider_id)
+    _target(provider_id, account_id)
     try:
-        links.change_admins(_target(provider_id, account_id), True, audit.audit_event(
+        repositories().links.promote(account_id, provider_id, audit.audit_event(
             "link.admin", "promoted", meta, subject=account_id, now=now,
             detail={"provider_id": provider_id, "by": who.account_id}))
     except StaleWrite:
@@ -93,11 +93,11 @@ def promote(provider_id: str, account_id: str, who: Caller, meta: RequestMeta, n
 
 
 def step_down(provider_id: str, who: Caller, meta: RequestMeta, now: datetime) -> None:
-    mine = _require_admin(who, provider_id)
+    _require_admin(who, provider_id)
     try:
-        links.change_admins(mine, False, audit.audit_event("link.admin", "stepped_down", meta,
-                                                           subject=who.account_id, now=now,
-                                                           detail={"provider_id": provider_id}))
+        repositories().links.step_down(who.account_id, provider_id, audit.audit_event(
+            "link.admin", "stepped_down", meta, subject=who.account_id, now=now,
+            detail={"provider_id": provider_id}))
     except StaleWrite:
         raise Problem(409, "last-administrator", "You are the only administrator",
                       "Make another member an administrator first.") from None

@@ -6,13 +6,15 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.shared.states import LinkRole, LinkStatus
+
 
 class Member(BaseModel):
     account_id: str
     name: str
     email: str
-    role: str
-    status: str
+    role: LinkRole
+    status: LinkStatus
     requested_at: datetime
     decision_due: datetime | None = None
 

@@ -4,7 +4,6 @@ leaves lookups on the old version; the same file imported twice changes nothing.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import hashlib
 import io
@@ -13,17 +12,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-from pynamodb.exceptions import PutError
 
-from functions.shared.roster import GROUP, PRACTITIONER, current_version, digits, words, zip5
-from functions.shared.store.models import (
-    ROSTER_STATE_KEY,
-    Provider,
-    RosterState,
-    UniqueKey,
-    bind_tables,
-)
-from functions.shared.store.transactions import find
+from functions.shared.roster import GROUP, PRACTITIONER, digits, words, zip5
+from functions.shared.states import LinkType
+from functions.shared.store import repositories
+from functions.shared.store.roster import ProviderView
+from functions.shared.store.transactions import StaleWrite
 
 COLUMNS = ("provider_id", "provider_type", "first_name", "last_name", "group_name", "tax_id",
            "address", "city", "state", "zip")
@@ -49,7 +43,7 @@ class ImportReport(BaseModel):
 
 @dataclass
 class _Draft:
-    provider_type: str
+    provider_type: LinkType
     first_name: str | None
     last_name: str | None
     group_name: str | None
@@ -57,7 +51,7 @@ class _Draft:
     zips: set[str] = field(default_factory=set)
     addresses: list[dict[str, str]] = field(default_factory=list)
 
-    def identity(self) -> tuple:
+    def identity(self) -> tuple[str, ...]:
         return (self.provider_type, words(self.first_name), words(self.last_name), words(self.group_name),
                 self.tax_id)
 
@@ -98,6 +92,7 @@ def _row(row: dict[str, str | None]) -> tuple[list[str], str, _Draft]:
     kind = value["provider_type"].casefold()
     if kind not in (PRACTITIONER, GROUP):
         errors.append("provider_type must be Practitioner or Group")
+    kind_value = LinkType(kind) if kind in (PRACTITIONER, GROUP) else PRACTITIONER
     if kind == PRACTITIONER and not (value["first_name"] and value["last_name"]):
         errors.append("a practitioner needs first_name and last_name")
     if kind == GROUP and not value["group_name"]:
@@ -110,7 +105,7 @@ def _row(row: dict[str, str | None]) -> tuple[list[str], str, _Draft]:
         errors.append("zip must be a 5-digit ZIP or a ZIP+4")
     if not _STATE.match(value["state"].upper()):
         errors.append("state must be a 2-letter code")
-    draft = _Draft(kind, value["first_name"] or None, value["last_name"] or None, value["group_name"] or None,
+    draft = _Draft(kind_value, value["first_name"] or None, value["last_name"] or None, value["group_name"] or None,
                    tax_id, {zip_code}, [{"address": value["address"], "city": value["city"],
                                          "state": value["state"].upper(), "zip": value["zip"]}])
     return errors, provider_id, draft
@@ -121,49 +116,23 @@ def import_roster(text: str, source: str, now: datetime) -> ImportReport:
     if bad or not drafts:
         bad = bad or [RowError(line=1, errors=["the file has no providers"])]
         return ImportReport(source=source, status="rejected", rows=rows, providers=len(drafts), bad_rows=bad)
-    bind_tables()
+    roster = repositories().roster
     digest = hashlib.sha256(text.encode()).hexdigest()
-    previous = current_version()
-    if _already_applied(digest):
+    previous = roster.current_version()
+    if roster.already_applied(digest):
         return ImportReport(source=source, status="unchanged", rows=rows, providers=len(drafts),
                             roster_version=previous)
     version = (previous or 0) + 1
-    expires = now + ROW_LIFETIME
-    with Provider.batch_write() as batch:
-        for provider_id, d in drafts.items():
-            batch.save(Provider(provider_id, version, provider_type=d.provider_type, first_name=d.first_name,
-                                last_name=d.last_name, group_name=d.group_name, tax_id=d.tax_id, zips=d.zips,
-                                addresses=d.addresses, expires_at=expires))
-    _switch_to(version, previous, source, now)
-    _mark_applied(digest, version)
-    _drop_version(previous, list(drafts))
-    return ImportReport(source=source, status="applied", rows=rows, providers=len(drafts), roster_version=version)
-
-
-def _already_applied(digest: str) -> bool:
-    return find(UniqueKey, f"roster-import#{digest}") is not None
-
-
-def _mark_applied(digest: str, version: int) -> None:
-    with contextlib.suppress(PutError):  # a concurrent import of the same file recorded it first
-        UniqueKey(f"roster-import#{digest}", account_id=str(version)).save(
-            condition=UniqueKey.key.does_not_exist())
-
-
-def _switch_to(version: int, previous: int | None, source: str, now: datetime) -> None:
-    state = RosterState(ROSTER_STATE_KEY, 0, current_version=version, imported_at=now, source=source)
-    condition = (RosterState.current_version.does_not_exist() if previous is None
-                 else RosterState.current_version == previous)
+    roster.write_version((ProviderView(provider_id=provider_id, roster_version=version, provider_type=d.provider_type,
+                                       tax_id=d.tax_id, zips=frozenset(d.zips), first_name=d.first_name,
+                                       last_name=d.last_name, group_name=d.group_name,
+                                       addresses=tuple(d.addresses))
+                          for provider_id, d in drafts.items()), now + ROW_LIFETIME)
     try:
-        state.save(condition=condition)
-    except PutError as exc:
+        roster.switch_to(version, previous, source, now)
+    except StaleWrite as exc:
         raise RuntimeError("another roster import finished first; import this file again") from exc
-
-
-def _drop_version(version: int | None, provider_ids: list[str]) -> None:
-    """Delete the superseded rows of the providers in this file; lookups no longer read them."""
-    if version is None:
-        return
-    with Provider.batch_write() as batch:
-        for provider_id in provider_ids:
-            batch.delete(Provider(provider_id, version))
+    roster.mark_applied(digest, version)
+    if previous is not None:
+        roster.drop_version(previous, list(drafts))
+    return ImportReport(source=source, status="applied", rows=rows, providers=len(drafts), roster_version=version)

@@ -9,7 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class Settings(BaseModel):
-    """Environment variables set on every function by infra/constructs/functions.py and the devserver."""
+    """Environment variables set by infra/constructs/functions.py and the devserver.
+
+    The required fields go to every function; each optional one carries a resource of
+    infra/capabilities.py and is set only on the functions whose capabilities reach that resource.
+    """
 
     model_config = ConfigDict(frozen=True)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,34 +67,43 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "body"
 
 
-def _validation_problem(exc: RequestValidationError) -> Problem:
+# A step's own wording for its fields: field name -> pydantic error type -> message, e.g.
+# {"pin": {"string_pattern_mismatch": "Enter the 4 digits."}}. Each step keeps it in its models.py.
+FieldMessages = Mapping[str, Mapping[str, str]]
+
+
+def _message(err: Mapping[str, Any], field: str, field_messages: FieldMessages) -> str:
+    kind = str(err.get("type", "invalid"))
+    own = field_messages.get(field, {}).get(kind)
+    if own is not None:
+        return own
+    if kind == "missing" or (kind == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1):
+        return "This field is required."
+    if kind == "json_invalid":
+        return "The request body is not valid JSON."
+    message = str(err.get("msg", "is not valid"))
+    return message.removeprefix("Value error, ") if kind == "value_error" else message
+
+
+def validation_problem(exc: RequestValidationError, field_messages: FieldMessages | None = None) -> Problem:
+    """Every validation error as a field error: the step's own message for the field where it has one,
+    otherwise the generic wording (required, not JSON, the validator's text)."""
     errors = []
     for err in exc.errors():
-        kind = err.get("type", "invalid")
-        loc_field = _field_name(tuple(err.get("loc", ())))
-        message = str(err.get("msg", "is not valid"))
-        if kind == "missing" or (kind == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1):
-            message = "This field is required."
-        elif kind == "json_invalid":
-            message = "The request body is not valid JSON."
-        elif kind == "string_pattern_mismatch" and loc_field in ("code", "verification_code"):
-            message = "Enter the 6 digits of the code."
-        elif kind == "literal_error" and loc_field == "attest":
-            message = "Tick the box to confirm you may sign for this organization."
-        elif kind in ("string_too_short", "string_too_long") and loc_field in ("tax_id", "zip"):
-            message = ("Enter the 9-digit Tax ID." if loc_field == "tax_id"
-                       else "Enter a 5-digit ZIP code or ZIP+4.")
-        elif kind == "value_error":
-            message = message.removeprefix("Value error, ")
+        kind = str(err.get("type", "invalid"))
         field = "body" if kind == "json_invalid" else _field_name(tuple(err.get("loc", ())))
-        errors.append(FieldError(field=field, message=message, code=kind))
+        errors.append(FieldError(field=field, message=_message(err, field, field_messages or {}), code=kind))
     return Problem(422, "validation", "Some fields need attention",
                    "Correct the fields marked below and send the form again.", errors)
 
 
-def make_resolver() -> APIGatewayRestResolver:
-    """A REST (v1) resolver with request validation and the one central error map."""
+def make_resolver(field_messages: FieldMessages | None = None) -> APIGatewayRestResolver:
+    """A REST (v1) resolver with request validation and the one central error map.
+
+    `field_messages`: the step's wording for its own fields' validation errors (see FieldMessages).
+    """
     app = APIGatewayRestResolver(enable_validation=True)
+    messages: FieldMessages = field_messages or {}
 
     @app.exception_handler(Problem)
     def _problem(exc: Problem) -> Response:
@@ -102,7 +111,7 @@ def make_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response:
-        return problem_response(_validation_problem(exc), app.current_event.path)
+        return problem_response(validation_problem(exc, messages), app.current_event.path)
 
     @app.not_found
     def _not_found(_: Exception) -> Response:

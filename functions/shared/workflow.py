@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
@@ -13,7 +13,10 @@ from functions.shared.aws import client
 from functions.shared.config import settings
 from functions.shared.errors import service_unavailable
 from functions.shared.plans import PlanProfile
-from functions.shared.store.models import Link, LinkStatus
+from functions.shared.states import LinkStatus
+
+if TYPE_CHECKING:
+    from functions.shared.store.links import LinkView
 
 logger = Logger(child=True)
 
@@ -28,13 +31,13 @@ def business_days_later(start: datetime, days: int) -> datetime:
     return moment
 
 
-def execution_name(link: Link) -> str:
+def execution_name(link: LinkView) -> str:
     # One name per request: starting twice (a retry) cannot run the approval twice.
     stamp = link.requested_at.strftime("%Y%m%dT%H%M%S")
     return f"{link.account_id}-{link.provider_id}-{stamp}"[:80]
 
 
-def workflow_input(link: Link, plan: PlanProfile) -> dict[str, Any]:
+def workflow_input(link: LinkView, plan: PlanProfile) -> dict[str, Any]:
     due = link.decision_due or link.requested_at
     return {
         "link": {"account_id": link.account_id, "provider_id": link.provider_id},
@@ -46,7 +49,7 @@ def workflow_input(link: Link, plan: PlanProfile) -> dict[str, Any]:
     }
 
 
-def start(link: Link, plan: PlanProfile) -> str:
+def start(link: LinkView, plan: PlanProfile) -> str:
     from botocore.exceptions import BotoCoreError, ClientError
 
     name = execution_name(link)

@@ -15,9 +15,9 @@ from functions.shared.sessions import DEVICE_COOKIE, SESSION_COOKIE, expired_coo
 from functions.shared.signin import SessionView, session_view
 from functions.shared.store.accounts import get_account
 from functions.signin import logic
-from functions.signin.models import SignInRequest
+from functions.signin.models import FIELD_MESSAGES, SignInRequest
 
-app = make_resolver()
+app = make_resolver(field_messages=FIELD_MESSAGES)
 
 
 @app.post("/sessions", summary="Sign in with user name or email and password")

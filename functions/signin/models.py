@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# This step's wording for its fields' validation errors (functions/shared/http.py FieldMessages).
+FIELD_MESSAGES = {"verification_code": {"string_pattern_mismatch": "Enter the 6 digits of the code."}}
+
 
 class SignInRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
@@ -13,16 +14,16 @@ from constructs import Construct
 
 from functions.shared.config import Settings
 from functions.shared.store.models import MODELS, table_env_var
+from infra.capabilities import CAPABILITIES, COMMON_ENV, RESOURCES, ResourceName, Target, grants, resources_used
 from infra.config import StageConfig
 from infra.constructs._common import customer_key, pascal, removal_policy
 from infra.constructs.layer import REPO_ROOT, DependencyLayer
 from infra.constructs.logs import Logs
 from infra.constructs.notifications import Notifications
 from infra.constructs.secrets import Secrets
-from infra.constructs.storage import RosterStorage
+from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX, RosterStorage
 from infra.constructs.tables import Tables
-from infra.constructs.workflows import grant_resume, grant_start
-from infra.routes import AUTHORIZER, FUNCTIONS, ROSTER_IMPORT, ROUTES, Function, Route
+from infra.routes import FUNCTIONS, ROSTER_IMPORT, ROUTES, Capability, Function, Route
 
 SERVICE_NAME = "provider-portal"
 # Settings fields that Lambda itself provides; infra must not (and may not) set them.
@@ -109,14 +110,24 @@ class Functions(Construct):
             raise ValueError("FUNCTIONS lists a function name twice")
         self._retain = config.retain
         self._dead_letter_key: kms.Key | None = None
-        common_env = {
-            "STAGE": config.name,
-            "PLAN": config.plan,
-            "PORTAL_URL": config.portal_url,
-            "MAIL_SENDER": config.mail_sender,
-            "POWERTOOLS_SERVICE_NAME": SERVICE_NAME,
-            "POWERTOOLS_LOG_LEVEL": config.log_level,
+        common = {"STAGE": config.name, "PLAN": config.plan, "PORTAL_URL": config.portal_url,
+                  "MAIL_SENDER": config.mail_sender}
+        if set(common) != set(COMMON_ENV):
+            raise ValueError("infra.capabilities.COMMON_ENV and the common variables set here differ")
+        common_env = {**common, "POWERTOOLS_SERVICE_NAME": SERVICE_NAME, "POWERTOOLS_LOG_LEVEL": config.log_level}
+        # Where each resource of infra/capabilities.py is in this stack: its variable's value (None: the
+        # stack has none) and, per grant target, how a statement names it.
+        values: dict[ResourceName, str | None] = {
+            "mail": None,
+            "phone_numbers": None,
+            "push_platform": config.push_platform_arn,
+            "mfa_key": secrets.mfa_key.key_arn,
+            "captcha_secret": secrets.captcha_name,
+            "access_workflow": workflow_arn,
+            "roster_bucket": storage.bucket.bucket_name,
+            "session_routes": partial_session_routes(routes),
         }
+        targets = self._targets(config, notifications, secrets, storage, workflow_arn)
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
@@ -128,21 +139,11 @@ class Functions(Construct):
                 raise ValueError(f"function {spec.name!r} has no package functions/{spec.name}/")
             # Only the tables the function may use: the others stay unbound in the function.
             env = {**common_env, **{table_env_var(t): tables.tables[t].table_name for t in spec.tables}}
-            if spec.reads_captcha_secret:
-                env["CAPTCHA_SECRET_NAME"] = secrets.captcha_name
-            if spec.uses_mfa_key:
-                env["MFA_KEY_ID"] = secrets.mfa_key.key_arn
-            if spec.sends_push and config.push_platform_arn:
-                env["PUSH_PLATFORM_ARN"] = config.push_platform_arn
-            if spec.name == AUTHORIZER:
-                env["PARTIAL_SESSION_ROUTES"] = partial_session_routes(routes)
-            if spec.starts_workflow or spec.resumes_workflow:
-                if workflow_arn is None:
-                    raise ValueError(f"function {spec.name!r} starts or resumes the access workflow, "
-                                     "but the stack has no access workflow")
-                env["ACCESS_WORKFLOW_ARN"] = workflow_arn
-            if spec.roster_bucket:
-                env["ROSTER_BUCKET"] = storage.bucket.bucket_name
+            uses = self._available(spec, values)
+            for resource in resources_used(uses):
+                variable = RESOURCES[resource].env
+                if variable:
+                    env[variable] = values[resource]  # type: ignore[assignment]  # _available checked it
             check_environment(env)
 
             construct_name = pascal(spec.name)
@@ -184,24 +185,67 @@ class Functions(Construct):
                     table.grant_read_write_data(fn)
                 else:
                     table.grant_read_data(fn)
-            if spec.sends_mail:
-                notifications.grant_send(fn)
-            if spec.sends_sms:
-                notifications.grant_sms(fn)
-            if spec.sends_push and config.push_platform_arn:
-                notifications.grant_push(fn, config.push_platform_arn)
-            if spec.reads_captcha_secret:
-                secrets.captcha.grant_read(fn)
-            if spec.uses_mfa_key:
-                secrets.mfa_key.grant(fn, "kms:Encrypt", "kms:Decrypt")
-            if spec.starts_workflow and workflow_arn:
-                grant_start(fn, workflow_arn)
-            if spec.resumes_workflow and workflow_arn:
-                grant_resume(fn, workflow_arn)
-            if spec.roster_bucket:
-                storage.grant(fn, spec.roster_bucket)
+            for grant in grants(uses):
+                targets[grant.target](role, list(grant.actions))
             self.functions[spec.name] = fn
             self.roles[spec.name] = role
+
+    def _available(self, spec: Function, values: Mapping[ResourceName, str | None]) -> tuple[Capability, ...]:
+        """The capabilities of `spec` this stack can give: an optional resource the stack lacks drops its
+        capabilities (no variable, no grant); a required one fails the synth."""
+        unknown = sorted(set(spec.uses) - set(CAPABILITIES))
+        if unknown:
+            raise ValueError(f"function {spec.name!r} uses unknown capabilities {unknown}")
+        available = []
+        for capability in spec.uses:
+            resource_name = CAPABILITIES[capability].resource
+            resource = RESOURCES[resource_name]
+            if resource.env and values[resource_name] is None:
+                if resource.optional:
+                    continue
+                raise ValueError(f"function {spec.name!r} {capability.replace('_', ' ')}, but the stack has no "
+                                 f"{resource.description}")
+            available.append(capability)
+        return tuple(available)
+
+    @staticmethod
+    def _targets(
+        config: StageConfig, notifications: Notifications, secrets: Secrets, storage: RosterStorage,
+        workflow_arn: str | None,
+    ) -> dict[Target, Callable[[iam.IRole, list[str]], None]]:
+        """How each grant target of infra/capabilities.py becomes a statement: (role, actions) -> grant."""
+
+        def on(*resources: str, conditions: dict[str, Any] | None = None) -> Callable[[iam.IRole, list[str]], None]:
+            def grant(role: iam.IRole, actions: list[str]) -> None:
+                role.add_to_principal_policy(iam.PolicyStatement(actions=actions, resources=list(resources),
+                                                                 conditions=conditions))
+            return grant
+
+        def phone_numbers(role: iam.IRole, actions: list[str]) -> None:
+            # SMS goes straight to phone numbers; topics (any SNS ARN) stay out of reach.
+            role.add_to_principal_policy(iam.PolicyStatement(actions=actions, not_resources=["arn:*:sns:*:*:*"]))
+
+        def captcha_secret_key(role: iam.IRole, actions: list[str]) -> None:
+            # In the key's policy (as Secret.grant_read does): decrypt through Secrets Manager only.
+            secrets.key.grant(kms.ViaServicePrincipal(f"secretsmanager.{region}.amazonaws.com", role), *actions)
+
+        region = cdk.Stack.of(secrets).region
+        platform = config.push_platform_arn or ""
+        return {
+            "mail_identity": on(notifications.identity.email_identity_arn, notifications.configuration_set_arn,
+                                conditions={"StringEquals": {"ses:FromAddress": notifications.sender}}),
+            "phone_numbers": phone_numbers,
+            "push_platform": on(platform),
+            "push_endpoints": on(Notifications.push_endpoints(platform)),
+            "mfa_key": on(secrets.mfa_key.key_arn),
+            "captcha_secret": on(secrets.captcha.secret_arn),
+            "captcha_secret_key": captcha_secret_key,
+            "access_workflow": on(workflow_arn or ""),
+            "roster_incoming": on(storage.bucket.arn_for_objects(f"{INCOMING_PREFIX}*")),
+            "roster_reports": on(storage.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")),
+            "roster_key": on(storage.key.key_arn,
+                             conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}),
+        }
 
     def _dead_letter_queue(self, name: str) -> sqs.Queue:
         """Holds the events of `name` that failed every retry (the S3 event: bucket and key, no content)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ses as ses
 from constructs import Construct
 
@@ -35,38 +34,7 @@ class Notifications(Construct):
             resource_name=self.configuration_set.configuration_set_name,
         )
 
-    def grant_send(self, grantee: iam.IGrantable) -> None:
-        """Send mail only through this identity and configuration set, and only from the sender address."""
-        grantee.grant_principal.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["ses:SendEmail", "ses:SendRawEmail"],
-                resources=[self.identity.email_identity_arn, self.configuration_set_arn],
-                conditions={"StringEquals": {"ses:FromAddress": self.sender}},
-            )
-        )
-
     @staticmethod
     def push_endpoints(platform_arn: str) -> str:
         """arn:...:app/GCM/portal -> arn:...:endpoint/GCM/portal/* (the app's device endpoints)."""
         return platform_arn.replace(":app/", ":endpoint/", 1) + "/*"
-
-    @classmethod
-    def grant_push(cls, grantee: iam.IGrantable, platform_arn: str) -> None:
-        """Register device endpoints with one platform application and publish to those endpoints only."""
-        grantee.grant_principal.add_to_principal_policy(
-            iam.PolicyStatement(actions=["sns:CreatePlatformEndpoint"], resources=[platform_arn])
-        )
-        grantee.grant_principal.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["sns:Publish", "sns:DeleteEndpoint", "sns:GetEndpointAttributes",
-                         "sns:SetEndpointAttributes"],
-                resources=[cls.push_endpoints(platform_arn)],
-            )
-        )
-
-    @staticmethod
-    def grant_sms(grantee: iam.IGrantable) -> None:
-        """Publish SMS straight to phone numbers; topics (any SNS ARN) stay out of reach."""
-        grantee.grant_principal.add_to_principal_policy(
-            iam.PolicyStatement(actions=["sns:Publish"], not_resources=["arn:*:sns:*:*:*"])
-        )

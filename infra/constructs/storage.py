@@ -7,7 +7,6 @@ separate (equally private, TLS-only, versioned) logs bucket.
 from __future__ import annotations
 
 import aws_cdk as cdk
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
@@ -15,7 +14,6 @@ from constructs import Construct
 
 from infra.config import StageConfig
 from infra.constructs._common import customer_key, removal_policy
-from infra.routes import Access
 
 INCOMING_PREFIX = "incoming/"  # where the plan drops roster files; each new .csv starts an import
 ROSTER_SUFFIX = ".csv"
@@ -86,28 +84,6 @@ class RosterStorage(Construct):
                 _abort_incomplete_uploads(),
             ],
             removal_policy=policy,
-        )
-
-    def grant(self, grantee: iam.IGrantable, access: Access) -> None:
-        """read: get roster files under incoming/; write: also put reports under reports/.
-
-        Object actions only, each on its own prefix; the key only through S3 (kms:ViaService).
-        """
-        principal = grantee.grant_principal
-        via_s3 = {"StringEquals": {"kms:ViaService": f"s3.{cdk.Stack.of(self).region}.amazonaws.com"}}
-        principal.add_to_principal_policy(
-            iam.PolicyStatement(actions=["s3:GetObject"],
-                                resources=[self.bucket.arn_for_objects(f"{INCOMING_PREFIX}*")])
-        )
-        key_actions = ["kms:Decrypt"]
-        if access == "write":
-            principal.add_to_principal_policy(
-                iam.PolicyStatement(actions=["s3:PutObject"],
-                                    resources=[self.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")])
-            )
-            key_actions.append("kms:GenerateDataKey")
-        principal.add_to_principal_policy(
-            iam.PolicyStatement(actions=key_actions, resources=[self.key.key_arn], conditions=via_s3)
         )
 
     def notify(self, function: lambda_.IFunction) -> None:

@@ -1,7 +1,8 @@
 """The access-approval state machine, from the same ASL file the devserver runs.
 
 The state machine has a fixed name so that its ARN is known before it exists: the functions that
-start or resume it (the Lambda task among them) get the ARN without a reference cycle.
+start or resume it (the Lambda task among them) get the ARN without a reference cycle. What they may
+do with it is their capability (infra/capabilities.py: starts_workflow, resumes_workflow).
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ from infra.constructs.logs import Logs
 ACCESS_APPROVAL_ASL = REPO_ROOT / "infra" / "workflows" / "access_approval.asl.json"
 # The placeholder of the Lambda task in the ASL file (devserver/local_aws.py substitutes the same one).
 TASK_PLACEHOLDER = "WorkflowFunction"
-START_ACTIONS = ("states:StartExecution",)
-RESUME_ACTIONS = ("states:SendTaskSuccess", "states:SendTaskFailure")
 
 
 def access_workflow_name(config: StageConfig) -> str:
@@ -34,24 +33,6 @@ def access_workflow_arn(scope: Construct, config: StageConfig) -> str:
         resource="stateMachine",
         resource_name=access_workflow_name(config),
         arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-    )
-
-
-def grant_start(grantee: iam.IGrantable, workflow_arn: str) -> None:
-    grantee.grant_principal.add_to_principal_policy(
-        iam.PolicyStatement(actions=list(START_ACTIONS), resources=[workflow_arn])
-    )
-
-
-def grant_resume(grantee: iam.IGrantable, workflow_arn: str) -> None:
-    """SendTaskSuccess/SendTaskFailure for tokens of this state machine only.
-
-    The service authorization reference lists no resource type for these actions, but Step Functions
-    authorizes them against the ARN of the state machine whose execution issued the task token (its
-    AccessDenied messages name that ARN; CDK's StateMachine.grantTaskResponse scopes them the same way).
-    """
-    grantee.grant_principal.add_to_principal_policy(
-        iam.PolicyStatement(actions=list(RESUME_ACTIONS), resources=[workflow_arn])
     )
 
 

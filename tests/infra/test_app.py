@@ -64,7 +64,7 @@ def test_push_functions_reach_only_their_platform_application(prod_cmo: Synth) -
         env = template["Resources"][logical_id(stack, stack.functions.functions[name])]["Properties"]["Environment"]
         statements = role_statements(template, logical_id(stack, stack.functions.roles[name]))
         push = {a for s in statements if s.get("Resource") in (PUSH_APP, endpoints) for a in actions(s)}
-        if spec.sends_push:
+        if "sends_push" in spec.uses:
             assert env["Variables"]["PUSH_PLATFORM_ARN"] == PUSH_APP
             assert {"sns:CreatePlatformEndpoint", "sns:Publish"} <= push
         else:
@@ -144,7 +144,7 @@ def test_public_routes_need_no_authorizer() -> None:
 
 def test_sms_may_reach_phone_numbers_but_no_topic(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(functions_module, "has_code", lambda name: True)
-    stack = _stack((Function("texter", sends_sms=True),), (Route("POST", "/texts", "texter", public=True),))
+    stack = _stack((Function("texter", uses=("sends_sms",)),), (Route("POST", "/texts", "texter", public=True),))
     template = Template.from_stack(stack).to_json()
     statements = role_statements(template, logical_id(stack, stack.functions.roles["texter"]))
     (publish,) = [s for s in statements if s["Action"] == "sns:Publish"]

@@ -12,11 +12,22 @@ import aws_cdk as cdk
 from functions.shared.config import Settings
 from functions.shared.store.models import MODELS, SHARED_TABLE_MODELS, key_schema, table_env_var
 from infra import nag
+from infra.capabilities import (
+    CAPABILITIES,
+    COMMON_ENV,
+    RESOURCE_POLICY_TARGETS,
+    RESOURCES,
+    Target,
+    grants,
+    resources_used,
+)
 from infra.constructs.functions import NOT_YET_PROVIDED, RUNTIME_PROVIDED
-from infra.routes import AUTHORIZER, FUNCTIONS, ROUTES, partial_session_routes
+from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX
+from infra.routes import AUTHORIZER, FUNCTIONS, ROUTES, Capability, Function, partial_session_routes
 from tests.infra.helpers import (
     Synth,
     actions,
+    as_list,
     logical_id,
     refs,
     resource_path,
@@ -169,47 +180,45 @@ def test_one_lambda_per_function_entry(dev: Synth, template: dict) -> None:
         assert log_group["RetentionInDays"] == 30 and "KmsKeyId" in log_group
 
 
+def _uses(dev: Synth, spec: Function) -> tuple[Capability, ...]:
+    """The capabilities of `spec` the dev stack gives: the dev stage has none of the optional resources
+    (a push platform application), so their capabilities drop out (test_app.py covers prod with push)."""
+    assert dev.stack.config.push_platform_arn is None
+    return tuple(c for c in spec.uses if not RESOURCES[CAPABILITIES[c].resource].optional)
+
+
 def test_settings_fields_left_unset_are_known_and_optional() -> None:
     # A new Settings field fails here until infra sets it (or lists it as not yet provided).
     fields = {field.alias: field for field in Settings.model_fields.values() if field.alias}
     assert set(fields) >= NOT_YET_PROVIDED, "drop fields the model no longer has"
     assert not any(fields[alias].is_required() for alias in NOT_YET_PROVIDED)
-    set_by_infra = {"STAGE", "PLAN", "PORTAL_URL", "MAIL_SENDER", "CAPTCHA_SECRET_NAME", "MFA_KEY_ID",
-                    "PUSH_PLATFORM_ARN", "PARTIAL_SESSION_ROUTES", "ACCESS_WORKFLOW_ARN", "ROSTER_BUCKET"}
+    set_by_infra = set(COMMON_ENV) | {r.env for r in RESOURCES.values() if r.env}
     assert set(fields) - set_by_infra - RUNTIME_PROVIDED == NOT_YET_PROVIDED
+    assert set_by_infra <= set(fields), "every capability's variable is a Settings field"
+    assert all(fields[r.env].is_required() is False for r in RESOURCES.values() if r.env)
 
 
 def test_function_environment_is_exactly_the_settings_model(dev: Synth, template: dict) -> None:
-    aliases = {f.alias for f in Settings.model_fields.values() if f.alias} - RUNTIME_PROVIDED - NOT_YET_PROVIDED
     assert dev.stack.workflows is not None
     workflow_arn = dev.stack.resolve(dev.stack.workflows.arn)
+    values = {
+        "CAPTCHA_SECRET_NAME": dev.stack.secrets.captcha_name,
+        "MFA_KEY_ID": {"Fn::GetAtt": [logical_id(dev.stack, dev.stack.secrets.mfa_key), "Arn"]},
+        "ACCESS_WORKFLOW_ARN": workflow_arn,
+        "ROSTER_BUCKET": {"Ref": logical_id(dev.stack, dev.stack.storage.bucket)},
+        "PARTIAL_SESSION_ROUTES": partial_session_routes(),
+    }
+    assert set(values) == {r.env for r in RESOURCES.values() if r.env and not r.optional}
     for spec in FUNCTIONS:
         env = _function(dev, template, spec.name)["Properties"]["Environment"]["Variables"]
-        expected = aliases | {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL"}
+        expected = set(COMMON_ENV) | {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL"}
         expected |= {table_env_var(t) for t in spec.tables}  # only the tables it may use
-        if not spec.reads_captcha_secret:
-            expected -= {"CAPTCHA_SECRET_NAME"}
-        if not spec.uses_mfa_key:
-            expected -= {"MFA_KEY_ID"}
-        if not (spec.sends_push and dev.stack.config.push_platform_arn):
-            expected -= {"PUSH_PLATFORM_ARN"}
-        if spec.name != AUTHORIZER:
-            expected -= {"PARTIAL_SESSION_ROUTES"}
-        if not (spec.starts_workflow or spec.resumes_workflow):
-            expected -= {"ACCESS_WORKFLOW_ARN"}
-        if not spec.roster_bucket:
-            expected -= {"ROSTER_BUCKET"}
+        # only the variables of the resources its capabilities reach
+        expected |= {RESOURCES[r].env for r in resources_used(_uses(dev, spec)) if RESOURCES[r].env}
         assert set(env) == expected, spec.name
-        if "ACCESS_WORKFLOW_ARN" in env:
-            assert env["ACCESS_WORKFLOW_ARN"] == workflow_arn, spec.name
-        if spec.roster_bucket:
-            assert env["ROSTER_BUCKET"] == {"Ref": logical_id(dev.stack, dev.stack.storage.bucket)}
-        if spec.reads_captcha_secret:
-            assert env["CAPTCHA_SECRET_NAME"] == dev.stack.secrets.captcha_name
-        if spec.uses_mfa_key:
-            assert list(refs(env["MFA_KEY_ID"])) == [logical_id(dev.stack, dev.stack.secrets.mfa_key)]
-        if spec.name == AUTHORIZER:
-            assert env["PARTIAL_SESSION_ROUTES"] == partial_session_routes()
+        for variable in set(env) & set(values):
+            assert env[variable] == values[variable], (spec.name, variable)
+        assert ("PARTIAL_SESSION_ROUTES" in env) == (spec.name == AUTHORIZER)
         assert env["STAGE"] == "dev" and env["PLAN"] == "caresource"
         assert env["PORTAL_URL"] == dev.stack.config.portal_url
         assert env["MAIL_SENDER"] == dev.stack.config.mail_sender
@@ -255,25 +264,94 @@ def test_mail_sms_and_secret_permissions_follow_the_function_entry(dev: Synth, t
     for spec in FUNCTIONS:
         statements = role_statements(template, logical_id(dev.stack, dev.stack.functions.roles[spec.name]))
         ses = [s for s in statements if any(a.startswith("ses:") for a in actions(s))]
-        if spec.sends_mail:
+        if "sends_mail" in spec.uses:
             assert len(ses) == 1
             assert ses[0]["Condition"] == {"StringEquals": {"ses:FromAddress": dev.stack.config.mail_sender}}
             assert logical_id(dev.stack, dev.stack.notifications.identity) in set(refs(ses[0]["Resource"]))
         else:
             assert ses == []
         sns = [s for s in statements if "sns:Publish" in actions(s)]
-        assert bool(sns) == spec.sends_sms
+        assert bool(sns) == ("sends_sms" in spec.uses)
         secret = [s for s in statements if any(a.startswith("secretsmanager:") for a in actions(s))]
-        assert bool(secret) == spec.reads_captcha_secret
+        assert bool(secret) == ("reads_captcha_secret" in spec.uses)
         if secret:
             assert list(refs(secret[0]["Resource"])) == [secret_id]
         mfa_key_id = logical_id(dev.stack, dev.stack.secrets.mfa_key)
         mfa = [s for s in statements if mfa_key_id in set(refs(s.get("Resource")))]
-        assert bool(mfa) == spec.uses_mfa_key, spec.name
+        assert bool(mfa) == ("uses_mfa_key" in spec.uses), spec.name
         if mfa:
             assert {a for s in mfa for a in actions(s)} == {"kms:Encrypt", "kms:Decrypt"}
         wildcard = [s for s in statements if s.get("Resource") == "*"]
         assert {a for s in wildcard for a in actions(s)} <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+def _norm(value: object) -> frozenset[str]:
+    return frozenset(json.dumps(item, sort_keys=True) for item in as_list(value))
+
+
+def _target_resources(dev: Synth) -> dict[Target, tuple[str, frozenset[str]]]:
+    """Where each grant target of infra/capabilities.py is in the dev stack: ('Resource' or 'NotResource',
+    the resolved resources). Push targets are absent: the dev stage has no push platform application."""
+    stack = dev.stack
+    assert stack.workflows is not None
+
+    def resource(*values: object) -> tuple[str, frozenset[str]]:
+        return "Resource", _norm([stack.resolve(v) for v in values])
+
+    return {
+        "mail_identity": resource(stack.notifications.identity.email_identity_arn,
+                                  stack.notifications.configuration_set_arn),
+        "phone_numbers": ("NotResource", _norm("arn:*:sns:*:*:*")),
+        "mfa_key": resource(stack.secrets.mfa_key.key_arn),
+        "captcha_secret": resource(stack.secrets.captcha.secret_arn),
+        "access_workflow": resource(stack.workflows.arn),
+        "roster_incoming": resource(stack.storage.bucket.arn_for_objects(f"{INCOMING_PREFIX}*")),
+        "roster_reports": resource(stack.storage.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")),
+        "roster_key": resource(stack.storage.key.key_arn),
+    }
+
+
+def test_each_role_grants_exactly_what_its_function_entry_declares(dev: Synth, template: dict) -> None:
+    """Beyond its tables, logs, traces (and dead letters), a role holds the grants of its capabilities."""
+    stack = dev.stack
+    where = {place: target for target, place in _target_resources(dev).items()}
+    assert len(where) == len(_target_resources(dev)), "targets resolve to distinct resources"
+    for spec in FUNCTIONS:
+        role_id = logical_id(stack, stack.functions.roles[spec.name])
+        log_group = next(refs(_function(dev, template, spec.name)["Properties"]["LoggingConfig"]["LogGroup"]))
+        own = {logical_id(stack, stack.tables.key), log_group}  # table data keys, its log group
+        queue = stack.functions.dead_letter_queues.get(spec.name)
+        if queue is not None:  # its dead-letter queue and that queue's key
+            queue_id = logical_id(stack, queue)
+            own |= {queue_id, *refs(template["Resources"][queue_id]["Properties"]["KmsMasterKeyId"])}
+        granted: set[tuple[Target, str]] = set()
+        for statement in role_statements(template, role_id):
+            names = actions(statement)
+            if all(a.startswith(("dynamodb:", "xray:")) for a in names):
+                continue  # tables: test_each_role_grants_only_the_listed_tables; xray: '*' only, above
+            referenced = set(refs(statement.get("Resource")))
+            if referenced and referenced <= own:
+                continue
+            kind = "NotResource" if "NotResource" in statement else "Resource"
+            place = (kind, _norm(statement[kind]))
+            assert place in where, (spec.name, statement)
+            granted |= {(where[place], a) for a in names}
+        declared = {(g.target, a) for g in grants(_uses(dev, spec)) if g.target not in RESOURCE_POLICY_TARGETS
+                    for a in g.actions}
+        assert granted == declared, spec.name
+    # Grants in resource policies (the CAPTCHA secret's key): exactly the functions that declare them.
+    role_ids = {logical_id(stack, role): name for name, role in stack.functions.roles.items()}
+    key_targets: dict[str, Target] = {logical_id(stack, stack.secrets.key): "captcha_secret_key"}
+    in_key_policies: set[tuple[str, Target, str]] = set()
+    for key_id, key in resources(template, "AWS::KMS::Key").items():
+        for statement in key["Properties"]["KeyPolicy"]["Statement"]:
+            named = set(refs(statement.get("Principal"))) & set(role_ids)
+            for role_id in named:
+                assert key_id in key_targets, (key_id, role_ids[role_id])
+                assert "kms:ViaService" in statement["Condition"]["StringEquals"]
+                in_key_policies |= {(role_ids[role_id], key_targets[key_id], a) for a in actions(statement)}
+    assert in_key_policies == {(spec.name, g.target, a) for spec in FUNCTIONS for g in grants(_uses(dev, spec))
+                               if g.target in RESOURCE_POLICY_TARGETS for a in g.actions}
 
 
 # --- API --------------------------------------------------------------------------------------------

@@ -120,9 +120,9 @@ def test_only_workflow_functions_start_or_resume_it_and_only_it(dev: Synth, temp
     for spec in FUNCTIONS:
         states = [s for s in _statements(dev, template, spec.name) if any(a.startswith("states:") for a in actions(s))]
         expected = set()
-        if spec.starts_workflow:
+        if "starts_workflow" in spec.uses:
             expected |= {"states:StartExecution"}
-        if spec.resumes_workflow:
+        if "resumes_workflow" in spec.uses:
             expected |= {"states:SendTaskSuccess", "states:SendTaskFailure"}
         assert {a for s in states for a in actions(s)} == expected, spec.name
         assert all(s["Resource"] == arn for s in states), spec.name
@@ -158,13 +158,14 @@ def test_roster_bucket_access_is_per_prefix_and_only_for_roster_functions(dev: S
         statements = _statements(dev, template, spec.name)
         s3 = [s for s in statements if any(a.startswith("s3:") for a in actions(s))]
         roster_key = [s for s in statements if key_id in set(refs(s.get("Resource")))]
-        if not spec.roster_bucket:
+        roster = {"reads_rosters", "imports_rosters"} & set(spec.uses)
+        if not roster:
             assert s3 == [] and roster_key == [], spec.name
             continue
         by_action = {a: s["Resource"] for s in s3 for a in actions(s)}
         expected = {"s3:GetObject": {"Fn::Join": ["", [bucket_arn, f"/{INCOMING_PREFIX}*"]]}}
         key_actions = {"kms:Decrypt"}
-        if spec.roster_bucket == "write":
+        if "imports_rosters" in roster:
             expected["s3:PutObject"] = {"Fn::Join": ["", [bucket_arn, f"/{REPORTS_PREFIX}*"]]}
             key_actions.add("kms:GenerateDataKey")
         assert by_action == expected, spec.name

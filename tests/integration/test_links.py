@@ -143,19 +143,34 @@ def test_twenty_concurrent_first_links_yield_exactly_one_administrator(gateway, 
     from functions.link_provider.models import LinkRequest
     from functions.shared.http import Caller, RequestMeta
     from functions.shared.plans import plan_profile
-    from functions.shared.store.models import Account
+    from functions.shared.store.models import Account, AuditEvent
 
+    # Given twenty signed-in people of one group (their sign-in is tested elsewhere)
     ids = [f"racer-{i:02d}" for i in range(20)]
-    for account_id in ids:  # twenty signed-in people (their sign-in is tested elsewhere)
+    for account_id in ids:
         Account(account_id, plan="caresource", email=f"{account_id}@riverside.example", state="active",
                 password_hash="-", first_name="Racer", last_name=account_id, created_at=now()).save()
+
+    # When all of them link the group's Provider ID at once, each in its own thread and logic call
     results = concurrently(lambda i: request_link(
         LinkRequest(**GROUP), Caller(ids[i], f"session-{i}", "full"), plan_profile("caresource"),
         RequestMeta(f"r{i}", "198.51.100.9", "t"), now()), 20)
+
+    # Then exactly one becomes the administrator, and every other one gets a request for that administrator
     assert [type(r).__name__ for r in results] == ["LinkView"] * 20
-    assert sorted(r.role for r in results).count("admin") == 1
-    assert UniqueKey.get("provider-admin#G1000001").tally == 1
-    assert sum(link.role == "admin" for link in Link.scan()) == 1
+    winners = [r for r in results if r.role == "admin"]
+    assert len(winners) == 1 and winners[0].status == "pending_agreement"
+    assert sorted((r.role, r.status) for r in results if r not in winners) == [("member", "pending_admin")] * 19
+    winner_id = ids[results.index(winners[0])]
+    # and what is stored agrees: one administrator claim counting one, one administrator link
+    claim = UniqueKey.get("provider-admin#G1000001")
+    assert (claim.tally, claim.account_id) == (1, winner_id)
+    stored = {link.account_id: (link.role, link.status) for link in Link.scan()}
+    assert stored == {i: ("admin", "pending_agreement") if i == winner_id else ("member", "pending_admin")
+                      for i in ids}
+    # and each link was created with exactly one audit record saying which
+    created = [(e.subject, e.outcome) for i in ids for e in AuditEvent.query(i) if e.action == "link.create"]
+    assert sorted(created) == sorted((i, "administrator" if i == winner_id else "access_requested") for i in ids)
 
 
 def test_a_new_agreement_version_asks_again(admin, monkeypatch):

@@ -12,7 +12,7 @@ from functions.shared.clock import now
 from functions.shared.plans import PLANS
 from functions.shared.store.models import Link, OrgAgreement
 from tests.integration.browser import Browser
-from tests.integration.conftest import wait_for
+from tests.integration.conftest import concurrently, wait_for
 from tests.integration.helpers import GROUP, mails_to
 from tests.integration.test_links import settle
 
@@ -147,3 +147,38 @@ def test_the_signer_sees_the_agreement_text_with_its_version(gateway, cmo):
     status = owner.get("/agreements/organization/G1000001").body
     assert status["version"] == "2026-01"
     assert status["text"].startswith("# Post-N-Track Organizational Agreement (version 2026-01)")
+
+
+def test_concurrent_staff_decisions_record_exactly_one(gateway, cmo):
+    from functions.shared.http import RequestMeta
+    from functions.shared.store.models import AuditEvent
+    from functions.staff.logic import decide
+    from functions.staff.models import OrgDecision
+
+    # Given a signed agreement that the group's request waits for
+    owner = cmo_user(gateway, SIGNER, "owner1")
+    linked_and_agreed(owner)
+    assert sign(owner) == 200
+    assert wait_for(lambda: OrgAgreement.get("123456789").waiting_tokens)
+
+    # When eight staff members decide at once, half approving and half rejecting, each in its own call
+    staff_users = [f"arn:aws:iam::123456789012:user/pr.staff{i}" for i in range(8)]
+    results = concurrently(lambda i: decide("123456789", OrgDecision(approve=i % 2 == 0, reason=f"reviewer {i}"),
+                                            staff_users[i], RequestMeta(f"r{i}", "198.51.100.9", "t"), now()), 8)
+
+    # Then exactly one decision wins and resumes the waiting request; every other one is told it was decided
+    winners = [i for i, r in enumerate(results) if not isinstance(r, Exception)]
+    assert len(winners) == 1 and results[winners[0]] == 1
+    winner = winners[0]
+    losers = [(r.status, r.slug) for i, r in enumerate(results) if i != winner]
+    assert losers == [(409, "already-decided")] * 7
+    approved = winner % 2 == 0
+    # and what is stored is the winner's decision, with one audit record of it
+    org = OrgAgreement.get("123456789")
+    assert (org.status, org.decided_by, org.reason) == ("approved" if approved else "rejected",
+                                                        staff_users[winner], f"reviewer {winner}")
+    assert org.pending_status is None and not org.waiting_tokens
+    decisions = [(e.outcome, e.detail["by"]) for e in AuditEvent.query("tax-id:6789")
+                 if e.action == "agreement.organization"]
+    assert decisions == [("approved" if approved else "rejected", staff_users[winner])]
+    assert settle(owner, "active" if approved else "denied") == ("active" if approved else "denied")

@@ -9,8 +9,8 @@ import pytest
 from devserver.local_aws import LOCAL_ENV
 from devserver.roster import DEMO_ROSTER, import_csv
 from functions.roster_import.logic import import_roster
-from functions.shared import roster
 from functions.shared.clock import now
+from functions.shared.store import repositories
 from functions.shared.store.models import ROSTER_STATE_KEY, Provider
 
 HEADER = "provider_id,provider_type,first_name,last_name,group_name,tax_id,address,city,state,zip\n"
@@ -19,9 +19,9 @@ HEADER = "provider_id,provider_type,first_name,last_name,group_name,tax_id,addre
 def test_a_valid_file_is_applied_as_a_new_version(aws):
     report = import_roster(DEMO_ROSTER.read_text(), "demo.csv", now())
     assert report.status == "applied" and report.roster_version == 1 and report.providers == 6
-    group = roster.provider("g1000001", 1)
+    group = repositories().roster.provider("g1000001", 1)
     assert group.zips == {"43215", "43017"} and len(group.addresses) == 2
-    assert [p.provider_id for p in roster.providers_under_tax_id("123456789", 1)] == [
+    assert [p.provider_id for p in repositories().roster.under_tax_id("123456789", 1)] == [
         "G1000001", "P2000001", "P2000002"]
 
 
@@ -49,7 +49,7 @@ def test_every_bad_row_is_reported_and_nothing_is_applied(aws):
     assert lines[4] == ["a practitioner needs first_name and last_name", "tax_id must have 9 digits",
                         "zip must be a 5-digit ZIP or a ZIP+4"]
     assert "different type, name or Tax ID" in lines[6][0]
-    assert roster.current_version() == 1 and roster.provider("P3000001", 1) is None
+    assert repositories().roster.current_version() == 1 and repositories().roster.provider("P3000001", 1) is None
 
 
 def test_missing_columns_are_named(aws):
@@ -61,8 +61,8 @@ def test_a_new_file_switches_lookups_at_once_and_drops_the_old_rows(aws):
     import_roster(DEMO_ROSTER.read_text(), "demo.csv", now())
     moved = DEMO_ROSTER.read_text().replace("55 Elm St,Boston,MA,02108", "7 Pine St,Cambridge,MA,02139")
     report = import_roster(moved, "moved.csv", now())
-    assert report.status == "applied" and roster.current_version() == 2
-    assert roster.provider("P2000004", 2).zips == {"02139"}
+    assert report.status == "applied" and repositories().roster.current_version() == 2
+    assert repositories().roster.provider("P2000004", 2).zips == {"02139"}
     assert {p.roster_version for p in Provider.scan() if p.provider_id != ROSTER_STATE_KEY} == {2}
 
 

@@ -1,7 +1,14 @@
 """The problem+json shape every error takes (RFC 9457)."""
 
+import importlib
 import json
+from pathlib import Path
+from typing import Annotated, Literal
 
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from pydantic import BaseModel, ConfigDict, Field
+
+from functions.shared import http
 from functions.shared.errors import FieldError, Problem, invalid_fields, rate_limited
 from functions.shared.http import make_handler, make_resolver
 from tests.events import FakeContext, api_event
@@ -75,3 +82,78 @@ def test_security_headers_on_every_response():
     assert headers["Cache-Control"] == "no-store"
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert "Strict-Transport-Security" in headers
+
+
+# --- validation messages: generic in shared/http.py, field wording supplied by each step ----------------
+
+class Form(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1)
+    pin: str = Field(pattern=r"^\d{4}$")
+    agree: Literal[True]
+
+
+stepped = make_resolver(field_messages={"pin": {"string_pattern_mismatch": "Enter the 4 digits."},
+                                        "agree": {"literal_error": "Tick the box."}})
+plain = make_resolver()
+
+
+@stepped.post("/form")
+def stepped_form(form: Annotated[Form, Body()]) -> dict:
+    return {}
+
+
+@plain.post("/form")
+def plain_form(form: Annotated[Form, Body()]) -> dict:
+    return {}
+
+
+def post(app, body: object) -> dict:
+    event = api_event("POST", "/form", body)
+    if isinstance(body, str):
+        event["body"] = body
+    response = make_handler(app)(event, FakeContext())
+    assert response["statusCode"] == 422
+    return {e["field"]: e for e in json.loads(response["body"])["errors"]}
+
+
+def test_a_steps_own_field_messages_are_used():
+    errors = post(stepped, {"name": "", "pin": "12", "agree": False})
+    assert errors["pin"]["message"] == "Enter the 4 digits."
+    assert errors["pin"]["code"] == "string_pattern_mismatch"
+    assert errors["agree"]["message"] == "Tick the box."
+    assert errors["name"]["message"] == "This field is required."
+
+
+def test_without_step_messages_the_generic_wording_is_used():
+    errors = post(plain, {"name": "x", "pin": "12", "agree": False})
+    assert set(errors) == {"pin", "agree"}
+    assert errors["pin"]["message"] != "Enter the 4 digits." and errors["pin"]["message"]
+    assert errors["agree"]["message"] != "Tick the box." and errors["agree"]["message"]
+    assert post(plain, {"pin": "1234", "agree": True})["name"]["message"] == "This field is required."
+    assert post(plain, "{not json")["body"]["message"] == "The request body is not valid JSON."
+
+
+def test_the_shared_edge_names_no_step_field():
+    source = Path(http.__file__).read_text()
+    for step_field in ("verification_code", "attest", "tax_id", "zip", "6 digits"):
+        assert step_field not in source, step_field
+
+
+STEP_MESSAGES = {
+    "mfa": {"code": "Enter the 6 digits of the code."},
+    "signin": {"verification_code": "Enter the 6 digits of the code."},
+    "agreements": {"attest": "Tick the box to confirm you may sign for this organization."},
+    "link_provider": {"tax_id": "Enter the 9-digit Tax ID.", "zip": "Enter a 5-digit ZIP code or ZIP+4."},
+}
+
+
+def test_each_step_words_its_own_fields():
+    for step, expected in STEP_MESSAGES.items():
+        models = importlib.import_module(f"functions.{step}.models")
+        fields = {name for value in vars(models).values()
+                  if isinstance(value, type) and issubclass(value, BaseModel) for name in value.model_fields}
+        assert set(models.FIELD_MESSAGES) <= fields, step
+        for field, message in expected.items():
+            assert message in models.FIELD_MESSAGES[field].values(), (step, field)

@@ -8,20 +8,11 @@ import { clearErrors, showProblem } from "./forms.js";
 import { el, notice, shortDate, sleep } from "./dom.js";
 import { initPage } from "./page.js";
 import { headerSignOut, requireSession } from "./session.js";
-import { LINK_TYPE, ROLE, STATUS, isOpen, linkButton, providerPage, statusTag } from "./links.js";
+import { LINK_TYPE, ROLE, isClosed, isOpen, linkButton, providerPage, statusChange, statusLabel, statusTag } from "./links.js";
 
 const FAST_MS = 3000; // while a step is likely to finish soon
 const SLOW_MS = 15000; // after a while: someone else (an administrator, provider relations) decides
 const FAST_FOR_MS = 2 * 60 * 1000;
-const CLOSED = new Set(["denied", "expired", "removed"]);
-// What the notice says when a link changes to a status while the page is open.
-const CHANGE_NOTICE = {
-  pending_agreement: ["info", (link) => `${link.provider_name}: your agreement is needed`],
-  active: ["success", (link) => `You have access to ${link.provider_name}`],
-  denied: ["error", (link) => `Your request for ${link.provider_name} was not approved`],
-  expired: ["error", (link) => `Your request for ${link.provider_name} expired`],
-  removed: ["error", (link) => `You were removed from ${link.provider_name}`],
-};
 
 headerSignOut((problem) => showProblem(document.getElementById("main"), problem));
 const config = await initPage("Provider access");
@@ -67,7 +58,7 @@ function actionsFor(link) {
     a.setAttribute("aria-label", `Manage members of ${name}`);
     actions.push(a);
   }
-  if (CLOSED.has(link.status)) {
+  if (isClosed(link.status)) {
     const a = linkButton("/link.html", "Ask again", "secondary small");
     a.setAttribute("aria-label", `Ask again for ${name}`);
     actions.push(a);
@@ -98,10 +89,9 @@ function announce(links) {
   for (const link of links) {
     const before = statuses && statuses.get(link.provider_id);
     if (statuses && before !== link.status) {
-      const label = (STATUS[link.status] || { label: link.status }).label;
-      changed.push(`${link.provider_name}: ${label}. ${link.next_step || ""}`.trim());
-      const said = CHANGE_NOTICE[link.status];
-      if (said) notice(accessNotice, said[0], said[1](link), [link.next_step || ""].filter(Boolean), { focus: false });
+      changed.push(`${link.provider_name}: ${statusLabel(link.status)}. ${link.next_step || ""}`.trim());
+      const said = statusChange(link.status, link.provider_name);
+      if (said) notice(accessNotice, said.kind, said.title, [link.next_step || ""].filter(Boolean), { focus: false });
     }
   }
   statuses = new Map(links.map((link) => [link.provider_id, link.status]));

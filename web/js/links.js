@@ -4,16 +4,44 @@
 import { api } from "./api.js";
 import { el } from "./dom.js";
 
-/** Each link status: a short label and how it looks (ok, action: the user acts, pending: others act, closed). */
+/**
+ * How each link status is worded for users, in one place. `label`/`kind`: the status of your own link
+ * (kind: ok, action: the user acts, pending: others act, closed). `member`/`memberKind`: another user's
+ * link as their administrator reads it (when it differs). `change`: the notice when your link changes
+ * to this status while the page is open ([notice kind, title from the provider's name]).
+ */
 export const STATUS = {
   pending_admin: { label: "Waiting for the administrator", kind: "pending" },
-  pending_agreement: { label: "Your agreement needed", kind: "action" },
+  pending_agreement: {
+    label: "Your agreement needed", kind: "action",
+    member: "Has not accepted the agreement yet", memberKind: "pending",
+    change: ["info", (name) => `${name}: your agreement is needed`],
+  },
   pending_org_agreement: { label: "Waiting for the organizational agreement", kind: "pending" },
-  active: { label: "Access granted", kind: "ok" },
-  denied: { label: "Not approved", kind: "closed" },
-  expired: { label: "Expired", kind: "closed" },
-  removed: { label: "Removed", kind: "closed" },
+  active: { label: "Access granted", kind: "ok", change: ["success", (name) => `You have access to ${name}`] },
+  denied: {
+    label: "Not approved", kind: "closed", member: "Denied",
+    change: ["error", (name) => `Your request for ${name} was not approved`],
+  },
+  expired: {
+    label: "Expired", kind: "closed", member: "Expired without a decision",
+    change: ["error", (name) => `Your request for ${name} expired`],
+  },
+  removed: { label: "Removed", kind: "closed", change: ["error", (name) => `You were removed from ${name}`] },
 };
+
+/** The words for `status`: `statusLabel("denied")`, or as an administrator reads a member's link. */
+export function statusLabel(status, { asAdmin = false } = {}) {
+  const known = STATUS[status];
+  if (!known) return String(status || "Unknown");
+  return (asAdmin && known.member) || known.label;
+}
+
+/** The notice to show when your link to `providerName` changes to `status`: {kind, title} or null. */
+export function statusChange(status, providerName) {
+  const change = STATUS[status] && STATUS[status].change;
+  return change ? { kind: change[0], title: change[1](providerName) } : null;
+}
 
 export const ROLE = { admin: "Administrator", member: "Member" };
 export const LINK_TYPE = { group: "Group", practitioner: "Practitioner" };
@@ -22,10 +50,16 @@ export function isOpen(status) {
   return typeof status === "string" && status.startsWith("pending_");
 }
 
-/** A status pill: its text is the label, never the raw value. */
-export function statusTag(status) {
-  const known = STATUS[status] || { label: String(status || "Unknown"), kind: "closed" };
-  return el("span", { className: `status ${known.kind}` }, known.label);
+/** Denied, expired or removed: nothing more happens to the link. */
+export function isClosed(status) {
+  return Boolean(STATUS[status]) && STATUS[status].kind === "closed";
+}
+
+/** A status pill: its text is the label, never the raw value (`asAdmin`: a member's link, see STATUS). */
+export function statusTag(status, { asAdmin = false } = {}) {
+  const known = STATUS[status] || { kind: "closed" };
+  const kind = (asAdmin && known.memberKind) || known.kind;
+  return el("span", { className: `status ${kind}` }, statusLabel(status, { asAdmin }));
 }
 
 /** The Provider ID named in the address (?provider=G1000001), or null when missing or malformed. */

@@ -11,13 +11,6 @@ import { headerSignOut, requireSession } from "./session.js";
 
 const FOLLOW_MS = 1500;
 const FOLLOW_TRIES = 20;
-// A member's status as the administrator reads it.
-const MEMBER_STATUS = {
-  pending_agreement: { label: "Has not accepted the agreement yet", kind: "pending" },
-  pending_org_agreement: { label: "Waiting for the organizational agreement", kind: "pending" },
-  denied: { label: "Denied", kind: "closed" },
-  expired: { label: "Expired without a decision", kind: "closed" },
-};
 
 const main = document.getElementById("main");
 headerSignOut((problem) => showProblem(main, problem));
@@ -55,8 +48,7 @@ function backLink() {
 }
 
 function memberTag(member) {
-  const known = MEMBER_STATUS[member.status];
-  return known ? el("span", { className: `status ${known.kind}` }, known.label) : statusTag(member.status);
+  return statusTag(member.status, { asAdmin: true });
 }
 
 /**

@@ -1,6 +1,11 @@
-// What every page does first: brand itself from /config.json and show development links when offered.
+// What every page does first: render the shared chrome (chrome.js), brand itself from /config.json and
+// show development links when offered.
 
 import { loadConfig } from "./api.js";
+import { renderChrome } from "./chrome.js";
+
+// Page modules import this one first, so the header and footer exist before any page code runs.
+renderChrome();
 
 function fill(selector, text) {
   for (const element of document.querySelectorAll(selector)) element.textContent = text;

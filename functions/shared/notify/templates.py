@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from html import escape
-from urllib.parse import quote
 
 from functions.shared.notify.mail import Mail
 from functions.shared.plans import PlanProfile
@@ -109,46 +108,18 @@ def password_changed(plan: PlanProfile) -> Mail:
                 "password_changed")
 
 
-def _simple(kind: str, subject: str, *lines: str) -> Mail:
+def footer(plan: PlanProfile) -> str:
+    """The closing line of every mail: what to do if you did not ask for it."""
+    return _footer(plan)
+
+
+def simple(kind: str, subject: str, *lines: str) -> Mail:
+    """A mail of plain paragraphs (text and HTML); steps build their own mails with it."""
     return Mail(subject, "\n\n".join(lines), _html(list(lines)), kind)
-
-
-def access_requested(plan: PlanProfile, requester: str, provider: str, provider_id: str, portal_url: str,
-                     days: int) -> Mail:
-    return _simple("access_requested", f"{plan.brand}: a request to join {provider}",
-                   f"{requester} asked for access to {provider} in the {plan.portal_name}.",
-                   f"As its administrator, approve or deny the request within {days} business days at "
-                   f"{portal_url}/members.html?provider={quote(provider_id)} . Without a decision it expires.",
-                   _footer(plan))
-
-
-def access_granted(plan: PlanProfile, provider: str, portal_url: str) -> Mail:
-    return _simple("access_granted", f"{plan.brand}: you have access to {provider}",
-                   f"Your access to {provider} in the {plan.portal_name} is ready.",
-                   f"Sign in at {portal_url}/signin.html.", _footer(plan))
-
-
-def access_not_granted(plan: PlanProfile, provider: str, reason: str) -> Mail:
-    return _simple("access_not_granted", f"{plan.brand}: your request for {provider}",
-                   f"Your request for access to {provider} was not granted: {reason}",
-                   f"You may ask again from your account page, or call {plan.support_phone}.", _footer(plan))
-
-
-def agreement_needed(plan: PlanProfile, provider: str, portal_url: str) -> Mail:
-    return _simple("agreement_needed", f"{plan.brand}: accept the Provider Agreement",
-                   f"To finish linking {provider}, read and accept the Provider Agreement at "
-                   f"{portal_url}/agreement.html.", _footer(plan))
-
-
-def org_agreement_needed(plan: PlanProfile, provider: str, provider_id: str, portal_url: str) -> Mail:
-    return _simple("org_agreement_needed", f"{plan.brand}: organizational agreement for {provider}",
-                   f"{provider} needs an organizational agreement, signed once per group by a supervisor, "
-                   f"manager or owner, at {portal_url}/org-agreement.html?provider={quote(provider_id)} .",
-                   plan.org_agreement_promise, _footer(plan))
 
 
 def org_agreement_to_review(plan: PlanProfile, group: str, reminder: bool) -> Mail:
     prefix = "Reminder: " if reminder else ""
-    return _simple("org_agreement_review", f"{prefix}organizational agreement to review: {group}",
-                   f"{prefix}The organizational agreement of {group} waits for a provider-relations decision.",
-                   plan.org_agreement_promise, "Review it with the staff tool.")
+    return simple("org_agreement_review", f"{prefix}organizational agreement to review: {group}",
+                  f"{prefix}The organizational agreement of {group} waits for a provider-relations decision.",
+                  plan.org_agreement_promise, "Review it with the staff tool.")

@@ -1,125 +1,311 @@
 """Provider links: who is linked to which Provider ID, as what, and what their request waits for.
 
-The first account to link a Provider ID claims 'provider-admin#<id>' in the same transaction that
-creates its link, so concurrent first links yield exactly one administrator. The claim also counts
-the Provider ID's administrators, so the last one can never step down.
+The links repository is the only code that writes a link or a Provider ID's administrator claim. The
+first account to link a Provider ID claims 'provider-admin#<id>' in the same transaction that creates
+its link, so concurrent first links yield exactly one administrator. The claim also counts the
+Provider ID's administrators, so the last one can never step down.
+
+`TRANSITIONS` is the one table of which status a link may move to from which; every verb below is
+one conditional transaction with its audit record, guarded by that table.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from functions.shared.audit import AuditEntry
-from functions.shared.states import OPEN_LINK_STATUSES
+from functions.shared.states import CLOSED_LINK_STATUSES, OPEN_LINK_STATUSES, LinkRole, LinkStatus, LinkType, WaitingFor
 from functions.shared.store.audit import audit_item
-from functions.shared.store.models import Consent, Link, LinkStatus, UniqueKey, bind_tables
+from functions.shared.store.models import Account, Link, UniqueKey, bind_tables
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken, find, transact, transact_or_stale
 
 ADMIN_KEY = "provider-admin#"
-CLOSED = (LinkStatus.DENIED, LinkStatus.EXPIRED, LinkStatus.REMOVED)
+
+# Which status an existing link may take (key), and from which statuses (value).
+TRANSITIONS: dict[LinkStatus, frozenset[LinkStatus]] = {
+    LinkStatus.PENDING_ADMIN: frozenset(OPEN_LINK_STATUSES),
+    LinkStatus.PENDING_AGREEMENT: frozenset(OPEN_LINK_STATUSES),
+    LinkStatus.PENDING_ORG: frozenset(OPEN_LINK_STATUSES),
+    LinkStatus.ACTIVE: frozenset(OPEN_LINK_STATUSES),
+    LinkStatus.DENIED: frozenset(OPEN_LINK_STATUSES),
+    LinkStatus.EXPIRED: frozenset(OPEN_LINK_STATUSES),
+    LinkStatus.REMOVED: frozenset({LinkStatus.ACTIVE}),
+}
+# Creating a link (a first link, or asking again): only where there is none, or a closed one; never
+# twice at once. A new link starts as PENDING_AGREEMENT (administrator) or PENDING_ADMIN (member).
+CREATE_FROM: frozenset[LinkStatus | None] = frozenset({None, *CLOSED_LINK_STATUSES})
+# The status a link waits in for each human step.
+WAITING_STATUS = {WaitingFor.ADMIN: LinkStatus.PENDING_ADMIN, WaitingFor.AGREEMENT: LinkStatus.PENDING_AGREEMENT,
+                  WaitingFor.ORG: LinkStatus.PENDING_ORG}
 
 
-def _new_or_closed() -> object:
-    # A person may ask again after a denial, expiry or removal, never twice at once.
-    return Link.account_id.does_not_exist() | Link.status.is_in(*CLOSED)
+def may_move(current: LinkStatus | None, target: LinkStatus) -> bool:
+    """Whether a link in `current` (None: no link) may move to `target`."""
+    if target in (LinkStatus.PENDING_ADMIN, LinkStatus.PENDING_AGREEMENT) and current in CREATE_FROM:
+        return True
+    return current in TRANSITIONS[target]
 
 
-def create_as_admin(link: Link, audit: AuditEntry) -> None:
-    """Create the first link of a Provider ID and make its account the administrator."""
+@dataclass(frozen=True)
+class NewLink:
+    """What a person asks for: the roster's provider and who is asking."""
 
-    def build(tx: TransactWrite) -> None:
-        tx.save(UniqueKey(ADMIN_KEY + link.provider_id, account_id=link.account_id, tally=1),
-                condition=UniqueKey.key.does_not_exist())
-        tx.save(link, condition=_new_or_closed())
-        tx.save(audit_item(audit))
-
-    try:
-        transact(build)
-    except TransactWriteError as exc:
-        reasons = [r.code if r else None for r in exc.cancellation_reasons]
-        if reasons and reasons[0] == "ConditionalCheckFailed":
-            raise UniqueKeyTaken(ADMIN_KEY + link.provider_id) from None
-        raise StaleWrite from exc
+    account_id: str
+    provider_id: str
+    link_type: LinkType
+    tax_id: str
+    provider_name: str
+    requester_name: str
+    requester_email: str
+    requested_at: datetime
 
 
-def create_request(link: Link, audit: AuditEntry) -> None:
-    def build(tx: TransactWrite) -> None:
-        tx.save(link, condition=_new_or_closed())
-        tx.save(audit_item(audit))
-
-    transact_or_stale(build)
-
-
-def get(account_id: str, provider_id: str) -> Link | None:
-    return find(Link, account_id, provider_id)
-
-
-def of_account(account_id: str, *, consistent: bool = False) -> list[Link]:
-    bind_tables()
-    return list(Link.query(account_id, consistent_read=consistent))
-
-
-def of_provider(provider_id: str) -> list[Link]:
-    bind_tables()
-    return list(Link.by_provider.query(provider_id))
+@dataclass(frozen=True)
+class LinkView:
+    account_id: str
+    provider_id: str
+    link_type: LinkType
+    tax_id: str
+    provider_name: str
+    role: LinkRole
+    status: LinkStatus
+    requester_name: str
+    requester_email: str
+    requested_at: datetime
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    decision_due: datetime | None = None
+    waiting_token: str | None = None
+    waiting_for: WaitingFor | None = None
 
 
-def update(link: Link, actions: list, condition: object | None = None, audit: AuditEntry | None = None) -> None:
-    """A guarded change to one link (with its audit record); StaleWrite when the guard fails."""
+@dataclass(frozen=True)
+class Requester:
+    """Who asks for a link, as administrators see them: the account's name and email."""
 
-    def build(tx: TransactWrite) -> None:
-        guard = Link.account_id.exists() if condition is None else Link.account_id.exists() & condition
-        tx.update(link, actions=actions, condition=guard)
-        if audit:
+    name: str
+    email: str
+
+
+class Links(Protocol):
+    def requester(self, account_id: str) -> Requester | None: ...
+
+    def create_as_admin(self, new: NewLink, audit: AuditEntry) -> LinkView:
+        """The first link of a Provider ID, its account the administrator: UniqueKeyTaken when the
+        Provider ID has an administrator already, StaleWrite when this account's link is open or active."""
+        ...
+
+    def create_request(self, new: NewLink, decision_due: datetime, audit: AuditEntry) -> LinkView:
+        """A member's request, waiting for an administrator: StaleWrite when one is open or active."""
+        ...
+
+    def get(self, account_id: str, provider_id: str) -> LinkView | None: ...
+
+    def of_account(self, account_id: str, *, consistent: bool = False) -> list[LinkView]: ...
+
+    def of_provider(self, provider_id: str) -> list[LinkView]: ...
+
+    def wait_for(self, account_id: str, provider_id: str, step: WaitingFor, token: str,
+                 audit: AuditEntry) -> None:
+        """The workflow waits at `step` with `token`: StaleWrite when the link is no longer open."""
+        ...
+
+    def decide(self, account_id: str, provider_id: str, by: str, now: datetime,
+               audit: AuditEntry) -> LinkView | None:
+        """An administrator's decision, recorded once, on a request waiting for one (its token stored):
+        StaleWrite otherwise; None when there is no such link. Returns the request as decided (with the
+        token to resume)."""
+        ...
+
+    def grant_access(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
+        """Open -> active, once: False when already active or closed."""
+        ...
+
+    def deny(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
+        """Open -> denied, once: False when no longer open."""
+        ...
+
+    def expire(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
+        """Open -> expired, once: False when no longer open."""
+        ...
+
+    def remove(self, account_id: str, provider_id: str, by: str, now: datetime, audit: AuditEntry) -> None:
+        """An active member (not an administrator) -> removed: StaleWrite otherwise."""
+        ...
+
+    def promote(self, account_id: str, provider_id: str, audit: AuditEntry) -> None:
+        """An active member becomes an administrator: StaleWrite otherwise."""
+        ...
+
+    def step_down(self, account_id: str, provider_id: str, audit: AuditEntry) -> None:
+        """An administrator becomes a member while another one remains: StaleWrite otherwise."""
+        ...
+
+
+def _view(link: Link) -> LinkView:
+    return LinkView(
+        account_id=link.account_id, provider_id=link.provider_id, link_type=LinkType(link.link_type),
+        tax_id=link.tax_id, provider_name=link.provider_name, role=LinkRole(link.role),
+        status=LinkStatus(link.status), requester_name=link.requester_name, requester_email=link.requester_email,
+        requested_at=link.requested_at, decided_at=link.decided_at, decided_by=link.decided_by,
+        decision_due=link.decision_due, waiting_token=link.waiting_token,
+        waiting_for=WaitingFor(link.waiting_for) if link.waiting_for else None)
+
+
+class DynamoLinks:
+    """Links and administrator claims on DynamoDB."""
+
+    def requester(self, account_id: str) -> Requester | None:
+        # A read of the account record (written only by the accounts repository).
+        account = find(Account, account_id)
+        return Requester(f"{account.first_name} {account.last_name}", account.email) if account else None
+
+    def create_as_admin(self, new: NewLink, audit: AuditEntry) -> LinkView:
+        link = self._new(new, LinkRole.ADMIN, LinkStatus.PENDING_AGREEMENT)
+
+        def build(tx: TransactWrite) -> None:
+            tx.save(UniqueKey(ADMIN_KEY + new.provider_id, account_id=new.account_id, tally=1),
+                    condition=UniqueKey.key.does_not_exist())
+            tx.save(link, condition=self._creatable())
             tx.save(audit_item(audit))
 
-    transact_or_stale(build)
+        try:
+            transact(build)
+        except TransactWriteError as exc:
+            reasons = [r.code if r else None for r in exc.cancellation_reasons]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise UniqueKeyTaken(ADMIN_KEY + new.provider_id) from None
+            raise StaleWrite from exc
+        return _view(link)
 
+    def create_request(self, new: NewLink, decision_due: datetime, audit: AuditEntry) -> LinkView:
+        link = self._new(new, LinkRole.MEMBER, LinkStatus.PENDING_ADMIN)
+        link.decision_due = decision_due
 
-def change_admins(link: Link, make_admin: bool, audit: AuditEntry) -> None:
-    """Promote a member, or let an administrator step down while another one remains."""
-    claim = UniqueKey(ADMIN_KEY + link.provider_id)
+        def build(tx: TransactWrite) -> None:
+            tx.save(link, condition=self._creatable())
+            tx.save(audit_item(audit))
 
-    def build(tx: TransactWrite) -> None:
-        if make_admin:
-            tx.update(claim, actions=[UniqueKey.tally.add(1)], condition=UniqueKey.key.exists())
-            tx.update(link, actions=[Link.role.set("admin")],
-                      condition=(Link.role == "member") & (Link.status == LinkStatus.ACTIVE))
-        else:
-            tx.update(claim, actions=[UniqueKey.tally.add(-1)], condition=UniqueKey.tally > 1)
-            tx.update(link, actions=[Link.role.set("member")], condition=Link.role == "admin")
-        tx.save(audit_item(audit))
+        transact_or_stale(build)
+        return _view(link)
 
-    transact_or_stale(build)
+    def get(self, account_id: str, provider_id: str) -> LinkView | None:
+        link = find(Link, account_id, provider_id)
+        return _view(link) if link else None
 
+    def of_account(self, account_id: str, *, consistent: bool = False) -> list[LinkView]:
+        bind_tables()
+        return [_view(link) for link in Link.query(account_id, consistent_read=consistent)]
 
-def has_consent(account_id: str, document: str) -> bool:
-    bind_tables()
-    return Consent.count(account_id, Consent.document == document, consistent_read=True, limit=1) > 0
+    def of_provider(self, provider_id: str) -> list[LinkView]:
+        bind_tables()
+        return [_view(link) for link in Link.by_provider.query(provider_id)]
 
+    def wait_for(self, account_id: str, provider_id: str, step: WaitingFor, token: str,
+                 audit: AuditEntry) -> None:
+        status = WAITING_STATUS[step]
+        self._change(account_id, provider_id, status, audit, Link.waiting_for.set(step),
+                     Link.waiting_token.set(token))
 
-def record_consent(consent: Consent, audit: AuditEntry) -> None:
-    def build(tx: TransactWrite) -> None:
-        tx.save(consent, condition=Consent.document.does_not_exist())
-        tx.save(audit_item(audit))
+    def decide(self, account_id: str, provider_id: str, by: str, now: datetime,
+               audit: AuditEntry) -> LinkView | None:
+        link = find(Link, account_id, provider_id)
+        if link is None:
+            return None
+        token = link.waiting_token
+        if not token:
+            raise StaleWrite
 
-    try:
-        transact(build)
-    except TransactWriteError as exc:
-        reasons = [r.code if r else None for r in exc.cancellation_reasons]
-        if "ConditionalCheckFailed" not in reasons:
-            raise
-        # already accepted this version: accepting again changes nothing
+        def build(tx: TransactWrite) -> None:
+            tx.update(link, actions=[Link.decided_by.set(by), Link.decided_at.set(now)],
+                      condition=(Link.status == LinkStatus.PENDING_ADMIN) & Link.decided_by.does_not_exist()
+                      & (Link.waiting_token == token))
+            tx.save(audit_item(audit))
 
+        transact_or_stale(build)
+        return replace(_view(link), decided_by=by, decided_at=now)
 
-def now_active(link: Link, now: datetime, audit: AuditEntry) -> bool:
-    """Grant access once: False when the link is already active or no longer open."""
-    try:
-        update(link, [Link.status.set(LinkStatus.ACTIVE), Link.decided_at.set(now), Link.waiting_token.remove(),
-                      Link.waiting_for.remove()], Link.status.is_in(*OPEN_LINK_STATUSES), audit)
-    except StaleWrite:
-        return False
-    return True
+    def grant_access(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
+        return self._close(account_id, provider_id, LinkStatus.ACTIVE, now, audit)
+
+    def deny(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
+        return self._close(account_id, provider_id, LinkStatus.DENIED, now, audit)
+
+    def expire(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
+        return self._close(account_id, provider_id, LinkStatus.EXPIRED, now, audit)
+
+    def remove(self, account_id: str, provider_id: str, by: str, now: datetime, audit: AuditEntry) -> None:
+        self._change(account_id, provider_id, LinkStatus.REMOVED, audit, Link.decided_by.set(by),
+                     Link.decided_at.set(now), guard=Link.role == LinkRole.MEMBER)
+
+    def promote(self, account_id: str, provider_id: str, audit: AuditEntry) -> None:
+        self._change_admins(account_id, provider_id, True, audit)
+
+    def step_down(self, account_id: str, provider_id: str, audit: AuditEntry) -> None:
+        self._change_admins(account_id, provider_id, False, audit)
+
+    # -- the DynamoDB side --------------------------------------------------------------------------
+
+    @staticmethod
+    def _new(new: NewLink, role: LinkRole, status: LinkStatus) -> Link:
+        bind_tables()
+        return Link(new.account_id, new.provider_id, link_type=new.link_type, tax_id=new.tax_id,
+                    provider_name=new.provider_name, role=role, status=status,
+                    requester_name=new.requester_name, requester_email=new.requester_email,
+                    requested_at=new.requested_at)
+
+    @staticmethod
+    def _creatable() -> object:
+        closed = [status for status in CREATE_FROM if status is not None]
+        return Link.account_id.does_not_exist() | Link.status.is_in(*closed)
+
+    @staticmethod
+    def _change(account_id: str, provider_id: str, target: LinkStatus, audit: AuditEntry, *actions: object,
+                guard: object | None = None) -> None:
+        """Move one existing link to `target` where the transition table allows it, with its audit record."""
+
+        bind_tables()
+        link = Link(account_id, provider_id)
+        allowed = list(TRANSITIONS[target])
+        condition = Link.account_id.exists() & Link.status.is_in(*allowed)
+        if guard is not None:
+            condition = condition & guard
+
+        def build(tx: TransactWrite) -> None:
+            tx.update(link, actions=[Link.status.set(target), *actions], condition=condition)
+            tx.save(audit_item(audit))
+
+        transact_or_stale(build)
+
+    def _close(self, account_id: str, provider_id: str, target: LinkStatus, now: datetime,
+               audit: AuditEntry) -> bool:
+        try:
+            self._change(account_id, provider_id, target, audit, Link.decided_at.set(now),
+                         Link.waiting_token.remove(), Link.waiting_for.remove())
+        except StaleWrite:
+            return False
+        return True
+
+    @staticmethod
+    def _change_admins(account_id: str, provider_id: str, make_admin: bool, audit: AuditEntry) -> None:
+        bind_tables()
+        claim = UniqueKey(ADMIN_KEY + provider_id)
+        link = Link(account_id, provider_id)
+
+        def build(tx: TransactWrite) -> None:
+            if make_admin:
+                tx.update(claim, actions=[UniqueKey.tally.add(1)], condition=UniqueKey.key.exists())
+                tx.update(link, actions=[Link.role.set(LinkRole.ADMIN)],
+                          condition=(Link.role == LinkRole.MEMBER) & (Link.status == LinkStatus.ACTIVE))
+            else:
+                tx.update(claim, actions=[UniqueKey.tally.add(-1)], condition=UniqueKey.tally > 1)
+                tx.update(link, actions=[Link.role.set(LinkRole.MEMBER)],
+                          condition=(Link.role == LinkRole.ADMIN) & (Link.status == LinkStatus.ACTIVE))
+            tx.save(audit_item(audit))
+
+        transact_or_stale(build)

@@ -1,0 +1,139 @@
+"""What a function may reach besides its tables: one entry per capability, as plain data.
+
+A `Function` of infra/routes.py lists the capabilities it needs (`uses=("sends_mail", ...)`); everything
+else follows from this table:
+- CDK (infra/constructs/functions.py) sets each used resource's variable and grants each `Grant`'s
+  actions on its target, nothing more;
+- the devserver (devserver/local_aws.py) sets every resource's variable to its `local` value and
+  provisions every resource some function uses;
+- tests/infra check each role grants exactly what its entry declares.
+
+A new capability is one `CAPABILITIES` entry (and its name in `infra.routes.Capability`); a new kind of
+resource also needs its `RESOURCES` entry, its Settings field (functions/shared/config.py), where CDK
+finds it (`Functions` targets and values) and how the devserver provisions it (`local_aws.PROVISIONERS`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+from infra.routes import Capability, partial_session_routes
+
+ResourceName = Literal["mail", "phone_numbers", "push_platform", "mfa_key", "captcha_secret",
+                       "access_workflow", "roster_bucket", "session_routes"]
+# A target is one part of a resource that IAM statements name (CDK resolves it to ARNs and conditions).
+Target = Literal[
+    "mail_identity",  # the SES identity and configuration set, From: the stage's sender only
+    "phone_numbers",  # SNS direct publish to phone numbers (every SNS ARN excluded)
+    "push_platform",  # the stage's SNS platform application
+    "push_endpoints",  # the device endpoints under that application
+    "mfa_key",  # the KMS key of TOTP seeds
+    "captcha_secret",  # the CAPTCHA HMAC secret
+    "captcha_secret_key",  # its KMS key, through Secrets Manager only (granted in the key policy)
+    "access_workflow",  # the access-approval state machine
+    "roster_incoming",  # roster bucket objects under incoming/
+    "roster_reports",  # roster bucket objects under reports/
+    "roster_key",  # the roster bucket's KMS key, through S3 only
+]
+
+# Settings fields every function gets from the stage configuration (infra/config.py StageConfig).
+COMMON_ENV = ("STAGE", "PLAN", "PORTAL_URL", "MAIL_SENDER")
+
+
+@dataclass(frozen=True)
+class Resource:
+    """Something outside the function: the variable that carries its name or ARN, and its local stand-in."""
+
+    description: str
+    env: str | None = None  # the Settings alias (functions/shared/config.py); None: nothing to tell the function
+    local: str | None = None  # the variable's value on the devserver and in tests
+    optional: bool = False  # a stage may have none: its users then get neither the variable nor the grants
+
+
+@dataclass(frozen=True)
+class Grant:
+    target: Target
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CapabilitySpec:
+    resource: ResourceName
+    grants: tuple[Grant, ...] = ()
+
+
+RESOURCES: dict[ResourceName, Resource] = {
+    "mail": Resource("the verified SES identity the portal mails from (MAIL_SENDER is common)"),
+    "phone_numbers": Resource("SMS to phone numbers"),
+    "push_platform": Resource("the SNS platform application of push MFA", env="PUSH_PLATFORM_ARN",
+                              local="arn:aws:sns:us-east-1:123456789012:app/GCM/local-push", optional=True),
+    "mfa_key": Resource("the KMS key of TOTP seeds", env="MFA_KEY_ID", local="alias/local-mfa"),
+    "captcha_secret": Resource("the CAPTCHA secret", env="CAPTCHA_SECRET_NAME", local="local/captcha-hmac-key"),
+    "access_workflow": Resource(
+        "access workflow", env="ACCESS_WORKFLOW_ARN",
+        local="arn:aws:states:us-east-1:123456789012:stateMachine:local-access-approval"),
+    "roster_bucket": Resource("roster bucket", env="ROSTER_BUCKET", local="local-roster"),
+    "session_routes": Resource("the routes open to sessions that have not finished MFA",
+                               env="PARTIAL_SESSION_ROUTES", local=partial_session_routes()),
+}
+
+CAPABILITIES: dict[Capability, CapabilitySpec] = {
+    "sends_mail": CapabilitySpec("mail", (Grant("mail_identity", ("ses:SendEmail", "ses:SendRawEmail")),)),
+    "sends_sms": CapabilitySpec("phone_numbers", (Grant("phone_numbers", ("sns:Publish",)),)),
+    # registers SNS platform endpoints and publishes to them
+    "sends_push": CapabilitySpec("push_platform", (
+        Grant("push_platform", ("sns:CreatePlatformEndpoint",)),
+        Grant("push_endpoints", ("sns:Publish", "sns:DeleteEndpoint", "sns:GetEndpointAttributes",
+                                 "sns:SetEndpointAttributes")),
+    )),
+    "uses_mfa_key": CapabilitySpec("mfa_key", (Grant("mfa_key", ("kms:Encrypt", "kms:Decrypt")),)),
+    "reads_captcha_secret": CapabilitySpec("captcha_secret", (
+        Grant("captcha_secret", ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")),
+        Grant("captcha_secret_key", ("kms:Decrypt",)),
+    )),
+    "starts_workflow": CapabilitySpec("access_workflow", (Grant("access_workflow", ("states:StartExecution",)),)),
+    # SendTaskSuccess/SendTaskFailure for task tokens of the access workflow. The service authorization
+    # reference lists no resource type for these actions, but Step Functions authorizes them against the
+    # ARN of the state machine whose execution issued the token (CDK's grantTaskResponse scopes them so).
+    "resumes_workflow": CapabilitySpec("access_workflow", (
+        Grant("access_workflow", ("states:SendTaskSuccess", "states:SendTaskFailure")),
+    )),
+    "reads_rosters": CapabilitySpec("roster_bucket", (
+        Grant("roster_incoming", ("s3:GetObject",)),
+        Grant("roster_key", ("kms:Decrypt",)),
+    )),
+    # reads roster files and writes their import reports
+    "imports_rosters": CapabilitySpec("roster_bucket", (
+        Grant("roster_incoming", ("s3:GetObject",)),
+        Grant("roster_reports", ("s3:PutObject",)),
+        Grant("roster_key", ("kms:Decrypt", "kms:GenerateDataKey")),
+    )),
+    # the request authorizer: which routes a session that has not finished MFA may use
+    "authorizes_sessions": CapabilitySpec("session_routes"),
+}
+
+# Targets whose grant is written into the target's resource policy, not the function's role.
+RESOURCE_POLICY_TARGETS: frozenset[Target] = frozenset({"captcha_secret_key"})
+
+
+def check_table() -> None:
+    """Every capability name has an entry; every capability names a known resource."""
+    names, listed = set(get_args(Capability)), set(CAPABILITIES)
+    if names != listed:
+        raise ValueError(f"infra.routes.Capability and CAPABILITIES differ: {sorted(names ^ listed)}")
+    unknown = sorted(c for c, spec in CAPABILITIES.items() if spec.resource not in RESOURCES)
+    if unknown:
+        raise ValueError(f"capabilities {unknown} name unknown resources")
+
+
+def resources_used(uses: tuple[Capability, ...]) -> list[ResourceName]:
+    """The resources behind `uses`, each once, in order."""
+    return list(dict.fromkeys(CAPABILITIES[c].resource for c in uses))
+
+
+def grants(uses: tuple[Capability, ...]) -> list[Grant]:
+    return [grant for c in uses for grant in CAPABILITIES[c].grants]
+
+
+check_table()

@@ -1,0 +1,132 @@
+"""Links and administrator claims in memory, with the guards of the DynamoDB repository."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import datetime
+
+from functions.shared.audit import AuditEntry
+from functions.shared.states import LinkRole, LinkStatus, WaitingFor
+from functions.shared.store import repositories
+from functions.shared.store.links import ADMIN_KEY, CREATE_FROM, WAITING_STATUS, LinkView, NewLink, Requester, may_move
+from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
+
+
+class MemoryLinks:
+    def __init__(self) -> None:
+        self.links: dict[tuple[str, str], LinkView] = {}
+        self.admin_tally: dict[str, int] = {}  # Provider ID -> how many administrators it has
+        self.people: dict[str, Requester] = {}  # account id -> name and email (the accounts' part)
+        self._lock = threading.Lock()
+
+    # -- what tests set up ---------------------------------------------------------------------------
+
+    def person(self, account_id: str, name: str = "Jane Doe", email: str | None = None) -> None:
+        self.people[account_id] = Requester(name, email or f"{account_id}@clinic.example")
+
+    # -- the Links protocol -------------------------------------------------------------------------
+
+    def requester(self, account_id: str) -> Requester | None:
+        return self.people.get(account_id)
+
+    def create_as_admin(self, new: NewLink, audit: AuditEntry) -> LinkView:
+        with self._lock:
+            if new.provider_id in self.admin_tally:
+                raise UniqueKeyTaken(ADMIN_KEY + new.provider_id)
+            link = self._create(new, LinkRole.ADMIN, LinkStatus.PENDING_AGREEMENT, None, audit)
+            self.admin_tally[new.provider_id] = 1
+            return link
+
+    def create_request(self, new: NewLink, decision_due: datetime, audit: AuditEntry) -> LinkView:
+        with self._lock:
+            return self._create(new, LinkRole.MEMBER, LinkStatus.PENDING_ADMIN, decision_due, audit)
+
+    def get(self, account_id: str, provider_id: str) -> LinkView | None:
+        return self.links.get((account_id, provider_id))
+
+    def of_account(self, account_id: str, *, consistent: bool = False) -> list[LinkView]:
+        return sorted((v for (a, _), v in self.links.items() if a == account_id), key=lambda v: v.provider_id)
+
+    def of_provider(self, provider_id: str) -> list[LinkView]:
+        return sorted((v for (_, p), v in self.links.items() if p == provider_id), key=lambda v: v.account_id)
+
+    def wait_for(self, account_id: str, provider_id: str, step: WaitingFor, token: str, audit: AuditEntry) -> None:
+        self._move(account_id, provider_id, WAITING_STATUS[step], audit, waiting_for=step, waiting_token=token)
+
+    def decide(self, account_id: str, provider_id: str, by: str, now: datetime,
+               audit: AuditEntry) -> LinkView | None:
+        with self._lock:
+            link = self.links.get((account_id, provider_id))
+            if link is None:
+                return None
+            if link.status != LinkStatus.PENDING_ADMIN or link.decided_by or not link.waiting_token:
+                raise StaleWrite
+            decided = self._put(replace(link, decided_by=by, decided_at=now), audit)
+            return decided
+
+    def grant_access(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
+        return self._close(account_id, provider_id, LinkStatus.ACTIVE, now, audit)
+
+    def deny(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
+        return self._close(account_id, provider_id, LinkStatus.DENIED, now, audit)
+
+    def expire(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
+        return self._close(account_id, provider_id, LinkStatus.EXPIRED, now, audit)
+
+    def remove(self, account_id: str, provider_id: str, by: str, now: datetime, audit: AuditEntry) -> None:
+        self._move(account_id, provider_id, LinkStatus.REMOVED, audit, guard=lambda v: v.role == LinkRole.MEMBER,
+                   decided_by=by, decided_at=now)
+
+    def promote(self, account_id: str, provider_id: str, audit: AuditEntry) -> None:
+        with self._lock:
+            link = self.links.get((account_id, provider_id))
+            if (provider_id not in self.admin_tally or link is None or link.role != LinkRole.MEMBER
+                    or link.status != LinkStatus.ACTIVE):
+                raise StaleWrite
+            self.admin_tally[provider_id] += 1
+            self._put(replace(link, role=LinkRole.ADMIN), audit)
+
+    def step_down(self, account_id: str, provider_id: str, audit: AuditEntry) -> None:
+        with self._lock:
+            link = self.links.get((account_id, provider_id))
+            if (self.admin_tally.get(provider_id, 0) <= 1 or link is None or link.role != LinkRole.ADMIN
+                    or link.status != LinkStatus.ACTIVE):
+                raise StaleWrite
+            self.admin_tally[provider_id] -= 1
+            self._put(replace(link, role=LinkRole.MEMBER), audit)
+
+    # -- guards ---------------------------------------------------------------------------------------
+
+    def _create(self, new: NewLink, role: LinkRole, status: LinkStatus, decision_due: datetime | None,
+                audit: AuditEntry) -> LinkView:
+        existing = self.links.get((new.account_id, new.provider_id))
+        if (existing.status if existing else None) not in CREATE_FROM:
+            raise StaleWrite
+        return self._put(LinkView(
+            account_id=new.account_id, provider_id=new.provider_id, link_type=new.link_type, tax_id=new.tax_id,
+            provider_name=new.provider_name, role=role, status=status, requester_name=new.requester_name,
+            requester_email=new.requester_email, requested_at=new.requested_at, decision_due=decision_due), audit)
+
+    def _move(self, account_id: str, provider_id: str, target: LinkStatus, audit: AuditEntry, *,
+              guard: object = None, **changes: object) -> None:
+        with self._lock:
+            link = self.links.get((account_id, provider_id))
+            if link is None or not may_move(link.status, target) or (callable(guard) and not guard(link)):
+                raise StaleWrite
+            self._put(replace(link, status=target, **changes), audit)
+
+    def _close(self, account_id: str, provider_id: str, target: LinkStatus, now: datetime, audit: AuditEntry) -> bool:
+        try:
+            self._move(account_id, provider_id, target, audit, decided_at=now, waiting_token=None, waiting_for=None)
+        except StaleWrite:
+            return False
+        return True
+
+    def _put(self, link: LinkView, audit: AuditEntry) -> LinkView:
+        self.links[(link.account_id, link.provider_id)] = link
+        repositories().audit.record(audit)  # in the same 'transaction'
+        return link
+
+
+REPOSITORIES = {"links": MemoryLinks}
