@@ -12,7 +12,7 @@ from typing import Literal
 
 Access = Literal["read", "write"]
 Table = Literal["accounts", "unique_keys", "tokens", "rate_limits", "audit", "sessions", "devices",
-                "providers", "links", "consents", "org_agreements"]
+                "providers", "links", "consents", "org_agreements", "members", "claims", "claim_index"]
 AUTHORIZER = "authorizer"
 ACCESS_WORKFLOW = "access_workflow"  # the Lambda task of infra/workflows/access_approval.asl.json
 ROSTER_IMPORT = "roster_import"  # runs when a roster CSV lands in the roster bucket
@@ -45,6 +45,10 @@ class Route:
 
 _SESSION_TABLES: dict[Table, Access] = {"accounts": "write", "sessions": "write", "devices": "write",
                                         "audit": "write"}
+# What every portal-data step reads to decide whose records a caller may see (functions/shared/access.py),
+# and writes: its rate limits and the audit record of every read.
+_PORTAL_ACCESS: dict[Table, Access] = {"links": "read", "consents": "read", "providers": "read",
+                                       "rate_limits": "write", "audit": "write"}
 
 FUNCTIONS: tuple[Function, ...] = (
     Function(
@@ -77,6 +81,8 @@ FUNCTIONS: tuple[Function, ...] = (
                                       "audit": "write"}, uses=("sends_mail", "resumes_workflow")),
     Function(ROSTER_IMPORT, tables={"providers": "write", "unique_keys": "write"}, uses=("imports_rosters",),
              memory_mb=1024, timeout_s=300),
+    Function("eligibility", tables={**_PORTAL_ACCESS, "members": "read"}),
+    Function("claims", tables={**_PORTAL_ACCESS, "members": "read", "claims": "read", "claim_index": "read"}),
 )
 
 ROUTES: tuple[Route, ...] = (
@@ -114,6 +120,9 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/agreements/organization", "agreements"),
     Route("GET", "/staff/org-agreements", "staff", iam=True),
     Route("POST", "/staff/org-agreements/{tax_id}/decision", "staff", iam=True),
+    Route("POST", "/eligibility", "eligibility"),
+    Route("GET", "/claims/{claim_id}", "claims"),
+    Route("POST", "/claims/search", "claims"),
 )
 
 
