@@ -29,6 +29,13 @@ def _link_problem(status: int, slug: str, title: str, detail: str) -> Problem:
     return Problem(status, slug, title, detail, extra={"resend": RESEND_PAGE})
 
 
+def _used_link(account_id: str, meta: RequestMeta, now: datetime) -> Problem:
+    audit.record("account.activate", "reused_link", meta, subject=account_id, now=now)
+    return _link_problem(409, "activation-link-used", "This activation link was already used",
+                         "Each link works once. If your account is active, sign in; otherwise ask for "
+                         "a new activation email.")
+
+
 def activate(req: ActivationRequest, meta: RequestMeta, now: datetime) -> ActivationResult:
     token_hash = hash_secret(req.token)
     token = repositories().tokens.get(token_hash)
@@ -37,10 +44,7 @@ def activate(req: ActivationRequest, meta: RequestMeta, now: datetime) -> Activa
         raise _link_problem(404, "activation-link-unknown", "This activation link is not valid",
                             "Open the link in your newest 'Activate Account' email, or ask for a new one.")
     if token.used_at is not None:
-        audit.record("account.activate", "reused_link", meta, subject=token.account_id, now=now)
-        raise _link_problem(409, "activation-link-used", "This activation link was already used",
-                            "Each link works once. If your account is active, sign in; otherwise ask for "
-                            "a new activation email.")
+        raise _used_link(token.account_id, meta, now)
     if is_expired(token.valid_until, now):
         audit.record("account.activate", "expired_link", meta, subject=token.account_id, now=now)
         raise _link_problem(410, "activation-link-expired", "This activation link has expired",
@@ -49,6 +53,10 @@ def activate(req: ActivationRequest, meta: RequestMeta, now: datetime) -> Activa
     try:
         repositories().accounts.activate(token.account_id, token_hash, now, event, token_hash=token_hash)
     except StaleWrite:
+        # Lost to a request that used this same link a moment ago, or the link was replaced meanwhile.
+        again = repositories().tokens.get(token_hash)
+        if again is not None and again.used_at is not None:
+            raise _used_link(token.account_id, meta, now) from None
         raise _link_problem(409, "activation-link-replaced", "This activation link is no longer valid",
                             "A newer activation email was sent, or the account is already active. Use the "
                             "newest email, or sign in.") from None
