@@ -220,17 +220,17 @@ def _factors_unchanged(account: AccountView) -> Any:
 def change_item(tx: TransactWrite, account: AccountView, change: AccountChange) -> None:
     """Put the update `change` describes into another repository's transaction (a session start)."""
     bind_tables()
-    actions: list[Any] = []
+    updates: list[Any] = []
     guard = Account.account_id.exists()
     if change.mark_active_at is not None:
-        actions.append(Account.last_active_at.set(change.mark_active_at))
+        updates.append(Account.last_active_at.set(change.mark_active_at))
     if change.clear_password_failures:
-        actions += [Account.password_failures.set(0), Account.password_locked_until.remove()]
+        updates += [Account.password_failures.set(0), Account.password_locked_until.remove()]
     if change.clear_code_failures and not change.activate_with_code:
-        actions += [Account.code_failures.set(0), Account.code_locked_until.remove()]
+        updates += [Account.code_failures.set(0), Account.code_locked_until.remove()]
     if change.activate_with_code is not None:
         secret_hash, at = change.activate_with_code
-        actions += [Account.state.set(AccountState.ACTIVE), Account.activated_at.set(at),
+        updates += [Account.state.set(AccountState.ACTIVE), Account.activated_at.set(at),
                     Account.activation_secret_hash.remove(), Account.activation_expires_at.remove(),
                     Account.code_failures.set(0), Account.code_locked_until.remove()]
         guard &= (Account.state == AccountState.PENDING_ACTIVATION) & (Account.activation_secret_hash == secret_hash)
@@ -238,18 +238,18 @@ def change_item(tx: TransactWrite, account: AccountView, change: AccountChange) 
         factor_id, step = change.spend_totp_step
         index = _index(account, factor_id)
         last = Account.factors[index].totp_last_step
-        actions.append(last.set(step))
+        updates.append(last.set(step))
         guard &= (Account.factors[index].factor_id == factor_id) & (last.does_not_exist() | (last < step))
     if change.confirm_factor is not None:
         factor_id, label, confirm_step = change.confirm_factor
         index = _index(account, factor_id)
         target = Account.factors[index]
-        actions += [target.confirmed.set(True), target.label.set(label)]
+        updates += [target.confirmed.set(True), target.label.set(label)]
         if confirm_step is not None:
-            actions.append(target.totp_last_step.set(confirm_step))
+            updates.append(target.totp_last_step.set(confirm_step))
         guard &= target.factor_id == factor_id
-    if actions:
-        tx.update(Account(account.account_id), actions=actions, condition=guard)
+    if updates:
+        tx.update(Account(account.account_id), actions=updates, condition=guard)
 
 
 def _index(account: AccountView, factor_id: str) -> int:
@@ -377,14 +377,14 @@ class DynamoAccounts:
                                   Account.password_failures.set(0), Account.password_locked_until.remove()],
                      None, audit, spend=(token_hash, at) if token_hash else None)
 
-    def _update(self, account_id: str, actions: list[Any], condition: Any, audit: AuditEntry,
+    def _update(self, account_id: str, updates: list[Any], condition: Any, audit: AuditEntry,
                 spend: tuple[str, datetime] | None = None) -> None:
         """One guarded change to an account with its audit record (and a spent token); StaleWrite."""
         bind_tables()
 
         def build(tx: TransactWrite) -> None:
             guard = Account.account_id.exists() if condition is None else Account.account_id.exists() & condition
-            tx.update(Account(account_id), actions=actions, condition=guard)
+            tx.update(Account(account_id), actions=updates, condition=guard)
             if spend is not None:
                 tokens.spend_item(tx, *spend)
             tx.save(audit_item(audit))
