@@ -37,11 +37,11 @@ def request_reset(req: ResetRequest, plan: PlanProfile, meta: RequestMeta, porta
         logger.info("password reset for no usable account", extra={"outcome": "no_account"})
         return answer
     token = new_token()
-    repositories().tokens.issue(new_token_record(hash_secret(token), PURPOSE, account.account_id, now,
-                                                 plan.password_reset_ttl, WINDOW))
+    repositories().tokens.issue(
+        new_token_record(hash_secret(token), PURPOSE, account.account_id, now, plan.password_reset_ttl, WINDOW),
+        audit.audit_event("password.reset_requested", "issued", meta, subject=account.account_id, now=now))
     link = f"{portal_url.rstrip('/')}/reset.html#token={token}"
     send_mail(account.email, mails.password_reset(plan, link, int(plan.password_reset_ttl.total_seconds() // 60)))
-    audit.record("password.reset_requested", "mailed", meta, subject=account.account_id, now=now)
     return answer
 
 

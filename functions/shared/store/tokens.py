@@ -13,9 +13,11 @@ from typing import Protocol
 
 from pynamodb.transactions import TransactWrite
 
+from functions.shared.audit import AuditEntry
 from functions.shared.states import TokenPurpose
+from functions.shared.store.audit import audit_item
 from functions.shared.store.models import Token, bind_tables
-from functions.shared.store.transactions import UniqueKeyTaken, find
+from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken, find, transact_or_stale
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,9 @@ def new_token_record(token_hash: str, purpose: TokenPurpose, account_id: str, no
 
 
 class Tokens(Protocol):
-    def issue(self, token: TokenView) -> None:
-        """Store a new token; UniqueKeyTaken if its hash exists (never: 256 random bits)."""
+    def issue(self, token: TokenView, audit: AuditEntry | None = None) -> None:
+        """Store a new token (with the audit record of issuing it, in one transaction); UniqueKeyTaken
+        if its hash exists (never: 256 random bits)."""
         ...
 
     def get(self, token_hash: str) -> TokenView | None: ...
@@ -76,15 +79,16 @@ def spend_item(tx: TransactWrite, token_hash: str, at: datetime) -> None:
 
 
 class DynamoTokens:
-    def issue(self, token: TokenView) -> None:
-        from pynamodb.exceptions import PutError
+    def issue(self, token: TokenView, audit: AuditEntry | None = None) -> None:
+        def build(tx: TransactWrite) -> None:
+            put_item(tx, token)
+            if audit is not None:
+                tx.save(audit_item(audit))
 
         try:
-            _to_item(token).save(condition=Token.token_hash.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                raise UniqueKeyTaken("token#" + token.token_hash) from None
-            raise
+            transact_or_stale(build)
+        except StaleWrite:
+            raise UniqueKeyTaken("token#" + token.token_hash) from None
 
     def get(self, token_hash: str) -> TokenView | None:
         item = find(Token, token_hash)

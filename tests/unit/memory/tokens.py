@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+from functions.shared.audit import AuditEntry
+from functions.shared.store import repositories
 from functions.shared.store.tokens import TokenView
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
 
@@ -13,10 +15,12 @@ class MemoryTokens:
     def __init__(self) -> None:
         self.tokens: dict[str, TokenView] = {}
 
-    def issue(self, token: TokenView) -> None:
+    def issue(self, token: TokenView, audit: AuditEntry | None = None) -> None:
         if token.token_hash in self.tokens:
             raise UniqueKeyTaken("token#" + token.token_hash)
         self.tokens[token.token_hash] = token
+        if audit is not None:
+            repositories().audit.record(audit)
 
     def get(self, token_hash: str) -> TokenView | None:
         return self.tokens.get(token_hash)
