@@ -23,8 +23,6 @@ from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-from functions.shared.states import AccountState, LinkStatus  # noqa: F401 - re-exported for now
-
 
 class Factor(MapAttribute):
     """One multi-factor method of an account. Secrets are never stored in clear."""
