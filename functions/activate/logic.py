@@ -6,17 +6,17 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
+from functions.activate.mails import already_active
 from functions.activate.models import ActivationRequest, ActivationResult, ResendAccepted, ResendRequest
 from functions.shared import audit, ratelimit
 from functions.shared.activation import ACTIVATION, issue_activation_secret
 from functions.shared.errors import Problem
 from functions.shared.http import RequestMeta
 from functions.shared.notify.mail import send_mail
-from functions.shared.notify.templates import already_active
 from functions.shared.plans import PlanProfile
 from functions.shared.security.secrets import hash_secret, is_expired
-from functions.shared.store import accounts
-from functions.shared.store.models import AccountState
+from functions.shared.states import AccountState
+from functions.shared.store import repositories
 from functions.shared.store.transactions import StaleWrite
 
 logger = Logger(child=True)
@@ -29,26 +29,34 @@ def _link_problem(status: int, slug: str, title: str, detail: str) -> Problem:
     return Problem(status, slug, title, detail, extra={"resend": RESEND_PAGE})
 
 
+def _used_link(account_id: str, meta: RequestMeta, now: datetime) -> Problem:
+    audit.record("account.activate", "reused_link", meta, subject=account_id, now=now)
+    return _link_problem(409, "activation-link-used", "This activation link was already used",
+                         "Each link works once. If your account is active, sign in; otherwise ask for "
+                         "a new activation email.")
+
+
 def activate(req: ActivationRequest, meta: RequestMeta, now: datetime) -> ActivationResult:
     token_hash = hash_secret(req.token)
-    token = accounts.get_token(token_hash)
+    token = repositories().tokens.get(token_hash)
     if token is None or token.purpose != ACTIVATION:
         audit.record("account.activate", "unknown_link", meta, now=now)
         raise _link_problem(404, "activation-link-unknown", "This activation link is not valid",
                             "Open the link in your newest 'Activate Account' email, or ask for a new one.")
     if token.used_at is not None:
-        audit.record("account.activate", "reused_link", meta, subject=token.account_id, now=now)
-        raise _link_problem(409, "activation-link-used", "This activation link was already used",
-                            "Each link works once. If your account is active, sign in; otherwise ask for "
-                            "a new activation email.")
+        raise _used_link(token.account_id, meta, now)
     if is_expired(token.valid_until, now):
         audit.record("account.activate", "expired_link", meta, subject=token.account_id, now=now)
         raise _link_problem(410, "activation-link-expired", "This activation link has expired",
                             "Ask for a new activation email and use its link.")
     event = audit.audit_event("account.activate", "activated", meta, subject=token.account_id, now=now)
     try:
-        accounts.activate(token.account_id, token, token_hash, now, event)
+        repositories().accounts.activate(token.account_id, token_hash, now, event, token_hash=token_hash)
     except StaleWrite:
+        # Lost to a request that used this same link a moment ago, or the link was replaced meanwhile.
+        again = repositories().tokens.get(token_hash)
+        if again is not None and again.used_at is not None:
+            raise _used_link(token.account_id, meta, now) from None
         raise _link_problem(409, "activation-link-replaced", "This activation link is no longer valid",
                             "A newer activation email was sent, or the account is already active. Use the "
                             "newest email, or sign in.") from None
@@ -62,8 +70,7 @@ def resend(req: ResendRequest, plan: PlanProfile, meta: RequestMeta, portal_url:
     ratelimit.hit("activation-resend", req.email, plan.resend_limit_per_hour, RESEND_WINDOW, now)
     accepted = ResendAccepted(message="If this address has an account waiting for activation, a new "
                                       "activation email is on its way. Earlier links stop working.")
-    account_id = accounts.account_id_for_email(req.email)
-    account = accounts.get_account(account_id) if account_id else None
+    account = repositories().accounts.find_by_email(req.email)
     if account is None:
         logger.info("activation resend for an unknown email", extra={"outcome": "no_account"})
         return accepted
@@ -74,8 +81,8 @@ def resend(req: ResendRequest, plan: PlanProfile, meta: RequestMeta, portal_url:
     event = audit.audit_event("account.activation_resent", "issued", meta, subject=account.account_id,
                               now=now)
     try:
-        accounts.replace_activation_secret(account, secret.secret_hash, secret.valid_until, secret.token,
-                                           event)
+        repositories().accounts.replace_activation_secret(account.account_id, secret.secret_hash,
+                                                          secret.valid_until, event, token=secret.token)
     except StaleWrite:
         return accepted  # activated meanwhile: nothing to resend
     send_mail(req.email, secret.mail)

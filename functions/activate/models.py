@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions.shared.schemas import Email
+from functions.shared.states import AccountState
 
 
 class ActivationRequest(BaseModel):
@@ -15,7 +16,7 @@ class ActivationRequest(BaseModel):
 
 
 class ActivationResult(BaseModel):
-    state: str
+    state: AccountState
     message: str
     next: str = Field(description="Where the user goes next")
 

@@ -8,8 +8,9 @@ from datetime import datetime
 
 from functions.shared.plans import PlanProfile
 from functions.shared.security.secrets import hash_secret
-from functions.shared.sessions import SESSION_COOKIE, Stage, csrf_ok, read_cookie
-from functions.shared.store import sessions
+from functions.shared.sessions import SESSION_COOKIE, csrf_ok, read_cookie
+from functions.shared.states import SessionStage
+from functions.shared.store import repositories
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -35,11 +36,11 @@ def authorize(cookie_header: str | None, csrf_header: str | None, method: str, r
     token = read_cookie(cookie_header, SESSION_COOKIE)
     if not token:
         return Decision(False, "no_session")
-    session = sessions.touch_session(hash_secret(token), now, plan.session_idle)
+    session = repositories().sessions.touch(hash_secret(token), now, plan.session_idle)
     if session is None:
         return Decision(False, "session_ended")
-    context = {"account_id": session.account_id, "session_hash": session.session_hash, "stage": session.stage}
-    if session.stage != Stage.FULL and f"{method} {resource}" not in partial:
+    context = {"account_id": session.account_id, "session_hash": session.session_hash, "stage": str(session.stage)}
+    if session.stage != SessionStage.FULL and f"{method} {resource}" not in partial:
         return Decision(False, "mfa_incomplete", context)
     if method not in SAFE_METHODS and not csrf_ok(token, csrf_header):
         return Decision(False, "csrf", context)

@@ -71,11 +71,13 @@ def request_link(req: LinkRequest, who: Caller, plan: PlanProfile, meta: Request
         return view(existing)
     if existing and existing.status == LinkStatus.ACTIVE:
         raise Problem(409, "already-linked", "Already linked", "Your account already has this Provider ID.")
-    requester = repos.links.requester(who.account_id)
-    assert requester is not None, "a signed-in caller has an account"
+    requester = repos.accounts.get(who.account_id)
+    if requester is None:
+        raise Problem(401, "unauthenticated", "Sign in first", "Your session has ended. Sign in again.")
     new = stored_links.NewLink(account_id=who.account_id, provider_id=provider.provider_id,
                                link_type=provider.provider_type, tax_id=provider.tax_id, provider_name=provider.name,
-                               requester_name=requester.name, requester_email=requester.email, requested_at=now)
+                               requester_name=f"{requester.first_name} {requester.last_name}",
+                               requester_email=requester.email, requested_at=now)
     detail = {"provider_id": provider.provider_id}
     try:
         link = repos.links.create_as_admin(new, audit.audit_event("link.create", "administrator", meta,

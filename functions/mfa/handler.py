@@ -13,7 +13,6 @@ from functions.mfa.models import (
     ChallengeSent,
     ConfirmRequest,
     DeviceList,
-    DeviceView,
     EnrolmentStarted,
     EnrolRequest,
     FactorList,
@@ -25,12 +24,10 @@ from functions.mfa.models import (
     VerifyRequest,
 )
 from functions.shared import clock
-from functions.shared.errors import Problem
 from functions.shared.http import caller, make_handler, make_resolver, request_meta
 from functions.shared.plans import current_plan
 from functions.shared.schemas import Message
 from functions.shared.signin import SessionView, Started
-from functions.shared.store import sessions
 
 app = make_resolver(field_messages=FIELD_MESSAGES)
 FactorId = Annotated[str, Path(max_length=64)]
@@ -79,15 +76,12 @@ def verify(req: Annotated[VerifyRequest, Body()]) -> Response[SessionView | Push
 
 @app.get("/mfa/devices", summary="Devices that skip the extra check")
 def devices() -> DeviceList:
-    found = sessions.list_devices(caller(app).account_id)
-    return DeviceList(devices=[DeviceView(device_id=d.device_id, label=d.label, created_at=d.created_at,
-                                          valid_until=d.valid_until) for d in found])
+    return logic.list_devices(caller(app))
 
 
 @app.delete("/mfa/devices/<device_id>", summary="Forget a remembered device")
 def forget_device(device_id: Annotated[str, Path(max_length=64)]) -> Message:
-    if not sessions.forget_device(caller(app).account_id, device_id):
-        raise Problem(404, "device-not-found", "No such device", "Reload the list of devices.")
+    logic.forget_device(device_id, caller(app), request_meta(app), clock.now())
     return Message(message="The device will be asked for a code at its next sign-in.")
 
 

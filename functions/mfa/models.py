@@ -8,8 +8,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions.shared.signin import FactorView
+from functions.shared.states import FactorKind
 
-FactorKind = Literal["totp", "sms", "email", "push"]
 Code = Field(default=None, pattern=r"^\d{6}$", description="The 6-digit code")
 # This step's wording for its fields' validation errors (functions/shared/http.py FieldMessages).
 FIELD_MESSAGES = {"code": {"string_pattern_mismatch": "Enter the 6 digits of the code."}}
@@ -26,7 +26,7 @@ class EnrolRequest(_Strict):
 
 class EnrolmentStarted(BaseModel):
     factor_id: str
-    kind: str
+    kind: FactorKind
     otpauth_uri: str | None = None
     qr_svg: str | None = Field(default=None, description="QR code of otpauth_uri, as an SVG data URI")
     secret: str | None = Field(default=None, description="The seed, for typing into the app by hand")
@@ -45,7 +45,7 @@ class ChallengeRequest(_Strict):
 
 class ChallengeSent(BaseModel):
     factor_id: str
-    kind: str
+    kind: FactorKind
     sent_to: str | None = None
     push_number: str | None = Field(default=None, description="Push: the number to match on the device")
     valid_until: datetime

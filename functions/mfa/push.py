@@ -7,15 +7,17 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 
+from functions.mfa.logic import WAITING_FOR_DEVICE
 from functions.mfa.models import PushEnrolled, PushEnrolRequest, PushResponse
 from functions.shared import audit
 from functions.shared.config import settings
 from functions.shared.errors import Problem
 from functions.shared.http import RequestMeta
 from functions.shared.notify.sms import register_push_endpoint
-from functions.shared.security.secrets import hash_secret, is_expired
-from functions.shared.store import accounts, sessions
-from functions.shared.store.models import Account, Token
+from functions.shared.security.secrets import hash_secret
+from functions.shared.states import PushStatus, TokenPurpose
+from functions.shared.store import repositories
+from functions.shared.store.tokens import TokenView
 from functions.shared.store.transactions import StaleWrite
 
 UNKNOWN = Problem(404, "push-request-unknown", "This request is not valid",
@@ -34,55 +36,47 @@ def signature_ok(public_key_b64: str, message: str, signature_b64: str) -> bool:
     return True
 
 
-def _live_token(secret: str, purpose: str, now: datetime) -> Token:
-    token = accounts.get_token(hash_secret(secret))
-    if token is None or token.purpose != purpose or token.used_at or is_expired(token.valid_until, now):
+def _live_token(secret: str, purpose: TokenPurpose, now: datetime) -> TokenView:
+    token = repositories().tokens.get(hash_secret(secret))
+    if token is None or not token.usable(purpose, now):
         raise UNKNOWN
     return token
 
 
 def enrol_device(req: PushEnrolRequest, meta: RequestMeta, now: datetime) -> PushEnrolled:
-    from functions.mfa.logic import PUSH_ENROL
-
-    token = _live_token(req.enrol_code, PUSH_ENROL, now)
+    token = _live_token(req.enrol_code, TokenPurpose.PUSH_ENROL, now)
     if not signature_ok(req.public_key, req.enrol_code, req.signature):
         raise Problem(400, "bad-signature", "The device signature is not valid",
                       "Enrol again from the app; the key and signature must match.")
-    account = accounts.get_account(token.account_id)
-    index = next((i for i, f in enumerate(account.factors) if f.factor_id == token.subject_ref), None) \
-        if account else None
-    if account is None or index is None:
+    account = repositories().accounts.get(token.account_id)
+    factor = account.factor(token.subject_ref) if account and token.subject_ref else None
+    if account is None or factor is None:
         raise UNKNOWN
     endpoint = register_push_endpoint(settings().push_platform_arn, req.push_token)
-    factor = Account.factors[index]
     try:
-        accounts.update_account(
-            account.account_id,
-            [factor.public_key.set(req.public_key), factor.push_endpoint.set(endpoint),
-             factor.label.set(f"Push to {req.device_name} (waiting for the device)")],
-            (factor.factor_id == token.subject_ref) & factor.public_key.does_not_exist(),
-            audit.audit_event("mfa.push.device", "enrolled", meta, subject=account.account_id, now=now),
-            token=token, now=now)
+        repositories().accounts.enrol_push_device(
+            account, factor.factor_id, req.public_key, endpoint, f"Push to {req.device_name}{WAITING_FOR_DEVICE}",
+            token.token_hash, now,
+            audit.audit_event("mfa.push.device", "enrolled", meta, subject=account.account_id, now=now))
     except StaleWrite:
         raise UNKNOWN from None
-    return PushEnrolled(factor_id=token.subject_ref)
+    return PushEnrolled(factor_id=factor.factor_id)
 
 
 def answer(req: PushResponse, meta: RequestMeta, now: datetime) -> None:
-    from functions.mfa.logic import PUSH_CHALLENGE
-
-    token = _live_token(req.challenge_ref, PUSH_CHALLENGE, now)
-    account = accounts.get_account(token.account_id)
-    session = sessions.get_session(token.subject_ref)
+    token = _live_token(req.challenge_ref, TokenPurpose.PUSH_CHALLENGE, now)
+    account = repositories().accounts.get(token.account_id)
+    session = repositories().sessions.get(token.subject_ref) if token.subject_ref else None
     challenge = session.challenge if session else None
     factor = account.factor(challenge.factor_id) if account and challenge else None
     message = f"{req.challenge_ref}|{req.number}|{req.decision}"
     if factor is None or not factor.public_key or not signature_ok(factor.public_key, message, req.signature):
         audit.record("mfa.push.answer", "bad_signature", meta, subject=token.account_id, now=now)
         raise UNKNOWN
-    status = "approved" if req.decision == "approve" else "denied"
-    if not sessions.set_push_status(token.subject_ref, req.number, status, now):
+    assert token.subject_ref is not None
+    status = PushStatus.APPROVED if req.decision == "approve" else PushStatus.DENIED
+    event = audit.audit_event("mfa.push.answer", status, meta, subject=token.account_id, now=now)
+    if not repositories().sessions.set_push_status(token.subject_ref, req.number, status, now, event):
         audit.record("mfa.push.answer", "mismatch", meta, subject=token.account_id, now=now)
         raise Problem(409, "push-number-mismatch", "The number does not match",
                       "Choose the number shown on the sign-in screen. Ask for a new push if needed.")
-    audit.record("mfa.push.answer", status, meta, subject=token.account_id, now=now)

@@ -11,18 +11,18 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
+from functions.register.mails import already_registered
 from functions.register.models import CaptchaChallenge, RegistrationAccepted, RegistrationRequest
 from functions.shared import audit
 from functions.shared.activation import issue_activation_secret
 from functions.shared.errors import FieldError, Problem, invalid_fields
 from functions.shared.http import RequestMeta
 from functions.shared.notify.mail import send_mail
-from functions.shared.notify.templates import already_registered
 from functions.shared.plans import PlanProfile
 from functions.shared.security import captcha
 from functions.shared.security.passwords import hash_password, policy_errors
-from functions.shared.store import accounts
-from functions.shared.store.models import Account, AccountState, UniqueKey
+from functions.shared.store import repositories
+from functions.shared.store.accounts import EMAIL_KEY, USERNAME_KEY, NewAccount
 from functions.shared.store.transactions import UniqueKeyTaken
 
 logger = Logger(child=True)
@@ -53,23 +53,18 @@ def register(form: RegistrationRequest, plan: PlanProfile, meta: RequestMeta, po
     errors = form_errors(form, plan)
     if errors:
         raise invalid_fields(errors)
-    claims = [UniqueKey(accounts.EMAIL_KEY + form.email)]
+    captcha_id = None
     if plan.requires_captcha:
         assert form.captcha is not None and form.username is not None
-        claims.append(UniqueKey(accounts.CAPTCHA_KEY + captcha.verified_challenge_id(form.captcha),
-                                expires_at=now + captcha.CHALLENGE_TTL))
-        claims.append(UniqueKey(accounts.USERNAME_KEY + form.username.casefold()))
+        captcha_id = captcha.verified_challenge_id(form.captcha)
 
-    account = _new_account(form, plan, now)
-    for claim in claims:
-        claim.account_id = account.account_id
-    secret = issue_activation_secret(plan, account.account_id, portal_url, now)
-    account.activation_secret_hash = secret.secret_hash
-    account.activation_expires_at = secret.valid_until
-    event = audit.audit_event("account.register", "created", meta, subject=account.account_id, now=now)
-
+    account_id = str(uuid.uuid4())
+    secret = issue_activation_secret(plan, account_id, portal_url, now)
+    account = _new_account(account_id, form, plan, secret.secret_hash, secret.valid_until, now)
+    event = audit.audit_event("account.register", "created", meta, subject=account_id, now=now)
     try:
-        accounts.create_account(account, claims, secret.token, event)
+        repositories().accounts.create(account, event, token=secret.token, captcha_id=captcha_id,
+                                       captcha_until=now + captcha.CHALLENGE_TTL if captcha_id else None)
     except UniqueKeyTaken as taken:
         _answer_taken(taken.key, form, plan, portal_url)
     else:
@@ -81,13 +76,13 @@ def register(form: RegistrationRequest, plan: PlanProfile, meta: RequestMeta, po
     )
 
 
-def _new_account(form: RegistrationRequest, plan: PlanProfile, now: datetime) -> Account:
+def _new_account(account_id: str, form: RegistrationRequest, plan: PlanProfile, secret_hash: str,
+                 secret_valid_until: datetime, now: datetime) -> NewAccount:
     extended = plan.registration_form == "cmo"
-    return Account(
-        str(uuid.uuid4()),
+    return NewAccount(
+        account_id=account_id,
         plan=plan.key,
         email=form.email,
-        state=AccountState.PENDING_ACTIVATION,
         password_hash=hash_password(form.password),
         first_name=form.first_name,
         last_name=form.last_name,
@@ -97,17 +92,19 @@ def _new_account(form: RegistrationRequest, plan: PlanProfile, now: datetime) ->
         phone=form.telephone if extended else None,
         fax=form.fax if extended else None,
         created_at=now,
+        activation_secret_hash=secret_hash,
+        activation_expires_at=secret_valid_until,
     )
 
 
 def _answer_taken(key: str, form: RegistrationRequest, plan: PlanProfile, portal_url: str) -> None:
-    if key.startswith(accounts.EMAIL_KEY):
+    if key.startswith(EMAIL_KEY):
         # Same answer as a new account; only the mailbox owner learns the address is registered.
         logger.info("registration for an existing email", extra={"outcome": "already_registered"})
         base = portal_url.rstrip("/")
         send_mail(form.email, already_registered(plan, f"{base}/signin.html", f"{base}/forgot.html"))
         return
-    if key.startswith(accounts.USERNAME_KEY):
+    if key.startswith(USERNAME_KEY):
         raise invalid_fields([FieldError("username", "This user name is taken. Choose another.", "taken")])
     raise invalid_fields([FieldError("captcha", "This security code was already used. Solve a new one.",
                                      "captcha")])

@@ -10,9 +10,10 @@ from functions.shared.notify.mail import Mail
 from functions.shared.notify.templates import activation_code, activation_link
 from functions.shared.plans import PlanProfile
 from functions.shared.security.secrets import hash_secret, new_code, new_token
-from functions.shared.store.models import Token
+from functions.shared.states import TokenPurpose
+from functions.shared.store.tokens import TokenView, new_token_record
 
-ACTIVATION = "activation"
+ACTIVATION = TokenPurpose.ACTIVATION
 USED_TOKEN_MEMORY = timedelta(days=30)  # how long a spent link still explains itself ("already used")
 
 
@@ -20,7 +21,7 @@ USED_TOKEN_MEMORY = timedelta(days=30)  # how long a spent link still explains i
 class IssuedSecret:
     secret_hash: str
     valid_until: datetime
-    token: Token | None  # a link has a token record to look up; a code is checked on the account
+    token: TokenView | None  # a link has a token record to look up; a code is checked on the account
     mail: Mail
 
 
@@ -39,7 +40,6 @@ def issue_activation_secret(plan: PlanProfile, account_id: str, portal_url: str,
                             activation_code(plan, code, days))
     token = new_token()
     token_hash = hash_secret(token)
-    record = Token(token_hash, purpose=ACTIVATION, account_id=account_id, created_at=now,
-                   valid_until=valid_until, expires_at=valid_until + USED_TOKEN_MEMORY)
+    record = new_token_record(token_hash, ACTIVATION, account_id, now, plan.activation_ttl, USED_TOKEN_MEMORY)
     return IssuedSecret(token_hash, valid_until, record,
                         activation_link(plan, activation_page(portal_url, token), days))

@@ -1,16 +1,14 @@
-"""Fixed-window rate limits kept in DynamoDB: one conditional update per check, no read first."""
+"""Fixed-window rate limits: which window an attempt falls in, and the 429 answer once it is used up.
+The counting is the rate_limits repository's."""
 
 from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
 
-from pynamodb.exceptions import UpdateError
-
 from functions.shared import clock
 from functions.shared.errors import rate_limited
-from functions.shared.store.models import RateCounter, bind_tables
-from functions.shared.store.transactions import find
+from functions.shared.store import repositories
 
 
 def _key(action: str, subject: str, window: timedelta, now: datetime) -> tuple[str, int, int]:
@@ -30,8 +28,7 @@ def check(action: str, subject: str, limit: int, window: timedelta, now: datetim
     """Raise the 429 problem if `subject` already used up `limit`, without counting this attempt."""
     now = now or clock.now()
     key, start, seconds = _key(action, subject, window, now)
-    counter = find(RateCounter, key, consistent=False)
-    if counter and counter.hits >= limit:
+    if repositories().rate_limits.hits(key) >= limit:
         raise _problem(start, seconds, now)
 
 
@@ -40,17 +37,8 @@ def hit(action: str, subject: str, limit: int, window: timedelta, now: datetime 
 
     The subject is hashed so the table never holds emails or addresses in clear.
     """
-    bind_tables()
     now = now or clock.now()
     key, start, seconds = _key(action, subject, window, now)
-    counter = RateCounter(key)
-    try:
-        counter.update(
-            actions=[RateCounter.hits.add(1),
-                     RateCounter.expires_at.set(datetime.fromtimestamp(start + 2 * seconds, now.tzinfo))],
-            condition=RateCounter.hits.does_not_exist() | (RateCounter.hits < limit),
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        raise _problem(start, seconds, now) from None
+    expires_at = datetime.fromtimestamp(start + 2 * seconds, now.tzinfo)
+    if not repositories().rate_limits.hit(key, limit, expires_at):
+        raise _problem(start, seconds, now)

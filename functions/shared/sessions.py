@@ -12,18 +12,14 @@ from http.cookies import CookieError, SimpleCookie
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
 from functions.shared.security.secrets import hash_secret, same_hash
+from functions.shared.states import SessionStage
 
 SESSION_COOKIE = "__Host-session"
 DEVICE_COOKIE = "__Host-device"
 CSRF_HEADER = "X-CSRF-Token"
 
 
-class Stage:
-    """How far a session has got. Only FULL reaches the portal; the others reach the MFA steps."""
-
-    MFA_SETUP = "mfa_setup"  # password checked; no factor enrolled yet
-    MFA = "mfa"  # password checked; a factor must be verified
-    FULL = "full"
+Stage = SessionStage  # the stages of a session (functions/shared/states.py)
 
 
 def csrf_token(session_token: str) -> str:

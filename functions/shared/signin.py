@@ -1,5 +1,5 @@
 """Starting a session: shared by sign-in, MFA and factor enrolment, so every path issues the same
-cookies, CSRF token and audit record."""
+cookies, CSRF token and audit record. Which page comes next is the calling step's to say."""
 
 from __future__ import annotations
 
@@ -13,16 +13,17 @@ from functions.shared import audit
 from functions.shared.http import RequestMeta
 from functions.shared.plans import PlanProfile
 from functions.shared.security.secrets import hash_secret, new_token
-from functions.shared.sessions import Stage, csrf_token, device_cookie, session_cookie
-from functions.shared.store import sessions
-from functions.shared.store.models import Account, Device, Session
-
-NEXT_PAGE = {Stage.MFA_SETUP: "/mfa-setup.html", Stage.MFA: "/mfa.html", Stage.FULL: "/account.html"}
+from functions.shared.sessions import csrf_token, device_cookie, session_cookie
+from functions.shared.states import FactorKind, SessionStage
+from functions.shared.store import repositories
+from functions.shared.store.accounts import AccountChange, AccountView
+from functions.shared.store.devices import DeviceRecord
+from functions.shared.store.sessions import SessionRecord
 
 
 class FactorView(BaseModel):
     factor_id: str
-    kind: str
+    kind: FactorKind
     label: str
     confirmed: bool
     device_ready: bool | None = Field(default=None, description="Push: whether the device has enrolled")
@@ -31,7 +32,7 @@ class FactorView(BaseModel):
 class SessionView(BaseModel):
     """What the browser learns about its session; the CSRF token goes into the X-CSRF-Token header."""
 
-    stage: str
+    stage: SessionStage
     next: str = Field(description="The page to go to")
     csrf_token: str | None = None
     factors: list[FactorView] = []
@@ -44,41 +45,40 @@ class Started:
     cookies: list[Cookie] = field(default_factory=list)
 
 
-def factor_views(account: Account) -> list[FactorView]:
+def factor_views(account: AccountView) -> list[FactorView]:
     return [FactorView(factor_id=f.factor_id, kind=f.kind, label=f.label, confirmed=f.confirmed,
-                       device_ready=bool(f.public_key) if f.kind == "push" else None)
+                       device_ready=bool(f.public_key) if f.kind == FactorKind.PUSH else None)
             for f in account.factors]
 
 
-def session_view(account: Account, stage: str, plan: PlanProfile, session_token: str) -> SessionView:
-    return SessionView(stage=stage, next=NEXT_PAGE[stage], csrf_token=csrf_token(session_token),
+def session_view(account: AccountView, stage: SessionStage, plan: PlanProfile, session_token: str,
+                 next_page: str) -> SessionView:
+    return SessionView(stage=stage, next=next_page, csrf_token=csrf_token(session_token),
                        factors=factor_views(account), offered_factors=list(plan.mfa_factors))
 
 
-def start(account: Account, stage: str, plan: PlanProfile, meta: RequestMeta, now: datetime, *,
-          action: str, account_update: list | None = None, account_condition: object | None = None,
-          replaces: str | None = None, remember_device: bool = False) -> Started:
-    """A new session (new token, new CSRF token) in one transaction with the account change."""
+def start(account: AccountView, stage: SessionStage, plan: PlanProfile, meta: RequestMeta, now: datetime, *,
+          action: str, next_page: str, change: AccountChange | None = None, replaces: str | None = None,
+          remember_device: bool = False) -> Started:
+    """A new session (new token, new CSRF token) in one transaction with the account change.
+    `account` is the account as the session will see it (the change applied). StaleWrite if the
+    change's conditions fail."""
     token = new_token()
-    session = Session(hash_secret(token), account_id=account.account_id, stage=stage, created_at=now,
-                      idle_until=now + plan.session_idle,
-                      absolute_until=now + plan.session_absolute, source_ip=meta.source_ip or None,
-                      user_agent=meta.user_agent or None, expires_at=now + plan.session_absolute)
+    session = SessionRecord(hash_secret(token), account_id=account.account_id, stage=stage, created_at=now,
+                            idle_until=now + plan.session_idle, absolute_until=now + plan.session_absolute,
+                            source_ip=meta.source_ip or None, user_agent=meta.user_agent or None)
     cookies = [session_cookie(token)]
     device = None
-    if remember_device and stage == Stage.FULL:
+    if remember_device and stage == SessionStage.FULL:
         device_token = new_token()
         valid_until = now + plan.remember_device
-        device = Device(hash_secret(device_token), device_id=new_token()[:16], account_id=account.account_id,
-                        label=_device_label(meta.user_agent), created_at=now, valid_until=valid_until,
-                        expires_at=valid_until)
+        device = DeviceRecord(hash_secret(device_token), device_id=new_token()[:16], account_id=account.account_id,
+                              label=_device_label(meta.user_agent), created_at=now, valid_until=valid_until)
         cookies.append(device_cookie(device_token, valid_until))
     event = audit.audit_event(action, stage, meta, subject=account.account_id, now=now,
                               detail={"remembered_device": bool(device)})
-    sessions.start_session(session, account_update, account.account_id, event, replaces=replaces,
-                           device=device, account_condition=account_condition)
-    view = session_view(account, stage, plan, token)
-    return Started(view, cookies)
+    repositories().sessions.start(session, account, event, change=change, replaces=replaces, device=device)
+    return Started(session_view(account, stage, plan, token, next_page), cookies)
 
 
 def _device_label(user_agent: str) -> str:

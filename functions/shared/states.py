@@ -75,6 +75,23 @@ class OrgAgreementStatus(StrEnum):
     REJECTED = "rejected"
 
 
+class SessionStage(StrEnum):
+    """How far a session has got. Only FULL reaches the portal; the others reach the MFA steps."""
+
+    MFA_SETUP = "mfa_setup"  # password checked; no factor enrolled yet
+    MFA = "mfa"  # password checked; a factor must be verified
+    FULL = "full"
+
+
+class TokenPurpose(StrEnum):
+    """What a single-use secret sent to a user is for."""
+
+    ACTIVATION = "activation"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a secret
+    PUSH_ENROL = "push_enrol"
+    PUSH_CHALLENGE = "push_challenge"
+
+
 class ClaimStatus(StrEnum):
     """Where a claim stands in adjudication (277 claim status categories, in plain words)."""
 

@@ -6,14 +6,12 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from functions.shared import clock
-from functions.shared.errors import Problem
 from functions.shared.http import caller, cookie_header, make_handler, make_resolver, request_meta
 from functions.shared.plans import current_plan
 from functions.shared.schemas import Message
 from functions.shared.security.secrets import hash_secret
 from functions.shared.sessions import DEVICE_COOKIE, SESSION_COOKIE, expired_cookie, read_cookie
-from functions.shared.signin import SessionView, session_view
-from functions.shared.store.accounts import get_account
+from functions.shared.signin import SessionView
 from functions.signin import logic
 from functions.signin.models import FIELD_MESSAGES, SignInRequest
 
@@ -30,12 +28,7 @@ def sign_in(req: Annotated[SignInRequest, Body()]) -> Response[SessionView]:
 
 @app.get("/sessions/current", summary="The current session: its stage, factors and CSRF token")
 def current() -> SessionView:
-    who = caller(app)
-    account = get_account(who.account_id)
-    token = read_cookie(cookie_header(app), SESSION_COOKIE)
-    if account is None or token is None:
-        raise Problem(401, "unauthenticated", "Sign in first", "Your session has ended. Sign in again.")
-    return session_view(account, who.stage, current_plan(), token)
+    return logic.current(caller(app), current_plan(), read_cookie(cookie_header(app), SESSION_COOKIE))
 
 
 @app.delete("/sessions/current", summary="Sign out")

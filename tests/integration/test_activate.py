@@ -10,6 +10,7 @@ from functions.shared.clock import now
 from functions.shared.store.models import Account, AuditEvent, Token
 from tests.integration.conftest import call, concurrently
 from tests.integration.helpers import activation_token, mails_to, registration
+from tests.integration.races import write_all_at_once
 
 EMAIL = "jane.doe@clinic.example"
 
@@ -75,17 +76,34 @@ def test_a_resend_replaces_the_old_link(registered):
     assert call(activate, "POST", "/activations", {"token": newest})[0] == 200
 
 
-def test_simultaneous_activations_succeed_once(registered):
+def test_simultaneous_activations_succeed_once(registered, monkeypatch):
     from functions.activate.logic import activate as activate_logic
-    from functions.activate.models import ActivationRequest
+    from functions.activate.models import ActivationRequest, ActivationResult
     from functions.shared.errors import Problem
     from functions.shared.http import RequestMeta
+    from functions.shared.store.accounts import DynamoAccounts
 
+    # Given eight requests with one link that all read it unused and then write at the same moment
+    write_all_at_once(monkeypatch, DynamoAccounts, "activate", 8)
+
+    # When each runs as its own logic call, in its own thread
     results = concurrently(lambda i: activate_logic(ActivationRequest(token=registered),
                                                     RequestMeta(f"r{i}", "198.51.100.1", "t"), now()), 8)
-    assert sum(not isinstance(r, Problem) for r in results) == 1
-    assert {r.status for r in results if isinstance(r, Problem)} <= {409}
-    assert sum(e.outcome == "activated" for e in AuditEvent.scan()) == 1
+
+    # Then exactly one activates the account
+    winners = [r for r in results if isinstance(r, ActivationResult)]
+    assert len(winners) == 1 and winners[0].state == "active" and winners[0].next == "/signin.html"
+    # and the seven others are told the link was already used, with the way forward
+    losers = [r for r in results if isinstance(r, Problem)]
+    assert [(p.status, p.slug, p.extra) for p in losers] == [
+        (409, "activation-link-used", {"resend": "/resend.html"})] * 7
+    # and the store holds one active account, one spent token and one activation record
+    [account] = list(Account.scan())
+    assert account.state == "active" and account.activation_secret_hash is None
+    [token] = list(Token.scan())
+    assert token.used_at is not None
+    outcomes = sorted(e.outcome for e in AuditEvent.scan() if e.action == "account.activate")
+    assert outcomes == ["activated"] + ["reused_link"] * 7
 
 
 def test_resend_answers_the_same_for_unknown_pending_and_active_accounts(registered):

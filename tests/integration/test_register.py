@@ -9,6 +9,7 @@ from functions.register.handler import lambda_handler as register
 from functions.shared.store.models import Account, AuditEvent, Token, UniqueKey
 from tests.integration.conftest import call, concurrently, outbox
 from tests.integration.helpers import STRONG, mails_to, registration
+from tests.integration.races import write_all_at_once
 
 
 def test_new_registration_stores_a_pending_account_and_mails_the_link(aws):
@@ -48,25 +49,41 @@ def test_duplicate_email_gets_the_same_answer_and_its_owner_is_told(aws):
     assert "already registered" in mails_to("jane.doe@clinic.example")[1].body
 
 
-def test_twenty_concurrent_registrations_create_exactly_one_account(aws):
+def test_twenty_concurrent_registrations_create_exactly_one_account(aws, monkeypatch):
     from functions.register.logic import register as register_logic
-    from functions.register.models import RegistrationRequest
+    from functions.register.models import RegistrationAccepted, RegistrationRequest
     from functions.shared.clock import now
     from functions.shared.http import RequestMeta
     from functions.shared.plans import plan_profile
+    from functions.shared.store.accounts import DynamoAccounts
+
+    # Given twenty requests for one email that all reach the store's write at the same moment
+    write_all_at_once(monkeypatch, DynamoAccounts, "create", 20)
 
     def attempt(i: int):
         form = RegistrationRequest(**registration(first_name=f"Racer{i}"))
         return register_logic(form, plan_profile("caresource"), RequestMeta(f"r{i}", f"198.51.100.{i}", "t"),
                               "http://127.0.0.1:3000", now())
 
+    # When each runs as its own logic call, in its own thread
     results = concurrently(attempt, 20)
-    assert len({r.model_dump_json() for r in results}) == 1  # twenty identical answers, no error
-    assert len(list(Account.scan())) == 1
-    assert len(list(UniqueKey.scan())) == 1
+
+    # Then every caller gets the same 202 answer, winner and losers alike
+    expected = RegistrationAccepted(email="jane.doe@clinic.example", message=(
+        "Check your email. We sent a message to this address with the next step to activate your account."))
+    assert results == [expected] * 20
+    # and exactly one account, one claim, one activation mail and one audit record exist
+    [account] = list(Account.scan())
+    assert account.first_name.startswith("Racer")
+    [claim] = list(UniqueKey.scan())
+    assert (claim.key, claim.account_id) == ("email#jane.doe@clinic.example", account.account_id)
+    [token] = list(Token.scan())
+    assert token.account_id == account.account_id
+    assert [(e.subject, e.action) for e in AuditEvent.scan()] == [(account.account_id, "account.register")]
     subjects = sorted(m.subject for m in outbox())
     assert subjects.count("Activate Account") == 1
     assert subjects.count("You already have a CareSource account") == 19
+    assert len(subjects) == 20
 
 
 def test_password_policy_errors_name_the_field_and_store_nothing(aws):

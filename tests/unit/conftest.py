@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from functions.shared import store
+from functions.shared import store, telemetry
 from functions.shared.store import Repositories
 from tests.unit.memory import memory_repositories
 
@@ -18,3 +18,4 @@ def repos() -> Iterator[Repositories]:
     store.use(fresh)
     yield fresh
     store.use(None)
+    telemetry.flush()  # the counts of this test's audited decisions, as an invocation would

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Protocol
 
 from functions.shared.audit import AuditEntry
@@ -15,8 +16,10 @@ class AuditLog(Protocol):
 def audit_item(entry: AuditEntry) -> AuditEvent:
     """The stored form of an entry; repositories put it in the transaction of the change it records."""
     bind_tables()
-    return AuditEvent(subject=entry.subject, at_id=entry.at_id, action=entry.action, outcome=entry.outcome,
-                      request_id=entry.request_id, source_ip=entry.source_ip, detail=entry.detail or None,
+    # States (StrEnum) are stored as their plain values.
+    detail = {k: str(v) if isinstance(v, Enum) else v for k, v in entry.detail.items()}
+    return AuditEvent(subject=entry.subject, at_id=entry.at_id, action=entry.action, outcome=str(entry.outcome),
+                      request_id=entry.request_id, source_ip=entry.source_ip, detail=detail or None,
                       expires_at=entry.expires_at)
 
 

@@ -21,7 +21,7 @@ from pynamodb.transactions import TransactWrite
 from functions.shared.audit import AuditEntry
 from functions.shared.states import CLOSED_LINK_STATUSES, OPEN_LINK_STATUSES, LinkRole, LinkStatus, LinkType, WaitingFor
 from functions.shared.store.audit import audit_item
-from functions.shared.store.models import Account, Link, UniqueKey, bind_tables
+from functions.shared.store.models import Link, UniqueKey, bind_tables
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken, find, transact, transact_or_stale
 
 ADMIN_KEY = "provider-admin#"
@@ -84,17 +84,7 @@ class LinkView:
     waiting_for: WaitingFor | None = None
 
 
-@dataclass(frozen=True)
-class Requester:
-    """Who asks for a link, as administrators see them: the account's name and email."""
-
-    name: str
-    email: str
-
-
 class Links(Protocol):
-    def requester(self, account_id: str) -> Requester | None: ...
-
     def create_as_admin(self, new: NewLink, audit: AuditEntry) -> LinkView:
         """The first link of a Provider ID, its account the administrator: UniqueKeyTaken when the
         Provider ID has an administrator already, StaleWrite when this account's link is open or active."""
@@ -159,11 +149,6 @@ def _view(link: Link) -> LinkView:
 
 class DynamoLinks:
     """Links and administrator claims on DynamoDB."""
-
-    def requester(self, account_id: str) -> Requester | None:
-        # A read of the account record (written only by the accounts repository).
-        account = find(Account, account_id)
-        return Requester(f"{account.first_name} {account.last_name}", account.email) if account else None
 
     def create_as_admin(self, new: NewLink, audit: AuditEntry) -> LinkView:
         link = self._new(new, LinkRole.ADMIN, LinkStatus.PENDING_AGREEMENT)

@@ -23,7 +23,6 @@ from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
-from functions.shared.states import AccountState, LinkStatus  # noqa: F401 - re-exported for now
 from functions.shared.store.portal_models import PORTAL_MODELS
 
 

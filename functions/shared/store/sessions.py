@@ -1,139 +1,206 @@
-"""Session and remembered-device repository. Every check-and-change is one conditional write."""
+"""Browser sessions, keyed by the SHA-256 of the cookie's token, and the MFA challenge each carries.
+
+The only code that writes a session. Every check-and-change is one conditional write; a session start
+is one transaction with the account change it carries, the remembered device and the audit record.
+"""
 
 from __future__ import annotations
 
-import contextlib
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from pynamodb.exceptions import DeleteError, UpdateError
+from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
 from functions.shared.audit import AuditEntry
+from functions.shared.states import PushStatus, SessionStage
+from functions.shared.store import accounts, devices
+from functions.shared.store.accounts import AccountChange, AccountView
 from functions.shared.store.audit import audit_item
-from functions.shared.store.models import Account, Challenge, Device, Session, bind_tables
-from functions.shared.store.transactions import StaleWrite, find, transact_or_stale
+from functions.shared.store.devices import DeviceRecord
+from functions.shared.store.models import Challenge, Session, bind_tables
+from functions.shared.store.transactions import StaleWrite, find, transact, transact_or_stale
 
 MAX_CODE_ATTEMPTS = 5
 
 
-def get_session(session_hash: str) -> Session | None:
-    return find(Session, session_hash)
+@dataclass(frozen=True)
+class ChallengeView:
+    """The MFA challenge of a sign-in attempt: bound to its session, single use, few tries."""
+
+    factor_id: str
+    valid_until: datetime
+    sent_at: datetime
+    attempts: int = 0
+    code_hash: str | None = None
+    push_number: str | None = None  # push: the number shown to match on the device
+    push_status: PushStatus | None = None
 
 
-def touch_session(session_hash: str, now: datetime, idle: timedelta) -> Session | None:
-    """Extend a live session's idle deadline and return it; None if unknown, idle or past its lifetime."""
-    bind_tables()
-    session = Session(session_hash)
-    try:
-        session.update(
-            actions=[Session.idle_until.set(now + idle)],
-            condition=Session.session_hash.exists() & (Session.idle_until > now)
-            & (Session.absolute_until > now),
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
-    return session
+@dataclass(frozen=True)
+class SessionRecord:
+    session_hash: str
+    account_id: str
+    stage: SessionStage
+    created_at: datetime
+    idle_until: datetime
+    absolute_until: datetime
+    source_ip: str | None = None
+    user_agent: str | None = None
+    challenge: ChallengeView | None = None
 
 
-def start_session(session: Session, account_update: list | None, account_id: str, audit: AuditEntry,
-                  replaces: str | None = None, device: Device | None = None,
-                  account_condition: object | None = None) -> None:
-    """Create a session (and end the one it replaces) with the account change and audit record."""
+class Sessions(Protocol):
+    def start(self, session: SessionRecord, account: AccountView, audit: AuditEntry, *,
+              change: AccountChange | None = None, replaces: str | None = None,
+              device: DeviceRecord | None = None) -> None:
+        """Create a session, end the one it replaces, change the account and remember the device, at once.
+        StaleWrite if the account change's conditions fail (e.g. a TOTP step already used)."""
+        ...
 
-    def build(tx: TransactWrite) -> None:
-        tx.save(session, condition=Session.session_hash.does_not_exist())
-        if replaces:
-            tx.delete(Session(replaces), condition=Session.session_hash.exists())
-        if account_update:
-            guard = Account.account_id.exists()
-            tx.update(Account(account_id), actions=account_update,
-                      condition=guard & account_condition if account_condition is not None else guard)
-        if device:
-            tx.save(device, condition=Device.device_hash.does_not_exist())
-        tx.save(audit_item(audit))
+    def get(self, session_hash: str) -> SessionRecord | None: ...
 
-    transact_or_stale(build)
+    def touch(self, session_hash: str, now: datetime, idle: timedelta) -> SessionRecord | None:
+        """Extend a live session's idle deadline; None if unknown, idle or past its lifetime."""
+        ...
+
+    def set_challenge(self, session_hash: str, challenge: ChallengeView) -> None:
+        """Replace the session's challenge (tries start again); StaleWrite if the session is gone."""
+        ...
+
+    def spend_attempt(self, session_hash: str, factor_id: str) -> bool:
+        """Count one try at the current challenge; False once its tries are used up (or it was replaced)."""
+        ...
+
+    def set_push_status(self, session_hash: str, expected_number: str, status: PushStatus, now: datetime,
+                        audit: AuditEntry) -> bool:
+        """Record a device's answer once, only while the push is pending, unexpired and the numbers match."""
+        ...
+
+    def end(self, session_hash: str, audit: AuditEntry) -> None:
+        """End one session (ending it twice is fine)."""
+        ...
+
+    def end_all(self, account_id: str) -> int:
+        """End every session of an account; how many there were."""
+        ...
 
 
-def set_challenge(session_hash: str, challenge: Challenge) -> None:
-    bind_tables()
-    try:
-        Session(session_hash).update(actions=[Session.challenge.set(challenge)],
-                                     condition=Session.session_hash.exists())
-    except UpdateError as exc:
-        raise StaleWrite from exc
+def _challenge_view(item: Challenge | None) -> ChallengeView | None:
+    if item is None:
+        return None
+    return ChallengeView(factor_id=item.factor_id, valid_until=item.valid_until, sent_at=item.sent_at,
+                         attempts=int(item.attempts or 0), code_hash=item.code_hash, push_number=item.push_number,
+                         push_status=PushStatus(item.push_status) if item.push_status else None)
 
 
-def spend_attempt(session_hash: str, factor_id: str) -> bool:
-    """Count one try at the current challenge; False once its tries are used up (or it was replaced)."""
-    bind_tables()
-    try:
-        Session(session_hash).update(
-            actions=[Session.challenge.attempts.add(1)],
-            condition=(Session.challenge.factor_id == factor_id)
-            & (Session.challenge.attempts < MAX_CODE_ATTEMPTS),
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
+def _view(item: Session) -> SessionRecord:
+    return SessionRecord(session_hash=item.session_hash, account_id=item.account_id,
+                         stage=SessionStage(item.stage), created_at=item.created_at, idle_until=item.idle_until,
+                         absolute_until=item.absolute_until, source_ip=item.source_ip, user_agent=item.user_agent,
+                         challenge=_challenge_view(item.challenge))
+
+
+def _conditional(update: UpdateError) -> bool:
+    return update.cause_response_code == "ConditionalCheckFailedException"
+
+
+class DynamoSessions:
+    def start(self, session: SessionRecord, account: AccountView, audit: AuditEntry, *,
+              change: AccountChange | None = None, replaces: str | None = None,
+              device: DeviceRecord | None = None) -> None:
+        bind_tables()
+        item = Session(session.session_hash, account_id=session.account_id, stage=str(session.stage),
+                       created_at=session.created_at, idle_until=session.idle_until,
+                       absolute_until=session.absolute_until, source_ip=session.source_ip,
+                       user_agent=session.user_agent, expires_at=session.absolute_until)
+
+        def build(tx: TransactWrite) -> None:
+            tx.save(item, condition=Session.session_hash.does_not_exist())
+            if replaces:
+                tx.delete(Session(replaces), condition=Session.session_hash.exists())
+            if change is not None:
+                accounts.change_item(tx, account, change)
+            if device is not None:
+                devices.put_item(tx, device)
+            tx.save(audit_item(audit))
+
+        transact_or_stale(build)
+
+    def get(self, session_hash: str) -> SessionRecord | None:
+        item = find(Session, session_hash)
+        return _view(item) if item else None
+
+    def touch(self, session_hash: str, now: datetime, idle: timedelta) -> SessionRecord | None:
+        bind_tables()
+        item = Session(session_hash)
+        try:
+            item.update(actions=[Session.idle_until.set(now + idle)],
+                        condition=Session.session_hash.exists() & (Session.idle_until > now)
+                        & (Session.absolute_until > now))
+        except UpdateError as exc:
+            if _conditional(exc):
+                return None
+            raise
+        return _view(item)  # the update returned the whole item
+
+    def set_challenge(self, session_hash: str, challenge: ChallengeView) -> None:
+        bind_tables()
+        stored = Challenge(factor_id=challenge.factor_id, valid_until=challenge.valid_until,
+                           sent_at=challenge.sent_at, attempts=challenge.attempts, code_hash=challenge.code_hash,
+                           push_number=challenge.push_number,
+                           push_status=str(challenge.push_status) if challenge.push_status else None)
+        try:
+            Session(session_hash).update(actions=[Session.challenge.set(stored)],
+                                         condition=Session.session_hash.exists())
+        except UpdateError as exc:
+            raise StaleWrite from exc
+
+    def spend_attempt(self, session_hash: str, factor_id: str) -> bool:
+        bind_tables()
+        try:
+            Session(session_hash).update(
+                actions=[Session.challenge.attempts.add(1)],
+                condition=(Session.challenge.factor_id == factor_id)
+                & (Session.challenge.attempts < MAX_CODE_ATTEMPTS),
+            )
+        except UpdateError as exc:
+            if _conditional(exc):
+                return False
+            raise
+        return True
+
+    def set_push_status(self, session_hash: str, expected_number: str, status: PushStatus, now: datetime,
+                        audit: AuditEntry) -> bool:
+        bind_tables()
+
+        def build(tx: TransactWrite) -> None:
+            tx.update(Session(session_hash), actions=[Session.challenge.push_status.set(str(status))],
+                      condition=(Session.challenge.push_status == PushStatus.PENDING)
+                      & (Session.challenge.push_number == expected_number)
+                      & (Session.challenge.valid_until > now))
+            tx.save(audit_item(audit))
+
+        try:
+            transact_or_stale(build)
+        except StaleWrite:
             return False
-        raise
-    return True
+        return True
 
+    def end(self, session_hash: str, audit: AuditEntry) -> None:
+        bind_tables()
 
-def set_push_status(session_hash: str, expected_number: str, status: str, now: datetime) -> bool:
-    """Record a device's answer once, only while the push is pending and unexpired."""
-    bind_tables()
-    try:
-        Session(session_hash).update(
-            actions=[Session.challenge.push_status.set(status)],
-            condition=(Session.challenge.push_status == "pending")
-            & (Session.challenge.push_number == expected_number)
-            & (Session.challenge.valid_until > now),
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+        def build(tx: TransactWrite) -> None:
+            tx.delete(Session(session_hash))
+            tx.save(audit_item(audit))
 
+        transact(build)
 
-def end_session(session_hash: str) -> None:
-    bind_tables()
-    with contextlib.suppress(DeleteError):  # already gone: signing out twice is fine
-        Session(session_hash).delete()
-
-
-def _delete_all(model: type[Session] | type[Device], account_id: str) -> int:
-    bind_tables()
-    keys = list(model.by_account.query(account_id))
-    with model.batch_write() as batch:
-        for item in keys:
-            batch.delete(item)
-    return len(keys)
-
-
-def end_all_sessions(account_id: str) -> int:
-    return _delete_all(Session, account_id)
-
-
-def forget_all_devices(account_id: str) -> int:
-    return _delete_all(Device, account_id)
-
-
-def get_device(device_hash: str) -> Device | None:
-    return find(Device, device_hash, consistent=False)
-
-
-def list_devices(account_id: str) -> list[Device]:
-    bind_tables()
-    return list(Device.by_account.query(account_id))
-
-
-def forget_device(account_id: str, device_id: str) -> bool:
-    for device in list_devices(account_id):
-        if device.device_id == device_id:
-            device.delete()
-            return True
-    return False
+    def end_all(self, account_id: str) -> int:
+        bind_tables()
+        keys = list(Session.by_account.query(account_id))
+        with Session.batch_write() as batch:
+            for item in keys:
+                batch.delete(item)
+        return len(keys)

@@ -15,13 +15,15 @@ from functions.shared.plans import plan_profile
 from functions.shared.states import LinkRole, LinkStatus
 from functions.shared.workflow import business_days_later
 from tests.unit.access.given import GROUP_FORM, META, NOW, caller
+from tests.unit.identity import active_account
 
 PLAN = plan_profile("caresource")
 URL = "https://portal.example"
 
 
 def link(repos, account_id: str, form: dict | None = None):
-    repos.links.person(account_id)
+    if repos.accounts.get(account_id) is None:
+        active_account(repos, account_id=account_id, email=f"{account_id}@clinic.example")
     return request_link(LinkRequest(**(form or GROUP_FORM)), caller(account_id), PLAN, META, NOW)
 
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from functions.shared.audit import AuditEntry
 from functions.shared.states import LinkRole, LinkStatus, WaitingFor
 from functions.shared.store import repositories
-from functions.shared.store.links import ADMIN_KEY, CREATE_FROM, WAITING_STATUS, LinkView, NewLink, Requester, may_move
+from functions.shared.store.links import ADMIN_KEY, CREATE_FROM, WAITING_STATUS, LinkView, NewLink, may_move
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
 
 
@@ -17,18 +17,9 @@ class MemoryLinks:
     def __init__(self) -> None:
         self.links: dict[tuple[str, str], LinkView] = {}
         self.admin_tally: dict[str, int] = {}  # Provider ID -> how many administrators it has
-        self.people: dict[str, Requester] = {}  # account id -> name and email (the accounts' part)
         self._lock = threading.Lock()
 
-    # -- what tests set up ---------------------------------------------------------------------------
-
-    def person(self, account_id: str, name: str = "Jane Doe", email: str | None = None) -> None:
-        self.people[account_id] = Requester(name, email or f"{account_id}@clinic.example")
-
     # -- the Links protocol -------------------------------------------------------------------------
-
-    def requester(self, account_id: str) -> Requester | None:
-        return self.people.get(account_id)
 
     def create_as_admin(self, new: NewLink, audit: AuditEntry) -> LinkView:
         with self._lock:
