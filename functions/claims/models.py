@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from functions.shared.schemas import ActingFor, MemberId, ProviderId
 from functions.shared.states import ClaimStatus
@@ -23,23 +23,34 @@ class ClaimSearch(BaseModel):
 
     acting_for: ActingFor
     member_id: MemberId | None = None
-    birth_date: date | None = Field(default=None, description="Required with member_id")
+    birth_date: date | None = Field(default=None, validate_default=True, description="Required with member_id")
     provider_id: ProviderId | None = Field(default=None, description="A billing or rendering Provider ID you may see")
     from_date: date = Field(description="First date of service")
     to_date: date = Field(description="Last date of service")
     page_size: int = Field(default=25, ge=1, le=100)
     cursor: str | None = Field(default=None, max_length=400, description="next_cursor of the previous page")
 
+    @field_validator("birth_date")
+    @classmethod
+    def _birth_date_with_member(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is None and info.data.get("member_id"):
+            raise ValueError("Enter the member's date of birth with the member ID.")
+        return value
+
+    @field_validator("to_date")
+    @classmethod
+    def _range(cls, value: date, info: ValidationInfo) -> date:
+        first = info.data.get("from_date")
+        if first is not None and value < first:
+            raise ValueError("The last date of service is before the first.")
+        if first is not None and (value - first).days > MAX_RANGE_DAYS:
+            raise ValueError(f"Search at most {MAX_RANGE_DAYS} days of service at a time.")
+        return value
+
     @model_validator(mode="after")
     def _mode(self) -> ClaimSearch:
         if bool(self.member_id) == bool(self.provider_id):
             raise ValueError("Search by member (member ID and date of birth) or by Provider ID, not both.")
-        if self.member_id and self.birth_date is None:
-            raise ValueError("Enter the member's date of birth with the member ID.")
-        if self.to_date < self.from_date:
-            raise ValueError("The last date of service is before the first.")
-        if (self.to_date - self.from_date).days > MAX_RANGE_DAYS:
-            raise ValueError(f"Search at most {MAX_RANGE_DAYS} days of service at a time.")
         return self
 
 
