@@ -9,7 +9,7 @@ import { el } from "./dom.js";
 import { providerParam } from "./links.js";
 import { initPage } from "./page.js";
 import {
-  activeLinks, facts, fillActingFor, hideNotice, isoDay, money, noAccessNotice, problemNotice, table, tag, usDate,
+  activeLinks, facts, fillActingFor, hideNotice, isoDay, money, noAccessNotice, problemNotice, row, table, tag, usDate,
 } from "./portal-data.js";
 import { headerSignOut, requireSession } from "./session.js";
 
@@ -209,17 +209,23 @@ function renderDetail(claim) {
   const heading = el("h2", { id: "claim-heading", tabindex: "-1" }, `Claim ${claim.claim_id} `, statusTag(claim.status));
   const dates = claim.service_from === claim.service_to ? usDate(claim.service_from)
     : `${usDate(claim.service_from)} – ${usDate(claim.service_to)}`;
-  const lines = claim.lines.map((line) => [
-    { th: String(line.sequence) },
-    [line.procedure_code, ...(line.modifiers || [])].join("-"),
-    usDate(line.service_date),
-    { num: String(line.units) },
-    { num: money(line.billed) },
-    { num: money(line.allowed) },
-    { num: money(line.paid) },
-    { num: money(line.patient_responsibility) },
-    reasonList(line.reasons, "reason-list compact") || "—",
-  ]);
+  // Each service line, and under it (when it has any) its reason codes with their meanings.
+  const lines = claim.lines.flatMap((line) => {
+    const amounts = [
+      { th: String(line.sequence) },
+      [line.procedure_code, ...(line.modifiers || [])].join("-"),
+      usDate(line.service_date),
+      { num: String(line.units) },
+      { num: money(line.billed) },
+      { num: money(line.allowed) },
+      { num: money(line.paid) },
+      { num: money(line.patient_responsibility) },
+    ];
+    const reasons = reasonList(line.reasons, "reason-list compact");
+    if (!reasons) return [row(amounts)];
+    return [row(amounts, "has-reasons"), el("tr", { className: "line-reasons" }, el("td", {}),
+      el("td", { colSpan: 7 }, el("span", { className: "visually-hidden" }, `Reasons for line ${line.sequence}:`), reasons))];
+  });
   detail.replaceChildren(
     el("section", { className: "card", "aria-labelledby": "claim-heading" },
       heading,
@@ -235,7 +241,8 @@ function renderDetail(claim) {
     el("section", { className: "card", "aria-labelledby": "lines-heading" },
       el("h3", { id: "lines-heading" }, "Service lines"),
       table(`Service lines of claim ${claim.claim_id}`,
-        ["Line", "Procedure", "Date", "Units", "Billed", "Allowed", "Paid", "Patient responsibility", "Reasons"],
+        ["Line", "Procedure", "Date", { num: "Units" }, { num: "Billed" }, { num: "Allowed" }, { num: "Paid" },
+          { num: "Patient responsibility" }],
         lines, { id: "claim-lines" })),
     el("section", { className: "card", "aria-labelledby": "payment-heading" },
       el("h3", { id: "payment-heading" }, "Payment"),

@@ -101,7 +101,7 @@ function render(answer) {
     if (coverage.benefits.length) {
       parts.push(el("h3", {}, "Benefits"),
         table("Benefits of this coverage: the amount, what the member has used this period and what remains",
-          ["Benefit", "Amount", "Used", "Remaining"], benefitRows(coverage.benefits), { id: "benefits" }));
+          ["Benefit", { num: "Amount" }, { num: "Used" }, { num: "Remaining" }], benefitRows(coverage.benefits), { id: "benefits" }));
     }
   }
   const others = answer.other_periods || [];

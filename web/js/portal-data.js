@@ -5,11 +5,14 @@
 import { api, sitePath } from "./api.js";
 import { el, notice } from "./dom.js";
 
-/** "25.00" → "$25.00"; "-5.00" → "-$5.00"; nothing → an em dash. */
+/** "25.00" → "$25.00"; "2000.00" → "$2,000.00"; "-5.00" → "-$5.00"; nothing → an em dash. */
 export function money(amount) {
   if (amount === null || amount === undefined || amount === "") return "—";
   const text = String(amount);
-  return text.startsWith("-") ? `-$${text.slice(1)}` : `$${text}`;
+  const negative = text.startsWith("-");
+  const [whole, cents] = (negative ? text.slice(1) : text).split(".");
+  const grouped = /^\d+$/.test(whole) ? whole.replace(/\B(?=(\d{3})+$)/g, ",") : whole;
+  return `${negative ? "-" : ""}$${grouped}${cents === undefined ? "" : `.${cents}`}`;
 }
 
 /** "2026-03-12" → "03/12/2026" (read as a calendar date, never shifted by the time zone). */
@@ -93,20 +96,28 @@ export function facts(pairs) {
 }
 
 /**
- * A data table in its scrollable, labelled region: `columns` are header texts; each row is a list of
- * cells, strings or nodes; a cell given as {th: text} is a row header, {id: text} a monospaced ID.
+ * A data table in its scrollable, labelled region: `columns` are header texts ({num: text} for a
+ * column of amounts, aligned right); each row is a list of
+ * cells, strings or nodes (or a row already made, a <tr>); a cell given as {th: text} is a row header,
+ * {id: text} a monospaced ID, {num: text} an amount.
  */
 export function table(caption, columns, rows, { id } = {}) {
-  const body = el("tbody", {}, ...rows.map((cells) => el("tr", {}, ...cells.map(cell))));
+  const body = el("tbody", {}, ...rows.map((cells) => (cells instanceof Node ? cells : row(cells))));
   const captionId = id ? `${id}-caption` : undefined;
   const tableNode = el("table", { className: "data-table", id },
     el("caption", { id: captionId }, caption),
-    el("thead", {}, el("tr", {}, ...columns.map((text) => el("th", { scope: "col" }, text)))),
+    el("thead", {}, el("tr", {}, ...columns.map((column) => (typeof column === "object"
+      ? el("th", { scope: "col", className: "num" }, column.num) : el("th", { scope: "col" }, column))))),
     body);
   const wrap = el("div", { className: "table-wrap", tabindex: "0", role: "region" }, tableNode);
   if (captionId) wrap.setAttribute("aria-labelledby", captionId);
   else wrap.setAttribute("aria-label", caption);
   return wrap;
+}
+
+/** A table row of `cells` as `table` takes them (a row made here may carry a class). */
+export function row(cells, className) {
+  return el("tr", { className }, ...cells.map(cell));
 }
 
 function cell(value) {
