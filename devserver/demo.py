@@ -22,7 +22,7 @@ def _demo_portal_data(env: Mapping[str, str], session: Any) -> None:
     from devserver.load import demo_portal_data
     from functions.shared import clock
 
-    demo_portal_data(clock.now().date())
+    demo_portal_data(env, session, clock.now().date())
 
 
 LOADERS: list[Loader] = [_demo_roster, _demo_portal_data]

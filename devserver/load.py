@@ -8,6 +8,7 @@ import argparse
 import json
 import sys
 import urllib.request
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,17 +16,26 @@ from typing import Any
 LOAD_PATH = "/dev/load"
 
 
-def import_ndjson(text: str, name: str) -> dict[str, Any]:
-    """Validate and import an extract; returns the import report (what the function writes to S3)."""
-    from functions.portal_data_import.logic import import_extract
+def import_ndjson(env: Mapping[str, str], session: Any, text: str, name: str) -> dict[str, Any]:
+    """Upload the extract and run the import function on its S3 event; returns the import report."""
+    from devserver.gateway import LambdaContext
+    from functions.portal_data_import.handler import lambda_handler
+    from infra.routes import PORTAL_DATA_IMPORT, function
 
-    return import_extract(text, Path(name).name).model_dump()
+    s3 = session.client("s3")
+    key = f"incoming/{Path(name).name}"
+    s3.put_object(Bucket=env["PORTAL_DATA_BUCKET"], Key=key, Body=text.encode())
+    event = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+                          "s3": {"bucket": {"name": env["PORTAL_DATA_BUCKET"]}, "object": {"key": key}}}]}
+    lambda_handler(event, LambdaContext(function(PORTAL_DATA_IMPORT), env["AWS_REGION"]))
+    report = s3.get_object(Bucket=env["PORTAL_DATA_BUCKET"], Key=f"reports/{key}.report.json")["Body"].read()
+    return dict(json.loads(report))
 
 
-def demo_portal_data(today: date) -> dict[str, Any]:
+def demo_portal_data(env: Mapping[str, str], session: Any, today: date) -> dict[str, Any]:
     from devserver.demo_portal_data import ndjson
 
-    report = import_ndjson(ndjson(today), "demo-portal-data.ndjson")
+    report = import_ndjson(env, session, ndjson(today), "demo-portal-data.ndjson")
     if report["status"] == "rejected":
         raise RuntimeError(f"the demo portal data did not import: {report['problems'][:3]}")
     return report

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from devserver.demo_portal_data import ndjson
+from devserver.local_aws import LOCAL_ENV
 from devserver.roster import DEMO_ROSTER
 from functions.portal_data_import.handler import lambda_handler as import_handler
 from functions.roster_import.logic import import_roster
@@ -21,7 +22,7 @@ from tests.integration.browser import Browser
 from tests.integration.conftest import wait_for
 from tests.integration.helpers import GROUP, signed_in_user
 
-BUCKET = "local-portal-data"
+BUCKET = LOCAL_ENV["PORTAL_DATA_BUCKET"]
 JANE = {"member_id": "M100001", "birth_date": "1984-03-12"}
 SOLO = {"provider_type": "practitioner", "first_name": "Robert", "last_name": "Chen", "tax_id": "45-6789012",
         "provider_number": "P2000004", "zip": "02108"}
@@ -38,7 +39,6 @@ def run_import(aws, text: str, name: str) -> dict:
 
 @pytest.fixture
 def data(aws, clock) -> None:
-    aws.client("s3").create_bucket(Bucket=BUCKET)
     assert import_roster(DEMO_ROSTER.read_text(), "demo.csv", now()).status == "applied"
     assert run_import(aws, ndjson(now().date()), "demo.ndjson")["status"] == "applied"
 
