@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import aws_calls, coldstart, hashing
+from bench import aws_calls, coldstart, hashing, portal_paging
 
 
 def _load() -> str:
@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
         lambda: coldstart.report(coldstart.measure(args.runs), args.runs),
         lambda: aws_calls.report(aws_calls.measure()),
         lambda: hashing.report(hashing.measure()),
+        lambda: portal_paging.report(portal_paging.measure()),
     ]
     failed = False
     for section in sections:

@@ -21,12 +21,15 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from bench.table import render
 
 REGION = "us-east-1"
-TARGETS = {"register": 2, "activate": 2, "signin": 4, "mfa": 6}
+# Portal data: the authorizer (1), the access check (links + consent: 2), the rate limit (1), the audit
+# record (1) and the read itself (eligibility by member ID: 1 Query; a claim: 1 GetItem; a page: 1 Query).
+TARGETS = {"register": 2, "activate": 2, "signin": 4, "mfa": 6, "portal_read": 6}
 PASSWORD = "Lantern-Orbit-42"
 
 
@@ -215,7 +218,58 @@ class Portal:
             body = {"factor_id": factor, "code": self.last_code(email), "remember_device": True}
             return self.through_gateway(browser, "POST", "/mfa/verify", body)
 
+        def with_access() -> Any:
+            """A fully signed-in browser whose account has an active practitioner link to P2000004."""
+            from datetime import UTC, datetime
+
+            from functions.shared import access, audit
+            from functions.shared.http import RequestMeta
+            from functions.shared.plans import current_plan
+            from functions.shared.security.secrets import hash_secret
+            from functions.shared.states import LinkType
+            from functions.shared.store import repositories
+            from functions.shared.store.consents import ConsentView
+            from functions.shared.store.links import NewLink
+            from functions.shared.store.transactions import UniqueKeyTaken
+
+            email = _email()
+            self.active(email)
+            browser = self.browser()
+            browser.post("/sessions", {"login": email, "password": PASSWORD})
+            factor = browser.post("/mfa/factors", {"kind": "email"}).body["factor_id"]
+            browser.post(f"/mfa/factors/{factor}/confirm", {"code": self.last_code(email)})
+            account_id = repositories().sessions.get(hash_secret(browser.cookies["__Host-session"])).account_id
+            now, meta = datetime.now(UTC), RequestMeta("bench", "127.0.0.1", "bench")
+            entry = audit.audit_event("bench.setup", "linked", meta, subject=account_id)
+            new = NewLink(account_id, "P2000004", LinkType.PRACTITIONER, "456789012", "Robert Chen", "Bench Mark",
+                          email, now)
+            try:
+                repositories().links.create_as_admin(new, entry)
+            except UniqueKeyTaken:  # an earlier run's account administers it: this one is a member
+                repositories().links.create_request(new, now, entry)
+            repositories().links.grant_access(account_id, "P2000004", now, entry)
+            document = access.provider_agreement(current_plan())
+            repositories().consents.record(ConsentView(account_id, document, now), entry)
+            return browser
+
+        def eligibility() -> tuple[Any, dict[str, Any]]:
+            return self.through_gateway(with_access(), "POST", "/eligibility", {
+                "acting_for": "P2000004", "member_id": "M100005", "birth_date": "1962-05-18",
+                "service_date": date.today().isoformat()})
+
+        def claim() -> tuple[Any, dict[str, Any]]:
+            return self.through_gateway(with_access(), "GET", "/claims/C26000108?acting_for=P2000004", None)
+
+        def claim_page() -> tuple[Any, dict[str, Any]]:
+            return self.through_gateway(with_access(), "POST", "/claims/search", {
+                "acting_for": "P2000004", "provider_id": "P2000004", "page_size": 25,
+                "from_date": (date.today() - timedelta(days=365)).isoformat(), "to_date": date.today().isoformat()})
+
         return [
+            Scenario("POST /eligibility (member ID; authorizer incl.)", "caresource", 200, eligibility,
+                     "portal_read"),
+            Scenario("GET /claims/{claim_id} (authorizer incl.)", "caresource", 200, claim, "portal_read"),
+            Scenario("POST /claims/search (a provider's page)", "caresource", 200, claim_page, "portal_read"),
             Scenario("POST /sessions (sign-in, password only)", "caresource", 200, sign_in, "signin"),
             Scenario("POST /mfa/verify (email code; authorizer incl.)", "caresource", 200, mfa_verify, "mfa"),
             Scenario("POST /registrations", "caresource", 202, register, "register"),
@@ -275,6 +329,10 @@ def measure() -> list[Result]:
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = engine.endpoint
     with mock_aws():
         provision(LOCAL_ENV, boto3.Session(region_name=REGION))
+        from devserver.demo_portal_data import ndjson
+        from functions.portal_data_import.logic import import_extract
+
+        import_extract(ndjson(date.today()), "bench.ndjson")  # members and claims to read
         portal = Portal()
         try:
             for scenario in portal.scenarios():

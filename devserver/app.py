@@ -21,7 +21,7 @@ from typing import Any
 
 import boto3
 
-from devserver import demo, dynamodb_local, local_aws, outbox, roster
+from devserver import demo, dynamodb_local, load, local_aws, outbox, roster
 from devserver.gateway import ACCOUNT_ID, Gateway
 from devserver.server import LOCAL_NAMES, PortalServer
 from devserver.site import WEB_ROOT, public_config
@@ -134,6 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             httpd.outbox = lambda: outbox.collect(ACCOUNT_ID, env["AWS_REGION"])
             session = boto3.Session(region_name=env["AWS_REGION"])
             httpd.roster_import = lambda text, name: roster.import_csv(env, session, text, name)
+            httpd.data_import = lambda text, name: load.import_ndjson(env, session, text, name)
             print(f"{plan.portal_name} (plan {plan.key}) on {base_url}/\n"
                   f"  outbox (mail and SMS sent): {base_url}{OUTBOX_PAGE}\n"
                   f"  embedded AWS (moto):        {endpoint}\n"

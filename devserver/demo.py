@@ -11,13 +11,21 @@ from typing import Any
 
 Loader = Callable[[Mapping[str, str], Any], None]
 
+
 def _demo_roster(env: Mapping[str, str], session: Any) -> None:
     from devserver.roster import demo_roster
 
     demo_roster(env, session)
 
 
-LOADERS: list[Loader] = [_demo_roster]
+def _demo_portal_data(env: Mapping[str, str], session: Any) -> None:
+    from devserver.load import demo_portal_data
+    from functions.shared import clock
+
+    demo_portal_data(env, session, clock.now().date())
+
+
+LOADERS: list[Loader] = [_demo_roster, _demo_portal_data]
 
 
 def load(env: Mapping[str, str], session: Any, loaders: list[Loader] | None = None) -> list[str]:

@@ -8,9 +8,11 @@ in package.json (`npm ci` puts it under node_modules/).
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
@@ -67,6 +69,16 @@ def _answers(endpoint: str) -> bool:
         return False
 
 
+def _die_with_parent() -> None:
+    """Runs in the child before Java starts: Linux ends it when the process that started it ends, so a
+    killed test run or devserver never leaves an engine behind."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def start(port: int | None = None) -> DynamoDBLocal:
     """Start an in-memory DynamoDB Local on 127.0.0.1 and wait until it answers."""
     java = shutil.which("java")
@@ -79,7 +91,8 @@ def start(port: int | None = None) -> DynamoDBLocal:
                "-jar", str(jar_dir / "DynamoDBLocal.jar"), "-inMemory", "-sharedDb", "-port", str(port)]
     errors = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the engine; a file, not a pipe: a full pipe would block the engine
     process = subprocess.Popen(command, cwd=jar_dir, stdin=subprocess.DEVNULL,  # noqa: S603 - fixed command
-                               stdout=subprocess.DEVNULL, stderr=errors)
+                               stdout=subprocess.DEVNULL, stderr=errors,
+                               preexec_fn=_die_with_parent if sys.platform == "linux" else None)
     engine = DynamoDBLocal(f"http://127.0.0.1:{port}", process)
     deadline = time.monotonic() + START_TIMEOUT_S
     while not _answers(engine.endpoint):

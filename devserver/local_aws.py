@@ -122,6 +122,10 @@ def _roster_bucket(env: dict[str, str], session: Any) -> None:
     session.client("s3").create_bucket(Bucket=env["ROSTER_BUCKET"])
 
 
+def _portal_data_bucket(env: dict[str, str], session: Any) -> None:
+    session.client("s3").create_bucket(Bucket=env["PORTAL_DATA_BUCKET"])
+
+
 def _nothing(env: dict[str, str], session: Any) -> None:
     """SMS needs no set-up; the session routes are a value, not a resource."""
 
@@ -167,6 +171,7 @@ PROVISIONERS: dict[ResourceName, Callable[[dict[str, str], Any], None]] = {
     "captcha_secret": _captcha_secret,
     "access_workflow": _provision_workflow,
     "roster_bucket": _roster_bucket,
+    "portal_data_bucket": _portal_data_bucket,
     "session_routes": _nothing,
 }
 

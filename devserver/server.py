@@ -22,6 +22,7 @@ MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 CONFIG_PATH = "/config.json"
 OUTBOX_PATH = "/dev/outbox.json"
 ROSTER_PATH = "/dev/roster"  # POST a roster CSV: `python -m devserver.roster FILE`
+LOAD_PATH = "/dev/load"  # POST a FHIR NDJSON extract: `python -m devserver.load FILE`
 LOCAL_NAMES = {"127.0.0.1", "localhost", "::1"}
 _HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
 
@@ -70,6 +71,7 @@ class PortalServer(ThreadingHTTPServer):
         self.config: dict[str, Any] = {}
         self.outbox: Callable[[], dict[str, Any]] = dict
         self.roster_import: Callable[[str, str], dict[str, Any]] | None = None
+        self.data_import: Callable[[str, str], dict[str, Any]] | None = None
 
     @property
     def port(self) -> int:
@@ -82,6 +84,9 @@ class PortalServer(ThreadingHTTPServer):
         if path == ROSTER_PATH and request.method == "POST" and self.roster_import is not None:
             name = parse_qs(urlsplit(request.target).query).get("name", ["roster.csv"])[0]
             return json_page(self.roster_import(request.body.decode("utf-8-sig"), name))
+        if path == LOAD_PATH and request.method == "POST" and self.data_import is not None:
+            name = parse_qs(urlsplit(request.target).query).get("name", ["extract.ndjson"])[0]
+            return json_page(self.data_import(request.body.decode("utf-8-sig", errors="replace"), name))
         if request.method not in ("GET", "HEAD"):
             return page_problem(405, "Method not allowed", f"{path} can only be read (GET).",
                                 headers=[("Allow", "GET, HEAD")])

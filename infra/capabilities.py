@@ -21,7 +21,7 @@ from typing import Literal, get_args
 from infra.routes import Capability, partial_session_routes
 
 ResourceName = Literal["mail", "phone_numbers", "push_platform", "mfa_key", "captcha_secret",
-                       "access_workflow", "roster_bucket", "session_routes"]
+                       "access_workflow", "roster_bucket", "portal_data_bucket", "session_routes"]
 # A target is one part of a resource that IAM statements name (CDK resolves it to ARNs and conditions).
 Target = Literal[
     "mail_identity",  # the SES identity and configuration set, From: the stage's sender only
@@ -35,6 +35,9 @@ Target = Literal[
     "roster_incoming",  # roster bucket objects under incoming/
     "roster_reports",  # roster bucket objects under reports/
     "roster_key",  # the roster bucket's KMS key, through S3 only
+    "portal_data_incoming",  # portal-data bucket objects under incoming/ (the plan's FHIR extracts)
+    "portal_data_reports",  # portal-data bucket objects under reports/
+    "portal_data_key",  # the portal-data bucket's KMS key, through S3 only
 ]
 
 # Settings fields every function gets from the stage configuration (infra/config.py StageConfig).
@@ -74,6 +77,7 @@ RESOURCES: dict[ResourceName, Resource] = {
         "access workflow", env="ACCESS_WORKFLOW_ARN",
         local="arn:aws:states:us-east-1:123456789012:stateMachine:local-access-approval"),
     "roster_bucket": Resource("roster bucket", env="ROSTER_BUCKET", local="local-roster"),
+    "portal_data_bucket": Resource("portal-data bucket", env="PORTAL_DATA_BUCKET", local="local-portal-data"),
     "session_routes": Resource("the routes open to sessions that have not finished MFA",
                                env="PARTIAL_SESSION_ROUTES", local=partial_session_routes()),
 }
@@ -108,6 +112,12 @@ CAPABILITIES: dict[Capability, CapabilitySpec] = {
         Grant("roster_incoming", ("s3:GetObject",)),
         Grant("roster_reports", ("s3:PutObject",)),
         Grant("roster_key", ("kms:Decrypt", "kms:GenerateDataKey")),
+    )),
+    # reads the plan's FHIR extracts and writes their import reports
+    "imports_portal_data": CapabilitySpec("portal_data_bucket", (
+        Grant("portal_data_incoming", ("s3:GetObject",)),
+        Grant("portal_data_reports", ("s3:PutObject",)),
+        Grant("portal_data_key", ("kms:Decrypt", "kms:GenerateDataKey")),
     )),
     # the request authorizer: which routes a session that has not finished MFA may use
     "authorizes_sessions": CapabilitySpec("session_routes"),

@@ -82,8 +82,12 @@ def _roster_buckets(stack: PortalStack) -> list[IConstruct]:
     return [stack.storage.bucket, stack.storage.logs_bucket]
 
 
+def _portal_data_buckets(stack: PortalStack) -> list[IConstruct]:
+    return [stack.portal_data.bucket, stack.portal_data.logs_bucket]
+
+
 def _access_logs_bucket(stack: PortalStack) -> list[IConstruct]:
-    return [stack.storage.logs_bucket]
+    return [stack.storage.logs_bucket, stack.portal_data.logs_bucket]
 
 
 def _bucket_notifications_handler_role(stack: PortalStack) -> list[IConstruct]:
@@ -93,9 +97,12 @@ def _bucket_notifications_handler_role(stack: PortalStack) -> list[IConstruct]:
 
 
 def _bucket_notifications_policy(stack: PortalStack) -> list[IConstruct]:
-    notifications = stack.storage.bucket.node.try_find_child("Notifications")
-    policy = notifications.node.try_find_child("HandlerPolicy") if notifications else None
-    return [policy] if policy else []
+    found = []
+    for bucket in (stack.storage.bucket, stack.portal_data.bucket):
+        notifications = bucket.node.try_find_child("Notifications")
+        policy = notifications.node.try_find_child("HandlerPolicy") if notifications else None
+        found += [policy] if policy else []
+    return found
 
 
 def _api_stage(stack: PortalStack) -> list[IConstruct]:
@@ -143,7 +150,7 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
     ),
     Acknowledgement(
         "HIPAA.Security-LambdaConcurrency",
-        "Invoked asynchronously by S3 for each roster file the plan uploads (a handful per month). Lambda "
+        "Invoked asynchronously by S3 for each roster or data extract the plan uploads (a few a day). Lambda "
         "queues asynchronous events and retries throttled ones for up to 6 hours, after which the "
         "alarmed dead-letter queue keeps them; a reservation would only take capacity from the API.",
         _async_functions,
@@ -295,9 +302,18 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
         _roster_buckets,
     ),
     Acknowledgement(
+        "HIPAA.Security-S3BucketReplicationEnabled",
+        "The portal-data bucket holds extracts of member, coverage and claim data that the plan's core "
+        "systems (the system of record) produce and can send again, and the import reports derived from "
+        "them; the access-log bucket holds request metadata. Both are versioned, encrypted (the extracts "
+        "with a customer-managed key) and stored with S3's in-region redundancy; a cross-region replica "
+        "would copy PHI to a second region without being a record the portal needs to recover.",
+        _portal_data_buckets,
+    ),
+    Acknowledgement(
         "HIPAA.Security-S3DefaultEncryptionKMS",
         "Server access log delivery only supports SSE-S3 on the destination bucket (SSE-KMS is refused). "
-        "The logs hold request metadata (requester, operation, object key, status), no roster content; "
+        "The logs hold request metadata (requester, operation, object key, status), no file content; "
         "the bucket blocks public access, denies non-TLS requests and only S3 logging may write to it.",
         _access_logs_bucket,
     ),
@@ -305,14 +321,14 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
         "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
         "AWSLambdaBasicExecutionRole]",
         "Role of CDK's Custom::S3BucketNotifications handler, which runs only during deployments to set "
-        "the roster bucket's event notification; the managed policy only lets it write its own logs, and "
-        "its one other permission is s3:PutBucketNotification on the roster bucket.",
+        "the roster and portal-data buckets' event notifications; the managed policy only lets it write its "
+        "own logs, and its other permissions are s3:PutBucketNotification on those two buckets.",
         _bucket_notifications_handler_role,
     ),
     Acknowledgement(
         "HIPAA.Security-IAMNoInlinePolicy",
         "CDK's policy for its bucket-notifications deployment handler: s3:PutBucketNotification on the "
-        "roster bucket only, created and deleted with the notification configuration.",
+        "one bucket it configures, created and deleted with the notification configuration.",
         _bucket_notifications_policy,
     ),
 )
@@ -356,18 +372,24 @@ def _index_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
 
 
 ROSTER_PREFIX_REASON = (
-    "Roster files are named by the plan when it uploads them and reports after those files, so object "
-    "keys are only known at run time; each wildcard covers one prefix of the roster bucket: "
-    "s3:GetObject under incoming/ and (import only) s3:PutObject under reports/, nothing else."
+    "Files are named by the plan when it uploads them and reports after those files, so object keys are "
+    "only known at run time; each wildcard covers one prefix of one import bucket (rosters or portal "
+    "data): s3:GetObject under incoming/ and (import only) s3:PutObject under reports/, nothing else."
 )
 
 
 def _roster_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
-    prefixes: dict[Target, str] = {"roster_incoming": INCOMING_PREFIX, "roster_reports": REPORTS_PREFIX}
+    prefixes: dict[Target, tuple[Any, str]] = {
+        "roster_incoming": (stack.storage.bucket, INCOMING_PREFIX),
+        "roster_reports": (stack.storage.bucket, REPORTS_PREFIX),
+        "portal_data_incoming": (stack.portal_data.bucket, INCOMING_PREFIX),
+        "portal_data_reports": (stack.portal_data.bucket, REPORTS_PREFIX),
+    }
     found = []
     for name, spec in stack.functions.specs.items():
         for target in dict.fromkeys(g.target for g in grants(spec.uses) if g.target in prefixes):
-            resource = finding_resource(stack, stack.storage.bucket.arn_for_objects(f"{prefixes[target]}*"))
+            bucket, prefix = prefixes[target]
+            resource = finding_resource(stack, bucket.arn_for_objects(f"{prefix}*"))
             found.append((stack.functions.roles[name], f"AwsSolutions-IAM5[Resource::{resource}]"))
     return found
 

@@ -12,14 +12,15 @@ from typing import Literal
 
 Access = Literal["read", "write"]
 Table = Literal["accounts", "unique_keys", "tokens", "rate_limits", "audit", "sessions", "devices",
-                "providers", "links", "consents", "org_agreements"]
+                "providers", "links", "consents", "org_agreements", "members", "claims", "claim_index"]
 AUTHORIZER = "authorizer"
 ACCESS_WORKFLOW = "access_workflow"  # the Lambda task of infra/workflows/access_approval.asl.json
 ROSTER_IMPORT = "roster_import"  # runs when a roster CSV lands in the roster bucket
+PORTAL_DATA_IMPORT = "portal_data_import"  # runs when a FHIR NDJSON extract lands in the portal-data bucket
 # What a function may reach besides its tables; each name has its entry in infra/capabilities.py.
 Capability = Literal["sends_mail", "sends_sms", "sends_push", "uses_mfa_key", "reads_captcha_secret",
                      "starts_workflow", "resumes_workflow", "reads_rosters", "imports_rosters",
-                     "authorizes_sessions"]
+                     "imports_portal_data", "authorizes_sessions"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Function:
     name: str
     tables: dict[Table, Access] = field(default_factory=dict)
     uses: tuple[Capability, ...] = ()  # see infra/capabilities.py
+    requirements: str | None = None  # requirements/<file>: packages only this function ships (its own layer)
     memory_mb: int = 256
     timeout_s: int = 10
 
@@ -45,6 +47,10 @@ class Route:
 
 _SESSION_TABLES: dict[Table, Access] = {"accounts": "write", "sessions": "write", "devices": "write",
                                         "audit": "write"}
+# What every portal-data step reads to decide whose records a caller may see (functions/shared/access.py),
+# and writes: its rate limits and the audit record of every read.
+_PORTAL_ACCESS: dict[Table, Access] = {"links": "read", "consents": "read", "providers": "read",
+                                       "rate_limits": "write", "audit": "write"}
 
 FUNCTIONS: tuple[Function, ...] = (
     Function(
@@ -77,6 +83,10 @@ FUNCTIONS: tuple[Function, ...] = (
                                       "audit": "write"}, uses=("sends_mail", "resumes_workflow")),
     Function(ROSTER_IMPORT, tables={"providers": "write", "unique_keys": "write"}, uses=("imports_rosters",),
              memory_mb=1024, timeout_s=300),
+    Function(PORTAL_DATA_IMPORT, tables={"members": "write", "claims": "write", "claim_index": "write"},
+             uses=("imports_portal_data",), requirements="portal-data-import.txt", memory_mb=1024, timeout_s=900),
+    Function("eligibility", tables={**_PORTAL_ACCESS, "members": "read"}),
+    Function("claims", tables={**_PORTAL_ACCESS, "members": "read", "claims": "read", "claim_index": "read"}),
 )
 
 ROUTES: tuple[Route, ...] = (
@@ -114,6 +124,9 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/agreements/organization", "agreements"),
     Route("GET", "/staff/org-agreements", "staff", iam=True),
     Route("POST", "/staff/org-agreements/{tax_id}/decision", "staff", iam=True),
+    Route("POST", "/eligibility", "eligibility"),
+    Route("GET", "/claims/{claim_id}", "claims"),
+    Route("POST", "/claims/search", "claims"),
 )
 
 

@@ -16,11 +16,11 @@ from infra.constructs.logs import Logs
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.notifications import Notifications
 from infra.constructs.secrets import Secrets
-from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX, RosterStorage
+from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX, PortalDataStorage, RosterStorage
 from infra.constructs.tables import Tables
 from infra.constructs.waf import Waf
 from infra.constructs.workflows import Workflows, access_workflow_arn
-from infra.routes import ACCESS_WORKFLOW, FUNCTIONS, ROSTER_IMPORT, ROUTES, Function, Route
+from infra.routes import ACCESS_WORKFLOW, FUNCTIONS, PORTAL_DATA_IMPORT, ROSTER_IMPORT, ROUTES, Function, Route
 
 
 class PortalStack(cdk.Stack):
@@ -50,6 +50,7 @@ class PortalStack(cdk.Stack):
         self.secrets = Secrets(self, "Secrets", config=config)
         self.notifications = Notifications(self, "Notifications", config=config)
         self.storage = RosterStorage(self, "Storage", config=config)
+        self.portal_data = PortalDataStorage(self, "PortalData", config=config)
         self.layer = DependencyLayer(self, "Dependencies")
         # The workflow's Lambda task is one of the functions, and some functions start or resume the
         # workflow: they get its (fixed-name) ARN before it is defined.
@@ -64,6 +65,7 @@ class PortalStack(cdk.Stack):
             notifications=self.notifications,
             secrets=self.secrets,
             storage=self.storage,
+            portal_data=self.portal_data,
             workflow_arn=access_workflow_arn(self, config) if has_workflow else None,
             specs=functions,
             routes=routes,
@@ -74,6 +76,8 @@ class PortalStack(cdk.Stack):
                                        task=self.functions.functions[ACCESS_WORKFLOW], logs=self.logs)
         if ROSTER_IMPORT in self.functions.functions:
             self.storage.notify(self.functions.functions[ROSTER_IMPORT])
+        if PORTAL_DATA_IMPORT in self.functions.functions:
+            self.portal_data.notify(self.functions.functions[PORTAL_DATA_IMPORT])
         self.api = Api(self, "Api", config=config, functions=self.functions, logs=self.logs, routes=routes)
         self.waf = Waf(self, "Waf", config=config, stage_arn=self.api.rest_api.deployment_stage.stage_arn,
                        logs=self.logs)
@@ -84,6 +88,9 @@ class PortalStack(cdk.Stack):
         cdk.CfnOutput(self, "RosterBucketName", value=self.storage.bucket.bucket_name,
                       description=f"Upload provider rosters (CSV) under {INCOMING_PREFIX}; reports appear "
                       f"under {REPORTS_PREFIX}")
+        cdk.CfnOutput(self, "PortalDataBucketName", value=self.portal_data.bucket.bucket_name,
+                      description=f"Upload FHIR NDJSON extracts (Patient, Coverage, ExplanationOfBenefit) under "
+                      f"{INCOMING_PREFIX}; reports appear under {REPORTS_PREFIX}")
         if self.workflows:
             cdk.CfnOutput(self, "AccessWorkflowArn", value=self.workflows.access_approval.state_machine_arn,
                           description="The access-approval state machine")

@@ -9,7 +9,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from functions.access_workflow import mails
-from functions.shared import audit, workflow
+from functions.shared import access, audit, workflow
 from functions.shared.http import RequestMeta
 from functions.shared.notify import templates
 from functions.shared.notify.mail import send_mail
@@ -55,7 +55,7 @@ def await_agreement(ref: dict[str, str], token: str, plan: PlanProfile, portal_u
     # Store the token first, then look for the consent: an acceptance racing with this step either
     # finds the token (and resumes) or wrote its consent before we look (and we resume).
     _wait(link, WaitingFor.AGREEMENT, token, now)
-    if repositories().consents.has(link.account_id, f"provider_agreement#{plan.provider_agreement_version}"):
+    if repositories().consents.has(link.account_id, access.provider_agreement(plan)):
         workflow.resume(token, {"agreement": plan.provider_agreement_version})
         return
     send_mail(link.requester_email, mails.agreement_needed(plan, link.provider_name, portal_url))

@@ -13,7 +13,7 @@ from functions.agreements.models import (
     ProviderAgreement,
     SignOrgAgreement,
 )
-from functions.shared import audit, workflow
+from functions.shared import access, audit, workflow
 from functions.shared.errors import Problem
 from functions.shared.http import Caller, RequestMeta
 from functions.shared.notify import templates
@@ -39,14 +39,10 @@ def _text(name: str, version: str, plan: PlanProfile) -> str:
                                   support_phone=plan.support_phone)
 
 
-def document(plan: PlanProfile) -> str:
-    return f"provider_agreement#{plan.provider_agreement_version}"
-
-
 def provider_agreement(who: Caller, plan: PlanProfile) -> ProviderAgreement:
     text = _text("provider-agreement", plan.provider_agreement_version, plan)
     return ProviderAgreement(version=plan.provider_agreement_version, text=text,
-                             accepted=repositories().consents.has(who.account_id, document(plan)))
+                             accepted=repositories().consents.has(who.account_id, access.provider_agreement(plan)))
 
 
 def accept(req: AcceptAgreement, who: Caller, plan: PlanProfile, meta: RequestMeta, now: datetime) -> None:
@@ -55,7 +51,7 @@ def accept(req: AcceptAgreement, who: Caller, plan: PlanProfile, meta: RequestMe
                       "Reload the page, read the current Provider Agreement, and accept that one.")
     repos = repositories()
     repos.consents.record(
-        ConsentView(who.account_id, document(plan), accepted_at=now, source_ip=meta.source_ip or None,
+        ConsentView(who.account_id, access.provider_agreement(plan), accepted_at=now, source_ip=meta.source_ip or None,
                     user_agent=meta.user_agent or None),
         audit.audit_event("agreement.provider", "accepted", meta, subject=who.account_id, now=now,
                           detail={"version": req.version}))

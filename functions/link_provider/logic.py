@@ -113,14 +113,7 @@ def my_links(who: Caller) -> LinkList:
 
 def accessible_providers(who: Caller, plan: PlanProfile) -> AccessibleProviders:
     """The providers whose records this account may see: checked on every portal request."""
-    active = access.active_links(who.account_id)
-    if not active:
-        raise Problem(403, "no-access", "No provider access yet",
-                      "Link your account to a Provider ID; the portal opens once access is granted.")
-    if not repositories().consents.has(who.account_id, f"provider_agreement#{plan.provider_agreement_version}"):
-        raise Problem(403, "agreement-required", "Accept the new Provider Agreement",
-                      "The Provider Agreement changed. Read and accept it to continue.",
-                      extra={"agreement": "/agreement.html"})
+    active = access.portal_links(who.account_id, plan)
     names = {link.provider_id: link for link in active}
     shown = []
     for provider_id, seen in sorted(access.granted_by(active, with_details=True).items()):

@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from functions.shared.errors import Problem
+from functions.shared.plans import PlanProfile
 from functions.shared.states import LinkStatus, LinkType
 from functions.shared.store import repositories
 from functions.shared.store.links import LinkView
@@ -66,3 +68,41 @@ def may_see(account_id: str, provider_ids: str | Iterable[str]) -> bool:
     wanted = {provider_ids} if isinstance(provider_ids, str) else set(provider_ids)
     wanted = {p.strip().upper() for p in wanted}
     return bool(wanted) and wanted <= visible_providers(account_id)
+
+
+NO_ACCESS = Problem(403, "no-access", "No provider access yet",
+                    "Link your account to a Provider ID; the portal opens once access is granted.",
+                    extra={"link": "/link.html"})
+AGREEMENT_REQUIRED = Problem(403, "agreement-required", "Accept the new Provider Agreement",
+                             "The Provider Agreement changed. Read and accept it to continue.",
+                             extra={"agreement": "/agreement.html"})
+NOT_ACTING_FOR = Problem(403, "not-acting-for", "Choose one of your Provider IDs",
+                         "You can act only for a Provider ID your account has access to. Choose one from the list.",
+                         extra={"access": "/access.html"})
+
+
+def portal_links(account_id: str, plan: PlanProfile) -> list[LinkView]:
+    """The caller's active links, once they may use the portal at all: at least one active link and
+    the plan's current Provider Agreement accepted. Raises the problem that says what is missing."""
+    active = active_links(account_id)
+    if not active:
+        raise NO_ACCESS
+    if not repositories().consents.has(account_id, provider_agreement(plan)):
+        raise AGREEMENT_REQUIRED
+    return active
+
+
+def scope_for(account_id: str, acting_for: str, plan: PlanProfile) -> frozenset[str]:
+    """The Provider IDs whose records the caller may see while acting for `acting_for`, one of their
+    active links: that Provider ID, and for a group every provider under its Tax ID. Checked on every
+    portal-data request, before any record is read."""
+    wanted = acting_for.strip().upper()
+    link = next((link for link in portal_links(account_id, plan) if link.provider_id == wanted), None)
+    if link is None:
+        raise NOT_ACTING_FOR
+    return frozenset(granted_by([link]))
+
+
+def provider_agreement(plan: PlanProfile) -> str:
+    """The consent document of the plan's current Provider Agreement."""
+    return f"provider_agreement#{plan.provider_agreement_version}"

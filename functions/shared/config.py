@@ -29,6 +29,7 @@ class Settings(BaseModel):
     push_platform_arn: str | None = Field(default=None, alias="PUSH_PLATFORM_ARN")
     access_workflow_arn: str | None = Field(default=None, alias="ACCESS_WORKFLOW_ARN")
     roster_bucket: str | None = Field(default=None, alias="ROSTER_BUCKET")
+    portal_data_bucket: str | None = Field(default=None, alias="PORTAL_DATA_BUCKET")
     partial_session_routes: str = Field(
         default="", alias="PARTIAL_SESSION_ROUTES",
         description="Comma-separated 'METHOD /path' routes a session that has not passed MFA may use.")

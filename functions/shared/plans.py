@@ -36,6 +36,7 @@ class PlanProfile(BaseModel):
     provider_number_label: str = "Provider ID"
     zip_label: str = "ZIP"
     support_phone: str
+    customer_service_phone: str = ""  # claims questions and reprocessing; support_phone when not set
     registration_form: RegistrationForm = "standard"
     verification: Verification = "link"
     activation_ttl: timedelta = timedelta(days=7)
@@ -58,6 +59,12 @@ class PlanProfile(BaseModel):
     provider_relations_email: str = "provider-relations@portal.example.org"
     link_attempts_per_hour: int = 10
     link_failures_per_tax_id_per_hour: int = 20
+    eligibility_lookups_per_hour: int = 120  # PHI harvesting guard, per account
+    claim_searches_per_hour: int = 300
+
+    @property
+    def claims_phone(self) -> str:
+        return self.customer_service_phone or self.support_phone
 
     @property
     def requires_captcha(self) -> bool:
@@ -98,6 +105,7 @@ PLANS: dict[str, PlanProfile] = {
         portal_name="Post-N-Track Provider Portal",
         provider_number_label="Provider Number",
         support_phone="1-800-635-1237",
+        customer_service_phone="914-377-4400",
         registration_form="cmo",
         verification="code",
         signin_with="username",

@@ -24,6 +24,11 @@ def valid_email(value: str) -> str:
 Email = Annotated[str, BeforeValidator(normalise_email), Field(max_length=254, json_schema_extra={"format": "email"}),
                   AfterValidator(valid_email)]
 Name = Annotated[str, Field(min_length=1, max_length=100)]
+MemberId = Annotated[str, Field(min_length=3, max_length=20, pattern=r"^[A-Za-z0-9-]+$",
+                                description="The member ID on the member's card")]
+ActingFor = Annotated[str, Field(min_length=3, max_length=20, pattern=r"^[A-Za-z0-9-]+$",
+                                 description="The Provider ID you act for (one of your active links)")]
+ProviderId = Annotated[str, Field(min_length=3, max_length=20, pattern=r"^[A-Za-z0-9-]+$")]
 
 
 class Message(BaseModel):

@@ -90,3 +90,31 @@ class TokenPurpose(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a secret
     PUSH_ENROL = "push_enrol"
     PUSH_CHALLENGE = "push_challenge"
+
+
+class ClaimStatus(StrEnum):
+    """Where a claim stands in adjudication (277 claim status categories, in plain words)."""
+
+    RECEIVED = "received"
+    PENDED = "pended"
+    PAID = "paid"
+    DENIED = "denied"
+    ADJUSTED = "adjusted"
+
+
+class CoverageStatus(StrEnum):
+    """FHIR Coverage.status."""
+
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+    DRAFT = "draft"
+    ENTERED_IN_ERROR = "entered-in-error"
+
+
+class BenefitKind(StrEnum):
+    COPAY_OFFICE = "copay_office"
+    COPAY_SPECIALIST = "copay_specialist"
+    COPAY_URGENT_CARE = "copay_urgent_care"
+    COPAY_EMERGENCY = "copay_emergency"
+    DEDUCTIBLE = "deductible"
+    OUT_OF_POCKET = "out_of_pocket"

@@ -21,9 +21,9 @@ from infra.constructs.layer import REPO_ROOT, DependencyLayer
 from infra.constructs.logs import Logs
 from infra.constructs.notifications import Notifications
 from infra.constructs.secrets import Secrets
-from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX, RosterStorage
+from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX, PortalDataStorage, RosterStorage
 from infra.constructs.tables import Tables
-from infra.routes import FUNCTIONS, ROSTER_IMPORT, ROUTES, Capability, Function, Route
+from infra.routes import FUNCTIONS, PORTAL_DATA_IMPORT, ROSTER_IMPORT, ROUTES, Capability, Function, Route
 
 SERVICE_NAME = "provider-portal"
 # Settings fields that Lambda itself provides; infra must not (and may not) set them.
@@ -32,7 +32,7 @@ RUNTIME_PROVIDED = frozenset({"AWS_REGION"})
 # defaults. tests/infra keeps this set equal to what the model has and infra does not set.
 NOT_YET_PROVIDED: frozenset[str] = frozenset()
 # Functions invoked asynchronously (by S3 events): failed events go to a dead-letter queue, never lost.
-ASYNC_FUNCTIONS = frozenset({ROSTER_IMPORT})
+ASYNC_FUNCTIONS = frozenset({ROSTER_IMPORT, PORTAL_DATA_IMPORT})
 ASYNC_RETRY_ATTEMPTS = 2
 ASYNC_MAX_EVENT_AGE = cdk.Duration.hours(6)
 DEAD_LETTER_RETENTION = cdk.Duration.days(14)
@@ -99,6 +99,7 @@ class Functions(Construct):
         notifications: Notifications,
         secrets: Secrets,
         storage: RosterStorage,
+        portal_data: PortalDataStorage,
         workflow_arn: str | None,
         specs: Sequence[Function] = FUNCTIONS,
         routes: Sequence[Route] = ROUTES,
@@ -125,9 +126,10 @@ class Functions(Construct):
             "captcha_secret": secrets.captcha_name,
             "access_workflow": workflow_arn,
             "roster_bucket": storage.bucket.bucket_name,
+            "portal_data_bucket": portal_data.bucket.bucket_name,
             "session_routes": partial_session_routes(routes),
         }
-        targets = self._targets(config, notifications, secrets, storage, workflow_arn)
+        targets = self._targets(config, notifications, secrets, storage, portal_data, workflow_arn)
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
@@ -165,7 +167,7 @@ class Functions(Construct):
                 architecture=layer.architecture,
                 handler=f"functions.{spec.name}.handler.lambda_handler",
                 code=function_code(spec.name),
-                layers=[layer.layer],
+                layers=[layer.layer, *([layer.layer_for(spec.requirements)] if spec.requirements else [])],
                 role=role,
                 log_group=log_group,
                 environment=env,
@@ -211,7 +213,7 @@ class Functions(Construct):
     @staticmethod
     def _targets(
         config: StageConfig, notifications: Notifications, secrets: Secrets, storage: RosterStorage,
-        workflow_arn: str | None,
+        portal_data: PortalDataStorage, workflow_arn: str | None,
     ) -> dict[Target, Callable[[iam.IRole, list[str]], None]]:
         """How each grant target of infra/capabilities.py becomes a statement: (role, actions) -> grant."""
 
@@ -245,6 +247,10 @@ class Functions(Construct):
             "roster_reports": on(storage.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")),
             "roster_key": on(storage.key.key_arn,
                              conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}),
+            "portal_data_incoming": on(portal_data.bucket.arn_for_objects(f"{INCOMING_PREFIX}*")),
+            "portal_data_reports": on(portal_data.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")),
+            "portal_data_key": on(portal_data.key.key_arn,
+                                  conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}),
         }
 
     def _dead_letter_queue(self, name: str) -> sqs.Queue:

@@ -35,7 +35,7 @@ PIP_PLATFORMS = (
 )
 
 
-def pip_install_command(target: str) -> list[str]:
+def pip_install_command(target: str, requirements: str = "runtime.txt", *, with_deps: bool = True) -> list[str]:
     """The pip invocation that fills a layer directory with wheels for the Lambda platform."""
     return [
         sys.executable, "-m", "pip", "install",
@@ -47,7 +47,8 @@ def pip_install_command(target: str) -> list[str]:
         "--no-compile",  # the host's bytecode would not match the Lambda interpreter
         "--disable-pip-version-check",
         "--no-input",
-        "-r", str(REQUIREMENTS / "runtime.txt"),
+        *([] if with_deps else ["--no-deps"]),
+        "-r", str(REQUIREMENTS / requirements),
         "-c", str(REQUIREMENTS / "constraints.txt"),
     ]
 
@@ -56,11 +57,14 @@ def pip_install_command(target: str) -> list[str]:
 class PipLayerBundler:
     """Local bundling with pip; raises on failure so that CDK never falls back to Docker."""
 
+    def __init__(self, requirements: str = "runtime.txt", *, with_deps: bool = True) -> None:
+        self.requirements = requirements
+        self.with_deps = with_deps
+
     def try_bundle(self, output_dir: str, *_options: Any, **_kwargs: Any) -> bool:
         target = str(Path(output_dir) / "python")
-        result = subprocess.run(  # noqa: S603 - fixed argument list, no shell
-            pip_install_command(target), capture_output=True, text=True, check=False
-        )
+        command = pip_install_command(target, self.requirements, with_deps=self.with_deps)
+        result = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 - no shell
         if result.returncode != 0:
             raise RuntimeError(
                 f"pip could not build the dependency layer (exit {result.returncode}):\n"
@@ -71,10 +75,10 @@ class PipLayerBundler:
         return True
 
 
-def layer_asset_hash() -> str:
+def layer_asset_hash(requirements: str = "runtime.txt") -> str:
     """Changes when a pin or the target platform changes, not when unrelated files do."""
     digest = hashlib.sha256()
-    for name in ("runtime.txt", "constraints.txt"):
+    for name in (requirements, "constraints.txt"):
         digest.update((REQUIREMENTS / name).read_bytes())
     digest.update(f"{' '.join(PIP_PLATFORMS)} cp{PYTHON_VERSION}".encode())
     return digest.hexdigest()
@@ -101,3 +105,25 @@ class DependencyLayer(Construct):
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
         )
+        self._extra: dict[str, lambda_.LayerVersion] = {}
+
+    def layer_for(self, requirements: str) -> lambda_.LayerVersion:
+        """A layer of its own for the packages only some functions import (`requirements/<file>`), on top
+        of the shared one; built once per file, installed without dependencies (the file lists them all)."""
+        if requirements not in self._extra:
+            name = requirements.removesuffix(".txt").replace("-", " ").title().replace(" ", "")
+            self._extra[requirements] = lambda_.LayerVersion(
+                self,
+                f"{name}Layer",
+                description=f"Packages of requirements/{requirements}, for the functions that import them",
+                code=lambda_.Code.from_asset(
+                    str(REQUIREMENTS),
+                    asset_hash=layer_asset_hash(requirements),
+                    asset_hash_type=cdk.AssetHashType.CUSTOM,
+                    bundling=cdk.BundlingOptions(image=RUNTIME.bundling_image,
+                                                 local=PipLayerBundler(requirements, with_deps=False)),
+                ),
+                compatible_runtimes=[RUNTIME],
+                compatible_architectures=[ARCHITECTURE],
+            )
+        return self._extra[requirements]

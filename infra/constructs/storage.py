@@ -1,7 +1,8 @@
-"""The roster bucket: provider rosters land under incoming/, the import writes its report under reports/.
+"""Buckets where the plan drops files for an import function: provider rosters (CSV) and portal data
+(FHIR NDJSON extracts). Files land under incoming/, the import writes its report under reports/.
 
-Encrypted with a customer-managed key, private, TLS-only, versioned, with server access logs kept in a
-separate (equally private, TLS-only, versioned) logs bucket.
+Each is encrypted with a customer-managed key, private, TLS-only, versioned, with server access logs
+kept in a separate (equally private, TLS-only, versioned) logs bucket.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from constructs import Construct
 from infra.config import StageConfig
 from infra.constructs._common import customer_key, removal_policy
 
-INCOMING_PREFIX = "incoming/"  # where the plan drops roster files; each new .csv starts an import
+INCOMING_PREFIX = "incoming/"  # where the plan drops files; each new one (with the suffix) starts an import
 ROSTER_SUFFIX = ".csv"
+PORTAL_DATA_SUFFIX = ".ndjson"
 REPORTS_PREFIX = "reports/"  # where the import writes '<incoming key>.report.json'
-ACCESS_LOGS_PREFIX = "roster/"
 REPORT_DAYS = 400  # a report is looked at within days; 13 months covers a yearly review
 NONCURRENT_VERSION_DAYS = 90  # overwritten or deleted rosters and reports stay restorable this long
 ACCESS_LOG_DAYS = 400
@@ -30,13 +31,15 @@ def _abort_incomplete_uploads() -> s3.LifecycleRule:
                             abort_incomplete_multipart_upload_after=cdk.Duration.days(7))
 
 
-class RosterStorage(Construct):
-    """`bucket` holds rosters and reports; `logs_bucket` its server access logs."""
+class ImportStorage(Construct):
+    """`bucket` holds the incoming files and their reports; `logs_bucket` its server access logs."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, what: str, bucket_id: str,
+                 suffix: str, logs_prefix: str) -> None:
         super().__init__(scope, construct_id)
         policy = removal_policy(config.retain)
-        self.key = customer_key(self, "Key", description="Encrypts the portal's roster files and import reports",
+        self.suffix = suffix
+        self.key = customer_key(self, "Key", description=f"Encrypts the portal's {what} and import reports",
                                 retain=config.retain)
         # S3 server access logging can only deliver to a bucket encrypted with SSE-S3 (not SSE-KMS).
         self.logs_bucket = s3.Bucket(
@@ -60,7 +63,7 @@ class RosterStorage(Construct):
         )
         self.bucket = s3.Bucket(
             self,
-            "Rosters",
+            bucket_id,
             encryption=s3.BucketEncryption.KMS,
             encryption_key=self.key,
             bucket_key_enabled=True,
@@ -70,7 +73,7 @@ class RosterStorage(Construct):
             minimum_tls_version=MINIMUM_TLS_VERSION,
             versioned=True,
             server_access_logs_bucket=self.logs_bucket,
-            server_access_logs_prefix=ACCESS_LOGS_PREFIX,
+            server_access_logs_prefix=logs_prefix,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="ExpireReports",
@@ -87,9 +90,25 @@ class RosterStorage(Construct):
         )
 
     def notify(self, function: lambda_.IFunction) -> None:
-        """Invoke `function` (asynchronously) for every roster file created under incoming/."""
+        """Invoke `function` (asynchronously) for every file created under incoming/."""
         self.bucket.add_event_notification(
             s3.EventType.OBJECT_CREATED,
             s3n.LambdaDestination(function),
-            s3.NotificationKeyFilter(prefix=INCOMING_PREFIX, suffix=ROSTER_SUFFIX),
+            s3.NotificationKeyFilter(prefix=INCOMING_PREFIX, suffix=self.suffix),
         )
+
+
+class RosterStorage(ImportStorage):
+    """The plan's provider rosters (no member data)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
+        super().__init__(scope, construct_id, config=config, what="roster files", bucket_id="Rosters",
+                         suffix=ROSTER_SUFFIX, logs_prefix="roster/")
+
+
+class PortalDataStorage(ImportStorage):
+    """The plan's member, coverage and claim extracts (PHI)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
+        super().__init__(scope, construct_id, config=config, what="portal data extracts (PHI)",
+                         bucket_id="Extracts", suffix=PORTAL_DATA_SUFFIX, logs_prefix="portal-data/")

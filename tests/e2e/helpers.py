@@ -98,3 +98,29 @@ def signed_in_user(page: Any, portal: Portal, first_name: str, last_name: str) -
     page.wait_for_url("**/mfa-setup.html")
     set_up_totp(page)
     return email
+
+
+RIVERSIDE = "Riverside Family Practice"
+
+
+def link_riverside(page: Any, portal: Portal) -> None:
+    """Link the demo roster's group G1000001 and accept the Provider Agreement. The first to link a
+    Provider ID becomes its administrator, so access is granted at once only on a devserver where no
+    one has linked G1000001 yet."""
+    page.goto(f"{portal.url}/link.html")
+    page.get_by_role("radio", name="Group").check()
+    page.get_by_label("Group name").fill(RIVERSIDE)
+    page.get_by_label("Tax ID").fill("12-3456789")
+    page.get_by_label("Provider ID", exact=True).fill("G1000001")
+    page.get_by_label("ZIP", exact=True).fill("43215")
+    page.get_by_role("button", name="Link this Provider ID").click()
+    page.wait_for_url("**/access.html")
+    item = page.locator("#link-list > li", has_text=RIVERSIDE)
+    item.get_by_role("link", name="Read and accept the Provider Agreement").click()
+    page.wait_for_url("**/agreement.html")
+    page.get_by_label("I have read and agree to the Provider Agreement").check()
+    page.get_by_role("button", name="Accept").click()
+    expect(page.locator("#agreement-notice")).to_contain_text("Agreement accepted")
+    page.get_by_role("link", name="Go to provider access").click()
+    page.wait_for_url("**/access.html")
+    expect(item.locator(".status")).to_have_text("Access granted", timeout=15_000)

@@ -162,7 +162,7 @@ def _function(dev: Synth, template: dict, name: str) -> dict:
 
 def test_one_lambda_per_function_entry(dev: Synth, template: dict) -> None:
     lambdas = resources(template, "AWS::Lambda::Function")
-    # Besides ours, only CDK's deploy-time handler that sets the roster bucket's notification.
+    # Besides ours, only CDK's deploy-time handler that sets the import buckets' notifications.
     deploy_time = {k for k in lambdas if k.startswith(nag.BUCKET_NOTIFICATIONS_HANDLER)}
     assert len(deploy_time) == 1
     assert len(lambdas) - len(deploy_time) == len(FUNCTIONS)
@@ -175,7 +175,10 @@ def test_one_lambda_per_function_entry(dev: Synth, template: dict) -> None:
         assert props["Architectures"] == layer["CompatibleArchitectures"]
         assert props["TracingConfig"] == {"Mode": "Active"}
         assert props["MemorySize"] == spec.memory_mb and props["Timeout"] == spec.timeout_s
-        assert list(refs(props["Layers"])) == [layer_id]
+        # Each function ships only what it imports: the shared layer, plus a layer of its own for the
+        # packages only it uses (the FHIR models of the portal-data import).
+        extra = [logical_id(dev.stack, dev.stack.layer.layer_for(spec.requirements))] if spec.requirements else []
+        assert list(refs(props["Layers"])) == [layer_id, *extra]
         log_group = template["Resources"][next(refs(props["LoggingConfig"]["LogGroup"]))]["Properties"]
         assert log_group["RetentionInDays"] == 30 and "KmsKeyId" in log_group
 
@@ -206,6 +209,7 @@ def test_function_environment_is_exactly_the_settings_model(dev: Synth, template
         "MFA_KEY_ID": {"Fn::GetAtt": [logical_id(dev.stack, dev.stack.secrets.mfa_key), "Arn"]},
         "ACCESS_WORKFLOW_ARN": workflow_arn,
         "ROSTER_BUCKET": {"Ref": logical_id(dev.stack, dev.stack.storage.bucket)},
+        "PORTAL_DATA_BUCKET": {"Ref": logical_id(dev.stack, dev.stack.portal_data.bucket)},
         "PARTIAL_SESSION_ROUTES": partial_session_routes(),
     }
     assert set(values) == {r.env for r in RESOURCES.values() if r.env and not r.optional}
@@ -308,6 +312,9 @@ def _target_resources(dev: Synth) -> dict[Target, tuple[str, frozenset[str]]]:
         "roster_incoming": resource(stack.storage.bucket.arn_for_objects(f"{INCOMING_PREFIX}*")),
         "roster_reports": resource(stack.storage.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")),
         "roster_key": resource(stack.storage.key.key_arn),
+        "portal_data_incoming": resource(stack.portal_data.bucket.arn_for_objects(f"{INCOMING_PREFIX}*")),
+        "portal_data_reports": resource(stack.portal_data.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")),
+        "portal_data_key": resource(stack.portal_data.key.key_arn),
     }
 
 

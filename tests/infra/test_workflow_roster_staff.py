@@ -7,9 +7,11 @@ import json
 import re
 from typing import Any
 
-from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX, ROSTER_SUFFIX
+import pytest
+
+from infra.constructs.storage import INCOMING_PREFIX, PORTAL_DATA_SUFFIX, REPORTS_PREFIX, ROSTER_SUFFIX
 from infra.constructs.workflows import ACCESS_APPROVAL_ASL, TASK_PLACEHOLDER, access_workflow_name
-from infra.routes import ACCESS_WORKFLOW, FUNCTIONS, ROSTER_IMPORT, ROUTES
+from infra.routes import ACCESS_WORKFLOW, FUNCTIONS, PORTAL_DATA_IMPORT, ROSTER_IMPORT, ROUTES
 from tests.infra.helpers import (
     Synth,
     actions,
@@ -150,26 +152,32 @@ def test_roster_import_cannot_touch_accounts_or_sessions(dev: Synth, template: d
         assert _id(dev, dev.stack.tables.tables[table]) not in referenced, table
 
 
-def test_roster_bucket_access_is_per_prefix_and_only_for_roster_functions(dev: Synth, template: dict) -> None:
-    storage = dev.stack.storage
-    bucket_arn = {"Fn::GetAtt": [_id(dev, storage.bucket), "Arn"]}
-    key_id = _id(dev, storage.key)
+@pytest.mark.parametrize(("bucket", "readers", "importers"), [
+    ("storage", {"reads_rosters"}, {"imports_rosters"}),
+    ("portal_data", set(), {"imports_portal_data"}),
+])
+def test_import_bucket_access_is_per_prefix_and_only_for_its_functions(dev: Synth, template: dict, bucket: str,
+                                                                         readers: set, importers: set) -> None:
+    storage = getattr(dev.stack, bucket)
+    bucket_id, key_id = _id(dev, storage.bucket), _id(dev, storage.key)
+    bucket_arn = {"Fn::GetAtt": [bucket_id, "Arn"]}
     for spec in FUNCTIONS:
         statements = _statements(dev, template, spec.name)
-        s3 = [s for s in statements if any(a.startswith("s3:") for a in actions(s))]
-        roster_key = [s for s in statements if key_id in set(refs(s.get("Resource")))]
-        roster = {"reads_rosters", "imports_rosters"} & set(spec.uses)
-        if not roster:
-            assert s3 == [] and roster_key == [], spec.name
+        s3 = [s for s in statements if any(a.startswith("s3:") for a in actions(s))
+              and bucket_id in set(refs(s.get("Resource")))]
+        bucket_key = [s for s in statements if key_id in set(refs(s.get("Resource")))]
+        uses = (readers | importers) & set(spec.uses)
+        if not uses:
+            assert s3 == [] and bucket_key == [], spec.name
             continue
         by_action = {a: s["Resource"] for s in s3 for a in actions(s)}
         expected = {"s3:GetObject": {"Fn::Join": ["", [bucket_arn, f"/{INCOMING_PREFIX}*"]]}}
         key_actions = {"kms:Decrypt"}
-        if "imports_rosters" in roster:
+        if uses & importers:
             expected["s3:PutObject"] = {"Fn::Join": ["", [bucket_arn, f"/{REPORTS_PREFIX}*"]]}
             key_actions.add("kms:GenerateDataKey")
         assert by_action == expected, spec.name
-        (key,) = roster_key
+        (key,) = bucket_key
         assert set(actions(key)) == key_actions
         assert "kms:ViaService" in key["Condition"]["StringEquals"]
 
@@ -219,43 +227,54 @@ def test_access_log_bucket_is_private_tls_only_and_written_by_s3_logging_only(de
     assert allows[0]["Condition"]["ArnLike"]["aws:SourceArn"] == {"Fn::GetAtt": [_id(dev, storage.bucket), "Arn"]}
 
 
-def test_new_roster_files_and_only_they_invoke_the_import(dev: Synth, template: dict) -> None:
-    bucket_id, import_id = _id(dev, dev.stack.storage.bucket), _function_id(dev, ROSTER_IMPORT)
-    (notifications,) = resources(template, "Custom::S3BucketNotifications").values()
-    assert notifications["Properties"]["BucketName"] == {"Ref": bucket_id}
+IMPORTS = [("storage", ROSTER_IMPORT, ROSTER_SUFFIX), ("portal_data", PORTAL_DATA_IMPORT, PORTAL_DATA_SUFFIX)]
+
+
+@pytest.mark.parametrize(("bucket", "function", "suffix"), IMPORTS)
+def test_new_files_and_only_they_invoke_their_import(dev: Synth, template: dict, bucket: str, function: str,
+                                                      suffix: str) -> None:
+    bucket_id, import_id = _id(dev, getattr(dev.stack, bucket).bucket), _function_id(dev, function)
+    (notifications,) = [n for n in resources(template, "Custom::S3BucketNotifications").values()
+                        if n["Properties"]["BucketName"] == {"Ref": bucket_id}]
     config = notifications["Properties"]["NotificationConfiguration"]
     assert set(config) == {"LambdaFunctionConfigurations"}
     (target,) = config["LambdaFunctionConfigurations"]
     assert target["LambdaFunctionArn"] == {"Fn::GetAtt": [import_id, "Arn"]}
     assert target["Events"] == ["s3:ObjectCreated:*"]
     assert {r["Name"]: r["Value"] for r in target["Filter"]["Key"]["FilterRules"]} == {
-        "prefix": INCOMING_PREFIX, "suffix": ROSTER_SUFFIX
+        "prefix": INCOMING_PREFIX, "suffix": suffix
     }
     assert not REPORTS_PREFIX.startswith(INCOMING_PREFIX), "a report must never start another import"
     (permission,) = [p["Properties"] for p in resources(template, "AWS::Lambda::Permission").values()
-                     if p["Properties"]["Principal"] == "s3.amazonaws.com"]
+                     if p["Properties"]["Principal"] == "s3.amazonaws.com"
+                     and p["Properties"]["FunctionName"] == {"Fn::GetAtt": [import_id, "Arn"]}]
     assert permission["FunctionName"] == {"Fn::GetAtt": [import_id, "Arn"]}
     assert permission["SourceArn"] == {"Fn::GetAtt": [bucket_id, "Arn"]}
     assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}
 
 
-def test_failed_imports_land_in_an_encrypted_alarmed_dead_letter_queue(dev: Synth, template: dict) -> None:
+@pytest.mark.parametrize("function", [ROSTER_IMPORT, PORTAL_DATA_IMPORT])
+def test_failed_imports_land_in_an_encrypted_alarmed_dead_letter_queue(dev: Synth, template: dict,
+                                                                         function: str) -> None:
     queues = dev.stack.functions.dead_letter_queues
-    assert set(queues) == {ROSTER_IMPORT}
-    queue_id = _id(dev, queues[ROSTER_IMPORT])
+    assert set(queues) == {ROSTER_IMPORT, PORTAL_DATA_IMPORT}
+    queue_id = _id(dev, queues[function])
     for spec in FUNCTIONS:
         config = template["Resources"][_function_id(dev, spec.name)]["Properties"].get("DeadLetterConfig")
-        assert config == ({"TargetArn": {"Fn::GetAtt": [queue_id, "Arn"]}} if spec.name in queues else None)
+        if spec.name == function:
+            assert config == {"TargetArn": {"Fn::GetAtt": [queue_id, "Arn"]}}
+        elif spec.name not in queues:
+            assert config is None
     queue = template["Resources"][queue_id]["Properties"]
     (key_id,) = refs(queue["KmsMasterKeyId"])
     assert template["Resources"][key_id]["Type"] == "AWS::KMS::Key"
     assert template["Resources"][key_id]["Properties"]["EnableKeyRotation"] is True
     assert _denies_insecure_transport(_resource_policy(template, "AWS::SQS::QueuePolicy", "Queues", queue_id))
-    (invoke_config,) = resources(template, "AWS::Lambda::EventInvokeConfig").values()
-    assert invoke_config["Properties"]["FunctionName"] == {"Ref": _function_id(dev, ROSTER_IMPORT)}
+    (invoke_config,) = [c for c in resources(template, "AWS::Lambda::EventInvokeConfig").values()
+                        if c["Properties"]["FunctionName"] == {"Ref": _function_id(dev, function)}]
     assert invoke_config["Properties"]["MaximumRetryAttempts"] == 2
     # The import role can put failed events on the queue: SendMessage, and a data key through SQS only.
-    statements = _statements(dev, template, ROSTER_IMPORT)
+    statements = _statements(dev, template, function)
     assert {"Action": "sqs:SendMessage", "Effect": "Allow",
             "Resource": {"Fn::GetAtt": [queue_id, "Arn"]}} in statements
     (key,) = [s for s in statements if key_id in set(refs(s.get("Resource")))]
@@ -263,7 +282,8 @@ def test_failed_imports_land_in_an_encrypted_alarmed_dead_letter_queue(dev: Synt
     assert "kms:ViaService" in key["Condition"]["StringEquals"]
     topic_id = _id(dev, dev.stack.monitoring.topic)
     (alarm,) = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
-                if a["Properties"].get("Namespace") == "AWS/SQS"]
+                if a["Properties"].get("Namespace") == "AWS/SQS"
+                and a["Properties"]["Dimensions"][0]["Value"] == {"Fn::GetAtt": [queue_id, "QueueName"]}]
     assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
     assert alarm["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue_id, "QueueName"]}}]
     assert alarm["Threshold"] == 1 and alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"

@@ -30,6 +30,7 @@ const providersProblem = document.getElementById("providers-problem");
 const providersWrap = document.getElementById("providers-wrap");
 const providersHint = document.getElementById("providers-hint");
 const providerRows = document.getElementById("provider-rows");
+const portalLinks = document.getElementById("portal-links");
 
 const params = new URLSearchParams(window.location.search);
 const justLinked = params.get("linked");
@@ -135,6 +136,7 @@ async function loadProviders(active) {
     providersProblem.hidden = false;
     providersWrap.hidden = true;
     providersHint.hidden = true;
+    portalLinks.hidden = true;
     shownActive = null; // ask again at the next poll
     return;
   }
@@ -148,6 +150,7 @@ async function loadProviders(active) {
     el("td", {}, p.zips.join(", ")),
     el("td", { className: "id" }, p.via_link))));
   providersWrap.hidden = !providers.length;
+  portalLinks.hidden = false;
   if (!providers.length) providersHint.textContent = "No providers are on the plan's current roster for your links.";
 }
 

@@ -11,8 +11,8 @@ const SIGN_OUT = { button: "header-signout", text: "Sign out" };
 /** The account navigation of each kind of page. */
 const NAV = {
   public: [{ href: "/signin.html", text: "Sign in" }], // signed out
-  member: [{ href: "/access.html", text: "Provider access" }, { href: "/account.html", text: "Your account" },
-    SIGN_OUT], // signed in
+  member: [{ href: "/eligibility.html", text: "Eligibility" }, { href: "/claims.html", text: "Claims" },
+    { href: "/access.html", text: "Provider access" }, { href: "/account.html", text: "Your account" }, SIGN_OUT], // signed in
   mfa: [SIGN_OUT], // signed in, second step not done yet
   none: [],
 };

@@ -15,9 +15,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from functions.shared.store.accounts import Accounts
     from functions.shared.store.audit import AuditLog
+    from functions.shared.store.claims import Claims
     from functions.shared.store.consents import Consents
     from functions.shared.store.devices import Devices
     from functions.shared.store.links import Links
+    from functions.shared.store.members import Members
     from functions.shared.store.org_agreements import OrgAgreements
     from functions.shared.store.rate_limits import RateLimits
     from functions.shared.store.roster import Roster
@@ -36,6 +38,8 @@ _DYNAMO = {
     "consents": "consents:DynamoConsents",
     "org_agreements": "org_agreements:DynamoOrgAgreements",
     "roster": "roster:DynamoRoster",
+    "members": "members:DynamoMembers",
+    "claims": "claims:DynamoClaims",
 }
 
 
@@ -52,6 +56,8 @@ class Repositories:
     consents: Consents
     org_agreements: OrgAgreements
     roster: Roster
+    members: Members
+    claims: Claims
 
     def __init__(self, *, dynamo_fallback: bool = True, **given: Any) -> None:
         unknown = set(given) - set(_DYNAMO)

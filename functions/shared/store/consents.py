@@ -12,7 +12,7 @@ from pynamodb.transactions import TransactWrite
 from functions.shared.audit import AuditEntry
 from functions.shared.store.audit import audit_item
 from functions.shared.store.models import Consent, bind_tables
-from functions.shared.store.transactions import transact
+from functions.shared.store.transactions import find, transact
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,8 @@ class Consents(Protocol):
 
 class DynamoConsents:
     def has(self, account_id: str, document: str) -> bool:
-        bind_tables()
-        return Consent.count(account_id, Consent.document == document, consistent_read=True, limit=1) > 0
+        # One strongly consistent GetItem (PynamoDB's count() with a limit sends two Queries).
+        return find(Consent, account_id, document) is not None
 
     def record(self, consent: ConsentView, audit: AuditEntry) -> bool:
         bind_tables()

@@ -23,6 +23,8 @@ from pynamodb.connection import Connection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
+from functions.shared.store.portal_models import PORTAL_MODELS
+
 
 class Factor(MapAttribute):
     """One multi-factor method of an account. Secrets are never stored in clear."""
@@ -343,6 +345,7 @@ MODELS: dict[str, type[Model]] = {
     "links": Link,
     "consents": Consent,
     "org_agreements": OrgAgreement,
+    **PORTAL_MODELS,
 }
 # Models that live in another model's table (same keys, different items).
 SHARED_TABLE_MODELS: dict[str, type[Model]] = {"providers": RosterState}

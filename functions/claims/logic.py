@@ -1,0 +1,138 @@
+"""Claim status rules: a claim is shown only to a caller who may see one of its providers.
+
+The caller acts for one of their Provider IDs; that link's providers are the scope. A claim outside
+the scope answers exactly like a claim that does not exist, so claim numbers cannot be probed. A
+member search needs the member's exact identity (member ID + date of birth) and lists only claims of
+providers in scope. Every read is audited; searches are rate limited per account.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime, timedelta
+
+from functions.claims.models import (
+    ClaimDetail,
+    ClaimLineDetail,
+    ClaimPageView,
+    ClaimSearch,
+    ClaimSummaryView,
+    PaymentDetail,
+    ReasonCodeView,
+)
+from functions.shared import access, audit, ratelimit, reason_codes
+from functions.shared.errors import FieldError, Problem, invalid_fields
+from functions.shared.http import Caller, RequestMeta
+from functions.shared.member_identity import MEMBER_NOT_FOUND, find_member
+from functions.shared.money import dollars
+from functions.shared.plans import PlanProfile
+from functions.shared.states import ClaimStatus
+from functions.shared.store import repositories
+from functions.shared.store.claims import MEMBER_OWNER, PROVIDER_OWNER, Claim, ClaimSummary
+
+SEARCH_WINDOW = timedelta(hours=1)
+STATUS_TEXT = {
+    ClaimStatus.RECEIVED: "Received: not processed yet.",
+    ClaimStatus.PENDED: "Pended: waiting for information or review before a decision.",
+    ClaimStatus.PAID: "Paid.",
+    ClaimStatus.DENIED: "Denied: see the reasons below.",
+    ClaimStatus.ADJUSTED: "Adjusted: processed again after the first decision.",
+}
+CLAIM_NOT_FOUND = Problem(
+    404, "claim-not-found", "No claim found",
+    "No claim with this number is on file for the providers you act for. Check the claim number, or "
+    "choose the Provider ID the claim was billed under.")
+
+
+def open_claim(claim_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,
+               now: datetime) -> ClaimDetail:
+    scope = access.scope_for(who.account_id, acting_for, plan)
+    ratelimit.hit("claims", who.account_id, plan.claim_searches_per_hour, SEARCH_WINDOW, now)
+    claim = repositories().claims.get(claim_id.strip().upper())
+    detail = {"acting_for": acting_for, "claim_id": claim_id}
+    if claim is None or not claim.provider_ids & scope:
+        audit.record("phi.claim.read", "not_found", meta, subject=who.account_id, now=now, detail=detail)
+        raise CLAIM_NOT_FOUND
+    audit.record("phi.claim.read", "shown", meta, subject=who.account_id, now=now,
+                 detail={**detail, "member_id": claim.member_id})
+    return _detail(claim, plan)
+
+
+def search(req: ClaimSearch, who: Caller, plan: PlanProfile, meta: RequestMeta, now: datetime) -> ClaimPageView:
+    scope = access.scope_for(who.account_id, req.acting_for, plan)
+    ratelimit.hit("claims", who.account_id, plan.claim_searches_per_hour, SEARCH_WINDOW, now)
+    detail: dict[str, str | int] = {"acting_for": req.acting_for}
+    if req.member_id:
+        member = find_member(req.birth_date, req.member_id) if req.birth_date else None
+        if member is None:
+            audit.record("phi.claim.search", "member_not_found", meta, subject=who.account_id, now=now,
+                         detail={**detail, "by": "member"})
+            raise MEMBER_NOT_FOUND
+        owner = MEMBER_OWNER + member.profile.member_id
+        detail |= {"by": "member", "member_id": member.profile.member_id}
+    else:
+        provider_id = (req.provider_id or "").upper()
+        if provider_id not in scope:
+            raise invalid_fields([FieldError("provider_id", "Choose a Provider ID you act for or one of its "
+                                                            "providers.", "not_in_scope")])
+        owner = PROVIDER_OWNER + provider_id
+        detail |= {"by": "provider", "provider_id": provider_id}
+    page = repositories().claims.page(owner, req.from_date, req.to_date, req.page_size, _after(req.cursor, owner))
+    # A member's claims at providers outside the caller's scope are never listed.
+    shown = [summary for summary in page.claims if summary.provider_ids & scope]
+    audit.record("phi.claim.search", "listed", meta, subject=who.account_id, now=now,
+                 detail={**detail, "claims": len(shown)})
+    return ClaimPageView(claims=[_summary(s) for s in shown], next_cursor=_cursor(owner, page.after))
+
+
+def _cursor(owner: str, after: str | None) -> str | None:
+    if after is None:
+        return None
+    return base64.urlsafe_b64encode(json.dumps({"o": owner, "k": after}).encode()).decode().rstrip("=")
+
+
+def _after(cursor: str | None, owner: str) -> str | None:
+    """The sort key a cursor continues after; a cursor of another search is refused."""
+    if not cursor:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(data, dict) or data.get("o") != owner or not isinstance(data.get("k"), str):
+            raise ValueError
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise invalid_fields([FieldError("cursor", "This page link belongs to another search: search again.",
+                                         "invalid")]) from None
+    return str(data["k"])
+
+
+def _reasons(stored: tuple[str, ...]) -> list[ReasonCodeView]:
+    explained = [reason_codes.explain(code) for code in stored]
+    return [ReasonCodeView(kind=r.kind, code=r.code, meaning=r.meaning) for r in explained]
+
+
+def _summary(s: ClaimSummary) -> ClaimSummaryView:
+    return ClaimSummaryView(claim_id=s.claim_id, member_id=s.member_id, member_name=s.member_name,
+                            billing_provider_id=s.billing_provider_id, rendering_provider_id=s.rendering_provider_id,
+                            service_from=s.service_from, service_to=s.service_to, status=s.status,
+                            billed=dollars(s.billed_cents), paid=dollars(s.paid_cents))
+
+
+def _detail(claim: Claim, plan: PlanProfile) -> ClaimDetail:
+    payment = claim.payment
+    return ClaimDetail(
+        claim_id=claim.claim_id, status=claim.status, status_text=STATUS_TEXT[claim.status],
+        member_id=claim.member_id, member_name=claim.member_name, billing_provider_id=claim.billing_provider_id,
+        rendering_provider_id=claim.rendering_provider_id, service_from=claim.service_from,
+        service_to=claim.service_to, received_on=claim.received_on, billed=dollars(claim.billed_cents),
+        allowed=dollars(claim.allowed_cents), paid=dollars(claim.paid_cents),
+        patient_responsibility=dollars(claim.patient_cents), reasons=_reasons(claim.reason_codes),
+        lines=[ClaimLineDetail(sequence=line.sequence, procedure_code=line.procedure_code,
+                               modifiers=list(line.modifiers), service_date=line.service_date, units=line.units,
+                               billed=dollars(line.billed_cents), allowed=dollars(line.allowed_cents),
+                               paid=dollars(line.paid_cents), patient_responsibility=dollars(line.patient_cents),
+                               reasons=_reasons(line.reason_codes)) for line in claim.lines],
+        payment=PaymentDetail(method=payment.method, number=payment.number, date=payment.date,
+                              amount=dollars(payment.amount_cents)) if payment else None,
+        customer_service_phone=plan.claims_phone)

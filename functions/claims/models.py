@@ -1,0 +1,119 @@
+"""Request and response schemas of claim status (X12 276/277 in spirit)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from functions.shared.schemas import ActingFor, MemberId, ProviderId
+from functions.shared.states import ClaimStatus
+
+MAX_RANGE_DAYS = 366
+ClaimNumber = Annotated[str, Field(min_length=3, max_length=30, pattern=r"^[A-Za-z0-9-]+$",
+                                   description="The claim number on the remittance advice")]
+
+
+class ClaimSearch(BaseModel):
+    """By member (member ID + date of birth) or by Provider ID, within a date-of-service range.
+    To open one claim by its number, GET /claims/{claim_id}."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    acting_for: ActingFor
+    member_id: MemberId | None = None
+    birth_date: date | None = Field(default=None, validate_default=True, description="Required with member_id")
+    provider_id: ProviderId | None = Field(default=None, description="A billing or rendering Provider ID you may see")
+    from_date: date = Field(description="First date of service")
+    to_date: date = Field(description="Last date of service")
+    page_size: int = Field(default=25, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=400, description="next_cursor of the previous page")
+
+    @field_validator("birth_date")
+    @classmethod
+    def _birth_date_with_member(cls, value: date | None, info: ValidationInfo) -> date | None:
+        if value is None and info.data.get("member_id"):
+            raise ValueError("Enter the member's date of birth with the member ID.")
+        return value
+
+    @field_validator("to_date")
+    @classmethod
+    def _range(cls, value: date, info: ValidationInfo) -> date:
+        first = info.data.get("from_date")
+        if first is not None and value < first:
+            raise ValueError("The last date of service is before the first.")
+        if first is not None and (value - first).days > MAX_RANGE_DAYS:
+            raise ValueError(f"Search at most {MAX_RANGE_DAYS} days of service at a time.")
+        return value
+
+    @model_validator(mode="after")
+    def _mode(self) -> ClaimSearch:
+        if bool(self.member_id) == bool(self.provider_id):
+            raise ValueError("Search by member (member ID and date of birth) or by Provider ID, not both.")
+        return self
+
+
+class ReasonCodeView(BaseModel):
+    kind: str = Field(description="CARC (claim adjustment reason) or RARC (remittance advice remark)")
+    code: str
+    meaning: str
+
+
+class ClaimSummaryView(BaseModel):
+    claim_id: str
+    member_id: str
+    member_name: str
+    billing_provider_id: str
+    rendering_provider_id: str | None = None
+    service_from: date
+    service_to: date
+    status: ClaimStatus
+    billed: str
+    paid: str
+
+
+class ClaimPageView(BaseModel):
+    claims: list[ClaimSummaryView]
+    next_cursor: str | None = Field(default=None, description="Send it back as `cursor` for the next page")
+
+
+class ClaimLineDetail(BaseModel):
+    sequence: int
+    procedure_code: str
+    modifiers: list[str] = []
+    service_date: date
+    units: int
+    billed: str
+    allowed: str
+    paid: str
+    patient_responsibility: str
+    reasons: list[ReasonCodeView] = []
+
+
+class PaymentDetail(BaseModel):
+    method: str = Field(description="check or eft")
+    number: str = Field(description="Check number or EFT trace number")
+    date: date
+    amount: str
+
+
+class ClaimDetail(BaseModel):
+    claim_id: str
+    status: ClaimStatus
+    status_text: str
+    member_id: str
+    member_name: str
+    billing_provider_id: str
+    rendering_provider_id: str | None = None
+    service_from: date
+    service_to: date
+    received_on: date
+    billed: str
+    allowed: str
+    paid: str
+    patient_responsibility: str
+    reasons: list[ReasonCodeView] = []
+    lines: list[ClaimLineDetail]
+    payment: PaymentDetail | None = None
+    customer_service_phone: str = Field(description="Call Customer Services for issues with processed claims")

@@ -1,0 +1,69 @@
+"""Request and response schemas of the member eligibility and benefits check (X12 270/271 in spirit)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from functions.shared.schemas import ActingFor, MemberId, Name
+from functions.shared.states import BenefitKind
+
+
+class EligibilityRequest(BaseModel):
+    """An exact member identity: member ID + date of birth, or last name + first name + date of birth."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    acting_for: ActingFor
+    member_id: MemberId | None = None
+    last_name: Name | None = None
+    first_name: Name | None = None
+    birth_date: date
+    service_date: date = Field(description="The date of service to check coverage on")
+
+    @model_validator(mode="after")
+    def _identity(self) -> EligibilityRequest:
+        if not self.member_id and not (self.last_name and self.first_name):
+            raise ValueError("Enter the member ID, or the member's last and first name.")
+        return self
+
+
+class BenefitView(BaseModel):
+    kind: BenefitKind
+    label: str
+    amount: str = Field(description="Dollars, e.g. '25.00'")
+    used: str | None = None
+    remaining: str | None = None
+
+
+class PrimaryCareProvider(BaseModel):
+    provider_id: str
+    name: str | None = None
+
+
+class CoverageView(BaseModel):
+    plan: str
+    product: str
+    group_id: str | None = None
+    start: date
+    end: date | None = None
+    primary_care_provider: PrimaryCareProvider | None = None
+    benefits: list[BenefitView] = []
+
+
+class MemberSummary(BaseModel):
+    member_id: str
+    first_name: str
+    last_name: str
+    birth_date: date
+
+
+class EligibilityResult(BaseModel):
+    status: Literal["covered", "not_covered"]
+    message: str
+    service_date: date
+    member: MemberSummary
+    coverage: CoverageView | None = Field(default=None, description="The coverage in force on the date of service")
+    other_periods: list[CoverageView] = Field(default=[], description="The member's other coverage periods")

@@ -1,0 +1,142 @@
+"""Member repository: a member's profile and coverage periods, loaded from the plan's extracts.
+
+A member and all their coverage periods are one item collection, so a lookup by member ID is one
+Query; a lookup by name and date of birth first asks the sparse identity index. The portal only
+reads; the extract import is the only writer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+from pynamodb.exceptions import PutError
+
+from functions.shared.states import BenefitKind, CoverageStatus
+from functions.shared.store.models import bind_tables
+from functions.shared.store.portal_models import COVERAGE_PREFIX, PROFILE, Benefit, MemberRecord
+
+
+@dataclass(frozen=True)
+class BenefitAmount:
+    kind: BenefitKind
+    amount_cents: int
+    used_cents: int | None = None
+
+
+@dataclass(frozen=True)
+class CoveragePeriod:
+    coverage_id: str
+    status: CoverageStatus
+    start: date
+    end: date | None
+    plan_name: str
+    product: str
+    group_id: str | None = None
+    pcp_provider_id: str | None = None
+    pcp_name: str | None = None
+    benefits: tuple[BenefitAmount, ...] = ()
+
+    def covers(self, day: date) -> bool:
+        return self.status == CoverageStatus.ACTIVE and self.start <= day and (self.end is None or day <= self.end)
+
+
+@dataclass(frozen=True)
+class MemberProfile:
+    member_id: str
+    first_name: str
+    last_name: str
+    birth_date: date
+
+
+@dataclass(frozen=True)
+class Member:
+    profile: MemberProfile
+    coverages: tuple[CoveragePeriod, ...] = field(default_factory=tuple)
+
+
+def identity_key(last_name: str, first_name: str, birth_date: date) -> str:
+    """The index key of a name and birth date: case, spaces and punctuation do not matter; hashed, so
+    the index key itself reveals no name."""
+    def norm(value: str) -> str:
+        return "".join(ch for ch in value.casefold() if ch.isalnum())
+
+    return hashlib.sha256(f"{norm(last_name)}|{norm(first_name)}|{birth_date.isoformat()}".encode()).hexdigest()
+
+
+class Members(Protocol):
+    def get(self, member_id: str) -> Member | None: ...
+
+    def ids_by_identity(self, last_name: str, first_name: str, birth_date: date) -> list[str]: ...
+
+    def put_profile(self, profile: MemberProfile, content_hash: str, source: str) -> bool: ...
+
+    def put_coverage(self, member_id: str, coverage: CoveragePeriod, content_hash: str, source: str) -> bool: ...
+
+
+def coverage_record(coverage: CoveragePeriod) -> str:
+    return f"{COVERAGE_PREFIX}{coverage.start.isoformat()}#{coverage.coverage_id}"
+
+
+class DynamoMembers:
+    def get(self, member_id: str) -> Member | None:
+        bind_tables()
+        profile: MemberProfile | None = None
+        coverages: list[CoveragePeriod] = []
+        for item in MemberRecord.query(member_id):
+            if item.record == PROFILE:
+                profile = MemberProfile(item.member_id, item.first_name or "", item.last_name or "",
+                                        date.fromisoformat(item.birth_date or "1900-01-01"))
+            else:
+                coverages.append(_coverage(item))
+        return Member(profile, tuple(coverages)) if profile else None
+
+    def ids_by_identity(self, last_name: str, first_name: str, birth_date: date) -> list[str]:
+        bind_tables()
+        key = identity_key(last_name, first_name, birth_date)
+        return sorted({item.member_id for item in MemberRecord.by_identity.query(key)})
+
+    def put_profile(self, profile: MemberProfile, content_hash: str, source: str) -> bool:
+        item = MemberRecord(profile.member_id, PROFILE, content_hash=content_hash, source=source,
+                            first_name=profile.first_name, last_name=profile.last_name,
+                            birth_date=profile.birth_date.isoformat(),
+                            identity_key=identity_key(profile.last_name, profile.first_name, profile.birth_date))
+        return _put_if_changed(item, content_hash)
+
+    def put_coverage(self, member_id: str, coverage: CoveragePeriod, content_hash: str, source: str) -> bool:
+        item = MemberRecord(
+            member_id, coverage_record(coverage), content_hash=content_hash, source=source,
+            status=coverage.status, start=coverage.start.isoformat(),
+            end=coverage.end.isoformat() if coverage.end else None, plan_name=coverage.plan_name,
+            product=coverage.product, group_id=coverage.group_id, pcp_provider_id=coverage.pcp_provider_id,
+            pcp_name=coverage.pcp_name,
+            benefits=[Benefit(kind=b.kind, amount_cents=b.amount_cents, used_cents=b.used_cents)
+                      for b in coverage.benefits] or None)
+        return _put_if_changed(item, content_hash)
+
+
+def _put_if_changed(item: MemberRecord, content_hash: str) -> bool:
+    """Write unless the stored item came from the same content: a re-run of an extract writes nothing."""
+    bind_tables()
+    try:
+        item.save(condition=MemberRecord.member_id.does_not_exist() | (MemberRecord.content_hash != content_hash))
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def _coverage(item: MemberRecord) -> CoveragePeriod:
+    coverage_id = item.record.rsplit("#", 1)[-1]
+    return CoveragePeriod(
+        coverage_id=coverage_id, status=CoverageStatus(item.status or CoverageStatus.ACTIVE),
+        start=date.fromisoformat(item.start or "1900-01-01"),
+        end=date.fromisoformat(item.end) if item.end else None, plan_name=item.plan_name or "",
+        product=item.product or "", group_id=item.group_id, pcp_provider_id=item.pcp_provider_id,
+        pcp_name=item.pcp_name,
+        benefits=tuple(BenefitAmount(BenefitKind(b.kind), int(b.amount_cents),
+                                     int(b.used_cents) if b.used_cents is not None else None)
+                       for b in item.benefits or []))

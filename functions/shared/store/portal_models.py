@@ -1,0 +1,147 @@
+"""PynamoDB models of the plan's portal data (PHI): members and their coverage, claims and payments.
+
+Items are shaped for the portal's questions, so each page of an answer is one Query or GetItem:
+- a member and every coverage period are one item collection (hash key = member id);
+- a claim is one item (hash key = claim number) with its lines, reason codes and payment;
+- `claim-index` holds one small summary item per claim and per party that may look it up (the
+  billing and rendering Provider IDs and the billing Tax ID, and the member), sorted by date of
+  service, so "claims of this provider in this date range" is one Query, page by page.
+Loaded from the plan's FHIR extracts by functions/portal_data_import; never written by the portal.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+PROFILE = "profile"
+COVERAGE_PREFIX = "coverage#"
+
+
+class MembersByIdentity(GlobalSecondaryIndex):
+    """Members by the hash of last name, first name and date of birth (sparse: profile items only)."""
+
+    class Meta:
+        index_name = "by-identity"
+        projection = AllProjection()
+
+    identity_key = UnicodeAttribute(hash_key=True)
+
+
+class Benefit(MapAttribute):
+    """A cost-sharing amount of a coverage period, in cents; `used` for accumulators."""
+
+    kind = UnicodeAttribute()  # copay_office | copay_specialist | copay_er | deductible | out_of_pocket
+    amount_cents = NumberAttribute()
+    used_cents = NumberAttribute(null=True)
+
+
+class MemberRecord(Model):
+    """A member's profile (record = 'profile') or one coverage period (record = 'coverage#<start>#<id>')."""
+
+    class Meta:
+        table_name = "members"
+
+    member_id = UnicodeAttribute(hash_key=True)
+    record = UnicodeAttribute(range_key=True)
+    content_hash = UnicodeAttribute()  # of the source resource: a re-run of the same extract changes nothing
+    source = UnicodeAttribute()  # 'Patient/<id>' or 'Coverage/<id>'
+    # profile
+    first_name = UnicodeAttribute(null=True)
+    last_name = UnicodeAttribute(null=True)
+    birth_date = UnicodeAttribute(null=True)  # ISO date
+    identity_key = UnicodeAttribute(null=True)
+    # coverage period
+    status = UnicodeAttribute(null=True)  # FHIR Coverage.status
+    start = UnicodeAttribute(null=True)
+    end = UnicodeAttribute(null=True)  # None: open-ended
+    plan_name = UnicodeAttribute(null=True)
+    product = UnicodeAttribute(null=True)
+    group_id = UnicodeAttribute(null=True)
+    pcp_provider_id = UnicodeAttribute(null=True)
+    pcp_name = UnicodeAttribute(null=True)
+    pcp_phone = UnicodeAttribute(null=True)
+    benefits = ListAttribute(of=Benefit, null=True)
+    by_identity = MembersByIdentity()
+
+
+class ClaimLine(MapAttribute):
+    sequence = NumberAttribute()
+    procedure_code = UnicodeAttribute()  # CPT / HCPCS
+    modifiers = ListAttribute(of=UnicodeAttribute, null=True)
+    service_date = UnicodeAttribute()
+    units = NumberAttribute()
+    billed_cents = NumberAttribute()
+    allowed_cents = NumberAttribute()
+    paid_cents = NumberAttribute()
+    patient_cents = NumberAttribute()
+    reason_codes = ListAttribute(of=UnicodeAttribute, null=True)  # 'CARC:45', 'RARC:N130'
+
+
+class Payment(MapAttribute):
+    method = UnicodeAttribute()  # check | eft
+    number = UnicodeAttribute()  # check number or EFT trace number
+    date = UnicodeAttribute()
+    amount_cents = NumberAttribute()
+
+
+class ClaimRecord(Model):
+    """One claim as adjudicated: header, lines, reason codes and the payment."""
+
+    class Meta:
+        table_name = "claims"
+
+    claim_id = UnicodeAttribute(hash_key=True)
+    content_hash = UnicodeAttribute()
+    source = UnicodeAttribute()  # 'ExplanationOfBenefit/<id>'
+    member_id = UnicodeAttribute()
+    member_name = UnicodeAttribute()
+    billing_provider_id = UnicodeAttribute()
+    billing_tax_id = UnicodeAttribute()
+    rendering_provider_id = UnicodeAttribute(null=True)
+    service_from = UnicodeAttribute()
+    service_to = UnicodeAttribute()
+    received_on = UnicodeAttribute()
+    status = UnicodeAttribute()  # ClaimStatus
+    billed_cents = NumberAttribute()
+    allowed_cents = NumberAttribute()
+    paid_cents = NumberAttribute()
+    patient_cents = NumberAttribute()
+    reason_codes = ListAttribute(of=UnicodeAttribute, null=True)  # claim-level adjustments
+    lines = ListAttribute(of=ClaimLine, default=list)
+    payment = Payment(null=True)
+    parties = UnicodeSetAttribute()  # every claim-index owner key of this claim (access check on GetItem)
+
+
+class ClaimIndexEntry(Model):
+    """A claim's summary under one party that may look it up: 'provider#<id>', 'tax#<id>', 'member#<id>'."""
+
+    class Meta:
+        table_name = "claim-index"
+
+    owner = UnicodeAttribute(hash_key=True)
+    service_key = UnicodeAttribute(range_key=True)  # '<service_from>#<claim_id>': date order, unique
+    claim_id = UnicodeAttribute()
+    member_id = UnicodeAttribute()
+    member_name = UnicodeAttribute()
+    billing_provider_id = UnicodeAttribute()
+    rendering_provider_id = UnicodeAttribute(null=True)
+    service_from = UnicodeAttribute()
+    service_to = UnicodeAttribute()
+    status = UnicodeAttribute()
+    billed_cents = NumberAttribute()
+    paid_cents = NumberAttribute()
+
+
+PORTAL_MODELS: dict[str, type[Model]] = {
+    "members": MemberRecord,
+    "claims": ClaimRecord,
+    "claim_index": ClaimIndexEntry,
+}

@@ -1,0 +1,73 @@
+"""Members and claims in memory, with the same paging contract as the DynamoDB repositories."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from functions.shared.store.claims import Claim, ClaimPage, ClaimSummary
+from functions.shared.store.members import CoveragePeriod, Member, MemberProfile, identity_key
+
+
+class MemoryMembers:
+    def __init__(self) -> None:
+        self.profiles: dict[str, tuple[MemberProfile, str]] = {}
+        self.coverages: dict[tuple[str, str], tuple[CoveragePeriod, str]] = {}
+
+    def get(self, member_id: str) -> Member | None:
+        if member_id not in self.profiles:
+            return None
+        periods = tuple(c for (m, _), (c, _) in sorted(self.coverages.items()) if m == member_id)
+        return Member(self.profiles[member_id][0], periods)
+
+    def ids_by_identity(self, last_name: str, first_name: str, birth_date: date) -> list[str]:
+        key = identity_key(last_name, first_name, birth_date)
+        return sorted(m for m, (p, _) in self.profiles.items()
+                      if identity_key(p.last_name, p.first_name, p.birth_date) == key)
+
+    def put_profile(self, profile: MemberProfile, content_hash: str, source: str) -> bool:
+        if self.profiles.get(profile.member_id, (None, None))[1] == content_hash:
+            return False
+        self.profiles[profile.member_id] = (profile, content_hash)
+        return True
+
+    def put_coverage(self, member_id: str, coverage: CoveragePeriod, content_hash: str, source: str) -> bool:
+        key = (member_id, f"{coverage.start.isoformat()}#{coverage.coverage_id}")
+        if self.coverages.get(key, (None, None))[1] == content_hash:
+            return False
+        self.coverages[key] = (coverage, content_hash)
+        return True
+
+
+class MemoryClaims:
+    def __init__(self) -> None:
+        self.claims: dict[str, tuple[Claim, str]] = {}
+
+    def get(self, claim_id: str) -> Claim | None:
+        stored = self.claims.get(claim_id)
+        return stored[0] if stored else None
+
+    def page(self, owner: str, first_day: date, last_day: date, limit: int, after: str | None) -> ClaimPage:
+        matching = sorted((c for c, _ in self.claims.values()
+                           if owner in c.owners and first_day <= c.service_from <= last_day),
+                          key=lambda c: c.service_key, reverse=True)
+        if after is not None:
+            matching = [c for c in matching if c.service_key < after]
+        window = matching[:limit + 1]
+        page = window[:limit]
+        more = len(window) > limit
+        return ClaimPage(tuple(_summary(c) for c in page), page[-1].service_key if more and page else None,
+                         len(window))
+
+    def put(self, claim: Claim, content_hash: str, source: str) -> bool:
+        if self.claims.get(claim.claim_id, (None, None))[1] == content_hash:
+            return False
+        self.claims[claim.claim_id] = (claim, content_hash)
+        return True
+
+
+def _summary(c: Claim) -> ClaimSummary:
+    return ClaimSummary(c.claim_id, c.member_id, c.member_name, c.billing_provider_id, c.rendering_provider_id,
+                        c.service_from, c.service_to, c.status, c.billed_cents, c.paid_cents)
+
+
+REPOSITORIES = {"members": MemoryMembers, "claims": MemoryClaims}
