@@ -18,18 +18,10 @@ LOAD_PATH = "/dev/load"
 
 def import_ndjson(env: Mapping[str, str], session: Any, text: str, name: str) -> dict[str, Any]:
     """Upload the extract and run the import function on its S3 event; returns the import report."""
-    from devserver.gateway import LambdaContext
-    from functions.portal_data_import.handler import lambda_handler
-    from infra.routes import PORTAL_DATA_IMPORT, function
+    from devserver.imports import run_import
+    from infra.routes import PORTAL_DATA_IMPORT
 
-    s3 = session.client("s3")
-    key = f"incoming/{Path(name).name}"
-    s3.put_object(Bucket=env["PORTAL_DATA_BUCKET"], Key=key, Body=text.encode())
-    event = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-                          "s3": {"bucket": {"name": env["PORTAL_DATA_BUCKET"]}, "object": {"key": key}}}]}
-    lambda_handler(event, LambdaContext(function(PORTAL_DATA_IMPORT), env["AWS_REGION"]))
-    report = s3.get_object(Bucket=env["PORTAL_DATA_BUCKET"], Key=f"reports/{key}.report.json")["Body"].read()
-    return dict(json.loads(report))
+    return run_import(env, session, PORTAL_DATA_IMPORT, "PORTAL_DATA_BUCKET", text, name)
 
 
 def demo_portal_data(env: Mapping[str, str], session: Any, today: date) -> dict[str, Any]:

@@ -17,18 +17,10 @@ ROSTER_PATH = "/dev/roster"
 
 def import_csv(env: Mapping[str, str], session: Any, text: str, name: str) -> dict[str, Any]:
     """Upload the file and run the import function on its S3 event; returns the import report."""
-    from devserver.gateway import LambdaContext
-    from functions.roster_import.handler import lambda_handler
-    from infra.routes import ROSTER_IMPORT, function
+    from devserver.imports import run_import
+    from infra.routes import ROSTER_IMPORT
 
-    s3 = session.client("s3")
-    key = f"incoming/{Path(name).name}"
-    s3.put_object(Bucket=env["ROSTER_BUCKET"], Key=key, Body=text.encode())
-    event = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-                          "s3": {"bucket": {"name": env["ROSTER_BUCKET"]}, "object": {"key": key}}}]}
-    lambda_handler(event, LambdaContext(function(ROSTER_IMPORT), env["AWS_REGION"]))
-    report = s3.get_object(Bucket=env["ROSTER_BUCKET"], Key=f"reports/{key}.report.json")["Body"].read()
-    return dict(json.loads(report))
+    return run_import(env, session, ROSTER_IMPORT, "ROSTER_BUCKET", text, name)
 
 
 def demo_roster(env: Mapping[str, str], session: Any) -> None:

@@ -1,0 +1,27 @@
+"""Running an import function locally the way S3 runs it in AWS: put the file under incoming/ in its
+bucket, invoke the function with the S3 event, read back the report it wrote."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+
+def run_import(env: Mapping[str, str], session: Any, function_name: str, bucket_variable: str, text: str,
+               name: str) -> dict[str, Any]:
+    """Upload `text` as `incoming/<name>` and run `functions.<function_name>` on it; returns its report."""
+    from devserver.gateway import LambdaContext
+    from infra.routes import function
+
+    bucket = env[bucket_variable]
+    s3 = session.client("s3")
+    key = f"incoming/{Path(name).name}"
+    s3.put_object(Bucket=bucket, Key=key, Body=text.encode())
+    event = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
+                          "s3": {"bucket": {"name": bucket}, "object": {"key": key}}}]}
+    handler = importlib.import_module(f"functions.{function_name}.handler").lambda_handler
+    handler(event, LambdaContext(function(function_name), env["AWS_REGION"]))
+    return dict(json.loads(s3.get_object(Bucket=bucket, Key=f"reports/{key}.report.json")["Body"].read()))
