@@ -116,6 +116,15 @@ def _grow_to(endpoint: str, names: dict[str, str], have: int, want: int) -> None
         thread.join()
 
 
+def _forget_connections() -> None:
+    from functions.shared import aws
+    from functions.shared.config import settings
+    from functions.shared.store.models import bind_tables, connection
+
+    for cached in (connection, bind_tables, aws.client, settings):
+        cached.cache_clear()
+
+
 def measure() -> list[Row]:
     import boto3
 
@@ -127,6 +136,7 @@ def measure() -> list[Row]:
     os.environ.update(LOCAL_ENV)
     engine = dynamodb_local.start()
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = engine.endpoint
+    _forget_connections()  # an earlier section's DynamoDB client points at its own, stopped engine
     names = {logical: LOCAL_ENV[table_env_var(logical)] for logical in ("claims", "claim_index")}
     rows: list[Row] = []
     try:
