@@ -17,7 +17,7 @@ def _upper(value: object) -> object:
 
 
 Icd10Cm = Annotated[str, BeforeValidator(_upper),
-                    Field(pattern=r"^[A-TV-Z][0-9][0-9AB](\.?[0-9A-TV-Z]{1,4})?$", max_length=8,
+                    Field(pattern=r"^[A-TV-Z][0-9][0-9AB](\.?[0-9A-TV-Z]{1,4})?$",
                           description="ICD-10-CM diagnosis code, e.g. J18.9")]
 AdmissionId = Annotated[str, Field(pattern=r"^ADM-[0-9A-Z]{10}$", description="The notification's number")]
 MAX_RANGE_DAYS = 366
