@@ -72,6 +72,12 @@ function usDateTime(iso) {
     + `${hours % 12 || 12}:${pad(at.getMinutes())} ${hours < 12 ? "AM" : "PM"}`;
 }
 
+/** An instant as a cell shows it: the date, and the time under it (read as one: "03/12/2026 2:05 PM"). */
+function dateTimeCell(iso, ...more) {
+  const [day, time] = usDateTime(iso).split(/ (.*)/s);
+  return el("td", { className: "when" }, day, " ", el("span", { className: "hint" }, time || ""), ...more);
+}
+
 /** A date input's and a time input's values → ISO date-time with the browser's offset on that day. */
 function withOffset(day, time) {
   const [year, month, date] = day.split("-").map(Number);
@@ -113,14 +119,16 @@ function dateTimeValue(dateInput, timeInput, field, what) {
 function statusCell(admission) {
   const [label, kind] = STATUS[admission.status] || [String(admission.status), "closed"];
   const cell = el("td", { className: "tags" }, tag(label, kind));
-  if (admission.late) cell.append(" ", tag("Late notification", "pending"));
+  if (admission.late) cell.append(tag("Late notification", "pending"));
   return cell;
 }
 
 function dischargeCell(admission) {
   if (admission.status === "discharged" || admission.discharged_at) {
-    return el("td", { className: "discharge" }, usDateTime(admission.discharged_at),
-      el("span", { className: "hint" }, DISPOSITION[admission.disposition] || admission.disposition || ""));
+    const cell = dateTimeCell(admission.discharged_at, " ",
+      el("span", { className: "disposition" }, DISPOSITION[admission.disposition] || admission.disposition || ""));
+    cell.classList.add("discharge");
+    return cell;
   }
   const button = el("button", { type: "button", className: "button small secondary record-discharge" },
     "Record discharge", el("span", { className: "visually-hidden" }, ` of ${admission.admission_id}`));
@@ -132,7 +140,7 @@ function admissionRow(admission) {
   const tr = el("tr", { className: "admission" },
     el("th", { scope: "row", className: "id", tabindex: "-1" }, admission.admission_id),
     el("td", {}, admission.member_name, el("span", { className: "hint" }, admission.member_id)),
-    el("td", { className: "nowrap" }, usDateTime(admission.admitted_at)),
+    dateTimeCell(admission.admitted_at),
     el("td", {}, TYPE[admission.admission_type] || admission.admission_type),
     el("td", { className: "id" }, admission.admitting_diagnosis),
     statusCell(admission),
@@ -345,12 +353,10 @@ function dischargeForm(admission, opener) {
   const form = el("form", { className: "discharge-form", novalidate: true, "aria-labelledby": `${id}-heading` },
     el("h3", { id: `${id}-heading` }, `Record the discharge of ${admission.member_name} (${admission.admission_id})`),
     problemBox,
-    el("div", { className: "row" },
-      el("div", { className: "row", "data-field": "discharged_at" },
-        el("div", { className: "field" },
-          el("label", { htmlFor: dateInput.id }, "Discharge date"),
-          el("p", { className: "field-error", id: `${id}-discharged_at-error`, hidden: true }),
-          dateInput),
+    el("div", { className: "discharge-fields" },
+      el("div", { className: "discharge-when", "data-field": "discharged_at" },
+        el("p", { className: "field-error", id: `${id}-discharged_at-error`, hidden: true }),
+        el("div", { className: "field" }, el("label", { htmlFor: dateInput.id }, "Discharge date"), dateInput),
         el("div", { className: "field" }, el("label", { htmlFor: timeInput.id }, "Discharge time"), timeInput)),
       el("div", { className: "field", "data-field": "disposition" },
         el("label", { htmlFor: select.id }, "Discharge disposition"),
