@@ -259,8 +259,8 @@ async function showExisting(admissionId) {
 }
 
 function notified(admission) {
-  const parts = [el("p", {}, `${admission.member_name} (${admission.member_id}), ${TYPE[admission.admission_type]
-    || admission.admission_type} admission on ${usDateTime(admission.admitted_at)}, diagnosis ${admission.admitting_diagnosis}.`)];
+  const parts = [el("p", {}, `${admission.member_name} (${admission.member_id}), ${(TYPE[admission.admission_type]
+    || admission.admission_type).toLowerCase()} admission on ${usDateTime(admission.admitted_at)}, diagnosis ${admission.admitting_diagnosis}.`)];
   if (admission.late) {
     parts.push(el("p", { className: "late-notice" }, el("strong", {}, `${LATE_TEXT}.`),
       ` It was due by ${usDateTime(admission.notice_due)}; it was received ${usDateTime(admission.notified_at)}.`));
