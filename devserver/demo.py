@@ -25,7 +25,41 @@ def _demo_portal_data(env: Mapping[str, str], session: Any) -> None:
     demo_portal_data(env, session, clock.now().date())
 
 
-LOADERS: list[Loader] = [_demo_roster, _demo_portal_data]
+def _demo_admissions(env: Mapping[str, str], session: Any) -> None:
+    """Admissions the facility G1000001 notified: one still in hospital, one discharged, one notified late."""
+    from datetime import timedelta
+
+    from functions.shared import audit, clock
+    from functions.shared.http import RequestMeta
+    from functions.shared.plans import current_plan
+    from functions.shared.states import AdmissionStatus, AdmissionType, DischargeDisposition
+    from functions.shared.store import repositories
+    from functions.shared.store.admissions import Admission
+    from functions.shared.workflow import business_days_later
+
+    now = clock.now().replace(minute=0, second=0, microsecond=0)
+    window = current_plan().admission_notice_business_days
+    meta = RequestMeta("demo", "127.0.0.1", "demo")
+    for number, (member_id, name, admitted_days_ago, notified_after, discharged_days_ago, diagnosis) in enumerate([
+        ("M100001", "Jane Doe", 2, timedelta(hours=3), None, "J18.9"),
+        ("M100001", "Jane Doe", 40, timedelta(hours=20), 36, "K35.80"),
+        ("M100002", "Carlos Rivera", 75, timedelta(days=4), 71, "I21.4"),
+    ]):
+        admitted = now - timedelta(days=admitted_days_ago, hours=6)
+        due = business_days_later(admitted, window)
+        discharged = now - timedelta(days=discharged_days_ago) if discharged_days_ago else None
+        admission = Admission(
+            admission_id=f"ADM-DEMO00000{number + 1}", member_id=member_id, member_name=name,
+            facility_provider_id="G1000001", attending_provider_id="P2000001", admitted_at=admitted,
+            admission_type=AdmissionType.INPATIENT, admitting_diagnosis=diagnosis,
+            notified_at=admitted + notified_after, notified_by="demo", notice_due=due,
+            late=admitted + notified_after > due,
+            status=AdmissionStatus.DISCHARGED if discharged else AdmissionStatus.ADMITTED, discharged_at=discharged,
+            disposition=DischargeDisposition.HOME if discharged else None)
+        repositories().admissions.create(admission, audit.audit_event("demo.admission", "loaded", meta, now=now))
+
+
+LOADERS: list[Loader] = [_demo_roster, _demo_portal_data, _demo_admissions]
 
 
 def load(env: Mapping[str, str], session: Any, loaders: list[Loader] | None = None) -> list[str]:

@@ -12,7 +12,8 @@ from typing import Literal
 
 Access = Literal["read", "write"]
 Table = Literal["accounts", "unique_keys", "tokens", "rate_limits", "audit", "sessions", "devices",
-                "providers", "links", "consents", "org_agreements", "members", "claims", "claim_index"]
+                "providers", "links", "consents", "org_agreements", "members", "claims", "claim_index",
+                "admissions"]
 AUTHORIZER = "authorizer"
 ACCESS_WORKFLOW = "access_workflow"  # the Lambda task of infra/workflows/access_approval.asl.json
 ROSTER_IMPORT = "roster_import"  # runs when a roster CSV lands in the roster bucket
@@ -87,6 +88,8 @@ FUNCTIONS: tuple[Function, ...] = (
              uses=("imports_portal_data",), requirements="portal-data-import.txt", memory_mb=1024, timeout_s=900),
     Function("eligibility", tables={**_PORTAL_ACCESS, "members": "read"}),
     Function("claims", tables={**_PORTAL_ACCESS, "members": "read", "claims": "read", "claim_index": "read"}),
+    Function("admissions", tables={**_PORTAL_ACCESS, "members": "read", "admissions": "write",
+                                   "unique_keys": "write"}),
 )
 
 ROUTES: tuple[Route, ...] = (
@@ -127,6 +130,10 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/eligibility", "eligibility"),
     Route("GET", "/claims/{claim_id}", "claims"),
     Route("POST", "/claims/search", "claims"),
+    Route("POST", "/admissions", "admissions"),
+    Route("POST", "/admissions/search", "admissions"),
+    Route("GET", "/admissions/{admission_id}", "admissions"),
+    Route("PATCH", "/admissions/{admission_id}", "admissions"),
 )
 
 

@@ -61,6 +61,7 @@ class PlanProfile(BaseModel):
     link_failures_per_tax_id_per_hour: int = 20
     eligibility_lookups_per_hour: int = 120  # PHI harvesting guard, per account
     claim_searches_per_hour: int = 300
+    admission_notice_business_days: int = 1  # a later notification is flagged late
 
     @property
     def claims_phone(self) -> str:

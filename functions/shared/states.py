@@ -118,3 +118,26 @@ class BenefitKind(StrEnum):
     COPAY_EMERGENCY = "copay_emergency"
     DEDUCTIBLE = "deductible"
     OUT_OF_POCKET = "out_of_pocket"
+
+
+class AdmissionType(StrEnum):
+    INPATIENT = "inpatient"
+    OBSERVATION = "observation"
+
+
+class AdmissionStatus(StrEnum):
+    ADMITTED = "admitted"
+    DISCHARGED = "discharged"
+
+
+class DischargeDisposition(StrEnum):
+    """Where the member went (UB-04 patient discharge status, in plain words)."""
+
+    HOME = "home"
+    HOME_HEALTH = "home_health"
+    SKILLED_NURSING = "skilled_nursing"
+    REHABILITATION = "rehabilitation"
+    TRANSFERRED = "transferred_hospital"
+    HOSPICE = "hospice"
+    LEFT_AGAINST_ADVICE = "left_against_medical_advice"
+    EXPIRED = "expired"

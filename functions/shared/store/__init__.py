@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from functions.shared.store.accounts import Accounts
+    from functions.shared.store.admissions import Admissions
     from functions.shared.store.audit import AuditLog
     from functions.shared.store.claims import Claims
     from functions.shared.store.consents import Consents
@@ -40,6 +41,7 @@ _DYNAMO = {
     "roster": "roster:DynamoRoster",
     "members": "members:DynamoMembers",
     "claims": "claims:DynamoClaims",
+    "admissions": "admissions:DynamoAdmissions",
 }
 
 
@@ -58,6 +60,7 @@ class Repositories:
     roster: Roster
     members: Members
     claims: Claims
+    admissions: Admissions
 
     def __init__(self, *, dynamo_fallback: bool = True, **given: Any) -> None:
         unknown = set(given) - set(_DYNAMO)

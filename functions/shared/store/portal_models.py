@@ -6,17 +6,20 @@ Items are shaped for the portal's questions, so each page of an answer is one Qu
 - `claim-index` holds one small summary item per claim and per party that may look it up (the
   billing and rendering Provider IDs and the billing Tax ID, and the member), sorted by date of
   service, so "claims of this provider in this date range" is one Query, page by page.
-Loaded from the plan's FHIR extracts by functions/portal_data_import; never written by the portal.
+Members and claims are loaded from the plan's FHIR extracts by functions/portal_data_import and never
+written by the portal; admissions are notified through the portal by the facilities.
 """
 
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BooleanAttribute,
     ListAttribute,
     MapAttribute,
     NumberAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
+    UTCDateTimeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -140,8 +143,45 @@ class ClaimIndexEntry(Model):
     paid_cents = NumberAttribute()
 
 
+class AdmissionsByFacility(GlobalSecondaryIndex):
+    """A facility's admissions by admit time: one Query per page of its list."""
+
+    class Meta:
+        index_name = "by-facility"
+        projection = AllProjection()
+
+    facility_provider_id = UnicodeAttribute(hash_key=True)
+    admit_key = UnicodeAttribute(range_key=True)  # '<admitted_at ISO>#<admission_id>'
+
+
+class AdmissionRecord(Model):
+    """A hospital admission notification, written by the portal (the facility's staff)."""
+
+    class Meta:
+        table_name = "admissions"
+
+    admission_id = UnicodeAttribute(hash_key=True)
+    member_id = UnicodeAttribute()
+    member_name = UnicodeAttribute()
+    facility_provider_id = UnicodeAttribute()
+    attending_provider_id = UnicodeAttribute(null=True)
+    admitted_at = UTCDateTimeAttribute()
+    admit_key = UnicodeAttribute()
+    admission_type = UnicodeAttribute()
+    admitting_diagnosis = UnicodeAttribute()
+    notified_at = UTCDateTimeAttribute()
+    notified_by = UnicodeAttribute()  # account id
+    notice_due = UTCDateTimeAttribute()
+    late = BooleanAttribute()
+    status = UnicodeAttribute()
+    discharged_at = UTCDateTimeAttribute(null=True)
+    disposition = UnicodeAttribute(null=True)
+    by_facility = AdmissionsByFacility()
+
+
 PORTAL_MODELS: dict[str, type[Model]] = {
     "members": MemberRecord,
     "claims": ClaimRecord,
     "claim_index": ClaimIndexEntry,
+    "admissions": AdmissionRecord,
 }

@@ -1,0 +1,149 @@
+"""Hospital admission rules: a facility the caller acts for notifies the plan of a member's admission,
+once per member, facility and admit day; a notification later than the plan's window is flagged late;
+the discharge is recorded once. Every read and write is audited; a record outside the caller's scope
+answers like one that does not exist."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from functions.admissions.models import (
+    AdmissionPage,
+    AdmissionRequest,
+    AdmissionSearch,
+    AdmissionView,
+    DischargeRequest,
+)
+from functions.shared import access, audit, ratelimit
+from functions.shared.audit import AuditEntry
+from functions.shared.errors import FieldError, Problem, invalid_fields
+from functions.shared.http import Caller, RequestMeta
+from functions.shared.member_identity import MEMBER_NOT_FOUND, find_member
+from functions.shared.plans import PlanProfile
+from functions.shared.store import repositories
+from functions.shared.store.admissions import Admission
+from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
+from functions.shared.workflow import business_days_later
+
+WINDOW = timedelta(hours=1)
+_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U to misread
+ADMISSION_NOT_FOUND = Problem(404, "admission-not-found", "No admission found",
+                              "No admission with this number is on file for the providers you act for.")
+
+
+def notify(req: AdmissionRequest, who: Caller, plan: PlanProfile, meta: RequestMeta, now: datetime) -> AdmissionView:
+    scope = access.scope_for(who.account_id, req.acting_for, plan)
+    ratelimit.hit("admissions", who.account_id, plan.claim_searches_per_hour, WINDOW, now)
+    facility = req.facility_provider_id.upper()
+    if facility not in scope:
+        raise invalid_fields([FieldError("facility_provider_id", "Choose a facility you act for.", "not_in_scope")])
+    member = find_member(req.birth_date, req.member_id)
+    if member is None:
+        audit.record("phi.admission.create", "member_not_found", meta, subject=who.account_id, now=now,
+                     detail={"acting_for": req.acting_for})
+        raise MEMBER_NOT_FOUND
+    admitted_at = req.admitted_at.astimezone(UTC)
+    due = business_days_later(admitted_at, plan.admission_notice_business_days)
+    admission = Admission(
+        admission_id="ADM-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(10)),
+        member_id=member.profile.member_id, member_name=f"{member.profile.first_name} {member.profile.last_name}",
+        facility_provider_id=facility,
+        attending_provider_id=req.attending_provider_id.upper() if req.attending_provider_id else None,
+        admitted_at=admitted_at, admission_type=req.admission_type, admitting_diagnosis=req.admitting_diagnosis.upper(),
+        notified_at=now, notified_by=who.account_id, notice_due=due, late=now > due)
+    try:
+        repositories().admissions.create(admission, _entry("phi.admission.create", "notified", who, req.acting_for,
+                                                           admission, meta, now))
+    except UniqueKeyTaken:
+        existing = repositories().admissions.holder(admission.member_id, facility, admitted_at.date())
+        raise Problem(409, "admission-exists", "This admission was already notified",
+                      "The plan has a notification for this member at this facility on this admit date. Open it "
+                      "to record the discharge.", extra={"admission_id": existing}) from None
+    return view(admission)
+
+
+def open_admission(admission_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,
+                   now: datetime) -> AdmissionView:
+    admission = _visible(admission_id, acting_for, who, plan, meta, now)
+    audit.record("phi.admission.read", "shown", meta, subject=who.account_id, now=now,
+                 detail={"acting_for": acting_for, "admission_id": admission.admission_id,
+                         "member_id": admission.member_id})
+    return view(admission)
+
+
+def discharge(admission_id: str, req: DischargeRequest, who: Caller, plan: PlanProfile, meta: RequestMeta,
+              now: datetime) -> AdmissionView:
+    admission = _visible(admission_id, req.acting_for, who, plan, meta, now)
+    discharged_at = req.discharged_at.astimezone(UTC)
+    if discharged_at < admission.admitted_at:
+        raise invalid_fields([FieldError("discharged_at", "The discharge cannot be before the admission.", "range")])
+    if discharged_at > now:
+        raise invalid_fields([FieldError("discharged_at", "The discharge cannot be in the future.", "range")])
+    try:
+        return view(repositories().admissions.discharge(
+            admission.admission_id, discharged_at, req.disposition,
+            _entry("phi.admission.discharge", "discharged", who, req.acting_for, admission, meta, now)))
+    except StaleWrite:
+        raise Problem(409, "already-discharged", "The discharge is recorded already",
+                      "This admission was discharged before. Reload it to see the discharge.") from None
+
+
+def search(req: AdmissionSearch, who: Caller, plan: PlanProfile, meta: RequestMeta, now: datetime) -> AdmissionPage:
+    scope = access.scope_for(who.account_id, req.acting_for, plan)
+    ratelimit.hit("admissions", who.account_id, plan.claim_searches_per_hour, WINDOW, now)
+    facility = req.facility_provider_id.upper()
+    if facility not in scope:
+        raise invalid_fields([FieldError("facility_provider_id", "Choose a facility you act for.", "not_in_scope")])
+    page = repositories().admissions.page(facility, req.from_date, req.to_date, req.page_size,
+                                          _after(req.cursor, facility))
+    audit.record("phi.admission.search", "listed", meta, subject=who.account_id, now=now,
+                 detail={"acting_for": req.acting_for, "facility": facility, "admissions": len(page.admissions)})
+    cursor = None
+    if page.after:
+        cursor = base64.urlsafe_b64encode(json.dumps({"f": facility, "k": page.after}).encode()).decode().rstrip("=")
+    return AdmissionPage(admissions=[view(a) for a in page.admissions], next_cursor=cursor)
+
+
+def view(a: Admission) -> AdmissionView:
+    return AdmissionView(
+        admission_id=a.admission_id, status=a.status, member_id=a.member_id, member_name=a.member_name,
+        facility_provider_id=a.facility_provider_id, attending_provider_id=a.attending_provider_id,
+        admitted_at=a.admitted_at, admission_type=a.admission_type, admitting_diagnosis=a.admitting_diagnosis,
+        notified_at=a.notified_at, late=a.late, notice_due=a.notice_due, discharged_at=a.discharged_at,
+        disposition=a.disposition)
+
+
+def _visible(admission_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,
+             now: datetime) -> Admission:
+    scope = access.scope_for(who.account_id, acting_for, plan)
+    ratelimit.hit("admissions", who.account_id, plan.claim_searches_per_hour, WINDOW, now)
+    admission = repositories().admissions.get(admission_id.strip().upper())
+    if admission is None or not admission.provider_ids & scope:
+        audit.record("phi.admission.read", "not_found", meta, subject=who.account_id, now=now,
+                     detail={"acting_for": acting_for, "admission_id": admission_id})
+        raise ADMISSION_NOT_FOUND
+    return admission
+
+
+def _entry(action: str, outcome: str, who: Caller, acting_for: str, admission: Admission, meta: RequestMeta,
+           now: datetime) -> AuditEntry:
+    return audit.audit_event(action, outcome, meta, subject=who.account_id, now=now,
+                             detail={"acting_for": acting_for, "admission_id": admission.admission_id,
+                                     "member_id": admission.member_id})
+
+
+def _after(cursor: str | None, facility: str) -> str | None:
+    if not cursor:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(data, dict) or data.get("f") != facility or not isinstance(data.get("k"), str):
+            raise ValueError
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise invalid_fields([FieldError("cursor", "This page link belongs to another search: search again.",
+                                         "invalid")]) from None
+    return str(data["k"])

@@ -1,0 +1,102 @@
+"""Request and response schemas of hospital admission notifications."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+
+from functions.shared.schemas import ActingFor, MemberId, ProviderId
+from functions.shared.states import AdmissionStatus, AdmissionType, DischargeDisposition
+
+
+# ICD-10-CM: a letter, two characters, then up to four more after an optional dot (e.g. J18.9, I21.A1).
+def _upper(value: object) -> object:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+Icd10Cm = Annotated[str, BeforeValidator(_upper),
+                    Field(pattern=r"^[A-TV-Z][0-9][0-9AB](\.?[0-9A-TV-Z]{1,4})?$",
+                          description="ICD-10-CM diagnosis code, e.g. J18.9")]
+AdmissionId = Annotated[str, Field(pattern=r"^ADM-[0-9A-Z]{10}$", description="The notification's number")]
+MAX_RANGE_DAYS = 366
+
+FIELD_MESSAGES = {
+    "admitting_diagnosis": {"string_pattern_mismatch": "Enter an ICD-10-CM code, such as J18.9 or I21.4."},
+}
+
+
+class AdmissionRequest(BaseModel):
+    """A facility tells the plan a member was admitted (the member's exact identity, as on their card)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    acting_for: ActingFor
+    member_id: MemberId
+    birth_date: date
+    facility_provider_id: ProviderId = Field(description="The admitting facility's Provider ID")
+    attending_provider_id: ProviderId | None = Field(default=None, description="The attending practitioner")
+    admitted_at: AwareDatetime = Field(description="Admit date and time, with its UTC offset")
+    admission_type: AdmissionType
+    admitting_diagnosis: Icd10Cm
+
+    @field_validator("admitted_at")
+    @classmethod
+    def _not_in_the_future(cls, value: datetime) -> datetime:
+        from functions.shared import clock
+
+        if value > clock.now():
+            raise ValueError("The admission cannot be in the future.")
+        return value
+
+
+class DischargeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    acting_for: ActingFor
+    discharged_at: AwareDatetime
+    disposition: DischargeDisposition
+
+
+class AdmissionSearch(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    acting_for: ActingFor
+    facility_provider_id: ProviderId
+    from_date: date = Field(description="First admit date")
+    to_date: date = Field(description="Last admit date")
+    page_size: int = Field(default=25, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=400)
+
+    @field_validator("to_date")
+    @classmethod
+    def _range(cls, value: date, info: ValidationInfo) -> date:
+        first = info.data.get("from_date")
+        if first is not None and value < first:
+            raise ValueError("The last admit date is before the first.")
+        if first is not None and (value - first).days > MAX_RANGE_DAYS:
+            raise ValueError(f"Search at most {MAX_RANGE_DAYS} days at a time.")
+        return value
+
+
+class AdmissionView(BaseModel):
+    admission_id: str
+    status: AdmissionStatus
+    member_id: str
+    member_name: str
+    facility_provider_id: str
+    attending_provider_id: str | None = None
+    admitted_at: datetime
+    admission_type: AdmissionType
+    admitting_diagnosis: str
+    notified_at: datetime
+    late: bool = Field(description="Notified after the plan's notification window")
+    notice_due: datetime = Field(description="When the plan expected the notification")
+    discharged_at: datetime | None = None
+    disposition: DischargeDisposition | None = None
+
+
+class AdmissionPage(BaseModel):
+    admissions: list[AdmissionView]
+    next_cursor: str | None = None

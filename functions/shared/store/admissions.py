@@ -1,0 +1,166 @@
+"""Admission repository: hospital admission notifications, one per member, facility and admit day.
+
+Creating one claims 'admission#<member>#<facility>#<admit day>' in the same transaction as the record
+and its audit entry, so a duplicate (or a retried submission racing the first) is refused whatever the
+timing; the claim names the admission that holds it. A discharge is recorded once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from functions.shared.audit import AuditEntry
+from functions.shared.states import AdmissionStatus, AdmissionType, DischargeDisposition
+from functions.shared.store.audit import audit_item
+from functions.shared.store.models import UniqueKey, bind_tables
+from functions.shared.store.portal_models import AdmissionRecord
+from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken, find, transact, transact_or_stale
+
+ADMISSION_KEY = "admission#"
+_AFTER_LAST_ID = "\uffff"
+
+
+@dataclass(frozen=True)
+class Admission:
+    admission_id: str
+    member_id: str
+    member_name: str
+    facility_provider_id: str
+    attending_provider_id: str | None
+    admitted_at: datetime
+    admission_type: AdmissionType
+    admitting_diagnosis: str
+    notified_at: datetime
+    notified_by: str
+    notice_due: datetime
+    late: bool
+    status: AdmissionStatus = AdmissionStatus.ADMITTED
+    discharged_at: datetime | None = None
+    disposition: DischargeDisposition | None = None
+
+    @property
+    def provider_ids(self) -> frozenset[str]:
+        return frozenset(p for p in (self.facility_provider_id, self.attending_provider_id) if p)
+
+    @property
+    def admit_key(self) -> str:
+        return f"{self.admitted_at.isoformat()}#{self.admission_id}"
+
+    @property
+    def uniqueness(self) -> str:
+        return unique_key(self.member_id, self.facility_provider_id, self.admitted_at.date())
+
+
+@dataclass(frozen=True)
+class AdmissionPage:
+    admissions: tuple[Admission, ...]
+    after: str | None
+
+
+def unique_key(member_id: str, facility_provider_id: str, day: date) -> str:
+    return f"{ADMISSION_KEY}{member_id}#{facility_provider_id}#{day.isoformat()}"
+
+
+class Admissions(Protocol):
+    def create(self, admission: Admission, audit: AuditEntry) -> None:
+        """Store a new notification; UniqueKeyTaken when the member, facility and day are notified already."""
+        ...
+
+    def holder(self, member_id: str, facility_provider_id: str, day: date) -> str | None:
+        """The admission already notified for this member, facility and admit day, if any."""
+        ...
+
+    def get(self, admission_id: str) -> Admission | None: ...
+
+    def page(self, facility_provider_id: str, first_day: date, last_day: date, limit: int,
+             after: str | None) -> AdmissionPage:
+        """Newest first, one Query of limit + 1 items; `after` continues a previous page."""
+        ...
+
+    def discharge(self, admission_id: str, at: datetime, disposition: DischargeDisposition,
+                  audit: AuditEntry) -> Admission:
+        """admitted -> discharged, once; StaleWrite when it is discharged already."""
+        ...
+
+
+class DynamoAdmissions:
+    def create(self, admission: Admission, audit: AuditEntry) -> None:
+        bind_tables()
+
+        def build(tx: TransactWrite) -> None:
+            tx.save(UniqueKey(admission.uniqueness, account_id=admission.admission_id),
+                    condition=UniqueKey.key.does_not_exist())
+            tx.save(_record(admission), condition=AdmissionRecord.admission_id.does_not_exist())
+            tx.save(audit_item(audit))
+
+        try:
+            transact(build)
+        except TransactWriteError as exc:
+            reasons = [r.code if r else None for r in exc.cancellation_reasons]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise UniqueKeyTaken(admission.uniqueness) from None
+            raise
+
+    def holder(self, member_id: str, facility_provider_id: str, day: date) -> str | None:
+        claim = find(UniqueKey, unique_key(member_id, facility_provider_id, day))
+        return claim.account_id if claim else None
+
+    def get(self, admission_id: str) -> Admission | None:
+        item = find(AdmissionRecord, admission_id)
+        return _admission(item) if item else None
+
+    def page(self, facility_provider_id: str, first_day: date, last_day: date, limit: int,
+             after: str | None) -> AdmissionPage:
+        bind_tables()
+        low, high = first_day.isoformat(), f"{last_day.isoformat()}T{_AFTER_LAST_ID}"
+        start = ({"facility_provider_id": {"S": facility_provider_id}, "admit_key": {"S": after},
+                  "admission_id": {"S": after.rsplit("#", 1)[-1]}} if after else None)
+        items = list(AdmissionRecord.by_facility.query(
+            facility_provider_id, AdmissionRecord.admit_key.between(low, high), limit=limit + 1,
+            last_evaluated_key=start, scan_index_forward=False))
+        page = items[:limit]
+        more = len(items) > limit
+        return AdmissionPage(tuple(_admission(i) for i in page), page[-1].admit_key if more and page else None)
+
+    def discharge(self, admission_id: str, at: datetime, disposition: DischargeDisposition,
+                  audit: AuditEntry) -> Admission:
+        bind_tables()
+
+        def build(tx: TransactWrite) -> None:
+            tx.update(AdmissionRecord(admission_id),
+                      actions=[AdmissionRecord.status.set(AdmissionStatus.DISCHARGED),
+                               AdmissionRecord.discharged_at.set(at), AdmissionRecord.disposition.set(disposition)],
+                      condition=AdmissionRecord.status == AdmissionStatus.ADMITTED)
+            tx.save(audit_item(audit))
+
+        transact_or_stale(build)
+        stored = self.get(admission_id)
+        if stored is None:  # deleted meanwhile: nothing the portal does
+            raise StaleWrite
+        return stored
+
+
+def _record(a: Admission) -> AdmissionRecord:
+    return AdmissionRecord(
+        a.admission_id, member_id=a.member_id, member_name=a.member_name,
+        facility_provider_id=a.facility_provider_id, attending_provider_id=a.attending_provider_id,
+        admitted_at=a.admitted_at, admit_key=a.admit_key, admission_type=a.admission_type,
+        admitting_diagnosis=a.admitting_diagnosis, notified_at=a.notified_at, notified_by=a.notified_by,
+        notice_due=a.notice_due, late=a.late, status=a.status, discharged_at=a.discharged_at,
+        disposition=a.disposition)
+
+
+def _admission(item: AdmissionRecord) -> Admission:
+    return Admission(
+        admission_id=item.admission_id, member_id=item.member_id, member_name=item.member_name,
+        facility_provider_id=item.facility_provider_id, attending_provider_id=item.attending_provider_id,
+        admitted_at=item.admitted_at, admission_type=AdmissionType(item.admission_type),
+        admitting_diagnosis=item.admitting_diagnosis, notified_at=item.notified_at, notified_by=item.notified_by,
+        notice_due=item.notice_due, late=bool(item.late), status=AdmissionStatus(item.status),
+        discharged_at=item.discharged_at,
+        disposition=DischargeDisposition(item.disposition) if item.disposition else None)

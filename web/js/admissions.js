@@ -1,0 +1,474 @@
+// Hospital admissions: a facility notifies the plan that a member was admitted (member ID and date of
+// birth, the facility's Provider ID, the admit date and time with the browser's UTC offset, the type
+// and the admitting diagnosis), sees the facility's admissions of a date range (paged with "More
+// admissions"), and records a discharge on an admitted row, which is then updated in place. A late
+// notification (after the plan's window of one business day) is said when it is filed and tagged in
+// the list; a second notification of the same stay names the one already on file.
+
+import { api } from "./api.js";
+import { busy, clearErrors, formValues, showProblem } from "./forms.js";
+import { el } from "./dom.js";
+import { providerParam } from "./links.js";
+import { initPage } from "./page.js";
+import {
+  activeLinks, fillActingFor, hideNotice, isoDay, noAccessNotice, problemNotice, tag, usDate,
+} from "./portal-data.js";
+import { headerSignOut, requireSession } from "./session.js";
+
+const PAGE_SIZE = 25;
+const DEFAULT_DAYS = 30; // the date range the list starts with
+const TYPE = { inpatient: "Inpatient", observation: "Observation" };
+const STATUS = { admitted: ["Admitted", "action"], discharged: ["Discharged", "closed"] };
+const DISPOSITION = {
+  home: "Home or self-care",
+  home_health: "Home with home health care",
+  skilled_nursing: "Skilled nursing facility",
+  rehabilitation: "Inpatient rehabilitation facility",
+  transferred_hospital: "Transferred to another hospital",
+  hospice: "Hospice",
+  left_against_medical_advice: "Left against medical advice",
+  expired: "Expired",
+};
+const LATE_TEXT = "This notification is later than the plan's window of one business day";
+
+const main = document.getElementById("main");
+headerSignOut((problem) => showProblem(main, problem));
+await initPage("Hospital admissions");
+await requireSession(["full"]);
+
+const view = document.getElementById("admissions-view");
+const pageNotice = document.getElementById("admissions-notice");
+const summaryBox = document.getElementById("error-summary");
+const live = document.getElementById("admissions-status");
+const actingFor = document.getElementById("acting_for");
+const notifyForm = document.getElementById("notify-form");
+const notifyResult = document.getElementById("notify-result");
+const notifyButton = document.getElementById("notify");
+const facility = document.getElementById("facility_provider_id");
+const admitDate = document.getElementById("admit_date");
+const admitTime = document.getElementById("admit_time");
+const searchForm = document.getElementById("search-form");
+const searchButton = document.getElementById("search");
+const listHeading = document.getElementById("list-heading");
+const listSummary = document.getElementById("list-summary");
+const listWrap = document.getElementById("list-wrap");
+const rows = document.getElementById("admission-rows");
+const more = document.getElementById("more");
+
+let lastSearch = null; // the body of the search shown, to ask for its next page
+let nextCursor = null;
+
+// ---- Dates and times as users read them; values as the API takes them ----
+
+const pad = (n) => String(n).padStart(2, "0");
+
+/** An instant ("2026-03-12T14:05:00Z") → "03/12/2026 2:05 PM", in the reader's time zone. */
+function usDateTime(iso) {
+  if (!iso) return "—";
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return "—";
+  const hours = at.getHours();
+  return `${pad(at.getMonth() + 1)}/${pad(at.getDate())}/${at.getFullYear()} `
+    + `${hours % 12 || 12}:${pad(at.getMinutes())} ${hours < 12 ? "AM" : "PM"}`;
+}
+
+/** An instant as a cell shows it: the date, and the time under it (read as one: "03/12/2026 2:05 PM"). */
+function dateTimeCell(iso, ...more) {
+  const [day, time] = usDateTime(iso).split(/ (.*)/s);
+  return el("td", { className: "when" }, day, " ", el("span", { className: "hint" }, time || ""), ...more);
+}
+
+/** A date input's and a time input's values → ISO date-time with the browser's offset on that day. */
+function withOffset(day, time) {
+  const [year, month, date] = day.split("-").map(Number);
+  const [hours, minutes] = time.split(":").map(Number);
+  const local = new Date(year, month - 1, date, hours, minutes);
+  const offset = -local.getTimezoneOffset();
+  const sign = offset < 0 ? "-" : "+";
+  const abs = Math.abs(offset);
+  return `${day}T${pad(hours)}:${pad(minutes)}:00${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+/** An instant's calendar day in the reader's time zone, as a date input holds it. */
+function localDay(iso) {
+  const at = new Date(iso);
+  return Number.isNaN(at.getTime()) ? undefined : `${at.getFullYear()}-${pad(at.getMonth() + 1)}-${pad(at.getDate())}`;
+}
+
+/** The current time as a time input holds it ("14:05"). */
+function nowTime() {
+  const now = new Date();
+  return `${pad(now.getHours())}:${pad(now.getMinutes())}`;
+}
+
+/**
+ * The date-time of a date and a time input as the API takes it; an error (for `field`) when one of
+ * them is missing. Neither given: nothing, so the API says the field is required.
+ */
+function dateTimeValue(dateInput, timeInput, field, what) {
+  const day = dateInput.value;
+  const time = timeInput.value;
+  if (!day && !time) return { value: undefined };
+  if (!day) return { error: { field, message: `Enter the ${what} date.` } };
+  if (!time) return { error: { field, message: `Enter the ${what} time.` } };
+  return { value: withOffset(day, time.slice(0, 5)) };
+}
+
+// ---- The list ----
+
+function statusCell(admission) {
+  const [label, kind] = STATUS[admission.status] || [String(admission.status), "closed"];
+  const cell = el("td", { className: "tags" }, tag(label, kind));
+  if (admission.late) cell.append(tag("Late notification", "pending"));
+  return cell;
+}
+
+function dischargeCell(admission) {
+  if (admission.status === "discharged" || admission.discharged_at) {
+    const cell = dateTimeCell(admission.discharged_at, " ",
+      el("span", { className: "disposition" }, DISPOSITION[admission.disposition] || admission.disposition || ""));
+    cell.classList.add("discharge");
+    return cell;
+  }
+  const button = el("button", { type: "button", className: "button small secondary record-discharge" },
+    "Record discharge", el("span", { className: "visually-hidden" }, ` of ${admission.admission_id}`));
+  button.addEventListener("click", () => openDischarge(admission, button));
+  return el("td", { className: "discharge" }, button);
+}
+
+function admissionRow(admission) {
+  const tr = el("tr", { className: "admission" },
+    el("th", { scope: "row", className: "id", tabindex: "-1" }, admission.admission_id),
+    el("td", {}, admission.member_name, el("span", { className: "hint" }, admission.member_id)),
+    dateTimeCell(admission.admitted_at),
+    el("td", {}, TYPE[admission.admission_type] || admission.admission_type),
+    el("td", { className: "id" }, admission.admitting_diagnosis),
+    statusCell(admission),
+    dischargeCell(admission));
+  tr.dataset.admission = admission.admission_id;
+  return tr;
+}
+
+function rowOf(admissionId) {
+  return [...rows.querySelectorAll("tr.admission")].find((tr) => tr.dataset.admission === admissionId) || null;
+}
+
+function shownCount() {
+  return rows.querySelectorAll("tr.admission").length;
+}
+
+function sayCount() {
+  const count = shownCount();
+  const range = lastSearch ? ` admitted ${usDate(lastSearch.from_date)} – ${usDate(lastSearch.to_date)}` : "";
+  const said = count === 0 ? `No admissions${range}.`
+    : `${count} admission${count === 1 ? "" : "s"}${range}${nextCursor ? "; more are available" : ""}.`;
+  listSummary.textContent = said;
+  listWrap.hidden = count === 0;
+  return said;
+}
+
+/** Put `admission` in the list: in place of its row, or first; marked as the one just handled. */
+function upsert(admission) {
+  for (const marked of rows.querySelectorAll("tr.highlight")) marked.classList.remove("highlight");
+  const fresh = admissionRow(admission);
+  fresh.classList.add("highlight");
+  const old = rowOf(admission.admission_id);
+  if (old) {
+    const form = old.nextElementSibling;
+    if (form && form.classList.contains("discharge-row")) form.remove();
+    old.replaceWith(fresh);
+  } else {
+    rows.prepend(fresh);
+  }
+  sayCount();
+  return fresh;
+}
+
+function placeSearchErrors(problem) {
+  const errors = (problem.errors || []).map((e) => (["body", "facility_provider_id"].includes(e.field)
+    ? { ...e, field: "to_date" } : e));
+  return { ...problem, errors };
+}
+
+async function search(body, append) {
+  const restore = busy(append ? more : searchButton, "Loading…");
+  live.textContent = append ? "Loading more admissions…" : "Loading admissions…";
+  let answer;
+  try {
+    answer = await api("/admissions/search", { method: "POST", body });
+  } finally {
+    restore();
+  }
+  if (!answer.ok) {
+    const problem = answer.data;
+    live.textContent = problem.title || "";
+    if (answer.status === 422 && Array.isArray(problem.errors)) showProblem(searchForm, placeSearchErrors(problem));
+    else problemNotice(pageNotice, problem, "error");
+    return false;
+  }
+  if (!append) rows.replaceChildren();
+  const page = answer.data;
+  const firstNew = page.admissions.length ? page.admissions[0].admission_id : null;
+  for (const admission of page.admissions) {
+    if (!rowOf(admission.admission_id)) rows.append(admissionRow(admission));
+  }
+  nextCursor = page.next_cursor || null;
+  more.hidden = !nextCursor;
+  live.textContent = sayCount();
+  if (append && firstNew) rowOf(firstNew)?.querySelector("th").focus();
+  return true;
+}
+
+async function loadList(focusHeading) {
+  clearErrors(searchForm);
+  const values = formValues(searchForm);
+  listHeading.textContent = `Admissions at ${actingFor.value}`;
+  lastSearch = { acting_for: actingFor.value, facility_provider_id: actingFor.value, ...values, page_size: PAGE_SIZE };
+  nextCursor = null;
+  const shown = await search(lastSearch, false);
+  if (shown && focusHeading) listHeading.focus();
+}
+
+searchForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  hideNotice(pageNotice);
+  await loadList(true);
+});
+
+more.addEventListener("click", async () => {
+  if (!lastSearch || !nextCursor) return;
+  hideNotice(pageNotice);
+  await search({ ...lastSearch, cursor: nextCursor }, true);
+});
+
+// ---- Notifying an admission ----
+
+/** Errors about the request as a whole or the facility's Provider ID go to the field they are about. */
+function placeNotifyErrors(problem) {
+  const errors = (problem.errors || []).map((e) => {
+    if (e.field === "provider_id" || e.field === "acting_for") return { ...e, field: "facility_provider_id" };
+    if (e.field === "body") return { ...e, field: /facility|provider/i.test(e.message || "") ? "facility_provider_id" : "member_id" };
+    return e;
+  });
+  return { ...problem, errors };
+}
+
+async function showExisting(admissionId) {
+  const answer = await api(`/admissions/${encodeURIComponent(admissionId)}?acting_for=${encodeURIComponent(actingFor.value)}`);
+  if (answer.ok && answer.data.facility_provider_id === actingFor.value) upsert(answer.data);
+}
+
+function notified(admission) {
+  const parts = [el("p", {}, `${admission.member_name} (${admission.member_id}), ${(TYPE[admission.admission_type]
+    || admission.admission_type).toLowerCase()} admission on ${usDateTime(admission.admitted_at)}, diagnosis ${admission.admitting_diagnosis}.`)];
+  if (admission.late) {
+    parts.push(el("p", { className: "late-notice" }, el("strong", {}, `${LATE_TEXT}.`),
+      ` It was due by ${usDateTime(admission.notice_due)}; it was received ${usDateTime(admission.notified_at)}.`));
+  }
+  notice(notifyResult, admission.late ? "warning" : "success", `Admission notified: ${admission.admission_id}`, parts);
+  live.textContent = `Admission notified: ${admission.admission_id}${admission.late ? `. ${LATE_TEXT}.` : "."}`;
+}
+
+/** Show a notice in `box` (kind success, warning or error) and move focus to it. */
+function notice(box, kind, title, parts) {
+  box.className = `notice ${kind}`;
+  box.replaceChildren(el("h3", {}, title), ...parts);
+  box.hidden = false;
+  box.focus();
+}
+
+notifyForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(notifyForm);
+  hideNotice(pageNotice);
+  hideNotice(notifyResult);
+  const body = { acting_for: actingFor.value, ...formValues(notifyForm) };
+  if (body.admitting_diagnosis) body.admitting_diagnosis = body.admitting_diagnosis.toUpperCase();
+  for (const name of ["member_id", "facility_provider_id", "attending_provider_id"]) {
+    if (body[name]) body[name] = body[name].toUpperCase();
+  }
+  const admitted = dateTimeValue(admitDate, admitTime, "admitted_at", "admit");
+  if (admitted.error) {
+    showProblem(notifyForm, { title: "Some fields need attention", errors: [admitted.error] });
+    return;
+  }
+  if (admitted.value) body.admitted_at = admitted.value;
+  const restore = busy(notifyButton, "Notifying…");
+  live.textContent = "Notifying the admission…";
+  let answer;
+  try {
+    answer = await api("/admissions", { method: "POST", body });
+  } finally {
+    restore();
+  }
+  if (answer.ok) {
+    const admission = answer.data;
+    notified(admission);
+    if (!lastSearch || admission.facility_provider_id === lastSearch.facility_provider_id) upsert(admission);
+    resetNotifyForm();
+    return;
+  }
+  const problem = answer.data;
+  live.textContent = problem.title || "";
+  if (answer.status === 409 && problem.admission_id) {
+    const title = `This admission was already notified: ${problem.admission_id}`;
+    notice(notifyResult, "warning", title, problem.detail ? [el("p", {}, problem.detail)] : []);
+    live.textContent = title;
+    await showExisting(problem.admission_id);
+  } else if (answer.status === 422 && Array.isArray(problem.errors)) {
+    showProblem(notifyForm, placeNotifyErrors(problem));
+  } else {
+    problemNotice(notifyResult, problem, answer.status === 404 ? "warning" : "error");
+  }
+});
+
+function resetNotifyForm() {
+  const keep = facility.value;
+  notifyForm.reset();
+  facility.value = keep;
+  admitDate.value = isoDay();
+}
+
+notifyForm.addEventListener("reset", () => {
+  clearErrors(notifyForm);
+  setTimeout(() => {
+    facility.value = actingFor.value;
+    admitDate.value = isoDay();
+  }); // after the browser has put the defaults back
+});
+
+// ---- Recording a discharge, in a row under the admission ----
+
+function dischargeForm(admission, opener) {
+  const id = `discharge-${admission.admission_id}`;
+  const options = [el("option", { value: "" }, "Choose where the member went"),
+    ...Object.entries(DISPOSITION).map(([value, text]) => el("option", { value }, text))];
+  const problemBox = el("div", { className: "notice error", role: "alert", hidden: true });
+  const dateInput = el("input", { type: "date", id: `${id}-date`, min: localDay(admission.admitted_at), max: isoDay(),
+    value: isoDay(), "data-focus": true });
+  const timeInput = el("input", { type: "time", id: `${id}-time`, value: nowTime() });
+  const select = el("select", { id: `${id}-disposition`, name: "disposition" }, ...options);
+  const save = el("button", { type: "submit", className: "button small" }, "Save discharge");
+  const cancel = el("button", { type: "button", className: "button small secondary" }, "Cancel");
+  const form = el("form", { className: "discharge-form", novalidate: true, "aria-labelledby": `${id}-heading` },
+    el("h3", { id: `${id}-heading` }, `Record the discharge of ${admission.member_name} (${admission.admission_id})`),
+    problemBox,
+    el("div", { className: "discharge-fields" },
+      el("div", { className: "discharge-when", "data-field": "discharged_at" },
+        el("p", { className: "field-error", id: `${id}-discharged_at-error`, hidden: true }),
+        el("div", { className: "field" }, el("label", { htmlFor: dateInput.id }, "Discharge date"), dateInput),
+        el("div", { className: "field" }, el("label", { htmlFor: timeInput.id }, "Discharge time"), timeInput)),
+      el("div", { className: "field", "data-field": "disposition" },
+        el("label", { htmlFor: select.id }, "Discharge disposition"),
+        el("p", { className: "field-error", id: `${id}-disposition-error`, hidden: true }),
+        select)),
+    el("div", { className: "actions" }, save, cancel));
+
+  function close() {
+    form.closest("tr").remove();
+    opener.focus();
+  }
+  cancel.addEventListener("click", close);
+  form.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") close();
+  });
+
+  /** Field errors next to their fields (focus on the first); anything else in the form's own notice. */
+  function showErrors(problem) {
+    const errors = (problem.errors || []).map((e) => (e.field === "body" ? { ...e, field: "discharged_at" } : e));
+    const fields = showProblem(form, { ...problem, errors });
+    summaryBox.hidden = true; // the errors are shown here, in the row, not at the top of the page
+    summaryBox.replaceChildren();
+    const invalid = form.querySelector("[aria-invalid=true]");
+    if (fields.length && invalid) {
+      problemBox.hidden = true;
+      invalid.focus();
+      return;
+    }
+    problemBox.replaceChildren(el("p", {}, el("strong", {}, problem.title || "Something went wrong")),
+      ...(problem.detail ? [el("p", {}, problem.detail)] : []));
+    problemBox.hidden = false;
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    problemBox.hidden = true;
+    const discharged = dateTimeValue(dateInput, timeInput, "discharged_at", "discharge");
+    if (discharged.error) {
+      showErrors({ title: "Some fields need attention", errors: [discharged.error] });
+      return;
+    }
+    const body = { acting_for: actingFor.value };
+    if (discharged.value) body.discharged_at = discharged.value;
+    if (select.value) body.disposition = select.value;
+    const restore = busy(save, "Saving…");
+    live.textContent = "Recording the discharge…";
+    let answer;
+    try {
+      answer = await api(`/admissions/${encodeURIComponent(admission.admission_id)}`, { method: "PATCH", body });
+    } finally {
+      restore();
+    }
+    if (answer.ok) {
+      const updated = upsert(answer.data);
+      live.textContent = `Discharge recorded for ${answer.data.admission_id}: ${DISPOSITION[answer.data.disposition]
+        || answer.data.disposition}, ${usDateTime(answer.data.discharged_at)}.`;
+      updated.querySelector("th").focus();
+      return;
+    }
+    const problem = answer.data;
+    live.textContent = problem.title || "";
+    if (answer.status === 409 && problem.type === "/problems/already-discharged") {
+      await refresh(admission.admission_id);
+      live.textContent = `${problem.title || "Already discharged"}.`;
+      return;
+    }
+    showErrors(problem);
+  });
+  return { form, dateInput };
+}
+
+/** Show the admission as it is now (after another user recorded its discharge, say). */
+async function refresh(admissionId) {
+  const answer = await api(`/admissions/${encodeURIComponent(admissionId)}?acting_for=${encodeURIComponent(actingFor.value)}`);
+  if (answer.ok) upsert(answer.data).querySelector("th").focus();
+}
+
+function openDischarge(admission, opener) {
+  const row = rowOf(admission.admission_id);
+  const existing = row.nextElementSibling;
+  if (existing && existing.classList.contains("discharge-row")) {
+    existing.querySelector("input").focus();
+    return;
+  }
+  const { form, dateInput } = dischargeForm(admission, opener);
+  row.classList.add("has-form");
+  row.after(el("tr", { className: "discharge-row" }, el("td", { colSpan: 7 }, form)));
+  dateInput.focus();
+}
+
+// ---- Start ----
+
+const links = await activeLinks();
+if (links === null) {
+  problemNotice(pageNotice, { title: "Your Provider IDs could not be loaded", detail: "Reload the page in a moment." });
+} else if (!links.length) {
+  noAccessNotice(pageNotice);
+} else {
+  fillActingFor(actingFor, links, providerParam());
+  facility.value = actingFor.value;
+  admitDate.max = isoDay();
+  admitDate.value = isoDay();
+  document.getElementById("from_date").value = isoDay(-DEFAULT_DAYS);
+  document.getElementById("to_date").value = isoDay();
+  let actedFor = actingFor.value;
+  actingFor.addEventListener("change", async () => {
+    if (!facility.value || facility.value.toUpperCase() === actedFor) facility.value = actingFor.value;
+    actedFor = actingFor.value;
+    hideNotice(notifyResult);
+    await loadList(false);
+  });
+  view.hidden = false;
+  await loadList(false);
+}
