@@ -5,9 +5,6 @@ answers like one that does not exist."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -18,7 +15,7 @@ from functions.admissions.models import (
     AdmissionView,
     DischargeRequest,
 )
-from functions.shared import access, audit, ratelimit
+from functions.shared import access, audit, paging, ratelimit
 from functions.shared.audit import AuditEntry
 from functions.shared.errors import FieldError, Problem, invalid_fields
 from functions.shared.http import Caller, RequestMeta
@@ -99,13 +96,10 @@ def search(req: AdmissionSearch, who: Caller, plan: PlanProfile, meta: RequestMe
     if facility not in scope:
         raise invalid_fields([FieldError("facility_provider_id", "Choose a facility you act for.", "not_in_scope")])
     page = repositories().admissions.page(facility, req.from_date, req.to_date, req.page_size,
-                                          _after(req.cursor, facility))
+                                          paging.decode(req.cursor, facility))
     audit.record("phi.admission.search", "listed", meta, subject=who.account_id, now=now,
                  detail={"acting_for": req.acting_for, "facility": facility, "admissions": len(page.admissions)})
-    cursor = None
-    if page.after:
-        cursor = base64.urlsafe_b64encode(json.dumps({"f": facility, "k": page.after}).encode()).decode().rstrip("=")
-    return AdmissionPage(admissions=[view(a) for a in page.admissions], next_cursor=cursor)
+    return AdmissionPage(admissions=[view(a) for a in page.admissions], next_cursor=paging.encode(facility, page.after))
 
 
 def view(a: Admission) -> AdmissionView:
@@ -134,16 +128,3 @@ def _entry(action: str, outcome: str, who: Caller, acting_for: str, admission: A
     return audit.audit_event(action, outcome, meta, subject=who.account_id, now=now,
                              detail={"acting_for": acting_for, "admission_id": admission.admission_id,
                                      "member_id": admission.member_id})
-
-
-def _after(cursor: str | None, facility: str) -> str | None:
-    if not cursor:
-        return None
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(data, dict) or data.get("f") != facility or not isinstance(data.get("k"), str):
-            raise ValueError
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise invalid_fields([FieldError("cursor", "This page link belongs to another search: search again.",
-                                         "invalid")]) from None
-    return str(data["k"])

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 
+from functions.shared import paging
 from functions.shared.schemas import ActingFor, MemberId, ProviderId
 from functions.shared.states import AdmissionStatus, AdmissionType, DischargeDisposition
 
@@ -72,12 +73,7 @@ class AdmissionSearch(BaseModel):
     @field_validator("to_date")
     @classmethod
     def _range(cls, value: date, info: ValidationInfo) -> date:
-        first = info.data.get("from_date")
-        if first is not None and value < first:
-            raise ValueError("The last admit date is before the first.")
-        if first is not None and (value - first).days > MAX_RANGE_DAYS:
-            raise ValueError(f"Search at most {MAX_RANGE_DAYS} days at a time.")
-        return value
+        return paging.check_range(info.data.get("from_date"), value, MAX_RANGE_DAYS)
 
 
 class AdmissionView(BaseModel):

@@ -8,9 +8,6 @@ providers in scope. Every read is audited; searches are rate limited per account
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import datetime, timedelta
 
 from functions.claims.models import (
@@ -22,7 +19,7 @@ from functions.claims.models import (
     PaymentDetail,
     ReasonCodeView,
 )
-from functions.shared import access, audit, ratelimit, reason_codes
+from functions.shared import access, audit, paging, ratelimit, reason_codes
 from functions.shared.errors import FieldError, Problem, invalid_fields
 from functions.shared.http import Caller, RequestMeta
 from functions.shared.member_identity import MEMBER_NOT_FOUND, find_member
@@ -79,32 +76,13 @@ def search(req: ClaimSearch, who: Caller, plan: PlanProfile, meta: RequestMeta, 
                                                             "providers.", "not_in_scope")])
         owner = PROVIDER_OWNER + provider_id
         detail |= {"by": "provider", "provider_id": provider_id}
-    page = repositories().claims.page(owner, req.from_date, req.to_date, req.page_size, _after(req.cursor, owner))
+    after = paging.decode(req.cursor, owner)
+    page = repositories().claims.page(owner, req.from_date, req.to_date, req.page_size, after)
     # A member's claims at providers outside the caller's scope are never listed.
     shown = [summary for summary in page.claims if summary.provider_ids & scope]
     audit.record("phi.claim.search", "listed", meta, subject=who.account_id, now=now,
                  detail={**detail, "claims": len(shown)})
-    return ClaimPageView(claims=[_summary(s) for s in shown], next_cursor=_cursor(owner, page.after))
-
-
-def _cursor(owner: str, after: str | None) -> str | None:
-    if after is None:
-        return None
-    return base64.urlsafe_b64encode(json.dumps({"o": owner, "k": after}).encode()).decode().rstrip("=")
-
-
-def _after(cursor: str | None, owner: str) -> str | None:
-    """The sort key a cursor continues after; a cursor of another search is refused."""
-    if not cursor:
-        return None
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(data, dict) or data.get("o") != owner or not isinstance(data.get("k"), str):
-            raise ValueError
-    except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise invalid_fields([FieldError("cursor", "This page link belongs to another search: search again.",
-                                         "invalid")]) from None
-    return str(data["k"])
+    return ClaimPageView(claims=[_summary(s) for s in shown], next_cursor=paging.encode(owner, page.after))
 
 
 def _reasons(stored: tuple[str, ...]) -> list[ReasonCodeView]:
