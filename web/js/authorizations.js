@@ -93,8 +93,19 @@ function linesText(lines) {
   return lines.map((line) => `${line.code} × ${line.units}`).join(", ");
 }
 
-/** A history event ("information_requested") as words ("Information requested"). */
+const EVENTS = {
+  submitted: "Request submitted",
+  information_sent: "Information sent",
+  more_info_requested: "More information requested",
+  approved: "Approved",
+  partially_approved: "Partially approved",
+  denied: "Denied",
+  withdrawn: "Withdrawn",
+};
+
+/** A history event ("information_sent") as words ("Information sent"). */
 function eventText(event) {
+  if (EVENTS[event]) return EVENTS[event];
   const text = String(event || "").replace(/[_-]+/g, " ").trim();
   return text ? text.charAt(0).toUpperCase() + text.slice(1) : "Update";
 }
@@ -441,6 +452,7 @@ requestForm.addEventListener("submit", async (event) => {
   if (answer.status === 422 && Array.isArray(problem.errors)) {
     showProblem(requestForm, placeRequestErrors(problem, sent));
   } else {
+    if (problem.type === "/problems/idempotency-key-reused") submissionKey = null; // the next submission is a new one
     // Not found, no access, or no answer (the same key is kept: submitting again cannot make a second request).
     problemNotice(requestResult, problem, answer.status === 404 ? "warning" : "error");
   }
