@@ -257,6 +257,16 @@ function entries() {
   };
 }
 
+// A code that does not have the form of one, said in words (never as the validator's pattern).
+const CODE_FORM = {
+  code: "Enter a CPT code (5 digits) or a HCPCS code (a letter and 4 digits).",
+  diagnosis: "Enter an ICD-10-CM code, such as M25.561.",
+};
+
+function codeMessage(error, which) {
+  return error.code === "string_pattern_mismatch" ? CODE_FORM[which] : error.message;
+}
+
 /** The API's field names (of what was sent) → the fields on the page that show them. */
 function placeRequestErrors(problem, sent) {
   const errors = (problem.errors || []).map((error) => {
@@ -264,10 +274,15 @@ function placeRequestErrors(problem, sent) {
     let match = /^service_lines\.(\d+)(?:\.(code|units))?/.exec(field);
     if (match) {
       const row = sent.lineRows[Number(match[1])] ?? Number(match[1]);
-      return { ...error, field: `service_lines.${row}.${match[2] || "code"}` };
+      const part = match[2] || "code";
+      return { ...error, field: `service_lines.${row}.${part}`,
+        message: part === "code" ? codeMessage(error, "code") : error.message };
     }
     match = /^diagnosis_codes\.(\d+)/.exec(field);
-    if (match) return { ...error, field: `diagnosis_codes.${sent.codeRows[Number(match[1])] ?? Number(match[1])}` };
+    if (match) {
+      return { ...error, field: `diagnosis_codes.${sent.codeRows[Number(match[1])] ?? Number(match[1])}`,
+        message: codeMessage(error, "diagnosis") };
+    }
     if (field === "diagnosis_codes" && !sent.diagnosis_codes.length) {
       return { ...error, field: "diagnosis_codes.0", message: "Enter at least one diagnosis code." };
     }
@@ -499,15 +514,25 @@ function historyList(history) {
     item.note ? el("p", { className: "timeline-note" }, item.note) : null)));
 }
 
+/**
+ * The units approved of a line: given per line on a partial approval; otherwise what the decision
+ * means for every line (all approved, none, not decided yet).
+ */
+function approvedUnits(authorization, line) {
+  if (line.approved_units !== null && line.approved_units !== undefined) return String(line.approved_units);
+  if (authorization.status === "approved") return String(line.units);
+  if (authorization.status === "denied") return "0";
+  if (OPEN.has(authorization.status)) return "Not decided yet";
+  return "—";
+}
+
 function linesTable(authorization) {
-  const decided = authorization.service_lines.some((line) => line.approved_units !== null && line.approved_units !== undefined);
   const head = el("tr", {}, el("th", { scope: "col" }, "Code"), el("th", { scope: "col", className: "num" }, "Units requested"),
     el("th", { scope: "col", className: "num" }, "Units approved"));
   const body = authorization.service_lines.map((line) => el("tr", {},
     el("th", { scope: "row", className: "id" }, line.code),
     el("td", { className: "num" }, String(line.units)),
-    el("td", { className: "num" }, line.approved_units === null || line.approved_units === undefined
-      ? (decided || !OPEN.has(authorization.status) ? "0" : "Not decided yet") : String(line.approved_units))));
+    el("td", { className: "num" }, approvedUnits(authorization, line))));
   return el("div", { className: "table-wrap", tabindex: "0", role: "region", "aria-labelledby": "lines-caption" },
     el("table", { className: "data-table", id: "lines-table" }, el("caption", { id: "lines-caption" }, "Service lines"),
       el("thead", {}, head), el("tbody", {}, ...body)));
