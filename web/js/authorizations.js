@@ -311,7 +311,10 @@ function openLink(authorization) {
 
 function authorizationRow(authorization) {
   const [day, time] = usDateTime(authorization.submitted_at).split(/ (.*)/s);
-  const due = el("td", { className: "decision" }, decisionText(authorization));
+  const [said, at] = decisionText(authorization).split(/ (?=\d\d\/)/);
+  const [atDay, atTime] = (at || "").split(/ (.*)/s);
+  const due = el("td", { className: "decision when" }, `${said} ${atDay || ""}`.trim(), " ",
+    el("span", { className: "hint" }, atTime || ""));
   const tr = el("tr", { className: "authorization" },
     el("th", { scope: "row", className: "id", tabindex: "-1" }, openLink(authorization)),
     el("td", {}, authorization.member_name, el("span", { className: "hint" }, authorization.member_id)),
@@ -656,6 +659,12 @@ function fetchAuthorization(authorizationId) {
   return api(`/authorizations/${encodeURIComponent(authorizationId)}?acting_for=${encodeURIComponent(actingFor.value)}`);
 }
 
+/** Whether two texts say the same, but for case and a final period (or the first is empty). */
+function sameWords(text, label) {
+  const plain = (value) => String(value || "").trim().replace(/\.$/, "").toLowerCase();
+  return !plain(text) || plain(text) === plain(label);
+}
+
 /** Render one request; `message` ({title, text, kind}) tells what just happened. */
 function showAuthorization(authorization, message = null) {
   const problemBox = el("div", { className: "notice error", id: "detail-problem", tabindex: "-1", hidden: true });
@@ -665,7 +674,8 @@ function showAuthorization(authorization, message = null) {
   const card = el("section", { className: "card", "aria-labelledby": "detail-heading" },
     heading,
     el("p", { className: "tags detail-tags", id: "detail-status" }, ...statusTags(authorization)),
-    authorization.status_text ? el("p", { className: "status-text" }, authorization.status_text) : null,
+    sameWords(authorization.status_text, (STATUS[authorization.status] || [""])[0]) ? null
+      : el("p", { className: "status-text" }, authorization.status_text),
     messageBox,
     problemBox,
     decisionNotice(authorization),
