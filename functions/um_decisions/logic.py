@@ -40,7 +40,7 @@ def decide(authorization_id: str, req: UmDecision, staff: str, plan: PlanProfile
     if not may_move(found.status, target) or found.status != AuthorizationStatus.PENDING:
         raise Problem(409, "not-pending", "The request is not waiting for a decision",
                       f"It is {found.status.value.replace('_', ' ')}.")
-    units = None
+    units = tuple(line.units for line in found.service_lines) if target == AuthorizationStatus.APPROVED else None
     if target == AuthorizationStatus.PARTIALLY_APPROVED:
         units = tuple(req.approved_units or ())
         asked = [line.units for line in found.service_lines]

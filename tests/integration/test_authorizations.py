@@ -54,6 +54,7 @@ def test_submit_retry_and_decision_over_the_api(gateway, group, clock):
     bad = group.request("POST", "/authorizations", form(today, service_lines=[{"code": "7372", "units": 1}]),
                         headers={"Idempotency-Key": "k-2026-0002"})
     assert bad.status == 422 and bad.body["errors"][0]["field"] == "service_lines.0.code"
+    assert bad.body["errors"][0]["message"].startswith("Enter a CPT code")
 
     nurse = Browser(gateway)
     refused = nurse.request("POST", f"/staff/authorizations/{number}/decision",

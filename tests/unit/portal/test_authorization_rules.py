@@ -86,6 +86,7 @@ def test_information_requested_then_sent_then_approved(office):
     done = logic.open_request(request.authorization_id, "G1000001", caller("office"), PLAN, META, NOW)
     assert [e.event for e in done.history] == ["submitted", "more_info_requested", "information_sent", "approved"]
     assert done.decision_reason == "Meets criteria" and office.sent[-1][1] == "authorization_decided"
+    assert [line.approved_units for line in done.service_lines] == [1, 2]  # approved: every unit asked for
     assert problem_of(decide, request.authorization_id, "deny").slug == "not-pending"  # decided once
 
 
