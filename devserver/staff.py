@@ -3,6 +3,9 @@
     python -m devserver.staff list
     python -m devserver.staff approve 123456789 --reason "Signer verified by phone"
     python -m devserver.staff reject 123456789 --reason "Signer is not on file"
+    python -m devserver.staff authorizations
+    python -m devserver.staff authorization PA-0123456789 --outcome approve --reason "Meets criteria"
+      (--outcome approve | partially_approve --units 1,0 | deny | request_information)
 """
 
 from __future__ import annotations
@@ -30,12 +33,27 @@ def call(portal: str, user: str, method: str, path: str, body: dict[str, Any] | 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("action", choices=["list", "approve", "reject"])
-    parser.add_argument("tax_id", nargs="?")
+    parser.add_argument("action", choices=["list", "approve", "reject", "authorizations", "authorization"])
+    parser.add_argument("tax_id", nargs="?", metavar="TAX_ID_OR_REQUEST")
     parser.add_argument("--reason", default="")
+    parser.add_argument("--outcome", choices=["approve", "partially_approve", "deny", "request_information"])
+    parser.add_argument("--units", default="", help="approved units per service line, e.g. 1,0")
     parser.add_argument("--portal", default="http://127.0.0.1:3000")
     parser.add_argument("--as", dest="user", default="provider-relations", help="staff user name")
     args = parser.parse_args()
+    if args.action == "authorizations":
+        for item in call(args.portal, args.user, "GET", "/staff/authorizations")["pending"]:
+            print(f"{item['authorization_id']}  {item['urgency']}  due {item['due_at']}  "
+                  f"{item['requesting_provider_id']}  {', '.join(item['service_codes'])}")
+        return
+    if args.action == "authorization":
+        if not args.tax_id or not args.outcome or len(args.reason) < 3:
+            parser.error("authorization needs a request number, --outcome and --reason (at least 3 characters)")
+        body: dict[str, Any] = {"outcome": args.outcome, "reason": args.reason}
+        if args.units:
+            body["approved_units"] = [int(u) for u in args.units.split(",")]
+        print(call(args.portal, args.user, "POST", f"/staff/authorizations/{args.tax_id}/decision", body)["message"])
+        return
     if args.action == "list":
         pending = call(args.portal, args.user, "GET", "/staff/org-agreements")["agreements"]
         for item in pending:

@@ -13,7 +13,7 @@ from typing import Literal
 Access = Literal["read", "write"]
 Table = Literal["accounts", "unique_keys", "tokens", "rate_limits", "audit", "sessions", "devices",
                 "providers", "links", "consents", "org_agreements", "members", "claims", "claim_index",
-                "admissions"]
+                "admissions", "authorizations"]
 AUTHORIZER = "authorizer"
 ACCESS_WORKFLOW = "access_workflow"  # the Lambda task of infra/workflows/access_approval.asl.json
 ROSTER_IMPORT = "roster_import"  # runs when a roster CSV lands in the roster bucket
@@ -90,6 +90,10 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("claims", tables={**_PORTAL_ACCESS, "members": "read", "claims": "read", "claim_index": "read"}),
     Function("admissions", tables={**_PORTAL_ACCESS, "members": "read", "admissions": "write",
                                    "unique_keys": "write"}),
+    Function("authorizations", tables={**_PORTAL_ACCESS, "members": "read", "authorizations": "write",
+                                       "unique_keys": "write"}),
+    Function("um_decisions", tables={"authorizations": "write", "accounts": "read", "audit": "write"},
+             uses=("sends_mail",)),
 )
 
 ROUTES: tuple[Route, ...] = (
@@ -134,6 +138,13 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/admissions/search", "admissions"),
     Route("GET", "/admissions/{admission_id}", "admissions"),
     Route("PATCH", "/admissions/{admission_id}", "admissions"),
+    Route("POST", "/authorizations", "authorizations"),
+    Route("POST", "/authorizations/search", "authorizations"),
+    Route("GET", "/authorizations/{authorization_id}", "authorizations"),
+    Route("POST", "/authorizations/{authorization_id}/information", "authorizations"),
+    Route("POST", "/authorizations/{authorization_id}/withdraw", "authorizations"),
+    Route("GET", "/staff/authorizations", "um_decisions", iam=True),
+    Route("POST", "/staff/authorizations/{authorization_id}/decision", "um_decisions", iam=True),
 )
 
 

@@ -5,21 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from functions.shared import paging
-from functions.shared.schemas import ActingFor, MemberId, ProviderId
+from functions.shared.schemas import ActingFor, Icd10Cm, MemberId, ProviderId
 from functions.shared.states import AdmissionStatus, AdmissionType, DischargeDisposition
 
-
-# ICD-10-CM: a letter, two characters, then up to four more after an optional dot (e.g. J18.9, I21.A1).
-def _upper(value: object) -> object:
-    return value.strip().upper() if isinstance(value, str) else value
-
-
-Icd10Cm = Annotated[str, BeforeValidator(_upper),
-                    Field(pattern=r"^[A-TV-Z][0-9][0-9AB](\.?[0-9A-TV-Z]{1,4})?$",
-                          description="ICD-10-CM diagnosis code, e.g. J18.9")]
 AdmissionId = Annotated[str, Field(pattern=r"^ADM-[0-9A-Z]{10}$", description="The notification's number")]
 MAX_RANGE_DAYS = 366
 

@@ -74,7 +74,9 @@ FieldMessages = Mapping[str, Mapping[str, str]]
 
 def _message(err: Mapping[str, Any], field: str, field_messages: FieldMessages) -> str:
     kind = str(err.get("type", "invalid"))
-    own = field_messages.get(field, {}).get(kind)
+    # Items of a list share their wording: 'service_lines.0.code' reads 'service_lines.code'.
+    generic = ".".join(part for part in field.split(".") if not part.isdigit())
+    own = field_messages.get(field, {}).get(kind) or field_messages.get(generic, {}).get(kind)
     if own is not None:
         return own
     if kind == "missing" or (kind == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1):

@@ -31,6 +31,18 @@ ActingFor = Annotated[str, Field(min_length=3, max_length=20, pattern=r"^[A-Za-z
 ProviderId = Annotated[str, Field(min_length=3, max_length=20, pattern=r"^[A-Za-z0-9-]+$")]
 
 
+def _upper(value: Any) -> Any:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+# ICD-10-CM: a letter, two characters, then up to four more after an optional dot (e.g. J18.9, I21.A1).
+Icd10Cm = Annotated[str, BeforeValidator(_upper), Field(pattern=r"^[A-TV-Z][0-9][0-9AB](\.?[0-9A-TV-Z]{1,4})?$",
+                                                       description="ICD-10-CM diagnosis code, e.g. J18.9")]
+# CPT (5 digits, or 4 and F/T/U) or HCPCS Level II (a letter and 4 digits).
+ProcedureCode = Annotated[str, BeforeValidator(_upper), Field(pattern=r"^(\d{4}[0-9FTU]|[A-V]\d{4})$",
+                                                             description="CPT or HCPCS code, e.g. 99214 or E0601")]
+
+
 class Message(BaseModel):
     """A plain acknowledgement: what happened and what the user does next."""
 

@@ -141,3 +141,22 @@ class DischargeDisposition(StrEnum):
     HOSPICE = "hospice"
     LEFT_AGAINST_ADVICE = "left_against_medical_advice"
     EXPIRED = "expired"
+
+
+class AuthorizationUrgency(StrEnum):
+    """CMS-0057-F decision clocks: expedited 72 hours, standard 7 calendar days."""
+
+    EXPEDITED = "expedited"
+    STANDARD = "standard"
+
+
+class AuthorizationStatus(StrEnum):
+    PENDING = "pending"
+    MORE_INFO_REQUESTED = "more_info_requested"
+    APPROVED = "approved"
+    PARTIALLY_APPROVED = "partially_approved"
+    DENIED = "denied"
+    WITHDRAWN = "withdrawn"
+
+
+OPEN_AUTHORIZATION_STATUSES = (AuthorizationStatus.PENDING, AuthorizationStatus.MORE_INFO_REQUESTED)

@@ -11,7 +11,7 @@ import { el } from "./dom.js";
 import { providerParam } from "./links.js";
 import { initPage } from "./page.js";
 import {
-  activeLinks, fillActingFor, hideNotice, isoDay, noAccessNotice, problemNotice, tag, usDate,
+  activeLinks, fillActingFor, hideNotice, isoDay, noAccessNotice, problemNotice, tag, usDate, usDateTime,
 } from "./portal-data.js";
 import { headerSignOut, requireSession } from "./session.js";
 
@@ -61,16 +61,6 @@ let nextCursor = null;
 // ---- Dates and times as users read them; values as the API takes them ----
 
 const pad = (n) => String(n).padStart(2, "0");
-
-/** An instant ("2026-03-12T14:05:00Z") → "03/12/2026 2:05 PM", in the reader's time zone. */
-function usDateTime(iso) {
-  if (!iso) return "—";
-  const at = new Date(iso);
-  if (Number.isNaN(at.getTime())) return "—";
-  const hours = at.getHours();
-  return `${pad(at.getMonth() + 1)}/${pad(at.getDate())}/${at.getFullYear()} `
-    + `${hours % 12 || 12}:${pad(at.getMinutes())} ${hours < 12 ? "AM" : "PM"}`;
-}
 
 /** An instant as a cell shows it: the date, and the time under it (read as one: "03/12/2026 2:05 PM"). */
 function dateTimeCell(iso, ...more) {

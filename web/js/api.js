@@ -75,12 +75,12 @@ export function goToSignin(query = "") {
   return new Promise(() => {});
 }
 
-async function send(config, path, method, body, signal) {
+async function send(config, path, method, body, signal, headers = {}) {
   const init = {
     method,
     signal,
     credentials: "same-origin",
-    headers: { Accept: "application/json, application/problem+json" },
+    headers: { ...headers, Accept: "application/json, application/problem+json" },
   };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json"; // also for DELETE with a body
@@ -121,15 +121,16 @@ async function send(config, path, method, body, signal) {
 /**
  * Call the API: `api("/registrations", { method: "POST", body: {...} })`.
  * Resolves to {ok, status, data, headers}; when !ok, `data` is a problem object with title and detail.
- * Set `keepOn401` to get a "session ended" 401 back instead of leaving for the sign-in page.
+ * Set `keepOn401` to get a "session ended" 401 back instead of leaving for the sign-in page;
+ * `headers` adds request headers (such as an Idempotency-Key).
  */
-export async function api(path, { method = "GET", body, signal, keepOn401 = false } = {}) {
+export async function api(path, { method = "GET", body, signal, keepOn401 = false, headers = {} } = {}) {
   const config = await loadConfig();
-  let result = await send(config, path, method, body, signal);
+  let result = await send(config, path, method, body, signal, headers);
   if (result.status === 403 && REFUSED.has(result.data.type) && !SAFE_METHODS.has(method)) {
     // Perhaps another tab signed in again and the token changed: fetch the current one, retry once.
     const current = await send(config, "/sessions/current", "GET", undefined, signal);
-    if (current.ok) result = await send(config, path, method, body, signal);
+    if (current.ok) result = await send(config, path, method, body, signal, headers);
   }
   if (result.status === 401 && SESSION_ENDED.has(result.data.type)) {
     const hadSession = Boolean(csrfToken());

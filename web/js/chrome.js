@@ -12,7 +12,7 @@ const SIGN_OUT = { button: "header-signout", text: "Sign out" };
 const NAV = {
   public: [{ href: "/signin.html", text: "Sign in" }], // signed out
   member: [{ href: "/eligibility.html", text: "Eligibility" }, { href: "/claims.html", text: "Claims" },
-    { href: "/admissions.html", text: "Admissions" },
+    { href: "/authorizations.html", text: "Authorizations" }, { href: "/admissions.html", text: "Admissions" },
     { href: "/access.html", text: "Provider access" }, { href: "/account.html", text: "Your account" }, SIGN_OUT], // signed in
   mfa: [SIGN_OUT], // signed in, second step not done yet
   none: [],

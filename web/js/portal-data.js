@@ -21,6 +21,17 @@ export function usDate(iso) {
   return match ? `${match[2]}/${match[3]}/${match[1]}` : "—";
 }
 
+/** An instant ("2026-03-12T14:05:00Z") → "03/12/2026 2:05 PM", in the reader's time zone. */
+export function usDateTime(iso) {
+  if (!iso) return "—";
+  const at = new Date(iso);
+  if (Number.isNaN(at.getTime())) return "—";
+  const pad = (n) => String(n).padStart(2, "0");
+  const hours = at.getHours();
+  return `${pad(at.getMonth() + 1)}/${pad(at.getDate())}/${at.getFullYear()} `
+    + `${hours % 12 || 12}:${pad(at.getMinutes())} ${hours < 12 ? "AM" : "PM"}`;
+}
+
 /** A date range as users read it; an open end is "ongoing". */
 export function usRange(start, end, openEnd = "ongoing") {
   return `${usDate(start)} – ${end ? usDate(end) : openEnd}`;

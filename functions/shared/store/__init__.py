@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from functions.shared.store.accounts import Accounts
     from functions.shared.store.admissions import Admissions
     from functions.shared.store.audit import AuditLog
+    from functions.shared.store.authorizations import Authorizations
     from functions.shared.store.claims import Claims
     from functions.shared.store.consents import Consents
     from functions.shared.store.devices import Devices
@@ -42,6 +43,7 @@ _DYNAMO = {
     "members": "members:DynamoMembers",
     "claims": "claims:DynamoClaims",
     "admissions": "admissions:DynamoAdmissions",
+    "authorizations": "authorizations:DynamoAuthorizations",
 }
 
 
@@ -61,6 +63,7 @@ class Repositories:
     members: Members
     claims: Claims
     admissions: Admissions
+    authorizations: Authorizations
 
     def __init__(self, *, dynamo_fallback: bool = True, **given: Any) -> None:
         unknown = set(given) - set(_DYNAMO)

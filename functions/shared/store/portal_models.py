@@ -179,9 +179,77 @@ class AdmissionRecord(Model):
     by_facility = AdmissionsByFacility()
 
 
+class AuthorizationsByProvider(GlobalSecondaryIndex):
+    """A requesting provider's authorization requests by submission time."""
+
+    class Meta:
+        index_name = "by-provider"
+        projection = AllProjection()
+
+    requesting_provider_id = UnicodeAttribute(hash_key=True)
+    submitted_key = UnicodeAttribute(range_key=True)  # '<submitted_at ISO>#<authorization_id>'
+
+
+class OpenAuthorizations(GlobalSecondaryIndex):
+    """Requests waiting for the plan, soonest due first (sparse: only open ones carry `open_status`)."""
+
+    class Meta:
+        index_name = "open-by-due"
+        projection = AllProjection()
+
+    open_status = UnicodeAttribute(hash_key=True)
+    due_key = UnicodeAttribute(range_key=True)  # '<due_at ISO>#<authorization_id>'
+
+
+class ServiceLine(MapAttribute):
+    code = UnicodeAttribute()  # CPT / HCPCS
+    units = NumberAttribute()
+    approved_units = NumberAttribute(null=True)
+
+
+class HistoryEntry(MapAttribute):
+    at = UTCDateTimeAttribute()
+    event = UnicodeAttribute()  # submitted | more_info_requested | information_sent | approved | ...
+    by = UnicodeAttribute()  # provider | plan
+    note = UnicodeAttribute(null=True)
+
+
+class AuthorizationRecord(Model):
+    """A prior-authorization request and its decision, with the history of both sides."""
+
+    class Meta:
+        table_name = "authorizations"
+
+    authorization_id = UnicodeAttribute(hash_key=True)
+    member_id = UnicodeAttribute()
+    member_name = UnicodeAttribute()
+    requesting_provider_id = UnicodeAttribute()
+    servicing_provider_id = UnicodeAttribute()
+    service_lines = ListAttribute(of=ServiceLine)
+    diagnosis_codes = ListAttribute(of=UnicodeAttribute)
+    service_from = UnicodeAttribute()
+    service_to = UnicodeAttribute()
+    urgency = UnicodeAttribute()
+    clinical_notes = UnicodeAttribute(null=True)
+    submitted_at = UTCDateTimeAttribute()
+    submitted_by = UnicodeAttribute()  # account id
+    submitted_key = UnicodeAttribute()
+    due_at = UTCDateTimeAttribute()
+    status = UnicodeAttribute()
+    decision_reason = UnicodeAttribute(null=True)
+    decided_at = UTCDateTimeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
+    history = ListAttribute(of=HistoryEntry, default=list)
+    open_status = UnicodeAttribute(null=True)  # 'open' while the plan owes a decision
+    due_key = UnicodeAttribute(null=True)
+    by_provider = AuthorizationsByProvider()
+    open_by_due = OpenAuthorizations()
+
+
 PORTAL_MODELS: dict[str, type[Model]] = {
     "members": MemberRecord,
     "claims": ClaimRecord,
     "claim_index": ClaimIndexEntry,
     "admissions": AdmissionRecord,
+    "authorizations": AuthorizationRecord,
 }

@@ -1,0 +1,64 @@
+"""Prior authorizations API: submit (idempotent), list, open, send information, withdraw."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+
+from functions.authorizations import logic
+from functions.authorizations.models import (
+    FIELD_MESSAGES,
+    AuthorizationId,
+    AuthorizationPageView,
+    AuthorizationRequest,
+    AuthorizationSearch,
+    AuthorizationView,
+    IdempotencyKey,
+    InformationRequest,
+    WithdrawRequest,
+)
+from functions.shared import clock
+from functions.shared.http import caller, json_response, make_handler, make_resolver, request_meta
+from functions.shared.plans import current_plan
+from functions.shared.schemas import ActingFor
+
+app = make_resolver(field_messages=FIELD_MESSAGES)
+
+
+@app.post("/authorizations", summary="Request a prior authorization (send an Idempotency-Key; a retry returns it)",
+          responses={201: {"description": "Submitted", "content": {"application/json": {"model": AuthorizationView}}},
+                     200: {"description": "A retry of a stored submission",
+                           "content": {"application/json": {"model": AuthorizationView}}}})
+def submit(req: Annotated[AuthorizationRequest, Body()],
+           idempotency_key: Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")] = None,
+           ) -> Response[AuthorizationView]:
+    view, new = logic.submit(req, idempotency_key, caller(app), current_plan(), request_meta(app), clock.now())
+    return json_response(201 if new else 200, view)
+
+
+@app.post("/authorizations/search", summary="A provider's authorization requests by submission date, page by page")
+def search(req: Annotated[AuthorizationSearch, Body()]) -> AuthorizationPageView:
+    return logic.search(req, caller(app), current_plan(), request_meta(app), clock.now())
+
+
+@app.get("/authorizations/<authorization_id>", summary="One authorization request, its due time and history")
+def open_request(authorization_id: Annotated[AuthorizationId, Path()],
+                 acting_for: Annotated[ActingFor, Query()]) -> AuthorizationView:
+    return logic.open_request(authorization_id, acting_for, caller(app), current_plan(), request_meta(app),
+                              clock.now())
+
+
+@app.post("/authorizations/<authorization_id>/information", summary="Send the information the plan asked for")
+def send_information(authorization_id: Annotated[AuthorizationId, Path()],
+                     req: Annotated[InformationRequest, Body()]) -> AuthorizationView:
+    return logic.send_information(authorization_id, req, caller(app), current_plan(), request_meta(app), clock.now())
+
+
+@app.post("/authorizations/<authorization_id>/withdraw", summary="Withdraw a request the plan has not decided")
+def withdraw(authorization_id: Annotated[AuthorizationId, Path()],
+             req: Annotated[WithdrawRequest, Body()]) -> AuthorizationView:
+    return logic.withdraw(authorization_id, req.acting_for, caller(app), current_plan(), request_meta(app),
+                          clock.now())
+
+
+lambda_handler = make_handler(app)

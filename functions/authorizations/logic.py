@@ -1,0 +1,200 @@
+"""Prior-authorization rules: a provider the caller acts for requests authorization for a member's
+services; the plan's decision is due 72 hours (expedited) or 7 calendar days (standard) after
+submission (CMS-0057-F); a retried submission with the same Idempotency-Key creates one request; the
+provider answers a request for more information or withdraws while the plan has not decided. Records
+outside the caller's scope answer like records that do not exist; every read and write is audited."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from functions.authorizations.models import (
+    AuthorizationPageView,
+    AuthorizationRequest,
+    AuthorizationSearch,
+    AuthorizationView,
+    HistoryView,
+    InformationRequest,
+    ServiceLineView,
+)
+from functions.shared import access, audit, paging, ratelimit
+from functions.shared.audit import AuditEntry
+from functions.shared.errors import FieldError, Problem, invalid_fields
+from functions.shared.http import Caller, RequestMeta
+from functions.shared.member_identity import MEMBER_NOT_FOUND, find_member
+from functions.shared.plans import PlanProfile
+from functions.shared.states import OPEN_AUTHORIZATION_STATUSES, AuthorizationStatus, AuthorizationUrgency
+from functions.shared.store import repositories
+from functions.shared.store.authorizations import (
+    Authorization,
+    Change,
+    Event,
+    ServiceRequest,
+    idempotency_key,
+)
+from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
+
+WINDOW = timedelta(hours=1)
+DECISION_TIME = {AuthorizationUrgency.EXPEDITED: timedelta(hours=72),
+                 AuthorizationUrgency.STANDARD: timedelta(days=7)}
+_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+STATUS_TEXT = {
+    AuthorizationStatus.PENDING: "Pending: the plan is reviewing the request.",
+    AuthorizationStatus.MORE_INFO_REQUESTED: "More information requested: send it so the review can go on.",
+    AuthorizationStatus.APPROVED: "Approved.",
+    AuthorizationStatus.PARTIALLY_APPROVED: "Partially approved: see the approved units of each service.",
+    AuthorizationStatus.DENIED: "Denied: see the reason.",
+    AuthorizationStatus.WITHDRAWN: "Withdrawn by the provider.",
+}
+NOT_FOUND = Problem(404, "authorization-not-found", "No authorization request found",
+                    "No request with this number is on file for the providers you act for.")
+KEY_REQUIRED = Problem(428, "idempotency-key-required", "Send an Idempotency-Key header",
+                       "Each submission needs an Idempotency-Key header (any unique value, the same on a retry), "
+                       "so that a retried submission never creates a second request.")
+
+
+def submit(req: AuthorizationRequest, key: str | None, who: Caller, plan: PlanProfile, meta: RequestMeta,
+           now: datetime) -> tuple[AuthorizationView, bool]:
+    """The request and whether it is new (False: a retry of a submission already stored)."""
+    if not key:
+        raise KEY_REQUIRED
+    scope = access.scope_for(who.account_id, req.acting_for, plan)
+    requesting = req.requesting_provider_id.upper()
+    if requesting not in scope:
+        raise invalid_fields([FieldError("requesting_provider_id", "Choose a Provider ID you act for.",
+                                         "not_in_scope")])
+    claim = idempotency_key(who.account_id, hashlib.sha256(key.encode()).hexdigest()[:32])
+    earlier = repositories().authorizations.holder(claim)
+    if earlier is not None:
+        return _retry(earlier, req), False
+    ratelimit.hit("authorizations", who.account_id, plan.claim_searches_per_hour, WINDOW, now)
+    member = find_member(req.birth_date, req.member_id)
+    if member is None:
+        audit.record("phi.authorization.create", "member_not_found", meta, subject=who.account_id, now=now,
+                     detail={"acting_for": req.acting_for})
+        raise MEMBER_NOT_FOUND
+    authorization = Authorization(
+        authorization_id="PA-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(10)),
+        member_id=member.profile.member_id, member_name=f"{member.profile.first_name} {member.profile.last_name}",
+        requesting_provider_id=requesting, servicing_provider_id=req.servicing_provider_id.upper(),
+        service_lines=tuple(ServiceRequest(line.code, line.units) for line in req.service_lines),
+        diagnosis_codes=tuple(req.diagnosis_codes), service_from=req.service_from, service_to=req.service_to,
+        urgency=req.urgency, clinical_notes=req.clinical_notes, submitted_at=now, submitted_by=who.account_id,
+        due_at=now + DECISION_TIME[req.urgency], history=(Event(now, "submitted", "provider"),))
+    try:
+        repositories().authorizations.create(authorization, claim, _entry("phi.authorization.create", "submitted",
+                                                                          who, req.acting_for, authorization, meta,
+                                                                          now))
+    except UniqueKeyTaken:  # a concurrent retry of the same submission stored it first
+        holder = repositories().authorizations.holder(claim)
+        assert holder is not None, "a taken key names its request"
+        return _retry(holder, req), False
+    return view(authorization, now), True
+
+
+def open_request(authorization_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,
+                 now: datetime) -> AuthorizationView:
+    found = _visible(authorization_id, acting_for, who, plan, meta, now)
+    audit.record("phi.authorization.read", "shown", meta, subject=who.account_id, now=now,
+                 detail={"acting_for": acting_for, "authorization_id": found.authorization_id,
+                         "member_id": found.member_id})
+    return view(found, now)
+
+
+def send_information(authorization_id: str, req: InformationRequest, who: Caller, plan: PlanProfile,
+                     meta: RequestMeta, now: datetime) -> AuthorizationView:
+    found = _visible(authorization_id, req.acting_for, who, plan, meta, now)
+    if found.status != AuthorizationStatus.MORE_INFO_REQUESTED:
+        raise Problem(409, "not-waiting-for-information", "The plan is not waiting for information",
+                      "Information can be sent only when the plan asked for it.")
+    change = Change(AuthorizationStatus.PENDING, Event(now, "information_sent", "provider", req.note))
+    try:
+        moved = repositories().authorizations.move(
+            found.authorization_id, AuthorizationStatus.MORE_INFO_REQUESTED, change,
+            _entry("phi.authorization.information", "sent", who, req.acting_for, found, meta, now))
+    except StaleWrite:
+        raise Problem(409, "not-waiting-for-information", "The plan is not waiting for information",
+                      "The request changed meanwhile. Reload it.") from None
+    return view(moved, now)
+
+
+def withdraw(authorization_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,
+             now: datetime) -> AuthorizationView:
+    found = _visible(authorization_id, acting_for, who, plan, meta, now)
+    decided = Problem(409, "already-decided", "The request is decided already",
+                      "A decided or withdrawn request cannot be withdrawn.")
+    if found.status not in OPEN_AUTHORIZATION_STATUSES:
+        raise decided
+    change = Change(AuthorizationStatus.WITHDRAWN, Event(now, "withdrawn", "provider"))
+    try:
+        moved = repositories().authorizations.move(found.authorization_id, found.status, change,
+                                                   _entry("phi.authorization.withdraw", "withdrawn", who,
+                                                          acting_for, found, meta, now))
+    except StaleWrite:
+        raise decided from None
+    return view(moved, now)
+
+
+def search(req: AuthorizationSearch, who: Caller, plan: PlanProfile, meta: RequestMeta,
+           now: datetime) -> AuthorizationPageView:
+    scope = access.scope_for(who.account_id, req.acting_for, plan)
+    ratelimit.hit("authorizations", who.account_id, plan.claim_searches_per_hour, WINDOW, now)
+    provider = req.provider_id.upper()
+    if provider not in scope:
+        raise invalid_fields([FieldError("provider_id", "Choose a Provider ID you act for.", "not_in_scope")])
+    page = repositories().authorizations.page(provider, req.from_date, req.to_date, req.page_size,
+                                              paging.decode(req.cursor, provider))
+    audit.record("phi.authorization.search", "listed", meta, subject=who.account_id, now=now,
+                 detail={"acting_for": req.acting_for, "provider_id": provider,
+                         "authorizations": len(page.authorizations)})
+    return AuthorizationPageView(authorizations=[view(a, now) for a in page.authorizations],
+                                 next_cursor=paging.encode(provider, page.after))
+
+
+def view(a: Authorization, now: datetime) -> AuthorizationView:
+    return AuthorizationView(
+        authorization_id=a.authorization_id, status=a.status, status_text=STATUS_TEXT[a.status],
+        member_id=a.member_id, member_name=a.member_name, requesting_provider_id=a.requesting_provider_id,
+        servicing_provider_id=a.servicing_provider_id,
+        service_lines=[ServiceLineView(code=s.code, units=s.units, approved_units=s.approved_units)
+                       for s in a.service_lines],
+        diagnosis_codes=list(a.diagnosis_codes), service_from=a.service_from, service_to=a.service_to,
+        urgency=a.urgency, submitted_at=a.submitted_at, due_at=a.due_at,
+        overdue=a.status == AuthorizationStatus.PENDING and now > a.due_at, decision_reason=a.decision_reason,
+        decided_at=a.decided_at, history=[HistoryView(at=e.at, event=e.event, by=e.by, note=e.note)
+                                          for e in a.history])
+
+
+def _retry(authorization_id: str, req: AuthorizationRequest) -> AuthorizationView:
+    """The stored answer to a retried submission; a key reused for another submission is refused."""
+    from functions.shared import clock
+
+    stored = repositories().authorizations.get(authorization_id)
+    assert stored is not None, "a claimed key names a stored request"
+    same = (stored.member_id == req.member_id.upper()
+            and [(s.code, s.units) for s in stored.service_lines] == [(s.code, s.units) for s in req.service_lines])
+    if not same:
+        raise Problem(422, "idempotency-key-reused", "This Idempotency-Key belongs to another request",
+                      "Send a new Idempotency-Key with each new submission; reuse it only to retry the same one.")
+    return view(stored, clock.now())
+
+
+def _visible(authorization_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,
+             now: datetime) -> Authorization:
+    scope = access.scope_for(who.account_id, acting_for, plan)
+    ratelimit.hit("authorizations", who.account_id, plan.claim_searches_per_hour, WINDOW, now)
+    found = repositories().authorizations.get(authorization_id.strip().upper())
+    if found is None or not found.provider_ids & scope:
+        audit.record("phi.authorization.read", "not_found", meta, subject=who.account_id, now=now,
+                     detail={"acting_for": acting_for, "authorization_id": authorization_id})
+        raise NOT_FOUND
+    return found
+
+
+def _entry(action: str, outcome: str, who: Caller, acting_for: str, a: Authorization, meta: RequestMeta,
+           now: datetime) -> AuditEntry:
+    return audit.audit_event(action, outcome, meta, subject=who.account_id, now=now,
+                             detail={"acting_for": acting_for, "authorization_id": a.authorization_id,
+                                     "member_id": a.member_id})

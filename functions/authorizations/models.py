@@ -1,0 +1,119 @@
+"""Request and response schemas of prior authorizations (X12 278 / Da Vinci PAS in spirit)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from functions.shared import paging
+from functions.shared.schemas import ActingFor, Icd10Cm, MemberId, ProcedureCode, ProviderId
+from functions.shared.states import AuthorizationStatus, AuthorizationUrgency
+
+AuthorizationId = Annotated[str, Field(pattern=r"^PA-[0-9A-Z]{10}$", description="The request's number")]
+IdempotencyKey = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
+                                      description="Any unique value per submission; a retry sends the same")]
+MAX_RANGE_DAYS = 366
+
+FIELD_MESSAGES = {
+    "diagnosis_codes": {"string_pattern_mismatch": "Enter ICD-10-CM codes, such as M17.11."},
+    "service_lines.code": {"string_pattern_mismatch": "Enter a CPT code (5 digits) or a HCPCS code (a letter and "
+                                                      "4 digits)."},
+}
+
+
+class ServiceLineRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    code: ProcedureCode
+    units: int = Field(ge=1, le=999)
+
+
+class AuthorizationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    acting_for: ActingFor
+    member_id: MemberId
+    birth_date: date
+    requesting_provider_id: ProviderId = Field(description="A Provider ID you act for")
+    servicing_provider_id: ProviderId = Field(description="Who will perform the service")
+    service_lines: list[ServiceLineRequest] = Field(min_length=1, max_length=20)
+    diagnosis_codes: list[Icd10Cm] = Field(min_length=1, max_length=12)
+    service_from: date
+    service_to: date
+    urgency: AuthorizationUrgency
+    clinical_notes: str | None = Field(default=None, max_length=4000)
+
+    @field_validator("service_to")
+    @classmethod
+    def _range(cls, value: date, info: ValidationInfo) -> date:
+        return paging.check_range(info.data.get("service_from"), value, MAX_RANGE_DAYS)
+
+
+class InformationRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    acting_for: ActingFor
+    note: str = Field(min_length=1, max_length=4000, description="The information the plan asked for")
+
+
+class WithdrawRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    acting_for: ActingFor
+
+
+class AuthorizationSearch(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    acting_for: ActingFor
+    provider_id: ProviderId = Field(description="The requesting Provider ID")
+    from_date: date = Field(description="First submission date")
+    to_date: date = Field(description="Last submission date")
+    page_size: int = Field(default=25, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=400)
+
+    @field_validator("to_date")
+    @classmethod
+    def _range(cls, value: date, info: ValidationInfo) -> date:
+        return paging.check_range(info.data.get("from_date"), value, MAX_RANGE_DAYS)
+
+
+class ServiceLineView(BaseModel):
+    code: str
+    units: int
+    approved_units: int | None = None
+
+
+class HistoryView(BaseModel):
+    at: datetime
+    event: str
+    by: str
+    note: str | None = None
+
+
+class AuthorizationView(BaseModel):
+    authorization_id: str
+    status: AuthorizationStatus
+    status_text: str
+    member_id: str
+    member_name: str
+    requesting_provider_id: str
+    servicing_provider_id: str
+    service_lines: list[ServiceLineView]
+    diagnosis_codes: list[str]
+    service_from: date
+    service_to: date
+    urgency: AuthorizationUrgency
+    submitted_at: datetime
+    due_at: datetime = Field(description="When the plan's decision is due (72 h expedited, 7 days standard)")
+    overdue: bool = Field(description="The decision is past due")
+    decision_reason: str | None = None
+    decided_at: datetime | None = None
+    history: list[HistoryView]
+
+
+class AuthorizationPageView(BaseModel):
+    authorizations: list[AuthorizationView]
+    next_cursor: str | None = None

@@ -1,0 +1,243 @@
+"""Prior-authorization repository: requests, their one transition table, and their history.
+
+A request is created together with the claim of its idempotency key (`pa-idempotency#<account>#<key>`)
+and its audit record, so ten retries of one submission create one request. Every later change is a
+transition of the table below, guarded by the status it starts from, written with its history entry
+and audit record in one transaction. The plan's work list is a sparse index of pending requests,
+soonest due first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from functions.shared.audit import AuditEntry
+from functions.shared.states import AuthorizationStatus, AuthorizationUrgency
+from functions.shared.store.audit import audit_item
+from functions.shared.store.models import UniqueKey, bind_tables
+from functions.shared.store.portal_models import AuthorizationRecord, HistoryEntry, ServiceLine
+from functions.shared.store.transactions import UniqueKeyTaken, find, transact, transact_or_stale
+
+IDEMPOTENCY_KEY = "pa-idempotency#"
+OPEN = "open"
+_AFTER_LAST_ID = "\uffff"
+S = AuthorizationStatus
+# Which status may become which, and who moves it: the one transition table of a request.
+TRANSITIONS: dict[AuthorizationStatus, frozenset[AuthorizationStatus]] = {
+    S.PENDING: frozenset({S.APPROVED, S.PARTIALLY_APPROVED, S.DENIED, S.MORE_INFO_REQUESTED, S.WITHDRAWN}),
+    S.MORE_INFO_REQUESTED: frozenset({S.PENDING, S.DENIED, S.WITHDRAWN}),
+    S.APPROVED: frozenset(),
+    S.PARTIALLY_APPROVED: frozenset(),
+    S.DENIED: frozenset(),
+    S.WITHDRAWN: frozenset(),
+}
+
+
+def may_move(current: AuthorizationStatus, target: AuthorizationStatus) -> bool:
+    return target in TRANSITIONS[current]
+
+
+@dataclass(frozen=True)
+class ServiceRequest:
+    code: str
+    units: int
+    approved_units: int | None = None
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    event: str
+    by: str  # provider | plan
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Authorization:
+    authorization_id: str
+    member_id: str
+    member_name: str
+    requesting_provider_id: str
+    servicing_provider_id: str
+    service_lines: tuple[ServiceRequest, ...]
+    diagnosis_codes: tuple[str, ...]
+    service_from: date
+    service_to: date
+    urgency: AuthorizationUrgency
+    clinical_notes: str | None
+    submitted_at: datetime
+    submitted_by: str
+    due_at: datetime
+    status: AuthorizationStatus = AuthorizationStatus.PENDING
+    decision_reason: str | None = None
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    history: tuple[Event, ...] = field(default_factory=tuple)
+
+    @property
+    def provider_ids(self) -> frozenset[str]:
+        return frozenset({self.requesting_provider_id, self.servicing_provider_id})
+
+    @property
+    def submitted_key(self) -> str:
+        return f"{self.submitted_at.isoformat()}#{self.authorization_id}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """A transition: the new status, its history entry, and (for decisions) the decision's fields."""
+
+    status: AuthorizationStatus
+    event: Event
+    reason: str | None = None
+    decided_by: str | None = None
+    approved_units: tuple[int | None, ...] | None = None  # per service line, for a partial approval
+
+
+@dataclass(frozen=True)
+class AuthorizationPage:
+    authorizations: tuple[Authorization, ...]
+    after: str | None
+
+
+def idempotency_key(account_id: str, key: str) -> str:
+    return f"{IDEMPOTENCY_KEY}{account_id}#{key}"
+
+
+class Authorizations(Protocol):
+    def create(self, authorization: Authorization, idempotency: str, audit: AuditEntry) -> None:
+        """Store a new request and claim its idempotency key; UniqueKeyTaken when the key was used."""
+        ...
+
+    def holder(self, idempotency: str) -> str | None:
+        """The request created with this idempotency key, if any."""
+        ...
+
+    def get(self, authorization_id: str) -> Authorization | None: ...
+
+    def page(self, provider_id: str, first_day: date, last_day: date, limit: int,
+             after: str | None) -> AuthorizationPage: ...
+
+    def pending(self, limit: int) -> list[Authorization]:
+        """Requests waiting for the plan's decision, soonest due first (sparse index; never a Scan)."""
+        ...
+
+    def move(self, authorization_id: str, expected: AuthorizationStatus, change: Change,
+             audit: AuditEntry) -> Authorization:
+        """One transition, only from `expected`; StaleWrite when the request moved meanwhile."""
+        ...
+
+
+class DynamoAuthorizations:
+    def create(self, authorization: Authorization, idempotency: str, audit: AuditEntry) -> None:
+        bind_tables()
+
+        def build(tx: TransactWrite) -> None:
+            tx.save(UniqueKey(idempotency, account_id=authorization.authorization_id),
+                    condition=UniqueKey.key.does_not_exist())
+            tx.save(_record(authorization), condition=AuthorizationRecord.authorization_id.does_not_exist())
+            tx.save(audit_item(audit))
+
+        try:
+            transact(build)
+        except TransactWriteError as exc:
+            reasons = [r.code if r else None for r in exc.cancellation_reasons]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise UniqueKeyTaken(idempotency) from None
+            raise
+
+    def holder(self, idempotency: str) -> str | None:
+        claim = find(UniqueKey, idempotency)
+        return claim.account_id if claim else None
+
+    def get(self, authorization_id: str) -> Authorization | None:
+        item = find(AuthorizationRecord, authorization_id)
+        return _authorization(item) if item else None
+
+    def page(self, provider_id: str, first_day: date, last_day: date, limit: int,
+             after: str | None) -> AuthorizationPage:
+        bind_tables()
+        low, high = first_day.isoformat(), f"{last_day.isoformat()}T{_AFTER_LAST_ID}"
+        start = ({"requesting_provider_id": {"S": provider_id}, "submitted_key": {"S": after},
+                  "authorization_id": {"S": after.rsplit("#", 1)[-1]}} if after else None)
+        items = list(AuthorizationRecord.by_provider.query(
+            provider_id, AuthorizationRecord.submitted_key.between(low, high), limit=limit + 1,
+            last_evaluated_key=start, scan_index_forward=False))
+        page = items[:limit]
+        return AuthorizationPage(tuple(_authorization(i) for i in page),
+                                 page[-1].submitted_key if len(items) > limit and page else None)
+
+    def pending(self, limit: int) -> list[Authorization]:
+        bind_tables()
+        return [_authorization(i) for i in AuthorizationRecord.open_by_due.query(OPEN, limit=limit)]
+
+    def move(self, authorization_id: str, expected: AuthorizationStatus, change: Change,
+             audit: AuditEntry) -> Authorization:
+        if not may_move(expected, change.status):
+            raise ValueError(f"{expected} cannot become {change.status}")
+        current = self.get(authorization_id)
+        bind_tables()
+        record = AuthorizationRecord(authorization_id)
+        actions = [AuthorizationRecord.status.set(change.status),
+                   AuthorizationRecord.history.set(AuthorizationRecord.history.append([_history(change.event)]))]
+        if change.status == AuthorizationStatus.PENDING:
+            actions += [AuthorizationRecord.open_status.set(OPEN)]
+        else:
+            actions += [AuthorizationRecord.open_status.remove()]
+        if change.decided_by is not None:
+            actions += [AuthorizationRecord.decided_by.set(change.decided_by),
+                        AuthorizationRecord.decided_at.set(change.event.at)]
+        if change.reason is not None:
+            actions.append(AuthorizationRecord.decision_reason.set(change.reason))
+        if change.approved_units is not None and current is not None:
+            lines = [ServiceLine(code=line.code, units=line.units, approved_units=units)
+                     for line, units in zip(current.service_lines, change.approved_units, strict=True)]
+            actions.append(AuthorizationRecord.service_lines.set(lines))
+
+        def build(tx: TransactWrite) -> None:
+            tx.update(record, actions=actions, condition=AuthorizationRecord.status == expected)
+            tx.save(audit_item(audit))
+
+        transact_or_stale(build)
+        moved = self.get(authorization_id)
+        assert moved is not None, "a request is never deleted"
+        return moved
+
+
+def _history(event: Event) -> HistoryEntry:
+    return HistoryEntry(at=event.at, event=event.event, by=event.by, note=event.note)
+
+
+def _record(a: Authorization) -> AuthorizationRecord:
+    is_open = a.status == AuthorizationStatus.PENDING
+    return AuthorizationRecord(
+        a.authorization_id, member_id=a.member_id, member_name=a.member_name,
+        requesting_provider_id=a.requesting_provider_id, servicing_provider_id=a.servicing_provider_id,
+        service_lines=[ServiceLine(code=s.code, units=s.units, approved_units=s.approved_units)
+                       for s in a.service_lines],
+        diagnosis_codes=list(a.diagnosis_codes), service_from=a.service_from.isoformat(),
+        service_to=a.service_to.isoformat(), urgency=a.urgency, clinical_notes=a.clinical_notes,
+        submitted_at=a.submitted_at, submitted_by=a.submitted_by, submitted_key=a.submitted_key, due_at=a.due_at,
+        status=a.status, decision_reason=a.decision_reason, decided_at=a.decided_at, decided_by=a.decided_by,
+        history=[_history(e) for e in a.history], open_status=OPEN if is_open else None,
+        due_key=f"{a.due_at.isoformat()}#{a.authorization_id}")
+
+
+def _authorization(item: AuthorizationRecord) -> Authorization:
+    return Authorization(
+        authorization_id=item.authorization_id, member_id=item.member_id, member_name=item.member_name,
+        requesting_provider_id=item.requesting_provider_id, servicing_provider_id=item.servicing_provider_id,
+        service_lines=tuple(ServiceRequest(s.code, int(s.units),
+                                           int(s.approved_units) if s.approved_units is not None else None)
+                            for s in item.service_lines),
+        diagnosis_codes=tuple(item.diagnosis_codes), service_from=date.fromisoformat(item.service_from),
+        service_to=date.fromisoformat(item.service_to), urgency=AuthorizationUrgency(item.urgency),
+        clinical_notes=item.clinical_notes, submitted_at=item.submitted_at, submitted_by=item.submitted_by,
+        due_at=item.due_at, status=AuthorizationStatus(item.status), decision_reason=item.decision_reason,
+        decided_at=item.decided_at, decided_by=item.decided_by,
+        history=tuple(Event(h.at, h.event, h.by, h.note) for h in item.history or []))

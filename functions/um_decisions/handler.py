@@ -1,0 +1,40 @@
+"""Utilization-management API of the plan (IAM-authorized in AWS; the devserver stands in for IAM)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+
+from functions.shared import clock
+from functions.shared.config import settings
+from functions.shared.errors import Problem
+from functions.shared.http import make_handler, make_resolver, request_meta
+from functions.shared.plans import current_plan
+from functions.shared.schemas import Message
+from functions.um_decisions import logic
+from functions.um_decisions.models import UmDecision, UmQueue
+
+app = make_resolver()
+
+
+def _staff() -> str:
+    arn = (app.current_event.raw_event.get("requestContext", {}).get("identity") or {}).get("userArn")
+    if not arn:
+        raise Problem(403, "staff-only", "Staff only", "Sign the request with utilization-management credentials.")
+    return str(arn)
+
+
+@app.get("/staff/authorizations", summary="Authorization requests waiting for a decision, soonest due first")
+def pending() -> UmQueue:
+    _staff()
+    return logic.queue()
+
+
+@app.post("/staff/authorizations/<authorization_id>/decision", summary="Decide an authorization request")
+def decide(authorization_id: Annotated[str, Path(pattern=r"^PA-[0-9A-Z]{10}$")],
+           req: Annotated[UmDecision, Body()]) -> Message:
+    status = logic.decide(authorization_id, req, _staff(), current_plan(), settings().portal_url.rstrip("/"),
+                          request_meta(app), clock.now())
+    return Message(message=f"Recorded: {status.value.replace('_', ' ')}; the provider is told by email.")
+
+
+lambda_handler = make_handler(app)

@@ -1,0 +1,72 @@
+"""Prior authorizations on DynamoDB Local: ten retries of one submission racing, the gateway path with its
+Idempotency-Key, and the plan's decision through the IAM-signed staff route."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from devserver.gateway import STAFF_HEADER
+from functions.authorizations import logic
+from functions.authorizations.models import AuthorizationRequest
+from functions.shared.errors import Problem
+from functions.shared.http import Caller, RequestMeta
+from functions.shared.plans import plan_profile
+from functions.shared.store.models import UniqueKey
+from functions.shared.store.portal_models import AuthorizationRecord
+from tests.integration import test_portal_data as portal
+from tests.integration.browser import Browser
+from tests.integration.conftest import concurrently
+from tests.integration.helpers import mails_to
+
+data, group = portal.data, portal.group  # the demo data and a user with access to G1000001
+OFFICE = "office@riverside.example"
+
+
+def form(today: date, **fields) -> dict:
+    return {"acting_for": "G1000001", "member_id": "M100001", "birth_date": "1984-03-12",
+            "requesting_provider_id": "G1000001", "servicing_provider_id": "P2000001",
+            "service_lines": [{"code": "73721", "units": 1}], "diagnosis_codes": ["M25.561"],
+            "service_from": (today + timedelta(days=3)).isoformat(),
+            "service_to": (today + timedelta(days=10)).isoformat(), "urgency": "expedited", **fields}
+
+
+def test_ten_retries_of_one_submission_racing_create_one_request(gateway, group, clock):
+    who = Caller(portal._session_subject(group), "-", "full")
+    request = AuthorizationRequest.model_validate(form(clock.now.date()))
+    answers = concurrently(lambda i: logic.submit(request, "retry-key-0001", who, plan_profile("caresource"),
+                                                  RequestMeta(f"r{i}", "198.51.100.7", "t"), clock.now), 10)
+    assert not [a for a in answers if isinstance(a, Problem)]
+    assert sum(1 for _, new in answers if new) == 1
+    assert len({view.authorization_id for view, _ in answers}) == 1
+    assert [r.authorization_id for r in AuthorizationRecord.scan()] == [answers[0][0].authorization_id]
+    assert len([k for k in UniqueKey.scan() if k.key.startswith("pa-idempotency#")]) == 1
+
+
+def test_submit_retry_and_decision_over_the_api(gateway, group, clock):
+    today = clock.now.date()
+    assert group.post("/authorizations", form(today)).status == 428  # no Idempotency-Key
+    key = {"Idempotency-Key": "k-2026-0001"}
+    created = group.request("POST", "/authorizations", form(today), headers=key)
+    assert created.status == 201 and created.header("Cache-Control") == "no-store"
+    number = created.body["authorization_id"]
+    retried = group.request("POST", "/authorizations", form(today), headers=key)
+    assert (retried.status, retried.body["authorization_id"]) == (200, number)
+    bad = group.request("POST", "/authorizations", form(today, service_lines=[{"code": "7372", "units": 1}]),
+                        headers={"Idempotency-Key": "k-2026-0002"})
+    assert bad.status == 422 and bad.body["errors"][0]["field"] == "service_lines.0.code"
+    assert bad.body["errors"][0]["message"].startswith("Enter a CPT code")
+
+    nurse = Browser(gateway)
+    refused = nurse.request("POST", f"/staff/authorizations/{number}/decision",
+                            {"outcome": "approve", "reason": "Meets criteria"})
+    assert refused.status in (401, 403)  # a browser session never reaches the staff route
+    queue = nurse.request("GET", "/staff/authorizations", headers={STAFF_HEADER: "um.nurse"})
+    assert [item["authorization_id"] for item in queue.body["pending"]] == [number]
+    decided = nurse.request("POST", f"/staff/authorizations/{number}/decision",
+                            {"outcome": "deny", "reason": "Conservative treatment not tried for 6 weeks"},
+                            headers={STAFF_HEADER: "um.nurse"})
+    assert decided.status == 200
+    shown = group.get(f"/authorizations/{number}?acting_for=G1000001").body
+    assert shown["status"] == "denied" and shown["decision_reason"].startswith("Conservative")
+    mail = mails_to(OFFICE)[-1]
+    assert number in mail.subject and "M100001" not in mail.body and "73721" not in mail.body

@@ -1,0 +1,78 @@
+"""Authorization requests in memory, with the same idempotency claim and transition guard."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from datetime import date
+
+from functions.shared.audit import AuditEntry
+from functions.shared.states import AuthorizationStatus
+from functions.shared.store.authorizations import (
+    Authorization,
+    AuthorizationPage,
+    Change,
+    ServiceRequest,
+    may_move,
+)
+from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
+
+
+class MemoryAuthorizations:
+    def __init__(self) -> None:
+        self.requests: dict[str, Authorization] = {}
+        self.keys: dict[str, str] = {}
+        self.audit: list[AuditEntry] = []
+        self._lock = threading.Lock()
+
+    def create(self, authorization: Authorization, idempotency: str, audit: AuditEntry) -> None:
+        with self._lock:
+            if idempotency in self.keys:
+                raise UniqueKeyTaken(idempotency)
+            self.keys[idempotency] = authorization.authorization_id
+            self.requests[authorization.authorization_id] = authorization
+            self.audit.append(audit)
+
+    def holder(self, idempotency: str) -> str | None:
+        return self.keys.get(idempotency)
+
+    def get(self, authorization_id: str) -> Authorization | None:
+        return self.requests.get(authorization_id)
+
+    def page(self, provider_id: str, first_day: date, last_day: date, limit: int,
+             after: str | None) -> AuthorizationPage:
+        matching = sorted((a for a in self.requests.values() if a.requesting_provider_id == provider_id
+                           and first_day <= a.submitted_at.date() <= last_day),
+                          key=lambda a: a.submitted_key, reverse=True)
+        if after is not None:
+            matching = [a for a in matching if a.submitted_key < after]
+        page = matching[:limit]
+        return AuthorizationPage(tuple(page), page[-1].submitted_key if len(matching) > limit and page else None)
+
+    def pending(self, limit: int) -> list[Authorization]:
+        waiting = [a for a in self.requests.values() if a.status == AuthorizationStatus.PENDING]
+        return sorted(waiting, key=lambda a: (a.due_at, a.authorization_id))[:limit]
+
+    def move(self, authorization_id: str, expected: AuthorizationStatus, change: Change,
+             audit: AuditEntry) -> Authorization:
+        if not may_move(expected, change.status):
+            raise ValueError(f"{expected} cannot become {change.status}")
+        with self._lock:
+            current = self.requests.get(authorization_id)
+            if current is None or current.status != expected:
+                raise StaleWrite
+            lines = current.service_lines
+            if change.approved_units is not None:
+                lines = tuple(ServiceRequest(s.code, s.units, u)
+                              for s, u in zip(lines, change.approved_units, strict=True))
+            moved = replace(current, status=change.status, history=(*current.history, change.event),
+                            service_lines=lines,
+                            decision_reason=change.reason if change.reason is not None else current.decision_reason,
+                            decided_by=change.decided_by or current.decided_by,
+                            decided_at=change.event.at if change.decided_by else current.decided_at)
+            self.requests[authorization_id] = moved
+            self.audit.append(audit)
+            return moved
+
+
+REPOSITORIES = {"authorizations": MemoryAuthorizations}

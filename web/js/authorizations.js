@@ -1,0 +1,769 @@
+// Prior authorizations: a provider asks the plan to approve services before they are performed (member
+// ID and date of birth, requesting and servicing Provider IDs, service lines of a CPT/HCPCS code and
+// units, ICD-10-CM diagnosis codes, the service dates and the urgency, which sets the plan's decision
+// clock: 72 hours expedited, 7 calendar days standard). The list shows the requests of the Provider ID
+// acted for (submitted in a date range, paged with "More requests"), each with its status and when the
+// decision is due; a request opens on the same page (?authorization=PA-…) with its history, the
+// decision and the units approved per line, a form to send the information the plan asked for, and
+// "Withdraw" while it is open.
+//
+// A submission carries an Idempotency-Key made once per form fill: a retry of the same submission
+// (after a lost answer, say) sends the same key and gets the same request back, never a second one.
+
+import { api } from "./api.js";
+import { busy, clearErrors, formValues, showProblem } from "./forms.js";
+import { el } from "./dom.js";
+import { providerParam } from "./links.js";
+import { initPage } from "./page.js";
+import {
+  activeLinks, facts, fillActingFor, hideNotice, isoDay, noAccessNotice, problemNotice, tag, usDate, usDateTime,
+} from "./portal-data.js";
+import { headerSignOut, requireSession } from "./session.js";
+
+const PAGE_SIZE = 25;
+const DEFAULT_DAYS = 30; // the submission dates the list starts with
+const DEFAULT_SERVICE_DAYS = 30; // the service dates a new request starts with
+const MAX_LINES = 20;
+const MAX_DIAGNOSES = 12;
+const URGENCY = { expedited: "Expedited", standard: "Standard" };
+const CLOCK = { expedited: "within 72 hours", standard: "within 7 calendar days" };
+const STATUS = {
+  pending: ["Pending", "pending"],
+  more_info_requested: ["More information requested", "action"],
+  approved: ["Approved", "ok"],
+  partially_approved: ["Partially approved", "ok"],
+  denied: ["Denied", "error"],
+  withdrawn: ["Withdrawn", "closed"],
+};
+const OPEN = new Set(["pending", "more_info_requested"]);
+const BY = { provider: "Provider", plan: "Plan" };
+
+const main = document.getElementById("main");
+headerSignOut((problem) => showProblem(main, problem));
+await initPage("Prior authorizations");
+await requireSession(["full"]);
+
+const view = document.getElementById("auth-view");
+const listView = document.getElementById("list-view");
+const detailView = document.getElementById("detail-view");
+const detail = document.getElementById("authorization-detail");
+const pageNotice = document.getElementById("auth-notice");
+const live = document.getElementById("auth-status");
+const actingFor = document.getElementById("acting_for");
+const requestForm = document.getElementById("request-form");
+const requestResult = document.getElementById("request-result");
+const submitButton = document.getElementById("submit-request");
+const requesting = document.getElementById("requesting_provider_id");
+const serviceFrom = document.getElementById("service_from");
+const serviceTo = document.getElementById("service_to");
+const lineList = document.getElementById("service-lines");
+const addLine = document.getElementById("add-line");
+const diagnosisList = document.getElementById("diagnosis-codes");
+const addDiagnosis = document.getElementById("add-diagnosis");
+const searchForm = document.getElementById("search-form");
+const searchButton = document.getElementById("search");
+const listHeading = document.getElementById("list-heading");
+const listSummary = document.getElementById("list-summary");
+const listWrap = document.getElementById("list-wrap");
+const rows = document.getElementById("authorization-rows");
+const more = document.getElementById("more");
+
+let lastSearch = null; // the body of the search shown, to ask for its next page
+let nextCursor = null;
+let submissionKey = null; // the Idempotency-Key of the form as filled; a change makes the next submission new
+
+const visuallyHidden = (text) => el("span", { className: "visually-hidden" }, text);
+
+// ---- Words ----
+
+function statusTags(authorization) {
+  const [label, kind] = STATUS[authorization.status] || [String(authorization.status), "closed"];
+  const tags = [tag(label, kind)];
+  if (authorization.overdue) tags.push(tag("Overdue", "error"));
+  return tags;
+}
+
+function decisionText(authorization) {
+  if (OPEN.has(authorization.status)) return `Decision due ${usDateTime(authorization.due_at)}`;
+  if (authorization.status === "withdrawn") return `Withdrawn ${usDateTime(authorization.decided_at)}`;
+  return `Decided ${usDateTime(authorization.decided_at)}`;
+}
+
+function linesText(lines) {
+  return lines.map((line) => `${line.code} × ${line.units}`).join(", ");
+}
+
+const EVENTS = {
+  submitted: "Request submitted",
+  information_sent: "Information sent",
+  more_info_requested: "More information requested",
+  approved: "Approved",
+  partially_approved: "Partially approved",
+  denied: "Denied",
+  withdrawn: "Withdrawn",
+};
+
+/** A history event ("information_sent") as words ("Information sent"). */
+function eventText(event) {
+  if (EVENTS[event]) return EVENTS[event];
+  const text = String(event || "").replace(/[_-]+/g, " ").trim();
+  return text ? text.charAt(0).toUpperCase() + text.slice(1) : "Update";
+}
+
+function authorizationAddress(authorizationId) {
+  const params = new URLSearchParams({ authorization: authorizationId });
+  if (actingFor.options.length > 1) params.set("provider", actingFor.value);
+  return `/authorizations.html?${params}`;
+}
+
+/** A fresh Idempotency-Key (8–64 of A–Z a–z 0–9 _ . : -). */
+function newKey() {
+  if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+  const bytes = new Uint8Array(16);
+  window.crypto.getRandomValues(bytes);
+  return [...bytes].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// ---- Rows of the request form: service lines and diagnosis codes, added and removed ----
+
+function entryField(name, labelText, input) {
+  const label = el("label", { htmlFor: input.id }, labelText, visuallyHidden(""));
+  const error = el("p", { className: "field-error", hidden: true });
+  return el("div", { className: "field", "data-field": name }, label, error, input);
+}
+
+function removeButton(onRemove) {
+  const button = el("button", { type: "button", className: "link-button remove-row" }, "Remove", visuallyHidden(""));
+  button.addEventListener("click", onRemove);
+  return button;
+}
+
+/** Give each row its index: field names as the API reports errors (service_lines.0.code), ids, labels. */
+function renumber() {
+  const lines = [...lineList.children];
+  lines.forEach((li, index) => {
+    const n = index + 1;
+    for (const part of ["code", "units"]) {
+      const box = li.querySelector(`[data-part="${part}"]`);
+      box.dataset.field = `service_lines.${index}.${part}`;
+      const input = box.querySelector("input");
+      const wasInvalid = input.getAttribute("aria-invalid") === "true";
+      input.id = `line-${index}-${part}`;
+      box.querySelector("label").htmlFor = input.id;
+      box.querySelector("label .visually-hidden").textContent = ` on line ${n}`;
+      box.querySelector(".field-error").id = `${input.id}-error`;
+      if (wasInvalid) input.setAttribute("aria-describedby", `${input.id}-error`);
+    }
+    li.querySelector(".remove-row .visually-hidden").textContent = ` service line ${n}`;
+    li.querySelector(".remove-row").hidden = lines.length < 2;
+  });
+  addLine.disabled = lines.length >= MAX_LINES;
+  const codes = [...diagnosisList.children];
+  codes.forEach((li, index) => {
+    const n = index + 1;
+    const box = li.querySelector("[data-field]");
+    box.dataset.field = `diagnosis_codes.${index}`;
+    const input = box.querySelector("input");
+    const wasInvalid = input.getAttribute("aria-invalid") === "true";
+    input.id = `diagnosis-${index}`;
+    box.querySelector("label").htmlFor = input.id;
+    box.querySelector("label .visually-hidden").textContent = n === 1 ? " (primary)" : ` ${n}`;
+    box.querySelector(".field-error").id = `${input.id}-error`;
+    if (wasInvalid) input.setAttribute("aria-describedby", `${input.id}-error`);
+    li.querySelector(".remove-row .visually-hidden").textContent = ` diagnosis code ${n}`;
+    li.querySelector(".remove-row").hidden = codes.length < 2;
+  });
+  addDiagnosis.disabled = codes.length >= MAX_DIAGNOSES;
+}
+
+function removeRow(li, list, fallback, what) {
+  const index = [...list.children].indexOf(li);
+  li.remove();
+  renumber();
+  submissionKey = null;
+  const rest = [...list.children];
+  const next = rest[Math.min(index, rest.length - 1)];
+  (next ? next.querySelector("input") : fallback).focus();
+  live.textContent = `${what} removed; ${rest.length} left.`;
+}
+
+function serviceLine(code = "", units = "1") {
+  const codeInput = el("input", { type: "text", className: "code-input-short", autocomplete: "off", autocapitalize: "characters",
+    spellcheck: false, maxLength: 5, value: code });
+  const unitsInput = el("input", { type: "number", className: "units-input", min: "1", max: "999", step: "1",
+    inputMode: "numeric", value: units });
+  const codeBox = entryField("", "Procedure code", codeInput);
+  codeBox.dataset.part = "code";
+  const unitsBox = entryField("", "Units", unitsInput);
+  unitsBox.dataset.part = "units";
+  const li = el("li", { className: "entry-row service-line" }, codeBox, unitsBox);
+  li.append(removeButton(() => removeRow(li, lineList, addLine, "Service line")));
+  return li;
+}
+
+function diagnosisRow(code = "") {
+  const input = el("input", { type: "text", className: "code-input-short", autocomplete: "off", autocapitalize: "characters",
+    spellcheck: false, maxLength: 8, value: code });
+  const li = el("li", { className: "entry-row diagnosis" }, entryField("", "Diagnosis code", input));
+  li.append(removeButton(() => removeRow(li, diagnosisList, addDiagnosis, "Diagnosis code")));
+  return li;
+}
+
+addLine.addEventListener("click", () => {
+  const li = serviceLine();
+  lineList.append(li);
+  renumber();
+  submissionKey = null;
+  li.querySelector("input").focus();
+  live.textContent = `Service line ${lineList.children.length} added.`;
+});
+
+addDiagnosis.addEventListener("click", () => {
+  const li = diagnosisRow();
+  diagnosisList.append(li);
+  renumber();
+  submissionKey = null;
+  li.querySelector("input").focus();
+  live.textContent = `Diagnosis code ${diagnosisList.children.length} added.`;
+});
+
+function resetRows() {
+  lineList.replaceChildren(serviceLine());
+  diagnosisList.replaceChildren(diagnosisRow());
+  renumber();
+}
+
+/**
+ * The service lines and diagnosis codes to send: rows left empty are skipped (unless all are), and
+ * `lineRows`/`codeRows` say which row each one sent came from, to put the API's errors next to it.
+ */
+function entries() {
+  const lineItems = [...lineList.children].map((li, index) => {
+    const code = li.querySelector('[data-part="code"] input').value.trim().toUpperCase();
+    const units = li.querySelector('[data-part="units"] input').value.trim();
+    return { index, code, units };
+  });
+  let sentLines = lineItems.filter((item) => item.code);
+  if (!sentLines.length) sentLines = lineItems.slice(0, 1);
+  const codeItems = [...diagnosisList.children].map((li, index) => ({
+    index, code: li.querySelector("input").value.trim().toUpperCase() }));
+  const sentCodes = codeItems.filter((item) => item.code);
+  return {
+    service_lines: sentLines.map((item) => ({
+      code: item.code || undefined, units: item.units === "" ? undefined : Number(item.units) })),
+    diagnosis_codes: sentCodes.map((item) => item.code),
+    lineRows: sentLines.map((item) => item.index),
+    codeRows: sentCodes.map((item) => item.index),
+  };
+}
+
+// A code that does not have the form of one, said in words (never as the validator's pattern).
+const CODE_FORM = {
+  code: "Enter a CPT code (5 digits) or a HCPCS code (a letter and 4 digits).",
+  diagnosis: "Enter an ICD-10-CM code, such as M25.561.",
+};
+
+function codeMessage(error, which) {
+  return error.code === "string_pattern_mismatch" ? CODE_FORM[which] : error.message;
+}
+
+/** The API's field names (of what was sent) → the fields on the page that show them. */
+function placeRequestErrors(problem, sent) {
+  const errors = (problem.errors || []).map((error) => {
+    const field = String(error.field || "body");
+    let match = /^service_lines\.(\d+)(?:\.(code|units))?/.exec(field);
+    if (match) {
+      const row = sent.lineRows[Number(match[1])] ?? Number(match[1]);
+      const part = match[2] || "code";
+      return { ...error, field: `service_lines.${row}.${part}`,
+        message: part === "code" ? codeMessage(error, "code") : error.message };
+    }
+    match = /^diagnosis_codes\.(\d+)/.exec(field);
+    if (match) {
+      return { ...error, field: `diagnosis_codes.${sent.codeRows[Number(match[1])] ?? Number(match[1])}`,
+        message: codeMessage(error, "diagnosis") };
+    }
+    if (field === "diagnosis_codes" && !sent.diagnosis_codes.length) {
+      return { ...error, field: "diagnosis_codes.0", message: "Enter at least one diagnosis code." };
+    }
+    if (field === "acting_for" || field === "provider_id") return { ...error, field: "requesting_provider_id" };
+    if (field === "body") {
+      return { ...error, field: /servic/i.test(error.message || "") ? "servicing_provider_id"
+        : /provider/i.test(error.message || "") ? "requesting_provider_id" : "member_id" };
+    }
+    return error;
+  });
+  return { ...problem, errors };
+}
+
+// ---- The list ----
+
+function openLink(authorization) {
+  const link = el("a", { href: authorizationAddress(authorization.authorization_id) }, authorization.authorization_id);
+  link.addEventListener("click", (event) => {
+    if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+    event.preventDefault();
+    history.pushState({ fromList: true }, "", link.getAttribute("href"));
+    route();
+  });
+  return link;
+}
+
+function authorizationRow(authorization) {
+  const [day, time] = usDateTime(authorization.submitted_at).split(/ (.*)/s);
+  const [said, at] = decisionText(authorization).split(/ (?=\d\d\/)/);
+  const [atDay, atTime] = (at || "").split(/ (.*)/s);
+  const due = el("td", { className: "decision when" }, `${said} ${atDay || ""}`.trim(), " ",
+    el("span", { className: "hint" }, atTime || ""));
+  const tr = el("tr", { className: "authorization" },
+    el("th", { scope: "row", className: "id", tabindex: "-1" }, openLink(authorization)),
+    el("td", {}, authorization.member_name, el("span", { className: "hint" }, authorization.member_id)),
+    el("td", { className: "id" }, linesText(authorization.service_lines)),
+    el("td", {}, URGENCY[authorization.urgency] || authorization.urgency),
+    el("td", { className: "when" }, day, " ", el("span", { className: "hint" }, time || "")),
+    el("td", { className: "tags" }, ...statusTags(authorization)),
+    due);
+  tr.dataset.authorization = authorization.authorization_id;
+  return tr;
+}
+
+function rowOf(authorizationId) {
+  return [...rows.querySelectorAll("tr.authorization")].find((tr) => tr.dataset.authorization === authorizationId) || null;
+}
+
+function sayCount() {
+  const count = rows.querySelectorAll("tr.authorization").length;
+  const range = lastSearch ? ` submitted ${usDate(lastSearch.from_date)} – ${usDate(lastSearch.to_date)}` : "";
+  const said = count === 0 ? `No authorization requests${range}.`
+    : `${count} request${count === 1 ? "" : "s"}${range}${nextCursor ? "; more are available" : ""}.`;
+  listSummary.textContent = said;
+  listWrap.hidden = count === 0;
+  return said;
+}
+
+/** Put `authorization` in the list: in place of its row, or first when `add`; marked as the one just handled. */
+function upsert(authorization, add = true) {
+  const old = rowOf(authorization.authorization_id);
+  if (!old && !add) return null;
+  for (const marked of rows.querySelectorAll("tr.highlight")) marked.classList.remove("highlight");
+  const fresh = authorizationRow(authorization);
+  fresh.classList.add("highlight");
+  if (old) old.replaceWith(fresh);
+  else rows.prepend(fresh);
+  sayCount();
+  return fresh;
+}
+
+async function search(body, append) {
+  const restore = busy(append ? more : searchButton, "Loading…");
+  live.textContent = append ? "Loading more requests…" : "Loading authorization requests…";
+  let answer;
+  try {
+    answer = await api("/authorizations/search", { method: "POST", body });
+  } finally {
+    restore();
+  }
+  if (!answer.ok) {
+    const problem = answer.data;
+    live.textContent = problem.title || "";
+    if (answer.status === 422 && Array.isArray(problem.errors)) {
+      showProblem(searchForm, { ...problem, errors: problem.errors.map((e) => (
+        ["body", "provider_id", "acting_for"].includes(e.field) ? { ...e, field: "to_date" } : e)) });
+    } else {
+      problemNotice(pageNotice, problem, "error");
+    }
+    return false;
+  }
+  if (!append) rows.replaceChildren();
+  const page = answer.data;
+  const firstNew = page.authorizations.length ? page.authorizations[0].authorization_id : null;
+  for (const authorization of page.authorizations) {
+    if (!rowOf(authorization.authorization_id)) rows.append(authorizationRow(authorization));
+  }
+  nextCursor = page.next_cursor || null;
+  more.hidden = !nextCursor;
+  live.textContent = sayCount();
+  if (append && firstNew) rowOf(firstNew)?.querySelector("th").focus();
+  return true;
+}
+
+async function loadList(focusHeading) {
+  clearErrors(searchForm);
+  listHeading.textContent = `Authorization requests of ${actingFor.value}`;
+  lastSearch = { acting_for: actingFor.value, provider_id: actingFor.value, ...formValues(searchForm), page_size: PAGE_SIZE };
+  nextCursor = null;
+  const shown = await search(lastSearch, false);
+  if (shown && focusHeading) listHeading.focus();
+}
+
+searchForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  hideNotice(pageNotice);
+  await loadList(true);
+});
+
+more.addEventListener("click", async () => {
+  if (!lastSearch || !nextCursor) return;
+  hideNotice(pageNotice);
+  await search({ ...lastSearch, cursor: nextCursor }, true);
+});
+
+// ---- Requesting an authorization ----
+
+/** Show a notice in `box` (kind success, warning or error) and move focus to it. */
+function notice(box, kind, title, parts) {
+  box.className = `notice ${kind}`;
+  box.replaceChildren(el("h3", {}, title), ...parts);
+  box.hidden = false;
+  box.focus();
+}
+
+function submitted(authorization) {
+  const due = `Decision due ${usDateTime(authorization.due_at)}`;
+  notice(requestResult, "success", `Request submitted: ${authorization.authorization_id}`, [
+    el("p", {}, `${URGENCY[authorization.urgency] || authorization.urgency} review for ${authorization.member_name} `
+      + `(${linesText(authorization.service_lines)}). `, el("strong", { className: "due" }, `${due}.`),
+    ` The plan decides ${CLOCK[authorization.urgency] || ""}.`),
+    el("p", {}, openLink(authorization), " — see its status and history."),
+  ]);
+  live.textContent = `Request submitted: ${authorization.authorization_id}. ${due}.`;
+}
+
+requestForm.addEventListener("input", () => { submissionKey = null; });
+requestForm.addEventListener("change", () => { submissionKey = null; });
+
+requestForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(requestForm);
+  hideNotice(pageNotice);
+  hideNotice(requestResult);
+  const values = formValues(requestForm);
+  const sent = entries();
+  const body = {
+    acting_for: actingFor.value,
+    ...values,
+    service_lines: sent.service_lines,
+    diagnosis_codes: sent.diagnosis_codes,
+  };
+  for (const name of ["member_id", "requesting_provider_id", "servicing_provider_id"]) {
+    if (body[name]) body[name] = body[name].toUpperCase();
+  }
+  if (!submissionKey) submissionKey = newKey();
+  const restore = busy(submitButton, "Submitting…");
+  live.textContent = "Submitting the request…";
+  let answer;
+  try {
+    answer = await api("/authorizations", { method: "POST", body, headers: { "Idempotency-Key": submissionKey } });
+  } finally {
+    restore();
+  }
+  if (answer.ok) {
+    const authorization = answer.data;
+    submissionKey = null;
+    submitted(authorization);
+    if (!lastSearch || authorization.requesting_provider_id === lastSearch.provider_id) upsert(authorization);
+    resetRequestForm();
+    return;
+  }
+  const problem = answer.data;
+  live.textContent = problem.title || "";
+  if (answer.status === 422 && Array.isArray(problem.errors)) {
+    showProblem(requestForm, placeRequestErrors(problem, sent));
+  } else {
+    if (problem.type === "/problems/idempotency-key-reused") submissionKey = null; // the next submission is a new one
+    // Not found, no access, or no answer (the same key is kept: submitting again cannot make a second request).
+    problemNotice(requestResult, problem, answer.status === 404 ? "warning" : "error");
+  }
+});
+
+function defaultDates() {
+  serviceFrom.value = isoDay();
+  serviceTo.value = isoDay(DEFAULT_SERVICE_DAYS);
+}
+
+function resetRequestForm() {
+  const keep = requesting.value;
+  requestForm.reset();
+  clearErrors(requestForm);
+  requesting.value = keep;
+  defaultDates();
+  resetRows();
+  submissionKey = null;
+}
+
+requestForm.addEventListener("reset", () => {
+  clearErrors(requestForm);
+  submissionKey = null;
+  setTimeout(() => { // after the browser has put the defaults back
+    requesting.value = actingFor.value;
+    defaultDates();
+    resetRows();
+  });
+});
+
+// ---- One request: its history, the decision, sending information, withdrawing ----
+
+function latestPlanNote(authorization) {
+  const notes = authorization.history.filter((item) => item.by === "plan" && item.note);
+  return notes.length ? notes[notes.length - 1].note : authorization.decision_reason;
+}
+
+function historyList(history) {
+  const items = [...history].sort((a, b) => String(a.at).localeCompare(String(b.at)));
+  return el("ol", { className: "timeline", id: "history" }, ...items.map((item) => el("li", { className: `by-${item.by}` },
+    el("p", { className: "timeline-when" }, el("time", { dateTime: item.at }, usDateTime(item.at)), " · ",
+      BY[item.by] || item.by),
+    el("p", { className: "timeline-event" }, eventText(item.event)),
+    item.note ? el("p", { className: "timeline-note" }, item.note) : null)));
+}
+
+/**
+ * The units approved of a line: given per line on a partial approval; otherwise what the decision
+ * means for every line (all approved, none, not decided yet).
+ */
+function approvedUnits(authorization, line) {
+  if (line.approved_units !== null && line.approved_units !== undefined) return String(line.approved_units);
+  if (authorization.status === "approved") return String(line.units);
+  if (authorization.status === "denied") return "0";
+  if (OPEN.has(authorization.status)) return "Not decided yet";
+  return "—";
+}
+
+function linesTable(authorization) {
+  const head = el("tr", {}, el("th", { scope: "col" }, "Code"), el("th", { scope: "col", className: "num" }, "Units requested"),
+    el("th", { scope: "col", className: "num" }, "Units approved"));
+  const body = authorization.service_lines.map((line) => el("tr", {},
+    el("th", { scope: "row", className: "id" }, line.code),
+    el("td", { className: "num" }, String(line.units)),
+    el("td", { className: "num" }, approvedUnits(authorization, line))));
+  return el("div", { className: "table-wrap", tabindex: "0", role: "region", "aria-labelledby": "lines-caption" },
+    el("table", { className: "data-table", id: "lines-table" }, el("caption", { id: "lines-caption" }, "Service lines"),
+      el("thead", {}, head), el("tbody", {}, ...body)));
+}
+
+function decisionNotice(authorization) {
+  const [label] = STATUS[authorization.status] || [authorization.status];
+  if (authorization.status === "more_info_requested") {
+    return el("div", { className: "notice warning", id: "decision" },
+      el("h3", {}, "The plan asks for more information"),
+      el("p", {}, latestPlanNote(authorization) || "Send what supports the request."),
+      el("p", {}, `Decision due ${usDateTime(authorization.due_at)}.`));
+  }
+  if (OPEN.has(authorization.status)) {
+    return el("div", { className: `notice${authorization.overdue ? " warning" : ""}`, id: "decision" },
+      el("h3", {}, authorization.overdue ? "The decision is overdue" : "Waiting for the plan's decision"),
+      el("p", {}, `Decision due ${usDateTime(authorization.due_at)} (${URGENCY[authorization.urgency] || ""} review, `
+        + `${CLOCK[authorization.urgency] || ""}).`));
+  }
+  const kind = authorization.status === "denied" ? "error" : authorization.status === "withdrawn" ? "" : "success";
+  return el("div", { className: `notice ${kind}`.trim(), id: "decision" },
+    el("h3", {}, `${label} ${usDateTime(authorization.decided_at)}`),
+    authorization.decision_reason ? el("p", {}, el("strong", {}, "Reason: "), authorization.decision_reason) : null);
+}
+
+function informationForm(authorization, problemBox) {
+  const textarea = el("textarea", { id: "information_note", name: "note", rows: 5, maxLength: 4000,
+    "aria-describedby": "information_note-hint" });
+  const send = el("button", { type: "submit", className: "button" }, "Send information");
+  const form = el("form", { id: "information-form", novalidate: true, "aria-labelledby": "information-heading" },
+    el("h3", { id: "information-heading" }, "Send information"),
+    el("div", { className: "field", "data-field": "note" },
+      el("label", { htmlFor: textarea.id }, "Information for the plan"),
+      el("span", { className: "hint", id: "information_note-hint" },
+        "Answer the plan's question; the request goes back to review. Up to 4,000 characters."),
+      el("p", { className: "field-error", id: "information_note-error", hidden: true }),
+      textarea),
+    el("div", { className: "actions" }, send));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    problemBox.hidden = true;
+    const restore = busy(send, "Sending…");
+    live.textContent = "Sending the information…";
+    let answer;
+    try {
+      answer = await api(`/authorizations/${encodeURIComponent(authorization.authorization_id)}/information`, {
+        method: "POST", body: { acting_for: actingFor.value, ...formValues(form) } });
+    } finally {
+      restore();
+    }
+    if (answer.ok) {
+      showAuthorization(answer.data, { title: "Information sent", text: "The request is back in review.", kind: "success" });
+      return;
+    }
+    await afterFailure(authorization, answer, form, problemBox);
+  });
+  return form;
+}
+
+function withdrawControls(authorization, problemBox) {
+  const open = el("button", { type: "button", className: "button secondary", id: "withdraw" }, "Withdraw the request");
+  const yes = el("button", { type: "button", className: "button", id: "confirm-withdraw" }, "Yes, withdraw it");
+  const no = el("button", { type: "button", className: "button secondary" }, "Keep the request");
+  const confirm = el("div", { className: "notice warning confirm", id: "withdraw-confirm", role: "group",
+    "aria-labelledby": "withdraw-question", hidden: true },
+  el("p", { id: "withdraw-question" }, el("strong", {}, `Withdraw ${authorization.authorization_id}?`),
+    " The plan stops reviewing it; to ask again, submit a new request."),
+  el("div", { className: "actions" }, yes, no));
+  open.addEventListener("click", () => {
+    confirm.hidden = false;
+    open.hidden = true;
+    yes.focus();
+  });
+  no.addEventListener("click", () => {
+    confirm.hidden = true;
+    open.hidden = false;
+    open.focus();
+  });
+  yes.addEventListener("click", async () => {
+    problemBox.hidden = true;
+    const restore = busy(yes, "Withdrawing…");
+    live.textContent = "Withdrawing the request…";
+    let answer;
+    try {
+      answer = await api(`/authorizations/${encodeURIComponent(authorization.authorization_id)}/withdraw`, {
+        method: "POST", body: { acting_for: actingFor.value } });
+    } finally {
+      restore();
+    }
+    if (answer.ok) {
+      showAuthorization(answer.data, { title: "Request withdrawn", text: "The plan will not decide it.", kind: "success" });
+      return;
+    }
+    await afterFailure(authorization, answer, null, problemBox);
+  });
+  return el("section", { className: "withdraw", "aria-label": "Withdraw" }, el("div", { className: "actions" }, open), confirm);
+}
+
+/** A refused action: field errors on the form; a changed request (409) shown as it is now, with why. */
+async function afterFailure(authorization, answer, form, problemBox) {
+  const problem = answer.data;
+  live.textContent = problem.title || "";
+  if (answer.status === 409) {
+    const current = await fetchAuthorization(authorization.authorization_id);
+    if (current.ok) {
+      showAuthorization(current.data, { title: problem.title || "The request has changed", text: problem.detail || "",
+        kind: "warning" });
+      return;
+    }
+  }
+  if (form && answer.status === 422 && Array.isArray(problem.errors)) {
+    const errors = problem.errors.map((e) => (e.field === "body" ? { ...e, field: "note" } : e));
+    showProblem(form, { ...problem, errors });
+    return;
+  }
+  problemNotice(problemBox, problem, "error");
+}
+
+function fetchAuthorization(authorizationId) {
+  return api(`/authorizations/${encodeURIComponent(authorizationId)}?acting_for=${encodeURIComponent(actingFor.value)}`);
+}
+
+/** Whether two texts say the same, but for case and a final period (or the first is empty). */
+function sameWords(text, label) {
+  const plain = (value) => String(value || "").trim().replace(/\.$/, "").toLowerCase();
+  return !plain(text) || plain(text) === plain(label);
+}
+
+/** Render one request; `message` ({title, text, kind}) tells what just happened. */
+function showAuthorization(authorization, message = null) {
+  const problemBox = el("div", { className: "notice error", id: "detail-problem", tabindex: "-1", hidden: true });
+  const heading = el("h2", { id: "detail-heading", tabindex: "-1" }, `Prior authorization ${authorization.authorization_id}`);
+  const messageBox = message ? el("div", { className: `notice ${message.kind}`, id: "detail-message", role: "status" },
+    el("h3", {}, message.title), message.text ? el("p", {}, message.text) : null) : null;
+  const card = el("section", { className: "card", "aria-labelledby": "detail-heading" },
+    heading,
+    el("p", { className: "tags detail-tags", id: "detail-status" }, ...statusTags(authorization)),
+    sameWords(authorization.status_text, (STATUS[authorization.status] || [""])[0]) ? null
+      : el("p", { className: "status-text" }, authorization.status_text),
+    messageBox,
+    problemBox,
+    decisionNotice(authorization),
+    authorization.status === "more_info_requested" ? informationForm(authorization, problemBox) : null,
+    facts([
+      ["Member", `${authorization.member_name} (${authorization.member_id})`],
+      ["Requesting Provider ID", authorization.requesting_provider_id],
+      ["Servicing Provider ID", authorization.servicing_provider_id],
+      ["Service dates", `${usDate(authorization.service_from)} – ${usDate(authorization.service_to)}`],
+      ["Urgency", `${URGENCY[authorization.urgency] || authorization.urgency} (decision ${CLOCK[authorization.urgency] || ""})`],
+      ["Diagnosis codes", authorization.diagnosis_codes.join(", ")],
+      ["Submitted", usDateTime(authorization.submitted_at)],
+      [OPEN.has(authorization.status) ? "Decision due" : "Decided", OPEN.has(authorization.status)
+        ? usDateTime(authorization.due_at) : usDateTime(authorization.decided_at)],
+    ]),
+    linesTable(authorization),
+    el("h3", { id: "history-heading" }, "History"),
+    historyList(authorization.history),
+    OPEN.has(authorization.status) ? withdrawControls(authorization, problemBox) : null);
+  detail.replaceChildren(card);
+  upsert(authorization, false);
+  const [label] = STATUS[authorization.status] || [authorization.status];
+  live.textContent = `${message ? `${message.title}. ` : ""}${authorization.authorization_id}: ${label}.`;
+  heading.focus();
+}
+
+/** The view the address names: a request (?authorization=…) or the list and the form. */
+async function route() {
+  const authorizationId = new URLSearchParams(window.location.search).get("authorization");
+  hideNotice(pageNotice);
+  if (!authorizationId) {
+    detailView.hidden = true;
+    listView.hidden = false;
+    return;
+  }
+  const acting = providerParam();
+  if (acting && [...actingFor.options].some((o) => o.value === acting)) actingFor.value = acting;
+  listView.hidden = true;
+  detailView.hidden = false;
+  detail.replaceChildren(el("p", { className: "empty" }, "Loading the request…"));
+  live.textContent = "Loading the request…";
+  const answer = await fetchAuthorization(authorizationId);
+  if (answer.ok) {
+    showAuthorization(answer.data);
+    return;
+  }
+  // Not found (or not open to you): back to the list, saying so.
+  history.replaceState(null, "", "/authorizations.html");
+  detailView.hidden = true;
+  listView.hidden = false;
+  problemNotice(pageNotice, answer.data, answer.status === 404 ? "warning" : "error");
+}
+
+document.getElementById("back").addEventListener("click", (event) => {
+  if (history.state && history.state.fromList) {
+    event.preventDefault();
+    history.back(); // the list and the form are still on the page
+  }
+});
+window.addEventListener("popstate", route);
+
+// ---- Start ----
+
+const links = await activeLinks();
+if (links === null) {
+  problemNotice(pageNotice, { title: "Your Provider IDs could not be loaded", detail: "Reload the page in a moment." });
+} else if (!links.length) {
+  noAccessNotice(pageNotice);
+} else {
+  fillActingFor(actingFor, links, providerParam());
+  requesting.value = actingFor.value;
+  defaultDates();
+  resetRows();
+  document.getElementById("birth_date").max = isoDay();
+  document.getElementById("from_date").value = isoDay(-DEFAULT_DAYS);
+  document.getElementById("to_date").value = isoDay();
+  let actedFor = actingFor.value;
+  actingFor.addEventListener("change", async () => {
+    if (!requesting.value || requesting.value.toUpperCase() === actedFor) requesting.value = actingFor.value;
+    actedFor = actingFor.value;
+    hideNotice(requestResult);
+    if (!detailView.hidden) {
+      history.pushState(null, "", "/authorizations.html");
+      await route();
+    }
+    await loadList(false);
+  });
+  view.hidden = false;
+  await route();
+  await loadList(false);
+}
