@@ -120,6 +120,32 @@ def cmo_portal() -> Iterator[Portal]:
     stop_portal(running)
 
 
+@pytest.fixture(scope="module")
+def own_portal(request: pytest.FixtureRequest) -> Iterator[Portal]:
+    """A devserver for this module alone, so its first user to link G1000001 becomes the group's
+    administrator and gets access at once, whatever other modules did with it on the shared one."""
+    running = start_portal("caresource", request.module.__name__.rsplit(".", 1)[-1])
+    yield running
+    stop_portal(running)
+
+
+@pytest.fixture
+def riverside(own_portal: Portal, browser: Any) -> Iterator[Any]:
+    """A page of a signed-in user with access to G1000001 on `own_portal`; JavaScript errors fail the test."""
+    from tests.e2e.helpers import link_riverside, signed_in_user
+
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    context.set_default_timeout(10_000)
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    signed_in_user(page, own_portal, "Rosa", "Parks")
+    link_riverside(page, own_portal)
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from playwright import sync_api

@@ -9,39 +9,16 @@ at once as its administrator), whatever the other modules did with that group on
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Portal, start_portal, stop_portal
-from tests.e2e.helpers import link_riverside, shot, signed_in_user
+from tests.e2e.conftest import Portal
+from tests.e2e.helpers import shot
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def admissions_portal() -> Iterator[Portal]:
-    running = start_portal("caresource", "admissions")
-    yield running
-    stop_portal(running)
-
-
-@pytest.fixture
-def riverside(admissions_portal: Portal, browser: Any) -> Iterator[Any]:
-    """A page of a signed-in user with access to G1000001; uncaught JavaScript errors fail the test."""
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    context.set_default_timeout(10_000)
-    errors: list[str] = []
-    page = context.new_page()
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    signed_in_user(page, admissions_portal, "Rosa", "Parks")
-    link_riverside(page, admissions_portal)
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def fill_jane(page: Any, diagnosis: str) -> None:
@@ -54,7 +31,7 @@ def fill_jane(page: Any, diagnosis: str) -> None:
     page.get_by_label("Admitting diagnosis").fill(diagnosis)
 
 
-def test_notify_duplicate_bad_code_and_discharge(admissions_portal: Portal, riverside: Any) -> None:
+def test_notify_duplicate_bad_code_and_discharge(own_portal: Portal, riverside: Any) -> None:
     page = riverside
     page.get_by_role("link", name="Hospital admissions").click()
     page.wait_for_url("**/admissions.html")

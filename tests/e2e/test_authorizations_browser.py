@@ -11,41 +11,18 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import REPO, Portal, start_portal, stop_portal
-from tests.e2e.helpers import link_riverside, shot, signed_in_user
+from tests.e2e.conftest import REPO, Portal
+from tests.e2e.helpers import shot
 
 pytestmark = pytest.mark.e2e
 
 NUMBER = re.compile(r"PA-[0-9A-Z]{10}")
-
-
-@pytest.fixture(scope="module")
-def authorizations_portal() -> Iterator[Portal]:
-    running = start_portal("caresource", "authorizations")
-    yield running
-    stop_portal(running)
-
-
-@pytest.fixture
-def riverside(authorizations_portal: Portal, browser: Any) -> Iterator[Any]:
-    """A page of a signed-in user with access to G1000001; uncaught JavaScript errors fail the test."""
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    context.set_default_timeout(10_000)
-    errors: list[str] = []
-    page = context.new_page()
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    signed_in_user(page, authorizations_portal, "Rosa", "Parks")
-    link_riverside(page, authorizations_portal)
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def staff_decide(portal: Portal, number: str, outcome: str, reason: str) -> None:
@@ -55,7 +32,7 @@ def staff_decide(portal: Portal, number: str, outcome: str, reason: str) -> None
     assert decided.returncode == 0, decided.stdout + decided.stderr
 
 
-def test_request_more_information_and_approval(authorizations_portal: Portal, riverside: Any) -> None:
+def test_request_more_information_and_approval(own_portal: Portal, riverside: Any) -> None:
     page = riverside
     page.get_by_role("link", name="Prior authorizations").click()
     page.wait_for_url("**/authorizations.html")
@@ -126,7 +103,7 @@ def test_request_more_information_and_approval(authorizations_portal: Portal, ri
     expect(page.locator("#lines-table")).to_contain_text("Not decided yet")
 
     # The plan asks for more information; the user answers.
-    staff_decide(authorizations_portal, number, "request_information", "Send the MRI order")
+    staff_decide(own_portal, number, "request_information", "Send the MRI order")
     page.reload()
     expect(page.locator("#detail-status .status")).to_have_text(["More information requested"])
     expect(page.locator("#decision")).to_contain_text("The plan asks for more information")
@@ -141,7 +118,7 @@ def test_request_more_information_and_approval(authorizations_portal: Portal, ri
     expect(page.get_by_label("Information for the plan")).to_have_count(0)
 
     # The plan approves: the decision, its reason in the history, the units approved.
-    staff_decide(authorizations_portal, number, "approve", "Meets criteria for knee MRI")
+    staff_decide(own_portal, number, "approve", "Meets criteria for knee MRI")
     page.reload()
     expect(page.locator("#detail-status .status")).to_have_text(["Approved"])
     expect(page.locator("#decision")).to_contain_text("Approved")

@@ -16,27 +16,20 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Portal, start_portal, stop_portal
+from tests.e2e.conftest import Portal
 from tests.e2e.helpers import link_riverside, shot, signed_in_user
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def data_portal() -> Iterator[Portal]:
-    running = start_portal("caresource", "portal-data")
-    yield running
-    stop_portal(running)
-
-
-@pytest.fixture(scope="module")
-def riverside_state(data_portal: Portal, browser: Any) -> dict[str, Any]:
+def riverside_state(own_portal: Portal, browser: Any) -> dict[str, Any]:
     """The cookies of a signed-in user with access to G1000001 (the Provider Agreement accepted)."""
     context = browser.new_context()
     context.set_default_timeout(10_000)
     page = context.new_page()
-    signed_in_user(page, data_portal, "Rosa", "Parks")
-    link_riverside(page, data_portal)
+    signed_in_user(page, own_portal, "Rosa", "Parks")
+    link_riverside(page, own_portal)
     expect(page.get_by_role("link", name="Check eligibility and benefits")).to_be_visible()
     state = context.storage_state()
     context.close()
@@ -60,9 +53,9 @@ def us(day: date) -> str:
     return day.strftime("%m/%d/%Y")
 
 
-def test_eligibility_covered_not_covered_and_no_member(data_portal: Portal, riverside: Any) -> None:
+def test_eligibility_covered_not_covered_and_no_member(own_portal: Portal, riverside: Any) -> None:
     page = riverside
-    page.goto(f"{data_portal.url}/eligibility.html")
+    page.goto(f"{own_portal.url}/eligibility.html")
     expect(page.get_by_role("navigation", name="Account").get_by_role("link", name="Eligibility")).to_have_attribute(
         "aria-current", "page")
     expect(page.get_by_label("Provider ID you act for")).to_be_hidden()  # one active link: nothing to choose
@@ -107,9 +100,9 @@ def test_eligibility_covered_not_covered_and_no_member(data_portal: Portal, rive
     expect(found).to_be_hidden()
 
 
-def test_claim_detail_and_member_and_provider_searches(data_portal: Portal, riverside: Any) -> None:
+def test_claim_detail_and_member_and_provider_searches(own_portal: Portal, riverside: Any) -> None:
     page = riverside
-    page.goto(f"{data_portal.url}/claims.html")
+    page.goto(f"{own_portal.url}/claims.html")
     page.get_by_label("Claim number", exact=True).fill("c26000102")
     page.get_by_role("button", name="Open claim").click()
     page.wait_for_url(re.compile(r".*/claims\.html\?claim=C26000102&provider=G1000001$"))
@@ -160,11 +153,11 @@ def test_claim_detail_and_member_and_provider_searches(data_portal: Portal, rive
     expect(page.get_by_label("Claim number", exact=True)).to_have_value("C99999999")
 
 
-def test_without_access_the_pages_say_how_to_get_it(data_portal: Portal, new_page: Callable[[], Any]) -> None:
+def test_without_access_the_pages_say_how_to_get_it(own_portal: Portal, new_page: Callable[[], Any]) -> None:
     page = new_page()
-    signed_in_user(page, data_portal, "Nora", "Nolink")
+    signed_in_user(page, own_portal, "Nora", "Nolink")
     for path in ("/eligibility.html", "/claims.html"):
-        page.goto(f"{data_portal.url}{path}")
+        page.goto(f"{own_portal.url}{path}")
         box = page.locator(".notice").first
         expect(box).to_contain_text("No provider access yet")
         expect(box.get_by_role("link", name="Go to provider access")).to_have_attribute("href", "/access.html")
