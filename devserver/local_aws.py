@@ -10,7 +10,7 @@ from typing import Any
 
 from functions.shared.store.models import MODELS, key_schema, table_env_var
 from infra.capabilities import RESOURCES, ResourceName, resources_used
-from infra.routes import ACCESS_WORKFLOW, FUNCTIONS
+from infra.routes import ACCESS_WORKFLOW, AUTHORIZATION_CLOCK, FUNCTIONS
 from infra.routes import function as function_named
 
 # One process serves every function, so it gets every variable: the common ones, every table's and
@@ -137,29 +137,40 @@ def provision(env: dict[str, str], session: Any) -> None:
         PROVISIONERS[resource](env, session)
 
 
-WORKFLOW_FILE = Path(__file__).resolve().parent.parent / "infra" / "workflows" / "access_approval.asl.json"
+WORKFLOWS = Path(__file__).resolve().parent.parent / "infra" / "workflows"
 
 
 def lambda_name(function: str) -> str:
     return "local-" + function.replace("_", "-")
 
 
-def _provision_workflow(env: dict[str, str], session: Any) -> None:
-    """The access-approval state machine from the same ASL file CDK deploys, with its Lambda task."""
+def _state_machine(env: dict[str, str], session: Any, asl: str, placeholder: str, task: str, arn_var: str) -> None:
+    """A state machine from the same ASL file CDK deploys, its Lambda task run in-process by moto."""
     import io
     import zipfile
 
-    role = session.client("iam").create_role(RoleName="local-workflow", AssumeRolePolicyDocument="{}")
+    iam = session.client("iam")
+    role_name = lambda_name(task) + "-role"
+    role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument="{}")
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zipped:  # moto needs some code; the real handler runs instead
         zipped.writestr("placeholder.py", "")
-    task = session.client("lambda").create_function(
-        FunctionName=lambda_name(ACCESS_WORKFLOW), Runtime="python3.12", Role=role["Role"]["Arn"],
+    function = session.client("lambda").create_function(
+        FunctionName=lambda_name(task), Runtime="python3.12", Role=role["Role"]["Arn"],
         Handler="placeholder.handler", Code={"ZipFile": archive.getvalue()})
-    definition = WORKFLOW_FILE.read_text().replace("${WorkflowFunction}", task["FunctionArn"])
-    name = env["ACCESS_WORKFLOW_ARN"].rsplit(":", 1)[-1]
-    session.client("stepfunctions").create_state_machine(name=name, definition=definition,
+    definition = (WORKFLOWS / asl).read_text().replace("${" + placeholder + "}", function["FunctionArn"])
+    session.client("stepfunctions").create_state_machine(name=env[arn_var].rsplit(":", 1)[-1], definition=definition,
                                                          roleArn=role["Role"]["Arn"], type="STANDARD")
+
+
+def _provision_workflow(env: dict[str, str], session: Any) -> None:
+    _state_machine(env, session, "access_approval.asl.json", "WorkflowFunction", ACCESS_WORKFLOW,
+                   "ACCESS_WORKFLOW_ARN")
+
+
+def _provision_authorization_clock(env: dict[str, str], session: Any) -> None:
+    _state_machine(env, session, "authorization_clock.asl.json", "ClockFunction", AUTHORIZATION_CLOCK,
+                   "AUTHORIZATION_CLOCK_ARN")
 
 
 # How each resource of infra/capabilities.py is set up on the embedded AWS.
@@ -170,6 +181,7 @@ PROVISIONERS: dict[ResourceName, Callable[[dict[str, str], Any], None]] = {
     "mfa_key": _mfa_key,
     "captcha_secret": _captcha_secret,
     "access_workflow": _provision_workflow,
+    "authorization_clock": _provision_authorization_clock,
     "roster_bucket": _roster_bucket,
     "portal_data_bucket": _portal_data_bucket,
     "session_routes": _nothing,

@@ -21,7 +21,8 @@ from typing import Literal, get_args
 from infra.routes import Capability, partial_session_routes
 
 ResourceName = Literal["mail", "phone_numbers", "push_platform", "mfa_key", "captcha_secret",
-                       "access_workflow", "roster_bucket", "portal_data_bucket", "session_routes"]
+                       "access_workflow", "authorization_clock", "roster_bucket", "portal_data_bucket",
+                       "session_routes"]
 # A target is one part of a resource that IAM statements name (CDK resolves it to ARNs and conditions).
 Target = Literal[
     "mail_identity",  # the SES identity and configuration set, From: the stage's sender only
@@ -32,6 +33,7 @@ Target = Literal[
     "captcha_secret",  # the CAPTCHA HMAC secret
     "captcha_secret_key",  # its KMS key, through Secrets Manager only (granted in the key policy)
     "access_workflow",  # the access-approval state machine
+    "authorization_clock",  # the prior-authorization decision clock state machine
     "roster_incoming",  # roster bucket objects under incoming/
     "roster_reports",  # roster bucket objects under reports/
     "roster_key",  # the roster bucket's KMS key, through S3 only
@@ -76,6 +78,9 @@ RESOURCES: dict[ResourceName, Resource] = {
     "access_workflow": Resource(
         "access workflow", env="ACCESS_WORKFLOW_ARN",
         local="arn:aws:states:us-east-1:123456789012:stateMachine:local-access-approval"),
+    "authorization_clock": Resource(
+        "authorization decision clock", env="AUTHORIZATION_CLOCK_ARN",
+        local="arn:aws:states:us-east-1:123456789012:stateMachine:local-authorization-clock"),
     "roster_bucket": Resource("roster bucket", env="ROSTER_BUCKET", local="local-roster"),
     "portal_data_bucket": Resource("portal-data bucket", env="PORTAL_DATA_BUCKET", local="local-portal-data"),
     "session_routes": Resource("the routes open to sessions that have not finished MFA",
@@ -112,6 +117,9 @@ CAPABILITIES: dict[Capability, CapabilitySpec] = {
         Grant("roster_incoming", ("s3:GetObject",)),
         Grant("roster_reports", ("s3:PutObject",)),
         Grant("roster_key", ("kms:Decrypt", "kms:GenerateDataKey")),
+    )),
+    "starts_authorization_clock": CapabilitySpec("authorization_clock", (
+        Grant("authorization_clock", ("states:StartExecution",)),
     )),
     # reads the plan's FHIR extracts and writes their import reports
     "imports_portal_data": CapabilitySpec("portal_data_bucket", (

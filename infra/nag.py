@@ -19,7 +19,9 @@ from infra.constructs.api import session_route
 from infra.constructs.functions import ASYNC_FUNCTIONS
 from infra.constructs.notifications import Notifications
 from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX
-from infra.routes import ACCESS_WORKFLOW
+from infra.routes import ACCESS_WORKFLOW, AUTHORIZATION_CLOCK
+
+WORKFLOW_TASKS = frozenset({ACCESS_WORKFLOW, AUTHORIZATION_CLOCK})  # invoked by a state machine
 
 if TYPE_CHECKING:
     from infra.stack import PortalStack
@@ -39,11 +41,19 @@ def _functions(stack: PortalStack) -> list[IConstruct]:
 def _api_functions(stack: PortalStack) -> list[IConstruct]:
     """Functions invoked synchronously by API Gateway (route handlers and the request authorizer)."""
     return [fn for name, fn in stack.functions.functions.items()
-            if name != ACCESS_WORKFLOW and name not in ASYNC_FUNCTIONS]
+            if name not in WORKFLOW_TASKS and name not in ASYNC_FUNCTIONS]
 
 
 def _workflow_task(stack: PortalStack) -> list[IConstruct]:
     return [fn for name, fn in stack.functions.functions.items() if name == ACCESS_WORKFLOW]
+
+
+def _clock_task(stack: PortalStack) -> list[IConstruct]:
+    return [fn for name, fn in stack.functions.functions.items() if name == AUTHORIZATION_CLOCK]
+
+
+def _clock_role(stack: PortalStack) -> list[IConstruct]:
+    return [stack.workflows.clock_role] if stack.workflows and stack.workflows.clock_role else []
 
 
 def _async_functions(stack: PortalStack) -> list[IConstruct]:
@@ -150,6 +160,13 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
     ),
     Acknowledgement(
         "HIPAA.Security-LambdaConcurrency",
+        "The decision clock's task runs twice per prior-authorization request (a reminder and, if still "
+        "undecided, an escalation), and requests come only through the throttled, WAF-protected API; its "
+        "concurrency is bounded by that. A reservation would take fixed capacity from the API functions.",
+        _clock_task,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-LambdaConcurrency",
         "Invoked asynchronously by S3 for each roster or data extract the plan uploads (a few a day). Lambda "
         "queues asynchronous events and retries throttled ones for up to 6 hours, after which the "
         "alarmed dead-letter queue keeps them; a reservation would only take capacity from the API.",
@@ -168,6 +185,13 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
         "error returns to the execution, whose Retry/Catch (infra/workflows/access_approval.asl.json) "
         "handle it, and raises the Errors alarm. A DLQ would only receive asynchronous invocations.",
         _workflow_task,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-LambdaDLQ",
+        "Invoked synchronously (lambda:invoke, request-response) by the authorization decision clock: an "
+        "error returns to the execution, whose Retry (infra/workflows/authorization_clock.asl.json) "
+        "handles it, and raises the Errors alarm. A DLQ would only receive asynchronous invocations.",
+        _clock_task,
     ),
     Acknowledgement(
         "HIPAA.Security-LambdaInsideVPC",
@@ -290,6 +314,20 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
         "function, log delivery, tracing); it is created and deleted only with the role, which only "
         "states.amazonaws.com of this account may assume.",
         _workflow_role,
+    ),
+    Acknowledgement(
+        "AwsSolutions-IAM5[Resource::*]",
+        "Added by CDK for the decision clock's logging and tracing: CloudWatch Logs vended-log delivery and "
+        "X-Ray support no resource-level permissions. The role's only other permission is "
+        "lambda:InvokeFunction on the authorization_clock function.",
+        _clock_role,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-IAMNoInlinePolicy",
+        "The decision clock's role has exactly one CDK-generated AWS::IAM::Policy (invoke the "
+        "authorization_clock function, log delivery, tracing); it is created and deleted only with the "
+        "role, which only states.amazonaws.com of this account may assume.",
+        _clock_role,
     ),
     # --- Roster storage ---------------------------------------------------------------------------
     Acknowledgement(

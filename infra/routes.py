@@ -16,12 +16,13 @@ Table = Literal["accounts", "unique_keys", "tokens", "rate_limits", "audit", "se
                 "admissions", "authorizations"]
 AUTHORIZER = "authorizer"
 ACCESS_WORKFLOW = "access_workflow"  # the Lambda task of infra/workflows/access_approval.asl.json
+AUTHORIZATION_CLOCK = "authorization_clock"  # the Lambda task of infra/workflows/authorization_clock.asl.json
 ROSTER_IMPORT = "roster_import"  # runs when a roster CSV lands in the roster bucket
 PORTAL_DATA_IMPORT = "portal_data_import"  # runs when a FHIR NDJSON extract lands in the portal-data bucket
 # What a function may reach besides its tables; each name has its entry in infra/capabilities.py.
 Capability = Literal["sends_mail", "sends_sms", "sends_push", "uses_mfa_key", "reads_captcha_secret",
                      "starts_workflow", "resumes_workflow", "reads_rosters", "imports_rosters",
-                     "imports_portal_data", "authorizes_sessions"]
+                     "imports_portal_data", "starts_authorization_clock", "authorizes_sessions"]
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,8 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("admissions", tables={**_PORTAL_ACCESS, "members": "read", "admissions": "write",
                                    "unique_keys": "write"}),
     Function("authorizations", tables={**_PORTAL_ACCESS, "members": "read", "authorizations": "write",
-                                       "unique_keys": "write"}),
+                                       "unique_keys": "write"}, uses=("starts_authorization_clock",)),
+    Function(AUTHORIZATION_CLOCK, tables={"authorizations": "read", "audit": "write"}, uses=("sends_mail",)),
     Function("um_decisions", tables={"authorizations": "write", "accounts": "read", "audit": "write"},
              uses=("sends_mail",)),
 )

@@ -19,8 +19,17 @@ from infra.constructs.secrets import Secrets
 from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX, PortalDataStorage, RosterStorage
 from infra.constructs.tables import Tables
 from infra.constructs.waf import Waf
-from infra.constructs.workflows import Workflows, access_workflow_arn
-from infra.routes import ACCESS_WORKFLOW, FUNCTIONS, PORTAL_DATA_IMPORT, ROSTER_IMPORT, ROUTES, Function, Route
+from infra.constructs.workflows import Workflows, access_workflow_arn, authorization_clock_arn
+from infra.routes import (
+    ACCESS_WORKFLOW,
+    AUTHORIZATION_CLOCK,
+    FUNCTIONS,
+    PORTAL_DATA_IMPORT,
+    ROSTER_IMPORT,
+    ROUTES,
+    Function,
+    Route,
+)
 
 
 class PortalStack(cdk.Stack):
@@ -55,6 +64,7 @@ class PortalStack(cdk.Stack):
         # The workflow's Lambda task is one of the functions, and some functions start or resume the
         # workflow: they get its (fixed-name) ARN before it is defined.
         has_workflow = any(spec.name == ACCESS_WORKFLOW for spec in functions)
+        has_clock = any(spec.name == AUTHORIZATION_CLOCK for spec in functions)
         self.functions = Functions(
             self,
             "Functions",
@@ -67,6 +77,7 @@ class PortalStack(cdk.Stack):
             storage=self.storage,
             portal_data=self.portal_data,
             workflow_arn=access_workflow_arn(self, config) if has_workflow else None,
+            clock_arn=authorization_clock_arn(self, config) if has_clock else None,
             specs=functions,
             routes=routes,
         )
@@ -74,6 +85,9 @@ class PortalStack(cdk.Stack):
         if has_workflow:
             self.workflows = Workflows(self, "Workflows", config=config,
                                        task=self.functions.functions[ACCESS_WORKFLOW], logs=self.logs)
+            if has_clock:
+                self.workflows.add_authorization_clock(config, self.functions.functions[AUTHORIZATION_CLOCK],
+                                                       self.logs)
         if ROSTER_IMPORT in self.functions.functions:
             self.storage.notify(self.functions.functions[ROSTER_IMPORT])
         if PORTAL_DATA_IMPORT in self.functions.functions:

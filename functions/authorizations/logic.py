@@ -19,7 +19,7 @@ from functions.authorizations.models import (
     InformationRequest,
     ServiceLineView,
 )
-from functions.shared import access, audit, paging, ratelimit
+from functions.shared import access, audit, authorization_clock, paging, ratelimit
 from functions.shared.audit import AuditEntry
 from functions.shared.errors import FieldError, Problem, invalid_fields
 from functions.shared.http import Caller, RequestMeta
@@ -68,7 +68,9 @@ def submit(req: AuthorizationRequest, key: str | None, who: Caller, plan: PlanPr
     claim = idempotency_key(who.account_id, hashlib.sha256(key.encode()).hexdigest()[:32])
     earlier = repositories().authorizations.holder(claim)
     if earlier is not None:
-        return _retry(earlier, req), False
+        view_ = _retry(earlier, req)
+        authorization_clock.start(view_.authorization_id, view_.submitted_at, view_.due_at)  # if it failed before
+        return view_, False
     ratelimit.hit("authorizations", who.account_id, plan.claim_searches_per_hour, WINDOW, now)
     member = find_member(req.birth_date, req.member_id)
     if member is None:
@@ -91,6 +93,7 @@ def submit(req: AuthorizationRequest, key: str | None, who: Caller, plan: PlanPr
         holder = repositories().authorizations.holder(claim)
         assert holder is not None, "a taken key names its request"
         return _retry(holder, req), False
+    authorization_clock.start(authorization.authorization_id, authorization.submitted_at, authorization.due_at)
     return view(authorization, now), True
 
 

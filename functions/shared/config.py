@@ -28,6 +28,7 @@ class Settings(BaseModel):
     mfa_key_id: str | None = Field(default=None, alias="MFA_KEY_ID", description="KMS key for TOTP seeds")
     push_platform_arn: str | None = Field(default=None, alias="PUSH_PLATFORM_ARN")
     access_workflow_arn: str | None = Field(default=None, alias="ACCESS_WORKFLOW_ARN")
+    authorization_clock_arn: str | None = Field(default=None, alias="AUTHORIZATION_CLOCK_ARN")
     roster_bucket: str | None = Field(default=None, alias="ROSTER_BUCKET")
     portal_data_bucket: str | None = Field(default=None, alias="PORTAL_DATA_BUCKET")
     partial_session_routes: str = Field(

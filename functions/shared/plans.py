@@ -57,6 +57,7 @@ class PlanProfile(BaseModel):
     org_agreement_promise: str = ""  # what the plan promises its staff will take, shown to users
     org_agreement_remind_after: timedelta = timedelta(hours=36)
     provider_relations_email: str = "provider-relations@portal.example.org"
+    utilization_management_email: str = "utilization-management@portal.example.org"  # the plan's UM desk
     link_attempts_per_hour: int = 10
     link_failures_per_tax_id_per_hour: int = 20
     eligibility_lookups_per_hour: int = 120  # PHI harvesting guard, per account

@@ -101,6 +101,7 @@ class Functions(Construct):
         storage: RosterStorage,
         portal_data: PortalDataStorage,
         workflow_arn: str | None,
+        clock_arn: str | None = None,
         specs: Sequence[Function] = FUNCTIONS,
         routes: Sequence[Route] = ROUTES,
     ) -> None:
@@ -125,11 +126,12 @@ class Functions(Construct):
             "mfa_key": secrets.mfa_key.key_arn,
             "captcha_secret": secrets.captcha_name,
             "access_workflow": workflow_arn,
+            "authorization_clock": clock_arn,
             "roster_bucket": storage.bucket.bucket_name,
             "portal_data_bucket": portal_data.bucket.bucket_name,
             "session_routes": partial_session_routes(routes),
         }
-        targets = self._targets(config, notifications, secrets, storage, portal_data, workflow_arn)
+        targets = self._targets(config, notifications, secrets, storage, portal_data, workflow_arn, clock_arn)
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
@@ -213,7 +215,7 @@ class Functions(Construct):
     @staticmethod
     def _targets(
         config: StageConfig, notifications: Notifications, secrets: Secrets, storage: RosterStorage,
-        portal_data: PortalDataStorage, workflow_arn: str | None,
+        portal_data: PortalDataStorage, workflow_arn: str | None, clock_arn: str | None,
     ) -> dict[Target, Callable[[iam.IRole, list[str]], None]]:
         """How each grant target of infra/capabilities.py becomes a statement: (role, actions) -> grant."""
 
@@ -243,6 +245,7 @@ class Functions(Construct):
             "captcha_secret": on(secrets.captcha.secret_arn),
             "captcha_secret_key": captcha_secret_key,
             "access_workflow": on(workflow_arn or ""),
+            "authorization_clock": on(clock_arn or ""),
             "roster_incoming": on(storage.bucket.arn_for_objects(f"{INCOMING_PREFIX}*")),
             "roster_reports": on(storage.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")),
             "roster_key": on(storage.key.key_arn,

@@ -1,4 +1,5 @@
-"""The access-approval state machine, from the same ASL file the devserver runs.
+"""The state machines, from the same ASL files the devserver runs: access approval and the
+prior-authorization decision clock.
 
 The state machine has a fixed name so that its ARN is known before it exists: the functions that
 start or resume it (the Lambda task among them) get the ARN without a reference cycle. What they may
@@ -19,8 +20,10 @@ from infra.constructs.layer import REPO_ROOT
 from infra.constructs.logs import Logs
 
 ACCESS_APPROVAL_ASL = REPO_ROOT / "infra" / "workflows" / "access_approval.asl.json"
-# The placeholder of the Lambda task in the ASL file (devserver/local_aws.py substitutes the same one).
+AUTHORIZATION_CLOCK_ASL = REPO_ROOT / "infra" / "workflows" / "authorization_clock.asl.json"
+# The placeholder of the Lambda task in each ASL file (devserver/local_aws.py substitutes the same one).
 TASK_PLACEHOLDER = "WorkflowFunction"
+CLOCK_TASK_PLACEHOLDER = "ClockFunction"
 
 
 def access_workflow_name(config: StageConfig) -> str:
@@ -28,12 +31,20 @@ def access_workflow_name(config: StageConfig) -> str:
 
 
 def access_workflow_arn(scope: Construct, config: StageConfig) -> str:
-    return cdk.Stack.of(scope).format_arn(
-        service="states",
-        resource="stateMachine",
-        resource_name=access_workflow_name(config),
-        arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
-    )
+    return _arn(scope, access_workflow_name(config))
+
+
+def authorization_clock_name(config: StageConfig) -> str:
+    return f"provider-portal-{config.name}-{config.plan}-authorization-clock"
+
+
+def authorization_clock_arn(scope: Construct, config: StageConfig) -> str:
+    return _arn(scope, authorization_clock_name(config))
+
+
+def _arn(scope: Construct, name: str) -> str:
+    return cdk.Stack.of(scope).format_arn(service="states", resource="stateMachine", resource_name=name,
+                                          arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
 
 
 class Workflows(Construct):
@@ -71,3 +82,34 @@ class Workflows(Construct):
             removal_policy=removal_policy(config.retain),
         )
         self.arn = access_workflow_arn(self, config)
+        self.clock_role: iam.Role | None = None
+        self.authorization_clock: sfn.StateMachine | None = None
+
+    def add_authorization_clock(self, config: StageConfig, task: lambda_.IFunction, logs: Logs) -> None:
+        """The decision clock of prior authorizations: waits, then its `task` reminds and escalates."""
+        stack = cdk.Stack.of(self)
+        name = authorization_clock_name(config)
+        self.clock_role = iam.Role(
+            self,
+            "AuthorizationClockRole",
+            assumed_by=iam.ServicePrincipal("states.amazonaws.com").with_conditions(
+                {"StringEquals": {"aws:SourceAccount": stack.account}}
+            ),
+            description="Runs the prior-authorization decision clock",
+        )
+        self.clock_role.add_to_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"],
+                                                          resources=[task.function_arn]))
+        log_group = logs.log_group(self, "AuthorizationClockLogs", name=f"/aws/vendedlogs/states/{name}")
+        self.authorization_clock = sfn.StateMachine(
+            self,
+            "AuthorizationClock",
+            state_machine_name=name,
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            comment="Prior-authorization decision clock (infra/workflows/authorization_clock.asl.json)",
+            definition_body=sfn.DefinitionBody.from_file(str(AUTHORIZATION_CLOCK_ASL)),
+            definition_substitutions={CLOCK_TASK_PLACEHOLDER: task.function_arn},
+            role=self.clock_role,
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
+            tracing_enabled=True,
+            removal_policy=removal_policy(config.retain),
+        )

@@ -50,8 +50,9 @@ def test_prod_with_plan_override_synthesizes_one_protected_stack(prod_cmo: Synth
         assert found, type_
         for name, resource in found.items():
             assert resource["DeletionPolicy"] == "Retain", name
-    (state_machine,) = resources(template, "AWS::StepFunctions::StateMachine").values()
-    assert state_machine["Properties"]["StateMachineName"] == "provider-portal-prod-cmo-access-approval"
+    names = sorted(m["Properties"]["StateMachineName"]
+                   for m in resources(template, "AWS::StepFunctions::StateMachine").values())
+    assert names == ["provider-portal-prod-cmo-access-approval", "provider-portal-prod-cmo-authorization-clock"]
     for fn in stack.functions.functions.values():
         env = template["Resources"][logical_id(stack, fn)]["Properties"]["Environment"]["Variables"]
         assert env["PLAN"] == "cmo" and env["STAGE"] == "prod"

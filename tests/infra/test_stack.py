@@ -23,6 +23,7 @@ from infra.capabilities import (
 )
 from infra.constructs.functions import NOT_YET_PROVIDED, RUNTIME_PROVIDED
 from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX
+from infra.constructs.workflows import authorization_clock_arn
 from infra.routes import AUTHORIZER, FUNCTIONS, ROUTES, Capability, Function, partial_session_routes
 from tests.infra.helpers import (
     Synth,
@@ -208,6 +209,7 @@ def test_function_environment_is_exactly_the_settings_model(dev: Synth, template
         "CAPTCHA_SECRET_NAME": dev.stack.secrets.captcha_name,
         "MFA_KEY_ID": {"Fn::GetAtt": [logical_id(dev.stack, dev.stack.secrets.mfa_key), "Arn"]},
         "ACCESS_WORKFLOW_ARN": workflow_arn,
+        "AUTHORIZATION_CLOCK_ARN": dev.stack.resolve(authorization_clock_arn(dev.stack, dev.stack.config)),
         "ROSTER_BUCKET": {"Ref": logical_id(dev.stack, dev.stack.storage.bucket)},
         "PORTAL_DATA_BUCKET": {"Ref": logical_id(dev.stack, dev.stack.portal_data.bucket)},
         "PARTIAL_SESSION_ROUTES": partial_session_routes(),
@@ -309,6 +311,7 @@ def _target_resources(dev: Synth) -> dict[Target, tuple[str, frozenset[str]]]:
         "mfa_key": resource(stack.secrets.mfa_key.key_arn),
         "captcha_secret": resource(stack.secrets.captcha.secret_arn),
         "access_workflow": resource(stack.workflows.arn),
+        "authorization_clock": resource(authorization_clock_arn(stack, stack.config)),
         "roster_incoming": resource(stack.storage.bucket.arn_for_objects(f"{INCOMING_PREFIX}*")),
         "roster_reports": resource(stack.storage.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")),
         "roster_key": resource(stack.storage.key.key_arn),

@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 
 from infra.constructs.storage import INCOMING_PREFIX, PORTAL_DATA_SUFFIX, REPORTS_PREFIX, ROSTER_SUFFIX
-from infra.constructs.workflows import ACCESS_APPROVAL_ASL, TASK_PLACEHOLDER, access_workflow_name
+from infra.constructs.workflows import (
+    ACCESS_APPROVAL_ASL,
+    TASK_PLACEHOLDER,
+    access_workflow_name,
+    authorization_clock_arn,
+)
 from infra.routes import ACCESS_WORKFLOW, FUNCTIONS, PORTAL_DATA_IMPORT, ROSTER_IMPORT, ROUTES
 from tests.infra.helpers import (
     Synth,
@@ -41,7 +46,9 @@ def _referenced(statements: list[dict]) -> set[str]:
 
 
 def _state_machine(template: dict) -> dict:
-    (state_machine,) = resources(template, "AWS::StepFunctions::StateMachine").values()
+    """The access-approval state machine (the other one is the authorization decision clock)."""
+    (state_machine,) = [m for m in resources(template, "AWS::StepFunctions::StateMachine").values()
+                        if m["Properties"]["StateMachineName"].endswith("-access-approval")]
     return state_machine["Properties"]
 
 
@@ -119,8 +126,13 @@ def test_functions_get_the_arn_of_the_state_machine(dev: Synth, template: dict) 
 def test_only_workflow_functions_start_or_resume_it_and_only_it(dev: Synth, template: dict) -> None:
     assert dev.stack.workflows is not None
     arn = dev.stack.resolve(dev.stack.workflows.arn)
+    clock = dev.stack.resolve(authorization_clock_arn(dev.stack, dev.stack.config))
     for spec in FUNCTIONS:
         states = [s for s in _statements(dev, template, spec.name) if any(a.startswith("states:") for a in actions(s))]
+        if "starts_authorization_clock" in spec.uses:  # the decision clock: start it, nothing else
+            (start,) = [s for s in states if s["Resource"] == clock]
+            assert actions(start) == ["states:StartExecution"], spec.name
+            states.remove(start)
         expected = set()
         if "starts_workflow" in spec.uses:
             expected |= {"states:StartExecution"}

@@ -70,3 +70,31 @@ def test_submit_retry_and_decision_over_the_api(gateway, group, clock):
     assert shown["status"] == "denied" and shown["decision_reason"].startswith("Conservative")
     mail = mails_to(OFFICE)[-1]
     assert number in mail.subject and "M100001" not in mail.body and "73721" not in mail.body
+
+
+def test_the_decision_clock_reminds_and_escalates_an_undecided_request(gateway, group, clock, aws):
+    import json
+
+    from devserver.local_aws import LOCAL_ENV
+    from functions.shared.plans import plan_profile as profile
+    from tests.integration.conftest import wait_for
+
+    created = group.request("POST", "/authorizations", form(clock.now.date()),
+                            headers={"Idempotency-Key": "k-clock-0001"}).body
+    number = created["authorization_id"]
+    sfn = aws.client("stepfunctions")
+    arn = LOCAL_ENV["AUTHORIZATION_CLOCK_ARN"]
+    started = [e for e in sfn.list_executions(stateMachineArn=arn)["executions"] if e["name"] == number]
+    assert len(started) == 1  # the submission started its clock, named after the request
+    state = json.loads(sfn.describe_execution(executionArn=started[0]["executionArn"])["input"])
+    assert state["due_at"].startswith(created["due_at"][:16])
+    # Run a clock whose moments have passed (a Standard execution would wait 48 hours for the first).
+    sfn.stop_execution(executionArn=started[0]["executionArn"])
+    run = sfn.start_execution(stateMachineArn=arn, name=f"{number}-late", input=json.dumps(
+        {"authorization_id": number, "remind_at": "2020-01-01T00:00:00Z", "due_at": "2020-01-02T00:00:00Z"}))
+    clock.advance(hours=73)  # the escalation step compares with the clock
+    assert wait_for(lambda: sfn.describe_execution(executionArn=run["executionArn"])["status"] == "SUCCEEDED")
+    desk = profile("caresource").utilization_management_email
+    subjects = [m.subject for m in mails_to(desk)]
+    assert any(s.startswith("Due soon") and number in s for s in subjects)
+    assert any(s.startswith("OVERDUE") and number in s for s in subjects)

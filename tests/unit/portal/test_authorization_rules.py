@@ -7,6 +7,7 @@ import pytest
 
 from functions.authorizations import logic
 from functions.authorizations.models import AuthorizationRequest, AuthorizationSearch, InformationRequest
+from functions.shared import authorization_clock
 from functions.shared.errors import Problem
 from functions.shared.states import AuthorizationStatus
 from functions.um_decisions import logic as um
@@ -30,6 +31,8 @@ def office(repos, portal, monkeypatch):
     sent = []
     monkeypatch.setattr(um, "send_mail", lambda to, mail: sent.append((to, mail.kind)))
     repos.sent = sent
+    repos.clocks = []  # the decision clocks started: (request, submitted, due)
+    monkeypatch.setattr(authorization_clock, "start", lambda *started: repos.clocks.append(started))
     return repos
 
 
@@ -51,6 +54,7 @@ def problem_of(call, *args, **kwargs) -> Problem:
 def test_the_decision_is_due_72_hours_expedited_and_7_days_standard(office):
     expedited, new = submit()
     assert new and expedited.due_at == NOW + timedelta(hours=72) and not expedited.overdue
+    assert office.clocks == [(expedited.authorization_id, NOW, NOW + timedelta(hours=72))]
     assert [s.code for s in expedited.service_lines] == ["73721", "E0601"]
     assert expedited.diagnosis_codes == ["M25.561"]
     standard, _ = submit("key-0002", urgency="standard")
@@ -64,6 +68,7 @@ def test_a_retried_submission_returns_the_same_request(office):
     again, again_new = submit()
     assert (new, again_new) == (True, False) and again.authorization_id == first.authorization_id
     assert len(office.authorizations.requests) == 1
+    assert len(office.clocks) == 2 and office.clocks[0] == office.clocks[1]  # the retry restarts it: one name
     other = problem_of(submit, member_id="M100004", birth_date=date(1990, 1, 30))  # same key, other request
     assert (other.status, other.slug) == (422, "idempotency-key-reused")
     assert problem_of(submit, key=None).status == 428
@@ -127,3 +132,23 @@ def test_another_provider_reads_nothing_and_files_for_nobody_else(office, portal
                                                           from_date=date(2026, 3, 1), to_date=date(2026, 3, 31)),
                         caller("solo"), PLAN, META, NOW)
     assert listed.errors[0].field == "provider_id"
+
+
+def test_the_clock_reminds_then_escalates_only_while_the_plan_has_not_decided(office, monkeypatch):
+    from functions.authorization_clock import logic as clock_logic
+
+    mails = []
+    monkeypatch.setattr(clock_logic, "send_mail", lambda to, mail: mails.append((to, mail.kind, mail.subject)))
+    request, _ = submit()
+    assert clock_logic.step({"step": "remind", "authorization_id": request.authorization_id}, PLAN, NOW) == \
+        {"open": True}
+    assert clock_logic.step({"step": "escalate", "authorization_id": request.authorization_id}, PLAN,
+                            NOW + timedelta(hours=73)) == {"open": True}
+    assert [(to, kind) for to, kind, _ in mails] == [(PLAN.utilization_management_email, "authorization_due_soon"),
+                                                      (PLAN.utilization_management_email, "authorization_overdue")]
+    assert all("M100001" not in subject and "Jane" not in subject for _, _, subject in mails)
+    decided, _ = submit("key-0002", urgency="standard")
+    decide(decided.authorization_id, "approve")
+    assert clock_logic.step({"step": "remind", "authorization_id": decided.authorization_id}, PLAN, NOW) == \
+        {"open": False}
+    assert len(mails) == 2  # a decided request ends its clock without a mail
