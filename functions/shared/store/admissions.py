@@ -18,11 +18,11 @@ from functions.shared.audit import AuditEntry
 from functions.shared.states import AdmissionStatus, AdmissionType, DischargeDisposition
 from functions.shared.store.audit import audit_item
 from functions.shared.store.models import UniqueKey, bind_tables
+from functions.shared.store.pages import newest_first
 from functions.shared.store.portal_models import AdmissionRecord
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken, find, transact, transact_or_stale
 
 ADMISSION_KEY = "admission#"
-_AFTER_LAST_ID = "\uffff"
 
 
 @dataclass(frozen=True)
@@ -116,16 +116,9 @@ class DynamoAdmissions:
 
     def page(self, facility_provider_id: str, first_day: date, last_day: date, limit: int,
              after: str | None) -> AdmissionPage:
-        bind_tables()
-        low, high = first_day.isoformat(), f"{last_day.isoformat()}T{_AFTER_LAST_ID}"
-        start = ({"facility_provider_id": {"S": facility_provider_id}, "admit_key": {"S": after},
-                  "admission_id": {"S": after.rsplit("#", 1)[-1]}} if after else None)
-        items = list(AdmissionRecord.by_facility.query(
-            facility_provider_id, AdmissionRecord.admit_key.between(low, high), limit=limit + 1,
-            last_evaluated_key=start, scan_index_forward=False))
-        page = items[:limit]
-        more = len(items) > limit
-        return AdmissionPage(tuple(_admission(i) for i in page), page[-1].admit_key if more and page else None)
+        page, next_after = newest_first(AdmissionRecord, AdmissionRecord.by_facility, facility_provider_id,
+                                        first_day, last_day, limit, after)
+        return AdmissionPage(tuple(_admission(i) for i in page), next_after)
 
     def discharge(self, admission_id: str, at: datetime, disposition: DischargeDisposition,
                   audit: AuditEntry) -> Admission:

@@ -20,12 +20,12 @@ from functions.shared.audit import AuditEntry
 from functions.shared.states import AuthorizationStatus, AuthorizationUrgency
 from functions.shared.store.audit import audit_item
 from functions.shared.store.models import UniqueKey, bind_tables
+from functions.shared.store.pages import newest_first
 from functions.shared.store.portal_models import AuthorizationRecord, HistoryEntry, ServiceLine
 from functions.shared.store.transactions import UniqueKeyTaken, find, transact, transact_or_stale
 
 IDEMPOTENCY_KEY = "pa-idempotency#"
 OPEN = "open"
-_AFTER_LAST_ID = "\uffff"
 S = AuthorizationStatus
 # Which status may become which, and who moves it: the one transition table of a request.
 TRANSITIONS: dict[AuthorizationStatus, frozenset[AuthorizationStatus]] = {
@@ -161,16 +161,9 @@ class DynamoAuthorizations:
 
     def page(self, provider_id: str, first_day: date, last_day: date, limit: int,
              after: str | None) -> AuthorizationPage:
-        bind_tables()
-        low, high = first_day.isoformat(), f"{last_day.isoformat()}T{_AFTER_LAST_ID}"
-        start = ({"requesting_provider_id": {"S": provider_id}, "submitted_key": {"S": after},
-                  "authorization_id": {"S": after.rsplit("#", 1)[-1]}} if after else None)
-        items = list(AuthorizationRecord.by_provider.query(
-            provider_id, AuthorizationRecord.submitted_key.between(low, high), limit=limit + 1,
-            last_evaluated_key=start, scan_index_forward=False))
-        page = items[:limit]
-        return AuthorizationPage(tuple(_authorization(i) for i in page),
-                                 page[-1].submitted_key if len(items) > limit and page else None)
+        page, next_after = newest_first(AuthorizationRecord, AuthorizationRecord.by_provider, provider_id,
+                                        first_day, last_day, limit, after)
+        return AuthorizationPage(tuple(_authorization(i) for i in page), next_after)
 
     def pending(self, limit: int) -> list[Authorization]:
         bind_tables()
