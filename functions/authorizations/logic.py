@@ -21,11 +21,12 @@ from functions.authorizations.models import (
 )
 from functions.shared import access, audit, authorization_clock, paging, ratelimit
 from functions.shared.audit import AuditEntry
+from functions.shared.authorization_clock import DECISION_TIME
 from functions.shared.errors import FieldError, Problem, invalid_fields
 from functions.shared.http import Caller, RequestMeta
 from functions.shared.member_identity import MEMBER_NOT_FOUND, find_member
 from functions.shared.plans import PlanProfile
-from functions.shared.states import OPEN_AUTHORIZATION_STATUSES, AuthorizationStatus, AuthorizationUrgency
+from functions.shared.states import OPEN_AUTHORIZATION_STATUSES, AuthorizationStatus
 from functions.shared.store import repositories
 from functions.shared.store.authorizations import (
     Authorization,
@@ -37,8 +38,6 @@ from functions.shared.store.authorizations import (
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
 
 WINDOW = timedelta(hours=1)
-DECISION_TIME = {AuthorizationUrgency.EXPEDITED: timedelta(hours=72),
-                 AuthorizationUrgency.STANDARD: timedelta(days=7)}
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 STATUS_TEXT = {
     AuthorizationStatus.PENDING: "Pending: the plan is reviewing the request.",

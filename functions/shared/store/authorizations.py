@@ -26,6 +26,7 @@ from functions.shared.store.transactions import UniqueKeyTaken, find, transact, 
 
 IDEMPOTENCY_KEY = "pa-idempotency#"
 OPEN = "open"
+IMPORTED = "import"  # `submitted_by` / `decided_by` of requests that came in the plan's extracts
 S = AuthorizationStatus
 # Which status may become which, and who moves it: the one transition table of a request.
 TRANSITIONS: dict[AuthorizationStatus, frozenset[AuthorizationStatus]] = {
@@ -118,6 +119,10 @@ class Authorizations(Protocol):
         """The request created with this idempotency key, if any."""
         ...
 
+    def put_new(self, authorization: Authorization, audit: AuditEntry) -> bool:
+        """Store a request from the plan's extract unless one with its number exists (then False)."""
+        ...
+
     def get(self, authorization_id: str) -> Authorization | None: ...
 
     def page(self, provider_id: str, first_day: date, last_day: date, limit: int,
@@ -150,6 +155,22 @@ class DynamoAuthorizations:
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 raise UniqueKeyTaken(idempotency) from None
             raise
+
+    def put_new(self, authorization: Authorization, audit: AuditEntry) -> bool:
+        bind_tables()
+
+        def build(tx: TransactWrite) -> None:
+            tx.save(_record(authorization), condition=AuthorizationRecord.authorization_id.does_not_exist())
+            tx.save(audit_item(audit))
+
+        try:
+            transact(build)
+        except TransactWriteError as exc:
+            reasons = [r.code if r else None for r in exc.cancellation_reasons]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                return False
+            raise
+        return True
 
     def holder(self, idempotency: str) -> str | None:
         claim = find(UniqueKey, idempotency)

@@ -33,6 +33,14 @@ class MemoryAuthorizations:
             self.requests[authorization.authorization_id] = authorization
             self.audit.append(audit)
 
+    def put_new(self, authorization: Authorization, audit: AuditEntry) -> bool:
+        with self._lock:
+            if authorization.authorization_id in self.requests:
+                return False
+            self.requests[authorization.authorization_id] = authorization
+            self.audit.append(audit)
+            return True
+
     def holder(self, idempotency: str) -> str | None:
         return self.keys.get(idempotency)
 
