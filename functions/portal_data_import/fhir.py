@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -467,8 +467,6 @@ def _pair_authorizations(extract: Extract) -> None:
 
 
 def _decided(request: _Request, response: _Response | None) -> Authorization:
-    from dataclasses import replace
-
     a = request.authorization
     if request.cancelled_at is not None:
         return replace(a, status=AuthorizationStatus.WITHDRAWN,
