@@ -49,7 +49,9 @@ def table_definition(logical: str, table_name: str) -> dict[str, Any]:
     if schema["indexes"]:
         definition["GlobalSecondaryIndexes"] = [
             {"IndexName": index["name"], "KeySchema": _key_schema(index["hash_key"], index["range_key"]),
-             "Projection": {"ProjectionType": index["projection"]}}
+             "Projection": {"ProjectionType": index["projection"],
+                            **({"NonKeyAttributes": index["non_key_attributes"]}
+                               if index["non_key_attributes"] else {})}}
             for index in schema["indexes"]
         ]
         for index in schema["indexes"]:

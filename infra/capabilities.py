@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from infra.routes import Capability, partial_session_routes
+from infra.routes import Access, Capability, partial_session_routes
 
 ResourceName = Literal["mail", "phone_numbers", "push_platform", "mfa_key", "captcha_secret",
                        "access_workflow", "authorization_clock", "roster_bucket", "portal_data_bucket",
@@ -41,6 +41,22 @@ Target = Literal[
     "portal_data_reports",  # portal-data bucket objects under reports/
     "portal_data_key",  # the portal-data bucket's KMS key, through S3 only
 ]
+
+# The DynamoDB actions of each kind of table access a `Function` lists (infra/routes.py Access). A
+# transaction needs the action of each item it writes (PutItem, UpdateItem, DeleteItem, ConditionCheckItem),
+# so these cover TransactWriteItems too. No access grants Scan, DescribeTable or stream reads.
+_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
+_WRITE = (*_READ, "dynamodb:PutItem", "dynamodb:UpdateItem")
+TABLE_ACTIONS: dict[Access, tuple[str, ...]] = {
+    "read": _READ,
+    "index_read": ("dynamodb:Query",),  # on the table's indexes only (CDK names table/<name>/index/*)
+    "write": _WRITE,
+    "write_delete": (*_WRITE, "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"),
+    "update": ("dynamodb:UpdateItem",),
+    "append": ("dynamodb:PutItem",),
+}
+# Accesses that only read: the table key is granted for decryption only.
+READ_ONLY_ACCESS: frozenset[Access] = frozenset({"read", "index_read"})
 
 # Settings fields every function gets from the stage configuration (infra/config.py StageConfig).
 COMMON_ENV = ("STAGE", "PLAN", "PORTAL_URL", "MAIL_SENDER")
@@ -136,7 +152,11 @@ RESOURCE_POLICY_TARGETS: frozenset[Target] = frozenset({"captcha_secret_key"})
 
 
 def check_table() -> None:
-    """Every capability name has an entry; every capability names a known resource."""
+    """Every capability name has an entry; every capability names a known resource; every table access
+    has its actions."""
+    accesses, described = set(get_args(Access)), set(TABLE_ACTIONS)
+    if accesses != described:
+        raise ValueError(f"infra.routes.Access and TABLE_ACTIONS differ: {sorted(accesses ^ described)}")
     names, listed = set(get_args(Capability)), set(CAPABILITIES)
     if names != listed:
         raise ValueError(f"infra.routes.Capability and CAPABILITIES differ: {sorted(names ^ listed)}")

@@ -14,7 +14,7 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks
 from constructs import IConstruct
 
-from infra.capabilities import Target, grants
+from infra.capabilities import READ_ONLY_ACCESS, TABLE_ACTIONS, Target, grants
 from infra.constructs.api import session_route
 from infra.constructs.functions import ASYNC_FUNCTIONS
 from infra.constructs.notifications import Notifications
@@ -68,7 +68,7 @@ def _roles_writing_tables(stack: PortalStack) -> list[IConstruct]:
     return [
         stack.functions.roles[name]
         for name, spec in stack.functions.specs.items()
-        if "write" in spec.tables.values()
+        if set(spec.tables.values()) - READ_ONLY_ACCESS
     ]
 
 
@@ -217,15 +217,16 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
     ),
     Acknowledgement(
         "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
-        "Granted by Table.grant_read_write_data on the tables' own customer-managed key only (the "
-        "resource is that key's ARN): DynamoDB needs data keys to write items encrypted with it.",
+        "Granted (Key.grant_encrypt_decrypt) to functions that write a table, on the tables' own "
+        "customer-managed key only (the resource is that key's ARN): DynamoDB needs data keys to write "
+        "items encrypted with it.",
         _roles_writing_tables,
     ),
     Acknowledgement(
         "AwsSolutions-IAM5[Action::kms:ReEncrypt*]",
-        "Granted by Table.grant_read_write_data on the tables' own customer-managed key only (the "
-        "resource is that key's ARN); re-encryption under another key is impossible without access "
-        "to that other key, which no function has.",
+        "Granted (Key.grant_encrypt_decrypt) to functions that write a table, on the tables' own "
+        "customer-managed key only (the resource is that key's ARN); re-encryption under another key is "
+        "impossible without access to that other key, which no function has.",
         _roles_writing_tables,
     ),
     # --- API Gateway ------------------------------------------------------------------------------
@@ -373,9 +374,9 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
 
 
 INDEX_WILDCARD_REASON = (
-    "Table.grant_read_data/grant_read_write_data also cover '<table ARN>/index/*' so that the function "
-    "can query the table's global secondary indexes (defined by the PynamoDB model); the wildcard is "
-    "limited to the indexes of that one table, which the function is already granted."
+    "dynamodb:Query (only) on '<table ARN>/index/*' lets the function query the table's global secondary "
+    "indexes (defined by the PynamoDB model; infra/capabilities.py TABLE_ACTIONS); the wildcard is limited "
+    "to the indexes of that one table, which the function is granted that access to."
 )
 
 
@@ -401,9 +402,9 @@ def _index_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
     """(role, finding id) for every granted table that has indexes: the id names the table."""
     found = []
     for name, spec in stack.functions.specs.items():
-        for logical in spec.tables:
+        for logical, access in spec.tables.items():
             table = stack.tables.tables[logical]
-            if logical in stack.tables.indexed:
+            if logical in stack.tables.indexed and "dynamodb:Query" in TABLE_ACTIONS[access]:
                 table_id = stack.resolve(table.node.default_child.logical_id)
                 found.append((stack.functions.roles[name], f"AwsSolutions-IAM5[Resource::<{table_id}.Arn>/index/*]"))
     return found

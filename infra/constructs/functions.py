@@ -14,7 +14,17 @@ from constructs import Construct
 
 from functions.shared.config import Settings
 from functions.shared.store.models import MODELS, table_env_var
-from infra.capabilities import CAPABILITIES, COMMON_ENV, RESOURCES, ResourceName, Target, grants, resources_used
+from infra.capabilities import (
+    CAPABILITIES,
+    COMMON_ENV,
+    READ_ONLY_ACCESS,
+    RESOURCES,
+    TABLE_ACTIONS,
+    ResourceName,
+    Target,
+    grants,
+    resources_used,
+)
 from infra.config import StageConfig
 from infra.constructs._common import customer_key, pascal, removal_policy
 from infra.constructs.layer import REPO_ROOT, DependencyLayer
@@ -23,7 +33,7 @@ from infra.constructs.notifications import Notifications
 from infra.constructs.secrets import Secrets
 from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX, PortalDataStorage, RosterStorage
 from infra.constructs.tables import Tables
-from infra.routes import FUNCTIONS, PORTAL_DATA_IMPORT, ROSTER_IMPORT, ROUTES, Capability, Function, Route
+from infra.routes import FUNCTIONS, PORTAL_DATA_IMPORT, ROSTER_IMPORT, ROUTES, Access, Capability, Function, Route
 
 SERVICE_NAME = "provider-portal"
 # Settings fields that Lambda itself provides; infra must not (and may not) set them.
@@ -184,15 +194,29 @@ class Functions(Construct):
                 self._grant_dead_letter_key(role)
                 self.dead_letter_queues[spec.name] = dead_letters
             for logical, access in spec.tables.items():
-                table = tables.tables[logical]
-                if access == "write":
-                    table.grant_read_write_data(fn)
-                else:
-                    table.grant_read_data(fn)
+                self._grant_table(role, tables, logical, access)
             for grant in grants(uses):
                 targets[grant.target](role, list(grant.actions))
             self.functions[spec.name] = fn
             self.roles[spec.name] = role
+
+    @staticmethod
+    def _grant_table(role: iam.IRole, tables: Tables, logical: str, access: Access) -> None:
+        """Exactly the DynamoDB actions of `access` (infra/capabilities.py TABLE_ACTIONS) on the table, its
+        indexes only where the access queries them, and the table key for decryption (reads) or data keys
+        (writes) - never the table-wide grant_read_write_data, which includes Scan and DeleteItem."""
+        table = tables.tables[logical]
+        actions = TABLE_ACTIONS[access]
+        resources = [] if access == "index_read" else [table.table_arn]
+        if logical in tables.indexed and "dynamodb:Query" in actions:
+            resources.append(f"{table.table_arn}/index/*")
+        if not resources:
+            raise ValueError(f"{logical!r} has no index to read")
+        role.add_to_principal_policy(iam.PolicyStatement(actions=list(actions), resources=resources))
+        if access in READ_ONLY_ACCESS:
+            tables.key.grant_decrypt(role)
+        else:
+            tables.key.grant_encrypt_decrypt(role)
 
     def _available(self, spec: Function, values: Mapping[ResourceName, str | None]) -> tuple[Capability, ...]:
         """The capabilities of `spec` this stack can give: an optional resource the stack lacks drops its

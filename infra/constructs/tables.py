@@ -13,6 +13,7 @@ from infra.constructs._common import customer_key, pascal, removal_policy
 _PROJECTIONS: dict[str, dynamodb.ProjectionType] = {
     "ALL": dynamodb.ProjectionType.ALL,
     "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY,
+    "INCLUDE": dynamodb.ProjectionType.INCLUDE,
 }
 _ATTRIBUTE_TYPES: dict[str, dynamodb.AttributeType] = {
     "S": dynamodb.AttributeType.STRING,
@@ -69,6 +70,7 @@ class Tables(Construct):
                     partition_key=_attribute(index["hash_key"]),
                     sort_key=_attribute(index["range_key"]) if index["range_key"] else None,
                     projection_type=_PROJECTIONS[index["projection"]],
+                    non_key_attributes=index["non_key_attributes"] or None,
                 )
                 self.indexed.add(logical)
             self.tables[logical] = table

@@ -96,6 +96,7 @@ def test_one_table_per_model_with_the_models_keys(dev: Synth, template: dict) ->
                 index_keys.append({"AttributeName": expected["range_key"][0], "KeyType": "RANGE"})
             assert index["KeySchema"] == index_keys
             assert index["Projection"]["ProjectionType"] == expected["projection"]
+            assert index["Projection"].get("NonKeyAttributes", []) == expected["non_key_attributes"]
             for name, type_ in filter(None, (expected["hash_key"], expected["range_key"])):
                 if {"AttributeName": name, "AttributeType": type_} not in expected_attrs:
                     expected_attrs.append({"AttributeName": name, "AttributeType": type_})

@@ -332,6 +332,13 @@ class AuditEvent(Model):
     detail = MapAttribute(null=True)  # never PHI, passwords, tokens or codes
     expires_at = TTLAttribute()
 
+    def _get_save_args(self, condition: Any = None, **kwargs: Any) -> Any:
+        """Insert-only: every put of a record, alone or inside a transaction (both come here), carries
+        attribute_not_exists, so no code path can overwrite history (IAM grants PutItem only, too)."""
+        insert_only = AuditEvent.at_id.does_not_exist()
+        return super()._get_save_args(condition=insert_only if condition is None else insert_only & condition,
+                                      **kwargs)
+
 
 MODELS: dict[str, type[Model]] = {
     "accounts": Account,
@@ -405,6 +412,7 @@ def key_schema(model: type[Model]) -> dict[str, Any]:
             "hash_key": (index_hash.attr_name, index_hash.attr_type),
             "range_key": (index_range.attr_name, index_range.attr_type) if index_range else None,
             "projection": index.Meta.projection.projection_type,
+            "non_key_attributes": list(getattr(index.Meta.projection, "non_key_attributes", None) or []),
         })
     return {
         "hash_key": (hash_key.attr_name, hash_key.attr_type),
