@@ -17,6 +17,7 @@ from infra.capabilities import (
     COMMON_ENV,
     RESOURCE_POLICY_TARGETS,
     RESOURCES,
+    TABLE_ACTIONS,
     Target,
     grants,
     resources_used,
@@ -255,8 +256,60 @@ def test_each_role_grants_only_the_listed_tables(dev: Synth, template: dict) -> 
         assert granted == {table_ids[t] for t in spec.tables}, spec.name
         for logical, access in spec.tables.items():
             table_actions = {a for s in dynamo if table_ids[logical] in refs(s["Resource"]) for a in actions(s)}
-            assert ("dynamodb:PutItem" in table_actions) == (access == "write"), (spec.name, logical)
+            assert table_actions == set(TABLE_ACTIONS[access]), (spec.name, logical)
         assert all(s["Effect"] == "Allow" for s in statements)
+
+
+def _table_statements(dev: Synth, template: dict, function: str, table: str) -> list[dict]:
+    table_id = logical_id(dev.stack, dev.stack.tables.tables[table])
+    statements = role_statements(template, logical_id(dev.stack, dev.stack.functions.roles[function]))
+    return [s for s in statements if any(a.startswith("dynamodb:") for a in actions(s))
+            and table_id in refs(s["Resource"])]
+
+
+def test_no_function_may_scan_and_only_deleting_functions_may_delete(dev: Synth, template: dict) -> None:
+    for spec in FUNCTIONS:
+        statements = role_statements(template, logical_id(dev.stack, dev.stack.functions.roles[spec.name]))
+        granted = {a for s in statements for a in actions(s)}
+        assert "dynamodb:Scan" not in granted and "dynamodb:*" not in granted, spec.name
+        assert not {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"} & granted
+        deletes = {t for t, access in spec.tables.items() if access == "write_delete"}
+        for logical in spec.tables:
+            table_actions = {a for s in _table_statements(dev, template, spec.name, logical) for a in actions(s)}
+            assert ("dynamodb:DeleteItem" in table_actions) == (logical in deletes), (spec.name, logical)
+
+
+def test_audit_records_can_only_be_inserted(dev: Synth, template: dict) -> None:
+    """No function may read, scan, update or delete audit records: PutItem only (and every put carries
+    attribute_not_exists, tests/integration/test_audit_integrity.py)."""
+    writers = [spec.name for spec in FUNCTIONS if "audit" in spec.tables]
+    assert len(writers) > 10
+    for name in writers:
+        statements = _table_statements(dev, template, name, "audit")
+        assert {a for s in statements for a in actions(s)} == {"dynamodb:PutItem"}, name
+        table_arn = {"Fn::GetAtt": [logical_id(dev.stack, dev.stack.tables.tables["audit"]), "Arn"]}
+        assert [s["Resource"] for s in statements] == [table_arn], name  # the table, not its indexes
+
+
+def test_the_authorizer_only_touches_sessions_by_key(dev: Synth, template: dict) -> None:
+    statements = role_statements(template, logical_id(dev.stack, dev.stack.functions.roles[AUTHORIZER]))
+    dynamo = {a for s in statements for a in actions(s) if a.startswith("dynamodb:")}
+    assert dynamo == {"dynamodb:UpdateItem"}
+    sessions = dev.stack.tables.tables["sessions"]
+    (statement,) = _table_statements(dev, template, AUTHORIZER, "sessions")
+    assert statement["Resource"] == {"Fn::GetAtt": [logical_id(dev.stack, sessions), "Arn"]}  # no index
+
+
+def test_linking_reads_only_the_payment_index_of_the_claims(dev: Synth, template: dict) -> None:
+    """Checking a first administrator's payment needs amounts, never a claim (PHI): Query on the claims'
+    indexes, whose only index projects the amount alone."""
+    (statement,) = _table_statements(dev, template, "link_provider", "claims")
+    assert actions(statement) == ["dynamodb:Query"]
+    claims_id = logical_id(dev.stack, dev.stack.tables.tables["claims"])
+    assert statement["Resource"] == {"Fn::Join": ["", [{"Fn::GetAtt": [claims_id, "Arn"]}, "/index/*"]]}
+    indexes = template["Resources"][claims_id]["Properties"]["GlobalSecondaryIndexes"]
+    assert [(i["IndexName"], i["Projection"]) for i in indexes] == [
+        ("by-payment", {"NonKeyAttributes": ["payment_cents"], "ProjectionType": "INCLUDE"})]
 
 
 def test_register_cannot_touch_the_rate_limits_table(dev: Synth, template: dict) -> None:

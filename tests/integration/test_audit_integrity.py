@@ -12,7 +12,7 @@ from functions.shared.audit import audit_event
 from functions.shared.http import RequestMeta
 from functions.shared.store import repositories
 from functions.shared.store.audit import audit_item
-from functions.shared.store.models import AuditEvent, RateCounter, connection
+from functions.shared.store.models import AuditEvent, UniqueKey, connection
 
 META = RequestMeta("r1", "198.51.100.7", "test")
 
@@ -42,9 +42,9 @@ def test_a_transaction_rewriting_a_record_fails_whole(entry):
     rewritten.at_id = entry.at_id
     with pytest.raises(TransactWriteError) as refused:
         with TransactWrite(connection=connection()) as tx:
-            tx.save(RateCounter("side-effect", hits=1))
+            tx.save(UniqueKey("side-effect", account_id="acct-1"))
             tx.save(rewritten)
     assert [r.code if r else None for r in refused.value.cancellation_reasons] == [None, "ConditionalCheckFailed"]
-    with pytest.raises(RateCounter.DoesNotExist):
-        RateCounter.get("side-effect", consistent_read=True)
+    with pytest.raises(UniqueKey.DoesNotExist):
+        UniqueKey.get("side-effect", consistent_read=True)
     assert AuditEvent.get(entry.subject, entry.at_id, consistent_read=True).outcome == "success"
