@@ -22,7 +22,7 @@ from infra.routes import Access, Capability, partial_session_routes
 
 ResourceName = Literal["mail", "phone_numbers", "push_platform", "mfa_key", "captcha_secret",
                        "access_workflow", "authorization_clock", "roster_bucket", "portal_data_bucket",
-                       "session_routes"]
+                       "audit_archive_bucket", "session_routes"]
 # A target is one part of a resource that IAM statements name (CDK resolves it to ARNs and conditions).
 Target = Literal[
     "mail_identity",  # the SES identity and configuration set, From: the stage's sender only
@@ -40,6 +40,8 @@ Target = Literal[
     "portal_data_incoming",  # portal-data bucket objects under incoming/ (the plan's FHIR extracts)
     "portal_data_reports",  # portal-data bucket objects under reports/
     "portal_data_key",  # the portal-data bucket's KMS key, through S3 only
+    "audit_archive_objects",  # audit archive bucket objects under audit/ (Object Lock, compliance mode)
+    "audit_archive_key",  # the audit archive's KMS key, through S3 only
 ]
 
 # The DynamoDB actions of each kind of table access a `Function` lists (infra/routes.py Access). A
@@ -99,6 +101,8 @@ RESOURCES: dict[ResourceName, Resource] = {
         local="arn:aws:states:us-east-1:123456789012:stateMachine:local-authorization-clock"),
     "roster_bucket": Resource("roster bucket", env="ROSTER_BUCKET", local="local-roster"),
     "portal_data_bucket": Resource("portal-data bucket", env="PORTAL_DATA_BUCKET", local="local-portal-data"),
+    "audit_archive_bucket": Resource("audit archive bucket (S3 Object Lock)", env="AUDIT_ARCHIVE_BUCKET",
+                                     local="local-audit-archive"),
     "session_routes": Resource("the routes open to sessions that have not finished MFA",
                                env="PARTIAL_SESSION_ROUTES", local=partial_session_routes()),
 }
@@ -142,6 +146,11 @@ CAPABILITIES: dict[Capability, CapabilitySpec] = {
         Grant("portal_data_incoming", ("s3:GetObject",)),
         Grant("portal_data_reports", ("s3:PutObject",)),
         Grant("portal_data_key", ("kms:Decrypt", "kms:GenerateDataKey")),
+    )),
+    # writes each batch of the audit table's stream as a new object (never reads, overwrites or deletes)
+    "archives_audit": CapabilitySpec("audit_archive_bucket", (
+        Grant("audit_archive_objects", ("s3:PutObject",)),
+        Grant("audit_archive_key", ("kms:GenerateDataKey",)),
     )),
     # the request authorizer: which routes a session that has not finished MFA may use
     "authorizes_sessions": CapabilitySpec("session_routes"),

@@ -28,10 +28,12 @@ ACCESS_WORKFLOW = "access_workflow"  # the Lambda task of infra/workflows/access
 AUTHORIZATION_CLOCK = "authorization_clock"  # the Lambda task of infra/workflows/authorization_clock.asl.json
 ROSTER_IMPORT = "roster_import"  # runs when a roster CSV lands in the roster bucket
 PORTAL_DATA_IMPORT = "portal_data_import"  # runs when a FHIR NDJSON extract lands in the portal-data bucket
+AUDIT_ARCHIVE = "audit_archive"  # runs on the audit table's stream: archives records to the Object Lock bucket
 # What a function may reach besides its tables; each name has its entry in infra/capabilities.py.
 Capability = Literal["sends_mail", "sends_sms", "sends_push", "uses_mfa_key", "reads_captcha_secret",
                      "starts_workflow", "resumes_workflow", "reads_rosters", "imports_rosters",
-                     "imports_portal_data", "starts_authorization_clock", "authorizes_sessions"]
+                     "imports_portal_data", "starts_authorization_clock", "authorizes_sessions",
+                     "archives_audit"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,8 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(AUTHORIZATION_CLOCK, tables={"authorizations": "read", "audit": "append"}, uses=("sends_mail",)),
     Function("um_decisions", tables={"authorizations": "write", "accounts": "read", "audit": "append"},
              uses=("sends_mail",)),
+    # no table access: it reads the audit table's stream (granted with its event source, infra/stack.py)
+    Function(AUDIT_ARCHIVE, uses=("archives_audit",), timeout_s=60),
 )
 
 ROUTES: tuple[Route, ...] = (

@@ -50,6 +50,7 @@ class Tables(Construct):
                 partition_key=_attribute(schema["hash_key"]),
                 sort_key=_attribute(schema["range_key"]) if schema["range_key"] else None,
                 time_to_live_attribute=schema["ttl"],
+                stream=dynamodb.StreamViewType(schema["stream"]) if schema["stream"] else None,
                 billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
                 encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
                 encryption_key=self.key,

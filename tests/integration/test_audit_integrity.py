@@ -40,10 +40,9 @@ def test_a_second_put_of_an_existing_record_is_refused(entry):
 def test_a_transaction_rewriting_a_record_fails_whole(entry):
     rewritten = audit_item(audit_event("link.create", "administrator", META, subject=entry.subject))
     rewritten.at_id = entry.at_id
-    with pytest.raises(TransactWriteError) as refused:
-        with TransactWrite(connection=connection()) as tx:
-            tx.save(UniqueKey("side-effect", account_id="acct-1"))
-            tx.save(rewritten)
+    with pytest.raises(TransactWriteError) as refused, TransactWrite(connection=connection()) as tx:
+        tx.save(UniqueKey("side-effect", account_id="acct-1"))
+        tx.save(rewritten)
     assert [r.code if r else None for r in refused.value.cancellation_reasons] == [None, "ConditionalCheckFailed"]
     with pytest.raises(UniqueKey.DoesNotExist):
         UniqueKey.get("side-effect", consistent_read=True)

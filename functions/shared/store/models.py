@@ -322,6 +322,7 @@ class AuditEvent(Model):
 
     class Meta:
         table_name = "audit"
+        stream_view_type = "NEW_IMAGE"  # archived to the Object Lock bucket (functions/audit_archive)
 
     subject = UnicodeAttribute(hash_key=True)  # account id, or 'anonymous'
     at_id = UnicodeAttribute(range_key=True)  # ISO time + '#' + random id: sorted and unique
@@ -419,6 +420,7 @@ def key_schema(model: type[Model]) -> dict[str, Any]:
         "range_key": (range_key.attr_name, range_key.attr_type) if range_key else None,
         "ttl": ttl,
         "indexes": indexes,
+        "stream": getattr(model.Meta, "stream_view_type", None),
     }
 
 
