@@ -566,7 +566,7 @@ def test_audit_records_stream_to_an_object_lock_bucket_in_compliance_mode_for_si
                                                       "StreamArn"]}
     assert props["FunctionName"] == {"Ref": logical_id(dev.stack, dev.stack.functions.functions[AUDIT_ARCHIVE])}
     assert props["DestinationConfig"]["OnFailure"]["Destination"] == {
-        "Fn::GetAtt": [logical_id(dev.stack, archive.dead_letters), "Arn"]}
+        "Fn::GetAtt": [logical_id(dev.stack, dev.stack.functions.dead_letter_queues[AUDIT_ARCHIVE]), "Arn"]}
     assert props["BisectBatchOnFunctionError"] is True and props["StartingPosition"] == "TRIM_HORIZON"
     # the archiver may only add objects: no read, no delete, no retention change
     statements = role_statements(template, logical_id(dev.stack, dev.stack.functions.roles[AUDIT_ARCHIVE]))
