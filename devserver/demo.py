@@ -96,7 +96,8 @@ def _demo_authorizations(env: Mapping[str, str], session: Any) -> None:
             decided = outcome != Status.MORE_INFO_REQUESTED
             store.move(request.authorization_id, Status.PENDING,
                        Change(outcome, Event(submitted + timedelta(hours=30), outcome.value, "plan", note),
-                              reason=note if decided else None, decided_by="demo" if decided else None), entry)
+                              reason=note if decided else None, decided_by="demo" if decided else None),
+                       audit.audit_event("demo.authorization", "decided", meta, now=now))  # records are insert-only
 
 
 LOADERS: list[Loader] = [_demo_roster, _demo_portal_data, _demo_admissions, _demo_authorizations]
