@@ -92,6 +92,8 @@ def test_the_decision_clock_reminds_and_escalates_an_undecided_request(gateway, 
     state = json.loads(sfn.describe_execution(executionArn=started[0]["executionArn"])["input"])
     assert state["due_at"].startswith(created["due_at"][:16])
     # Run a clock whose moments have passed (a Standard execution would wait 48 hours for the first).
+    # Stop it once its interpreter runs (moto cannot stop an execution whose worker has not started yet).
+    assert wait_for(lambda: len(sfn.get_execution_history(executionArn=started[0]["executionArn"])["events"]) > 1)
     sfn.stop_execution(executionArn=started[0]["executionArn"])
     run = sfn.start_execution(stateMachineArn=arn, name=f"{number}-late", input=json.dumps(
         {"authorization_id": number, "remind_at": "2020-01-01T00:00:00Z", "due_at": "2020-01-02T00:00:00Z"}))

@@ -20,7 +20,7 @@ from functions.shared.store.models import AuditEvent
 from tests.events import FakeContext
 from tests.integration.browser import Browser
 from tests.integration.conftest import wait_for
-from tests.integration.helpers import GROUP, signed_in_user
+from tests.integration.helpers import PROVEN_GROUP, signed_in_user, verified_by_staff
 
 BUCKET = LOCAL_ENV["PORTAL_DATA_BUCKET"]
 JANE = {"member_id": "M100001", "birth_date": "1984-03-12"}
@@ -44,9 +44,12 @@ def data(aws, clock) -> None:
 
 
 def with_access(gateway, email: str, form: dict) -> Browser:
-    """A signed-in user whose first link to `form`'s Provider ID is active (its administrator)."""
+    """A signed-in user whose first link to `form`'s Provider ID is active (its administrator): proven by
+    the payment in `form`, or else verified by provider relations."""
     browser = signed_in_user(gateway, email)
     assert browser.post("/links", form).status == 200
+    if "payment" not in form:
+        verified_by_staff(gateway, form["provider_number"].upper(), email)
     assert wait_for(lambda: _status(browser) == "pending_agreement")
     version = browser.get("/agreements/provider").body["version"]
     assert browser.post("/agreements/provider", {"version": version}).status == 200
@@ -61,7 +64,7 @@ def _status(browser: Browser) -> str | None:
 
 @pytest.fixture
 def group(gateway, data) -> Browser:
-    return with_access(gateway, "office@riverside.example", GROUP)
+    return with_access(gateway, "office@riverside.example", PROVEN_GROUP)
 
 
 def _session_subject(browser: Browser) -> str:
