@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from infra.constructs.storage import INCOMING_PREFIX, PORTAL_DATA_SUFFIX, REPORTS_PREFIX, ROSTER_SUFFIX
+from infra.constructs.storage import (
+    ATTACHMENTS_PREFIX,
+    INCOMING_PREFIX,
+    PORTAL_DATA_SUFFIX,
+    REPORTS_PREFIX,
+    ROSTER_SUFFIX,
+)
 from infra.constructs.workflows import (
     ACCESS_APPROVAL_ASL,
     TASK_PLACEHOLDER,
@@ -182,6 +188,13 @@ def test_import_bucket_access_is_per_prefix_and_only_for_its_functions(dev: Synt
               and bucket_id in set(refs(s.get("Resource")))]
         bucket_key = [s for s in statements if key_id in set(refs(s.get("Resource")))]
         uses = (readers | importers) & set(spec.uses)
+        if bucket == "portal_data" and "stores_authorization_attachments" in spec.uses:
+            files = {"Fn::Join": ["", [bucket_arn, f"/{ATTACHMENTS_PREFIX}*"]]}
+            assert {a: s["Resource"] for s in s3 for a in actions(s)} == {"s3:GetObject": files,
+                                                                          "s3:PutObject": files}, spec.name
+            (key,) = bucket_key
+            assert set(actions(key)) == {"kms:Decrypt", "kms:GenerateDataKey"}
+            continue
         if not uses:
             assert s3 == [] and bucket_key == [], spec.name
             continue
