@@ -6,6 +6,8 @@
     python -m devserver.staff authorizations
     python -m devserver.staff authorization PA-0123456789 --outcome approve --reason "Meets criteria"
       (--outcome approve | partially_approve --units 1,0 | deny | request_information)
+    python -m devserver.staff reactivate EMAIL_OR_USERNAME --reason "Caller verified by phone"
+    python -m devserver.staff deactivate EMAIL_OR_USERNAME --reason "Left the practice"
 """
 
 from __future__ import annotations
@@ -33,8 +35,9 @@ def call(portal: str, user: str, method: str, path: str, body: dict[str, Any] | 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("action", choices=["list", "approve", "reject", "authorizations", "authorization"])
-    parser.add_argument("tax_id", nargs="?", metavar="TAX_ID_OR_REQUEST")
+    parser.add_argument("action", choices=["list", "approve", "reject", "authorizations", "authorization",
+                                           "reactivate", "deactivate"])
+    parser.add_argument("tax_id", nargs="?", metavar="TAX_ID_REQUEST_OR_ACCOUNT")
     parser.add_argument("--reason", default="")
     parser.add_argument("--outcome", choices=["approve", "partially_approve", "deny", "request_information"])
     parser.add_argument("--units", default="", help="approved units per service line, e.g. 1,0")
@@ -53,6 +56,12 @@ def main() -> None:
         if args.units:
             body["approved_units"] = [int(u) for u in args.units.split(",")]
         print(call(args.portal, args.user, "POST", f"/staff/authorizations/{args.tax_id}/decision", body)["message"])
+        return
+    if args.action in ("reactivate", "deactivate"):
+        if not args.tax_id or len(args.reason) < 3:
+            parser.error(f"{args.action} needs an email or user name and --reason (at least 3 characters)")
+        path = "/staff/accounts/reactivations" if args.action == "reactivate" else "/staff/accounts/deactivations"
+        print(call(args.portal, args.user, "POST", path, {"account": args.tax_id, "reason": args.reason})["message"])
         return
     if args.action == "list":
         pending = call(args.portal, args.user, "GET", "/staff/org-agreements")["agreements"]

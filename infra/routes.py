@@ -19,6 +19,7 @@ ACCESS_WORKFLOW = "access_workflow"  # the Lambda task of infra/workflows/access
 AUTHORIZATION_CLOCK = "authorization_clock"  # the Lambda task of infra/workflows/authorization_clock.asl.json
 ROSTER_IMPORT = "roster_import"  # runs when a roster CSV lands in the roster bucket
 PORTAL_DATA_IMPORT = "portal_data_import"  # runs when a FHIR NDJSON extract lands in the portal-data bucket
+JOBS = "jobs"  # the scheduled lifecycle jobs (infra/schedules.py: which job runs when)
 # What a function may reach besides its tables; each name has its entry in infra/capabilities.py.
 Capability = Literal["sends_mail", "sends_sms", "sends_push", "uses_mfa_key", "reads_captcha_secret",
                      "starts_workflow", "resumes_workflow", "reads_rosters", "imports_rosters",
@@ -67,8 +68,10 @@ FUNCTIONS: tuple[Function, ...] = (
                 "rate_limits": "write", "audit": "write"},
         uses=("sends_mail",),
     ),
-    Function(AUTHORIZER, tables={"sessions": "write"}, uses=("authorizes_sessions",)),
-    Function("signin", tables={**_SESSION_TABLES, "unique_keys": "read"}, memory_mb=1024),
+    # accounts: the once-a-day activity write (functions/shared/store/lifecycle.py record_activity)
+    Function(AUTHORIZER, tables={"sessions": "write", "accounts": "write"}, uses=("authorizes_sessions",)),
+    # sends_mail: a deactivated account that signs in is told (by mail only) how to get reactivated
+    Function("signin", tables={**_SESSION_TABLES, "unique_keys": "read"}, uses=("sends_mail",), memory_mb=1024),
     Function("mfa", tables={**_SESSION_TABLES, "tokens": "write", "rate_limits": "write"},
              uses=("sends_mail", "sends_sms", "sends_push", "uses_mfa_key"), memory_mb=1024),
     Function("password_reset", tables={**_SESSION_TABLES, "unique_keys": "read", "tokens": "write",
@@ -96,6 +99,11 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(AUTHORIZATION_CLOCK, tables={"authorizations": "read", "audit": "write"}, uses=("sends_mail",)),
     Function("um_decisions", tables={"authorizations": "write", "accounts": "read", "audit": "write"},
              uses=("sends_mail",)),
+    # deactivation revokes sessions and devices; expiry releases unique-key claims and keeps job markers
+    Function(JOBS, tables={"accounts": "write", "sessions": "write", "devices": "write", "unique_keys": "write",
+                           "audit": "write"}, uses=("sends_mail",), timeout_s=300),
+    Function("staff_accounts", tables={"accounts": "write", "unique_keys": "read", "sessions": "write",
+                                       "devices": "write", "audit": "write"}, uses=("sends_mail",)),
 )
 
 ROUTES: tuple[Route, ...] = (
@@ -147,6 +155,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/authorizations/{authorization_id}/withdraw", "authorizations"),
     Route("GET", "/staff/authorizations", "um_decisions", iam=True),
     Route("POST", "/staff/authorizations/{authorization_id}/decision", "um_decisions", iam=True),
+    Route("POST", "/staff/accounts/reactivations", "staff_accounts", iam=True),
+    Route("POST", "/staff/accounts/deactivations", "staff_accounts", iam=True),
 )
 
 

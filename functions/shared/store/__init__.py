@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from functions.shared.store.claims import Claims
     from functions.shared.store.consents import Consents
     from functions.shared.store.devices import Devices
+    from functions.shared.store.lifecycle import Lifecycle
     from functions.shared.store.links import Links
     from functions.shared.store.members import Members
     from functions.shared.store.org_agreements import OrgAgreements
@@ -44,6 +45,7 @@ _DYNAMO = {
     "claims": "claims:DynamoClaims",
     "admissions": "admissions:DynamoAdmissions",
     "authorizations": "authorizations:DynamoAuthorizations",
+    "lifecycle": "lifecycle:DynamoLifecycle",
 }
 
 
@@ -64,6 +66,7 @@ class Repositories:
     claims: Claims
     admissions: Admissions
     authorizations: Authorizations
+    lifecycle: Lifecycle
 
     def __init__(self, *, dynamo_fallback: bool = True, **given: Any) -> None:
         unknown = set(given) - set(_DYNAMO)
