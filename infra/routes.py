@@ -160,6 +160,24 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """When a lifecycle job runs (EventBridge Scheduler in AWS, a timer on the devserver)."""
+
+    job: str  # functions/jobs/logic.py JOBS
+    hour: int
+    minute: int
+    description: str
+    time_zone: str = "America/New_York"  # stated explicitly: the plans' offices work on US Eastern time
+    function: str = JOBS
+
+
+SCHEDULES: tuple[Schedule, ...] = (
+    Schedule("deactivate", 2, 15, "Inactivity warnings and deactivations, daily"),
+    Schedule("expire", 2, 45, "Removes registrations never activated, daily"),
+)
+
+
 def function(name: str) -> Function:
     return next(f for f in FUNCTIONS if f.name == name)
 

@@ -23,7 +23,7 @@ from infra.constructs.notifications import Notifications
 from infra.constructs.secrets import Secrets
 from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX, PortalDataStorage, RosterStorage
 from infra.constructs.tables import Tables
-from infra.routes import FUNCTIONS, PORTAL_DATA_IMPORT, ROSTER_IMPORT, ROUTES, Capability, Function, Route
+from infra.routes import FUNCTIONS, JOBS, PORTAL_DATA_IMPORT, ROSTER_IMPORT, ROUTES, Capability, Function, Route
 
 SERVICE_NAME = "provider-portal"
 # Settings fields that Lambda itself provides; infra must not (and may not) set them.
@@ -31,8 +31,9 @@ RUNTIME_PROVIDED = frozenset({"AWS_REGION"})
 # Optional Settings fields no FUNCTIONS entry can ask for yet; the functions fall back to the fields'
 # defaults. tests/infra keeps this set equal to what the model has and infra does not set.
 NOT_YET_PROVIDED: frozenset[str] = frozenset()
-# Functions invoked asynchronously (by S3 events): failed events go to a dead-letter queue, never lost.
-ASYNC_FUNCTIONS = frozenset({ROSTER_IMPORT, PORTAL_DATA_IMPORT})
+# Functions invoked asynchronously (by S3 events, by schedules): failed events go to a dead-letter queue,
+# never lost.
+ASYNC_FUNCTIONS = frozenset({ROSTER_IMPORT, PORTAL_DATA_IMPORT, JOBS})
 ASYNC_RETRY_ATTEMPTS = 2
 ASYNC_MAX_EVENT_AGE = cdk.Duration.hours(6)
 DEAD_LETTER_RETENTION = cdk.Duration.days(14)
