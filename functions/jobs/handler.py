@@ -17,7 +17,8 @@ class JobFailed(Exception):
     """Some accounts failed: the invocation fails so the schedule retries it and the alarm fires."""
 
 
-def _now(event: dict[str, Any]) -> datetime:
+def now_for(event: dict[str, Any]) -> datetime:
+    """The run's 'now': the clock, or the event's as_of day at the current time of day (local runs)."""
     as_of = event.get("as_of")
     if not as_of:
         return clock.now()
@@ -28,7 +29,7 @@ def _now(event: dict[str, Any]) -> datetime:
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
-        report = run(str(event.get("job", "")), current_plan(), _now(event),
+        report = run(str(event.get("job", "")), current_plan(), now_for(event),
                      lambda: context.get_remaining_time_in_millis() / 1000)
         summary = report.model_dump(mode="json")
         logger.info("lifecycle job finished", extra={"report": summary})

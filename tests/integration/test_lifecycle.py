@@ -4,6 +4,7 @@ and moved by whole days."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -307,3 +308,26 @@ def test_registrations_never_activated_are_removed_after_the_grace_period(browse
     run_job(clock, 7 + 30, job="expire")  # again: nothing
     assert len([e for e in AuditEvent.scan() if e.action == "account.expire"]) == 1
     assert browser.post("/registrations", registration(email=EMAIL)).status == 202  # the email is free again
+
+
+# --- local runs ----------------------------------------------------------------------------------
+
+def test_the_devserver_runs_a_job_as_of_a_given_day(browser, tmp_path):
+    from devserver.gateway import HttpRequest
+    from devserver.jobs import run_job
+    from devserver.server import JOBS_PATH, PortalServer
+
+    activated(browser)
+    report = run_job("deactivate", "2027-03-04")  # day 59
+    assert report["as_of"] == "2027-03-04" and account().state == "active"
+    server = PortalServer(("127.0.0.1", 0), web_root=tmp_path)
+    server.run_job = run_job
+    try:
+        reply = server.route(HttpRequest("POST", f"{JOBS_PATH}?name=deactivate&as_of=2027-03-05"))
+        assert reply.status == 200 and json.loads(reply.body)["failed"] == []
+        assert account().state == "deactivated"
+        assert mails_to(EMAIL)[-1].subject == "Your CareSource Provider Portal account was deactivated"
+        unknown = server.route(HttpRequest("POST", f"{JOBS_PATH}?name=nope"))
+        assert unknown.status == 400
+    finally:
+        server.server_close()
