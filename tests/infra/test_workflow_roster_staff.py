@@ -16,7 +16,7 @@ from infra.constructs.workflows import (
     access_workflow_name,
     authorization_clock_arn,
 )
-from infra.routes import ACCESS_WORKFLOW, FUNCTIONS, PORTAL_DATA_IMPORT, ROSTER_IMPORT, ROUTES
+from infra.routes import ACCESS_WORKFLOW, FUNCTIONS, JOBS, PORTAL_DATA_IMPORT, ROSTER_IMPORT, ROUTES
 from tests.infra.helpers import (
     Synth,
     actions,
@@ -269,7 +269,7 @@ def test_new_files_and_only_they_invoke_their_import(dev: Synth, template: dict,
 def test_failed_imports_land_in_an_encrypted_alarmed_dead_letter_queue(dev: Synth, template: dict,
                                                                          function: str) -> None:
     queues = dev.stack.functions.dead_letter_queues
-    assert set(queues) == {ROSTER_IMPORT, PORTAL_DATA_IMPORT}
+    assert set(queues) == {ROSTER_IMPORT, PORTAL_DATA_IMPORT, JOBS}  # JOBS: invoked by its schedules
     queue_id = _id(dev, queues[function])
     for spec in FUNCTIONS:
         config = template["Resources"][_function_id(dev, spec.name)]["Properties"].get("DeadLetterConfig")
