@@ -331,3 +331,55 @@ def test_the_devserver_runs_a_job_as_of_a_given_day(browser, tmp_path):
         assert unknown.status == 400
     finally:
         server.server_close()
+
+
+# --- roster changes ------------------------------------------------------------------------------
+
+def _link(email: str, provider_id: str, name: str, tax_id: str, *, active: bool) -> str:
+    from functions.shared.audit import audit_event
+    from functions.shared.http import RequestMeta
+    from functions.shared.states import LinkType
+    from functions.shared.store import repositories
+    from functions.shared.store.links import NewLink
+
+    meta = RequestMeta("r", "198.51.100.7", "test")
+    account_id = account(email).account_id
+    links = repositories().links
+    kind = LinkType.GROUP if provider_id.startswith("G") else LinkType.PRACTITIONER
+    links.create_as_admin(NewLink(account_id, provider_id, kind, tax_id, name, "Jane Doe", email, DAY0),
+                          audit_event("link.request", "admin", meta, subject=account_id))
+    if active:
+        assert links.grant_access(account_id, provider_id, DAY0, audit_event("link.grant", "ok", meta))
+    return account_id
+
+
+def test_a_roster_that_drops_a_provider_or_moves_it_to_another_tax_id_ends_its_links(browser, clock):
+    from devserver.roster import DEMO_ROSTER
+    from functions.roster_import.logic import import_roster
+    from functions.shared.store.models import Link
+
+    demo = DEMO_ROSTER.read_text()
+    assert import_roster(demo, "v1.csv", DAY0).status == "applied"
+    people = {"maria": "p2000001", "james": "p2000002", "group": "g1000001"}
+    for who in people:
+        activated(Browser(browser.gateway), f"{who}@clinic.example")
+    dropped = _link("maria@clinic.example", "P2000001", "Maria Lopez", "123456789", active=True)
+    moved = _link("james@clinic.example", "P2000002", "James O'Neil", "123456789", active=False)
+    kept = _link("group@clinic.example", "G1000001", "Riverside Family Practice", "123456789", active=True)
+    lines = demo.splitlines()
+    v2 = [line for line in lines if not line.startswith("P2000001")]
+    v2 = [line.replace("James,O'Neil,,12-3456789", "James,O'Neil,,45-6789012") for line in v2]
+    report = import_roster("\n".join(v2) + "\n", "v2.csv", DAY0 + timedelta(days=1))
+    assert report.status == "applied" and report.links_ended == 2 and report.notices_failed == 0
+    assert Link.get(dropped, "P2000001").status == "removed"  # was active
+    assert Link.get(moved, "P2000002").status == "expired"  # was still a request
+    assert Link.get(kept, "G1000001").status == "active"
+    assert mails_to("maria@clinic.example")[-1].subject == "Your access to Maria Lopez ended"
+    assert mails_to("james@clinic.example")[-1].subject == "Your access to James O'Neil ended"
+    assert mails_to("group@clinic.example")[-1].subject == "Activate Account"
+    ends = [e for e in AuditEvent.scan() if e.action == "link.end"]
+    assert sorted(e.detail["provider_id"] for e in ends) == ["P2000001", "P2000002"]
+    assert all(e.outcome == "roster_removed" for e in ends)
+    assert UniqueKey.count("provider-admin#P2000001") == 0  # a returning provider gets a new first admin
+    again = import_roster("\n".join(v2) + "\n", "v2-again.csv", DAY0 + timedelta(days=2))
+    assert again.status == "unchanged" and again.links_ended == 0

@@ -225,6 +225,18 @@ class ProvidersByTaxId(GlobalSecondaryIndex):
     roster_version = NumberAttribute(range_key=True)
 
 
+class ProvidersByVersion(GlobalSecondaryIndex):
+    """Every provider of one roster version, in 16 shards (so an import's writes spread over partitions):
+    what the next import compares against to find the Provider IDs it drops."""
+
+    class Meta:
+        index_name = "by-version"
+        projection = AllProjection()
+
+    version_shard = UnicodeAttribute(hash_key=True)  # '<roster version>#<shard 00-15>'
+    provider_id = UnicodeAttribute(range_key=True)
+
+
 class Provider(Model):
     """One provider of the plan's roster, as of one roster version."""
 
@@ -241,7 +253,9 @@ class Provider(Model):
     zips = UnicodeSetAttribute()
     addresses = ListAttribute(of=MapAttribute, default=list)
     expires_at = TTLAttribute()  # superseded versions age out
+    version_shard = UnicodeAttribute(null=True)
     by_tax_id = ProvidersByTaxId()
+    by_version = ProvidersByVersion()
 
 
 class LinksByProvider(GlobalSecondaryIndex):
