@@ -42,10 +42,11 @@ class Factor(MapAttribute):
 
 
 class AccountsByLifecycleDay(GlobalSecondaryIndex):
-    """Accounts the lifecycle jobs may act on, per day (sparse: deactivated accounts are not in it).
+    """Accounts the lifecycle jobs may act on, per day (sparse: only accounts with something due).
 
-    Partition 'active#<day of the last activity>' or 'pending#<day the activation secret expires>':
-    a daily job reads only the accounts of the day that falls due, never the whole table.
+    Partition 'active#<day of the last activity>', 'pending#<day the activation secret expires>' or
+    'deactivated#<day>' (until the deactivation mail went out): a daily job reads only the accounts of
+    the day that falls due, never the whole table (functions/shared/lifecycle.py).
     """
 
     class Meta:
