@@ -217,10 +217,33 @@ def expiries(plan: PlanProfile, now: datetime, today: date, time_left: TimeLeft)
     return walk("expire", LifecycleKind.PENDING, due, act, time_left)
 
 
+# --- one-time migration ----------------------------------------------------------------------------
+
+def backfill(plan: PlanProfile, now: datetime, today: date, time_left: TimeLeft) -> PhaseReport:
+    """Give accounts stored before the lifecycle index their key (run by hand once, until complete):
+    active ones count from their last activity (else activation), pending ones from their link's expiry."""
+    lifecycle = repositories().lifecycle
+    report = PhaseReport(phase="backfill", through=today)
+    for account in lifecycle.unindexed():
+        if time_left() < TIME_MARGIN_S:  # the next run goes on: indexed accounts are no longer read
+            report.complete = False
+            break
+        if account.state == AccountState.ACTIVE:
+            kind, since = LifecycleKind.ACTIVE, account.last_active_at or account.activated_at or account.created_at
+        else:
+            kind, since = LifecycleKind.PENDING, account.activation_expires_at or account.created_at
+        if lifecycle.index(account.account_id, lifecycle_key(kind, since.date())):
+            report.changed += 1
+        else:
+            report.unchanged += 1
+    return report
+
+
 Phase = Callable[[PlanProfile, datetime, date, TimeLeft], PhaseReport]
 # Deactivations before warnings (an account due today is deactivated, not warned), then the notices
 # whose mail failed (today's included).
 JOBS: dict[str, tuple[Phase, ...]] = {
     "deactivate": (deactivations, warnings, deactivation_notices),
     "expire": (expiries,),
+    "backfill": (backfill,),  # once, by hand, after the first deployment of the lifecycle (not scheduled)
 }

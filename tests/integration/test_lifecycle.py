@@ -383,3 +383,13 @@ def test_a_roster_that_drops_a_provider_or_moves_it_to_another_tax_id_ends_its_l
     assert UniqueKey.count("provider-admin#P2000001") == 0  # a returning provider gets a new first admin
     again = import_roster("\n".join(v2) + "\n", "v2-again.csv", DAY0 + timedelta(days=2))
     assert again.status == "unchanged" and again.links_ended == 0
+
+
+def test_accounts_stored_before_the_index_are_backfilled_once(browser, clock):
+    activated(browser)
+    account().update(actions=[Account.lifecycle_day.remove()])  # as stored before the lifecycle existed
+    report = run_job(clock, 1, job="backfill")
+    assert report["phases"][0]["changed"] == 1 and account().lifecycle_day == "active#2027-01-04"
+    assert run_job(clock, 1, job="backfill")["phases"][0]["changed"] == 0
+    run_job(clock, 60)
+    assert account().state == "deactivated"

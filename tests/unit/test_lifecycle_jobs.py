@@ -160,3 +160,15 @@ def test_unactivated_registrations_expire_after_the_grace_period_and_release_the
 def test_an_unknown_job_is_refused(repos):
     with pytest.raises(ValueError, match="unknown job"):
         run(1, job="nope")
+
+
+def test_the_backfill_indexes_accounts_stored_before_the_index_then_they_fall_due(repos, mails):
+    for i in range(5):
+        active_account(repos, account_id=f"old-{i}", email=f"old{i}@clinic.example", last_active_at=DAY0)
+    active_account(repos, account_id="never", email="never@clinic.example", activated_at=DAY0 - timedelta(days=3))
+    report = run(1, job="backfill")
+    assert report.phases[0].changed == 6
+    assert repos.accounts.get("never").lifecycle_day == "active#2027-01-01"
+    assert run(1, job="backfill").phases[0].changed == 0
+    run(60)
+    assert {repos.accounts.get(f"old-{i}").state for i in range(5)} == {AccountState.DEACTIVATED}

@@ -9,6 +9,7 @@ transaction, so the authorizer refuses them on their next request.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -72,6 +73,15 @@ class Lifecycle(Protocol):
     def remove_registration(self, account: AccountView, expected_key: str, audit: AuditEntry) -> None:
         """Delete a registration never activated and release its email and user-name claims, at once.
         StaleWrite if it was activated or given a new activation secret meanwhile."""
+        ...
+
+    def unindexed(self) -> Iterator[AccountView]:
+        """Active or pending accounts stored before the lifecycle index existed, read lazily page by page
+        (a one-time migration: the only Scan of the lifecycle, run by hand)."""
+        ...
+
+    def index(self, account_id: str, key: str) -> bool:
+        """Give an account its first lifecycle key; False if it has one already."""
         ...
 
     def done_through(self, job: str) -> date | None:
@@ -189,6 +199,18 @@ class DynamoLifecycle:
             tx.save(audit_item(audit))
 
         transact_or_stale(build)
+
+    def unindexed(self) -> Iterator[AccountView]:
+        from functions.shared.store.accounts import _view
+
+        bind_tables()
+        for item in Account.scan(Account.lifecycle_day.does_not_exist()
+                                 & Account.state.is_in(AccountState.ACTIVE, AccountState.PENDING_ACTIVATION),
+                                 page_size=500):
+            yield _view(item)
+
+    def index(self, account_id: str, key: str) -> bool:
+        return self._claim(account_id, [Account.lifecycle_day.set(key)], Account.lifecycle_day.does_not_exist())
 
     def done_through(self, job: str) -> date | None:
         item = find(UniqueKey, JOB_KEY + job)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
 
@@ -99,6 +100,18 @@ class MemoryLifecycle:
             del claims[key]
         del self._accounts[account.account_id]
         repositories().audit.record(audit)
+
+    def unindexed(self) -> Iterator[AccountView]:
+        yield from sorted((a for a in self._accounts.values() if a.lifecycle_day is None
+                           and a.state in (AccountState.ACTIVE, AccountState.PENDING_ACTIVATION)),
+                          key=lambda a: a.account_id)
+
+    def index(self, account_id: str, key: str) -> bool:
+        account = self._accounts.get(account_id)
+        if account is None or account.lifecycle_day is not None:
+            return False
+        self._accounts[account_id] = replace(account, lifecycle_day=key)
+        return True
 
     def done_through(self, job: str) -> date | None:
         return self.markers.get(job)
