@@ -86,9 +86,9 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("staff", tables={"org_agreements": "write", "audit": "write"}, uses=("resumes_workflow",)),
     Function(ACCESS_WORKFLOW, tables={"links": "write", "consents": "read", "org_agreements": "write",
                                       "audit": "write"}, uses=("sends_mail", "resumes_workflow")),
-    # links, accounts, audit, mail: links to Provider IDs a new roster drops end, and their users are told
+    # links, audit, mail: links to Provider IDs a new roster drops end, and their users are told
     Function(ROSTER_IMPORT, tables={"providers": "write", "unique_keys": "write", "links": "write",
-                                    "accounts": "read", "audit": "write"},
+                                    "audit": "write"},
              uses=("imports_rosters", "sends_mail"), memory_mb=1024, timeout_s=300),
     Function(PORTAL_DATA_IMPORT, tables={"members": "write", "claims": "write", "claim_index": "write"},
              uses=("imports_portal_data",), requirements="portal-data-import.txt", memory_mb=1024, timeout_s=900),

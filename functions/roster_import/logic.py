@@ -158,7 +158,7 @@ def import_roster(text: str, source: str, now: datetime, plan: PlanProfile | Non
 def end_links(provider_ids: list[str], source: str, plan: PlanProfile, now: datetime) -> tuple[int, int]:
     """End every link to these Provider IDs (no longer on the roster, or under another Tax ID), each with
     its audit record, and tell each user by mail. Returns (links ended, notices not sent)."""
-    links, accounts = repositories().links, repositories().accounts
+    links = repositories().links
     ended = failed = 0
     for provider_id in provider_ids:
         for link in links.of_provider(provider_id):
@@ -167,10 +167,8 @@ def end_links(provider_ids: list[str], source: str, plan: PlanProfile, now: date
             if not links.end_for_roster(link.account_id, provider_id, now, event):
                 continue  # closed already (or by a re-run)
             ended += 1
-            account = accounts.get(link.account_id)
-            try:
-                if account is not None:
-                    send_mail(account.email, link_ended(plan, link.provider_name))
+            try:  # the address the link was asked from (roster imports read no accounts)
+                send_mail(link.requester_email, link_ended(plan, link.provider_name))
             except Problem:
                 failed += 1
                 logger.error("roster notice not sent", extra={"account_id": link.account_id})
