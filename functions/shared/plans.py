@@ -68,6 +68,7 @@ class PlanProfile(BaseModel):
     inactivity_warning_before: timedelta = timedelta(days=10)
     registration_grace: timedelta = timedelta(days=30)  # unactivated registrations removed after TTL + grace
     provider_relations_phone: str = ""  # whom a deactivated user calls; support_phone when not set
+    portal_tab: str = ""  # the header tab that holds the portal pages once access is granted (cmo: "CMO")
 
     @property
     def claims_phone(self) -> str:
@@ -124,6 +125,7 @@ PLANS: dict[str, PlanProfile] = {
         requires_org_agreement=True,
         org_agreement_promise="Provider relations reviews agreements within 24-48 hours (at most 5 business days).",
         mfa_factors=("totp", "sms", "email"),
+        portal_tab="CMO",  # its guide: the "CMO" tab next to "HOME" means full access
     ),
 }
 
