@@ -9,7 +9,7 @@ export CDK_DISABLE_CLI_TELEMETRY=1
 export CDK_DISABLE_VERSION_CHECK=1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 
-.PHONY: run test install lint unit integration infra e2e synth synth-fast bench openapi lock clean
+.PHONY: run test install lint unit integration infra e2e synth synth-fast bench openapi lock clean job
 
 $(STAMP): requirements/runtime.txt requirements/dev.txt requirements/constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -50,6 +50,9 @@ synth-fast: install  ## the same checks without building the dependency layer (o
 	rm -f cdk.out/*.template.json
 	$(PY) -m infra.app $(CDK_CONTEXT) -c 'aws:cdk:bundling-stacks=[]'
 	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- cdk.out/*.template.json
+
+job: install  ## run a lifecycle job on the running devserver: make job NAME=deactivate AS_OF=2027-03-01
+	$(PY) -m devserver.jobs $(NAME) $(if $(AS_OF),--as-of $(AS_OF)) --portal http://127.0.0.1:$(PORT)
 
 bench: install  ## cold-start and AWS-calls-per-request figures
 	$(PY) -m bench

@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import aws_calls, coldstart, hashing, portal_paging
+from bench import aws_calls, coldstart, hashing, lifecycle_job, portal_paging
 
 
 def _load() -> str:
@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         lambda: aws_calls.report(aws_calls.measure()),
         lambda: hashing.report(hashing.measure()),
         lambda: portal_paging.report(portal_paging.measure()),
+        lambda: lifecycle_job.report(lifecycle_job.measure()),
     ]
     failed = False
     for section in sections:

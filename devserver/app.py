@@ -21,7 +21,7 @@ from typing import Any
 
 import boto3
 
-from devserver import demo, dynamodb_local, load, local_aws, outbox, roster
+from devserver import demo, dynamodb_local, jobs, load, local_aws, outbox, roster
 from devserver.gateway import ACCOUNT_ID, Gateway
 from devserver.server import LOCAL_NAMES, PortalServer
 from devserver.site import WEB_ROOT, public_config
@@ -104,6 +104,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m devserver", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=3000, help="port to listen on (default 3000; 0: any)")
+    parser.add_argument("--job-interval", type=float, default=3600.0,
+                        help="run the scheduled lifecycle jobs at start and every N seconds (0: only on demand)")
     return parser.parse_args(argv)
 
 
@@ -135,6 +137,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             session = boto3.Session(region_name=env["AWS_REGION"])
             httpd.roster_import = lambda text, name: roster.import_csv(env, session, text, name)
             httpd.data_import = lambda text, name: load.import_ndjson(env, session, text, name)
+            httpd.run_job = jobs.run_job
+            if args.job_interval > 0:
+                jobs.start_timer(args.job_interval, httpd.log)
             print(f"{plan.portal_name} (plan {plan.key}) on {base_url}/\n"
                   f"  outbox (mail and SMS sent): {base_url}{OUTBOX_PAGE}\n"
                   f"  embedded AWS (moto):        {endpoint}\n"

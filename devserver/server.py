@@ -23,6 +23,7 @@ CONFIG_PATH = "/config.json"
 OUTBOX_PATH = "/dev/outbox.json"
 ROSTER_PATH = "/dev/roster"  # POST a roster CSV: `python -m devserver.roster FILE`
 LOAD_PATH = "/dev/load"  # POST a FHIR NDJSON extract: `python -m devserver.load FILE`
+JOBS_PATH = "/dev/jobs"  # POST ?name=deactivate&as_of=YYYY-MM-DD: `make job NAME=... AS_OF=...`
 LOCAL_NAMES = {"127.0.0.1", "localhost", "::1"}
 _HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
 
@@ -72,6 +73,7 @@ class PortalServer(ThreadingHTTPServer):
         self.outbox: Callable[[], dict[str, Any]] = dict
         self.roster_import: Callable[[str, str], dict[str, Any]] | None = None
         self.data_import: Callable[[str, str], dict[str, Any]] | None = None
+        self.run_job: Callable[[str, str | None], dict[str, Any]] | None = None
 
     @property
     def port(self) -> int:
@@ -87,6 +89,12 @@ class PortalServer(ThreadingHTTPServer):
         if path == LOAD_PATH and request.method == "POST" and self.data_import is not None:
             name = parse_qs(urlsplit(request.target).query).get("name", ["extract.ndjson"])[0]
             return json_page(self.data_import(request.body.decode("utf-8-sig", errors="replace"), name))
+        if path == JOBS_PATH and request.method == "POST" and self.run_job is not None:
+            query = parse_qs(urlsplit(request.target).query)
+            try:
+                return json_page(self.run_job(query.get("name", [""])[0], query.get("as_of", [None])[0]))
+            except ValueError as exc:  # an unknown job or a malformed day
+                return page_problem(400, "Bad request", str(exc))
         if request.method not in ("GET", "HEAD"):
             return page_problem(405, "Method not allowed", f"{path} can only be read (GET).",
                                 headers=[("Allow", "GET, HEAD")])

@@ -6,6 +6,8 @@
     python -m devserver.staff authorizations
     python -m devserver.staff authorization PA-0123456789 --outcome approve --reason "Meets criteria"
       (--outcome approve | partially_approve --units 1,0 | deny | request_information)
+    python -m devserver.staff reactivate EMAIL_OR_USERNAME --reason "Caller verified by phone"
+    python -m devserver.staff deactivate EMAIL_OR_USERNAME --reason "Left the practice"
 
   A Provider ID's administrators (the first one verified with the practice when they proved no payment):
     python -m devserver.staff links G1000001
@@ -40,8 +42,9 @@ def call(portal: str, user: str, method: str, path: str, body: dict[str, Any] | 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("action", choices=["list", "approve", "reject", "authorizations", "authorization", *ADMINS])
-    parser.add_argument("tax_id", nargs="?", metavar="TAX_ID_OR_REQUEST_OR_PROVIDER_ID")
+    parser.add_argument("action", choices=["list", "approve", "reject", "authorizations", "authorization",
+                                           "reactivate", "deactivate", *ADMINS])
+    parser.add_argument("tax_id", nargs="?", metavar="TAX_ID_REQUEST_ACCOUNT_OR_PROVIDER_ID")
     parser.add_argument("account_id", nargs="?", metavar="ACCOUNT_ID")
     parser.add_argument("--replaces", default=None, help="assign-admin: the administrator who becomes a member")
     parser.add_argument("--reason", default="")
@@ -65,6 +68,12 @@ def main() -> None:
         if args.units:
             body["approved_units"] = [int(u) for u in args.units.split(",")]
         print(call(args.portal, args.user, "POST", f"/staff/authorizations/{args.tax_id}/decision", body)["message"])
+        return
+    if args.action in ("reactivate", "deactivate"):
+        if not args.tax_id or len(args.reason) < 3:
+            parser.error(f"{args.action} needs an email or user name and --reason (at least 3 characters)")
+        path = "/staff/accounts/reactivations" if args.action == "reactivate" else "/staff/accounts/deactivations"
+        print(call(args.portal, args.user, "POST", path, {"account": args.tax_id, "reason": args.reason})["message"])
         return
     if args.action == "list":
         pending = call(args.portal, args.user, "GET", "/staff/org-agreements")["agreements"]

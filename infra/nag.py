@@ -20,7 +20,7 @@ from infra.constructs.audit_archive import ARCHIVE_PREFIX
 from infra.constructs.functions import ASYNC_FUNCTIONS
 from infra.constructs.notifications import Notifications
 from infra.constructs.storage import ATTACHMENTS_PREFIX, INCOMING_PREFIX, REPORTS_PREFIX
-from infra.routes import ACCESS_WORKFLOW, AUDIT_ARCHIVE, AUTHORIZATION_CLOCK
+from infra.routes import ACCESS_WORKFLOW, AUDIT_ARCHIVE, AUTHORIZATION_CLOCK, JOBS
 
 WORKFLOW_TASKS = frozenset({ACCESS_WORKFLOW, AUTHORIZATION_CLOCK})  # invoked by a state machine
 
@@ -58,7 +58,20 @@ def _clock_role(stack: PortalStack) -> list[IConstruct]:
 
 
 def _async_functions(stack: PortalStack) -> list[IConstruct]:
-    return [fn for name, fn in stack.functions.functions.items() if name in ASYNC_FUNCTIONS]
+    """Invoked by S3 events (the scheduled jobs have their own reasons)."""
+    return [fn for name, fn in stack.functions.functions.items() if name in ASYNC_FUNCTIONS and name != JOBS]
+
+
+def _job_functions(stack: PortalStack) -> list[IConstruct]:
+    return [fn for name, fn in stack.functions.functions.items() if name == JOBS]
+
+
+def _schedule_dead_letters(stack: PortalStack) -> list[IConstruct]:
+    return [stack.schedules.dead_letters]
+
+
+def _scheduler_role(stack: PortalStack) -> list[IConstruct]:
+    return [stack.schedules.role]
 
 
 def _roles(stack: PortalStack) -> list[IConstruct]:
@@ -185,6 +198,13 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
         "queues asynchronous events and retries throttled ones for up to 6 hours, after which the "
         "alarmed dead-letter queue keeps them; a reservation would only take capacity from the API.",
         _async_functions,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-LambdaConcurrency",
+        "The lifecycle jobs run once a day per schedule (infra/routes.py SCHEDULES), fanning out inside one "
+        "invocation; a second concurrent run is harmless (each change is conditional, progress markers only "
+        "move forward). Reserving concurrency would take fixed capacity from the API for two runs a day.",
+        _job_functions,
     ),
     Acknowledgement(
         "HIPAA.Security-LambdaDLQ",
@@ -374,6 +394,21 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
         "queues' own customer-managed key only; re-encryption under another key would need access to that "
         "key, which the function does not have.",
         _audit_archive_role,
+    ),
+    # --- Lifecycle schedules ----------------------------------------------------------------------
+    Acknowledgement(
+        "AwsSolutions-SQS3",
+        "This queue is the dead-letter queue of the lifecycle schedules (DeadLetterConfig of each "
+        "AWS::Scheduler::Schedule target); cdk-nag only recognizes SQS redrive and Lambda dead-letter "
+        "configurations. Its depth is alarmed.",
+        _schedule_dead_letters,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-IAMNoInlinePolicy",
+        "The scheduler role has exactly one CDK-generated AWS::IAM::Policy (invoke the jobs function, send "
+        "to the schedules' dead-letter queue through SQS); it is created and deleted only with the role, "
+        "which only scheduler.amazonaws.com of this account may assume.",
+        _scheduler_role,
     ),
     # --- Roster storage ---------------------------------------------------------------------------
     Acknowledgement(

@@ -29,6 +29,7 @@ AUTHORIZATION_CLOCK = "authorization_clock"  # the Lambda task of infra/workflow
 ROSTER_IMPORT = "roster_import"  # runs when a roster CSV lands in the roster bucket
 PORTAL_DATA_IMPORT = "portal_data_import"  # runs when a FHIR NDJSON extract lands in the portal-data bucket
 AUDIT_ARCHIVE = "audit_archive"  # runs on the audit table's stream: archives records to the Object Lock bucket
+JOBS = "jobs"  # the scheduled lifecycle jobs (infra/schedules.py: which job runs when)
 # What a function may reach besides its tables; each name has its entry in infra/capabilities.py.
 Capability = Literal["sends_mail", "sends_sms", "sends_push", "uses_mfa_key", "reads_captcha_secret",
                      "starts_workflow", "resumes_workflow", "reads_rosters", "imports_rosters",
@@ -78,8 +79,10 @@ FUNCTIONS: tuple[Function, ...] = (
                 "rate_limits": "write", "audit": "append"},
         uses=("sends_mail",),
     ),
-    Function(AUTHORIZER, tables={"sessions": "update"}, uses=("authorizes_sessions",)),
-    Function("signin", tables={**_SESSION_TABLES, "unique_keys": "read"}, memory_mb=1024),
+    # accounts: the once-a-day activity write (functions/shared/store/lifecycle.py record_activity)
+    Function(AUTHORIZER, tables={"sessions": "update", "accounts": "update"}, uses=("authorizes_sessions",)),
+    # sends_mail: a deactivated account that signs in is told (by mail only) how to get reactivated
+    Function("signin", tables={**_SESSION_TABLES, "unique_keys": "read"}, uses=("sends_mail",), memory_mb=1024),
     Function("mfa", tables={**_SESSION_TABLES, "devices": "write_delete", "tokens": "write", "rate_limits": "write"},
              uses=("sends_mail", "sends_sms", "sends_push", "uses_mfa_key"), memory_mb=1024),
     Function("password_reset", tables={**_SESSION_TABLES, "devices": "write_delete", "unique_keys": "read",
@@ -100,8 +103,11 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(ACCESS_WORKFLOW, tables={"links": "write", "consents": "read", "org_agreements": "write",
                                       "unique_keys": "write_delete", "audit": "append"},
              uses=("sends_mail", "resumes_workflow")),
-    Function(ROSTER_IMPORT, tables={"providers": "write_delete", "unique_keys": "write"}, uses=("imports_rosters",),
-             memory_mb=1024, timeout_s=300),
+    # links, audit, mail: links to Provider IDs a new roster drops end (their administrator claims released),
+    # and their users are told
+    Function(ROSTER_IMPORT, tables={"providers": "write_delete", "unique_keys": "write_delete", "links": "write",
+                                    "audit": "append"},
+             uses=("imports_rosters", "sends_mail"), memory_mb=1024, timeout_s=300),
     Function(PORTAL_DATA_IMPORT, tables={"members": "write", "claims": "write", "claim_index": "write_delete",
                                          "authorizations": "write", "audit": "append"},
              uses=("imports_portal_data",), requirements="portal-data-import.txt", memory_mb=1024, timeout_s=900),
@@ -117,6 +123,12 @@ FUNCTIONS: tuple[Function, ...] = (
              uses=("sends_mail",)),
     # no table access: it reads the audit table's stream (granted with its event source, infra/stack.py)
     Function(AUDIT_ARCHIVE, uses=("archives_audit",), timeout_s=60),
+    # deactivation revokes sessions and devices; expiry deletes registrations and releases their unique-key
+    # claims, and keeps job markers
+    Function(JOBS, tables={"accounts": "write_delete", "sessions": "write_delete", "devices": "write_delete",
+                           "unique_keys": "write_delete", "audit": "append"}, uses=("sends_mail",), timeout_s=300),
+    Function("staff_accounts", tables={"accounts": "write", "unique_keys": "read", "sessions": "write_delete",
+                                       "devices": "write_delete", "audit": "append"}, uses=("sends_mail",)),
 )
 
 ROUTES: tuple[Route, ...] = (
@@ -173,6 +185,26 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/authorizations/{authorization_id}/withdraw", "authorizations"),
     Route("GET", "/staff/authorizations", "um_decisions", iam=True),
     Route("POST", "/staff/authorizations/{authorization_id}/decision", "um_decisions", iam=True),
+    Route("POST", "/staff/accounts/reactivations", "staff_accounts", iam=True),
+    Route("POST", "/staff/accounts/deactivations", "staff_accounts", iam=True),
+)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a lifecycle job runs (EventBridge Scheduler in AWS, a timer on the devserver)."""
+
+    job: str  # functions/jobs/logic.py JOBS
+    hour: int
+    minute: int
+    description: str
+    time_zone: str = "America/New_York"  # stated explicitly: the plans' offices work on US Eastern time
+    function: str = JOBS
+
+
+SCHEDULES: tuple[Schedule, ...] = (
+    Schedule("deactivate", 2, 15, "Inactivity warnings and deactivations, daily"),
+    Schedule("expire", 2, 45, "Removes registrations never activated, daily"),
 )
 
 

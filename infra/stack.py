@@ -16,6 +16,7 @@ from infra.constructs.layer import DependencyLayer
 from infra.constructs.logs import Logs
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.notifications import Notifications
+from infra.constructs.schedules import Schedules
 from infra.constructs.secrets import Secrets
 from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX, PortalDataStorage, RosterStorage
 from infra.constructs.tables import Tables
@@ -103,6 +104,8 @@ class PortalStack(cdk.Stack):
         self.waf = Waf(self, "Waf", config=config, stage_arn=self.api.rest_api.deployment_stage.stage_arn,
                        logs=self.logs)
         self.monitoring = Monitoring(self, "Monitoring", config=config, functions=self.functions, api=self.api)
+        self.schedules = Schedules(self, "Schedules", config=config, functions=self.functions,
+                                   alarm_topic=self.monitoring.topic)
         cdk.CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="Base URL of the API stage")
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn,
                       description="Subscribe on-call addresses here")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from functions.shared.lifecycle import active_key
 from functions.shared.plans import PlanProfile
 from functions.shared.security.secrets import hash_secret
 from functions.shared.sessions import SESSION_COOKIE, csrf_ok, read_cookie
@@ -44,4 +45,7 @@ def authorize(cookie_header: str | None, csrf_header: str | None, method: str, r
         return Decision(False, "mfa_incomplete", context)
     if method not in SAFE_METHODS and not csrf_ok(token, csrf_header):
         return Decision(False, "csrf", context)
+    if session.active_day != active_key(now):
+        # An authenticated request is activity: recorded once a day per session, not on every request.
+        repositories().lifecycle.record_activity(session.account_id, session.session_hash, now)
     return Decision(True, "ok", context)

@@ -11,8 +11,15 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from aws_lambda_powertools import Logger
 from pydantic import BaseModel
 
+from functions.shared import audit
+from functions.shared.errors import Problem
+from functions.shared.http import RequestMeta
+from functions.shared.notify.lifecycle import link_ended
+from functions.shared.notify.mail import send_mail
+from functions.shared.plans import PlanProfile, current_plan
 from functions.shared.roster import GROUP, PRACTITIONER, digits, words, zip5
 from functions.shared.states import LinkType
 from functions.shared.store import repositories
@@ -25,6 +32,8 @@ ROW_LIFETIME = timedelta(days=3650)  # a safety net only: superseded rows are de
 MAX_ROWS = 200_000
 _PROVIDER_ID = re.compile(r"^[A-Z0-9-]{3,20}$")
 _STATE = re.compile(r"^[A-Z]{2}$")
+_IMPORT_META = RequestMeta(request_id="", source_ip="", user_agent="roster-import")
+logger = Logger(child=True)
 
 
 class RowError(BaseModel):
@@ -39,6 +48,8 @@ class ImportReport(BaseModel):
     providers: int
     roster_version: int | None = None
     bad_rows: list[RowError] = []
+    links_ended: int = 0  # links to Provider IDs this version drops (or moves to another Tax ID)
+    notices_failed: int = 0  # their users whose notice mail could not be sent (logged, by account id)
 
 
 @dataclass
@@ -111,7 +122,7 @@ def _row(row: dict[str, str | None]) -> tuple[list[str], str, _Draft]:
     return errors, provider_id, draft
 
 
-def import_roster(text: str, source: str, now: datetime) -> ImportReport:
+def import_roster(text: str, source: str, now: datetime, plan: PlanProfile | None = None) -> ImportReport:
     drafts, bad, rows = parse(text)
     if bad or not drafts:
         bad = bad or [RowError(line=1, errors=["the file has no providers"])]
@@ -133,6 +144,33 @@ def import_roster(text: str, source: str, now: datetime) -> ImportReport:
     except StaleWrite as exc:
         raise RuntimeError("another roster import finished first; import this file again") from exc
     roster.mark_applied(digest, version)
+    ended = failed = 0
+    gone: list[str] = []
     if previous is not None:
-        roster.drop_version(previous, list(drafts))
-    return ImportReport(source=source, status="applied", rows=rows, providers=len(drafts), roster_version=version)
+        gone = [p.provider_id for p in roster.providers_of(previous)
+                if p.provider_id not in drafts or drafts[p.provider_id].tax_id != p.tax_id]
+        ended, failed = end_links(gone, source, plan or current_plan(), now)
+        roster.drop_version(previous, [*drafts, *(g for g in gone if g not in drafts)])
+    return ImportReport(source=source, status="applied", rows=rows, providers=len(drafts), roster_version=version,
+                        links_ended=ended, notices_failed=failed)
+
+
+def end_links(provider_ids: list[str], source: str, plan: PlanProfile, now: datetime) -> tuple[int, int]:
+    """End every link to these Provider IDs (no longer on the roster, or under another Tax ID), each with
+    its audit record, and tell each user by mail. Returns (links ended, notices not sent)."""
+    links = repositories().links
+    ended = failed = 0
+    for provider_id in provider_ids:
+        for link in links.of_provider(provider_id):
+            event = audit.audit_event("link.end", "roster_removed", _IMPORT_META, subject=link.account_id, now=now,
+                                      detail={"provider_id": provider_id, "was": link.status, "source": source})
+            if not links.end_for_roster(link.account_id, provider_id, now, event):
+                continue  # closed already (or by a re-run)
+            ended += 1
+            try:  # the address the link was asked from (roster imports read no accounts)
+                send_mail(link.requester_email, link_ended(plan, link.provider_name))
+            except Problem:
+                failed += 1
+                logger.error("roster notice not sent", extra={"account_id": link.account_id})
+        links.release_admin_claim(provider_id)
+    return ended, failed

@@ -73,11 +73,20 @@ class PlanProfile(BaseModel):
     eligibility_lookups_per_hour: int = 120  # PHI harvesting guard, per account
     claim_searches_per_hour: int = 300
     admission_notice_business_days: int = 1  # a later notification is flagged late
+    # Account lifecycle (functions/jobs): deactivation after this long without activity, a warning before.
+    inactivity_period: timedelta = timedelta(days=60)
+    inactivity_warning_before: timedelta = timedelta(days=10)
+    registration_grace: timedelta = timedelta(days=30)  # unactivated registrations removed after TTL + grace
+    provider_relations_phone: str = ""  # whom a deactivated user calls; support_phone when not set
     portal_tab: str = ""  # the header tab that holds the portal pages once access is granted (cmo: "CMO")
 
     @property
     def claims_phone(self) -> str:
         return self.customer_service_phone or self.support_phone
+
+    @property
+    def reactivation_phone(self) -> str:
+        return self.provider_relations_phone or self.support_phone
 
     @property
     def requires_captcha(self) -> bool:
@@ -119,6 +128,7 @@ PLANS: dict[str, PlanProfile] = {
         provider_number_label="Provider Number",
         support_phone="1-800-635-1237",
         customer_service_phone="914-377-4400",
+        provider_relations_phone="914-377-4477",
         registration_form="cmo",
         verification="code",
         signin_with="username",

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from aws_lambda_powertools import Logger
+
 from functions.shared import audit
 from functions.shared.errors import FieldError, Problem
 from functions.shared.http import Caller, RequestMeta
+from functions.shared.notify import lifecycle as lifecycle_mails
+from functions.shared.notify.mail import send_mail
 from functions.shared.plans import PlanProfile
 from functions.shared.security import lockout
 from functions.shared.security.passwords import dummy_verify, verify_password
@@ -19,6 +23,8 @@ from functions.shared.store.accounts import AccountChange, AccountView
 from functions.shared.store.transactions import StaleWrite
 from functions.signin.models import SignInRequest
 from functions.signin.pages import NEXT_PAGE, RESEND_PAGE
+
+logger = Logger(child=True)
 
 SIGNIN_FAILED = Problem(
     401, "signin-failed", "Sign-in failed",
@@ -44,7 +50,8 @@ def sign_in(req: SignInRequest, plan: PlanProfile, meta: RequestMeta, device_has
         raise SIGNIN_FAILED
     if account.state == AccountState.DEACTIVATED:
         audit.record("signin.password", "deactivated", meta, subject=account.account_id, now=now)
-        raise SIGNIN_FAILED
+        _tell_how_to_reactivate(account, plan, now)
+        raise SIGNIN_FAILED  # the same answer as a wrong password: the mail is the only difference
 
     change = AccountChange(mark_active_at=now, clear_password_failures=account.password_failures > 0)
     if account.state == AccountState.PENDING_ACTIVATION:
@@ -57,6 +64,16 @@ def sign_in(req: SignInRequest, plan: PlanProfile, meta: RequestMeta, device_has
         if change.activate_with_code is None:
             raise
         raise _wrong_code() from None  # a newer code was mailed meanwhile
+
+
+def _tell_how_to_reactivate(account: AccountView, plan: PlanProfile, now: datetime) -> None:
+    """At most one mail a day; a mail that cannot be sent is logged, never answered differently."""
+    if not repositories().lifecycle.claim_notice(account.account_id, now.date()):
+        return
+    try:
+        send_mail(account.email, lifecycle_mails.how_to_reactivate(plan))
+    except Problem:
+        logger.error("reactivation notice not sent", extra={"account_id": account.account_id})
 
 
 def _stage(account: AccountView, device_hash: str | None, now: datetime) -> SessionStage:

@@ -43,6 +43,7 @@ from infra.constructs.tables import Tables
 from infra.routes import (
     AUDIT_ARCHIVE,
     FUNCTIONS,
+    JOBS,
     PORTAL_DATA_IMPORT,
     ROSTER_IMPORT,
     ROUTES,
@@ -58,8 +59,9 @@ RUNTIME_PROVIDED = frozenset({"AWS_REGION"})
 # Optional Settings fields no FUNCTIONS entry can ask for yet; the functions fall back to the fields'
 # defaults. tests/infra keeps this set equal to what the model has and infra does not set.
 NOT_YET_PROVIDED: frozenset[str] = frozenset()
-# Functions invoked asynchronously (by S3 events): failed events go to a dead-letter queue, never lost.
-ASYNC_FUNCTIONS = frozenset({ROSTER_IMPORT, PORTAL_DATA_IMPORT})
+# Functions invoked asynchronously (by S3 events, by schedules): failed events go to a dead-letter queue,
+# never lost.
+ASYNC_FUNCTIONS = frozenset({ROSTER_IMPORT, PORTAL_DATA_IMPORT, JOBS})
 # Functions run by a DynamoDB stream: batches that fail every retry go to a dead-letter queue (the event
 # source mapping's on-failure destination, infra/constructs/audit_archive.py).
 STREAM_FUNCTIONS = frozenset({AUDIT_ARCHIVE})

@@ -297,13 +297,15 @@ def test_audit_records_can_only_be_inserted(dev: Synth, template: dict) -> None:
         assert [s["Resource"] for s in statements] == [table_arn], name  # the table, not its indexes
 
 
-def test_the_authorizer_only_touches_sessions_by_key(dev: Synth, template: dict) -> None:
+def test_the_authorizer_only_updates_sessions_and_accounts_by_key(dev: Synth, template: dict) -> None:
+    """It refreshes a session and, once a day, the account's activity day: UpdateItem on the two tables."""
     statements = role_statements(template, logical_id(dev.stack, dev.stack.functions.roles[AUTHORIZER]))
-    dynamo = {a for s in statements for a in actions(s) if a.startswith("dynamodb:")}
-    assert dynamo == {"dynamodb:UpdateItem"}
-    sessions = dev.stack.tables.tables["sessions"]
-    (statement,) = _table_statements(dev, template, AUTHORIZER, "sessions")
-    assert statement["Resource"] == {"Fn::GetAtt": [logical_id(dev.stack, sessions), "Arn"]}  # no index
+    dynamo = [s for s in statements if any(a.startswith("dynamodb:") for a in actions(s))]
+    assert {a for s in dynamo for a in actions(s)} == {"dynamodb:UpdateItem"}
+    tables = dev.stack.tables.tables
+    expected = [{"Fn::GetAtt": [logical_id(dev.stack, tables[name]), "Arn"]} for name in ("sessions", "accounts")]
+    granted = [r for s in dynamo for r in as_list(s["Resource"])]
+    assert sorted(map(str, granted)) == sorted(map(str, expected))  # the tables themselves, no index
 
 
 def test_linking_reads_only_the_payment_index_of_the_claims(dev: Synth, template: dict) -> None:
@@ -527,8 +529,8 @@ def test_alarms_publish_to_an_encrypted_topic(dev: Synth, template: dict) -> Non
     (topic_id, topic), = resources(template, "AWS::SNS::Topic").items()
     assert "KmsMasterKeyId" in topic["Properties"]
     alarms = resources(template, "AWS::CloudWatch::Alarm")
-    # errors and throttles per function, one per dead-letter queue, API 5XX
-    assert len(alarms) == 2 * len(FUNCTIONS) + len(dev.stack.functions.dead_letter_queues) + 1
+    # errors and throttles per function, one per dead-letter queue (the schedules' too), API 5XX
+    assert len(alarms) == 2 * len(FUNCTIONS) + len(dev.stack.functions.dead_letter_queues) + 1 + 1
     for alarm in alarms.values():
         assert list(refs(alarm["Properties"]["AlarmActions"])) == [topic_id]
 

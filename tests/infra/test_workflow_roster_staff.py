@@ -22,7 +22,7 @@ from infra.constructs.workflows import (
     access_workflow_name,
     authorization_clock_arn,
 )
-from infra.routes import ACCESS_WORKFLOW, AUDIT_ARCHIVE, FUNCTIONS, PORTAL_DATA_IMPORT, ROSTER_IMPORT, ROUTES
+from infra.routes import ACCESS_WORKFLOW, AUDIT_ARCHIVE, FUNCTIONS, JOBS, PORTAL_DATA_IMPORT, ROSTER_IMPORT, ROUTES
 from tests.infra.helpers import (
     Synth,
     actions,
@@ -168,8 +168,9 @@ def test_staff_reach_links_but_not_accounts_or_sessions(dev: Synth, template: di
 
 
 def test_roster_import_cannot_touch_accounts_or_sessions(dev: Synth, template: dict) -> None:
+    # links: it ends the links to Provider IDs a new roster drops (functions/roster_import/logic.py)
     referenced = _referenced(_statements(dev, template, ROSTER_IMPORT))
-    for table in ("accounts", "sessions", "links", "tokens"):
+    for table in ("accounts", "sessions", "tokens"):
         assert _id(dev, dev.stack.tables.tables[table]) not in referenced, table
 
 
@@ -285,7 +286,8 @@ def test_new_files_and_only_they_invoke_their_import(dev: Synth, template: dict,
 def test_failed_imports_land_in_an_encrypted_alarmed_dead_letter_queue(dev: Synth, template: dict,
                                                                          function: str) -> None:
     queues = dev.stack.functions.dead_letter_queues
-    assert set(queues) == {ROSTER_IMPORT, PORTAL_DATA_IMPORT, AUDIT_ARCHIVE}  # and the stream's (audit archive)
+    # JOBS: invoked by its schedules; AUDIT_ARCHIVE: the stream's
+    assert set(queues) == {ROSTER_IMPORT, PORTAL_DATA_IMPORT, JOBS, AUDIT_ARCHIVE}
     queue_id = _id(dev, queues[function])
     for spec in FUNCTIONS:
         config = template["Resources"][_function_id(dev, spec.name)]["Properties"].get("DeadLetterConfig")

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from functions.shared.store.claims import Claims
     from functions.shared.store.consents import Consents
     from functions.shared.store.devices import Devices
+    from functions.shared.store.lifecycle import Lifecycle
     from functions.shared.store.links import Links
     from functions.shared.store.members import Members
     from functions.shared.store.org_agreements import OrgAgreements
@@ -45,6 +46,7 @@ _DYNAMO = {
     "claims": "claims:DynamoClaims",
     "admissions": "admissions:DynamoAdmissions",
     "authorizations": "authorizations:DynamoAuthorizations",
+    "lifecycle": "lifecycle:DynamoLifecycle",
     "attachment_files": "attachment_files:S3AttachmentFiles",  # S3, not DynamoDB: the files of authorizations
 }
 
@@ -66,6 +68,7 @@ class Repositories:
     claims: Claims
     admissions: Admissions
     authorizations: Authorizations
+    lifecycle: Lifecycle
     attachment_files: AttachmentFiles
 
     def __init__(self, *, dynamo_fallback: bool = True, **given: Any) -> None:

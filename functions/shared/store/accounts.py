@@ -16,6 +16,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from functions.shared.audit import AuditEntry
+from functions.shared.lifecycle import active_key, pending_key
 from functions.shared.states import AccountState, FactorKind, FailureKind
 from functions.shared.store import tokens
 from functions.shared.store.audit import audit_item
@@ -90,6 +91,10 @@ class AccountView:
     password_changed_at: datetime | None = None
     last_active_at: datetime | None = None
     factors: tuple[Factor, ...] = field(default_factory=tuple)
+    lifecycle_day: str | None = None  # the lifecycle index key (functions/shared/lifecycle.py)
+    warned_day: str | None = None
+    notice_day: str | None = None
+    deactivated_at: datetime | None = None
 
     def factor(self, factor_id: str) -> Factor | None:
         return next((f for f in self.factors if f.factor_id == factor_id), None)
@@ -193,7 +198,8 @@ def _factor_item(factor: Factor) -> FactorItem:
 _ACCOUNT_FIELDS = ("account_id", "plan", "email", "password_hash", "first_name", "last_name", "created_at",
                    "username", "display_name", "group_name", "phone", "fax", "activated_at",
                    "activation_secret_hash", "activation_expires_at", "password_locked_until",
-                   "code_locked_until", "password_changed_at", "last_active_at")
+                   "code_locked_until", "password_changed_at", "last_active_at", "lifecycle_day",
+                   "warned_day", "notice_day", "deactivated_at")
 
 
 def _view(item: Account) -> AccountView:
@@ -217,13 +223,17 @@ def _factors_unchanged(account: AccountView) -> Any:
     return Account.factors == _stored_factors(account.factors)
 
 
-def change_item(tx: TransactWrite, account: AccountView, change: AccountChange) -> None:
-    """Put the update `change` describes into another repository's transaction (a session start)."""
+def change_item(tx: TransactWrite, account: AccountView, change: AccountChange) -> bool:
+    """Put the update `change` describes into another repository's transaction (a session start).
+    False if it changes nothing (no update put)."""
     bind_tables()
     updates: list[Any] = []
-    guard = Account.account_id.exists()
+    # A deactivated account starts no session, even one whose sign-in raced the deactivation.
+    guard = Account.account_id.exists() & (Account.state != AccountState.DEACTIVATED)
     if change.mark_active_at is not None:
         updates.append(Account.last_active_at.set(change.mark_active_at))
+        if change.activate_with_code is not None or account.state == AccountState.ACTIVE:
+            updates.append(Account.lifecycle_day.set(active_key(change.mark_active_at)))
     if change.clear_password_failures:
         updates += [Account.password_failures.set(0), Account.password_locked_until.remove()]
     if change.clear_code_failures and not change.activate_with_code:
@@ -250,6 +260,7 @@ def change_item(tx: TransactWrite, account: AccountView, change: AccountChange) 
         guard &= target.factor_id == factor_id
     if updates:
         tx.update(Account(account.account_id), actions=updates, condition=guard)
+    return bool(updates)
 
 
 def _index(account: AccountView, factor_id: str) -> int:
@@ -272,6 +283,7 @@ class DynamoAccounts:
         if account.username is not None:
             claims.append(UniqueKey(USERNAME_KEY + account.username.casefold(), account_id=account.account_id))
         item = Account(account.account_id, state=AccountState.PENDING_ACTIVATION,
+                       lifecycle_day=pending_key(account.activation_expires_at),
                        **{name: getattr(account, name) for name in (
                            "plan", "email", "password_hash", "first_name", "last_name", "created_at",
                            "activation_secret_hash", "activation_expires_at", "username", "display_name",
@@ -314,7 +326,8 @@ class DynamoAccounts:
         def build(tx: TransactWrite) -> None:
             tx.update(Account(account_id),
                       actions=[Account.state.set(AccountState.ACTIVE), Account.activated_at.set(at),
-                               Account.activation_secret_hash.remove(), Account.activation_expires_at.remove()],
+                               Account.activation_secret_hash.remove(), Account.activation_expires_at.remove(),
+                               Account.lifecycle_day.set(active_key(at))],  # never signed in: counts from here
                       condition=(Account.state == AccountState.PENDING_ACTIVATION)
                       & (Account.activation_secret_hash == secret_hash))
             if token_hash:
@@ -329,7 +342,8 @@ class DynamoAccounts:
         def build(tx: TransactWrite) -> None:
             tx.update(Account(account_id),
                       actions=[Account.activation_secret_hash.set(secret_hash),
-                               Account.activation_expires_at.set(valid_until)],
+                               Account.activation_expires_at.set(valid_until),
+                               Account.lifecycle_day.set(pending_key(valid_until))],
                       condition=Account.state == AccountState.PENDING_ACTIVATION)
             if token:
                 tokens.put_item(tx, token)

@@ -169,6 +169,15 @@ class Links(Protocol):
         """An administrator becomes a member while another one remains: StaleWrite otherwise."""
         ...
 
+    def end_for_roster(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
+        """The roster no longer has the Provider ID as linked: an active link is removed, an open request
+        expires (administrators too). False if the link is closed already."""
+        ...
+
+    def release_admin_claim(self, provider_id: str) -> None:
+        """Forget who administered a Provider ID whose links all ended (its next first linker leads it)."""
+        ...
+
 
 def _view(link: Link) -> LinkView:
     return LinkView(
@@ -336,6 +345,22 @@ class DynamoLinks:
 
     def step_down(self, account_id: str, provider_id: str, audit: AuditEntry) -> None:
         self._change_admins(account_id, provider_id, False, audit)
+
+    def end_for_roster(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
+        for target, allowed in ((LinkStatus.REMOVED, Link.status == LinkStatus.ACTIVE),
+                                (LinkStatus.EXPIRED, Link.status.is_in(*OPEN_LINK_STATUSES))):
+            try:
+                self._change(account_id, provider_id, target, audit, Link.decided_by.set("roster"),
+                             Link.decided_at.set(now), Link.waiting_token.remove(), Link.waiting_for.remove(),
+                             guard=allowed)
+            except StaleWrite:
+                continue
+            return True
+        return False
+
+    def release_admin_claim(self, provider_id: str) -> None:
+        bind_tables()
+        UniqueKey(ADMIN_KEY + provider_id).delete()
 
     # -- the DynamoDB side --------------------------------------------------------------------------
 

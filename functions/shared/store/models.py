@@ -41,6 +41,21 @@ class Factor(MapAttribute):
     push_endpoint = UnicodeAttribute(null=True)  # push: SNS platform endpoint ARN
 
 
+class AccountsByLifecycleDay(GlobalSecondaryIndex):
+    """Accounts the lifecycle jobs may act on, per day (sparse: only accounts with something due).
+
+    Partition 'active#<day of the last activity>', 'pending#<day the activation secret expires>' or
+    'deactivated#<day>' (until the deactivation mail went out): a daily job reads only the accounts of
+    the day that falls due, never the whole table (functions/shared/lifecycle.py).
+    """
+
+    class Meta:
+        index_name = "by-lifecycle-day"
+        projection = KeysOnlyProjection()
+
+    lifecycle_day = UnicodeAttribute(hash_key=True)
+
+
 class Account(Model):
     """One person's portal account, keyed by a random id (never by the email, which can change)."""
 
@@ -72,6 +87,12 @@ class Account(Model):
     password_changed_at = UTCDateTimeAttribute(null=True)
     last_active_at = UTCDateTimeAttribute(null=True)
     factors = ListAttribute(of=Factor, default=list)
+    # Lifecycle (store/lifecycle.py): the index key, and markers that keep each mail to once.
+    lifecycle_day = UnicodeAttribute(null=True)
+    warned_day = UnicodeAttribute(null=True)  # the lifecycle_day the inactivity warning was sent for
+    notice_day = UnicodeAttribute(null=True)  # the day a deactivated user was last told how to reactivate
+    deactivated_at = UTCDateTimeAttribute(null=True)
+    by_lifecycle_day = AccountsByLifecycleDay()
 
     def factor(self, factor_id: str) -> Factor | None:
         return next((f for f in self.factors if f.factor_id == factor_id), None)
@@ -90,6 +111,7 @@ class UniqueKey(Model):
     key = UnicodeAttribute(hash_key=True)
     account_id = UnicodeAttribute(null=True)
     tally = NumberAttribute(null=True)  # e.g. how many administrators a Provider ID has
+    day = UnicodeAttribute(null=True)  # 'job#<name>': the last day the job finished (its progress marker)
     expires_at = TTLAttribute(null=True)
 
 
@@ -156,6 +178,7 @@ class Session(Model):
     source_ip = UnicodeAttribute(null=True)
     user_agent = UnicodeAttribute(null=True)
     challenge = Challenge(null=True)
+    active_day = UnicodeAttribute(null=True)  # the day this session last recorded its account's activity
     expires_at = TTLAttribute()
     by_account = SessionsByAccount()
 
@@ -203,6 +226,18 @@ class ProvidersByTaxId(GlobalSecondaryIndex):
     roster_version = NumberAttribute(range_key=True)
 
 
+class ProvidersByVersion(GlobalSecondaryIndex):
+    """Every provider of one roster version, in 16 shards (so an import's writes spread over partitions):
+    what the next import compares against to find the Provider IDs it drops."""
+
+    class Meta:
+        index_name = "by-version"
+        projection = AllProjection()
+
+    version_shard = UnicodeAttribute(hash_key=True)  # '<roster version>#<shard 00-15>'
+    provider_id = UnicodeAttribute(range_key=True)
+
+
 class Provider(Model):
     """One provider of the plan's roster, as of one roster version."""
 
@@ -219,7 +254,9 @@ class Provider(Model):
     zips = UnicodeSetAttribute()
     addresses = ListAttribute(of=MapAttribute, default=list)
     expires_at = TTLAttribute()  # superseded versions age out
+    version_shard = UnicodeAttribute(null=True)
     by_tax_id = ProvidersByTaxId()
+    by_version = ProvidersByVersion()
 
 
 class LinksByProvider(GlobalSecondaryIndex):

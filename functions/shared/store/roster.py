@@ -8,6 +8,7 @@ its digest, so the same file again changes nothing.
 from __future__ import annotations
 
 import contextlib
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,11 @@ from functions.shared.store.models import ROSTER_STATE_KEY, Provider, RosterStat
 from functions.shared.store.transactions import StaleWrite, find
 
 APPLIED_KEY = "roster-import#"
+VERSION_SHARDS = 16
+
+
+def version_shard(version: int, provider_id: str) -> str:
+    return f"{version}#{zlib.crc32(provider_id.encode()) % VERSION_SHARDS:02d}"
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,10 @@ class Roster(Protocol):
         """Delete the superseded rows of these providers; lookups no longer read them."""
         ...
 
+    def providers_of(self, version: int) -> list[ProviderView]:
+        """Every provider of one version (index queries, one per shard; never a Scan)."""
+        ...
+
 
 def _view(p: Provider) -> ProviderView:
     return ProviderView(provider_id=p.provider_id, roster_version=int(p.roster_version),
@@ -105,7 +115,8 @@ class DynamoRoster:
                 batch.save(Provider(p.provider_id, p.roster_version, provider_type=p.provider_type,
                                     first_name=p.first_name, last_name=p.last_name, group_name=p.group_name,
                                     tax_id=p.tax_id, zips=set(p.zips), addresses=[dict(a) for a in p.addresses],
-                                    expires_at=expires_at))
+                                    expires_at=expires_at, version_shard=version_shard(p.roster_version,
+                                                                                       p.provider_id)))
 
     def switch_to(self, version: int, previous: int | None, source: str, now: datetime) -> None:
         bind_tables()
@@ -127,3 +138,8 @@ class DynamoRoster:
         with Provider.batch_write() as batch:
             for provider_id in provider_ids:
                 batch.delete(Provider(provider_id, version))
+
+    def providers_of(self, version: int) -> list[ProviderView]:
+        bind_tables()
+        return [_view(p) for shard in range(VERSION_SHARDS)
+                for p in Provider.by_version.query(f"{version}#{shard:02d}")]

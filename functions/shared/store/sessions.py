@@ -14,12 +14,13 @@ from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
 from functions.shared.audit import AuditEntry
-from functions.shared.states import PushStatus, SessionStage
+from functions.shared.lifecycle import active_key
+from functions.shared.states import AccountState, PushStatus, SessionStage
 from functions.shared.store import accounts, devices
 from functions.shared.store.accounts import AccountChange, AccountView
 from functions.shared.store.audit import audit_item
 from functions.shared.store.devices import DeviceRecord
-from functions.shared.store.models import Challenge, Session, bind_tables
+from functions.shared.store.models import Account, Challenge, Session, bind_tables
 from functions.shared.store.transactions import StaleWrite, find, transact, transact_or_stale
 
 MAX_CODE_ATTEMPTS = 5
@@ -49,6 +50,7 @@ class SessionRecord:
     source_ip: str | None = None
     user_agent: str | None = None
     challenge: ChallengeView | None = None
+    active_day: str | None = None  # the lifecycle key this session last recorded for its account
 
 
 class Sessions(Protocol):
@@ -99,7 +101,15 @@ def _view(item: Session) -> SessionRecord:
     return SessionRecord(session_hash=item.session_hash, account_id=item.account_id,
                          stage=SessionStage(item.stage), created_at=item.created_at, idle_until=item.idle_until,
                          absolute_until=item.absolute_until, source_ip=item.source_ip, user_agent=item.user_agent,
-                         challenge=_challenge_view(item.challenge))
+                         challenge=_challenge_view(item.challenge), active_day=item.active_day)
+
+
+def _active_day(account: AccountView, change: AccountChange | None) -> str | None:
+    """What the session's account has recorded as its activity day once the session starts (so the
+    authorizer writes again only on a later day)."""
+    if change is not None and change.mark_active_at is not None:
+        return active_key(change.mark_active_at)
+    return account.lifecycle_day if account.state == AccountState.ACTIVE else None
 
 
 def _conditional(update: UpdateError) -> bool:
@@ -114,14 +124,17 @@ class DynamoSessions:
         item = Session(session.session_hash, account_id=session.account_id, stage=str(session.stage),
                        created_at=session.created_at, idle_until=session.idle_until,
                        absolute_until=session.absolute_until, source_ip=session.source_ip,
-                       user_agent=session.user_agent, expires_at=session.absolute_until)
+                       user_agent=session.user_agent, expires_at=session.absolute_until,
+                       active_day=_active_day(account, change))
 
         def build(tx: TransactWrite) -> None:
             tx.save(item, condition=Session.session_hash.does_not_exist())
             if replaces:
                 tx.delete(Session(replaces), condition=Session.session_hash.exists())
-            if change is not None:
-                accounts.change_item(tx, account, change)
+            if change is None or not accounts.change_item(tx, account, change):
+                # a deactivated account starts no session, even one whose sign-in raced the deactivation
+                tx.condition_check(Account, account.account_id,
+                                   condition=Account.state != AccountState.DEACTIVATED)
             if device is not None:
                 devices.put_item(tx, device)
             tx.save(audit_item(audit))

@@ -6,6 +6,7 @@ from dataclasses import asdict, replace
 from datetime import datetime
 
 from functions.shared.audit import AuditEntry
+from functions.shared.lifecycle import active_key, pending_key
 from functions.shared.states import AccountState, FailureKind
 from functions.shared.store import repositories
 from functions.shared.store.accounts import (
@@ -65,7 +66,9 @@ class MemoryAccounts:
             repositories().tokens.check_new(token)
         for key in keys:
             self.claims[key] = account.account_id
-        self.accounts[account.account_id] = AccountView(state=AccountState.PENDING_ACTIVATION, **asdict(account))
+        self.accounts[account.account_id] = AccountView(state=AccountState.PENDING_ACTIVATION,
+                                                        lifecycle_day=pending_key(account.activation_expires_at),
+                                                        **asdict(account))
         if token:
             repositories().tokens.issue(token)
         repositories().audit.record(audit)
@@ -79,7 +82,7 @@ class MemoryAccounts:
             repositories().tokens.check_unspent(token_hash)
             repositories().tokens.spend(token_hash, at)
         self._write(replace(account, state=AccountState.ACTIVE, activated_at=at, activation_secret_hash=None,
-                            activation_expires_at=None), audit)
+                            activation_expires_at=None, lifecycle_day=active_key(at)), audit)
 
     def replace_activation_secret(self, account_id: str, secret_hash: str, valid_until: datetime,
                                   audit: AuditEntry, *, token: TokenView | None = None) -> None:
@@ -89,7 +92,8 @@ class MemoryAccounts:
         if token:
             repositories().tokens.check_new(token)
             repositories().tokens.issue(token)
-        self._write(replace(account, activation_secret_hash=secret_hash, activation_expires_at=valid_until), audit)
+        self._write(replace(account, activation_secret_hash=secret_hash, activation_expires_at=valid_until,
+                            lifecycle_day=pending_key(valid_until)), audit)
 
     def record_failure(self, account_id: str, kind: FailureKind, pause_until: datetime | None,
                        audit: AuditEntry) -> None:
@@ -140,8 +144,12 @@ class MemoryAccounts:
     def changed(self, account_id: str, change: AccountChange) -> AccountView:
         """The account after `change`, or StaleWrite if its conditions fail; writes nothing."""
         account = self._existing(account_id)
+        if account.state == AccountState.DEACTIVATED:
+            raise StaleWrite
         if change.mark_active_at is not None:
             account = replace(account, last_active_at=change.mark_active_at)
+            if change.activate_with_code is not None or account.state == AccountState.ACTIVE:
+                account = replace(account, lifecycle_day=active_key(change.mark_active_at))
         if change.clear_password_failures:
             account = replace(account, password_failures=0, password_locked_until=None)
         if change.clear_code_failures:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from functions.shared.audit import AuditEntry
-from functions.shared.states import LinkRole, LinkStatus, WaitingFor
+from functions.shared.states import CLOSED_LINK_STATUSES, LinkRole, LinkStatus, WaitingFor
 from functions.shared.store import repositories
 from functions.shared.store.links import ADMIN_KEY, CREATE_FROM, WAITING_STATUS, LinkView, NewLink, may_move
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
@@ -135,6 +135,18 @@ class MemoryLinks:
                 raise StaleWrite
             self.admin_tally[provider_id] -= 1
             self._put(replace(link, role=LinkRole.MEMBER), audit)
+
+    def end_for_roster(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
+        link = self.links.get((account_id, provider_id))
+        if link is None or link.status in CLOSED_LINK_STATUSES:
+            return False
+        target = LinkStatus.REMOVED if link.status == LinkStatus.ACTIVE else LinkStatus.EXPIRED
+        self._move(account_id, provider_id, target, audit, decided_by="roster", decided_at=now, waiting_token=None,
+                   waiting_for=None)
+        return True
+
+    def release_admin_claim(self, provider_id: str) -> None:
+        self.admin_tally.pop(provider_id, None)
 
     # -- guards ---------------------------------------------------------------------------------------
 

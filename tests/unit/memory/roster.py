@@ -57,5 +57,8 @@ class MemoryRoster:
         for provider_id in provider_ids:
             self.rows.pop((provider_id, version), None)
 
+    def providers_of(self, version: int) -> list[ProviderView]:
+        return [p for (_, v), p in sorted(self.rows.items()) if v == version]
+
 
 REPOSITORIES = {"roster": MemoryRoster}

@@ -6,7 +6,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from functions.shared.audit import AuditEntry
-from functions.shared.states import PushStatus
+from functions.shared.lifecycle import active_key
+from functions.shared.states import AccountState, PushStatus
 from functions.shared.store import repositories
 from functions.shared.store.accounts import AccountChange, AccountView
 from functions.shared.store.devices import DeviceRecord
@@ -24,9 +25,14 @@ class MemorySessions:
         if session.session_hash in self.sessions or (replaces and replaces not in self.sessions):
             raise StaleWrite
         changed = repositories().accounts.changed(account.account_id, change) if change else None
+        stored = repositories().accounts.get(account.account_id)
+        if stored is None or stored.state == AccountState.DEACTIVATED:
+            raise StaleWrite
         if device is not None:
             repositories().devices.check_new(device)
-        self.sessions[session.session_hash] = session
+        active_day = (active_key(change.mark_active_at) if change and change.mark_active_at
+                      else account.lifecycle_day if account.state == AccountState.ACTIVE else None)
+        self.sessions[session.session_hash] = replace(session, active_day=active_day)
         if replaces:
             del self.sessions[replaces]
         if changed is not None:

@@ -1,0 +1,38 @@
+"""Provider-relations account API: reactivate or deactivate an account (IAM-authorized in AWS; the
+devserver stands in for IAM locally)."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Body
+
+from functions.shared import clock
+from functions.shared.config import settings
+from functions.shared.errors import Problem
+from functions.shared.http import make_handler, make_resolver, request_meta
+from functions.shared.plans import current_plan
+from functions.shared.schemas import Message
+from functions.staff_accounts import logic
+from functions.staff_accounts.models import AccountDecision
+
+app = make_resolver()
+
+
+def _staff() -> str:
+    arn = (app.current_event.raw_event.get("requestContext", {}).get("identity") or {}).get("userArn")
+    if not arn:
+        raise Problem(403, "staff-only", "Staff only", "Sign the request with provider-relations credentials.")
+    return str(arn)
+
+
+@app.post("/staff/accounts/reactivations", summary="Reactivate a deactivated account, with a reason")
+def reactivate(req: Annotated[AccountDecision, Body()]) -> Message:
+    return Message(message=logic.reactivate(req, _staff(), current_plan(), request_meta(app), settings().portal_url,
+                                            clock.now()))
+
+
+@app.post("/staff/accounts/deactivations", summary="Deactivate an account on request, with a reason")
+def deactivate(req: Annotated[AccountDecision, Body()]) -> Message:
+    return Message(message=logic.deactivate(req, _staff(), current_plan(), request_meta(app), clock.now()))
+
+
+lambda_handler = make_handler(app)
