@@ -57,7 +57,8 @@ _PORTAL_ACCESS: dict[Table, Access] = {"links": "read", "consents": "read", "pro
 FUNCTIONS: tuple[Function, ...] = (
     Function(
         "register",
-        tables={"accounts": "write", "unique_keys": "write", "tokens": "write", "audit": "write"},
+        tables={"accounts": "write", "unique_keys": "write", "tokens": "write", "rate_limits": "write",
+                "audit": "write"},
         uses=("sends_mail", "reads_captcha_secret"),
         memory_mb=1024,  # argon2id at OWASP parameters needs the CPU that comes with memory
     ),
@@ -68,7 +69,9 @@ FUNCTIONS: tuple[Function, ...] = (
         uses=("sends_mail",),
     ),
     Function(AUTHORIZER, tables={"sessions": "write"}, uses=("authorizes_sessions",)),
-    Function("signin", tables={**_SESSION_TABLES, "unique_keys": "read"}, memory_mb=1024),
+    # unique_keys write: a CAPTCHA asked after repeated failures is spent there
+    Function("signin", tables={**_SESSION_TABLES, "unique_keys": "write", "rate_limits": "write"},
+             uses=("sends_mail", "reads_captcha_secret"), memory_mb=1024),
     Function("mfa", tables={**_SESSION_TABLES, "tokens": "write", "rate_limits": "write"},
              uses=("sends_mail", "sends_sms", "sends_push", "uses_mfa_key"), memory_mb=1024),
     Function("password_reset", tables={**_SESSION_TABLES, "unique_keys": "read", "tokens": "write",

@@ -58,6 +58,13 @@ class PlanProfile(BaseModel):
     org_agreement_remind_after: timedelta = timedelta(hours=36)
     provider_relations_email: str = "provider-relations@portal.example.org"
     utilization_management_email: str = "utilization-management@portal.example.org"  # the plan's UM desk
+    registrations_per_address_per_hour: int = 5  # counted before any lookup: the same for unknown addresses
+    registrations_per_source_per_hour: int = 20
+    signin_failures_per_login_and_source: int = 5  # per 15 minutes; then that source waits for that login
+    signin_failures_per_source: int = 30  # per 15 minutes, over all logins (password spraying)
+    signin_failures_before_captcha: int = 5  # per login per 15 minutes, all sources; plans with a CAPTCHA
+    password_resets_per_address_per_hour: int = 10  # all sources; a remembered device is exempt
+    password_resets_per_source_per_hour: int = 20
     link_attempts_per_hour: int = 10
     link_failures_per_tax_id_per_hour: int = 20
     eligibility_lookups_per_hour: int = 120  # PHI harvesting guard, per account

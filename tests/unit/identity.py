@@ -54,7 +54,7 @@ def install_fakes(monkeypatch: pytest.MonkeyPatch) -> Sent:
         monkeypatch.setattr(module, "dummy_verify", lambda given: None)
     for module in (register, reset):
         monkeypatch.setattr(module, "hash_password", fake_hash)
-    for module in (register, activate, mfa, reset):
+    for module in (register, activate, mfa, reset, signin):
         monkeypatch.setattr(module, "send_mail", lambda to, mail: sent.mails.append((to, mail)))
     monkeypatch.setattr(mfa, "send_sms", lambda phone, text: sent.sms.append((phone, text)))
     monkeypatch.setattr(mfa, "send_push", lambda endpoint, payload: sent.pushes.append((endpoint, payload)))

@@ -146,15 +146,26 @@ def _answer(device, ref, number, decision):
 def test_push_is_pending_until_the_device_approves(repos, sent):
     who, factor, device, number, ref = _push_user(repos, sent)
     assert verify(who, factor.factor_id) is None  # pending
-    wrong_number = "10" if number != "10" else "11"
-    mismatch = _refused(push.answer, _answer(device, ref, wrong_number, "approve"), META, NOW)
-    assert (mismatch.status, mismatch.slug) == (409, "push-number-mismatch")
     push.answer(_answer(device, ref, number, "approve"), META, NOW)
     assert repos.sessions.get(who.session_hash).challenge.push_status == PushStatus.APPROVED
     again = _refused(push.answer, _answer(device, ref, number, "approve"), META, NOW)
-    assert again.slug == "push-number-mismatch"  # answered once only
+    assert again.slug == "push-request-unknown"  # answered once only
     assert verify(who, factor.factor_id).view.stage == SessionStage.FULL
     assert ("mfa.push.answer", "approved") in repos.audit.actions()
+
+
+def test_a_wrong_number_denies_the_push_and_ends_it(repos, sent):
+    # Given a pending push, answered on the device with a number that is not the one on the screen
+    who, factor, device, number, ref = _push_user(repos, sent)
+    wrong_number = "10" if number != "10" else "11"
+    mismatch = _refused(push.answer, _answer(device, ref, wrong_number, "approve"), META, NOW)
+    assert (mismatch.status, mismatch.slug) == (409, "push-number-mismatch")
+    # Then the challenge is over: the right number no longer approves it, and the sign-in is denied
+    late = _refused(push.answer, _answer(device, ref, number, "approve"), META, NOW)
+    assert late.slug == "push-request-unknown"
+    assert repos.sessions.get(who.session_hash).challenge.push_status == PushStatus.DENIED
+    assert _refused(verify, who, factor.factor_id).slug == "push-denied"
+    assert ("mfa.push.answer", "wrong_number") in repos.audit.actions()
 
 
 def test_push_denied_or_forged_refuses_the_sign_in(repos, sent):
