@@ -184,6 +184,25 @@ def test_an_unanswered_push_times_out(repos, sent):
     assert timed_out.slug == "push-denied"
 
 
+def test_a_set_up_session_cannot_add_a_factor_once_one_is_confirmed(repos, sent):
+    # Given a session opened at the set-up stage, before the owner confirmed a factor elsewhere
+    account = active_account(repos, Factor("f-mail", FactorKind.EMAIL, "Email", NOW, confirmed=True))
+    leftover = half_signed_in(repos, account, stage=SessionStage.MFA_SETUP)
+    refused = _refused(logic.enrol, EnrolRequest(kind="totp"), leftover, PLAN, META, NOW)
+    assert (refused.status, refused.slug) == (403, "mfa-required")
+    assert len(repos.accounts.get(account.account_id).factors) == 1
+
+
+def test_the_first_factor_needs_no_password_and_ends_the_other_sessions(repos, sent):
+    account = active_account(repos)
+    owner = half_signed_in(repos, account, stage=SessionStage.MFA_SETUP)
+    half_signed_in(repos, account, stage=SessionStage.MFA_SETUP, session_hash="left-open")
+    started = logic.enrol(EnrolRequest(kind="email"), owner, PLAN, META, NOW)
+    confirmed = logic.confirm(started.factor_id, ConfirmRequest(code=_code(sent)), owner, PLAN, META, NOW)
+    assert list(repos.sessions.sessions) == [confirmed.session_hash]
+    assert ("signout.everywhere", "first_factor") in repos.audit.actions()
+
+
 def test_a_session_that_owes_mfa_cannot_add_a_factor(repos, sent):
     account = active_account(repos, Factor("f-mail", FactorKind.EMAIL, "Email", NOW, confirmed=True))
     who = half_signed_in(repos, account)
