@@ -280,3 +280,20 @@ def test_cmo_password_confirmation_and_taken_user_name(aws, plan):
                            cmo_form(_solved_captcha(), email="second@group.example", username="FrontDesk1"))
     assert status == 422 and body["errors"][0] == {
         "field": "username", "code": "taken", "message": "This user name is taken. Choose another."}
+
+
+def test_names_with_bidi_or_control_characters_are_a_clear_422(aws, plan):
+    from functions.shared.store.models import bind_tables
+
+    bind_tables()  # nothing below reaches the store, which binds the models to the tables otherwise
+    status, headers, body = call(register, "POST", "/registrations",
+                                 registration(first_name="Jane\u202e", last_name="Doe\u0000"))
+    assert status == 422 and headers["Content-Type"] == "application/problem+json"
+    assert {(e["field"], e["message"]) for e in body["errors"]} == {
+        (name, "Use letters, spaces, apostrophes ('), hyphens (-) and periods (.) only.")
+        for name in ("first_name", "last_name")}
+    plan("cmo")
+    status, _, body = call(register, "POST", "/registrations",
+                           cmo_form("unused", group_name="Riverside\u2066 Practice"))
+    assert status == 422 and [e["field"] for e in body["errors"]] == ["group_name"]
+    assert list(Account.scan()) == [] and outbox() == []
