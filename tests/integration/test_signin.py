@@ -226,3 +226,26 @@ def test_cmo_signs_in_with_user_name_and_the_mailed_code_once(gateway, clock, pl
     assert reply.status == 200 and reply.body["stage"] == "mfa_setup"
     assert next(Account.scan()).state == "active"
     assert sign_in(browser, login="frontdesk1").status == 200  # no code after the first time
+
+
+def test_cmo_asks_for_a_captcha_after_failures_from_many_networks_instead_of_refusing(gateway, clock, plan):
+    plan("cmo")
+    from tests.integration.helpers import last_code
+    from tests.integration.test_register import _solved_captcha, cmo_form
+
+    owner = Browser(gateway)
+    assert owner.post("/registrations", cmo_form(_solved_captcha())).status == 202
+    assert sign_in(owner, login="frontdesk1", verification_code=last_code("office@group.example")).status == 200
+    # Given wrong passwords for the owner's user name from five networks (a botnet keeps each one quiet)
+    for n in range(5):
+        assert sign_in(Browser(gateway, ip=f"203.0.113.{n}"), login="frontdesk1",
+                       password="Wrong-Password-99").status == 401
+    # Then the owner is asked for a security code, not refused, and gets in with one
+    asked = sign_in(owner, login="frontdesk1")
+    assert asked.status == 401 and asked.body["type"] == "/problems/captcha-required"
+    assert asked.body["errors"][0]["field"] == "captcha"
+    solution = _solved_captcha()
+    assert sign_in(owner, login="frontdesk1", captcha=solution).status == 200
+    # and a solution is good for one attempt
+    reused = sign_in(owner, login="frontdesk1", captcha=solution)
+    assert reused.status == 422 and reused.body["errors"][0]["field"] == "captcha"
