@@ -53,7 +53,14 @@ def allow(action: str, subject: str, limit: int, window: timedelta, now: datetim
     return repositories().rate_limits.hit(key, limit, datetime.fromtimestamp(start + 2 * seconds, now.tzinfo))
 
 
-def used(action: str, subject: str, window: timedelta, now: datetime | None = None) -> int:
-    """How many times `subject` counted `action` in the current window (eventually consistent)."""
+def check_all(checks: list[tuple[str, str, int, timedelta]], now: datetime | None = None, *,
+              detail: str | None = None) -> dict[str, int]:
+    """`check` for several (action, subject, limit, window) at once, in one read; returns each action's
+    count (a limit of 0 only reads). Raises the 429 of the first one used up."""
     now = now or clock.now()
-    return repositories().rate_limits.hits(_key(action, subject, window, now)[0])
+    keys = [_key(action, subject, window, now) for action, subject, _, window in checks]
+    counts = repositories().rate_limits.hits_of([key for key, _, _ in keys])
+    for (_, _, limit, _), (key, start, seconds) in zip(checks, keys, strict=True):
+        if limit and counts[key] >= limit:
+            raise _problem(start, seconds, now, detail)
+    return {action: counts[key] for (action, _, _, _), (key, _, _) in zip(checks, keys, strict=True)}

@@ -89,12 +89,13 @@ def signin_gate(login: str, plan: PlanProfile, meta: RequestMeta, now: datetime,
     if remembered:
         return
     minutes = max(int(SIGNIN_WINDOW.total_seconds() // 60), 1)
-    ratelimit.check("signin-fail-source", meta.source_ip, plan.signin_failures_per_source, SIGNIN_WINDOW, now,
-                    detail=SIGNIN_WAIT.format(minutes=minutes))
-    ratelimit.check("signin-fail", _login_and_source(login, meta), plan.signin_failures_per_login_and_source,
-                    SIGNIN_WINDOW, now, detail=SIGNIN_WAIT.format(minutes=minutes))
-    if plan.requires_captcha and ratelimit.used("signin-fail-login", login, SIGNIN_WINDOW, now) \
-            >= plan.signin_failures_before_captcha:
+    checks = [("signin-fail-source", meta.source_ip, plan.signin_failures_per_source, SIGNIN_WINDOW),
+              ("signin-fail", _login_and_source(login, meta), plan.signin_failures_per_login_and_source,
+               SIGNIN_WINDOW)]
+    if plan.requires_captcha:
+        checks.append(("signin-fail-login", login, 0, SIGNIN_WINDOW))  # read only: it asks, never refuses
+    counts = ratelimit.check_all(checks, now, detail=SIGNIN_WAIT.format(minutes=minutes))  # one read
+    if plan.requires_captcha and counts["signin-fail-login"] >= plan.signin_failures_before_captcha:
         if captcha_solution is None:
             raise CAPTCHA_REQUIRED
         from functions.shared.security import captcha
