@@ -1,4 +1,4 @@
-"""`python -m devserver [--host 127.0.0.1] [--port 3000]` (what `make run` runs)."""
+"""`python -m devserver [--host 127.0.0.1] [--port 3000] [--allow-network]` (what `make run` runs)."""
 
 import sys
 

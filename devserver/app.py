@@ -22,7 +22,7 @@ from typing import Any
 import boto3
 
 from devserver import demo, dynamodb_local, jobs, load, local_aws, outbox, roster
-from devserver.gateway import ACCOUNT_ID, Gateway
+from devserver.gateway import ACCOUNT_ID, Gateway, is_loopback
 from devserver.server import LOCAL_NAMES, PortalServer
 from devserver.site import WEB_ROOT, public_config
 from functions.shared.plans import PLANS, plan_profile
@@ -106,7 +106,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=3000, help="port to listen on (default 3000; 0: any)")
     parser.add_argument("--job-interval", type=float, default=3600.0,
                         help="run the scheduled lifecycle jobs at start and every N seconds (0: only on demand)")
+    parser.add_argument("--allow-network", action="store_true",
+                        help="allow --host to be an address other machines can reach (demo data, no real "
+                             "sign-in protection for staff routes: use only on a network you trust)")
     return parser.parse_args(argv)
+
+
+NETWORK_WARNING = ("WARNING: the development server listens on {host}, reachable from other machines. It holds "
+                   "demo data, its mail outbox page shows every message, and nothing here is hardened for a "
+                   "network. Staff routes still answer only to this machine.")
+
+
+def bind_refusal(host: str, allow_network: bool) -> str | None:
+    """Why the server must not listen on `host` (None: it may). Loopback only, unless explicitly allowed."""
+    if host == "localhost" or is_loopback(host) or allow_network:
+        return None
+    return (f"refusing to listen on {host}: the development server is for this machine only. Pass "
+            "--allow-network to listen on a network address anyway.")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,6 +134,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"PLAN={plan_key!r} is not a plan profile; choose one of: {', '.join(PLANS)}", file=sys.stderr)
         return 2
 
+    refusal = bind_refusal(args.host, args.allow_network)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 2
+    if args.allow_network and not (args.host == "localhost" or is_loopback(args.host)):
+        print(NETWORK_WARNING.format(host=args.host), file=sys.stderr)
     allowed = None if args.host in ("0.0.0.0", "::") else LOCAL_NAMES | {args.host}
     try:
         httpd = PortalServer((args.host, args.port), web_root=WEB_ROOT, allowed_hosts=allowed)

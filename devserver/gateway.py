@@ -43,6 +43,18 @@ _TEXT_TYPES = re.compile(
 # Plain data passed between the server and the gateway
 
 
+def is_loopback(address: str) -> bool:
+    """Whether a peer address is this machine (127.0.0.0/8, ::1, or IPv4-mapped loopback)."""
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return bool(ip.is_loopback or (mapped is not None and mapped.is_loopback))
+
+
 @dataclass(frozen=True)
 class HttpRequest:
     """What the HTTP server received. `target` is the raw request target (path and query)."""
@@ -456,8 +468,10 @@ class Gateway:
         if route.iam:
             # Stand-in for API Gateway's AWS_IAM auth: locally the staff tool names its user in a
             # header (the devserver only answers on this machine); a browser session never suffices.
+            # The header is believed only from this machine: with the server bound to another address,
+            # anyone on the network could otherwise claim to be staff.
             staff = _header_lookup(event["multiValueHeaders"] or {}, STAFF_HEADER)
-            if not staff:
+            if not staff or not is_loopback(request.client_ip):
                 return problem(403, "Forbidden", "Staff routes need signed (IAM) requests.")
             event["requestContext"]["identity"]["userArn"] = f"arn:aws:iam::{ACCOUNT_ID}:user/{staff}"
         elif not route.public:

@@ -69,7 +69,8 @@ _PORTAL_ACCESS: dict[Table, Access] = {"links": "read", "consents": "read", "pro
 FUNCTIONS: tuple[Function, ...] = (
     Function(
         "register",
-        tables={"accounts": "write", "unique_keys": "write", "tokens": "write", "audit": "append"},
+        tables={"accounts": "write", "unique_keys": "write", "tokens": "write", "rate_limits": "write",
+                "audit": "append"},
         uses=("sends_mail", "reads_captcha_secret"),
         memory_mb=1024,  # argon2id at OWASP parameters needs the CPU that comes with memory
     ),
@@ -81,8 +82,10 @@ FUNCTIONS: tuple[Function, ...] = (
     ),
     # accounts: the once-a-day activity write (functions/shared/store/lifecycle.py record_activity)
     Function(AUTHORIZER, tables={"sessions": "update", "accounts": "update"}, uses=("authorizes_sessions",)),
-    # sends_mail: a deactivated account that signs in is told (by mail only) how to get reactivated
-    Function("signin", tables={**_SESSION_TABLES, "unique_keys": "read"}, uses=("sends_mail",), memory_mb=1024),
+    # unique_keys write: a CAPTCHA asked after repeated failures is spent there; sends_mail: a deactivated
+    # account that signs in is told (by mail only) how to get reactivated, and 100 failures in a row
+    Function("signin", tables={**_SESSION_TABLES, "unique_keys": "write", "rate_limits": "write"},
+             uses=("sends_mail", "reads_captcha_secret"), memory_mb=1024),
     Function("mfa", tables={**_SESSION_TABLES, "devices": "write_delete", "tokens": "write", "rate_limits": "write"},
              uses=("sends_mail", "sends_sms", "sends_push", "uses_mfa_key"), memory_mb=1024),
     Function("password_reset", tables={**_SESSION_TABLES, "devices": "write_delete", "unique_keys": "read",

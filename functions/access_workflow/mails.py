@@ -5,14 +5,15 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from functions.shared.notify.mail import Mail
-from functions.shared.notify.templates import footer, simple
+from functions.shared.notify.templates import footer, quoted, simple
 from functions.shared.plans import PlanProfile
 
 
 def access_requested(plan: PlanProfile, requester: str, provider: str, provider_id: str, portal_url: str,
                      days: int) -> Mail:
+    # The requester's name is the only text here a stranger chose: quoted, and never a link.
     return simple("access_requested", f"{plan.brand}: a request to join {provider}",
-                  f"{requester} asked for access to {provider} in the {plan.portal_name}.",
+                  f"{quoted(requester)} asked for access to {provider} in the {plan.portal_name}.",
                   f"As its administrator, approve or deny the request within {days} business days at "
                   f"{portal_url}/members.html?provider={quote(provider_id)} . Without a decision it expires.",
                   footer(plan))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.shared.schemas import PersonName
 from functions.shared.states import OrgAgreementStatus as Status
 
 # This step's wording for its fields' validation errors (functions/shared/http.py FieldMessages).
@@ -41,6 +42,6 @@ class SignOrgAgreement(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     provider_id: str = Field(min_length=3, max_length=20, description="The group's linked Provider ID")
-    signer_name: str = Field(min_length=2, max_length=200)
+    signer_name: Annotated[str, Field(min_length=2, max_length=200), PersonName]
     signer_title: Literal["supervisor", "manager", "owner"]
     attest: Literal[True] = Field(description="I am authorised to sign for this organization")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.shared.schemas import Name
+from functions.shared.schemas import Name, PlainText
 from functions.shared.states import LinkRole, LinkStatus, LinkType
 
 # This step's wording for its fields' validation errors (functions/shared/http.py FieldMessages).
@@ -48,7 +49,7 @@ class LinkRequest(BaseModel):
     provider_type: LinkType
     first_name: Name | None = None
     last_name: Name | None = None
-    group_name: str | None = Field(default=None, min_length=1, max_length=200)
+    group_name: Annotated[str, Field(min_length=1, max_length=200), PlainText] | None = None
     tax_id: str = Field(min_length=9, max_length=11, description="9 digits, dashes allowed")
     provider_number: str = Field(min_length=3, max_length=20)
     zip: str = Field(min_length=5, max_length=10, description="ZIP or ZIP+4")

@@ -51,11 +51,16 @@ MAX_FACTORS = 10
 SEND_WINDOW = timedelta(minutes=15)
 WAITING_FOR_DEVICE = " (waiting for the device)"
 
+REAUTH_WINDOW = timedelta(minutes=5)  # a session this young proved the password (or a factor) just now
+
 NOT_NOW = Problem(403, "mfa-required", "Verify your identity first",
                   "Enter a code from one of your sign-in methods before changing them.")
 REAUTH_FAILED = Problem(401, "reauthentication-failed", "The password is not right",
-                        "Enter your current password to remove a sign-in method.",
+                        "Enter your current password to change your sign-in methods.",
                         errors=[FieldError("password", "This password is not right.", "invalid")])
+REAUTH_REQUIRED = Problem(401, "reauthentication-required", "Confirm it is you",
+                          "Enter your current password to add a sign-in method (or sign in again).",
+                          errors=[FieldError("password", "Enter your current password.", "missing")])
 
 
 def _account(who: Caller) -> AccountView:
@@ -81,12 +86,12 @@ def list_factors(who: Caller, plan: PlanProfile) -> FactorList:
 
 def enrol(req: EnrolRequest, who: Caller, plan: PlanProfile, meta: RequestMeta,
           now: datetime) -> EnrolmentStarted:
-    # A session that still owes an MFA code must not add a factor of the attacker's choosing.
-    if who.stage == SessionStage.MFA:
-        raise NOT_NOW
     if req.kind not in plan.mfa_factors:
         raise invalid_fields([FieldError("kind", f"Choose one of: {', '.join(plan.mfa_factors)}.", "choice")])
     account = _account(who)
+    _may_change_factors(account, who)
+    if account.confirmed_factors:  # the very first factor, during set-up, needs no more than the sign-in
+        _recently_authenticated(account, who, req.password, meta, now, action="mfa.enrol")
     if len(account.factors) >= MAX_FACTORS:
         raise Problem(409, "too-many-factors", "Too many sign-in methods",
                       "Remove a sign-in method you no longer use, then add the new one.")
@@ -126,10 +131,10 @@ def enrol(req: EnrolRequest, who: Caller, plan: PlanProfile, meta: RequestMeta,
 
 def confirm(factor_id: str, req: ConfirmRequest, who: Caller, plan: PlanProfile, meta: RequestMeta,
             now: datetime) -> Started:
-    """Prove the new factor works; a first factor also completes this sign-in's MFA."""
-    if who.stage == SessionStage.MFA:
-        raise NOT_NOW
+    """Prove the new factor works; a first factor also completes this sign-in's MFA and ends every
+    other session of the account (any of them may be a password-only session of an intruder)."""
     account = _account(who)
+    _may_change_factors(account, who)
     factor = _factor(account, factor_id, confirmed=False)
     if factor.kind == FactorKind.PUSH:  # the device proved its key when it enrolled
         if not factor.public_key:
@@ -145,8 +150,43 @@ def confirm(factor_id: str, req: ConfirmRequest, who: Caller, plan: PlanProfile,
                     next_page=SIGNED_IN_PAGE, replaces=who.session_hash, remember_device=req.remember_device,
                     change=AccountChange(confirm_factor=(factor_id, label, step),
                                          clear_code_failures=account.code_failures > 0))
+    if not account.confirmed_factors:
+        ended = repositories().sessions.end_all(account.account_id, keep=started.session_hash)
+        audit.record("signout.everywhere", "first_factor", meta, subject=account.account_id, now=now,
+                     detail={"sessions": ended})
     send_mail(account.email, mails.factor_changed(plan, added=label))
     return started
+
+
+def _may_change_factors(account: AccountView, who: Caller) -> None:
+    """Only a full session changes factors once one is confirmed. A session that has not finished MFA may
+    set up the first factor only: a password-only session left over from before set-up (an intruder's,
+    perhaps) must not add one of its own and reach full access with it."""
+    if who.stage != SessionStage.FULL and (who.stage == SessionStage.MFA or account.confirmed_factors):
+        raise NOT_NOW
+
+
+def _recently_authenticated(account: AccountView, who: Caller, password: str | None, meta: RequestMeta,
+                            now: datetime, *, action: str) -> None:
+    """A session that signed in (password and factor) in the last minutes, or the password again now."""
+    if password is None:
+        session = repositories().sessions.get(who.session_hash)
+        if session is None or now - session.created_at > REAUTH_WINDOW:
+            raise REAUTH_REQUIRED
+        return
+    _check_password(account, password, meta, now, action=action)
+
+
+def _check_password(account: AccountView, password: str, meta: RequestMeta, now: datetime, *,
+                    action: str) -> None:
+    """Re-authentication: counted and paused with the account's sign-in failures."""
+    if lockout.is_paused(account, FailureKind.PASSWORD, now) or lockout.reset_required(account):
+        dummy_verify(password)
+        audit.record(action, "paused", meta, subject=account.account_id, now=now)
+        raise REAUTH_FAILED
+    if not verify_password(account.password_hash, password):
+        lockout.count_failure(account, FailureKind.PASSWORD, meta, now, action=action, outcome="wrong_password")
+        raise REAUTH_FAILED
 
 
 # --- challenge and verify ----------------------------------------------------------------------
@@ -290,14 +330,7 @@ def remove_factor(factor_id: str, password: str, who: Caller, plan: PlanProfile,
     """Re-authenticate with the password (counted and paused like a sign-in), keep one factor."""
     account = _account(who)
     factor = _factor(account, factor_id)
-    if lockout.is_paused(account, FailureKind.PASSWORD, now):
-        dummy_verify(password)
-        audit.record("mfa.remove", "paused", meta, subject=account.account_id, now=now)
-        raise REAUTH_FAILED
-    if not verify_password(account.password_hash, password):
-        lockout.count_failure(account, FailureKind.PASSWORD, meta, now, action="mfa.remove",
-                              outcome="wrong_password")
-        raise REAUTH_FAILED
+    _check_password(account, password, meta, now, action="mfa.remove")
     others = [f for f in account.confirmed_factors if f.factor_id != factor_id]
     if factor.confirmed and not others:
         raise Problem(409, "last-factor", "Keep at least one sign-in method",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.shared.schemas import PlainText
 from functions.shared.signin import FactorView
 from functions.shared.states import FactorKind
 
@@ -22,6 +23,9 @@ class _Strict(BaseModel):
 class EnrolRequest(_Strict):
     kind: FactorKind
     phone: str | None = Field(default=None, max_length=32, description="Mobile number, for kind=sms")
+    password: str | None = Field(default=None, min_length=1, max_length=1024,
+                                 description="Your password: needed to add a sign-in method once you have one, "
+                                             "unless you signed in within the last few minutes")
 
 
 class EnrolmentStarted(BaseModel):
@@ -85,7 +89,7 @@ class DeviceList(BaseModel):
 class PushEnrolRequest(_Strict):
     enrol_code: str = Field(min_length=16, max_length=128)
     public_key: str = Field(min_length=40, max_length=64, description="Ed25519 public key, base64")
-    device_name: str = Field(min_length=1, max_length=64)
+    device_name: Annotated[str, Field(min_length=1, max_length=64), PlainText]
     push_token: str = Field(min_length=1, max_length=512, description="The device's push-service token")
     signature: str = Field(max_length=128, description="Signature of the enrol code with the device key")
 

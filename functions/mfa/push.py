@@ -5,6 +5,7 @@ the proof, checked against the key enrolled for that account."""
 from __future__ import annotations
 
 import base64
+import secrets
 from datetime import datetime
 
 from functions.mfa.logic import WAITING_FOR_DEVICE
@@ -73,10 +74,17 @@ def answer(req: PushResponse, meta: RequestMeta, now: datetime) -> None:
     if factor is None or not factor.public_key or not signature_ok(factor.public_key, message, req.signature):
         audit.record("mfa.push.answer", "bad_signature", meta, subject=token.account_id, now=now)
         raise UNKNOWN
-    assert token.subject_ref is not None
-    status = PushStatus.APPROVED if req.decision == "approve" else PushStatus.DENIED
-    event = audit.audit_event("mfa.push.answer", status, meta, subject=token.account_id, now=now)
-    if not repositories().sessions.set_push_status(token.subject_ref, req.number, status, now, event):
-        audit.record("mfa.push.answer", "mismatch", meta, subject=token.account_id, now=now)
+    assert token.subject_ref is not None and challenge is not None and challenge.push_number is not None
+    # A wrong number is an answer too: it denies and ends the challenge, so it cannot be tried again
+    # (someone approving a push they did not start would otherwise guess their way through).
+    wrong_number = not secrets.compare_digest(req.number, challenge.push_number)
+    status = PushStatus.APPROVED if req.decision == "approve" and not wrong_number else PushStatus.DENIED
+    event = audit.audit_event("mfa.push.answer", "wrong_number" if wrong_number else status, meta,
+                              subject=token.account_id, now=now)
+    if not repositories().sessions.set_push_status(token.subject_ref, challenge.push_number, status, now, event):
+        audit.record("mfa.push.answer", "not_pending", meta, subject=token.account_id, now=now)
+        raise UNKNOWN
+    if wrong_number:
         raise Problem(409, "push-number-mismatch", "The number does not match",
-                      "Choose the number shown on the sign-in screen. Ask for a new push if needed.")
+                      "That was not the number on the sign-in screen, so this sign-in was denied. If it was "
+                      "you, start the sign-in again.")

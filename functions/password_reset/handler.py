@@ -9,9 +9,11 @@ from functions.password_reset import logic
 from functions.password_reset.models import ResetCompletion, ResetRequest
 from functions.shared import clock
 from functions.shared.config import settings
-from functions.shared.http import json_response, make_handler, make_resolver, request_meta
+from functions.shared.http import cookie_header, json_response, make_handler, make_resolver, request_meta
 from functions.shared.plans import current_plan
 from functions.shared.schemas import Message
+from functions.shared.security.secrets import hash_secret
+from functions.shared.sessions import DEVICE_COOKIE, read_cookie
 
 app = make_resolver()
 
@@ -19,7 +21,9 @@ app = make_resolver()
 @app.post("/password-resets", summary="Mail a reset link (same answer for any address)",
           responses={202: {"description": "Accepted", "content": {"application/json": {"model": Message}}}})
 def request_reset(req: Annotated[ResetRequest, Body()]) -> Response[Message]:
-    answer = logic.request_reset(req, current_plan(), request_meta(app), settings().portal_url, clock.now())
+    device = read_cookie(cookie_header(app), DEVICE_COOKIE)
+    answer = logic.request_reset(req, current_plan(), request_meta(app), settings().portal_url, clock.now(),
+                                 hash_secret(device) if device else None)
     return json_response(202, answer)
 
 

@@ -15,10 +15,11 @@ from functions.shared.http import RequestMeta
 from functions.shared.notify.mail import send_mail
 from functions.shared.plans import PlanProfile
 from functions.shared.schemas import Message
-from functions.shared.security.passwords import hash_password, policy_errors
+from functions.shared.security.passwords import context_words, hash_password, policy_errors
 from functions.shared.security.secrets import hash_secret, new_token
 from functions.shared.states import AccountState, TokenPurpose
 from functions.shared.store import repositories
+from functions.shared.store.accounts import AccountView
 from functions.shared.store.tokens import new_token_record
 from functions.shared.store.transactions import StaleWrite
 
@@ -28,11 +29,16 @@ WINDOW = timedelta(hours=1)
 REQUESTS_PER_HOUR = 3
 
 
-def request_reset(req: ResetRequest, plan: PlanProfile, meta: RequestMeta, portal_url: str,
-                  now: datetime) -> Message:
-    ratelimit.hit("password-reset", req.email, REQUESTS_PER_HOUR, WINDOW, now)
+def request_reset(req: ResetRequest, plan: PlanProfile, meta: RequestMeta, portal_url: str, now: datetime,
+                  device_hash: str | None = None) -> Message:
+    """Limits per address-and-source and per source; the limit per address (all sources), which a stranger
+    could use up, does not apply to a browser the account remembers, so its owner can always get a link."""
+    ratelimit.hit("password-reset-source", meta.source_ip, plan.password_resets_per_source_per_hour, WINDOW, now)
+    ratelimit.hit("password-reset", f"{req.email}\n{meta.source_ip}", REQUESTS_PER_HOUR, WINDOW, now)
     answer = Message(message="If this address has an account, we sent it a link to choose a new password.")
     account = repositories().accounts.find_by_email(req.email)
+    if not _remembered(account, device_hash, now):
+        ratelimit.hit("password-reset-address", req.email, plan.password_resets_per_address_per_hour, WINDOW, now)
     if account is None or account.state == AccountState.DEACTIVATED:
         logger.info("password reset for no usable account", extra={"outcome": "no_account"})
         return answer
@@ -45,23 +51,32 @@ def request_reset(req: ResetRequest, plan: PlanProfile, meta: RequestMeta, porta
     return answer
 
 
+def _remembered(account: AccountView | None, device_hash: str | None, now: datetime) -> bool:
+    if account is None or device_hash is None:
+        return False
+    device = repositories().devices.get(device_hash)
+    return device is not None and device.remembers(account.account_id, now)
+
+
 def complete_reset(req: ResetCompletion, plan: PlanProfile, meta: RequestMeta, now: datetime) -> Message:
     token = repositories().tokens.get(hash_secret(req.token))
     if token is None or not token.usable(PURPOSE, now):
         raise Problem(400, "reset-link-invalid", "This reset link is not valid",
                       "It expired or was already used. Ask for a new one.", extra={"retry": "/forgot.html"})
     account = repositories().accounts.get(token.account_id)
-    if account is None or account.state == AccountState.DEACTIVATED:
+    if account is None or account.state == AccountState.DEACTIVATED or _changed_since(account, token.created_at):
         raise Problem(400, "reset-link-invalid", "This reset link is not valid",
-                      "Ask for a new one.", extra={"retry": "/forgot.html"})
-    errors = policy_errors(req.password, plan.password_policy, email=account.email, username=account.username)
+                      "It expired or was already used. Ask for a new one.", extra={"retry": "/forgot.html"})
+    errors = policy_errors(req.password, plan.password_policy, email=account.email, username=account.username,
+                           context=context_words(plan, account.first_name, account.last_name,
+                                                 account.display_name))
     if errors:
         raise invalid_fields(errors)
     try:
         repositories().accounts.set_password(
             account.account_id, hash_password(req.password), now,
             audit.audit_event("password.reset", "changed", meta, subject=account.account_id, now=now),
-            token_hash=token.token_hash)
+            token_hash=token.token_hash, token_issued_at=token.created_at)
     except StaleWrite:
         raise Problem(400, "reset-link-invalid", "This reset link is not valid",
                       "It was already used. Ask for a new one.", extra={"retry": "/forgot.html"}) from None
@@ -69,3 +84,8 @@ def complete_reset(req: ResetCompletion, plan: PlanProfile, meta: RequestMeta, n
     repositories().devices.forget_all(account.account_id)
     send_mail(account.email, mails.password_changed(plan))
     return Message(message="Your password was changed. Sign in with the new password.")
+
+
+def _changed_since(account: AccountView, issued_at: datetime) -> bool:
+    """Using any reset link (or another password change) spends every link issued before it."""
+    return account.password_changed_at is not None and account.password_changed_at >= issued_at

@@ -1,31 +1,37 @@
 """Registration rules: validate per plan, hash, create the account race-free, mail the next step.
 
 An email that already has an account gets the same answer as a new one; its owner is mailed
-instead. Both paths hash a password and send one mail, so they also take about as long.
+instead (at most once an hour), or, while the account still waits for activation, sent a new
+activation link or code. A CAPTCHA solution is spent before anything else is looked at, and the
+limits per address and per source count before any lookup, so neither tells who has an account.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
 from functions.register.mails import already_registered
 from functions.register.models import CaptchaChallenge, RegistrationAccepted, RegistrationRequest
-from functions.shared import audit
+from functions.shared import audit, ratelimit
 from functions.shared.activation import issue_activation_secret
 from functions.shared.errors import FieldError, Problem, invalid_fields
 from functions.shared.http import RequestMeta
 from functions.shared.notify.mail import send_mail
 from functions.shared.plans import PlanProfile
 from functions.shared.security import captcha
-from functions.shared.security.passwords import hash_password, policy_errors
+from functions.shared.security.passwords import context_words, hash_password, policy_errors
+from functions.shared.states import AccountState
 from functions.shared.store import repositories
 from functions.shared.store.accounts import EMAIL_KEY, USERNAME_KEY, NewAccount
-from functions.shared.store.transactions import UniqueKeyTaken
+from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
 
 logger = Logger(child=True)
+
+WINDOW = timedelta(hours=1)
+EXISTING_ADDRESS_MAILS_PER_HOUR = 1
 
 EXTENDED_FIELDS = ("username", "display_name", "confirm_password", "group_name", "telephone", "fax",
                    "captcha")
@@ -44,29 +50,29 @@ def form_errors(form: RegistrationRequest, plan: PlanProfile) -> list[FieldError
                    for name in EXTENDED_FIELDS if getattr(form, name) is None]
         if form.confirm_password is not None and form.confirm_password != form.password:
             errors.append(FieldError("confirm_password", "The two passwords do not match.", "mismatch"))
-    errors += policy_errors(form.password, plan.password_policy, email=form.email, username=form.username)
+    errors += policy_errors(form.password, plan.password_policy, email=form.email, username=form.username,
+                            context=context_words(plan, form.first_name, form.last_name, form.display_name))
     return errors
 
 
 def register(form: RegistrationRequest, plan: PlanProfile, meta: RequestMeta, portal_url: str,
              now: datetime) -> RegistrationAccepted:
+    if plan.requires_captcha and form.captcha is not None:
+        captcha.spend(form.captcha, now)  # first, whatever the outcome: a solution answers one attempt
     errors = form_errors(form, plan)
     if errors:
         raise invalid_fields(errors)
-    captcha_id = None
-    if plan.requires_captcha:
-        assert form.captcha is not None and form.username is not None
-        captcha_id = captcha.verified_challenge_id(form.captcha)
+    ratelimit.hit("register-source", meta.source_ip, plan.registrations_per_source_per_hour, WINDOW, now)
+    ratelimit.hit("register-address", form.email, plan.registrations_per_address_per_hour, WINDOW, now)
 
     account_id = str(uuid.uuid4())
     secret = issue_activation_secret(plan, account_id, portal_url, now)
     account = _new_account(account_id, form, plan, secret.secret_hash, secret.valid_until, now)
     event = audit.audit_event("account.register", "created", meta, subject=account_id, now=now)
     try:
-        repositories().accounts.create(account, event, token=secret.token, captcha_id=captcha_id,
-                                       captcha_until=now + captcha.CHALLENGE_TTL if captcha_id else None)
+        repositories().accounts.create(account, event, token=secret.token)
     except UniqueKeyTaken as taken:
-        _answer_taken(taken.key, form, plan, portal_url)
+        _answer_taken(taken.key, form, plan, meta, portal_url, now)
     else:
         send_mail(form.email, secret.mail)
     return RegistrationAccepted(
@@ -97,14 +103,37 @@ def _new_account(account_id: str, form: RegistrationRequest, plan: PlanProfile, 
     )
 
 
-def _answer_taken(key: str, form: RegistrationRequest, plan: PlanProfile, portal_url: str) -> None:
-    if key.startswith(EMAIL_KEY):
-        # Same answer as a new account; only the mailbox owner learns the address is registered.
-        logger.info("registration for an existing email", extra={"outcome": "already_registered"})
-        base = portal_url.rstrip("/")
-        send_mail(form.email, already_registered(plan, f"{base}/signin.html", f"{base}/forgot.html"))
-        return
-    if key.startswith(USERNAME_KEY):
+def _answer_taken(key: str, form: RegistrationRequest, plan: PlanProfile, meta: RequestMeta, portal_url: str,
+                  now: datetime) -> None:
+    if not key.startswith(EMAIL_KEY):
+        assert key.startswith(USERNAME_KEY)
         raise invalid_fields([FieldError("username", "This user name is taken. Choose another.", "taken")])
-    raise invalid_fields([FieldError("captcha", "This security code was already used. Solve a new one.",
-                                     "captcha")])
+    # Same answer as a new account; only the mailbox owner learns the address is registered, and at
+    # most once an hour, so sign-up cannot be used to flood someone's mailbox.
+    if not ratelimit.allow("register-existing-mail", form.email, EXISTING_ADDRESS_MAILS_PER_HOUR, WINDOW, now):
+        logger.info("registration for an existing email", extra={"outcome": "mail_skipped"})
+        return
+    existing = repositories().accounts.find_by_email(form.email)
+    if existing is not None and existing.state == AccountState.PENDING_ACTIVATION \
+            and _resend_activation(existing.account_id, form.email, plan, meta, portal_url, now):
+        logger.info("registration for an email waiting for activation", extra={"outcome": "activation_resent"})
+        return
+    logger.info("registration for an existing email", extra={"outcome": "already_registered"})
+    base = portal_url.rstrip("/")
+    send_mail(form.email, already_registered(plan, f"{base}/signin.html", f"{base}/forgot.html"))
+
+
+def _resend_activation(account_id: str, email: str, plan: PlanProfile, meta: RequestMeta, portal_url: str,
+                       now: datetime) -> bool:
+    """The registrant never activated: what they need is a fresh activation link (or code), not
+    'sign in'. False if the account was activated meanwhile."""
+    secret = issue_activation_secret(plan, account_id, portal_url, now)
+    event = audit.audit_event("account.activation_resent", "issued", meta, subject=account_id, now=now,
+                              detail={"by": "registration"})
+    try:
+        repositories().accounts.replace_activation_secret(account_id, secret.secret_hash, secret.valid_until,
+                                                          event, token=secret.token)
+    except StaleWrite:
+        return False
+    send_mail(email, secret.mail)
+    return True

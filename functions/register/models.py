@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from functions.shared.schemas import Email, Name
+from functions.shared.schemas import Email, Name, PlainText
 
 _PHONE_DIGITS = re.compile(r"^1?(\d{10})$")
 
@@ -38,7 +38,7 @@ class RegistrationRequest(BaseModel):
     username: Username | None = None
     display_name: Name | None = None
     confirm_password: str | None = Field(default=None, max_length=1024)
-    group_name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    group_name: Annotated[str, Field(min_length=1, max_length=200), PlainText] | None = None
     telephone: Phone | None = None
     fax: Phone | None = None
     captcha: str | None = Field(default=None, max_length=4096, description="ALTCHA solution payload")

@@ -68,6 +68,13 @@ class PlanProfile(BaseModel):
     payment_proof_failures_per_account_per_day: int = 5
     payment_proof_failures_per_provider_per_day: int = 10
     staff_verification_business_days: int = 10  # then the first administrator's request expires
+    registrations_per_address_per_hour: int = 5  # counted before any lookup: the same for unknown addresses
+    registrations_per_source_per_hour: int = 20
+    signin_failures_per_login_and_source: int = 5  # per 15 minutes; then that source waits for that login
+    signin_failures_per_source: int = 30  # per 15 minutes, over all logins (password spraying)
+    signin_failures_before_captcha: int = 5  # per login per 15 minutes, all sources; plans with a CAPTCHA
+    password_resets_per_address_per_hour: int = 10  # all sources; a remembered device is exempt
+    password_resets_per_source_per_hour: int = 20
     link_attempts_per_hour: int = 10
     link_failures_per_tax_id_per_hour: int = 20
     eligibility_lookups_per_hour: int = 120  # PHI harvesting guard, per account

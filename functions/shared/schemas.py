@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -23,7 +24,28 @@ def valid_email(value: str) -> str:
 
 Email = Annotated[str, BeforeValidator(normalise_email), Field(max_length=254, json_schema_extra={"format": "email"}),
                   AfterValidator(valid_email)]
-Name = Annotated[str, Field(min_length=1, max_length=100)]
+def _no_control(value: str) -> str:
+    """Refuse NUL, control, bidirectional-override and other invisible format characters: they hide
+    or reorder what a person reads (in a factor label, a mail, a page)."""
+    if any(unicodedata.category(c) in _HIDDEN or c in "\u2028\u2029" for c in value):
+        raise ValueError("Remove control or invisible formatting characters.")
+    return value
+
+
+def _person_name(value: str) -> str:
+    """Letters (any script) with their marks, and spaces, apostrophes, hyphens and periods between them."""
+    if not all(unicodedata.category(c)[0] in "LM" or c in _NAME_PUNCTUATION for c in value) \
+            or not any(unicodedata.category(c)[0] == "L" for c in value):
+        raise ValueError("Use letters, spaces, apostrophes ('), hyphens (-) and periods (.) only.")
+    return value
+
+
+_HIDDEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+_NAME_PUNCTUATION = frozenset(" '\u2019-.")
+Name = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_person_name)]
+PersonName = AfterValidator(_person_name)  # the rule of `Name`, for fields with other lengths
+# Free text a person types that others see (a group's name, a device's name): anything printable.
+PlainText = AfterValidator(_no_control)
 MemberId = Annotated[str, Field(min_length=3, max_length=20, pattern=r"^[A-Za-z0-9-]+$",
                                 description="The member ID on the member's card")]
 ActingFor = Annotated[str, Field(min_length=3, max_length=20, pattern=r"^[A-Za-z0-9-]+$",

@@ -4,7 +4,7 @@ cookies, CSRF token and audit record. Which page comes next is the calling step'
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aws_lambda_powertools.shared.cookies import Cookie
 from pydantic import BaseModel, Field
@@ -19,6 +19,8 @@ from functions.shared.store import repositories
 from functions.shared.store.accounts import AccountChange, AccountView
 from functions.shared.store.devices import DeviceRecord
 from functions.shared.store.sessions import SessionRecord
+
+PARTIAL_SESSION_LIFE = timedelta(minutes=10)
 
 
 class FactorView(BaseModel):
@@ -43,6 +45,7 @@ class SessionView(BaseModel):
 class Started:
     view: SessionView
     cookies: list[Cookie] = field(default_factory=list)
+    session_hash: str = ""  # the new session's key, for a step that must keep it while ending others
 
 
 def factor_views(account: AccountView) -> list[FactorView]:
@@ -64,8 +67,12 @@ def start(account: AccountView, stage: SessionStage, plan: PlanProfile, meta: Re
     `account` is the account as the session will see it (the change applied). StaleWrite if the
     change's conditions fail."""
     token = new_token()
+    # A session that has not finished MFA is only a few steps of a sign-in: it lives minutes, not hours.
+    idle, absolute = plan.session_idle, plan.session_absolute
+    if stage != SessionStage.FULL:
+        idle, absolute = min(idle, PARTIAL_SESSION_LIFE), min(absolute, PARTIAL_SESSION_LIFE)
     session = SessionRecord(hash_secret(token), account_id=account.account_id, stage=stage, created_at=now,
-                            idle_until=now + plan.session_idle, absolute_until=now + plan.session_absolute,
+                            idle_until=now + idle, absolute_until=now + absolute,
                             source_ip=meta.source_ip or None, user_agent=meta.user_agent or None)
     cookies = [session_cookie(token)]
     device = None
@@ -78,7 +85,7 @@ def start(account: AccountView, stage: SessionStage, plan: PlanProfile, meta: Re
     event = audit.audit_event(action, stage, meta, subject=account.account_id, now=now,
                               detail={"remembered_device": bool(device)})
     repositories().sessions.start(session, account, event, change=change, replaces=replaces, device=device)
-    return Started(session_view(account, stage, plan, token, next_page), cookies)
+    return Started(session_view(account, stage, plan, token, next_page), cookies, session.session_hash)
 
 
 def _device_label(user_agent: str) -> str:

@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from functions.shared import clock
+from functions.shared.config import settings
 from functions.shared.http import caller, cookie_header, make_handler, make_resolver, request_meta
 from functions.shared.plans import current_plan
 from functions.shared.schemas import Message
@@ -22,7 +23,7 @@ app = make_resolver(field_messages=FIELD_MESSAGES)
 def sign_in(req: Annotated[SignInRequest, Body()]) -> Response[SessionView]:
     device = read_cookie(cookie_header(app), DEVICE_COOKIE)
     started = logic.sign_in(req, current_plan(), request_meta(app), hash_secret(device) if device else None,
-                            clock.now())
+                            clock.now(), settings().portal_url)
     return Response(200, "application/json", started.view, cookies=started.cookies)
 
 

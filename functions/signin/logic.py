@@ -1,5 +1,6 @@
-"""Sign-in rules: one answer for every failure, growing pauses after repeated failures, then a
-session whose stage says what is still missing (MFA set-up, an MFA code, or nothing)."""
+"""Sign-in rules: one answer for every failure, waits per source (or a CAPTCHA) after repeated failures
+that never keep the owner out (functions/shared/security/lockout.py), then a session whose stage says
+what is still missing (MFA set-up, an MFA code, or nothing)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from functions.shared.states import AccountState, FailureKind, SessionStage
 from functions.shared.store import repositories
 from functions.shared.store.accounts import AccountChange, AccountView
 from functions.shared.store.transactions import StaleWrite
+from functions.signin.mails import reset_required
 from functions.signin.models import SignInRequest
 from functions.signin.pages import NEXT_PAGE, RESEND_PAGE
 
@@ -28,25 +30,31 @@ logger = Logger(child=True)
 
 SIGNIN_FAILED = Problem(
     401, "signin-failed", "Sign-in failed",
-    "The user name or password is not right. After several failed tries sign-in pauses for a few "
+    "The user name or password is not right. After several failed tries sign-in waits for a few "
     "minutes. Forgot your password? Reset it from the sign-in page.")
 
 
 def sign_in(req: SignInRequest, plan: PlanProfile, meta: RequestMeta, device_hash: str | None,
-            now: datetime) -> Started:
+            now: datetime, portal_url: str = "") -> Started:
     login = req.login.casefold()
     account = repositories().accounts.find_by_login(login, by_email=plan.signin_with == "email_or_username",
                                                     by_username=True)
+    remembered = account is not None and _remembered(account, device_hash, now)
+    lockout.signin_gate(login, plan, meta, now, remembered=remembered, captcha_solution=req.captcha)
     if account is None:
         dummy_verify(req.password)  # as slow as a real check: timing must not tell who has an account
+        lockout.count_signin_failure(login, plan, meta, now)
         audit.record("signin.password", "unknown_user", meta, now=now)
         raise SIGNIN_FAILED
-    if lockout.is_paused(account, FailureKind.PASSWORD, now):
+    if lockout.reset_required(account):
         dummy_verify(req.password)
-        audit.record("signin.password", "paused", meta, subject=account.account_id, now=now)
+        audit.record("signin.password", "reset_required", meta, subject=account.account_id, now=now)
         raise SIGNIN_FAILED
     if not verify_password(account.password_hash, req.password):
-        lockout.count_failure(account, FailureKind.PASSWORD, meta, now, action="signin.password")
+        lockout.count_signin_failure(login, plan, meta, now)
+        failures = lockout.count_failure(account, FailureKind.PASSWORD, meta, now, action="signin.password")
+        if failures == lockout.MAX_CONSECUTIVE_FAILURES:
+            send_mail(account.email, reset_required(plan, f"{portal_url.rstrip('/')}/forgot.html"))
         raise SIGNIN_FAILED
     if account.state == AccountState.DEACTIVATED:
         audit.record("signin.password", "deactivated", meta, subject=account.account_id, now=now)
@@ -56,7 +64,7 @@ def sign_in(req: SignInRequest, plan: PlanProfile, meta: RequestMeta, device_has
     change = AccountChange(mark_active_at=now, clear_password_failures=account.password_failures > 0)
     if account.state == AccountState.PENDING_ACTIVATION:
         change = _first_sign_in(account, req, plan, meta, now, change)
-    stage = _stage(account, device_hash, now)
+    stage = _stage(account, remembered)
     try:
         return start(account, stage, plan, meta, now, action="signin.password", next_page=NEXT_PAGE[stage],
                      change=change)
@@ -76,14 +84,18 @@ def _tell_how_to_reactivate(account: AccountView, plan: PlanProfile, now: dateti
         logger.error("reactivation notice not sent", extra={"account_id": account.account_id})
 
 
-def _stage(account: AccountView, device_hash: str | None, now: datetime) -> SessionStage:
+def _remembered(account: AccountView, device_hash: str | None, now: datetime) -> bool:
+    """Whether this browser finished MFA for this account before and is still remembered."""
+    if not device_hash:
+        return False
+    device = repositories().devices.get(device_hash)
+    return device is not None and device.remembers(account.account_id, now)
+
+
+def _stage(account: AccountView, remembered: bool) -> SessionStage:
     if not account.confirmed_factors:
         return SessionStage.MFA_SETUP
-    if device_hash:
-        device = repositories().devices.get(device_hash)
-        if device and device.remembers(account.account_id, now):
-            return SessionStage.FULL
-    return SessionStage.MFA
+    return SessionStage.FULL if remembered else SessionStage.MFA
 
 
 def _first_sign_in(account: AccountView, req: SignInRequest, plan: PlanProfile, meta: RequestMeta,

@@ -15,3 +15,5 @@ class SignInRequest(BaseModel):
     password: str = Field(min_length=1, max_length=1024)
     verification_code: str | None = Field(default=None, pattern=r"^\d{6}$",
                                           description="The mailed code, at the first sign-in (some plans)")
+    captcha: str | None = Field(default=None, max_length=4096,
+                                description="ALTCHA solution, when an answer asked for one (captcha-required)")

@@ -320,11 +320,11 @@ def test_linking_reads_only_the_payment_index_of_the_claims(dev: Synth, template
         ("by-payment", {"NonKeyAttributes": ["payment_cents"], "ProjectionType": "INCLUDE"})]
 
 
-def test_register_cannot_touch_the_rate_limits_table(dev: Synth, template: dict) -> None:
-    rate_limits = logical_id(dev.stack, dev.stack.tables.tables["rate_limits"])
+def test_register_cannot_touch_the_sessions_table(dev: Synth, template: dict) -> None:
+    sessions = logical_id(dev.stack, dev.stack.tables.tables["sessions"])
     statements = role_statements(template, logical_id(dev.stack, dev.stack.functions.roles["register"]))
     assert statements
-    assert rate_limits not in {ref for s in statements for ref in refs(s)}
+    assert sessions not in {ref for s in statements for ref in refs(s)}
 
 
 def test_mail_sms_and_secret_permissions_follow_the_function_entry(dev: Synth, template: dict) -> None:

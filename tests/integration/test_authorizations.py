@@ -62,6 +62,9 @@ def test_submit_retry_and_decision_over_the_api(gateway, group, clock):
     refused = nurse.request("POST", f"/staff/authorizations/{number}/decision",
                             {"outcome": "approve", "reason": "Meets criteria"})
     assert refused.status in (401, 403)  # a browser session never reaches the staff route
+    remote = nurse.request("GET", "/staff/authorizations", headers={STAFF_HEADER: "um.nurse"})
+    assert remote.status == 403  # the local stand-in header counts only from this machine
+    nurse = Browser(gateway, ip="127.0.0.1")
     queue = nurse.request("GET", "/staff/authorizations", headers={STAFF_HEADER: "um.nurse"})
     # soonest due first, among the demo extract's waiting requests (one past due, one on the 7-day clock)
     assert [item["authorization_id"] for item in queue.body["pending"]] == ["PA-DEMO000002", number, "PA-DEMO000001"]

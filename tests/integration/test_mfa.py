@@ -132,11 +132,12 @@ def test_email_code_is_single_use_expires_and_allows_five_tries(user, gateway, c
     assert spent.status == 429 and spent.body["type"] == "/problems/code-tries-used"
 
     clock.advance(minutes=5)
+    sign_in(other)  # the half-signed-in session lives ten minutes: start a new one
     other.post("/mfa/challenge", {"factor_id": factor_id})
     code = last_code(EMAIL)
     clock.advance(minutes=10, seconds=1)
     expired = other.post("/mfa/verify", {"factor_id": factor_id, "code": code})
-    assert expired.status == 409 and expired.body["type"] == "/problems/code-expired"
+    assert expired.status == 401  # the code expired, and with it the session that was waiting for it
 
 
 def test_code_sends_are_rate_limited(user):
@@ -200,21 +201,39 @@ def test_push_enrol_challenge_number_match_and_approve(user, gateway, clock):
     assert set(push) == {"type", "challenge_ref", "factor_id", "portal"} and number not in push.values()
     forged = PushDevice.new().answer_request(push["challenge_ref"], number)
     assert other.post("/push/responses", forged).status == 404
-    wrong_number = device.answer_request(push["challenge_ref"], "00" if number != "00" else "11")
-    assert other.post("/push/responses", wrong_number).status == 409
     assert other.post("/push/responses", device.answer_request(push["challenge_ref"], number)).status == 200
-    assert other.post("/push/responses", device.answer_request(push["challenge_ref"], number)).status == 409
+    assert other.post("/push/responses", device.answer_request(push["challenge_ref"], number)).status == 404
     done = other.post("/mfa/verify", {"factor_id": push_factor.factor_id})
     assert done.status == 200 and done.body["stage"] == "full"
 
 
-def test_push_denied_on_the_device_refuses_the_sign_in(user, gateway, clock):
+def _push_factor(user: Browser, clock) -> tuple[PushDevice, object]:
     enrol_totp(user, clock)
     started = user.post("/mfa/factors", {"kind": "push"})
     device = PushDevice.new()
     user.post("/push/devices", device.enrol_request(started.body["enrol_code"]))
     user.post(f"/mfa/factors/{started.body['factor_id']}/confirm", {})
-    factor = next(f for f in next(Account.scan()).factors if f.kind == "push")
+    return device, next(f for f in next(Account.scan()).factors if f.kind == "push")
+
+
+def test_a_wrong_push_number_denies_the_sign_in_and_ends_the_challenge(user, gateway, clock):
+    # Given a sign-in that pushed a number to match, and someone tapping a wrong number on the device
+    device, factor = _push_factor(user, clock)
+    intruder = Browser(gateway, ip="203.0.113.5")
+    sign_in(intruder)
+    number = intruder.post("/mfa/challenge", {"factor_id": factor.factor_id}).body["push_number"]
+    [push] = _pushes(factor.push_endpoint)
+    wrong = device.answer_request(push["challenge_ref"], "00" if number != "00" else "11")
+    refused = intruder.post("/push/responses", wrong)
+    assert refused.status == 409 and refused.body["type"] == "/problems/push-number-mismatch"
+    # Then no second guess is taken, not even the right number, and the sign-in is denied
+    assert intruder.post("/push/responses", device.answer_request(push["challenge_ref"], number)).status == 404
+    denied = intruder.post("/mfa/verify", {"factor_id": factor.factor_id})
+    assert denied.status == 403 and denied.body["type"] == "/problems/push-denied"
+
+
+def test_push_denied_on_the_device_refuses_the_sign_in(user, gateway, clock):
+    device, factor = _push_factor(user, clock)
     other = Browser(gateway)
     sign_in(other)
     number = other.post("/mfa/challenge", {"factor_id": factor.factor_id}).body["push_number"]
@@ -234,3 +253,46 @@ def test_removing_a_factor_needs_the_password_keeps_one_and_revokes_devices(user
     assert last.status == 409 and last.body["type"] == "/problems/last-factor"
     assert list(Device.scan()) == []
     assert [f.kind for f in next(Account.scan()).factors] == ["email"]
+
+
+def test_a_set_up_session_left_open_cannot_enrol_once_the_owner_set_up_mfa(user, gateway, clock):
+    # Given a password-only session opened (by someone who knows the password) before the owner set up MFA
+    leftover = Browser(gateway, ip="203.0.113.66")
+    assert sign_in(leftover).body["stage"] == "mfa_setup"
+    # When the owner confirms the first factor
+    enrol_totp(user, clock)
+    # Then every other session of the account is over: the leftover cannot add its own factor
+    reply = leftover.post("/mfa/factors", {"kind": "email"})
+    assert reply.status == 401
+    assert user.get("/sessions/current").body["stage"] == "full"  # the owner's own session lives on
+    assert next(Account.scan()).factors[0].kind == "totp" and len(next(Account.scan()).factors) == 1
+
+
+def test_adding_a_factor_later_needs_a_recent_sign_in_or_the_password(user, clock):
+    enrol_totp(user, clock)
+    # Given a full session that signed in more than five minutes ago (kept alive by activity)
+    clock.advance(minutes=4)
+    assert user.get("/mfa/factors").status == 200
+    clock.advance(minutes=2)
+    # Then adding a factor asks for the password, and a wrong one counts like a failed sign-in
+    asked = user.post("/mfa/factors", {"kind": "email"})
+    assert asked.status == 401 and asked.body["type"] == "/problems/reauthentication-required"
+    wrong = user.post("/mfa/factors", {"kind": "email", "password": "Wrong-Password-99"})
+    assert wrong.status == 401 and wrong.body["type"] == "/problems/reauthentication-failed"
+    assert next(Account.scan()).password_failures == 1
+    added = user.post("/mfa/factors", {"kind": "email", "password": "Lantern-Orbit-42"})
+    assert added.status == 200 and added.body["sent_to"]
+
+
+def test_guessing_the_password_through_factor_removal_counts_and_pauses(user, clock):
+    totp_id, _ = enrol_totp(user, clock)
+    email_factor = user.post("/mfa/factors", {"kind": "email"}).body["factor_id"]
+    user.post(f"/mfa/factors/{email_factor}/confirm", {"code": last_code(EMAIL)})
+    # When a session tries passwords through DELETE /mfa/factors/{id}
+    for _ in range(5):
+        assert user.delete(f"/mfa/factors/{totp_id}", {"password": "Wrong-Password-99"}).status == 401
+    # Then each try counted with the sign-in failures, and now even the right password waits
+    assert next(Account.scan()).password_failures == 5
+    paused = user.delete(f"/mfa/factors/{totp_id}", {"password": "Lantern-Orbit-42"})
+    assert paused.status == 401 and paused.body["type"] == "/problems/reauthentication-failed"
+    assert len(next(Account.scan()).factors) == 2

@@ -70,3 +70,42 @@ def test_reset_link_expires_after_an_hour(user, clock):
 def test_reset_requests_are_rate_limited(user):
     statuses = [user.post("/password-resets", {"email": EMAIL}).status for _ in range(4)]
     assert statuses == [202, 202, 202, 429]
+
+
+def test_using_one_reset_link_spends_every_older_one(user, clock):
+    # Given two reset links, asked a minute apart
+    user.post("/password-resets", {"email": EMAIL})
+    older = reset_token()
+    clock.advance(minutes=1)
+    user.post("/password-resets", {"email": EMAIL})
+    newer = reset_token()
+    assert older != newer
+    # When the newer one is used
+    assert user.post("/password-resets/complete", {"token": newer, "password": NEW}).status == 200
+    # Then the older one no longer works
+    stale = user.post("/password-resets/complete", {"token": older, "password": "Another-Pass-42"})
+    assert stale.status == 400 and stale.body["type"] == "/problems/reset-link-invalid"
+    assert sign_in(user, password=NEW).status == 200
+
+
+def test_a_stranger_using_up_the_reset_requests_does_not_lock_the_owner_out(user, gateway, clock):
+    # Given an owner whose browser the account remembers
+    sign_in(user)
+    started = user.post("/mfa/factors", {"kind": "totp"}).body
+    user.post(f"/mfa/factors/{started['factor_id']}/confirm",
+              {"code": pyotp.TOTP(started["secret"]).at(clock.now), "remember_device": True})
+    assert "__Host-device" in user.cookies
+    mailed = len(mails_to(EMAIL))
+    # When a stranger asks for reset links for the owner's address until refused, from one network ...
+    stranger = Browser(gateway, ip="203.0.113.66")
+    assert [stranger.post("/password-resets", {"email": EMAIL}).status for _ in range(4)] == [202] * 3 + [429]
+    # ... the owner, elsewhere, still gets one
+    elsewhere = Browser(gateway, ip="192.0.2.55")
+    assert elsewhere.post("/password-resets", {"email": EMAIL}).status == 202
+    # and from many networks, until the address's own limit is used up ...
+    for n in range(20):
+        Browser(gateway, ip=f"198.18.0.{n}").post("/password-resets", {"email": EMAIL})
+    assert Browser(gateway, ip="198.18.1.1").post("/password-resets", {"email": EMAIL}).status == 429
+    # ... the owner's remembered browser still gets a link
+    assert user.post("/password-resets", {"email": EMAIL}).status == 202
+    assert len(mails_to(EMAIL)) == mailed + 10 + 1

@@ -480,3 +480,34 @@ def test_host_header_guard() -> None:
     assert not host_allowed("evil.example:3000", allowed)
     assert not host_allowed(None, allowed)
     assert host_allowed("anything", None)
+
+
+def test_staff_stand_in_header_counts_from_this_machine_only(fakes: Fakes) -> None:
+    # Given a staff route, and a request that claims a staff user in the local stand-in header
+    routes = (*ROUTES, Route("GET", "/staff/queue", "providers", iam=True))
+    staff_gateway = gw.Gateway(routes=routes, functions=FUNCTIONS, stage="local", region="us-east-1")
+    claimed = [("Host", "127.0.0.1:3000"), (gw.STAFF_HEADER, "pr.staff")]
+
+    # When it comes from another machine, it is refused before any function runs
+    remote = staff_gateway.handle(gw.HttpRequest("GET", "/api/staff/queue", claimed, client_ip="192.0.2.7"))
+    assert remote.status == 403 and fakes.names() == []
+    # and from this machine (IPv4, IPv6, IPv4-mapped) it stands in for the IAM signature
+    for peer in ("127.0.0.1", "::1", "::ffff:127.0.0.1"):
+        local = staff_gateway.handle(gw.HttpRequest("GET", "/api/staff/queue", claimed, client_ip=peer))
+        assert local.status == 200
+    _, event, _ = fakes.calls[-1]
+    assert event["requestContext"]["identity"]["userArn"].endswith(":user/pr.staff")
+
+
+def test_devserver_listens_on_a_network_address_only_when_told_and_then_warns(capsys) -> None:
+    from devserver.app import bind_refusal, main
+
+    assert bind_refusal("127.0.0.1", False) is None and bind_refusal("localhost", False) is None
+    assert bind_refusal("::1", False) is None
+    assert "--allow-network" in (bind_refusal("0.0.0.0", False) or "")
+    assert bind_refusal("0.0.0.0", True) is None
+    assert main(["--host", "0.0.0.0", "--port", "0"]) == 2  # refused before anything starts
+    assert "refusing to listen on 0.0.0.0" in capsys.readouterr().err
+    # Told, it warns first (192.0.2.1 is a documentation address this machine cannot bind: it stops there)
+    assert main(["--host", "192.0.2.1", "--allow-network", "--port", "0"]) == 1
+    assert "WARNING: the development server listens on 192.0.2.1" in capsys.readouterr().err

@@ -146,15 +146,26 @@ def _answer(device, ref, number, decision):
 def test_push_is_pending_until_the_device_approves(repos, sent):
     who, factor, device, number, ref = _push_user(repos, sent)
     assert verify(who, factor.factor_id) is None  # pending
-    wrong_number = "10" if number != "10" else "11"
-    mismatch = _refused(push.answer, _answer(device, ref, wrong_number, "approve"), META, NOW)
-    assert (mismatch.status, mismatch.slug) == (409, "push-number-mismatch")
     push.answer(_answer(device, ref, number, "approve"), META, NOW)
     assert repos.sessions.get(who.session_hash).challenge.push_status == PushStatus.APPROVED
     again = _refused(push.answer, _answer(device, ref, number, "approve"), META, NOW)
-    assert again.slug == "push-number-mismatch"  # answered once only
+    assert again.slug == "push-request-unknown"  # answered once only
     assert verify(who, factor.factor_id).view.stage == SessionStage.FULL
     assert ("mfa.push.answer", "approved") in repos.audit.actions()
+
+
+def test_a_wrong_number_denies_the_push_and_ends_it(repos, sent):
+    # Given a pending push, answered on the device with a number that is not the one on the screen
+    who, factor, device, number, ref = _push_user(repos, sent)
+    wrong_number = "10" if number != "10" else "11"
+    mismatch = _refused(push.answer, _answer(device, ref, wrong_number, "approve"), META, NOW)
+    assert (mismatch.status, mismatch.slug) == (409, "push-number-mismatch")
+    # Then the challenge is over: the right number no longer approves it, and the sign-in is denied
+    late = _refused(push.answer, _answer(device, ref, number, "approve"), META, NOW)
+    assert late.slug == "push-request-unknown"
+    assert repos.sessions.get(who.session_hash).challenge.push_status == PushStatus.DENIED
+    assert _refused(verify, who, factor.factor_id).slug == "push-denied"
+    assert ("mfa.push.answer", "wrong_number") in repos.audit.actions()
 
 
 def test_push_denied_or_forged_refuses_the_sign_in(repos, sent):
@@ -171,6 +182,25 @@ def test_an_unanswered_push_times_out(repos, sent):
     who, factor, _, _, _ = _push_user(repos, sent)
     timed_out = _refused(verify, who, factor.factor_id, None, NOW + logic.PUSH_TTL)
     assert timed_out.slug == "push-denied"
+
+
+def test_a_set_up_session_cannot_add_a_factor_once_one_is_confirmed(repos, sent):
+    # Given a session opened at the set-up stage, before the owner confirmed a factor elsewhere
+    account = active_account(repos, Factor("f-mail", FactorKind.EMAIL, "Email", NOW, confirmed=True))
+    leftover = half_signed_in(repos, account, stage=SessionStage.MFA_SETUP)
+    refused = _refused(logic.enrol, EnrolRequest(kind="totp"), leftover, PLAN, META, NOW)
+    assert (refused.status, refused.slug) == (403, "mfa-required")
+    assert len(repos.accounts.get(account.account_id).factors) == 1
+
+
+def test_the_first_factor_needs_no_password_and_ends_the_other_sessions(repos, sent):
+    account = active_account(repos)
+    owner = half_signed_in(repos, account, stage=SessionStage.MFA_SETUP)
+    half_signed_in(repos, account, stage=SessionStage.MFA_SETUP, session_hash="left-open")
+    started = logic.enrol(EnrolRequest(kind="email"), owner, PLAN, META, NOW)
+    confirmed = logic.confirm(started.factor_id, ConfirmRequest(code=_code(sent)), owner, PLAN, META, NOW)
+    assert list(repos.sessions.sessions) == [confirmed.session_hash]
+    assert ("signout.everywhere", "first_factor") in repos.audit.actions()
 
 
 def test_a_session_that_owes_mfa_cannot_add_a_factor(repos, sent):

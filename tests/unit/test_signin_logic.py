@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 
+from functions.shared.audit import audit_event
 from functions.shared.errors import Problem
 from functions.shared.plans import plan_profile
 from functions.shared.security.secrets import hash_secret
@@ -28,6 +29,9 @@ def sign_in(login=EMAIL, password=PASSWORD, plan=CARESOURCE, now=NOW, **extra):
     return logic.sign_in(SignInRequest(login=login, password=password, **extra), plan, META, None, now)
 
 
+OTHER_NETWORK = replace(META, source_ip="192.0.2.44")
+
+
 def refusal(**kwargs) -> Problem:
     with pytest.raises(Problem) as refused:
         sign_in(**kwargs)
@@ -46,19 +50,85 @@ def test_unknown_user_wrong_password_and_deactivated_get_the_same_problem(repos,
     assert repos.sessions.sessions == {}
 
 
-def test_five_wrong_passwords_pause_even_the_right_one_then_a_success_clears_the_count(repos, sent):
+def test_five_wrong_passwords_make_that_source_wait_not_the_owner(repos, sent):
+    # Given five wrong passwords from one network
     account = active_account(repos)
     for _ in range(5):
         assert refusal(password=WRONG).slug == "signin-failed"
-    assert refusal(now=NOW + timedelta(seconds=29)).slug == "signin-failed"
-    assert repos.audit.actions()[-1] == ("signin.password", "paused")
-    started = sign_in(now=NOW + timedelta(seconds=30))
+    # Then that network waits, even with the right password, and is told how long
+    waits = refusal()
+    assert (waits.status, waits.slug) == (429, "rate-limited") and int(waits.headers["Retry-After"]) > 0
+    # while the owner, elsewhere, signs in at once, and that success clears the count
+    started = logic.sign_in(SignInRequest(login=EMAIL, password=PASSWORD), CARESOURCE, OTHER_NETWORK, None, NOW)
     assert started.view.stage == SessionStage.MFA_SETUP and started.view.next == "/mfa-setup.html"
     stored = repos.accounts.get(account.account_id)
     assert stored.password_failures == 0 and stored.password_locked_until is None
-    assert stored.last_active_at == NOW + timedelta(seconds=30)
-    [session] = repos.sessions.sessions.values()
-    assert session.account_id == account.account_id and session.stage == SessionStage.MFA_SETUP
+    assert stored.last_active_at == NOW
+    # and the first network may try again in the next window
+    assert sign_in(now=NOW + timedelta(minutes=15)).view.stage == SessionStage.MFA_SETUP
+
+
+def test_an_unknown_login_waits_exactly_like_a_real_one(repos, sent):
+    active_account(repos)
+    for login in (EMAIL, "nobody@clinic.example"):
+        for _ in range(5):
+            assert refusal(login=login, password=WRONG).slug == "signin-failed"
+    real, unknown = refusal(password=WRONG), refusal(login="nobody@clinic.example", password=WRONG)
+    assert real == unknown and real.status == 429
+
+
+def test_spraying_many_logins_from_one_source_is_limited(repos, sent):
+    active_account(repos)
+    for n in range(CARESOURCE.signin_failures_per_source):
+        refusal(login=f"user{n}@clinic.example", password=WRONG)
+    assert refusal().status == 429  # even the right password of a real account, from that source
+
+
+def test_a_remembered_device_is_exempt_from_the_waits(repos, sent):
+    account = active_account(repos, Factor("f1", FactorKind.EMAIL, "Email", NOW, confirmed=True))
+    repos.devices.put(DeviceRecord("dev-hash", "d1", account.account_id, "Chrome on Linux", NOW,
+                                   NOW + timedelta(days=30)))
+    for _ in range(6):
+        refusal(password=WRONG)
+    assert refusal().status == 429
+    started = logic.sign_in(SignInRequest(login=EMAIL, password=PASSWORD), CARESOURCE, META, "dev-hash", NOW)
+    assert started.view.stage == SessionStage.FULL
+
+
+def test_cmo_asks_for_a_captcha_after_failures_from_many_sources_instead_of_refusing(repos, sent, monkeypatch):
+    from functions.shared.security import captcha
+
+    monkeypatch.setattr(captcha, "verified_challenge_id", lambda payload: "id-" + payload)
+    active_account(repos, username="frontdesk1")
+    repos.accounts.claims[USERNAME_KEY + "frontdesk1"] = "acct-1"
+    # Given five wrong passwords for one user name, each from another network
+    for n in range(5):
+        meta = replace(META, source_ip=f"203.0.113.{n}")
+        with pytest.raises(Problem):
+            logic.sign_in(SignInRequest(login="frontdesk1", password=WRONG), CMO, meta, None, NOW)
+    # Then the owner is not refused outright: asked for a solved CAPTCHA, then let in with one
+    asked = refusal(login="frontdesk1", plan=CMO)
+    assert (asked.status, asked.slug) == (401, "captcha-required") and asked.errors[0].field == "captcha"
+    started = sign_in(login="frontdesk1", plan=CMO, captcha="solved-1")
+    assert started.view.stage == SessionStage.MFA_SETUP
+    # and a solution answers one attempt only
+    reused = refusal(login="frontdesk1", plan=CMO, captcha="solved-1")
+    assert reused.errors[0].field == "captcha"
+
+
+def test_a_hundred_wrong_passwords_in_a_row_stop_the_account_until_a_reset(repos, sent):
+    account = active_account(repos, password_failures=99)
+    # The hundredth failure (from anywhere) stops the password and mails the owner how to reset it
+    refusal(password=WRONG, now=NOW)
+    assert sent.subjects() == ["Reset your CareSource password to sign in again"]
+    with pytest.raises(Problem) as stopped:  # even the right password, from another network
+        logic.sign_in(SignInRequest(login=EMAIL, password=PASSWORD), CARESOURCE, OTHER_NETWORK, None, NOW)
+    assert stopped.value.slug == "signin-failed"  # the same answer as any failure: nothing to enumerate
+    assert repos.audit.actions()[-1] == ("signin.password", "reset_required")
+    # A reset (any password change) clears the count
+    repos.accounts.set_password(account.account_id, "fake$" + PASSWORD, NOW,
+                                audit_event("password.reset", "changed", META, subject=account.account_id, now=NOW))
+    assert sign_in(now=NOW + timedelta(minutes=15)).view.stage == SessionStage.MFA_SETUP
 
 
 def test_an_account_with_a_factor_owes_mfa_unless_the_device_is_remembered(repos, sent):

@@ -4,6 +4,8 @@ link or code itself."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from html import escape
 
 from functions.shared.notify.mail import Mail
@@ -19,6 +21,20 @@ def html(paragraphs: list[str], link: tuple[str, str] | None = None) -> str:
         href, label = link
         body += f'<p><a href="{escape(href, quote=True)}">{escape(label)}</a></p>'
     return f"<!doctype html><html><body>{body}</body></html>"
+
+
+def quoted(text: str, limit: int = 100) -> str:
+    """Text someone typed, for a mail to someone else: in quotes, invisible characters and line breaks
+    dropped, and anything a mail program would turn into a link (a URL, an address, a domain) broken
+    with brackets, so no sender can put a clickable link in another person's mail."""
+    visible = "".join(c if unicodedata.category(c)[0] != "C" else " " for c in text)
+    flat = " ".join(visible.split())[:limit]
+    defanged = _LINKISH.sub(lambda m: m.group(0).replace(".", "[.]").replace(":", "[:]").replace("@", "[@]"),
+                            flat)
+    return f"\u201c{defanged}\u201d"
+
+
+_LINKISH = re.compile(r"[^\s]*(?:://|www\.|@)[^\s]*|[^\s]*[^\W\d_]{2,}\.[^\W\d_]{2,}[^\s]*", re.IGNORECASE)
 
 
 def footer(plan: PlanProfile) -> str:

@@ -1,7 +1,8 @@
 """ALTCHA proof-of-work CAPTCHA ("security code"): the browser spends CPU, no third party sees the user.
 
 The HMAC key lives in Secrets Manager and is cached per container. A solved challenge is single use:
-its signature is claimed in the unique-keys table inside the registration transaction.
+every request that carries one spends it first, in its own conditional write to the unique-keys table,
+whatever happens to the rest of the request, so one solution can never answer two questions.
 """
 
 from __future__ import annotations
@@ -61,3 +62,12 @@ def verified_challenge_id(payload: str) -> str:
     if not ok:
         raise problem
     return hashlib.sha256(str(signature).encode()).hexdigest()
+
+
+def spend(payload: str, now: datetime) -> None:
+    """Check a solution and spend it at once; a 422 on the `captcha` field if it is wrong or was used."""
+    from functions.shared.store import repositories
+
+    if not repositories().accounts.spend_captcha(verified_challenge_id(payload), now + CHALLENGE_TTL):
+        raise invalid_fields([FieldError("captcha", "This security code was already used. Solve a new one.",
+                                         "captcha")])

@@ -4,14 +4,24 @@ re-authentication, a wrong verification or MFA code.
 Growing pauses after repeated failures, never a permanent lock that an attacker could force. Each
 `FailureKind` has its own counter and pause on the account; the pause length is decided here (pure),
 the count is kept by the accounts repository.
+
+Sign-in is guarded so that a stranger cannot keep the owner out: failures are counted per login *and
+source* (that source waits, others do not), per source over all logins (password spraying), and, on
+plans with a CAPTCHA, per login over all sources, which then asks for a solved CAPTCHA instead of
+refusing. A browser the account remembers (after a full MFA sign-in) skips those waits. The counters are
+keyed by the login as typed, before any lookup, so unknown logins answer exactly like real ones. Only
+`MAX_CONSECUTIVE_FAILURES` wrong passwords in a row (SP 800-63B 5.2.2) stop the account until its
+password is reset; the owner is mailed when that happens.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from functions.shared import audit
+from functions.shared import audit, ratelimit
+from functions.shared.errors import FieldError, Problem
 from functions.shared.http import RequestMeta
+from functions.shared.plans import PlanProfile
 from functions.shared.states import FailureKind
 from functions.shared.store import repositories
 from functions.shared.store.accounts import AccountView
@@ -19,6 +29,15 @@ from functions.shared.store.accounts import AccountView
 FREE_FAILURES = 4  # the 5th failure in a row starts the pauses
 BASE_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(minutes=15)
+SIGNIN_WINDOW = timedelta(minutes=15)
+MAX_CONSECUTIVE_FAILURES = 100  # SP 800-63B: at most 100 failed attempts in a row on one account
+
+SIGNIN_WAIT = ("Too many failed sign-ins from this network. Wait {minutes} minute(s) and try again, "
+               "or reset your password from the sign-in page.")
+CAPTCHA_REQUIRED = Problem(
+    401, "captcha-required", "Solve the security code to sign in",
+    "There were several failed sign-ins for this user name. Solve the security code and sign in again.",
+    errors=[FieldError("captcha", "Solve the security code.", "captcha")], extra={"captcha": "/api/captcha"})
 
 
 def delay_after(failures: int) -> timedelta:
@@ -53,3 +72,41 @@ def count_failure(account: AccountView, kind: FailureKind, meta: RequestMeta, no
         audit.audit_event(action, outcome, meta, subject=account.account_id, now=now,
                           detail={"failures": failures, "kind": str(kind)}))
     return failures
+
+
+def reset_required(account: AccountView) -> bool:
+    """Too many wrong passwords in a row: only a password reset (which clears the count) opens it again."""
+    return account.password_failures >= MAX_CONSECUTIVE_FAILURES
+
+
+def _login_and_source(login: str, meta: RequestMeta) -> str:
+    return f"{login}\n{meta.source_ip}"
+
+
+def signin_gate(login: str, plan: PlanProfile, meta: RequestMeta, now: datetime, *, remembered: bool,
+                captcha_solution: str | None) -> None:
+    """Before a password is checked: wait per source, or step up to a CAPTCHA. A remembered device passes."""
+    if remembered:
+        return
+    minutes = max(int(SIGNIN_WINDOW.total_seconds() // 60), 1)
+    checks = [("signin-fail-source", meta.source_ip, plan.signin_failures_per_source, SIGNIN_WINDOW),
+              ("signin-fail", _login_and_source(login, meta), plan.signin_failures_per_login_and_source,
+               SIGNIN_WINDOW)]
+    if plan.requires_captcha:
+        checks.append(("signin-fail-login", login, 0, SIGNIN_WINDOW))  # read only: it asks, never refuses
+    counts = ratelimit.check_all(checks, now, detail=SIGNIN_WAIT.format(minutes=minutes))  # one read
+    if plan.requires_captcha and counts["signin-fail-login"] >= plan.signin_failures_before_captcha:
+        if captcha_solution is None:
+            raise CAPTCHA_REQUIRED
+        from functions.shared.security import captcha
+
+        captcha.spend(captcha_solution, now)
+
+
+def count_signin_failure(login: str, plan: PlanProfile, meta: RequestMeta, now: datetime) -> None:
+    """Count a failed sign-in on the per-source counters (the same for unknown logins)."""
+    ratelimit.allow("signin-fail-source", meta.source_ip, plan.signin_failures_per_source, SIGNIN_WINDOW, now)
+    ratelimit.allow("signin-fail", _login_and_source(login, meta), plan.signin_failures_per_login_and_source,
+                    SIGNIN_WINDOW, now)
+    if plan.requires_captcha:
+        ratelimit.allow("signin-fail-login", login, plan.signin_failures_before_captcha, SIGNIN_WINDOW, now)

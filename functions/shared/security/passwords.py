@@ -7,12 +7,13 @@ same; they are never truncated, and any Unicode character is allowed.
 from __future__ import annotations
 
 import gzip
+import re
 import unicodedata
 from functools import cache
 from importlib import resources
 
 from functions.shared.errors import FieldError
-from functions.shared.plans import PasswordPolicy
+from functions.shared.plans import PasswordPolicy, PlanProfile
 
 # OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1.
 ARGON2_TIME_COST = 2
@@ -40,9 +41,38 @@ def is_common(password: str) -> bool:
     return lowered in common or (len(core) >= 4 and core in common)
 
 
+GENERIC_CONTEXT_WORDS = ("password", "portal", "provider", "login", "welcome")
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def context_words(plan: PlanProfile, *names: str | None) -> frozenset[str]:
+    """Words an attacker tries first against this portal: its brand and name, 'password', 'portal', and
+    the user's own names; each word, and each name's words run together ('caresource')."""
+    words = set(GENERIC_CONTEXT_WORDS)
+    for text in (plan.brand, plan.portal_name, plan.key, *names):
+        parts = _LETTERS.findall((text or "").casefold())
+        words.update(p for p in parts if len(p) >= 3)
+        if len("".join(parts)) >= 3:
+            words.add("".join(parts))
+    return frozenset(words)
+
+
+def built_from(password: str, words: frozenset[str]) -> bool:
+    """True when the password's letters are nothing but context words ('CareSource2026!',
+    'Portal-Password-1'); digits and symbols around and between them do not count."""
+    letters = "".join(_LETTERS.findall(password.casefold()))
+    if not letters:
+        return False
+    ends = [False] * (len(letters) + 1)  # ends[i]: letters[:i] splits into context words
+    ends[0] = True
+    for i in range(1, len(letters) + 1):
+        ends[i] = any(ends[i - len(w)] and letters[i - len(w):i] == w for w in words if len(w) <= i)
+    return ends[-1]
+
+
 def policy_errors(
     password: str, policy: PasswordPolicy, *, email: str, username: str | None = None,
-    field: str = "password",
+    context: frozenset[str] = frozenset(), field: str = "password",
 ) -> list[FieldError]:
     """Every rule the password breaks, each with a message that tells the user what to change."""
     pw = normalise(password)
@@ -65,6 +95,9 @@ def policy_errors(
         errors.append("Do not include your email address or the part before the @.")
     if username and len(username) >= 3 and username.casefold() in folded:
         errors.append("Do not include your user name.")
+    if context and built_from(pw, context):
+        errors.append("Do not build your password from the portal's name, words like 'password' or "
+                      "'portal', or your own name; add words of your own.")
     if policy.reject_common and is_common(pw):
         errors.append("This password is too common and easy to guess; choose another.")
     return [FieldError(field=field, message=m, code="password_policy") for m in errors]

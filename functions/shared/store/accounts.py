@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from functions.shared.audit import AuditEntry
@@ -123,10 +123,13 @@ class AccountChange:
 
 
 class Accounts(Protocol):
-    def create(self, account: NewAccount, audit: AuditEntry, *, token: TokenView | None = None,
-               captcha_id: str | None = None, captcha_until: datetime | None = None) -> None:
-        """Create a pending account, claim its email (user name, CAPTCHA) and store its activation
-        token, at once; UniqueKeyTaken names the first claim that was already taken."""
+    def create(self, account: NewAccount, audit: AuditEntry, *, token: TokenView | None = None) -> None:
+        """Create a pending account, claim its email (and user name) and store its activation token, at
+        once; UniqueKeyTaken names the first claim that was already taken."""
+        ...
+
+    def spend_captcha(self, captcha_id: str, until: datetime) -> bool:
+        """Claim a solved CAPTCHA once, in its own conditional write; False if it was already used."""
         ...
 
     def get(self, account_id: str) -> AccountView | None: ...
@@ -172,8 +175,9 @@ class Accounts(Protocol):
         ...
 
     def set_password(self, account_id: str, password_hash: str, at: datetime, audit: AuditEntry, *,
-                     token_hash: str | None = None) -> None:
-        """A new password; clears password failures; spends the reset token (StaleWrite if spent)."""
+                     token_hash: str | None = None, token_issued_at: datetime | None = None) -> None:
+        """A new password; clears password failures; spends the reset token. StaleWrite if the token was
+        spent, or the password changed since the token was issued (one change spends every older link)."""
         ...
 
 
@@ -273,13 +277,9 @@ def _index(account: AccountView, factor_id: str) -> int:
 # --- the repository ----------------------------------------------------------------------------
 
 class DynamoAccounts:
-    def create(self, account: NewAccount, audit: AuditEntry, *, token: TokenView | None = None,
-               captcha_id: str | None = None, captcha_until: datetime | None = None) -> None:
+    def create(self, account: NewAccount, audit: AuditEntry, *, token: TokenView | None = None) -> None:
         bind_tables()
         claims = [UniqueKey(EMAIL_KEY + account.email, account_id=account.account_id)]
-        if captcha_id is not None:
-            claims.append(UniqueKey(CAPTCHA_KEY + captcha_id, account_id=account.account_id,
-                                    expires_at=captcha_until))
         if account.username is not None:
             claims.append(UniqueKey(USERNAME_KEY + account.username.casefold(), account_id=account.account_id))
         item = Account(account.account_id, state=AccountState.PENDING_ACTIVATION,
@@ -304,6 +304,16 @@ class DynamoAccounts:
                 if reason and reason.code == "ConditionalCheckFailed":
                     raise UniqueKeyTaken(claim.key) from None
             raise
+
+    def spend_captcha(self, captcha_id: str, until: datetime) -> bool:
+        bind_tables()
+        try:
+            UniqueKey(CAPTCHA_KEY + captcha_id, expires_at=until).save(condition=UniqueKey.key.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
 
     def get(self, account_id: str) -> AccountView | None:
         item = find(Account, account_id)
@@ -386,10 +396,14 @@ class DynamoAccounts:
         self._update(account.account_id, actions, _factors_unchanged(account), audit)
 
     def set_password(self, account_id: str, password_hash: str, at: datetime, audit: AuditEntry, *,
-                     token_hash: str | None = None) -> None:
+                     token_hash: str | None = None, token_issued_at: datetime | None = None) -> None:
+        unchanged_since = None
+        if token_issued_at is not None:
+            unchanged_since = Account.password_changed_at.does_not_exist() \
+                | (Account.password_changed_at < token_issued_at)
         self._update(account_id, [Account.password_hash.set(password_hash), Account.password_changed_at.set(at),
                                   Account.password_failures.set(0), Account.password_locked_until.remove()],
-                     None, audit, spend=(token_hash, at) if token_hash else None)
+                     unchanged_since, audit, spend=(token_hash, at) if token_hash else None)
 
     def _update(self, account_id: str, updates: list[Any], condition: Any, audit: AuditEntry,
                 spend: tuple[str, datetime] | None = None) -> None:

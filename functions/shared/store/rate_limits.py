@@ -20,6 +20,10 @@ class RateLimits(Protocol):
         """How many hits `key` has (eventually consistent)."""
         ...
 
+    def hits_of(self, keys: list[str]) -> dict[str, int]:
+        """How many hits each of `keys` has, in one read (eventually consistent)."""
+        ...
+
 
 class DynamoRateLimits:
     def hit(self, key: str, limit: int, expires_at: datetime) -> bool:
@@ -38,3 +42,9 @@ class DynamoRateLimits:
     def hits(self, key: str) -> int:
         counter = find(RateCounter, key, consistent=False)
         return int(counter.hits) if counter else 0
+
+    def hits_of(self, keys: list[str]) -> dict[str, int]:
+        bind_tables()
+        found = {counter.key: int(counter.hits or 0)
+                 for counter in RateCounter.batch_get(list(dict.fromkeys(keys)), consistent_read=False)}
+        return {key: found.get(key, 0) for key in keys}

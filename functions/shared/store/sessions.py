@@ -84,8 +84,8 @@ class Sessions(Protocol):
         """End one session (ending it twice is fine)."""
         ...
 
-    def end_all(self, account_id: str) -> int:
-        """End every session of an account; how many there were."""
+    def end_all(self, account_id: str, *, keep: str | None = None) -> int:
+        """End every session of an account (but `keep`); how many were ended."""
         ...
 
 
@@ -210,9 +210,9 @@ class DynamoSessions:
 
         transact(build)
 
-    def end_all(self, account_id: str) -> int:
+    def end_all(self, account_id: str, *, keep: str | None = None) -> int:
         bind_tables()
-        keys = list(Session.by_account.query(account_id))
+        keys = [item for item in Session.by_account.query(account_id) if item.session_hash != keep]
         with Session.batch_write() as batch:
             for item in keys:
                 batch.delete(item)

@@ -50,11 +50,8 @@ class MemoryAccounts:
         return self.accounts.get(account_id) if account_id else None
 
     # --- changes: every condition is checked before anything is written ----------------------------
-    def create(self, account: NewAccount, audit: AuditEntry, *, token: TokenView | None = None,
-               captcha_id: str | None = None, captcha_until: datetime | None = None) -> None:
+    def create(self, account: NewAccount, audit: AuditEntry, *, token: TokenView | None = None) -> None:
         keys = [EMAIL_KEY + account.email]
-        if captcha_id is not None:
-            keys.append(CAPTCHA_KEY + captcha_id)
         if account.username is not None:
             keys.append(USERNAME_KEY + account.username.casefold())
         for key in keys:
@@ -72,6 +69,12 @@ class MemoryAccounts:
         if token:
             repositories().tokens.issue(token)
         repositories().audit.record(audit)
+
+    def spend_captcha(self, captcha_id: str, until: datetime) -> bool:
+        if CAPTCHA_KEY + captcha_id in self.claims:
+            return False
+        self.claims[CAPTCHA_KEY + captcha_id] = ""
+        return True
 
     def activate(self, account_id: str, secret_hash: str, at: datetime, audit: AuditEntry, *,
                  token_hash: str | None = None) -> None:
@@ -132,8 +135,11 @@ class MemoryAccounts:
         self._write(changed, audit)
 
     def set_password(self, account_id: str, password_hash: str, at: datetime, audit: AuditEntry, *,
-                     token_hash: str | None = None) -> None:
+                     token_hash: str | None = None, token_issued_at: datetime | None = None) -> None:
         account = self._existing(account_id)
+        if token_issued_at is not None and account.password_changed_at is not None \
+                and account.password_changed_at >= token_issued_at:
+            raise StaleWrite
         if token_hash:
             repositories().tokens.check_unspent(token_hash)
             repositories().tokens.spend(token_hash, at)

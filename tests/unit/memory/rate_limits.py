@@ -18,5 +18,8 @@ class MemoryRateLimits:
     def hits(self, key: str) -> int:
         return self.counters.get(key, 0)
 
+    def hits_of(self, keys: list[str]) -> dict[str, int]:
+        return {key: self.counters.get(key, 0) for key in keys}
+
 
 REPOSITORIES = {"rate_limits": MemoryRateLimits}

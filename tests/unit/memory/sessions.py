@@ -80,8 +80,8 @@ class MemorySessions:
         self.sessions.pop(session_hash, None)
         repositories().audit.record(audit)
 
-    def end_all(self, account_id: str) -> int:
-        mine = [h for h, s in self.sessions.items() if s.account_id == account_id]
+    def end_all(self, account_id: str, *, keep: str | None = None) -> int:
+        mine = [h for h, s in self.sessions.items() if s.account_id == account_id and h != keep]
         for session_hash in mine:
             del self.sessions[session_hash]
         return len(mine)
