@@ -246,7 +246,7 @@ def test_deactivated_sign_in_looks_like_a_wrong_password_and_mails_once_a_day(br
 def test_staff_deactivation_ends_live_sessions_at_the_authorizer(browser, clock):
     fully_signed_in(browser, remember_device=True)
     assert browser.get("/mfa/devices").status == 200
-    staff = Browser(browser.gateway)
+    staff = Browser(browser.gateway, ip="127.0.0.1")  # the stand-in header counts from loopback only
     reply = staff.request("POST", "/staff/accounts/deactivations", {"account": EMAIL, "reason": "Left the practice"},
                           headers=STAFF)
     assert reply.status == 200, reply.body
@@ -265,7 +265,7 @@ def test_reactivation_restarts_the_clock_and_asks_for_mfa_again(browser, clock):
     device_cookie = browser.cookies["__Host-device"]
     run_job(clock, 60)
     clock.now = DAY0 + timedelta(days=70)
-    staff = Browser(browser.gateway)
+    staff = Browser(browser.gateway, ip="127.0.0.1")  # the stand-in header counts from loopback only
     reply = staff.request("POST", "/staff/accounts/reactivations",
                           {"account": EMAIL.upper(), "reason": "Caller verified by phone"}, headers=STAFF)
     assert reply.status == 200, reply.body
@@ -285,9 +285,13 @@ def test_reactivation_restarts_the_clock_and_asks_for_mfa_again(browser, clock):
 def test_staff_routes_need_a_staff_identity_and_a_reason(browser):
     activated(browser)
     assert browser.post("/staff/accounts/reactivations", {"account": EMAIL, "reason": "x" * 5}).status in (401, 403)
-    short = browser.request("POST", "/staff/accounts/reactivations", {"account": EMAIL, "reason": ""}, headers=STAFF)
+    remote = browser.request("POST", "/staff/accounts/reactivations", {"account": EMAIL, "reason": "x" * 5},
+                             headers=STAFF)
+    assert remote.status == 403  # the stand-in header from another machine is no staff identity
+    staff = Browser(browser.gateway, ip="127.0.0.1")
+    short = staff.request("POST", "/staff/accounts/reactivations", {"account": EMAIL, "reason": ""}, headers=STAFF)
     assert short.status == 422
-    unknown = browser.request("POST", "/staff/accounts/deactivations",
+    unknown = staff.request("POST", "/staff/accounts/deactivations",
                               {"account": "nobody@clinic.example", "reason": "Left"}, headers=STAFF)
     assert unknown.status == 404
 
