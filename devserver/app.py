@@ -21,7 +21,7 @@ from typing import Any
 
 import boto3
 
-from devserver import demo, dynamodb_local, load, local_aws, outbox, roster
+from devserver import demo, dynamodb_local, load, local_aws, mail_queue, outbox, roster
 from devserver.gateway import ACCOUNT_ID, Gateway
 from devserver.server import LOCAL_NAMES, PortalServer
 from devserver.site import WEB_ROOT, public_config
@@ -131,7 +131,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             gateway.warm_up()
             httpd.gateway = gateway
             httpd.config = public_config(plan, api=gateway.base, outbox=OUTBOX_PAGE)
-            httpd.outbox = lambda: outbox.collect(ACCOUNT_ID, env["AWS_REGION"])
+            pump = mail_queue.MailPump()  # delivers queued mail as the deployed event source would
+            pump.start()
+
+            def sent() -> dict[str, Any]:
+                mail_queue.drain(retry_failed=False)  # what is queued right now shows at once
+                return outbox.collect(ACCOUNT_ID, env["AWS_REGION"])
+
+            httpd.outbox = sent
             session = boto3.Session(region_name=env["AWS_REGION"])
             httpd.roster_import = lambda text, name: roster.import_csv(env, session, text, name)
             httpd.data_import = lambda text, name: load.import_ndjson(env, session, text, name)

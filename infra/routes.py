@@ -19,8 +19,9 @@ ACCESS_WORKFLOW = "access_workflow"  # the Lambda task of infra/workflows/access
 AUTHORIZATION_CLOCK = "authorization_clock"  # the Lambda task of infra/workflows/authorization_clock.asl.json
 ROSTER_IMPORT = "roster_import"  # runs when a roster CSV lands in the roster bucket
 PORTAL_DATA_IMPORT = "portal_data_import"  # runs when a FHIR NDJSON extract lands in the portal-data bucket
+MAIL_SENDER = "mail_sender"  # delivers the mail queue (its SQS event source)
 # What a function may reach besides its tables; each name has its entry in infra/capabilities.py.
-Capability = Literal["sends_mail", "sends_sms", "sends_push", "uses_mfa_key", "reads_captcha_secret",
+Capability = Literal["sends_mail", "delivers_mail", "sends_sms", "sends_push", "uses_mfa_key", "reads_captcha_secret",
                      "starts_workflow", "resumes_workflow", "reads_rosters", "imports_rosters",
                      "imports_portal_data", "starts_authorization_clock", "authorizes_sessions"]
 
@@ -96,6 +97,8 @@ FUNCTIONS: tuple[Function, ...] = (
     Function(AUTHORIZATION_CLOCK, tables={"authorizations": "read", "audit": "write"}, uses=("sends_mail",)),
     Function("um_decisions", tables={"authorizations": "write", "accounts": "read", "audit": "write"},
              uses=("sends_mail",)),
+    # Delivery claims live in unique_keys ('delivery#<id>'); 30 s leaves room for SES retries in a batch.
+    Function(MAIL_SENDER, tables={"unique_keys": "write"}, uses=("delivers_mail",), timeout_s=30),
 )
 
 ROUTES: tuple[Route, ...] = (

@@ -24,6 +24,7 @@ from infra.routes import (
     ACCESS_WORKFLOW,
     AUTHORIZATION_CLOCK,
     FUNCTIONS,
+    MAIL_SENDER,
     PORTAL_DATA_IMPORT,
     ROSTER_IMPORT,
     ROUTES,
@@ -95,7 +96,9 @@ class PortalStack(cdk.Stack):
         self.api = Api(self, "Api", config=config, functions=self.functions, logs=self.logs, routes=routes)
         self.waf = Waf(self, "Waf", config=config, stage_arn=self.api.rest_api.deployment_stage.stage_arn,
                        logs=self.logs)
-        self.monitoring = Monitoring(self, "Monitoring", config=config, functions=self.functions, api=self.api)
+        has_sender = any(spec.name == MAIL_SENDER for spec in functions)
+        self.monitoring = Monitoring(self, "Monitoring", config=config, functions=self.functions, api=self.api,
+                                     mail_queue=self.notifications.queue if has_sender else None)
         cdk.CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="Base URL of the API stage")
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn,
                       description="Subscribe on-call addresses here")
@@ -105,6 +108,10 @@ class PortalStack(cdk.Stack):
         cdk.CfnOutput(self, "PortalDataBucketName", value=self.portal_data.bucket.bucket_name,
                       description=f"Upload FHIR NDJSON extracts (Patient, Coverage, ExplanationOfBenefit) under "
                       f"{INCOMING_PREFIX}; reports appear under {REPORTS_PREFIX}")
+        cdk.CfnOutput(self, "MailQueueUrl", value=self.notifications.queue.queue_url,
+                      description="Mail waiting for the mail_sender function")
+        cdk.CfnOutput(self, "MailDeadLettersUrl", value=self.notifications.dead_letters.queue_url,
+                      description="Mail that failed every try; `make redrive STACK=<stack>` returns it")
         if self.workflows:
             cdk.CfnOutput(self, "AccessWorkflowArn", value=self.workflows.access_approval.state_machine_arn,
                           description="The access-approval state machine")

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from functions.shared.store.authorizations import Authorizations
     from functions.shared.store.claims import Claims
     from functions.shared.store.consents import Consents
+    from functions.shared.store.deliveries import Deliveries
     from functions.shared.store.devices import Devices
     from functions.shared.store.links import Links
     from functions.shared.store.members import Members
@@ -44,6 +45,7 @@ _DYNAMO = {
     "claims": "claims:DynamoClaims",
     "admissions": "admissions:DynamoAdmissions",
     "authorizations": "authorizations:DynamoAuthorizations",
+    "deliveries": "deliveries:DynamoDeliveries",
 }
 
 
@@ -64,6 +66,7 @@ class Repositories:
     claims: Claims
     admissions: Admissions
     authorizations: Authorizations
+    deliveries: Deliveries
 
     def __init__(self, *, dynamo_fallback: bool = True, **given: Any) -> None:
         unknown = set(given) - set(_DYNAMO)
