@@ -12,7 +12,7 @@ from functions.shared import audit, ratelimit
 from functions.shared.activation import ACTIVATION, issue_activation_secret
 from functions.shared.errors import Problem
 from functions.shared.http import RequestMeta
-from functions.shared.notify.mail import send_mail
+from functions.shared.notify.mail import send_decoy, send_mail
 from functions.shared.plans import PlanProfile
 from functions.shared.security.secrets import hash_secret, is_expired
 from functions.shared.states import AccountState
@@ -71,10 +71,17 @@ def resend(req: ResendRequest, plan: PlanProfile, meta: RequestMeta, portal_url:
     accepted = ResendAccepted(message="If this address has an account waiting for activation, a new "
                                       "activation email is on its way. Earlier links stop working.")
     account = repositories().accounts.find_by_email(req.email)
+    # Every answer does the same work (a transaction with its audit record, one queued message): timing
+    # must not tell who has an account.
     if account is None:
         logger.info("activation resend for an unknown email", extra={"outcome": "no_account"})
+        repositories().accounts.note(None, audit.audit_event("account.activation_resent", "no_account", meta,
+                                                             now=now))
+        send_decoy()
         return accepted
     if account.state != AccountState.PENDING_ACTIVATION:
+        repositories().accounts.note(account.account_id, audit.audit_event(
+            "account.activation_resent", "already_active", meta, subject=account.account_id, now=now))
         send_mail(req.email, already_active(plan, f"{portal_url.rstrip('/')}/signin.html"))
         return accepted
     secret = issue_activation_secret(plan, account.account_id, portal_url, now)

@@ -12,7 +12,7 @@ from functions.password_reset.models import ResetCompletion, ResetRequest
 from functions.shared import audit, ratelimit
 from functions.shared.errors import Problem, invalid_fields
 from functions.shared.http import RequestMeta
-from functions.shared.notify.mail import send_mail
+from functions.shared.notify.mail import send_decoy, send_mail
 from functions.shared.plans import PlanProfile
 from functions.shared.schemas import Message
 from functions.shared.security.passwords import hash_password, policy_errors
@@ -35,6 +35,13 @@ def request_reset(req: ResetRequest, plan: PlanProfile, meta: RequestMeta, porta
     account = repositories().accounts.find_by_email(req.email)
     if account is None or account.state == AccountState.DEACTIVATED:
         logger.info("password reset for no usable account", extra={"outcome": "no_account"})
+        # The work of a real request (a transaction with its record, one queued message): timing must not
+        # tell who has an account.
+        repositories().accounts.note(
+            account.account_id if account else None,
+            audit.audit_event("password.reset_requested", "no_account", meta,
+                              subject=account.account_id if account else audit.ANONYMOUS, now=now))
+        send_decoy()
         return answer
     token = new_token()
     repositories().tokens.issue(

@@ -33,7 +33,8 @@ def sign_in(req: SignInRequest, plan: PlanProfile, meta: RequestMeta, device_has
                                                     by_username=True)
     if account is None:
         dummy_verify(req.password)  # as slow as a real check: timing must not tell who has an account
-        audit.record("signin.password", "unknown_user", meta, now=now)
+        # ...and written like a failure count (one transaction: a check and the record), for the same reason
+        repositories().accounts.note(None, audit.audit_event("signin.password", "unknown_user", meta, now=now))
         raise SIGNIN_FAILED
     if lockout.is_paused(account, FailureKind.PASSWORD, now):
         dummy_verify(req.password)

@@ -213,6 +213,7 @@ def test_function_environment_is_exactly_the_settings_model(dev: Synth, template
         "ROSTER_BUCKET": {"Ref": logical_id(dev.stack, dev.stack.storage.bucket)},
         "PORTAL_DATA_BUCKET": {"Ref": logical_id(dev.stack, dev.stack.portal_data.bucket)},
         "PARTIAL_SESSION_ROUTES": partial_session_routes(),
+        "MAIL_QUEUE_URL": {"Ref": logical_id(dev.stack, dev.stack.notifications.queue)},
     }
     assert set(values) == {r.env for r in RESOURCES.values() if r.env and not r.optional}
     for spec in FUNCTIONS:

@@ -183,6 +183,11 @@ class MemoryAccounts:
             raise StaleWrite
         return stored
 
+    def note(self, account_id: str | None, audit: AuditEntry) -> None:
+        if account_id is not None:
+            self._existing(account_id)
+        repositories().audit.record(audit)
+
     def _write(self, account: AccountView, audit: AuditEntry) -> None:
         self.accounts[account.account_id] = account
         repositories().audit.record(audit)
