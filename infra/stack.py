@@ -98,7 +98,8 @@ class PortalStack(cdk.Stack):
                        logs=self.logs)
         has_sender = any(spec.name == MAIL_SENDER for spec in functions)
         self.monitoring = Monitoring(self, "Monitoring", config=config, functions=self.functions, api=self.api,
-                                     mail_queue=self.notifications.queue if has_sender else None)
+                                     mail_queues=(self.notifications.queue, self.notifications.dead_letters)
+                                     if has_sender else None)
         cdk.CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="Base URL of the API stage")
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn,
                       description="Subscribe on-call addresses here")

@@ -19,6 +19,7 @@ from functions.shared.security.passwords import hash_password, policy_errors
 from functions.shared.security.secrets import hash_secret, new_token
 from functions.shared.states import AccountState, TokenPurpose
 from functions.shared.store import repositories
+from functions.shared.store.accounts import NO_ACCOUNT
 from functions.shared.store.tokens import new_token_record
 from functions.shared.store.transactions import StaleWrite
 
@@ -35,10 +36,10 @@ def request_reset(req: ResetRequest, plan: PlanProfile, meta: RequestMeta, porta
     account = repositories().accounts.find_by_email(req.email)
     if account is None or account.state == AccountState.DEACTIVATED:
         logger.info("password reset for no usable account", extra={"outcome": "no_account"})
-        # The work of a real request (a transaction with its record, one queued message): timing must not
-        # tell who has an account.
-        repositories().accounts.note(
-            account.account_id if account else None,
+        # The work of a real request, so timing does not tell who has an account: a token issued with its
+        # record (for no account: never mailed, and useless), one queued message (a decoy).
+        repositories().tokens.issue(
+            new_token_record(hash_secret(new_token()), PURPOSE, NO_ACCOUNT, now, plan.password_reset_ttl, WINDOW),
             audit.audit_event("password.reset_requested", "no_account", meta,
                               subject=account.account_id if account else audit.ANONYMOUS, now=now))
         send_decoy()

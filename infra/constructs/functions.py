@@ -273,7 +273,7 @@ class Functions(Construct):
 
     def _deliver_mail(self, fn: lambda_.Function, notifications: Notifications) -> None:
         """The sender polls the mail queue; a message it reports failed comes back after the visibility
-        timeout, and after the last receive waits in the queue's dead-letter queue (alarmed)."""
+        timeout, and after the last receive waits in the queue's dead-letter queue (alarmed: Monitoring)."""
         # EventSourceMapping, not SqsEventSource: the consume grant is the delivers_mail capability's.
         lambda_.EventSourceMapping(
             self,
@@ -283,7 +283,6 @@ class Functions(Construct):
             batch_size=10,
             report_batch_item_failures=True,
         )
-        self.dead_letter_queues[MAIL_SENDER] = notifications.dead_letters
 
     def _dead_letter_queue(self, name: str) -> sqs.Queue:
         """Holds the events of `name` that failed every retry (the S3 event: bucket and key, no content)."""

@@ -21,7 +21,8 @@ _PERIOD = cdk.Duration.minutes(5)
 
 class Monitoring(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, functions: Functions,
-                 api: Api, mail_queue: sqs.IQueue | None = None) -> None:
+                 api: Api, mail_queues: tuple[sqs.IQueue, sqs.IQueue] | None = None) -> None:
+        """`mail_queues`: the mail queue and its dead-letter queue, when the stack has the mail sender."""
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
         self.key = customer_key(self, "Key", description="Encrypts the portal's alarm topic", retain=config.retain)
@@ -60,15 +61,20 @@ class Monitoring(Construct):
             self._alarm(f"{pascal(name)}Throttles", fn.metric_throttles(period=_PERIOD, statistic="Sum"),
                         f"The {name} function was throttled.", action)
         for name, queue in functions.dead_letter_queues.items():
-            then = ("once SES sends again, return them with `make redrive STACK=<stack>` (each is mailed once)"
-                    if name == MAIL_SENDER else "handle them, then delete them from the queue")
             self._alarm(f"{pascal(name)}DeadLetters",
                         queue.metric_approximate_number_of_messages_visible(period=_PERIOD, statistic="Maximum"),
                         f"Events of the {name} function failed every retry and wait in its dead-letter queue "
-                        f"({queue.queue_name}); {then}.", action)
-        if mail_queue is not None:
+                        f"({queue.queue_name}); handle them, then delete them from the queue.", action)
+        if mail_queues is not None:
+            queue, dead_letters = mail_queues
+            self._alarm("MailDeadLetters",
+                        dead_letters.metric_approximate_number_of_messages_visible(period=_PERIOD,
+                                                                                   statistic="Maximum"),
+                        f"Mail failed every try of the {MAIL_SENDER} function and waits in its dead-letter queue "
+                        f"({dead_letters.queue_name}); once SES sends again, return it with "
+                        "`make redrive STACK=<stack>` (each mail is sent once).", action)
             self._alarm("MailQueueAge",
-                        mail_queue.metric_approximate_age_of_oldest_message(period=_PERIOD, statistic="Maximum"),
+                        queue.metric_approximate_age_of_oldest_message(period=_PERIOD, statistic="Maximum"),
                         "Mail has waited over 5 minutes in the mail queue: the sender is failing (SES?).", action,
                         threshold=300)
         self._alarm("Api5xx", api.rest_api.metric_server_error(period=_PERIOD, statistic="Sum"),

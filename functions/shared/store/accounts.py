@@ -146,9 +146,10 @@ class Accounts(Protocol):
         pending any more."""
         ...
 
-    def note(self, account_id: str | None, audit: AuditEntry) -> None:
+    def note(self, account_id: str | None, audit: AuditEntry, *, token: TokenView | None = None) -> None:
         """Record a decision about an account, or about a name no account has (None), in a transaction of
-        the same shape and cost as a failure count: whether an account exists must not show in timing."""
+        the same shape and cost as the change the other answer makes (a check, the record, and `token` where
+        that change issues one): whether an account exists must not show in timing."""
         ...
 
     def record_failure(self, account_id: str, kind: FailureKind, pause_until: datetime | None,
@@ -317,7 +318,7 @@ class DynamoAccounts:
         # A name nobody has reads an account too (one that never exists): both answers cost two reads.
         return self.get(claim.account_id if claim and claim.account_id else NO_ACCOUNT)
 
-    def note(self, account_id: str | None, audit: AuditEntry) -> None:
+    def note(self, account_id: str | None, audit: AuditEntry, *, token: TokenView | None = None) -> None:
         bind_tables()
 
         def build(tx: TransactWrite) -> None:
@@ -325,6 +326,8 @@ class DynamoAccounts:
                 tx.condition_check(Account, NO_ACCOUNT, condition=Account.account_id.does_not_exist())
             else:
                 tx.condition_check(Account, account_id, condition=Account.account_id.exists())
+            if token is not None:
+                tokens.put_item(tx, token)
             tx.save(audit_item(audit))
 
         transact_or_stale(build)
