@@ -131,11 +131,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             gateway.warm_up()
             httpd.gateway = gateway
             httpd.config = public_config(plan, api=gateway.base, outbox=OUTBOX_PAGE)
+            mail_queue.drain()  # warm: the sender's imports and clients, before the first request
             pump = mail_queue.MailPump()  # delivers queued mail as the deployed event source would
             pump.start()
 
             def sent() -> dict[str, Any]:
-                mail_queue.drain(retry_failed=False)  # what is queued right now shows at once
+                mail_queue.settle()  # what was queued before this read shows in it
                 return outbox.collect(ACCOUNT_ID, env["AWS_REGION"])
 
             httpd.outbox = sent
@@ -147,7 +148,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"  embedded AWS (moto):        {endpoint}\n"
                   f"  DynamoDB Local:             {os.environ['AWS_ENDPOINT_URL_DYNAMODB']}\n"
                   "Press Ctrl-C to stop.", flush=True)
-            httpd.serve_forever()
+            try:
+                httpd.serve_forever()
+            finally:
+                pump.stop()  # before the embedded AWS goes away
     except KeyboardInterrupt:
         print("\nstopping", flush=True)
     finally:

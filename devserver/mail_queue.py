@@ -72,6 +72,24 @@ def drain(*, retry_failed: bool = True, max_batches: int = 50) -> int:
     return received
 
 
+def settle(timeout_s: float = 5.0) -> None:
+    """Deliver what is queued now and wait (up to `timeout_s`) for batches the pump is delivering: what
+    was sent before a reader asks is in the outbox when it reads."""
+    import time
+
+    queue_url = os.environ["MAIL_QUEUE_URL"]
+    sqs = _sqs()
+    deadline = time.monotonic() + timeout_s
+    while True:
+        drain(retry_failed=False)
+        attributes = sqs.get_queue_attributes(QueueUrl=queue_url,
+                                              AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+        in_flight = int(attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"])
+        if not in_flight or time.monotonic() > deadline:  # a failed message waits its visibility timeout
+            return
+        time.sleep(0.05)
+
+
 class MailPump(threading.Thread):
     """Polls the mail queue until stopped (long polls of one second)."""
 
@@ -87,8 +105,11 @@ class MailPump(threading.Thread):
             try:
                 _deliver(sqs, queue_url, 1)
             except Exception:  # keep pumping: a failed batch comes back after the visibility timeout
+                if self._stop_event.is_set():
+                    return
                 logging.getLogger(__name__).exception("mail pump batch failed")
                 self._stop_event.wait(1)
 
     def stop(self) -> None:
         self._stop_event.set()
+        self.join(timeout=5)
