@@ -75,8 +75,8 @@ def is_transient(exc: BaseException) -> bool:
             return True
         if getattr(error, "cause_response_code", None) in _TRANSIENT_CODES:  # PynamoDB's wrappers
             return True
-        reasons = getattr(error, "cancellation_reasons", None) or []
-        if any(reason is not None and reason.code in _TRANSIENT_CODES for reason in reasons):
+        codes = {reason.code for reason in getattr(error, "cancellation_reasons", None) or [] if reason}
+        if codes & _TRANSIENT_CODES and "ConditionalCheckFailed" not in codes:  # a refusal is not "busy"
             return True
     return False
 
