@@ -51,6 +51,7 @@ def public_config(plan: PlanProfile, *, api: str = "/api", outbox: str | None = 
         "remember_device_days": plan.remember_device.days,
         "requires_org_agreement": plan.requires_org_agreement,
         "org_agreement_promise": plan.org_agreement_promise,
+        "portal_tab": plan.portal_tab,
         "password_policy": {
             "min_length": policy.min_length,
             "max_length": policy.max_length,

@@ -42,6 +42,7 @@ Target = Literal[
     "portal_data_incoming",  # portal-data bucket objects under incoming/ (the plan's FHIR extracts)
     "portal_data_reports",  # portal-data bucket objects under reports/
     "portal_data_key",  # the portal-data bucket's KMS key, through S3 only
+    "portal_data_attachments",  # portal-data bucket objects under attachments/ (files of authorization requests)
 ]
 
 # Settings fields every function gets from the stage configuration (infra/config.py StageConfig).
@@ -140,6 +141,11 @@ CAPABILITIES: dict[Capability, CapabilitySpec] = {
     "imports_portal_data": CapabilitySpec("portal_data_bucket", (
         Grant("portal_data_incoming", ("s3:GetObject",)),
         Grant("portal_data_reports", ("s3:PutObject",)),
+        Grant("portal_data_key", ("kms:Decrypt", "kms:GenerateDataKey")),
+    )),
+    # stores and reads the files of prior-authorization requests (nothing else of the bucket)
+    "stores_authorization_attachments": CapabilitySpec("portal_data_bucket", (
+        Grant("portal_data_attachments", ("s3:PutObject", "s3:GetObject")),
         Grant("portal_data_key", ("kms:Decrypt", "kms:GenerateDataKey")),
     )),
     # the request authorizer: which routes a session that has not finished MFA may use

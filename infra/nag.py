@@ -18,7 +18,7 @@ from infra.capabilities import Target, grants
 from infra.constructs.api import session_route
 from infra.constructs.functions import ASYNC_FUNCTIONS
 from infra.constructs.notifications import Notifications
-from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX
+from infra.constructs.storage import ATTACHMENTS_PREFIX, INCOMING_PREFIX, REPORTS_PREFIX
 from infra.routes import ACCESS_WORKFLOW, AUTHORIZATION_CLOCK
 
 WORKFLOW_TASKS = frozenset({ACCESS_WORKFLOW, AUTHORIZATION_CLOCK})  # invoked by a state machine
@@ -414,15 +414,15 @@ ROSTER_PREFIX_REASON = (
     "only known at run time; each wildcard covers one prefix of one import bucket (rosters or portal "
     "data): s3:GetObject under incoming/ and (import only) s3:PutObject under reports/, nothing else."
 )
+ATTACHMENTS_PREFIX_REASON = (
+    "Files of prior-authorization requests are stored as attachments/<request number>/<sha256>, both known "
+    "only when a provider sends a file; the wildcard covers that one prefix of the portal-data bucket, for "
+    "s3:PutObject and s3:GetObject by the authorizations function only, which checks on every request that "
+    "the caller may see the request the file belongs to."
+)
 
 
-def _roster_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
-    prefixes: dict[Target, tuple[Any, str]] = {
-        "roster_incoming": (stack.storage.bucket, INCOMING_PREFIX),
-        "roster_reports": (stack.storage.bucket, REPORTS_PREFIX),
-        "portal_data_incoming": (stack.portal_data.bucket, INCOMING_PREFIX),
-        "portal_data_reports": (stack.portal_data.bucket, REPORTS_PREFIX),
-    }
+def _prefix_wildcards(stack: PortalStack, prefixes: dict[Target, tuple[Any, str]]) -> list[tuple[IConstruct, str]]:
     found = []
     for name, spec in stack.functions.specs.items():
         for target in dict.fromkeys(g.target for g in grants(spec.uses) if g.target in prefixes):
@@ -430,6 +430,19 @@ def _roster_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]
             resource = finding_resource(stack, bucket.arn_for_objects(f"{prefix}*"))
             found.append((stack.functions.roles[name], f"AwsSolutions-IAM5[Resource::{resource}]"))
     return found
+
+
+def _attachment_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
+    return _prefix_wildcards(stack, {"portal_data_attachments": (stack.portal_data.bucket, ATTACHMENTS_PREFIX)})
+
+
+def _roster_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
+    return _prefix_wildcards(stack, {
+        "roster_incoming": (stack.storage.bucket, INCOMING_PREFIX),
+        "roster_reports": (stack.storage.bucket, REPORTS_PREFIX),
+        "portal_data_incoming": (stack.portal_data.bucket, INCOMING_PREFIX),
+        "portal_data_reports": (stack.portal_data.bucket, REPORTS_PREFIX),
+    })
 
 
 STAFF_PATH_PARAMETER_REASON = (
@@ -472,6 +485,7 @@ def acknowledgements(stack: PortalStack) -> list[tuple[IConstruct, str, str]]:
     found += [(role, rule, INDEX_WILDCARD_REASON) for role, rule in _index_wildcards(stack)]
     found += [(role, rule, PUSH_ENDPOINT_REASON) for role, rule in _push_endpoint_wildcards(stack)]
     found += [(role, rule, ROSTER_PREFIX_REASON) for role, rule in _roster_prefix_wildcards(stack)]
+    found += [(role, rule, ATTACHMENTS_PREFIX_REASON) for role, rule in _attachment_prefix_wildcards(stack)]
     found += [(policy, rule, STAFF_PATH_PARAMETER_REASON) for policy, rule in _staff_path_wildcards(stack)]
     return found
 

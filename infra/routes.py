@@ -23,7 +23,8 @@ MAIL_SENDER = "mail_sender"  # delivers the mail queue (its SQS event source)
 # What a function may reach besides its tables; each name has its entry in infra/capabilities.py.
 Capability = Literal["sends_mail", "delivers_mail", "sends_sms", "sends_push", "uses_mfa_key", "reads_captcha_secret",
                      "starts_workflow", "resumes_workflow", "reads_rosters", "imports_rosters",
-                     "imports_portal_data", "starts_authorization_clock", "authorizes_sessions"]
+                     "imports_portal_data", "starts_authorization_clock", "stores_authorization_attachments",
+                     "authorizes_sessions"]
 
 
 @dataclass(frozen=True)
@@ -86,14 +87,16 @@ FUNCTIONS: tuple[Function, ...] = (
                                       "audit": "write"}, uses=("sends_mail", "resumes_workflow")),
     Function(ROSTER_IMPORT, tables={"providers": "write", "unique_keys": "write"}, uses=("imports_rosters",),
              memory_mb=1024, timeout_s=300),
-    Function(PORTAL_DATA_IMPORT, tables={"members": "write", "claims": "write", "claim_index": "write"},
+    Function(PORTAL_DATA_IMPORT, tables={"members": "write", "claims": "write", "claim_index": "write",
+                                         "authorizations": "write", "audit": "write"},
              uses=("imports_portal_data",), requirements="portal-data-import.txt", memory_mb=1024, timeout_s=900),
     Function("eligibility", tables={**_PORTAL_ACCESS, "members": "read"}),
     Function("claims", tables={**_PORTAL_ACCESS, "members": "read", "claims": "read", "claim_index": "read"}),
     Function("admissions", tables={**_PORTAL_ACCESS, "members": "read", "admissions": "write",
                                    "unique_keys": "write"}),
     Function("authorizations", tables={**_PORTAL_ACCESS, "members": "read", "authorizations": "write",
-                                       "unique_keys": "write"}, uses=("starts_authorization_clock",)),
+                                       "unique_keys": "write"},
+             uses=("starts_authorization_clock", "stores_authorization_attachments")),
     Function(AUTHORIZATION_CLOCK, tables={"authorizations": "read", "audit": "write"}, uses=("sends_mail",)),
     Function("um_decisions", tables={"authorizations": "write", "accounts": "read", "audit": "write"},
              uses=("sends_mail",)),
@@ -147,6 +150,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/authorizations/search", "authorizations"),
     Route("GET", "/authorizations/{authorization_id}", "authorizations"),
     Route("POST", "/authorizations/{authorization_id}/information", "authorizations"),
+    Route("GET", "/authorizations/{authorization_id}/attachments/{number}", "authorizations"),
     Route("POST", "/authorizations/{authorization_id}/withdraw", "authorizations"),
     Route("GET", "/staff/authorizations", "um_decisions", iam=True),
     Route("POST", "/staff/authorizations/{authorization_id}/decision", "um_decisions", iam=True),

@@ -63,6 +63,7 @@ class PlanProfile(BaseModel):
     eligibility_lookups_per_hour: int = 120  # PHI harvesting guard, per account
     claim_searches_per_hour: int = 300
     admission_notice_business_days: int = 1  # a later notification is flagged late
+    portal_tab: str = ""  # the header tab that holds the portal pages once access is granted (cmo: "CMO")
 
     @property
     def claims_phone(self) -> str:
@@ -114,6 +115,7 @@ PLANS: dict[str, PlanProfile] = {
         requires_org_agreement=True,
         org_agreement_promise="Provider relations reviews agreements within 24-48 hours (at most 5 business days).",
         mfa_factors=("totp", "sms", "email"),
+        portal_tab="CMO",  # its guide: the "CMO" tab next to "HOME" means full access
     ),
 }
 

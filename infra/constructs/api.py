@@ -10,6 +10,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from functions.authorizations.attachments import SIGNATURES as ATTACHMENT_TYPES
 from infra.config import StageConfig
 from infra.constructs.functions import Functions
 from infra.constructs.logs import Logs
@@ -116,6 +117,9 @@ class Api(Construct):
             rest_api_name=f"provider-portal-{config.name}-{config.plan}",
             description=f"Provider portal API ({config.name}, {config.plan})",
             endpoint_types=[apigw.EndpointType.REGIONAL],
+            # Files of authorization requests come back base64-encoded from Lambda; API Gateway turns them into
+            # bytes for a request whose Accept names one of these types (JSON bodies are unaffected).
+            binary_media_types=list(ATTACHMENT_TYPES),
             cloud_watch_role=True,  # the account-level role API Gateway needs to write execution logs
             deploy_options=apigw.StageOptions(
                 stage_name=config.name,

@@ -21,7 +21,13 @@ from infra.constructs.layer import REPO_ROOT, DependencyLayer
 from infra.constructs.logs import Logs
 from infra.constructs.notifications import Notifications
 from infra.constructs.secrets import Secrets
-from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX, PortalDataStorage, RosterStorage
+from infra.constructs.storage import (
+    ATTACHMENTS_PREFIX,
+    INCOMING_PREFIX,
+    REPORTS_PREFIX,
+    PortalDataStorage,
+    RosterStorage,
+)
 from infra.constructs.tables import Tables
 from infra.routes import (
     FUNCTIONS,
@@ -267,6 +273,7 @@ class Functions(Construct):
                              conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}),
             "portal_data_incoming": on(portal_data.bucket.arn_for_objects(f"{INCOMING_PREFIX}*")),
             "portal_data_reports": on(portal_data.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")),
+            "portal_data_attachments": on(portal_data.bucket.arn_for_objects(f"{ATTACHMENTS_PREFIX}*")),
             "portal_data_key": on(portal_data.key.key_arn,
                                   conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}),
         }

@@ -106,6 +106,10 @@ def test_administrator_links_a_group_and_approves_a_colleague(portal: Portal,
     admin.wait_for_url("**/access.html")
     expect(link_item(admin).locator(".status")).to_have_text("Access granted", timeout=WORKFLOW_MS)
     expect_riverside_providers(admin)
+    header = admin.get_by_role("navigation", name="Account")  # plans without a portal tab: the pages' links
+    expect(header.get_by_role("link")).to_have_text(["Eligibility", "Claims", "Authorizations", "Admissions",
+                                                     "Provider access", "Your account"])
+    expect(header.get_by_role("button", name="CMO")).to_have_count(0)
 
     # A colleague asks for the same group: the administrator decides.
     member = new_page()
@@ -194,6 +198,11 @@ def test_cmo_group_signs_the_organizational_agreement_and_staff_approve(cmo_port
     accept_agreement(page)
     item = link_item(page)
     expect(item.locator(".status")).to_have_text("Waiting for the organizational agreement", timeout=WORKFLOW_MS)
+    # The guide's wording: "HOME" shows the access status; the "CMO" tab comes only with access.
+    header = page.get_by_role("navigation", name="Account")
+    expect(header.get_by_role("link")).to_have_text(["HOME", "Your account"])
+    expect(header.get_by_role("link", name="HOME")).to_have_attribute("aria-current", "page")
+    expect(header.get_by_role("button", name="CMO")).to_have_count(0)
 
     item.get_by_role("link", name=f"Organizational agreement of {RIVERSIDE}").click()
     page.wait_for_url("**/org-agreement.html?provider=G1000001")
@@ -225,6 +234,26 @@ def test_cmo_group_signs_the_organizational_agreement_and_staff_approve(cmo_port
     page.wait_for_url("**/access.html")
     expect(link_item(page).locator(".status")).to_have_text("Access granted", timeout=WORKFLOW_MS)
     expect_riverside_providers(page)
+
+    # Access granted: the "CMO" tab next to "HOME" opens the four portal pages.
+    header = page.get_by_role("navigation", name="Account")
+    tab = header.get_by_role("button", name="CMO")
+    expect(tab).to_be_visible()
+    expect(header.get_by_role("link")).to_have_text(["HOME", "Your account"])  # the pages wait in the tab
+    tab.click()
+    expect(tab).to_have_attribute("aria-expanded", "true")
+    expect(header.locator("#portal-tab-menu").get_by_role("link")).to_have_text(
+        ["Eligibility", "Claims", "Authorizations", "Admissions"])
+    shot(page, "e2e-cmo-tab.png")
+    page.keyboard.press("Escape")
+    expect(header.locator("#portal-tab-menu")).to_be_hidden()
+    tab.click()
+    header.get_by_role("link", name="Claims").click()
+    page.wait_for_url("**/claims.html")
+    header = page.get_by_role("navigation", name="Account")
+    expect(header.get_by_role("button", name="CMO")).to_have_class(re.compile("current"))
+    header.get_by_role("button", name="CMO").click()
+    expect(header.get_by_role("link", name="Claims")).to_have_attribute("aria-current", "page")
 
 
 def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from infra.capabilities import (
     resources_used,
 )
 from infra.constructs.functions import NOT_YET_PROVIDED, RUNTIME_PROVIDED
-from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX
+from infra.constructs.storage import ATTACHMENTS_PREFIX, INCOMING_PREFIX, REPORTS_PREFIX
 from infra.constructs.workflows import authorization_clock_arn
 from infra.routes import AUTHORIZER, FUNCTIONS, ROUTES, Capability, Function, partial_session_routes
 from tests.infra.helpers import (
@@ -326,6 +326,7 @@ def _target_resources(dev: Synth) -> dict[Target, tuple[str, frozenset[str]]]:
         "portal_data_incoming": resource(stack.portal_data.bucket.arn_for_objects(f"{INCOMING_PREFIX}*")),
         "portal_data_reports": resource(stack.portal_data.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")),
         "portal_data_key": resource(stack.portal_data.key.key_arn),
+        "portal_data_attachments": resource(stack.portal_data.bucket.arn_for_objects(f"{ATTACHMENTS_PREFIX}*")),
     }
 
 

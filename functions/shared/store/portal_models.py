@@ -212,6 +212,18 @@ class HistoryEntry(MapAttribute):
     event = UnicodeAttribute()  # submitted | more_info_requested | information_sent | approved | ...
     by = UnicodeAttribute()  # provider | plan
     note = UnicodeAttribute(null=True)
+    attachments = ListAttribute(of=NumberAttribute, null=True)  # numbers of the files sent with this event
+
+
+class AttachmentEntry(MapAttribute):
+    """A file sent with a request: its metadata (the content is an S3 object named by its SHA-256)."""
+
+    number = NumberAttribute()  # 1, 2, ... in the order received
+    name = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    sha256 = UnicodeAttribute()
+    added_at = UTCDateTimeAttribute()
 
 
 class AuthorizationRecord(Model):
@@ -240,6 +252,7 @@ class AuthorizationRecord(Model):
     decided_at = UTCDateTimeAttribute(null=True)
     decided_by = UnicodeAttribute(null=True)
     history = ListAttribute(of=HistoryEntry, default=list)
+    attachments = ListAttribute(of=AttachmentEntry, null=True)
     open_status = UnicodeAttribute(null=True)  # 'open' while the plan owes a decision
     due_key = UnicodeAttribute(null=True)
     by_provider = AuthorizationsByProvider()
