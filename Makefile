@@ -9,7 +9,7 @@ export CDK_DISABLE_CLI_TELEMETRY=1
 export CDK_DISABLE_VERSION_CHECK=1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 
-.PHONY: run test install lint unit integration infra e2e synth synth-fast bench openapi lock clean job
+.PHONY: run test install lint unit integration infra e2e synth synth-fast bench openapi redrive lock clean job
 
 $(STAMP): requirements/runtime.txt requirements/dev.txt requirements/constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -56,6 +56,9 @@ job: install  ## run a lifecycle job on the running devserver: make job NAME=dea
 
 bench: install  ## cold-start and AWS-calls-per-request figures
 	$(PY) -m bench
+
+redrive: install  ## return dead-lettered mail to the mail queue: STACK=<stack name>, or ENDPOINT=<devserver's moto URL>
+	$(PY) -m infra.redrive $(if $(STACK),--stack $(STACK),--endpoint-url $(ENDPOINT))
 
 openapi: install  ## regenerate the committed OpenAPI document
 	$(PY) -m openapi.generate

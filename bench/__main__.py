@@ -9,7 +9,9 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import aws_calls, coldstart, hashing, lifecycle_job, portal_paging
+from bench import aws_calls, coldstart, enumeration, hashing, lifecycle_job, portal_paging
+
+SECTIONS = ("coldstart", "aws_calls", "hashing", "portal_paging", "lifecycle_job", "enumeration")
 
 
 def _load() -> str:
@@ -22,18 +24,21 @@ def _load() -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=7, help="fresh processes per handler module (default 7)")
+    parser.add_argument("--only", choices=sorted(SECTIONS), help="run one section")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
     print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, "
           f"load average {_load()} (timings are only comparable on an otherwise idle machine)\n", flush=True)
-    sections: list[Callable[[], str]] = [
-        lambda: coldstart.report(coldstart.measure(args.runs), args.runs),
-        lambda: aws_calls.report(aws_calls.measure()),
-        lambda: hashing.report(hashing.measure()),
-        lambda: portal_paging.report(portal_paging.measure()),
-        lambda: lifecycle_job.report(lifecycle_job.measure()),
-    ]
+    named: dict[str, Callable[[], str]] = {
+        "coldstart": lambda: coldstart.report(coldstart.measure(args.runs), args.runs),
+        "aws_calls": lambda: aws_calls.report(aws_calls.measure()),
+        "hashing": lambda: hashing.report(hashing.measure()),
+        "portal_paging": lambda: portal_paging.report(portal_paging.measure()),
+        "lifecycle_job": lambda: lifecycle_job.report(lifecycle_job.measure()),
+        "enumeration": lambda: enumeration.report(enumeration.measure()),
+    }
+    sections = [named[args.only]] if args.only else list(named.values())
     failed = False
     for section in sections:
         try:

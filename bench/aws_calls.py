@@ -119,6 +119,9 @@ class Portal:
         from moto.core import DEFAULT_ACCOUNT_ID
         from moto.ses.models import ses_backends
 
+        from devserver.mail_queue import drain
+
+        drain()  # deliver the queued mail, as the mail_sender function would
         for mail in reversed(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages):
             if email in mail.destinations["ToAddresses"]:
                 match = re.search(r"#token=([A-Za-z0-9_-]+)", mail.body)
@@ -138,6 +141,9 @@ class Portal:
         from moto.core import DEFAULT_ACCOUNT_ID
         from moto.ses.models import ses_backends
 
+        from devserver.mail_queue import drain
+
+        drain()  # deliver the queued mail, as the mail_sender function would
         for mail in reversed(ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages):
             if email in mail.destinations["ToAddresses"]:
                 match = re.search(r"\b(\d{6})\b", mail.body)

@@ -21,7 +21,7 @@ from typing import Any
 
 import boto3
 
-from devserver import demo, dynamodb_local, jobs, load, local_aws, outbox, roster
+from devserver import demo, dynamodb_local, jobs, load, local_aws, mail_queue, outbox, roster
 from devserver.gateway import ACCOUNT_ID, Gateway, is_loopback
 from devserver.server import LOCAL_NAMES, PortalServer
 from devserver.site import WEB_ROOT, public_config
@@ -155,7 +155,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             gateway.warm_up()
             httpd.gateway = gateway
             httpd.config = public_config(plan, api=gateway.base, outbox=OUTBOX_PAGE)
-            httpd.outbox = lambda: outbox.collect(ACCOUNT_ID, env["AWS_REGION"])
+            mail_queue.drain()  # warm: the sender's imports and clients, before the first request
+            pump = mail_queue.MailPump()  # delivers queued mail as the deployed event source would
+            pump.start()
+
+            def sent() -> dict[str, Any]:
+                mail_queue.settle()  # what was queued before this read shows in it
+                return outbox.collect(ACCOUNT_ID, env["AWS_REGION"])
+
+            httpd.outbox = sent
             session = boto3.Session(region_name=env["AWS_REGION"])
             httpd.roster_import = lambda text, name: roster.import_csv(env, session, text, name)
             httpd.data_import = lambda text, name: load.import_ndjson(env, session, text, name)
@@ -167,7 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"  embedded AWS (moto):        {endpoint}\n"
                   f"  DynamoDB Local:             {os.environ['AWS_ENDPOINT_URL_DYNAMODB']}\n"
                   "Press Ctrl-C to stop.", flush=True)
-            httpd.serve_forever()
+            try:
+                httpd.serve_forever()
+            finally:
+                pump.stop()  # before the embedded AWS goes away
     except KeyboardInterrupt:
         print("\nstopping", flush=True)
     finally:

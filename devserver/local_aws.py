@@ -103,6 +103,27 @@ def _verify_sender(env: dict[str, str], session: Any) -> None:
     session.client("ses").verify_email_identity(EmailAddress=env["MAIL_SENDER"])
 
 
+MAIL_MAX_RECEIVES = 5  # as infra/constructs/notifications.py
+MAIL_VISIBILITY_S = 30  # shorter than deployed (180 s): local retries come back sooner
+
+
+def mail_dead_letters_url(env: dict[str, str]) -> str:
+    return env["MAIL_QUEUE_URL"] + "-dead-letters"
+
+
+def _mail_queue(env: dict[str, str], session: Any) -> None:
+    """The mail queue and its dead-letter queue, as CDK makes them (drained by devserver/mail_queue.py)."""
+    import json
+
+    sqs = session.client("sqs")
+    dead = sqs.create_queue(QueueName=mail_dead_letters_url(env).rsplit("/", 1)[-1])["QueueUrl"]
+    dead_arn = sqs.get_queue_attributes(QueueUrl=dead, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.create_queue(QueueName=env["MAIL_QUEUE_URL"].rsplit("/", 1)[-1], Attributes={
+        "VisibilityTimeout": str(MAIL_VISIBILITY_S),
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dead_arn, "maxReceiveCount": MAIL_MAX_RECEIVES}),
+    })
+
+
 def _captcha_secret(env: dict[str, str], session: Any) -> None:
     import secrets
 
@@ -189,6 +210,7 @@ def _provision_authorization_clock(env: dict[str, str], session: Any) -> None:
 # How each resource of infra/capabilities.py is set up on the embedded AWS.
 PROVISIONERS: dict[ResourceName, Callable[[dict[str, str], Any], None]] = {
     "mail": _verify_sender,
+    "mail_queue": _mail_queue,
     "phone_numbers": _nothing,
     "push_platform": _push_platform,
     "mfa_key": _mfa_key,

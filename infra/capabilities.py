@@ -20,12 +20,14 @@ from typing import Literal, get_args
 
 from infra.routes import Access, Capability, partial_session_routes
 
-ResourceName = Literal["mail", "phone_numbers", "push_platform", "mfa_key", "captcha_secret",
+ResourceName = Literal["mail", "mail_queue", "phone_numbers", "push_platform", "mfa_key", "captcha_secret",
                        "access_workflow", "authorization_clock", "roster_bucket", "portal_data_bucket",
                        "audit_archive_bucket", "session_routes"]
 # A target is one part of a resource that IAM statements name (CDK resolves it to ARNs and conditions).
 Target = Literal[
     "mail_identity",  # the SES identity and configuration set, From: the stage's sender only
+    "mail_queue",  # the SQS queue of mail waiting for the sender
+    "mail_queue_key",  # its KMS key, through SQS only
     "phone_numbers",  # SNS direct publish to phone numbers (every SNS ARN excluded)
     "push_platform",  # the stage's SNS platform application
     "push_endpoints",  # the device endpoints under that application
@@ -89,6 +91,8 @@ class CapabilitySpec:
 
 RESOURCES: dict[ResourceName, Resource] = {
     "mail": Resource("the verified SES identity the portal mails from (MAIL_SENDER is common)"),
+    "mail_queue": Resource("the queue of mail to deliver", env="MAIL_QUEUE_URL",
+                           local="https://sqs.us-east-1.amazonaws.com/123456789012/local-mail"),
     "phone_numbers": Resource("SMS to phone numbers"),
     "push_platform": Resource("the SNS platform application of push MFA", env="PUSH_PLATFORM_ARN",
                               local="arn:aws:sns:us-east-1:123456789012:app/GCM/local-push", optional=True),
@@ -109,7 +113,18 @@ RESOURCES: dict[ResourceName, Resource] = {
 }
 
 CAPABILITIES: dict[Capability, CapabilitySpec] = {
-    "sends_mail": CapabilitySpec("mail", (Grant("mail_identity", ("ses:SendEmail", "ses:SendRawEmail")),)),
+    # queues mail; the mail_sender function delivers it (functions/shared/notify/mail.py)
+    "sends_mail": CapabilitySpec("mail_queue", (
+        Grant("mail_queue", ("sqs:SendMessage",)),
+        Grant("mail_queue_key", ("kms:GenerateDataKey", "kms:Decrypt")),
+    )),
+    # consumes the mail queue (its event source mapping polls with the function's role) and sends through SES
+    "delivers_mail": CapabilitySpec("mail", (
+        Grant("mail_identity", ("ses:SendEmail", "ses:SendRawEmail")),
+        Grant("mail_queue", ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+                             "sqs:GetQueueAttributes")),
+        Grant("mail_queue_key", ("kms:Decrypt",)),
+    )),
     "sends_sms": CapabilitySpec("phone_numbers", (Grant("phone_numbers", ("sns:Publish",)),)),
     # registers SNS platform endpoints and publishes to them
     "sends_push": CapabilitySpec("push_platform", (

@@ -30,8 +30,9 @@ ROSTER_IMPORT = "roster_import"  # runs when a roster CSV lands in the roster bu
 PORTAL_DATA_IMPORT = "portal_data_import"  # runs when a FHIR NDJSON extract lands in the portal-data bucket
 AUDIT_ARCHIVE = "audit_archive"  # runs on the audit table's stream: archives records to the Object Lock bucket
 JOBS = "jobs"  # the scheduled lifecycle jobs (infra/schedules.py: which job runs when)
+MAIL_SENDER = "mail_sender"  # delivers the mail queue (its SQS event source)
 # What a function may reach besides its tables; each name has its entry in infra/capabilities.py.
-Capability = Literal["sends_mail", "sends_sms", "sends_push", "uses_mfa_key", "reads_captcha_secret",
+Capability = Literal["sends_mail", "delivers_mail", "sends_sms", "sends_push", "uses_mfa_key", "reads_captcha_secret",
                      "starts_workflow", "resumes_workflow", "reads_rosters", "imports_rosters",
                      "imports_portal_data", "starts_authorization_clock", "stores_authorization_attachments",
                      "authorizes_sessions", "archives_audit"]
@@ -132,6 +133,8 @@ FUNCTIONS: tuple[Function, ...] = (
                            "unique_keys": "write_delete", "audit": "append"}, uses=("sends_mail",), timeout_s=300),
     Function("staff_accounts", tables={"accounts": "write", "unique_keys": "read", "sessions": "write_delete",
                                        "devices": "write_delete", "audit": "append"}, uses=("sends_mail",)),
+    # Delivery claims live in unique_keys ('delivery#<id>'); 30 s leaves room for SES retries in a batch.
+    Function(MAIL_SENDER, tables={"unique_keys": "write_delete"}, uses=("delivers_mail",), timeout_s=30),
 )
 
 ROUTES: tuple[Route, ...] = (

@@ -27,6 +27,7 @@ from infra.routes import (
     AUDIT_ARCHIVE,
     AUTHORIZATION_CLOCK,
     FUNCTIONS,
+    MAIL_SENDER,
     PORTAL_DATA_IMPORT,
     ROSTER_IMPORT,
     ROUTES,
@@ -103,7 +104,10 @@ class PortalStack(cdk.Stack):
         self.api = Api(self, "Api", config=config, functions=self.functions, logs=self.logs, routes=routes)
         self.waf = Waf(self, "Waf", config=config, stage_arn=self.api.rest_api.deployment_stage.stage_arn,
                        logs=self.logs)
-        self.monitoring = Monitoring(self, "Monitoring", config=config, functions=self.functions, api=self.api)
+        has_sender = any(spec.name == MAIL_SENDER for spec in functions)
+        self.monitoring = Monitoring(self, "Monitoring", config=config, functions=self.functions, api=self.api,
+                                     mail_queues=(self.notifications.queue, self.notifications.dead_letters)
+                                     if has_sender else None)
         self.schedules = Schedules(self, "Schedules", config=config, functions=self.functions,
                                    alarm_topic=self.monitoring.topic)
         cdk.CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="Base URL of the API stage")
@@ -117,6 +121,10 @@ class PortalStack(cdk.Stack):
                       f"{INCOMING_PREFIX}; reports appear under {REPORTS_PREFIX}")
         cdk.CfnOutput(self, "AuditArchiveBucketName", value=self.audit_archive.bucket.bucket_name,
                       description="The audit trail, archived under Object Lock (compliance mode, six years)")
+        cdk.CfnOutput(self, "MailQueueUrl", value=self.notifications.queue.queue_url,
+                      description="Mail waiting for the mail_sender function")
+        cdk.CfnOutput(self, "MailDeadLettersUrl", value=self.notifications.dead_letters.queue_url,
+                      description="Mail that failed every try; `make redrive STACK=<stack>` returns it")
         if self.workflows:
             cdk.CfnOutput(self, "AccessWorkflowArn", value=self.workflows.access_approval.state_machine_arn,
                           description="The access-approval state machine")

@@ -12,11 +12,12 @@ from functions.shared import audit, ratelimit
 from functions.shared.activation import ACTIVATION, issue_activation_secret
 from functions.shared.errors import Problem
 from functions.shared.http import RequestMeta
-from functions.shared.notify.mail import send_mail
+from functions.shared.notify.mail import send_decoy, send_mail
 from functions.shared.plans import PlanProfile
 from functions.shared.security.secrets import hash_secret, is_expired
 from functions.shared.states import AccountState
 from functions.shared.store import repositories
+from functions.shared.store.accounts import NO_ACCOUNT
 from functions.shared.store.transactions import StaleWrite
 
 logger = Logger(child=True)
@@ -71,10 +72,21 @@ def resend(req: ResendRequest, plan: PlanProfile, meta: RequestMeta, portal_url:
     accepted = ResendAccepted(message="If this address has an account waiting for activation, a new "
                                       "activation email is on its way. Earlier links stop working.")
     account = repositories().accounts.find_by_email(req.email)
+    # Every answer does the same work, so timing does not tell who has an account: a secret issued and
+    # written with its audit record in one transaction, and one queued message. Where no new secret is due,
+    # it is issued for no account (never mailed, and useless) and the message is a decoy.
     if account is None:
         logger.info("activation resend for an unknown email", extra={"outcome": "no_account"})
+        unused = issue_activation_secret(plan, NO_ACCOUNT, portal_url, now)
+        repositories().accounts.note(None, audit.audit_event("account.activation_resent", "no_account", meta,
+                                                             now=now), token=unused.token)
+        send_decoy()
         return accepted
     if account.state != AccountState.PENDING_ACTIVATION:
+        unused = issue_activation_secret(plan, NO_ACCOUNT, portal_url, now)
+        repositories().accounts.note(account.account_id, audit.audit_event(
+            "account.activation_resent", "already_active", meta, subject=account.account_id, now=now),
+            token=unused.token)
         send_mail(req.email, already_active(plan, f"{portal_url.rstrip('/')}/signin.html"))
         return accepted
     secret = issue_activation_secret(plan, account.account_id, portal_url, now)

@@ -12,14 +12,14 @@ from functions.password_reset.models import ResetCompletion, ResetRequest
 from functions.shared import audit, ratelimit
 from functions.shared.errors import Problem, invalid_fields
 from functions.shared.http import RequestMeta
-from functions.shared.notify.mail import send_mail
+from functions.shared.notify.mail import send_decoy, send_mail
 from functions.shared.plans import PlanProfile
 from functions.shared.schemas import Message
 from functions.shared.security.passwords import context_words, hash_password, policy_errors
 from functions.shared.security.secrets import hash_secret, new_token
 from functions.shared.states import AccountState, TokenPurpose
 from functions.shared.store import repositories
-from functions.shared.store.accounts import AccountView
+from functions.shared.store.accounts import NO_ACCOUNT, AccountView
 from functions.shared.store.tokens import new_token_record
 from functions.shared.store.transactions import StaleWrite
 
@@ -41,6 +41,13 @@ def request_reset(req: ResetRequest, plan: PlanProfile, meta: RequestMeta, porta
         ratelimit.hit("password-reset-address", req.email, plan.password_resets_per_address_per_hour, WINDOW, now)
     if account is None or account.state == AccountState.DEACTIVATED:
         logger.info("password reset for no usable account", extra={"outcome": "no_account"})
+        # The work of a real request, so timing does not tell who has an account: a token issued with its
+        # record (for no account: never mailed, and useless), one queued message (a decoy).
+        repositories().tokens.issue(
+            new_token_record(hash_secret(new_token()), PURPOSE, NO_ACCOUNT, now, plan.password_reset_ttl, WINDOW),
+            audit.audit_event("password.reset_requested", "no_account", meta,
+                              subject=account.account_id if account else audit.ANONYMOUS, now=now))
+        send_decoy()
         return answer
     token = new_token()
     repositories().tokens.issue(

@@ -24,6 +24,8 @@ class Settings(BaseModel):
     tables: dict[str, str] = Field(
         default_factory=dict,
         description="Logical table name -> real name, from every <LOGICAL>_TABLE variable (store/models.py).")
+    mail_queue_url: str | None = Field(default=None, alias="MAIL_QUEUE_URL",
+                                       description="The queue send_mail puts mail on (functions/mail_sender).")
     captcha_secret_name: str | None = Field(default=None, alias="CAPTCHA_SECRET_NAME")
     mfa_key_id: str | None = Field(default=None, alias="MFA_KEY_ID", description="KMS key for TOTP seeds")
     push_platform_arn: str | None = Field(default=None, alias="PUSH_PLATFORM_ARN")

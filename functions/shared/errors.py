@@ -52,3 +52,39 @@ def rate_limited(retry_after_seconds: int, detail: str) -> Problem:
 def service_unavailable(detail: str) -> Problem:
     return Problem(status=503, slug="service-unavailable", title="Try again shortly", detail=detail,
                    headers={"Retry-After": "30"})
+
+
+# Error codes that mean "the service is busy or briefly failing": asking again later can succeed.
+_TRANSIENT_CODES = frozenset({
+    "ProvisionedThroughputExceededException", "ThrottlingException", "Throttling", "RequestLimitExceeded",
+    "TransactionConflictException", "InternalServerError", "ServiceUnavailable", "TooManyRequestsException",
+    # TransactWriteItems cancellation reasons
+    "ThrottlingError", "TransactionConflict", "ProvisionedThroughputExceeded",
+})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether an AWS failure that escaped the SDK's own retries may pass if the client tries again
+    (throttling, transaction conflicts, time-outs): the API then answers 503 with Retry-After, not 500."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    for error in _causes(exc):
+        if isinstance(error, BotoCoreError):
+            return True  # connection failures and time-outs
+        if isinstance(error, ClientError) and error.response.get("Error", {}).get("Code") in _TRANSIENT_CODES:
+            return True
+        if getattr(error, "cause_response_code", None) in _TRANSIENT_CODES:  # PynamoDB's wrappers
+            return True
+        codes = {reason.code for reason in getattr(error, "cancellation_reasons", None) or [] if reason}
+        if codes & _TRANSIENT_CODES and "ConditionalCheckFailed" not in codes:  # a refusal is not "busy"
+            return True
+    return False
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain and len(chain) < 10:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain

@@ -19,7 +19,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
 from functions.shared import telemetry
-from functions.shared.errors import FieldError, Problem
+from functions.shared.errors import FieldError, Problem, is_transient, service_unavailable
 
 logger = Logger()
 
@@ -122,6 +122,11 @@ def make_resolver(field_messages: FieldMessages | None = None) -> APIGatewayRest
 
     @app.exception_handler(Exception)
     def _unexpected(exc: Exception) -> Response:
+        # Each state change is one transaction, made whole or not at all: a busy service means "try again".
+        if is_transient(exc):
+            logger.warning("service busy", extra={"error_type": type(exc).__name__})
+            return problem_response(service_unavailable("The portal is busy just now. Wait a moment, then try "
+                                                         "again."), app.current_event.path)
         # The exception text may echo user input: deployed stages log only its type; the local
         # stack also logs the trace, to debug with.
         local = os.environ.get("STAGE") == "local"

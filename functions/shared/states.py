@@ -86,6 +86,13 @@ class SessionStage(StrEnum):
     FULL = "full"
 
 
+class DeliveryState(StrEnum):
+    """Where a queued mail's delivery is (functions/mail_sender)."""
+
+    SENDING = "sending"  # claimed by one try; another may take over once its lease ends
+    SENT = "sent"
+
+
 class TokenPurpose(StrEnum):
     """What a single-use secret sent to a user is for."""
 

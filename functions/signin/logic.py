@@ -44,7 +44,8 @@ def sign_in(req: SignInRequest, plan: PlanProfile, meta: RequestMeta, device_has
     if account is None:
         dummy_verify(req.password)  # as slow as a real check: timing must not tell who has an account
         lockout.count_signin_failure(login, plan, meta, now)
-        audit.record("signin.password", "unknown_user", meta, now=now)
+        # ...and written like a failure count (one transaction: a check and the record), for the same reason
+        repositories().accounts.note(None, audit.audit_event("signin.password", "unknown_user", meta, now=now))
         raise SIGNIN_FAILED
     if lockout.reset_required(account):
         dummy_verify(req.password)

@@ -44,6 +44,7 @@ from infra.routes import (
     AUDIT_ARCHIVE,
     FUNCTIONS,
     JOBS,
+    MAIL_SENDER,
     PORTAL_DATA_IMPORT,
     ROSTER_IMPORT,
     ROUTES,
@@ -154,6 +155,7 @@ class Functions(Construct):
         # stack has none) and, per grant target, how a statement names it.
         values: dict[ResourceName, str | None] = {
             "mail": None,
+            "mail_queue": notifications.queue.queue_url,
             "phone_numbers": None,
             "push_platform": config.push_platform_arn,
             "mfa_key": secrets.mfa_key.key_arn,
@@ -225,6 +227,8 @@ class Functions(Construct):
                 self._grant_table(role, tables, logical, access)
             for grant in grants(uses):
                 targets[grant.target](role, list(grant.actions))
+            if spec.name == MAIL_SENDER:
+                self._deliver_mail(fn, notifications)
             self.functions[spec.name] = fn
             self.roles[spec.name] = role
 
@@ -291,6 +295,9 @@ class Functions(Construct):
         return {
             "mail_identity": on(notifications.identity.email_identity_arn, notifications.configuration_set_arn,
                                 conditions={"StringEquals": {"ses:FromAddress": notifications.sender}}),
+            "mail_queue": on(notifications.queue.queue_arn),
+            "mail_queue_key": on(notifications.queue_key.key_arn,
+                                 conditions={"StringEquals": {"kms:ViaService": f"sqs.{region}.amazonaws.com"}}),
             "phone_numbers": phone_numbers,
             "push_platform": on(platform),
             "push_endpoints": on(Notifications.push_endpoints(platform)),
@@ -313,6 +320,19 @@ class Functions(Construct):
             "audit_archive_key": on(audit_archive.key.key_arn if audit_archive else "",
                                     conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}),
         }
+
+    def _deliver_mail(self, fn: lambda_.Function, notifications: Notifications) -> None:
+        """The sender polls the mail queue; a message it reports failed comes back after the visibility
+        timeout, and after the last receive waits in the queue's dead-letter queue (alarmed: Monitoring)."""
+        # EventSourceMapping, not SqsEventSource: the consume grant is the delivers_mail capability's.
+        lambda_.EventSourceMapping(
+            self,
+            f"{pascal(MAIL_SENDER)}Source",
+            target=fn,
+            event_source_arn=notifications.queue.queue_arn,
+            batch_size=10,
+            report_batch_item_failures=True,
+        )
 
     def _dead_letter_queue(self, name: str) -> sqs.Queue:
         """Holds the events of `name` that failed every retry (the S3 event: bucket and key, no content)."""

@@ -216,6 +216,7 @@ def test_function_environment_is_exactly_the_settings_model(dev: Synth, template
         "PORTAL_DATA_BUCKET": {"Ref": logical_id(dev.stack, dev.stack.portal_data.bucket)},
         "AUDIT_ARCHIVE_BUCKET": {"Ref": logical_id(dev.stack, dev.stack.audit_archive.bucket)},
         "PARTIAL_SESSION_ROUTES": partial_session_routes(),
+        "MAIL_QUEUE_URL": {"Ref": logical_id(dev.stack, dev.stack.notifications.queue)},
     }
     assert set(values) == {r.env for r in RESOURCES.values() if r.env and not r.optional}
     for spec in FUNCTIONS:
@@ -332,7 +333,12 @@ def test_mail_sms_and_secret_permissions_follow_the_function_entry(dev: Synth, t
     for spec in FUNCTIONS:
         statements = role_statements(template, logical_id(dev.stack, dev.stack.functions.roles[spec.name]))
         ses = [s for s in statements if any(a.startswith("ses:") for a in actions(s))]
-        if "sends_mail" in spec.uses:
+        queue = [s for s in statements if any(a.startswith("sqs:") for a in actions(s))
+                 and logical_id(dev.stack, dev.stack.notifications.queue) in set(refs(s["Resource"]))]
+        assert bool(queue) == bool({"sends_mail", "delivers_mail"} & set(spec.uses)), spec.name
+        if "sends_mail" in spec.uses:  # queues mail, never sends it or reads the queue
+            assert {a for s in queue for a in actions(s)} == {"sqs:SendMessage"}
+        if "delivers_mail" in spec.uses:
             assert len(ses) == 1
             assert ses[0]["Condition"] == {"StringEquals": {"ses:FromAddress": dev.stack.config.mail_sender}}
             assert logical_id(dev.stack, dev.stack.notifications.identity) in set(refs(ses[0]["Resource"]))
@@ -372,6 +378,8 @@ def _target_resources(dev: Synth) -> dict[Target, tuple[str, frozenset[str]]]:
     return {
         "mail_identity": resource(stack.notifications.identity.email_identity_arn,
                                   stack.notifications.configuration_set_arn),
+        "mail_queue": resource(stack.notifications.queue.queue_arn),
+        "mail_queue_key": resource(stack.notifications.queue_key.key_arn),
         "phone_numbers": ("NotResource", _norm("arn:*:sns:*:*:*")),
         "mfa_key": resource(stack.secrets.mfa_key.key_arn),
         "captcha_secret": resource(stack.secrets.captcha.secret_arn),
@@ -529,8 +537,9 @@ def test_alarms_publish_to_an_encrypted_topic(dev: Synth, template: dict) -> Non
     (topic_id, topic), = resources(template, "AWS::SNS::Topic").items()
     assert "KmsMasterKeyId" in topic["Properties"]
     alarms = resources(template, "AWS::CloudWatch::Alarm")
-    # errors and throttles per function, one per dead-letter queue (the schedules' too), API 5XX
-    assert len(alarms) == 2 * len(FUNCTIONS) + len(dev.stack.functions.dead_letter_queues) + 1 + 1
+    # errors and throttles per function, one per dead-letter queue (the schedules' too), API 5XX, mail dead
+    # letters and mail age
+    assert len(alarms) == 2 * len(FUNCTIONS) + len(dev.stack.functions.dead_letter_queues) + 1 + 1 + 2
     for alarm in alarms.values():
         assert list(refs(alarm["Properties"]["AlarmActions"])) == [topic_id]
 
@@ -563,7 +572,8 @@ def test_audit_records_stream_to_an_object_lock_bucket_in_compliance_mode_for_si
     assert bucket["DeletionPolicy"] == "Retain"
     audit_table = template["Resources"][logical_id(dev.stack, dev.stack.tables.tables["audit"])]
     assert audit_table["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
-    (mapping,) = resources(template, "AWS::Lambda::EventSourceMapping").values()
+    (mapping,) = [m for m in resources(template, "AWS::Lambda::EventSourceMapping").values()
+                  if "StreamArn" in str(m["Properties"]["EventSourceArn"])]
     props = mapping["Properties"]
     assert props["EventSourceArn"] == {"Fn::GetAtt": [logical_id(dev.stack, dev.stack.tables.tables["audit"]),
                                                       "StreamArn"]}
@@ -575,3 +585,28 @@ def test_audit_records_stream_to_an_object_lock_bucket_in_compliance_mode_for_si
     statements = role_statements(template, logical_id(dev.stack, dev.stack.functions.roles[AUDIT_ARCHIVE]))
     s3_actions = {a for s in statements for a in actions(s) if a.startswith("s3:")}
     assert s3_actions == {"s3:PutObject"}
+
+
+# --- mail queue -------------------------------------------------------------------------------------
+
+
+def test_mail_waits_in_an_encrypted_queue_with_alarmed_dead_letters(dev: Synth, template: dict) -> None:
+    stack = dev.stack
+    queue = template["Resources"][logical_id(stack, stack.notifications.queue)]["Properties"]
+    dead_id = logical_id(stack, stack.notifications.dead_letters)
+    key_id = logical_id(stack, stack.notifications.queue_key)
+    assert list(refs(queue["KmsMasterKeyId"])) == [key_id]
+    assert list(refs(queue["RedrivePolicy"]["deadLetterTargetArn"])) == [dead_id]
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == 5
+    # At least six times the sender's timeout, so a batch still running is never handed out again.
+    assert queue["VisibilityTimeout"] >= 6 * next(f.timeout_s for f in FUNCTIONS if f.name == "mail_sender")
+    assert list(refs(template["Resources"][dead_id]["Properties"]["KmsMasterKeyId"])) == [key_id]
+    (mapping,) = [m for m in resources(template, "AWS::Lambda::EventSourceMapping").values()
+                  if "StreamArn" not in str(m["Properties"]["EventSourceArn"])]
+    assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert list(refs(mapping["Properties"]["EventSourceArn"])) == [logical_id(stack, stack.notifications.queue)]
+    assert list(refs(mapping["Properties"]["FunctionName"])) == [
+        logical_id(stack, stack.functions.functions["mail_sender"])]
+    watched = [a["Properties"]["Dimensions"][0]["Value"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
+               if a["Properties"].get("Namespace") == "AWS/SQS"]
+    assert {next(refs(v)) for v in watched} >= {dead_id, logical_id(stack, stack.notifications.queue)}

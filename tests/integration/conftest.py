@@ -17,7 +17,14 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 
 from devserver import dynamodb_local
-from devserver.local_aws import LOCAL_ENV, delete_tables, empty_tables, provision, run_lambdas_in_process
+from devserver.local_aws import (
+    LOCAL_ENV,
+    delete_tables,
+    empty_tables,
+    mail_dead_letters_url,
+    provision,
+    run_lambdas_in_process,
+)
 from functions.shared.config import settings
 from tests.events import FakeContext, api_event
 
@@ -63,6 +70,10 @@ def clean(request: pytest.FixtureRequest) -> Iterator[None]:
                                          statusFilter="RUNNING")["executions"]:
         with contextlib.suppress(Exception):  # moto cannot stop an execution that is just starting
             sfn.stop_execution(executionArn=execution["executionArn"])
+    # Nothing queued by this test reaches the next one.
+    outbox()
+    for name in (LOCAL_ENV["MAIL_QUEUE_URL"], mail_dead_letters_url(LOCAL_ENV)):
+        mail_queue(name).clear()  # PurgeQueue is allowed once a minute
     empty_tables(LOCAL_ENV, session)
     outbox().clear()
     sms_outbox().clear()
@@ -81,9 +92,20 @@ def plan(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 def outbox() -> list[Any]:
+    """Every mail SES sent, once the mail queue is delivered (as the deployed sender would within moments)."""
     from moto.ses.models import ses_backends
 
+    from devserver.mail_queue import drain
+
+    drain()
     return ses_backends[DEFAULT_ACCOUNT_ID][REGION].sent_messages
+
+
+def mail_queue(url: str) -> list[Any]:
+    """The messages of a queue on moto, visible or not (tests look inside and empty it)."""
+    from moto.sqs.models import sqs_backends
+
+    return sqs_backends[DEFAULT_ACCOUNT_ID][REGION].queues[url.rsplit("/", 1)[-1]]._messages
 
 
 def call(handler: Any, method: str, path: str, body: Any = None, **kwargs: Any) -> tuple[int, dict, Any]:

@@ -33,6 +33,7 @@ class Sent:
     mails: list[tuple[str, Any]] = field(default_factory=list)
     sms: list[tuple[str, str]] = field(default_factory=list)
     pushes: list[tuple[str, dict]] = field(default_factory=list)
+    decoys: list[bool] = field(default_factory=list)  # messages queued where no mail is due
 
     def subjects(self, to: str = EMAIL) -> list[str]:
         return [mail.subject for address, mail in self.mails if address == to]
@@ -56,6 +57,8 @@ def install_fakes(monkeypatch: pytest.MonkeyPatch) -> Sent:
         monkeypatch.setattr(module, "hash_password", fake_hash)
     for module in (register, activate, mfa, reset, signin):
         monkeypatch.setattr(module, "send_mail", lambda to, mail: sent.mails.append((to, mail)))
+    for module in (activate, reset):
+        monkeypatch.setattr(module, "send_decoy", lambda: sent.decoys.append(True))
     monkeypatch.setattr(mfa, "send_sms", lambda phone, text: sent.sms.append((phone, text)))
     monkeypatch.setattr(mfa, "send_push", lambda endpoint, payload: sent.pushes.append((endpoint, payload)))
     monkeypatch.setattr(push, "register_push_endpoint", lambda platform, token: "arn:aws:sns:endpoint/" + token)

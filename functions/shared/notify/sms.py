@@ -1,4 +1,9 @@
-"""Text messages and mobile push through SNS; failures surface as a 503 the user can act on."""
+"""Text messages and mobile push through SNS; failures surface as a 503 the user can act on.
+
+Unlike mail (notify/mail.py: queued), these stay on the request path: they carry one-time codes and
+push challenges that live minutes while the user waits for them, so an SNS failure is better told at
+once (try again, or choose another factor) than retried into a code that arrives expired. No state is
+left behind that a retry cannot replace: the next challenge replaces the unsent one."""
 
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from functions.shared.store.authorizations import Authorizations
     from functions.shared.store.claims import Claims
     from functions.shared.store.consents import Consents
+    from functions.shared.store.deliveries import Deliveries
     from functions.shared.store.devices import Devices
     from functions.shared.store.lifecycle import Lifecycle
     from functions.shared.store.links import Links
@@ -47,6 +48,7 @@ _DYNAMO = {
     "admissions": "admissions:DynamoAdmissions",
     "authorizations": "authorizations:DynamoAuthorizations",
     "lifecycle": "lifecycle:DynamoLifecycle",
+    "deliveries": "deliveries:DynamoDeliveries",
     "attachment_files": "attachment_files:S3AttachmentFiles",  # S3, not DynamoDB: the files of authorizations
 }
 
@@ -69,6 +71,7 @@ class Repositories:
     admissions: Admissions
     authorizations: Authorizations
     lifecycle: Lifecycle
+    deliveries: Deliveries
     attachment_files: AttachmentFiles
 
     def __init__(self, *, dynamo_fallback: bool = True, **given: Any) -> None:

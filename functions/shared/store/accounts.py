@@ -28,6 +28,8 @@ from functions.shared.store.transactions import UniqueKeyTaken, find, transact, 
 EMAIL_KEY = "email#"
 USERNAME_KEY = "username#"
 CAPTCHA_KEY = "captcha#"
+# An account id no account has: unknown names read it, so they cost the reads a known name costs.
+NO_ACCOUNT = "no-account"
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,12 @@ class Accounts(Protocol):
                                   audit: AuditEntry, *, token: TokenView | None = None) -> None:
         """A new activation secret (and its token); the previous one stops working. StaleWrite if not
         pending any more."""
+        ...
+
+    def note(self, account_id: str | None, audit: AuditEntry, *, token: TokenView | None = None) -> None:
+        """Record a decision about an account, or about a name no account has (None), in a transaction of
+        the same shape and cost as the change the other answer makes (a check, the record, and `token` where
+        that change issues one): whether an account exists must not show in timing."""
         ...
 
     def record_failure(self, account_id: str, kind: FailureKind, pause_until: datetime | None,
@@ -329,7 +337,22 @@ class DynamoAccounts:
 
     def _by_claim(self, key: str) -> AccountView | None:
         claim = find(UniqueKey, key, consistent=False)
-        return self.get(claim.account_id) if claim and claim.account_id else None
+        # A name nobody has reads an account too (one that never exists): both answers cost two reads.
+        return self.get(claim.account_id if claim and claim.account_id else NO_ACCOUNT)
+
+    def note(self, account_id: str | None, audit: AuditEntry, *, token: TokenView | None = None) -> None:
+        bind_tables()
+
+        def build(tx: TransactWrite) -> None:
+            if account_id is None:
+                tx.condition_check(Account, NO_ACCOUNT, condition=Account.account_id.does_not_exist())
+            else:
+                tx.condition_check(Account, account_id, condition=Account.account_id.exists())
+            if token is not None:
+                tokens.put_item(tx, token)
+            tx.save(audit_item(audit))
+
+        transact_or_stale(build)
 
     def activate(self, account_id: str, secret_hash: str, at: datetime, audit: AuditEntry, *,
                  token_hash: str | None = None) -> None:

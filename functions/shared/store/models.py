@@ -115,6 +115,19 @@ class UniqueKey(Model):
     expires_at = TTLAttribute(null=True)
 
 
+class Delivery(Model):
+    """The delivery claim of one queued mail (functions/mail_sender), in the unique-keys table:
+    key = 'delivery#<delivery id>'. A conditional write claims it, so no mail goes out twice."""
+
+    class Meta:
+        table_name = "unique-keys"
+
+    key = UnicodeAttribute(hash_key=True)
+    delivery_state = UnicodeAttribute()  # DeliveryState
+    lease_until = UTCDateTimeAttribute(null=True)  # while sending: another try may take over after it
+    expires_at = TTLAttribute()
+
+
 class Token(Model):
     """A single-use secret sent to a user, stored only as its SHA-256 hash."""
 
@@ -393,7 +406,7 @@ MODELS: dict[str, type[Model]] = {
     **PORTAL_MODELS,
 }
 # Models that live in another model's table (same keys, different items).
-SHARED_TABLE_MODELS: dict[str, type[Model]] = {"providers": RosterState}
+SHARED_TABLE_MODELS: dict[str, type[Model]] = {"providers": RosterState, "unique_keys": Delivery}
 
 
 @cache

@@ -197,6 +197,13 @@ class MemoryAccounts:
             raise StaleWrite
         return stored
 
+    def note(self, account_id: str | None, audit: AuditEntry, *, token: TokenView | None = None) -> None:
+        if account_id is not None:
+            self._existing(account_id)
+        if token is not None:
+            repositories().tokens.issue(token)
+        repositories().audit.record(audit)
+
     def _write(self, account: AccountView, audit: AuditEntry) -> None:
         self.accounts[account.account_id] = account
         repositories().audit.record(audit)

@@ -1,0 +1,1 @@
+"""Delivers the queued mail (SQS → SES)."""
