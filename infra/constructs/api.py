@@ -10,6 +10,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from functions.shared.http import SECURITY_HEADERS
 from infra.config import StageConfig
 from infra.constructs.functions import Functions
 from infra.constructs.logs import Logs
@@ -46,10 +47,10 @@ _GATEWAY_PROBLEMS: tuple[tuple[apigw.ResponseType, int | None, str, str], ...] =
     (apigw.ResponseType.DEFAULT_4_XX, None, "request-refused", "Request refused"),
     (apigw.ResponseType.DEFAULT_5_XX, None, "service-unavailable", "Try again shortly"),
 )
+# The functions' own security headers (functions/shared/http.py), as API Gateway header literals.
 _GATEWAY_HEADERS = {
     "Content-Type": "'application/problem+json'",
-    "Cache-Control": "'no-store'",
-    "X-Content-Type-Options": "'nosniff'",
+    **{name: f"'{value}'" for name, value in SECURITY_HEADERS.items()},
 }
 
 
@@ -116,7 +117,10 @@ class Api(Construct):
             rest_api_name=f"provider-portal-{config.name}-{config.plan}",
             description=f"Provider portal API ({config.name}, {config.plan})",
             endpoint_types=[apigw.EndpointType.REGIONAL],
-            cloud_watch_role=True,  # the account-level role API Gateway needs to write execution logs
+            # The account-level role API Gateway writes execution logs with is set once per account and
+            # region, outside the per-plan stacks (README "Deploy to AWS"): a stack owning it would
+            # take it away from the other plans' stacks when deleted.
+            cloud_watch_role=False,
             deploy_options=apigw.StageOptions(
                 stage_name=config.name,
                 access_log_destination=apigw.LogGroupLogDestination(self.access_logs),

@@ -102,17 +102,19 @@ class Functions(Construct):
         portal_data: PortalDataStorage,
         workflow_arn: str | None,
         clock_arn: str | None = None,
+        portal_url: str,
         specs: Sequence[Function] = FUNCTIONS,
         routes: Sequence[Route] = ROUTES,
     ) -> None:
-        """`workflow_arn`: the access-approval state machine, None when the stack has none."""
+        """`workflow_arn`: the access-approval state machine, None when the stack has none.
+        `portal_url`: the base URL the web tier serves (links in mails)."""
         super().__init__(scope, construct_id)
         self.specs = {spec.name: spec for spec in specs}
         if len(self.specs) != len(specs):
             raise ValueError("FUNCTIONS lists a function name twice")
         self._retain = config.retain
         self._dead_letter_key: kms.Key | None = None
-        common = {"STAGE": config.name, "PLAN": config.plan, "PORTAL_URL": config.portal_url,
+        common = {"STAGE": config.name, "PLAN": config.plan, "PORTAL_URL": portal_url,
                   "MAIL_SENDER": config.mail_sender}
         if set(common) != set(COMMON_ENV):
             raise ValueError("infra.capabilities.COMMON_ENV and the common variables set here differ")
