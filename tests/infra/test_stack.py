@@ -226,7 +226,7 @@ def test_function_environment_is_exactly_the_settings_model(dev: Synth, template
             assert env[variable] == values[variable], (spec.name, variable)
         assert ("PARTIAL_SESSION_ROUTES" in env) == (spec.name == AUTHORIZER)
         assert env["STAGE"] == "dev" and env["PLAN"] == "caresource"
-        assert env["PORTAL_URL"] == dev.stack.config.portal_url
+        assert env["PORTAL_URL"] == dev.stack.resolve(dev.stack.web.url)  # what the distribution serves
         assert env["MAIL_SENDER"] == dev.stack.config.mail_sender
         for logical in spec.tables:
             assert env[table_env_var(logical)] == {"Ref": logical_id(dev.stack, dev.stack.tables.tables[logical])}
@@ -427,7 +427,9 @@ def test_waf_protects_the_stage(template: dict) -> None:
     (association,) = resources(template, "AWS::WAFv2::WebACLAssociation").values()
     stage_id = next(iter(resources(template, "AWS::ApiGateway::Stage")))
     assert stage_id in set(refs(association["Properties"]["ResourceArn"]))
-    (acl,) = resources(template, "AWS::WAFv2::WebACL").values()
+    ((acl_id, acl),) = [(k, a) for k, a in resources(template, "AWS::WAFv2::WebACL").items()
+                        if a["Properties"]["Scope"] == "REGIONAL"]
+    assert list(refs(association["Properties"]["WebACLArn"])) == [acl_id]
     assert any("RateBasedStatement" in rule["Statement"] for rule in acl["Properties"]["Rules"])
     assert resources(template, "AWS::WAFv2::LoggingConfiguration")
 
