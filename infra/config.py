@@ -56,6 +56,10 @@ class StageConfig(BaseModel):
         "created and DNS-validated in hosted_zone_id)."
     )
     alarm_email: str | None = Field(default=None, description="Subscribed to the alarm topic (confirm the mail).")
+    sms_monthly_spend_limit_usd: float = Field(
+        default=1.0, gt=0, description="The account's SNS SMS monthly spend limit (AWS's default is $1; raise it "
+        "with AWS Support before go-live); an alarm fires at 80 % of it."
+    )
     account_takeover_protection: bool = Field(
         default=False, description="AWS WAF Fraud Control account takeover prevention on POST /api/sessions "
         "(charged per 1,000 sign-in attempts analysed, plus a monthly fee)."

@@ -121,13 +121,18 @@ class PortalStack(cdk.Stack):
         self.web = Web(self, "Web", config=config, rest_api=self.api.rest_api, logs=self.logs,
                        web_acl_arn=self.edge_waf.web_acl.attr_arn)
         portal_url.value = self.web.url
-        self.monitoring = Monitoring(self, "Monitoring", config=config, functions=self.functions, api=self.api)
+        machines = [m for m in (self.workflows.access_approval, self.workflows.authorization_clock)
+                    if m is not None] if self.workflows else []
+        self.monitoring = Monitoring(self, "Monitoring", config=config, functions=self.functions, api=self.api,
+                                     tables=self.tables, state_machines=machines,
+                                     notifications=self.notifications, web_acls=[self.waf, self.edge_waf])
         cdk.CfnOutput(self, "PortalUrl", value=self.web.url,
                       description="The portal: pages and, under /api, the API (links in mails use it)")
         cdk.CfnOutput(self, "DistributionDomainName", value=self.web.distribution.distribution_domain_name,
                       description="CloudFront's name for the portal (the alias target of a custom domain)")
         cdk.CfnOutput(self, "ApiUrl", value=self.api.rest_api.url,
                       description="The API stage's own URL (staff tools sign requests to it)")
+        cdk.CfnOutput(self, "DashboardName", value=config.prefix, description="CloudWatch dashboard of this stack")
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn,
                       description="Subscribe on-call addresses here")
         cdk.CfnOutput(self, "RosterBucketName", value=self.storage.bucket.bucket_name,

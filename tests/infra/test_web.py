@@ -220,7 +220,8 @@ def test_deployment_invalidates_and_prunes(template: dict) -> None:
 
 
 def test_edge_web_acl_guards_the_distribution(template: dict) -> None:
-    acls = {a["Properties"]["Scope"]: (k, a["Properties"]) for k, a in resources(template, "AWS::WAFv2::WebACL").items()}
+    acls = {a["Properties"]["Scope"]: (k, a["Properties"])
+            for k, a in resources(template, "AWS::WAFv2::WebACL").items()}
     edge_id, edge = acls["CLOUDFRONT"]
     assert list(refs(_distribution(template)["WebACLId"])) == [edge_id]
     names = {rule["Name"] for rule in edge["Rules"]}
@@ -244,7 +245,8 @@ def test_account_takeover_prevention_inspects_sign_in_where_enabled(prod: Synth)
         atp_config = config["AWSManagedRulesATPRuleSet"]
         assert atp_config["LoginPath"] == SIGN_IN_PATH == "/api/sessions"
         assert atp_config["RequestInspection"] == {
-            "PayloadType": "JSON", "UsernameField": {"Identifier": "/login"}, "PasswordField": {"Identifier": "/password"}}
+            "PayloadType": "JSON", "UsernameField": {"Identifier": "/login"},
+            "PasswordField": {"Identifier": "/password"}}
         scope = [s["ByteMatchStatement"] for s in group["ScopeDownStatement"]["AndStatement"]["Statements"]]
         assert {(s["SearchString"], next(iter(s["FieldToMatch"]))) for s in scope} == {
             ("/api/sessions", "UriPath"), ("POST", "Method")}
@@ -364,6 +366,13 @@ def test_two_plans_in_one_account_share_no_physical_name(prod: Synth) -> None:
                  and "@" not in n and "example.com" not in n]
         # every literal name carries stage and plan (the others embed generated ids)
         assert all(f"prod-{stack.config.plan}" in n or f"prod{stack.config.plan}" in n.lower() for n in fixed), fixed
+
+
+def test_alarm_mail_goes_to_the_address_in_the_context(prod: Synth) -> None:
+    for stack in prod.stacks:
+        (subscription,) = resources(prod.template(stack), "AWS::SNS::Subscription").values()
+        assert subscription["Properties"]["Protocol"] == "email"
+        assert subscription["Properties"]["Endpoint"] == stack.config.alarm_email
 
 
 def test_no_api_gateway_account_role_in_a_per_plan_stack(template: dict) -> None:
