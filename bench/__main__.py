@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import aws_calls, coldstart, hashing, portal_paging
+from bench import aws_calls, coldstart, cost, hashing, portal_paging
 
 
 def _load() -> str:
@@ -27,9 +27,16 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, "
           f"load average {_load()} (timings are only comparable on an otherwise idle machine)\n", flush=True)
+    measured: list[aws_calls.Result] = []
+
+    def calls() -> str:
+        measured.extend(aws_calls.measure())
+        return aws_calls.report(measured)
+
     sections: list[Callable[[], str]] = [
         lambda: coldstart.report(coldstart.measure(args.runs), args.runs),
-        lambda: aws_calls.report(aws_calls.measure()),
+        calls,
+        lambda: cost.report(measured),  # from the calls just measured
         lambda: hashing.report(hashing.measure()),
         lambda: portal_paging.report(portal_paging.measure()),
     ]
