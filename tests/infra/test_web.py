@@ -9,7 +9,6 @@ import json
 import shutil
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from infra.constructs.waf import ACCOUNT_TAKEOVER_GROUP, SIGN_IN_PATH
 from infra.constructs.web import CONFIG_KEY, STRIP_API_PREFIX
 from infra.site import DEV_ONLY_FILES, PAGE_HEADERS, public_config
 from infra.stack import PortalStack
-from tests.infra.helpers import NO_BUNDLING, Synth, refs, resources, synth
+from tests.infra.helpers import NO_BUNDLING, Synth, deployed_files, refs, resources, synth
 
 # CloudFront's managed policies (ids fixed by AWS).
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
@@ -51,19 +50,6 @@ def _api_behaviour(template: dict[str, Any]) -> dict[str, Any]:
 def _deployment(template: dict[str, Any]) -> dict[str, Any]:
     (deployment,) = resources(template, "Custom::CDKBucketDeployment").values()
     return deployment["Properties"]
-
-
-def _deployed_files(dev: Synth, template: dict[str, Any]) -> dict[str, bytes]:
-    """Every object the deployment puts in the pages bucket: key -> content (from the staged assets)."""
-    files: dict[str, bytes] = {}
-    for key in _deployment(template)["SourceObjectKeys"]:
-        source = dev.asset_path(key)
-        if source.is_dir():
-            files.update({p.relative_to(source).as_posix(): p.read_bytes() for p in source.rglob("*") if p.is_file()})
-        else:
-            with zipfile.ZipFile(source) as archive:
-                files.update({name: archive.read(name) for name in archive.namelist() if not name.endswith("/")})
-    return files
 
 
 # --- pages and API on one origin --------------------------------------------------------------------
@@ -187,7 +173,7 @@ def test_api_gateways_own_answers_carry_the_security_headers(template: dict) -> 
 
 
 def test_config_json_is_the_devservers_generator_without_development_parts(dev: Synth, template: dict) -> None:
-    files = _deployed_files(dev, template)
+    files = deployed_files(dev, template)
     config = json.loads(files[CONFIG_KEY])
     assert config == public_config(PLANS["caresource"])  # the same function the devserver serves
     assert config["api"] == "/api"
@@ -195,7 +181,7 @@ def test_config_json_is_the_devservers_generator_without_development_parts(dev: 
 
 
 def test_deployed_pages_hold_no_development_only_part(dev: Synth, template: dict) -> None:
-    files = _deployed_files(dev, template)
+    files = deployed_files(dev, template)
     assert "index.html" in files and "signin.html" in files and "js/api.js" in files
     for dev_only in DEV_ONLY_FILES:
         assert dev_only not in files
