@@ -172,7 +172,8 @@ def stages_from_context(context: Mapping[str, Any]) -> list[StageConfig]:
     A stage's settings apply to every plan; its optional `plans` map names the plans deployed in that
     stage, each with its own settings on top (mail domain, custom domain, ...). Without `plans`, the
     stage deploys its `plan` (default caresource). `-c stage=<name>` selects one stage and
-    `-c plan=<key>` one plan (its entry under `plans` if there is one, else the stage's settings).
+    `-c plan=<key>` one plan (its entry under `plans`; a stage whose `plans` lack it is skipped, or refused
+    when selected by name).
     """
     raw = context.get("stages")
     if not isinstance(raw, Mapping) or not raw:
@@ -187,6 +188,11 @@ def stages_from_context(context: Mapping[str, Any]) -> list[StageConfig]:
             continue
         common = {key: value for key, value in settings.items() if key != "plans"}
         per_plan: Mapping[str, Mapping[str, Any]] = settings.get("plans") or {}
+        if plan is not None and per_plan and plan not in per_plan:
+            if selected is None:
+                continue  # `-c plan=x` alone: the stages that may deploy x
+            raise ValueError(f"stage {name!r} deploys the plans {', '.join(per_plan)}; add {plan!r} under its "
+                             "'plans' (with its own mail_domain) to deploy it there")
         if plan is not None:
             chosen = {plan: per_plan.get(plan, {})}
         elif per_plan:

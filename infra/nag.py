@@ -139,13 +139,17 @@ def _distribution_default_certificate(stack: PortalStack) -> list[IConstruct]:
     return [stack.web.distribution] if stack.web.certificate is None else []
 
 
-def _bucket_deployment_handler(stack: PortalStack) -> list[IConstruct]:
+def _bucket_deployment_singleton(stack: PortalStack) -> list[IConstruct]:
     """CDK's singleton Custom::CDKBucketDeployment<uuid><memory>MiB function of the stack."""
     return [child for child in stack.node.children if child.node.id.startswith("Custom::CDKBucketDeployment")]
 
 
+def _bucket_deployment_handler(stack: PortalStack) -> list[IConstruct]:
+    return [handler.node.find_child("Resource") for handler in _bucket_deployment_singleton(stack)]
+
+
 def _bucket_deployment_role(stack: PortalStack) -> list[IConstruct]:
-    return [handler.node.find_child("ServiceRole") for handler in _bucket_deployment_handler(stack)]
+    return [handler.node.find_child("ServiceRole") for handler in _bucket_deployment_singleton(stack)]
 
 
 def _bucket_deployment_policy(stack: PortalStack) -> list[IConstruct]:

@@ -88,6 +88,44 @@ def _account_takeover(priority: int) -> wafv2.CfnWebACL.RuleProperty:
     )
 
 
+def _rate_rule(name: str, priority: int, statement: wafv2.CfnWebACL.RateBasedStatementProperty
+               ) -> wafv2.CfnWebACL.RuleProperty:
+    return wafv2.CfnWebACL.RuleProperty(
+        name=name, priority=priority, action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+        statement=wafv2.CfnWebACL.StatementProperty(rate_based_statement=statement),
+        visibility_config=_visibility(name),
+    )
+
+
+def _rate_limits(limit: int, *, behind_cloudfront: bool) -> list[wafv2.CfnWebACL.RuleProperty]:
+    """Requests per 5 minutes per client address.
+
+    At the edge the client is the connection's address. The API stage sees CloudFront's addresses for
+    portal traffic, so there requests that came through CloudFront (which sets X-Forwarded-For) count
+    per forwarded address, and requests straight to execute-api (staff tools) per connection address;
+    the edge ACL's own rule is the one a forged X-Forwarded-For cannot evade.
+    """
+    if not behind_cloudfront:
+        return [_rate_rule("RateLimitPerIp", 0, wafv2.CfnWebACL.RateBasedStatementProperty(
+            aggregate_key_type="IP", limit=limit, evaluation_window_sec=300))]
+    has_forwarded_for = wafv2.CfnWebACL.SizeConstraintStatementProperty(
+        field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(single_header={"Name": "x-forwarded-for"}),
+        comparison_operator="GT", size=0,
+        text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+    )
+    forwarded = wafv2.CfnWebACL.StatementProperty(size_constraint_statement=has_forwarded_for)
+    direct = wafv2.CfnWebACL.StatementProperty(not_statement=wafv2.CfnWebACL.NotStatementProperty(statement=forwarded))
+    return [
+        _rate_rule("RateLimitPerForwardedIp", 0, wafv2.CfnWebACL.RateBasedStatementProperty(
+            aggregate_key_type="FORWARDED_IP", limit=limit, evaluation_window_sec=300,
+            forwarded_ip_config=wafv2.CfnWebACL.ForwardedIPConfigurationProperty(
+                header_name="X-Forwarded-For", fallback_behavior="MATCH"),
+            scope_down_statement=forwarded)),
+        _rate_rule("RateLimitPerIp", 1, wafv2.CfnWebACL.RateBasedStatementProperty(
+            aggregate_key_type="IP", limit=limit, evaluation_window_sec=300, scope_down_statement=direct)),
+    ]
+
+
 class Waf(Construct):
     """`web_acl` of `scope_` (CLOUDFRONT or REGIONAL) named `<stage/plan prefix>-<suffix>`, logged to
     `aws-waf-logs-<name>`; a REGIONAL one is associated with `stage_arn`."""
@@ -96,21 +134,8 @@ class Waf(Construct):
                  scope_: Literal["CLOUDFRONT", "REGIONAL"], stage_arn: str | None = None) -> None:
         super().__init__(scope, construct_id)
         name = f"{config.prefix}-{'edge' if scope_ == 'CLOUDFRONT' else 'api'}"
-        rules = [
-            wafv2.CfnWebACL.RuleProperty(
-                name="RateLimitPerIp",
-                priority=0,
-                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                        aggregate_key_type="IP", limit=config.waf_requests_per_5_min_per_ip,
-                        evaluation_window_sec=300,
-                    )
-                ),
-                visibility_config=_visibility("RateLimitPerIp"),
-            )
-        ]
-        rules += [_managed(group, priority) for priority, group in enumerate(MANAGED_RULE_GROUPS, start=1)]
+        rules = _rate_limits(config.waf_requests_per_5_min_per_ip, behind_cloudfront=scope_ == "REGIONAL")
+        rules += [_managed(group, priority) for priority, group in enumerate(MANAGED_RULE_GROUPS, start=len(rules))]
         if scope_ == "CLOUDFRONT" and config.account_takeover_protection:
             rules.append(_account_takeover(len(rules)))
         self.name = name

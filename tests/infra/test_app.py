@@ -85,7 +85,10 @@ def test_default_selects_every_stage_of_cdk_json() -> None:
         "ProviderPortal-prod-cmo",
     ]
     with_plan = stages_from_context({**app_module.cdk_json_context(), "plan": "cca"})
-    assert {c.plan for c in with_plan} == {"cca"}
+    # prod lists its plans (caresource, cmo): cca goes only where a stage takes any plan
+    assert [(c.name, c.plan) for c in with_plan] == [("dev", "cca"), ("staging", "cca")]
+    with pytest.raises(ValueError, match="add 'cca' under its 'plans'"):
+        stages_from_context({**app_module.cdk_json_context(), "stage": "prod", "plan": "cca"})
 
 
 def test_cdk_json_runs_the_app_as_a_module() -> None:

@@ -220,6 +220,25 @@ def test_edge_web_acl_guards_the_distribution(template: dict) -> None:
     assert len(logging) == 1 and {"SingleHeader": {"Name": "cookie"}} in logging[0]["RedactedFields"]
 
 
+def test_per_client_rate_limits_count_viewers_not_cloudfront(template: dict) -> None:
+    acls = {a["Properties"]["Scope"]: a["Properties"] for a in resources(template, "AWS::WAFv2::WebACL").values()}
+    limit = 300  # cdk.json dev
+    (edge_rate,) = [r["Statement"]["RateBasedStatement"] for r in acls["CLOUDFRONT"]["Rules"]
+                    if "RateBasedStatement" in r["Statement"]]
+    assert edge_rate == {"AggregateKeyType": "IP", "Limit": limit, "EvaluationWindowSec": 300}
+    regional = {r["Name"]: r["Statement"]["RateBasedStatement"] for r in acls["REGIONAL"]["Rules"]
+                if "RateBasedStatement" in r["Statement"]}
+    forwarded, direct = regional["RateLimitPerForwardedIp"], regional["RateLimitPerIp"]
+    # through CloudFront: per viewer address (X-Forwarded-For), not per edge server
+    assert forwarded["AggregateKeyType"] == "FORWARDED_IP" and forwarded["Limit"] == limit
+    assert forwarded["ForwardedIPConfig"]["HeaderName"] == "X-Forwarded-For"
+    has_header = forwarded["ScopeDownStatement"]["SizeConstraintStatement"]
+    assert has_header["FieldToMatch"] == {"SingleHeader": {"Name": "x-forwarded-for"}}
+    # straight to execute-api: per connection address
+    assert direct["AggregateKeyType"] == "IP" and direct["Limit"] == limit
+    assert direct["ScopeDownStatement"]["NotStatement"]["Statement"]["SizeConstraintStatement"] == has_header
+
+
 def test_account_takeover_prevention_inspects_sign_in_where_enabled(prod: Synth) -> None:
     for stack in prod.stacks:
         template = prod.template(stack)
@@ -296,8 +315,11 @@ def test_a_stage_lists_its_plans_each_with_its_own_settings() -> None:
         ("prod", "cmo", "cmo.example.com"), ("prod", "cca", "x.example.com")]
     (only,) = stages_from_context({"stages": stages, "plan": "cmo"})
     assert only.mail_domain == "cmo.example.com"
-    (other,) = stages_from_context({"stages": stages, "plan": "caresource-passe"})
-    assert (other.plan, other.mail_domain) == ("caresource-passe", "x.example.com")
+    assert stages_from_context({"stages": stages, "plan": "caresource-passe"}) == []  # not deployed there
+    with pytest.raises(ValueError, match="deploys the plans cmo, cca"):
+        stages_from_context({"stages": stages, "stage": "prod", "plan": "caresource-passe"})
+    (single,) = stages_from_context({"stages": {"dev": _stage()}, "plan": "caresource-passe"})
+    assert (single.plan, single.mail_domain) == ("caresource-passe", "x.example.com")
     assert isinstance(only, StageConfig) and only.prefix == "provider-portal-prod-cmo"
 
 
