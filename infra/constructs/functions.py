@@ -26,6 +26,10 @@ from infra.constructs.tables import Tables
 from infra.routes import FUNCTIONS, PORTAL_DATA_IMPORT, ROSTER_IMPORT, ROUTES, Capability, Function, Route
 
 SERVICE_NAME = "provider-portal"
+
+
+def service_name(config: StageConfig) -> str:
+    return f"{SERVICE_NAME}-{config.name}-{config.plan}"
 # Settings fields that Lambda itself provides; infra must not (and may not) set them.
 RUNTIME_PROVIDED = frozenset({"AWS_REGION"})
 # Optional Settings fields no FUNCTIONS entry can ask for yet; the functions fall back to the fields'
@@ -118,7 +122,9 @@ class Functions(Construct):
                   "MAIL_SENDER": config.mail_sender}
         if set(common) != set(COMMON_ENV):
             raise ValueError("infra.capabilities.COMMON_ENV and the common variables set here differ")
-        common_env = {**common, "POWERTOOLS_SERVICE_NAME": SERVICE_NAME, "POWERTOOLS_LOG_LEVEL": config.log_level}
+        # The service (a dimension of every EMF metric) names stage and plan: two plans' alarms stay apart.
+        common_env = {**common, "POWERTOOLS_SERVICE_NAME": service_name(config),
+                      "POWERTOOLS_LOG_LEVEL": config.log_level}
         # Where each resource of infra/capabilities.py is in this stack: its variable's value (None: the
         # stack has none) and, per grant target, how a statement names it.
         values: dict[ResourceName, str | None] = {

@@ -26,7 +26,7 @@ from functions.shared.telemetry import NAMESPACE
 from infra.config import StageConfig
 from infra.constructs._common import customer_key, pascal
 from infra.constructs.api import Api
-from infra.constructs.functions import SERVICE_NAME, Functions
+from infra.constructs.functions import Functions, service_name
 from infra.constructs.notifications import Notifications
 from infra.constructs.tables import Tables
 from infra.constructs.waf import Waf
@@ -175,6 +175,7 @@ class Monitoring(Construct):
         for waf in web_acls:
             self._alarm(f"{pascal(waf.node.id)}Blocked", waf.metric_blocked(PERIOD), WAF_BLOCKED,
                         f"The {waf.name} web ACL blocks many requests (an attack or a rule misfiring).")
+        self._service = service_name(config)
         self._alarm("SignInFailures", self._emf_sum(SIGN_IN_FAILURE_METRICS, "sign-in failures"), SIGN_IN_FAILURES,
                     "Many failed sign-ins (wrong passwords, unknown users, wrong codes): credential stuffing?")
         self._alarm("SignInPauses", self._emf_sum(SIGN_IN_PAUSE_METRICS, "sign-ins refused while paused"),
@@ -189,7 +190,7 @@ class Monitoring(Construct):
     def _emf_sum(self, names: Sequence[str], label: str) -> cloudwatch.MathExpression:
         key = "".join(word[0] for word in label.split())  # ids differ between the sums on one graph
         metrics = {f"{key}{i}": cloudwatch.Metric(namespace=NAMESPACE, metric_name=name, period=PERIOD, statistic="Sum",
-                                              dimensions_map={"service": SERVICE_NAME})
+                                              dimensions_map={"service": self._service})
                    for i, name in enumerate(names)}
         return cloudwatch.MathExpression(expression=" + ".join(f"FILL({k}, 0)" for k in metrics),
                                          using_metrics=metrics, period=PERIOD, label=label)

@@ -8,7 +8,6 @@ from typing import Any
 
 from functions.shared.telemetry import NAMESPACE
 from infra.constructs import monitoring
-from infra.constructs.functions import SERVICE_NAME
 from infra.routes import FUNCTIONS
 from tests.infra.helpers import Synth, logical_id, refs, resources
 
@@ -70,7 +69,8 @@ def test_sign_in_failures_and_pauses_are_watched_on_the_emitted_metrics(template
            if "MetricStat" in m and m["MetricStat"]["Metric"].get("Namespace") == NAMESPACE}
     assert set(emf) == set(monitoring.SIGN_IN_FAILURE_METRICS) | set(monitoring.SIGN_IN_PAUSE_METRICS)
     for metric in emf.values():
-        assert metric["Dimensions"] == [{"Name": "service", "Value": SERVICE_NAME}]  # Powertools' default
+        # the functions' POWERTOOLS_SERVICE_NAME (Powertools' default dimension): this stage and plan only
+        assert metric["Dimensions"] == [{"Name": "service", "Value": "provider-portal-dev-caresource"}]
     # Each name is '<action>.<outcome>' of an audited decision (functions/shared/audit.py counts them).
     source = "\n".join(p.read_text() for p in (REPO / "functions").rglob("*.py"))
     for name in emf:
@@ -89,6 +89,13 @@ def test_no_alarm_pages_on_a_single_error(template: dict) -> None:
         assert not eager or alarm["ComparisonOperator"] == "LessThanThreshold", alarm["AlarmDescription"]
         assert alarm.get("DatapointsToAlarm", 1) >= 2, alarm["AlarmDescription"]
         assert alarm["TreatMissingData"] == "notBreaching"
+
+
+def test_functions_name_their_stage_and_plan_as_the_metrics_service(template: dict) -> None:
+    for fn in resources(template, "AWS::Lambda::Function").values():
+        env = fn["Properties"].get("Environment", {}).get("Variables", {})
+        if "PORTAL_URL" in env:
+            assert env["POWERTOOLS_SERVICE_NAME"] == "provider-portal-dev-caresource"
 
 
 def test_dashboard_per_stack_and_every_alarm_notifies(dev: Synth, template: dict) -> None:
