@@ -19,6 +19,7 @@ def _demo_roster(env: Mapping[str, str], session: Any) -> None:
 
 
 def _demo_portal_data(env: Mapping[str, str], session: Any) -> None:
+    """Members, coverage, claims and prior authorizations, as one FHIR NDJSON extract through the loader."""
     from devserver.load import demo_portal_data
     from functions.shared import clock
 
@@ -59,47 +60,7 @@ def _demo_admissions(env: Mapping[str, str], session: Any) -> None:
         repositories().admissions.create(admission, audit.audit_event("demo.admission", "loaded", meta, now=now))
 
 
-def _demo_authorizations(env: Mapping[str, str], session: Any) -> None:
-    """Requests of G1000001 in every state: waiting (one past due), information asked, approved, denied."""
-    from datetime import date, timedelta
-
-    from functions.authorizations.logic import DECISION_TIME
-    from functions.shared import audit, clock
-    from functions.shared.http import RequestMeta
-    from functions.shared.states import AuthorizationStatus as Status
-    from functions.shared.states import AuthorizationUrgency as Urgency
-    from functions.shared.store import repositories
-    from functions.shared.store.authorizations import Authorization, Change, Event, ServiceRequest
-
-    now = clock.now().replace(second=0, microsecond=0)
-    meta = RequestMeta("demo", "127.0.0.1", "demo")
-    store = repositories().authorizations
-    for number, (urgency, hours_ago, code, diagnosis, outcome, note) in enumerate([
-        (Urgency.STANDARD, 20, "73721", "M25.561", None, None),
-        (Urgency.EXPEDITED, 80, "27447", "M17.11", None, None),  # past its 72-hour clock
-        (Urgency.STANDARD, 50, "E0601", "G47.33", Status.MORE_INFO_REQUESTED, "Send the sleep study report."),
-        (Urgency.STANDARD, 200, "97110", "M54.50", Status.APPROVED, "Meets the criteria for 12 visits."),
-        (Urgency.EXPEDITED, 120, "70553", "R51.9", Status.DENIED,
-         "Not medically necessary: no neurological findings documented."),
-    ]):
-        submitted = now - timedelta(hours=hours_ago)
-        request = Authorization(
-            authorization_id=f"PA-DEMO00000{number + 1}", member_id="M100001", member_name="Jane Doe",
-            requesting_provider_id="G1000001", servicing_provider_id="P2000001",
-            service_lines=(ServiceRequest(code, 12 if code == "97110" else 1),), diagnosis_codes=(diagnosis,),
-            service_from=date.today() + timedelta(days=7), service_to=date.today() + timedelta(days=60),
-            urgency=urgency, clinical_notes=None, submitted_at=submitted, submitted_by="demo",
-            due_at=submitted + DECISION_TIME[urgency], history=(Event(submitted, "submitted", "provider"),))
-        entry = audit.audit_event("demo.authorization", "loaded", meta, now=now)
-        store.create(request, f"pa-idempotency#demo#{number}", entry)
-        if outcome is not None:
-            decided = outcome != Status.MORE_INFO_REQUESTED
-            store.move(request.authorization_id, Status.PENDING,
-                       Change(outcome, Event(submitted + timedelta(hours=30), outcome.value, "plan", note),
-                              reason=note if decided else None, decided_by="demo" if decided else None), entry)
-
-
-LOADERS: list[Loader] = [_demo_roster, _demo_portal_data, _demo_admissions, _demo_authorizations]
+LOADERS: list[Loader] = [_demo_roster, _demo_portal_data, _demo_admissions]
 
 
 def load(env: Mapping[str, str], session: Any, loaders: list[Loader] | None = None) -> list[str]:

@@ -10,19 +10,25 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from functions.portal_data_import.fhir import (
     AMOUNT_USED,
+    AUTHORIZATION_NUMBER,
     CHECK_NUMBER,
     CLAIM_STATUS,
     CPT,
     EFT_TRACE,
+    HCPCS,
+    ICD10CM,
     MEMBER_ID,
     PRIMARY_CARE_PROVIDER,
+    PRIORITY,
     PROVIDER_ID,
+    REVIEW_ACTION,
     TAX_ID,
+    X12_REVIEW_ACTION,
 )
 from functions.shared import reason_codes
 
@@ -141,6 +147,93 @@ def claim(number: str, m: DemoMember, rendering: str, status: str, service: date
     return resource
 
 
+def _instant(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def pa_request(number: str, m: DemoMember, requesting: str, servicing: str, *, expedited: bool,
+               submitted: datetime, service: tuple[date, date], lines: list[tuple[str, int]], diagnosis: str,
+               withdrawn_at: datetime | None = None) -> dict[str, Any]:
+    """A prior-authorization request as a FHIR Claim (use = preauthorization); lines: (CPT/HCPCS, units)."""
+    resource: dict[str, Any] = {
+        "resourceType": "Claim", "id": number.lower(), "status": "cancelled" if withdrawn_at else "active",
+        "identifier": [{"system": AUTHORIZATION_NUMBER, "value": number}],
+        "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}]},
+        "use": "preauthorization",
+        "patient": {"identifier": {"system": MEMBER_ID, "value": m.member_id}, "display": f"{m.first} {m.last}"},
+        "created": _instant(submitted), "insurer": {"display": "Health Plan"},
+        "provider": {"identifier": {"system": PROVIDER_ID, "value": requesting}},
+        "priority": {"coding": [{"system": PRIORITY, "code": "stat" if expedited else "normal"}]},
+        "careTeam": [{"sequence": 1, "role": {"coding": [{"code": "performing"}]},
+                      "provider": {"identifier": {"system": PROVIDER_ID, "value": servicing}}}],
+        "diagnosis": [{"sequence": 1, "diagnosisCodeableConcept": {"coding": [{"system": ICD10CM,
+                                                                               "code": diagnosis}]}}],
+        "insurance": [{"sequence": 1, "focal": True, "coverage": {"display": "Health Plan"}}],
+        "item": [{"sequence": n, "productOrService": {"coding": [{"system": CPT if code[0].isdigit() else HCPCS[0],
+                                                                  "code": code}]},
+                  "servicedPeriod": {"start": service[0].isoformat(), "end": service[1].isoformat()},
+                  "quantity": {"value": units}} for n, (code, units) in enumerate(lines, start=1)]}
+    if withdrawn_at:
+        resource["meta"] = {"lastUpdated": _instant(withdrawn_at)}
+    return resource
+
+
+def pa_response(number: str, m: DemoMember, requesting: str, created: datetime,
+                decisions: list[tuple[str, int | None]], disposition: str | None) -> dict[str, Any]:
+    """The plan's answer as a FHIR ClaimResponse; decisions: (X12 306 review action, units given) per item."""
+    outcome = "queued" if all(code == "A4" for code, _ in decisions) else "complete"
+    resource: dict[str, Any] = {
+        "resourceType": "ClaimResponse", "id": f"{number.lower()}-response", "status": "active",
+        "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}]},
+        "use": "preauthorization", "outcome": outcome, "created": _instant(created),
+        "patient": {"identifier": {"system": MEMBER_ID, "value": m.member_id}},
+        "insurer": {"display": "Health Plan"},
+        "requestor": {"identifier": {"system": PROVIDER_ID, "value": requesting}},
+        "request": {"identifier": {"system": AUTHORIZATION_NUMBER, "value": number}},
+        "item": [{"itemSequence": n, "adjudication": [{
+            "category": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/adjudication",
+                                     "code": "submitted"}]},
+            "extension": [{"url": REVIEW_ACTION, "valueCodeableConcept": {"coding": [{"system": X12_REVIEW_ACTION,
+                                                                                      "code": code}]}}],
+            **({"value": units} if units is not None else {})}]} for n, (code, units) in enumerate(decisions, start=1)]}
+    if outcome == "complete":
+        resource["preAuthRef"] = number
+    if disposition:
+        resource["disposition"] = disposition
+    return resource
+
+
+def authorizations(today: date, jane: DemoMember) -> list[dict[str, Any]]:
+    """Requests of G1000001 in every status and on both clocks, stamped from noon of `today` (UTC), so a
+    file generated twice on one day is the same file."""
+    noon = datetime.combine(today, time(12), UTC)
+    service = (today + timedelta(days=7), today + timedelta(days=60))
+    out: list[dict[str, Any]] = []
+
+    def request(n: int, hours_ago: int, lines: list[tuple[str, int]], diagnosis: str, *, expedited: bool = False,
+                answer: tuple[int, list[tuple[str, int | None]], str | None] | None = None,
+                withdrawn_after: int | None = None) -> None:
+        number, submitted = f"PA-DEMO00000{n}", noon - timedelta(hours=hours_ago)
+        out.append(pa_request(number, jane, "G1000001", "P2000001", expedited=expedited, submitted=submitted,
+                              service=service, lines=lines, diagnosis=diagnosis,
+                              withdrawn_at=submitted + timedelta(hours=withdrawn_after) if withdrawn_after else None))
+        if answer:
+            after, decisions, disposition = answer
+            out.append(pa_response(number, jane, "G1000001", submitted + timedelta(hours=after), decisions,
+                                   disposition))
+
+    request(1, 20, [("73721", 1)], "M25.561")  # waiting, standard clock (7 days)
+    request(2, 100, [("27447", 1)], "M17.11", expedited=True)  # waiting, past its 72-hour clock
+    request(3, 50, [("E0601", 1)], "G47.33", answer=(30, [("A4", None)], "Send the sleep study report."))
+    request(4, 200, [("97110", 12)], "M54.50", answer=(30, [("A1", None)], "Meets the criteria for 12 visits."))
+    request(5, 120, [("70553", 1)], "R51.9", expedited=True,
+            answer=(30, [("A3", None)], "Not medically necessary: no neurological findings documented."))
+    request(6, 160, [("97161", 1), ("97110", 24)], "M75.41",
+            answer=(40, [("A1", None), ("A2", 12)], "12 of 24 visits approved: send progress notes for more."))
+    request(7, 90, [("72148", 1)], "M54.16", withdrawn_after=6)
+    return out
+
+
 SHOWCASE = [
     DemoMember("M100001", "Jane", "Doe", date(1984, 3, 12), "P2000001"),
     DemoMember("M100002", "Carlos", "Rivera", date(1975, 7, 4), "P2000002"),
@@ -187,6 +280,7 @@ def resources(today: date) -> list[dict[str, Any]]:
         claim("C26000108", grace, "P2000004", "paid", d - timedelta(days=15), d - timedelta(days=14),
               [("99214", 1, 210, 131, 131, ["CARC:1"])], payment=("eft", "EFT-7731988", d - timedelta(days=6))),
     ]
+    out += authorizations(today, jane)
     rng = random.Random(20260101)  # noqa: S311 - demo data, not a secret
     statuses = ["paid", "paid", "paid", "denied", "pended", "received", "adjusted"]
     for n in range(24):

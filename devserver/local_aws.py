@@ -49,13 +49,17 @@ def table_definition(logical: str, table_name: str) -> dict[str, Any]:
     if schema["indexes"]:
         definition["GlobalSecondaryIndexes"] = [
             {"IndexName": index["name"], "KeySchema": _key_schema(index["hash_key"], index["range_key"]),
-             "Projection": {"ProjectionType": index["projection"]}}
+             "Projection": {"ProjectionType": index["projection"],
+                            **({"NonKeyAttributes": index["non_key_attributes"]}
+                               if index["non_key_attributes"] else {})}}
             for index in schema["indexes"]
         ]
         for index in schema["indexes"]:
             attributes |= {index["hash_key"], *([index["range_key"]] if index["range_key"] else [])}
     definition["AttributeDefinitions"] = [{"AttributeName": n, "AttributeType": t}
                                           for n, t in sorted(attributes)]
+    if schema["stream"]:
+        definition["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": schema["stream"]}
     return definition
 
 
@@ -126,6 +130,15 @@ def _portal_data_bucket(env: dict[str, str], session: Any) -> None:
     session.client("s3").create_bucket(Bucket=env["PORTAL_DATA_BUCKET"])
 
 
+def _audit_archive_bucket(env: dict[str, str], session: Any) -> None:
+    """As in AWS: Object Lock in compliance mode, six years (locally nothing streams into it yet; the
+    archive function is run on stream events by its tests)."""
+    s3 = session.client("s3")
+    s3.create_bucket(Bucket=env["AUDIT_ARCHIVE_BUCKET"], ObjectLockEnabledForBucket=True)
+    s3.put_object_lock_configuration(Bucket=env["AUDIT_ARCHIVE_BUCKET"], ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Years": 6}}})
+
+
 def _nothing(env: dict[str, str], session: Any) -> None:
     """SMS needs no set-up; the session routes are a value, not a resource."""
 
@@ -184,6 +197,7 @@ PROVISIONERS: dict[ResourceName, Callable[[dict[str, str], Any], None]] = {
     "authorization_clock": _provision_authorization_clock,
     "roster_bucket": _roster_bucket,
     "portal_data_bucket": _portal_data_bucket,
+    "audit_archive_bucket": _audit_archive_bucket,
     "session_routes": _nothing,
 }
 

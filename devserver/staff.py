@@ -6,6 +6,13 @@
     python -m devserver.staff authorizations
     python -m devserver.staff authorization PA-0123456789 --outcome approve --reason "Meets criteria"
       (--outcome approve | partially_approve --units 1,0 | deny | request_information)
+
+  A Provider ID's administrators (the first one verified with the practice when they proved no payment):
+    python -m devserver.staff links G1000001
+    python -m devserver.staff verify G1000001 ACCOUNT_ID --reason "Called the practice's number on file"
+    python -m devserver.staff deny-verification G1000001 ACCOUNT_ID --reason "Unknown to the practice"
+    python -m devserver.staff assign-admin G1000001 ACCOUNT_ID [--replaces ACCOUNT_ID] --reason "Owner retired"
+    python -m devserver.staff remove-admin G1000001 ACCOUNT_ID --reason "Left the practice"
 """
 
 from __future__ import annotations
@@ -33,14 +40,19 @@ def call(portal: str, user: str, method: str, path: str, body: dict[str, Any] | 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("action", choices=["list", "approve", "reject", "authorizations", "authorization"])
-    parser.add_argument("tax_id", nargs="?", metavar="TAX_ID_OR_REQUEST")
+    parser.add_argument("action", choices=["list", "approve", "reject", "authorizations", "authorization", *ADMINS])
+    parser.add_argument("tax_id", nargs="?", metavar="TAX_ID_OR_REQUEST_OR_PROVIDER_ID")
+    parser.add_argument("account_id", nargs="?", metavar="ACCOUNT_ID")
+    parser.add_argument("--replaces", default=None, help="assign-admin: the administrator who becomes a member")
     parser.add_argument("--reason", default="")
     parser.add_argument("--outcome", choices=["approve", "partially_approve", "deny", "request_information"])
     parser.add_argument("--units", default="", help="approved units per service line, e.g. 1,0")
     parser.add_argument("--portal", default="http://127.0.0.1:3000")
     parser.add_argument("--as", dest="user", default="provider-relations", help="staff user name")
     args = parser.parse_args()
+    if args.action in ADMINS:
+        administrators(parser, args)
+        return
     if args.action == "authorizations":
         for item in call(args.portal, args.user, "GET", "/staff/authorizations")["pending"]:
             print(f"{item['authorization_id']}  {item['urgency']}  due {item['due_at']}  "
@@ -67,6 +79,34 @@ def main() -> None:
     result = call(args.portal, args.user, "POST", f"/staff/org-agreements/{args.tax_id}/decision",
                   {"approve": args.action == "approve", "reason": args.reason})
     print(result["message"])
+
+
+ADMINS = ("links", "verify", "deny-verification", "assign-admin", "remove-admin")
+
+
+def administrators(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """The staff routes on a Provider ID's links and administrators."""
+    if not args.tax_id:
+        parser.error(f"{args.action} needs a Provider ID")
+    provider = args.tax_id.upper()
+    if args.action == "links":
+        seen = call(args.portal, args.user, "GET", f"/staff/providers/{provider}/links")
+        print(f"{provider}: {'has' if seen['has_administrator'] else 'has no'} administrator")
+        for link in seen["links"]:
+            print(f"{link['account_id']}  {link['role']:<6} {link['status']:<22} {link['name']} <{link['email']}>")
+        return
+    if not args.account_id or len(args.reason) < 3:
+        parser.error(f"{args.action} needs a Provider ID, an account id and --reason (at least 3 characters)")
+    if args.action in ("verify", "deny-verification"):
+        path = f"/staff/providers/{provider}/verifications/{args.account_id}/decision"
+        body: dict[str, Any] = {"approve": args.action == "verify", "reason": args.reason}
+    elif args.action == "assign-admin":
+        path = f"/staff/providers/{provider}/administrators"
+        body = {"account_id": args.account_id, "replaces": args.replaces, "reason": args.reason}
+    else:
+        path = f"/staff/providers/{provider}/administrators/{args.account_id}/removal"
+        body = {"reason": args.reason}
+    print(call(args.portal, args.user, "POST", path, body)["message"])
 
 
 if __name__ == "__main__":

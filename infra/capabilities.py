@@ -18,11 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from infra.routes import Capability, partial_session_routes
+from infra.routes import Access, Capability, partial_session_routes
 
 ResourceName = Literal["mail", "phone_numbers", "push_platform", "mfa_key", "captcha_secret",
                        "access_workflow", "authorization_clock", "roster_bucket", "portal_data_bucket",
-                       "session_routes"]
+                       "audit_archive_bucket", "session_routes"]
 # A target is one part of a resource that IAM statements name (CDK resolves it to ARNs and conditions).
 Target = Literal[
     "mail_identity",  # the SES identity and configuration set, From: the stage's sender only
@@ -40,7 +40,26 @@ Target = Literal[
     "portal_data_incoming",  # portal-data bucket objects under incoming/ (the plan's FHIR extracts)
     "portal_data_reports",  # portal-data bucket objects under reports/
     "portal_data_key",  # the portal-data bucket's KMS key, through S3 only
+    "portal_data_attachments",  # portal-data bucket objects under attachments/ (files of authorization requests)
+    "audit_archive_objects",  # audit archive bucket objects under audit/ (Object Lock, compliance mode)
+    "audit_archive_key",  # the audit archive's KMS key, through S3 only
 ]
+
+# The DynamoDB actions of each kind of table access a `Function` lists (infra/routes.py Access). A
+# transaction needs the action of each item it writes (PutItem, UpdateItem, DeleteItem, ConditionCheckItem),
+# so these cover TransactWriteItems too. No access grants Scan, DescribeTable or stream reads.
+_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem")
+_WRITE = (*_READ, "dynamodb:PutItem", "dynamodb:UpdateItem")
+TABLE_ACTIONS: dict[Access, tuple[str, ...]] = {
+    "read": _READ,
+    "index_read": ("dynamodb:Query",),  # on the table's indexes only (CDK names table/<name>/index/*)
+    "write": _WRITE,
+    "write_delete": (*_WRITE, "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"),
+    "update": ("dynamodb:UpdateItem",),
+    "append": ("dynamodb:PutItem",),
+}
+# Accesses that only read: the table key is granted for decryption only.
+READ_ONLY_ACCESS: frozenset[Access] = frozenset({"read", "index_read"})
 
 # Settings fields every function gets from the stage configuration (infra/config.py StageConfig).
 COMMON_ENV = ("STAGE", "PLAN", "PORTAL_URL", "MAIL_SENDER")
@@ -83,6 +102,8 @@ RESOURCES: dict[ResourceName, Resource] = {
         local="arn:aws:states:us-east-1:123456789012:stateMachine:local-authorization-clock"),
     "roster_bucket": Resource("roster bucket", env="ROSTER_BUCKET", local="local-roster"),
     "portal_data_bucket": Resource("portal-data bucket", env="PORTAL_DATA_BUCKET", local="local-portal-data"),
+    "audit_archive_bucket": Resource("audit archive bucket (S3 Object Lock)", env="AUDIT_ARCHIVE_BUCKET",
+                                     local="local-audit-archive"),
     "session_routes": Resource("the routes open to sessions that have not finished MFA",
                                env="PARTIAL_SESSION_ROUTES", local=partial_session_routes()),
 }
@@ -127,6 +148,16 @@ CAPABILITIES: dict[Capability, CapabilitySpec] = {
         Grant("portal_data_reports", ("s3:PutObject",)),
         Grant("portal_data_key", ("kms:Decrypt", "kms:GenerateDataKey")),
     )),
+    # stores and reads the files of prior-authorization requests (nothing else of the bucket)
+    "stores_authorization_attachments": CapabilitySpec("portal_data_bucket", (
+        Grant("portal_data_attachments", ("s3:PutObject", "s3:GetObject")),
+        Grant("portal_data_key", ("kms:Decrypt", "kms:GenerateDataKey")),
+    )),
+    # writes each batch of the audit table's stream as a new object (never reads, overwrites or deletes)
+    "archives_audit": CapabilitySpec("audit_archive_bucket", (
+        Grant("audit_archive_objects", ("s3:PutObject",)),
+        Grant("audit_archive_key", ("kms:GenerateDataKey",)),
+    )),
     # the request authorizer: which routes a session that has not finished MFA may use
     "authorizes_sessions": CapabilitySpec("session_routes"),
 }
@@ -136,7 +167,11 @@ RESOURCE_POLICY_TARGETS: frozenset[Target] = frozenset({"captcha_secret_key"})
 
 
 def check_table() -> None:
-    """Every capability name has an entry; every capability names a known resource."""
+    """Every capability name has an entry; every capability names a known resource; every table access
+    has its actions."""
+    accesses, described = set(get_args(Access)), set(TABLE_ACTIONS)
+    if accesses != described:
+        raise ValueError(f"infra.routes.Access and TABLE_ACTIONS differ: {sorted(accesses ^ described)}")
     names, listed = set(get_args(Capability)), set(CAPABILITIES)
     if names != listed:
         raise ValueError(f"infra.routes.Capability and CAPABILITIES differ: {sorted(names ^ listed)}")

@@ -14,12 +14,13 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks
 from constructs import IConstruct
 
-from infra.capabilities import Target, grants
+from infra.capabilities import READ_ONLY_ACCESS, TABLE_ACTIONS, Target, grants
 from infra.constructs.api import session_route
+from infra.constructs.audit_archive import ARCHIVE_PREFIX
 from infra.constructs.functions import ASYNC_FUNCTIONS
 from infra.constructs.notifications import Notifications
-from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX
-from infra.routes import ACCESS_WORKFLOW, AUTHORIZATION_CLOCK
+from infra.constructs.storage import ATTACHMENTS_PREFIX, INCOMING_PREFIX, REPORTS_PREFIX
+from infra.routes import ACCESS_WORKFLOW, AUDIT_ARCHIVE, AUTHORIZATION_CLOCK
 
 WORKFLOW_TASKS = frozenset({ACCESS_WORKFLOW, AUTHORIZATION_CLOCK})  # invoked by a state machine
 
@@ -68,7 +69,7 @@ def _roles_writing_tables(stack: PortalStack) -> list[IConstruct]:
     return [
         stack.functions.roles[name]
         for name, spec in stack.functions.specs.items()
-        if "write" in spec.tables.values()
+        if set(spec.tables.values()) - READ_ONLY_ACCESS
     ]
 
 
@@ -97,7 +98,20 @@ def _portal_data_buckets(stack: PortalStack) -> list[IConstruct]:
 
 
 def _access_logs_bucket(stack: PortalStack) -> list[IConstruct]:
-    return [stack.storage.logs_bucket, stack.portal_data.logs_bucket]
+    return [stack.storage.logs_bucket, stack.portal_data.logs_bucket, stack.audit_archive.logs_bucket]
+
+
+def _audit_archive_buckets(stack: PortalStack) -> list[IConstruct]:
+    return [stack.audit_archive.bucket, stack.audit_archive.logs_bucket]
+
+
+def _audit_archive_queue(stack: PortalStack) -> list[IConstruct]:
+    queue = stack.functions.dead_letter_queues.get(AUDIT_ARCHIVE)
+    return [queue] if queue else []
+
+
+def _audit_archive_role(stack: PortalStack) -> list[IConstruct]:
+    return [stack.functions.roles[name] for name in stack.functions.roles if name == AUDIT_ARCHIVE]
 
 
 def _bucket_notifications_handler_role(stack: PortalStack) -> list[IConstruct]:
@@ -236,21 +250,23 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
     ),
     Acknowledgement(
         "AwsSolutions-IAM5[Resource::*]",
-        "xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) support no resource-level "
-        "permissions, so AWS requires Resource '*'; every other statement names its resources.",
+        "xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) and, for the audit_archive "
+        "function's stream event source only, dynamodb:ListStreams support no resource-level permissions, so "
+        "AWS requires Resource '*'; every other statement names its resources.",
         _roles,
     ),
     Acknowledgement(
         "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
-        "Granted by Table.grant_read_write_data on the tables' own customer-managed key only (the "
-        "resource is that key's ARN): DynamoDB needs data keys to write items encrypted with it.",
+        "Granted (Key.grant_encrypt_decrypt) to functions that write a table, on the tables' own "
+        "customer-managed key only (the resource is that key's ARN): DynamoDB needs data keys to write "
+        "items encrypted with it.",
         _roles_writing_tables,
     ),
     Acknowledgement(
         "AwsSolutions-IAM5[Action::kms:ReEncrypt*]",
-        "Granted by Table.grant_read_write_data on the tables' own customer-managed key only (the "
-        "resource is that key's ARN); re-encryption under another key is impossible without access "
-        "to that other key, which no function has.",
+        "Granted (Key.grant_encrypt_decrypt) to functions that write a table, on the tables' own "
+        "customer-managed key only (the resource is that key's ARN); re-encryption under another key is "
+        "impossible without access to that other key, which no function has.",
         _roles_writing_tables,
     ),
     # --- API Gateway ------------------------------------------------------------------------------
@@ -346,6 +362,36 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
         "authorization_clock function, log delivery, tracing); it is created and deleted only with the "
         "role, which only states.amazonaws.com of this account may assume.",
         _clock_role,
+    ),
+    # --- Audit archive ----------------------------------------------------------------------------
+    Acknowledgement(
+        "HIPAA.Security-S3BucketReplicationEnabled",
+        "The audit archive is itself the second copy of the audit trail (the first is the audit table, with "
+        "point-in-time recovery and daily backups in a separate vault). Its objects are under S3 Object Lock "
+        "in compliance mode for six years, versioned and stored with S3's in-region redundancy; its access-"
+        "log bucket holds request metadata only. A cross-region replica would add a region and key without "
+        "making the record more tamper-proof than compliance-mode Object Lock does.",
+        _audit_archive_buckets,
+    ),
+    Acknowledgement(
+        "AwsSolutions-SQS3",
+        "This queue is the dead-letter queue itself: the on-failure destination of the audit stream's event "
+        "source mapping (batches that failed every retry). It is alarmed (monitoring) and keeps messages "
+        "14 days; a dead-letter queue of a dead-letter queue would hold nothing.",
+        _audit_archive_queue,
+    ),
+    Acknowledgement(
+        "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
+        "Granted by CDK with sqs:SendMessage on the archive function's dead-letter queue, on the dead-letter "
+        "queues' own customer-managed key only: SQS needs data keys to store messages encrypted with it.",
+        _audit_archive_role,
+    ),
+    Acknowledgement(
+        "AwsSolutions-IAM5[Action::kms:ReEncrypt*]",
+        "Granted by CDK with sqs:SendMessage on the archive function's dead-letter queue, on the dead-letter "
+        "queues' own customer-managed key only; re-encryption under another key would need access to that "
+        "key, which the function does not have.",
+        _audit_archive_role,
     ),
     # --- Roster storage ---------------------------------------------------------------------------
     Acknowledgement(
@@ -499,9 +545,9 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
 
 
 INDEX_WILDCARD_REASON = (
-    "Table.grant_read_data/grant_read_write_data also cover '<table ARN>/index/*' so that the function "
-    "can query the table's global secondary indexes (defined by the PynamoDB model); the wildcard is "
-    "limited to the indexes of that one table, which the function is already granted."
+    "dynamodb:Query (only) on '<table ARN>/index/*' lets the function query the table's global secondary "
+    "indexes (defined by the PynamoDB model; infra/capabilities.py TABLE_ACTIONS); the wildcard is limited "
+    "to the indexes of that one table, which the function is granted that access to."
 )
 
 
@@ -527,9 +573,9 @@ def _index_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
     """(role, finding id) for every granted table that has indexes: the id names the table."""
     found = []
     for name, spec in stack.functions.specs.items():
-        for logical in spec.tables:
+        for logical, access in spec.tables.items():
             table = stack.tables.tables[logical]
-            if logical in stack.tables.indexed:
+            if logical in stack.tables.indexed and "dynamodb:Query" in TABLE_ACTIONS[access]:
                 table_id = stack.resolve(table.node.default_child.logical_id)
                 found.append((stack.functions.roles[name], f"AwsSolutions-IAM5[Resource::<{table_id}.Arn>/index/*]"))
     return found
@@ -540,15 +586,15 @@ ROSTER_PREFIX_REASON = (
     "only known at run time; each wildcard covers one prefix of one import bucket (rosters or portal "
     "data): s3:GetObject under incoming/ and (import only) s3:PutObject under reports/, nothing else."
 )
+ATTACHMENTS_PREFIX_REASON = (
+    "Files of prior-authorization requests are stored as attachments/<request number>/<sha256>, both known "
+    "only when a provider sends a file; the wildcard covers that one prefix of the portal-data bucket, for "
+    "s3:PutObject and s3:GetObject by the authorizations function only, which checks on every request that "
+    "the caller may see the request the file belongs to."
+)
 
 
-def _roster_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
-    prefixes: dict[Target, tuple[Any, str]] = {
-        "roster_incoming": (stack.storage.bucket, INCOMING_PREFIX),
-        "roster_reports": (stack.storage.bucket, REPORTS_PREFIX),
-        "portal_data_incoming": (stack.portal_data.bucket, INCOMING_PREFIX),
-        "portal_data_reports": (stack.portal_data.bucket, REPORTS_PREFIX),
-    }
+def _prefix_wildcards(stack: PortalStack, prefixes: dict[Target, tuple[Any, str]]) -> list[tuple[IConstruct, str]]:
     found = []
     for name, spec in stack.functions.specs.items():
         for target in dict.fromkeys(g.target for g in grants(spec.uses) if g.target in prefixes):
@@ -556,6 +602,19 @@ def _roster_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]
             resource = finding_resource(stack, bucket.arn_for_objects(f"{prefix}*"))
             found.append((stack.functions.roles[name], f"AwsSolutions-IAM5[Resource::{resource}]"))
     return found
+
+
+def _attachment_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
+    return _prefix_wildcards(stack, {"portal_data_attachments": (stack.portal_data.bucket, ATTACHMENTS_PREFIX)})
+
+
+def _roster_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
+    return _prefix_wildcards(stack, {
+        "roster_incoming": (stack.storage.bucket, INCOMING_PREFIX),
+        "roster_reports": (stack.storage.bucket, REPORTS_PREFIX),
+        "portal_data_incoming": (stack.portal_data.bucket, INCOMING_PREFIX),
+        "portal_data_reports": (stack.portal_data.bucket, REPORTS_PREFIX),
+    })
 
 
 STAFF_PATH_PARAMETER_REASON = (
@@ -604,12 +663,26 @@ def _pages_objects_wildcard(stack: PortalStack) -> list[tuple[IConstruct, str]]:
     return [(policy, rule) for policy in _bucket_deployment_policy(stack)]
 
 
+AUDIT_ARCHIVE_PREFIX_REASON = (
+    "Each audit stream batch becomes a new object whose key (date, time, sequence number, digest) is only "
+    "known at run time; the wildcard covers the audit/ prefix of the archive bucket, with s3:PutObject only "
+    "(no read, no delete; Object Lock in compliance mode keeps every version for six years)."
+)
+
+
+def _audit_archive_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
+    resource = finding_resource(stack, stack.audit_archive.bucket.arn_for_objects(f"{ARCHIVE_PREFIX}*"))
+    return [(role, f"AwsSolutions-IAM5[Resource::{resource}]") for role in _audit_archive_role(stack)]
+
+
 def acknowledgements(stack: PortalStack) -> list[tuple[IConstruct, str, str]]:
     """Every (construct, finding id, reason) acknowledged in this stack."""
     found = [(target, ack.rule, ack.reason) for ack in ACKNOWLEDGEMENTS for target in ack.targets(stack)]
     found += [(role, rule, INDEX_WILDCARD_REASON) for role, rule in _index_wildcards(stack)]
     found += [(role, rule, PUSH_ENDPOINT_REASON) for role, rule in _push_endpoint_wildcards(stack)]
     found += [(role, rule, ROSTER_PREFIX_REASON) for role, rule in _roster_prefix_wildcards(stack)]
+    found += [(role, rule, ATTACHMENTS_PREFIX_REASON) for role, rule in _attachment_prefix_wildcards(stack)]
+    found += [(role, rule, AUDIT_ARCHIVE_PREFIX_REASON) for role, rule in _audit_archive_prefix_wildcards(stack)]
     found += [(policy, rule, STAFF_PATH_PARAMETER_REASON) for policy, rule in _staff_path_wildcards(stack)]
     found += [(policy, rule, PAGES_OBJECTS_REASON) for policy, rule in _pages_objects_wildcard(stack)]
     return found

@@ -10,7 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-Access = Literal["read", "write"]
+# What a function may do with a table; infra/capabilities.py TABLE_ACTIONS lists the DynamoDB actions of
+# each. Nothing grants Scan; Delete only where a function deletes; the audit table is append-only.
+Access = Literal[
+    "read",  # GetItem, Query (table and indexes), ConditionCheckItem
+    "index_read",  # Query of the table's indexes only: their projected attributes, never the items
+    "write",  # read + PutItem, UpdateItem (no deletes)
+    "write_delete",  # write + DeleteItem, BatchWriteItem
+    "update",  # UpdateItem of an item by its key, nothing else (the authorizer touching a session)
+    "append",  # PutItem only: audit records are inserted (never overwritten: store/models.py AuditEvent)
+]
 Table = Literal["accounts", "unique_keys", "tokens", "rate_limits", "audit", "sessions", "devices",
                 "providers", "links", "consents", "org_agreements", "members", "claims", "claim_index",
                 "admissions", "authorizations"]
@@ -19,10 +28,12 @@ ACCESS_WORKFLOW = "access_workflow"  # the Lambda task of infra/workflows/access
 AUTHORIZATION_CLOCK = "authorization_clock"  # the Lambda task of infra/workflows/authorization_clock.asl.json
 ROSTER_IMPORT = "roster_import"  # runs when a roster CSV lands in the roster bucket
 PORTAL_DATA_IMPORT = "portal_data_import"  # runs when a FHIR NDJSON extract lands in the portal-data bucket
+AUDIT_ARCHIVE = "audit_archive"  # runs on the audit table's stream: archives records to the Object Lock bucket
 # What a function may reach besides its tables; each name has its entry in infra/capabilities.py.
 Capability = Literal["sends_mail", "sends_sms", "sends_push", "uses_mfa_key", "reads_captcha_secret",
                      "starts_workflow", "resumes_workflow", "reads_rosters", "imports_rosters",
-                     "imports_portal_data", "starts_authorization_clock", "authorizes_sessions"]
+                     "imports_portal_data", "starts_authorization_clock", "stores_authorization_attachments",
+                     "authorizes_sessions", "archives_audit"]
 
 
 @dataclass(frozen=True)
@@ -47,55 +58,65 @@ class Route:
     iam: bool = False  # plan staff only: SigV4-signed (AWS_IAM), never a browser session
 
 
-_SESSION_TABLES: dict[Table, Access] = {"accounts": "write", "sessions": "write", "devices": "write",
-                                        "audit": "write"}
+_SESSION_TABLES: dict[Table, Access] = {"accounts": "write", "sessions": "write_delete", "devices": "write",
+                                        "audit": "append"}
 # What every portal-data step reads to decide whose records a caller may see (functions/shared/access.py),
 # and writes: its rate limits and the audit record of every read.
 _PORTAL_ACCESS: dict[Table, Access] = {"links": "read", "consents": "read", "providers": "read",
-                                       "rate_limits": "write", "audit": "write"}
+                                       "rate_limits": "write", "audit": "append"}
 
 FUNCTIONS: tuple[Function, ...] = (
     Function(
         "register",
-        tables={"accounts": "write", "unique_keys": "write", "tokens": "write", "audit": "write"},
+        tables={"accounts": "write", "unique_keys": "write", "tokens": "write", "audit": "append"},
         uses=("sends_mail", "reads_captcha_secret"),
         memory_mb=1024,  # argon2id at OWASP parameters needs the CPU that comes with memory
     ),
     Function(
         "activate",
         tables={"accounts": "write", "unique_keys": "read", "tokens": "write",
-                "rate_limits": "write", "audit": "write"},
+                "rate_limits": "write", "audit": "append"},
         uses=("sends_mail",),
     ),
-    Function(AUTHORIZER, tables={"sessions": "write"}, uses=("authorizes_sessions",)),
+    Function(AUTHORIZER, tables={"sessions": "update"}, uses=("authorizes_sessions",)),
     Function("signin", tables={**_SESSION_TABLES, "unique_keys": "read"}, memory_mb=1024),
-    Function("mfa", tables={**_SESSION_TABLES, "tokens": "write", "rate_limits": "write"},
+    Function("mfa", tables={**_SESSION_TABLES, "devices": "write_delete", "tokens": "write", "rate_limits": "write"},
              uses=("sends_mail", "sends_sms", "sends_push", "uses_mfa_key"), memory_mb=1024),
-    Function("password_reset", tables={**_SESSION_TABLES, "unique_keys": "read", "tokens": "write",
-                                       "rate_limits": "write"}, uses=("sends_mail",), memory_mb=1024),
+    Function("password_reset", tables={**_SESSION_TABLES, "devices": "write_delete", "unique_keys": "read",
+                                       "tokens": "write", "rate_limits": "write"}, uses=("sends_mail",),
+             memory_mb=1024),
+    # claims: the by-payment index only (amounts, no PHI), to check a first administrator's payment proof
     Function("link_provider", tables={"accounts": "read", "providers": "read", "links": "write",
                                       "consents": "read", "unique_keys": "write", "rate_limits": "write",
-                                      "audit": "write"}, uses=("starts_workflow",)),
-    Function("provider_admin", tables={"links": "write", "unique_keys": "write", "audit": "write"},
+                                      "claims": "index_read", "audit": "append"}, uses=("starts_workflow",)),
+    Function("provider_admin", tables={"links": "write", "unique_keys": "write", "audit": "append"},
              uses=("resumes_workflow",)),
     Function("agreements", tables={"links": "read", "consents": "write", "org_agreements": "write",
-                                   "audit": "write"}, uses=("sends_mail", "resumes_workflow")),
-    Function("staff", tables={"org_agreements": "write", "audit": "write"}, uses=("resumes_workflow",)),
+                                   "audit": "append"}, uses=("sends_mail", "resumes_workflow")),
+    # unique_keys: removing a Provider ID's last administrator gives its claim back
+    Function("staff", tables={"org_agreements": "write", "links": "write", "unique_keys": "write_delete",
+                              "audit": "append"}, uses=("resumes_workflow", "sends_mail")),
+    # unique_keys: a first administrator's denied or expired link gives its claim back
     Function(ACCESS_WORKFLOW, tables={"links": "write", "consents": "read", "org_agreements": "write",
-                                      "audit": "write"}, uses=("sends_mail", "resumes_workflow")),
-    Function(ROSTER_IMPORT, tables={"providers": "write", "unique_keys": "write"}, uses=("imports_rosters",),
+                                      "unique_keys": "write_delete", "audit": "append"},
+             uses=("sends_mail", "resumes_workflow")),
+    Function(ROSTER_IMPORT, tables={"providers": "write_delete", "unique_keys": "write"}, uses=("imports_rosters",),
              memory_mb=1024, timeout_s=300),
-    Function(PORTAL_DATA_IMPORT, tables={"members": "write", "claims": "write", "claim_index": "write"},
+    Function(PORTAL_DATA_IMPORT, tables={"members": "write", "claims": "write", "claim_index": "write_delete",
+                                         "authorizations": "write", "audit": "append"},
              uses=("imports_portal_data",), requirements="portal-data-import.txt", memory_mb=1024, timeout_s=900),
     Function("eligibility", tables={**_PORTAL_ACCESS, "members": "read"}),
     Function("claims", tables={**_PORTAL_ACCESS, "members": "read", "claims": "read", "claim_index": "read"}),
     Function("admissions", tables={**_PORTAL_ACCESS, "members": "read", "admissions": "write",
                                    "unique_keys": "write"}),
     Function("authorizations", tables={**_PORTAL_ACCESS, "members": "read", "authorizations": "write",
-                                       "unique_keys": "write"}, uses=("starts_authorization_clock",)),
-    Function(AUTHORIZATION_CLOCK, tables={"authorizations": "read", "audit": "write"}, uses=("sends_mail",)),
-    Function("um_decisions", tables={"authorizations": "write", "accounts": "read", "audit": "write"},
+                                       "unique_keys": "write"},
+             uses=("starts_authorization_clock", "stores_authorization_attachments")),
+    Function(AUTHORIZATION_CLOCK, tables={"authorizations": "read", "audit": "append"}, uses=("sends_mail",)),
+    Function("um_decisions", tables={"authorizations": "write", "accounts": "read", "audit": "append"},
              uses=("sends_mail",)),
+    # no table access: it reads the audit table's stream (granted with its event source, infra/stack.py)
+    Function(AUDIT_ARCHIVE, uses=("archives_audit",), timeout_s=60),
 )
 
 ROUTES: tuple[Route, ...] = (
@@ -133,6 +154,10 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/agreements/organization", "agreements"),
     Route("GET", "/staff/org-agreements", "staff", iam=True),
     Route("POST", "/staff/org-agreements/{tax_id}/decision", "staff", iam=True),
+    Route("GET", "/staff/providers/{provider_id}/links", "staff", iam=True),
+    Route("POST", "/staff/providers/{provider_id}/verifications/{account_id}/decision", "staff", iam=True),
+    Route("POST", "/staff/providers/{provider_id}/administrators", "staff", iam=True),
+    Route("POST", "/staff/providers/{provider_id}/administrators/{account_id}/removal", "staff", iam=True),
     Route("POST", "/eligibility", "eligibility"),
     Route("GET", "/claims/{claim_id}", "claims"),
     Route("POST", "/claims/search", "claims"),
@@ -144,6 +169,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/authorizations/search", "authorizations"),
     Route("GET", "/authorizations/{authorization_id}", "authorizations"),
     Route("POST", "/authorizations/{authorization_id}/information", "authorizations"),
+    Route("GET", "/authorizations/{authorization_id}/attachments/{number}", "authorizations"),
     Route("POST", "/authorizations/{authorization_id}/withdraw", "authorizations"),
     Route("GET", "/staff/authorizations", "um_decisions", iam=True),
     Route("POST", "/staff/authorizations/{authorization_id}/decision", "um_decisions", iam=True),

@@ -51,6 +51,10 @@ def public_config(plan: PlanProfile, *, api: str = API_BASE, outbox: str | None 
         "remember_device_days": plan.remember_device.days,
         "requires_org_agreement": plan.requires_org_agreement,
         "org_agreement_promise": plan.org_agreement_promise,
+        "portal_tab": plan.portal_tab,
+        "first_admin_proof": plan.first_admin_proof,
+        "payment_proof_days": plan.payment_proof_days,
+        "staff_verification_business_days": plan.staff_verification_business_days,
         "password_policy": {
             "min_length": policy.min_length,
             "max_length": policy.max_length,

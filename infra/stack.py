@@ -11,6 +11,7 @@ from constructs import Construct
 
 from infra.config import StageConfig
 from infra.constructs.api import Api
+from infra.constructs.audit_archive import AuditArchive
 from infra.constructs.functions import Functions
 from infra.constructs.layer import DependencyLayer
 from infra.constructs.logs import Logs
@@ -24,6 +25,7 @@ from infra.constructs.web import Web
 from infra.constructs.workflows import Workflows, access_workflow_arn, authorization_clock_arn
 from infra.routes import (
     ACCESS_WORKFLOW,
+    AUDIT_ARCHIVE,
     AUTHORIZATION_CLOCK,
     FUNCTIONS,
     PORTAL_DATA_IMPORT,
@@ -81,6 +83,7 @@ class PortalStack(cdk.Stack):
         self.storage = RosterStorage(self, "Storage", config=config)
         self.portal_data = PortalDataStorage(self, "PortalData", config=config)
         self.layer = DependencyLayer(self, "Dependencies")
+        self.audit_archive = AuditArchive(self, "AuditArchive", config=config)
         # The workflow's Lambda task is one of the functions, and some functions start or resume the
         # workflow: they get its (fixed-name) ARN before it is defined.
         has_workflow = any(spec.name == ACCESS_WORKFLOW for spec in functions)
@@ -100,6 +103,7 @@ class PortalStack(cdk.Stack):
             workflow_arn=access_workflow_arn(self, config) if has_workflow else None,
             clock_arn=authorization_clock_arn(self, config) if has_clock else None,
             portal_url=cdk.Lazy.string(portal_url),
+            audit_archive=self.audit_archive,
             specs=functions,
             routes=routes,
         )
@@ -114,6 +118,9 @@ class PortalStack(cdk.Stack):
             self.storage.notify(self.functions.functions[ROSTER_IMPORT])
         if PORTAL_DATA_IMPORT in self.functions.functions:
             self.portal_data.notify(self.functions.functions[PORTAL_DATA_IMPORT])
+        if AUDIT_ARCHIVE in self.functions.functions:
+            self.audit_archive.stream_to(self.tables.tables["audit"], self.functions.functions[AUDIT_ARCHIVE],
+                                         self.functions.dead_letter_queues[AUDIT_ARCHIVE])
         self.api = Api(self, "Api", config=config, functions=self.functions, logs=self.logs, routes=routes)
         self.waf = Waf(self, "Waf", config=config, scope_="REGIONAL",
                        stage_arn=self.api.rest_api.deployment_stage.stage_arn, logs=self.logs)
@@ -141,6 +148,8 @@ class PortalStack(cdk.Stack):
         cdk.CfnOutput(self, "PortalDataBucketName", value=self.portal_data.bucket.bucket_name,
                       description=f"Upload FHIR NDJSON extracts (Patient, Coverage, ExplanationOfBenefit) under "
                       f"{INCOMING_PREFIX}; reports appear under {REPORTS_PREFIX}")
+        cdk.CfnOutput(self, "AuditArchiveBucketName", value=self.audit_archive.bucket.bucket_name,
+                      description="The audit trail, archived under Object Lock (compliance mode, six years)")
         if self.workflows:
             cdk.CfnOutput(self, "AccessWorkflowArn", value=self.workflows.access_approval.state_machine_arn,
                           description="The access-approval state machine")

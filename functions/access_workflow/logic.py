@@ -39,6 +39,15 @@ def _wait(link: LinkView, step: WaitingFor, token: str, now: datetime) -> None:
                                   _event("link.wait", step, link, now))
 
 
+def await_staff(ref: dict[str, str], token: str, plan: PlanProfile, now: datetime) -> None:
+    """A would-be first administrator waits for provider relations, who are told which Provider ID (the
+    requester's own words stay out of the mail)."""
+    link = _link(ref)
+    _wait(link, WaitingFor.STAFF, token, now)
+    send_mail(plan.provider_relations_email, mails.first_admin_to_verify(
+        plan, link.provider_name, link.provider_id, plan.staff_verification_business_days))
+
+
 def await_admin(ref: dict[str, str], token: str, plan: PlanProfile, portal_url: str, now: datetime) -> None:
     link = _link(ref)
     _wait(link, WaitingFor.ADMIN, token, now)
@@ -93,6 +102,8 @@ def grant(ref: dict[str, str], plan: PlanProfile, portal_url: str, now: datetime
 
 
 REASONS = {"denied": (LinkStatus.DENIED, "the administrator of this Provider ID denied it."),
+           "verification_denied": (LinkStatus.DENIED, "provider relations could not verify that you work for "
+                                                      "this practice."),
            "expired": (LinkStatus.EXPIRED, "no decision was made in time."),
            "org_rejected": (LinkStatus.DENIED, "provider relations did not approve the organizational agreement.")}
 
@@ -110,7 +121,9 @@ def close(action: str, ref: dict[str, str], plan: PlanProfile, now: datetime) ->
 def run(event: dict[str, Any], plan: PlanProfile, portal_url: str, now: datetime) -> dict[str, str]:
     action, ref = event["action"], event["link"]
     logger.info("workflow step", extra={"action": action})
-    if action == "await_admin":
+    if action == "await_staff":
+        await_staff(ref, event["token"], plan, now)
+    elif action == "await_admin":
         await_admin(ref, event["token"], plan, portal_url, now)
     elif action == "await_agreement":
         await_agreement(ref, event["token"], plan, portal_url, now)

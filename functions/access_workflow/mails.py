@@ -18,6 +18,15 @@ def access_requested(plan: PlanProfile, requester: str, provider: str, provider_
                   footer(plan))
 
 
+def first_admin_to_verify(plan: PlanProfile, provider: str, provider_id: str, days: int) -> Mail:
+    return simple("first_admin_to_verify", f"{plan.brand}: verify the first administrator of {provider_id}",
+                  f"Someone asked to become the first administrator of {provider} ({provider_id}) in the "
+                  f"{plan.portal_name} without proving a recent payment.",
+                  "Verify them with the practice on the contact details the plan has on file, then approve or "
+                  f"deny the request in the staff tool (GET /staff/providers/{provider_id}/links). Without a "
+                  f"decision in {days} business days it expires.", footer(plan))
+
+
 def access_granted(plan: PlanProfile, provider: str, portal_url: str) -> Mail:
     return simple("access_granted", f"{plan.brand}: you have access to {provider}",
                   f"Your access to {provider} in the {plan.portal_name} is ready.",

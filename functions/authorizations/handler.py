@@ -1,4 +1,4 @@
-"""Prior authorizations API: submit (idempotent), list, open, send information, withdraw."""
+"""Prior authorizations API: submit (idempotent), list, open, send information, withdraw, download a file."""
 
 from typing import Annotated
 
@@ -6,8 +6,10 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
 from functions.authorizations import logic
+from functions.authorizations.attachments import SIGNATURES, content_disposition
 from functions.authorizations.models import (
     FIELD_MESSAGES,
+    AttachmentNumber,
     AuthorizationId,
     AuthorizationPageView,
     AuthorizationRequest,
@@ -46,6 +48,19 @@ def open_request(authorization_id: Annotated[AuthorizationId, Path()],
                  acting_for: Annotated[ActingFor, Query()]) -> AuthorizationView:
     return logic.open_request(authorization_id, acting_for, caller(app), current_plan(), request_meta(app),
                               clock.now())
+
+
+@app.get("/authorizations/<authorization_id>/attachments/<number>",
+         summary="Download a file of a request (send Accept with the file's type; it comes back as that type)",
+         responses={200: {"description": "The file, as an attachment",
+                          "content": {kind: {"schema": {"type": "string", "format": "binary"}}
+                                      for kind in SIGNATURES}}})
+def download(authorization_id: Annotated[AuthorizationId, Path()], number: Annotated[AttachmentNumber, Path()],
+             acting_for: Annotated[ActingFor, Query()]) -> Response[bytes]:
+    listed, content = logic.attachment(authorization_id, number, acting_for, caller(app), current_plan(),
+                                       request_meta(app), clock.now())
+    return Response(200, listed.content_type, content, {"Content-Disposition": content_disposition(listed.name),
+                                                        "Cache-Control": "no-store"})
 
 
 @app.post("/authorizations/<authorization_id>/information", summary="Send the information the plan asked for")

@@ -10,7 +10,9 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from functions.authorizations import attachments as files
 from functions.authorizations.models import (
+    AttachmentView,
     AuthorizationPageView,
     AuthorizationRequest,
     AuthorizationSearch,
@@ -21,13 +23,15 @@ from functions.authorizations.models import (
 )
 from functions.shared import access, audit, authorization_clock, paging, ratelimit
 from functions.shared.audit import AuditEntry
+from functions.shared.authorization_clock import DECISION_TIME
 from functions.shared.errors import FieldError, Problem, invalid_fields
 from functions.shared.http import Caller, RequestMeta
 from functions.shared.member_identity import MEMBER_NOT_FOUND, find_member
 from functions.shared.plans import PlanProfile
-from functions.shared.states import OPEN_AUTHORIZATION_STATUSES, AuthorizationStatus, AuthorizationUrgency
+from functions.shared.states import OPEN_AUTHORIZATION_STATUSES, AuthorizationStatus
 from functions.shared.store import repositories
 from functions.shared.store.authorizations import (
+    Attachment,
     Authorization,
     Change,
     Event,
@@ -37,8 +41,6 @@ from functions.shared.store.authorizations import (
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
 
 WINDOW = timedelta(hours=1)
-DECISION_TIME = {AuthorizationUrgency.EXPEDITED: timedelta(hours=72),
-                 AuthorizationUrgency.STANDARD: timedelta(days=7)}
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 STATUS_TEXT = {
     AuthorizationStatus.PENDING: "Pending: the plan is reviewing the request.",
@@ -72,19 +74,23 @@ def submit(req: AuthorizationRequest, key: str | None, who: Caller, plan: PlanPr
         authorization_clock.start(view_.authorization_id, view_.submitted_at, view_.due_at)  # if it failed before
         return view_, False
     ratelimit.hit("authorizations", who.account_id, plan.claim_searches_per_hour, WINDOW, now)
+    uploads = files.decode(req.attachments, 0)
     member = find_member(req.birth_date, req.member_id)
     if member is None:
         audit.record("phi.authorization.create", "member_not_found", meta, subject=who.account_id, now=now,
                      detail={"acting_for": req.acting_for})
         raise MEMBER_NOT_FOUND
+    authorization_id = "PA-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
+    attached = _store_files(authorization_id, uploads, 0, now)  # before the record that points at them
     authorization = Authorization(
-        authorization_id="PA-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(10)),
+        authorization_id=authorization_id,
         member_id=member.profile.member_id, member_name=f"{member.profile.first_name} {member.profile.last_name}",
         requesting_provider_id=requesting, servicing_provider_id=req.servicing_provider_id.upper(),
         service_lines=tuple(ServiceRequest(line.code, line.units) for line in req.service_lines),
         diagnosis_codes=tuple(req.diagnosis_codes), service_from=req.service_from, service_to=req.service_to,
         urgency=req.urgency, clinical_notes=req.clinical_notes, submitted_at=now, submitted_by=who.account_id,
-        due_at=now + DECISION_TIME[req.urgency], history=(Event(now, "submitted", "provider"),))
+        due_at=now + DECISION_TIME[req.urgency], attachments=attached,
+        history=(Event(now, "submitted", "provider", attachments=tuple(a.number for a in attached)),))
     try:
         repositories().authorizations.create(authorization, claim, _entry("phi.authorization.create", "submitted",
                                                                           who, req.acting_for, authorization, meta,
@@ -112,7 +118,11 @@ def send_information(authorization_id: str, req: InformationRequest, who: Caller
     if found.status != AuthorizationStatus.MORE_INFO_REQUESTED:
         raise Problem(409, "not-waiting-for-information", "The plan is not waiting for information",
                       "Information can be sent only when the plan asked for it.")
-    change = Change(AuthorizationStatus.PENDING, Event(now, "information_sent", "provider", req.note))
+    on_file = len(found.attachments)
+    attached = _store_files(found.authorization_id, files.decode(req.attachments, on_file), on_file, now)
+    change = Change(AuthorizationStatus.PENDING,
+                    Event(now, "information_sent", "provider", req.note, tuple(a.number for a in attached)),
+                    attachments=attached)
     try:
         moved = repositories().authorizations.move(
             found.authorization_id, AuthorizationStatus.MORE_INFO_REQUESTED, change,
@@ -138,6 +148,22 @@ def withdraw(authorization_id: str, acting_for: str, who: Caller, plan: PlanProf
     except StaleWrite:
         raise decided from None
     return view(moved, now)
+
+
+def attachment(authorization_id: str, number: int, acting_for: str, who: Caller, plan: PlanProfile,
+               meta: RequestMeta, now: datetime) -> tuple[Attachment, bytes]:
+    """A file of a request the caller may see, with its content; every download is audited."""
+    found = _visible(authorization_id, acting_for, who, plan, meta, now)
+    listed = next((a for a in found.attachments if a.number == number), None)
+    content = repositories().attachment_files.get(found.authorization_id, listed.sha256) if listed else None
+    detail = {"acting_for": acting_for, "authorization_id": found.authorization_id, "member_id": found.member_id,
+              "attachment": number}
+    if listed is None or content is None:
+        audit.record("phi.authorization.attachment", "not_found", meta, subject=who.account_id, now=now,
+                     detail=detail)
+        raise Problem(404, "attachment-not-found", "No such file", "This request has no file with this number.")
+    audit.record("phi.authorization.attachment", "downloaded", meta, subject=who.account_id, now=now, detail=detail)
+    return listed, content
 
 
 def search(req: AuthorizationSearch, who: Caller, plan: PlanProfile, meta: RequestMeta,
@@ -166,8 +192,11 @@ def view(a: Authorization, now: datetime) -> AuthorizationView:
         diagnosis_codes=list(a.diagnosis_codes), service_from=a.service_from, service_to=a.service_to,
         urgency=a.urgency, submitted_at=a.submitted_at, due_at=a.due_at,
         overdue=a.status == AuthorizationStatus.PENDING and now > a.due_at, decision_reason=a.decision_reason,
-        decided_at=a.decided_at, history=[HistoryView(at=e.at, event=e.event, by=e.by, note=e.note)
-                                          for e in a.history])
+        decided_at=a.decided_at,
+        history=[HistoryView(at=e.at, event=e.event, by=e.by, note=e.note, attachments=list(e.attachments))
+                 for e in a.history],
+        attachments=[AttachmentView(number=f.number, name=f.name, content_type=f.content_type, size=f.size,
+                                    sha256=f.sha256, added_at=f.added_at) for f in a.attachments])
 
 
 def _retry(authorization_id: str, req: AuthorizationRequest) -> AuthorizationView:
@@ -177,11 +206,29 @@ def _retry(authorization_id: str, req: AuthorizationRequest) -> AuthorizationVie
     stored = repositories().authorizations.get(authorization_id)
     assert stored is not None, "a claimed key names a stored request"
     same = (stored.member_id == req.member_id.upper()
-            and [(s.code, s.units) for s in stored.service_lines] == [(s.code, s.units) for s in req.service_lines])
+            and [(s.code, s.units) for s in stored.service_lines] == [(s.code, s.units) for s in req.service_lines]
+            and [f.sha256 for f in stored.attachments] == [_sha256_of(u.content) for u in req.attachments])
     if not same:
         raise Problem(422, "idempotency-key-reused", "This Idempotency-Key belongs to another request",
                       "Send a new Idempotency-Key with each new submission; reuse it only to retry the same one.")
     return view(stored, clock.now())
+
+
+def _store_files(authorization_id: str, uploads: list[files.Upload], on_file: int,
+                 now: datetime) -> tuple[Attachment, ...]:
+    for upload in uploads:
+        repositories().attachment_files.put(authorization_id, upload.sha256, upload.content, upload.content_type)
+    return files.numbered(uploads, on_file, now)
+
+
+def _sha256_of(encoded: str) -> str | None:
+    import base64
+    import binascii
+
+    try:
+        return hashlib.sha256(base64.b64decode(encoded, validate=True)).hexdigest()
+    except (binascii.Error, ValueError):
+        return None
 
 
 def _visible(authorization_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,

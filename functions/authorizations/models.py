@@ -15,12 +15,32 @@ AuthorizationId = Annotated[str, Field(pattern=r"^PA-[0-9A-Z]{10}$", description
 IdempotencyKey = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
                                       description="Any unique value per submission; a retry sends the same")]
 MAX_RANGE_DAYS = 366
+AttachmentNumber = Annotated[int, Field(ge=1, le=99, description="The file's number on the request (1, 2, ...)")]
 
 FIELD_MESSAGES = {
     "diagnosis_codes": {"string_pattern_mismatch": "Enter ICD-10-CM codes, such as M17.11."},
+    "attachments.name": {"string_pattern_mismatch": "Give the file a name without folders, quotes or control "
+                                                    "characters."},
     "service_lines.code": {"string_pattern_mismatch": "Enter a CPT code (5 digits) or a HCPCS code (a letter and "
                                                       "4 digits)."},
 }
+
+
+class AttachmentUpload(BaseModel):
+    """A file, base64-encoded: PDF, PNG, JPEG or TIFF, at most 3 MB (4 MB for all files of a request)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=120, pattern=r"^[^/\\\x00-\x1f\x7f\"]+$",
+                      description="The file name, without folders")
+    content_type: str = Field(min_length=3, max_length=100, description="application/pdf, image/png, "
+                                                                         "image/jpeg or image/tiff")
+    # Bounded well above what fits in a request (Lambda takes 6 MB); the real caps give 413.
+    content: str = Field(min_length=1, max_length=8_000_000, description="The file's bytes, base64-encoded")
+
+
+Attachments = Annotated[list[AttachmentUpload], Field(default_factory=list, max_length=5,
+                                                      description="Files to send (at most 5)")]
 
 
 class ServiceLineRequest(BaseModel):
@@ -44,6 +64,7 @@ class AuthorizationRequest(BaseModel):
     service_to: date
     urgency: AuthorizationUrgency
     clinical_notes: str | None = Field(default=None, max_length=4000)
+    attachments: Attachments
 
     @field_validator("service_to")
     @classmethod
@@ -56,6 +77,7 @@ class InformationRequest(BaseModel):
 
     acting_for: ActingFor
     note: str = Field(min_length=1, max_length=4000, description="The information the plan asked for")
+    attachments: Attachments
 
 
 class WithdrawRequest(BaseModel):
@@ -91,6 +113,16 @@ class HistoryView(BaseModel):
     event: str
     by: str
     note: str | None = None
+    attachments: list[int] = Field(default_factory=list, description="Numbers of the files sent with it")
+
+
+class AttachmentView(BaseModel):
+    number: int = Field(description="GET /authorizations/{authorization_id}/attachments/{number} downloads it")
+    name: str
+    content_type: str
+    size: int = Field(description="Bytes")
+    sha256: str
+    added_at: datetime
 
 
 class AuthorizationView(BaseModel):
@@ -112,6 +144,7 @@ class AuthorizationView(BaseModel):
     decision_reason: str | None = None
     decided_at: datetime | None = None
     history: list[HistoryView]
+    attachments: list[AttachmentView] = Field(default_factory=list)
 
 
 class AuthorizationPageView(BaseModel):

@@ -1,12 +1,26 @@
 """Linking rules: match the roster exactly (after normalising), say nothing about which field was
-wrong, limit attempts per account and per Tax ID, make the first linker the administrator, and hand
-everything else to the access-approval workflow."""
+wrong, limit attempts per account and per Tax ID, and hand everything else to the access-approval
+workflow.
+
+Directory data (names, Tax ID, provider number, ZIP) is public, so matching it proves nothing. A Provider
+ID's first administrator must also prove they are with the practice before anything is granted or
+claimed: by a recent payment the plan made to its Tax ID (check or EFT trace number and amount, as payer
+portals ask), or else provider-relations staff verify them (see functions/staff). Failed payment proofs
+are counted per account and per Provider ID, audited, and never say whether the number or the amount was
+wrong. Later linkers ask the Provider ID's administrators."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from functions.link_provider.models import AccessibleProviders, LinkList, LinkRequest, LinkView, ProviderView
+from functions.link_provider.models import (
+    AccessibleProviders,
+    LinkList,
+    LinkRequest,
+    LinkView,
+    PaymentProof,
+    ProviderView,
+)
 from functions.shared import access, audit, ratelimit, roster, workflow
 from functions.shared.errors import FieldError, Problem, invalid_fields
 from functions.shared.http import Caller, RequestMeta
@@ -18,11 +32,19 @@ from functions.shared.store.roster import ProviderView as RosterProvider
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
 
 WINDOW = timedelta(hours=1)
+PROOF_WINDOW = timedelta(days=1)
 NO_MATCH = Problem(
     422, "provider-not-matched", "We could not match these details",
     "Check every field against your records with the plan (names, Tax ID, provider number and a "
     "practice ZIP code) and try again. If they are right, call provider services.")
+PAYMENT_NOT_VERIFIED = Problem(
+    422, "payment-not-verified", "We could not verify this payment",
+    "Enter the check number or EFT trace number and the total of a payment we made to this Tax ID "
+    "recently, as on your remittance advice. If you have none, leave the payment out: provider relations "
+    "will verify you instead.")
 NEXT_STEP = {
+    LinkStatus.PENDING_VERIFICATION: "Provider relations will verify that you work for this practice (they may "
+                                     "call the practice). Nothing is shared with you until then.",
     LinkStatus.PENDING_ADMIN: "Waiting for the administrator of this Provider ID to approve your request.",
     LinkStatus.PENDING_AGREEMENT: "Accept the Provider Agreement to continue.",
     LinkStatus.PENDING_ORG: "Waiting for the organizational agreement: a supervisor, manager or owner signs "
@@ -78,22 +100,67 @@ def request_link(req: LinkRequest, who: Caller, plan: PlanProfile, meta: Request
                                link_type=provider.provider_type, tax_id=provider.tax_id, provider_name=provider.name,
                                requester_name=f"{requester.first_name} {requester.last_name}",
                                requester_email=requester.email, requested_at=now)
-    detail = {"provider_id": provider.provider_id}
     try:
-        link = repos.links.create_as_admin(new, audit.audit_event("link.create", "administrator", meta,
-                                                                  subject=who.account_id, now=now, detail=detail))
-    except UniqueKeyTaken:
-        try:
-            link = repos.links.create_request(
-                new, workflow.business_days_later(now, plan.admin_decision_business_days),
-                audit.audit_event("link.create", "access_requested", meta, subject=who.account_id, now=now,
-                                  detail=detail))
-        except StaleWrite:
-            raise _concurrent() from None
+        link = _create(new, req.payment, plan, meta, now)
     except StaleWrite:
         raise _concurrent() from None
     workflow.start(link, plan)
     return view(link)
+
+
+def _create(new: stored_links.NewLink, payment: PaymentProof | None, plan: PlanProfile, meta: RequestMeta,
+            now: datetime) -> stored_links.LinkView:
+    """The new link: a member's request when the Provider ID has an administrator; else its first
+    administrator, claimed at once when proven (or when the plan's staff approve the organizational
+    agreement later), or waiting for provider relations to verify them."""
+    links = repositories().links
+    if plan.first_admin_proof != "org_agreement" and links.has_administrator(new.provider_id):
+        return _member_request(new, plan, meta, now)
+    if plan.first_admin_proof == "payment_or_staff" and payment is not None:
+        _prove_payment(new, payment, plan, meta, now)
+        proof = "payment"
+    elif plan.first_admin_proof == "org_agreement":
+        proof = "org_agreement"
+    else:
+        return links.create_for_verification(
+            new, workflow.business_days_later(now, plan.staff_verification_business_days),
+            _event("link.create", "verification_requested", new, meta, now))
+    try:
+        return links.create_as_admin(new, _event("link.create", "administrator", new, meta, now, proof=proof))
+    except UniqueKeyTaken:  # someone else became the administrator meanwhile
+        return _member_request(new, plan, meta, now)
+
+
+def _member_request(new: stored_links.NewLink, plan: PlanProfile, meta: RequestMeta,
+                    now: datetime) -> stored_links.LinkView:
+    return repositories().links.create_request(
+        new, workflow.business_days_later(now, plan.admin_decision_business_days),
+        _event("link.create", "access_requested", new, meta, now))
+
+
+def _prove_payment(new: stored_links.NewLink, payment: PaymentProof, plan: PlanProfile, meta: RequestMeta,
+                   now: datetime) -> None:
+    """A payment the plan made to the Provider ID's Tax ID within `payment_proof_days`, total and number
+    both right; failures count per account and per Provider ID (a day's window) and say nothing more."""
+    per_account = ("link-proof-account", new.account_id, plan.payment_proof_failures_per_account_per_day)
+    per_provider = ("link-proof-provider", new.provider_id, plan.payment_proof_failures_per_provider_per_day)
+    for action, subject, limit in (per_account, per_provider):
+        ratelimit.check(action, subject, limit, PROOF_WINDOW, now)
+    since = (now - timedelta(days=plan.payment_proof_days)).date()
+    paid = repositories().claims.payment_total(new.tax_id, payment.number, since)
+    if paid is not None and paid > 0 and paid == payment.cents:
+        return
+    audit.record("link.verify", "payment_not_verified", meta, subject=new.account_id, now=now,
+                 detail={"provider_id": new.provider_id})
+    for action, subject, limit in (per_account, per_provider):
+        ratelimit.hit(action, subject, limit, PROOF_WINDOW, now)
+    raise PAYMENT_NOT_VERIFIED
+
+
+def _event(action: str, outcome: str, new: stored_links.NewLink, meta: RequestMeta, now: datetime,
+           **detail: str) -> audit.AuditEntry:
+    return audit.audit_event(action, outcome, meta, subject=new.account_id, now=now,
+                             detail={"provider_id": new.provider_id, **detail})
 
 
 def _concurrent() -> Problem:

@@ -1,8 +1,20 @@
-"""FHIR R4 Bulk Data NDJSON → the portal's records: Patient, Coverage and ExplanationOfBenefit.
+"""FHIR R4 Bulk Data NDJSON → the portal's records: Patient, Coverage, ExplanationOfBenefit, and prior
+authorizations as Claim (use = preauthorization) with their ClaimResponse (Da Vinci PAS in spirit).
 
 Every line is validated with the `fhir.resources` R4B models (which read R4 JSON), then mapped. Any
 problem is reported as (line, field, reason) and the file is rejected whole. The models are imported
 here only: this function ships them, the portal's other functions never load them.
+
+A prior authorization is a Claim (identifier `urn:portal:authorization-number`, the request's number)
+and at most one ClaimResponse whose `request` names that number, in the same file. Its status:
+- Claim.status `cancelled` → withdrawn;
+- no ClaimResponse, or outcome `queued` without item decisions → pending;
+- outcome `queued` with every item pended (X12 306 review action A4) → more information requested, the
+  question in `disposition`;
+- outcome `complete` / `partial` with a decision on every item: all A1 (certified) → approved; all A3
+  (not certified) → denied; otherwise partially approved (A2 carries the approved units in the
+  adjudication's `value`). A denial or partial approval needs its specific reason in `disposition`.
+The decision clock runs from Claim.created: 72 hours for priority `stat`, 7 days otherwise (CMS-0057-F).
 """
 
 from __future__ import annotations
@@ -10,15 +22,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
 from functions.shared import reason_codes
-from functions.shared.states import BenefitKind, ClaimStatus, CoverageStatus
+from functions.shared.authorization_clock import DECISION_TIME
+from functions.shared.states import AuthorizationStatus, AuthorizationUrgency, BenefitKind, ClaimStatus, CoverageStatus
+from functions.shared.store.authorizations import IMPORTED, Authorization, Event, ServiceRequest
 from functions.shared.store.claims import Claim, ClaimLineView, PaymentView
 from functions.shared.store.members import BenefitAmount, CoveragePeriod, MemberProfile
 
@@ -41,6 +55,19 @@ _BENEFITS = {"gpvisit": BenefitKind.COPAY_OFFICE, "spvisit": BenefitKind.COPAY_S
 _AMOUNTS = {"submitted": "billed", "eligible": "allowed", "paidtoprovider": "paid", "benefit": "paid",
             "memberliability": "patient"}
 MAX_LINE_BYTES = 1_000_000
+AUTHORIZATION_NUMBER = "urn:portal:authorization-number"
+ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
+PRIORITY = "http://terminology.hl7.org/CodeSystem/processpriority"
+REVIEW_ACTION = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-reviewAction"
+X12_REVIEW_ACTION = "https://codesystem.x12.org/005010/306"
+_AUTHORIZATION_NUMBER = re.compile(r"^PA-[0-9A-Z]{10}$")
+_ICD10CM = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.?[0-9A-TV-Z]{1,4})?$")
+_URGENCY = {"stat": AuthorizationUrgency.EXPEDITED, "normal": AuthorizationUrgency.STANDARD,
+            "deferred": AuthorizationUrgency.STANDARD}
+# X12 306 (health care services review action) → what it means for one service line
+CERTIFIED, PARTLY_CERTIFIED, NOT_CERTIFIED, PENDED = "A1", "A2", "A3", "A4"
+_REVIEW_ACTIONS = (CERTIFIED, PARTLY_CERTIFIED, NOT_CERTIFIED, PENDED)
+MAX_SERVICE_LINES = 20
 
 
 class Invalid(Exception):
@@ -66,18 +93,45 @@ class Extract:
     profiles: list[tuple[MemberProfile, str, str]] = field(default_factory=list)  # (record, hash, source)
     coverages: list[tuple[str, CoveragePeriod, str, str]] = field(default_factory=list)  # (member, ...)
     claims: list[tuple[Claim, str, str]] = field(default_factory=list)
+    authorizations: list[tuple[Authorization, int, str]] = field(default_factory=list)  # (record, line, source)
     problems: list[Problem] = field(default_factory=list)
     lines: int = 0
+    at_line: int = 0  # the line being mapped
+    # prior-authorization halves, paired once every line is read: number → (line, mapped)
+    _requests: dict[str, tuple[int, _Request]] = field(default_factory=dict)
+    _responses: dict[str, tuple[int, _Response]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Request:
+    """A Claim with use = preauthorization, mapped: the request as submitted (still pending)."""
+
+    authorization: Authorization
+    cancelled_at: datetime | None
+    source: str
+
+
+@dataclass(frozen=True)
+class _Response:
+    """A ClaimResponse, mapped: the decision per item sequence, (X12 306 code, units given or None)."""
+
+    outcome: str
+    created: datetime
+    disposition: str | None
+    decisions: dict[int, tuple[str, int | None]]
 
 
 def parse(text: str) -> Extract:
     """Validate and map every line of an NDJSON extract."""
+    from fhir.resources.R4B.claim import Claim as FhirClaim
+    from fhir.resources.R4B.claimresponse import ClaimResponse
     from fhir.resources.R4B.coverage import Coverage
     from fhir.resources.R4B.explanationofbenefit import ExplanationOfBenefit
     from fhir.resources.R4B.patient import Patient
 
     readers = {"Patient": (Patient, _profile), "Coverage": (Coverage, _coverage),
-               "ExplanationOfBenefit": (ExplanationOfBenefit, _claim)}
+               "ExplanationOfBenefit": (ExplanationOfBenefit, _claim), "Claim": (FhirClaim, _pa_request),
+               "ClaimResponse": (ClaimResponse, _pa_response)}
     extract = Extract()
     for number, raw in enumerate(text.splitlines(), start=1):
         if not raw.strip():
@@ -103,9 +157,12 @@ def parse(text: str) -> Extract:
                 raise Invalid(".".join(str(p) for p in first["loc"]) or "(resource)", first["msg"]) from None
             content_hash = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
             source = f"{kind}/{data.get('id') or number}"
+            extract.at_line = number
             mapper(resource, content_hash, source, extract)
         except Invalid as problem:
             extract.problems.append(Problem(number, problem.field, problem.reason))
+    _pair_authorizations(extract)
+    extract.problems.sort(key=lambda p: p.line)
     return extract
 
 
@@ -268,3 +325,182 @@ def _claim(eob: Any, content_hash: str, source: str, extract: Extract) -> None:
         paid_cents=sum(line.paid_cents for line in lines), patient_cents=sum(line.patient_cents for line in lines),
         reason_codes=tuple(_reasons(eob.adjudication, "adjudication")), lines=tuple(lines), payment=payment),
         content_hash, source))
+
+
+def _instant(value: Any, where: str) -> datetime:
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise Invalid(where, "needs a date and time with its time zone")
+    return value
+
+
+def _diagnoses(claim: Any) -> tuple[str, ...]:
+    codes = []
+    for i, diagnosis in enumerate(claim.diagnosis or []):
+        system, code = _coding(diagnosis.diagnosisCodeableConcept)
+        if system != ICD10CM or not code or not _ICD10CM.match(code.upper()):
+            raise Invalid(f"diagnosis.{i}.diagnosisCodeableConcept", f"{code!r} is not an ICD-10-CM code of system "
+                                                                      f"{ICD10CM}")
+        codes.append(code.upper())
+    if not codes:
+        raise Invalid("diagnosis", "a request needs at least one diagnosis")
+    return tuple(codes)
+
+
+def _pa_request(claim: Any, content_hash: str, source: str, extract: Extract) -> None:
+    if claim.use != "preauthorization":
+        raise Invalid("use", "only prior-authorization requests (use = preauthorization) are imported as Claims")
+    number = _identifier(claim.identifier, AUTHORIZATION_NUMBER, "identifier").upper()
+    if not _AUTHORIZATION_NUMBER.match(number):
+        raise Invalid("identifier", "an authorization number is PA- and 10 letters or digits")
+    member_id = _reference_id(claim.patient, MEMBER_ID, "patient").upper()
+    member_name = (claim.patient.display or "").strip()
+    if not member_name:
+        raise Invalid("patient.display", "needs the member's name")
+    requesting = _reference_id(claim.provider, PROVIDER_ID, "provider").upper()
+    servicing = requesting
+    for i, member in enumerate(claim.careTeam or []):
+        if _coding(member.role)[1] in ("performing", "primary"):
+            servicing = _reference_id(member.provider, PROVIDER_ID, f"careTeam.{i}.provider").upper()
+    priority = _coding(claim.priority)
+    if priority[0] != PRIORITY or priority[1] not in _URGENCY:
+        raise Invalid("priority", f"needs a code of {PRIORITY}: {', '.join(_URGENCY)}")
+    urgency = _URGENCY[str(priority[1])]
+    submitted = _instant(claim.created, "created")
+    lines, first, last = [], None, None
+    items = claim.item or []
+    if not items or len(items) > MAX_SERVICE_LINES:
+        raise Invalid("item", f"a request has 1 to {MAX_SERVICE_LINES} service lines")
+    for i, item in enumerate(items):
+        where = f"item.{i}"
+        if item.servicedPeriod is not None and item.servicedPeriod.start is not None:
+            start = _day(item.servicedPeriod.start)
+            end = _day(item.servicedPeriod.end) if item.servicedPeriod.end else start
+        elif item.servicedDate is not None:
+            start = end = _day(item.servicedDate)
+        else:
+            raise Invalid(f"{where}.servicedPeriod", "is required (or servicedDate)")
+        if end < start:
+            raise Invalid(f"{where}.servicedPeriod.end", "is before its start")
+        units = item.quantity.value if item.quantity is not None else None
+        if units is None or units != int(units) or not 1 <= int(units) <= 999:
+            raise Invalid(f"{where}.quantity", "needs a whole number of units from 1 to 999")
+        if int(item.sequence) != i + 1:
+            raise Invalid(f"{where}.sequence", f"items are numbered 1, 2, ... in order (expected {i + 1})")
+        lines.append(ServiceRequest(_procedure(item.productOrService, f"{where}.productOrService"), int(units)))
+        first = start if first is None or start < first else first
+        last = end if last is None or end > last else last
+    assert first is not None and last is not None, "at least one item"
+    cancelled = None
+    if claim.status == "cancelled":
+        cancelled = _instant(claim.meta.lastUpdated, "meta.lastUpdated") if claim.meta and claim.meta.lastUpdated \
+            else submitted
+    elif claim.status != "active":
+        raise Invalid("status", "a request is active or cancelled (withdrawn)")
+    authorization = Authorization(
+        authorization_id=number, member_id=member_id, member_name=member_name, requesting_provider_id=requesting,
+        servicing_provider_id=servicing, service_lines=tuple(lines), diagnosis_codes=_diagnoses(claim),
+        service_from=first, service_to=last, urgency=urgency, clinical_notes=None, submitted_at=submitted,
+        submitted_by=IMPORTED, due_at=submitted + DECISION_TIME[urgency],
+        history=(Event(submitted, "submitted", "provider"),))
+    if number in extract._requests:
+        raise Invalid("identifier", f"authorization number {number} is also on line {extract._requests[number][0]}")
+    extract._requests[number] = (extract.at_line, _Request(authorization, cancelled, source))
+
+
+def _review_action(adjudication: Any) -> str | None:
+    for extension in adjudication.extension or []:
+        if extension.url == REVIEW_ACTION:
+            system, code = _coding(extension.valueCodeableConcept)
+            if system == X12_REVIEW_ACTION and code in _REVIEW_ACTIONS:
+                return str(code)
+            raise Invalid("extension", f"a review action is one of {', '.join(_REVIEW_ACTIONS)} of system "
+                                       f"{X12_REVIEW_ACTION}")
+    return None
+
+
+def _pa_response(response: Any, content_hash: str, source: str, extract: Extract) -> None:
+    if response.use != "preauthorization":
+        raise Invalid("use", "only prior-authorization responses (use = preauthorization) are imported")
+    number = _reference_id(response.request, AUTHORIZATION_NUMBER, "request").upper()
+    if response.preAuthRef is not None and response.preAuthRef.strip().upper() != number:
+        raise Invalid("preAuthRef", "differs from the authorization number of the request it answers")
+    if response.outcome == "error":
+        raise Invalid("outcome", "an error response carries no decision")
+    decisions: dict[int, tuple[str, int | None]] = {}
+    for i, item in enumerate(response.item or []):
+        for j, adjudication in enumerate(item.adjudication or []):
+            try:
+                action = _review_action(adjudication)
+            except Invalid as problem:
+                raise Invalid(f"item.{i}.adjudication.{j}.{problem.field}", problem.reason) from None
+            if action is None:
+                continue
+            value = adjudication.value
+            if value is not None and (value != int(value) or value < 0):
+                raise Invalid(f"item.{i}.adjudication.{j}.value", "approved units are a whole number")
+            if int(item.itemSequence) in decisions:
+                raise Invalid(f"item.{i}", f"item {item.itemSequence} has more than one review action")
+            decisions[int(item.itemSequence)] = (action, int(value) if value is not None else None)
+    disposition = (response.disposition or "").strip() or None
+    if number in extract._responses:
+        raise Invalid("request", f"the response to {number} is also on line {extract._responses[number][0]}")
+    extract._responses[number] = (extract.at_line, _Response(str(response.outcome),
+                                                             _instant(response.created, "created"), disposition,
+                                                             decisions))
+
+
+def _pair_authorizations(extract: Extract) -> None:
+    """Join each request with its response; a response without its request, or a decision that does not fit
+    the request's items, is a problem on the response's line."""
+    for number, (line, _response) in extract._responses.items():
+        if number not in extract._requests:
+            extract.problems.append(Problem(line, "request", f"no Claim with authorization number {number} in "
+                                                             "this file"))
+    for number, (line, request) in extract._requests.items():
+        answer = extract._responses.get(number)
+        try:
+            decided = _decided(request, answer[1] if answer else None)
+        except Invalid as problem:
+            extract.problems.append(Problem(answer[0] if answer else line, problem.field, problem.reason))
+            continue
+        extract.authorizations.append((decided, line, request.source))
+
+
+def _decided(request: _Request, response: _Response | None) -> Authorization:
+    a = request.authorization
+    if request.cancelled_at is not None:
+        return replace(a, status=AuthorizationStatus.WITHDRAWN,
+                       history=(*a.history, Event(request.cancelled_at, "withdrawn", "provider")))
+    if response is None or (response.outcome == "queued" and not response.decisions):
+        return a
+    if response.created < a.submitted_at:
+        raise Invalid("created", "the response is older than the request")
+    sequences = set(range(1, len(a.service_lines) + 1))
+    if not set(response.decisions) <= sequences:
+        raise Invalid("item", f"names items the request does not have (it has {len(sequences)})")
+    actions = {code for code, _ in response.decisions.values()}
+    if response.outcome == "queued":
+        if actions != {PENDED} or set(response.decisions) != sequences:
+            raise Invalid("outcome", "a queued response pends every item (A4) or decides none")
+        if response.disposition is None:
+            raise Invalid("disposition", "needs the information the plan asks for")
+        return replace(a, status=AuthorizationStatus.MORE_INFO_REQUESTED, history=(*a.history, Event(
+            response.created, AuthorizationStatus.MORE_INFO_REQUESTED.value, "plan", response.disposition)))
+    if set(response.decisions) != sequences or PENDED in actions:
+        raise Invalid("item", "a complete response decides every item (A1, A2 or A3)")
+    units = []
+    for sequence, line in enumerate(a.service_lines, start=1):
+        code, given = response.decisions[sequence]
+        if code == PARTLY_CERTIFIED and (given is None or not 0 < given < line.units):
+            raise Invalid("item", f"item {sequence} is partly certified (A2): its adjudication value gives the "
+                                  f"approved units, more than 0 and fewer than the {line.units} asked")
+        units.append({CERTIFIED: line.units, NOT_CERTIFIED: 0}.get(code, given))
+    status = (AuthorizationStatus.APPROVED if actions == {CERTIFIED} else
+              AuthorizationStatus.DENIED if actions == {NOT_CERTIFIED} else AuthorizationStatus.PARTIALLY_APPROVED)
+    if status != AuthorizationStatus.APPROVED and response.disposition is None:
+        raise Invalid("disposition", "a denial or partial approval needs its specific reason")
+    lines = a.service_lines if status == AuthorizationStatus.DENIED else tuple(
+        ServiceRequest(line.code, line.units, given) for line, given in zip(a.service_lines, units, strict=True))
+    return replace(a, status=status, service_lines=lines, decision_reason=response.disposition,
+                   decided_at=response.created, decided_by=IMPORTED,
+                   history=(*a.history, Event(response.created, status.value, "plan", response.disposition)))

@@ -9,8 +9,12 @@ from datetime import UTC, datetime, timedelta
 from functions.shared.aws import client
 from functions.shared.config import settings
 from functions.shared.errors import service_unavailable
+from functions.shared.states import AuthorizationUrgency
 
 REMIND_BEFORE_DUE = timedelta(hours=24)
+# CMS-0057-F: the plan decides within 72 hours (expedited) or 7 calendar days (standard) of submission.
+DECISION_TIME = {AuthorizationUrgency.EXPEDITED: timedelta(hours=72),
+                 AuthorizationUrgency.STANDARD: timedelta(days=7)}
 
 
 def start(authorization_id: str, submitted_at: datetime, due_at: datetime) -> None:

@@ -31,6 +31,8 @@ class Settings(BaseModel):
     authorization_clock_arn: str | None = Field(default=None, alias="AUTHORIZATION_CLOCK_ARN")
     roster_bucket: str | None = Field(default=None, alias="ROSTER_BUCKET")
     portal_data_bucket: str | None = Field(default=None, alias="PORTAL_DATA_BUCKET")
+    audit_archive_bucket: str | None = Field(default=None, alias="AUDIT_ARCHIVE_BUCKET",
+                                             description="S3 Object Lock bucket the audit stream is archived to")
     partial_session_routes: str = Field(
         default="", alias="PARTIAL_SESSION_ROUTES",
         description="Comma-separated 'METHOD /path' routes a session that has not passed MFA may use.")

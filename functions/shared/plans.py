@@ -13,6 +13,11 @@ from pydantic import BaseModel, ConfigDict
 
 RegistrationForm = Literal["standard", "cmo"]
 Verification = Literal["link", "code"]
+# How a Provider ID's first administrator proves they are with the practice before any access:
+# "payment_or_staff": a recent payment the plan made to its Tax ID (check or EFT trace number and
+# amount), else provider-relations staff verify them; "staff": staff always verify; "org_agreement":
+# the organizational agreement that provider relations approves is the proof (cmo).
+FirstAdminProof = Literal["payment_or_staff", "staff", "org_agreement"]
 
 
 class PasswordPolicy(BaseModel):
@@ -58,11 +63,17 @@ class PlanProfile(BaseModel):
     org_agreement_remind_after: timedelta = timedelta(hours=36)
     provider_relations_email: str = "provider-relations@portal.example.org"
     utilization_management_email: str = "utilization-management@portal.example.org"  # the plan's UM desk
+    first_admin_proof: FirstAdminProof = "payment_or_staff"
+    payment_proof_days: int = 180  # how recent a payment must be to prove a first administrator
+    payment_proof_failures_per_account_per_day: int = 5
+    payment_proof_failures_per_provider_per_day: int = 10
+    staff_verification_business_days: int = 10  # then the first administrator's request expires
     link_attempts_per_hour: int = 10
     link_failures_per_tax_id_per_hour: int = 20
     eligibility_lookups_per_hour: int = 120  # PHI harvesting guard, per account
     claim_searches_per_hour: int = 300
     admission_notice_business_days: int = 1  # a later notification is flagged late
+    portal_tab: str = ""  # the header tab that holds the portal pages once access is granted (cmo: "CMO")
 
     @property
     def claims_phone(self) -> str:
@@ -112,8 +123,10 @@ PLANS: dict[str, PlanProfile] = {
         verification="code",
         signin_with="username",
         requires_org_agreement=True,
+        first_admin_proof="org_agreement",
         org_agreement_promise="Provider relations reviews agreements within 24-48 hours (at most 5 business days).",
         mfa_factors=("totp", "sms", "email"),
+        portal_tab="CMO",  # its guide: the "CMO" tab next to "HOME" means full access
     ),
 }
 

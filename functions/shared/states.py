@@ -45,6 +45,7 @@ class LinkRole(StrEnum):
 
 
 class LinkStatus(StrEnum):
+    PENDING_VERIFICATION = "pending_verification"  # a first administrator waiting for provider relations
     PENDING_ADMIN = "pending_admin"  # waiting for the Provider ID's administrator
     PENDING_AGREEMENT = "pending_agreement"  # waiting for the user to accept the Provider Agreement
     PENDING_ORG = "pending_org_agreement"  # waiting for the organizational agreement's approval
@@ -54,13 +55,15 @@ class LinkStatus(StrEnum):
     REMOVED = "removed"
 
 
-OPEN_LINK_STATUSES = (LinkStatus.PENDING_ADMIN, LinkStatus.PENDING_AGREEMENT, LinkStatus.PENDING_ORG)
+OPEN_LINK_STATUSES = (LinkStatus.PENDING_VERIFICATION, LinkStatus.PENDING_ADMIN, LinkStatus.PENDING_AGREEMENT,
+                      LinkStatus.PENDING_ORG)
 CLOSED_LINK_STATUSES = (LinkStatus.DENIED, LinkStatus.EXPIRED, LinkStatus.REMOVED)
 
 
 class WaitingFor(StrEnum):
     """The human step a link's approval workflow is waiting at."""
 
+    STAFF = "staff"  # provider relations verifies a Provider ID's first administrator
     ADMIN = "admin"
     AGREEMENT = "agreement"
     ORG = "org"

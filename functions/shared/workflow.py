@@ -41,8 +41,9 @@ def workflow_input(link: LinkView, plan: PlanProfile) -> dict[str, Any]:
     due = link.decision_due or link.requested_at
     return {
         "link": {"account_id": link.account_id, "provider_id": link.provider_id},
+        "needs_verification": link.status == LinkStatus.PENDING_VERIFICATION,
         "needs_admin": link.status == LinkStatus.PENDING_ADMIN,
-        "admin_timeout_seconds": max(int((due - link.requested_at).total_seconds()), 1),
+        "admin_timeout_seconds": max(int((due - link.requested_at).total_seconds()), 1),  # also staff's
         "agreement_timeout_seconds": int(plan.agreement_wait.total_seconds()),
         "requires_org_agreement": plan.requires_org_agreement,
         "org_reminder_seconds": int(plan.org_agreement_remind_after.total_seconds()),

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.shared.states import LinkRole, LinkStatus
+
 
 class PendingOrgAgreement(BaseModel):
     tax_id: str
@@ -25,3 +27,46 @@ class OrgDecision(BaseModel):
 
     approve: bool
     reason: str = Field(min_length=3, max_length=500, description="Recorded with the decision")
+
+
+class ProviderLink(BaseModel):
+    """One account's link to a Provider ID, as provider relations see it."""
+
+    account_id: str
+    name: str
+    email: str
+    role: LinkRole
+    status: LinkStatus
+    requested_at: datetime
+    decision_due: datetime | None
+    decided_by: str | None
+
+
+class ProviderLinks(BaseModel):
+    provider_id: str
+    has_administrator: bool
+    links: list[ProviderLink]
+
+
+class VerificationDecision(BaseModel):
+    """Provider relations' decision on a would-be first administrator, after checking with the practice."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    approve: bool
+    reason: str = Field(min_length=3, max_length=500, description="How they were verified, or why not")
+
+
+class AssignAdministrator(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    account_id: str = Field(min_length=1, max_length=64, description="An active member of the Provider ID")
+    replaces: str | None = Field(default=None, min_length=1, max_length=64,
+                                 description="The administrator who becomes a member instead (none: one more)")
+    reason: str = Field(min_length=3, max_length=500)
+
+
+class RemoveAdministrator(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str = Field(min_length=3, max_length=500)

@@ -10,6 +10,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from functions.authorizations.attachments import SIGNATURES as ATTACHMENT_TYPES
 from functions.shared.http import SECURITY_HEADERS
 from infra.config import StageConfig
 from infra.constructs.functions import Functions
@@ -117,6 +118,9 @@ class Api(Construct):
             rest_api_name=f"provider-portal-{config.name}-{config.plan}",
             description=f"Provider portal API ({config.name}, {config.plan})",
             endpoint_types=[apigw.EndpointType.REGIONAL],
+            # Files of authorization requests come back base64-encoded from Lambda; API Gateway turns them into
+            # bytes for a request whose Accept names one of these types (JSON bodies are unaffected).
+            binary_media_types=list(ATTACHMENT_TYPES),
             # The account-level role API Gateway writes execution logs with is set once per account and
             # region, outside the per-plan stacks (README "Deploy to AWS"): a stack owning it would
             # take it away from the other plans' stacks when deleted.

@@ -14,16 +14,43 @@ from constructs import Construct
 
 from functions.shared.config import Settings
 from functions.shared.store.models import MODELS, table_env_var
-from infra.capabilities import CAPABILITIES, COMMON_ENV, RESOURCES, ResourceName, Target, grants, resources_used
+from infra.capabilities import (
+    CAPABILITIES,
+    COMMON_ENV,
+    READ_ONLY_ACCESS,
+    RESOURCES,
+    TABLE_ACTIONS,
+    ResourceName,
+    Target,
+    grants,
+    resources_used,
+)
 from infra.config import StageConfig
 from infra.constructs._common import customer_key, pascal, removal_policy
+from infra.constructs.audit_archive import ARCHIVE_PREFIX, AuditArchive
 from infra.constructs.layer import REPO_ROOT, DependencyLayer
 from infra.constructs.logs import Logs
 from infra.constructs.notifications import Notifications
 from infra.constructs.secrets import Secrets
-from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX, PortalDataStorage, RosterStorage
+from infra.constructs.storage import (
+    ATTACHMENTS_PREFIX,
+    INCOMING_PREFIX,
+    REPORTS_PREFIX,
+    PortalDataStorage,
+    RosterStorage,
+)
 from infra.constructs.tables import Tables
-from infra.routes import FUNCTIONS, PORTAL_DATA_IMPORT, ROSTER_IMPORT, ROUTES, Capability, Function, Route
+from infra.routes import (
+    AUDIT_ARCHIVE,
+    FUNCTIONS,
+    PORTAL_DATA_IMPORT,
+    ROSTER_IMPORT,
+    ROUTES,
+    Access,
+    Capability,
+    Function,
+    Route,
+)
 
 SERVICE_NAME = "provider-portal"
 
@@ -37,6 +64,9 @@ RUNTIME_PROVIDED = frozenset({"AWS_REGION"})
 NOT_YET_PROVIDED: frozenset[str] = frozenset()
 # Functions invoked asynchronously (by S3 events): failed events go to a dead-letter queue, never lost.
 ASYNC_FUNCTIONS = frozenset({ROSTER_IMPORT, PORTAL_DATA_IMPORT})
+# Functions run by a DynamoDB stream: batches that fail every retry go to a dead-letter queue (the event
+# source mapping's on-failure destination, infra/constructs/audit_archive.py).
+STREAM_FUNCTIONS = frozenset({AUDIT_ARCHIVE})
 ASYNC_RETRY_ATTEMPTS = 2
 ASYNC_MAX_EVENT_AGE = cdk.Duration.hours(6)
 DEAD_LETTER_RETENTION = cdk.Duration.days(14)
@@ -107,6 +137,7 @@ class Functions(Construct):
         workflow_arn: str | None,
         clock_arn: str | None = None,
         portal_url: str,
+        audit_archive: AuditArchive | None = None,
         specs: Sequence[Function] = FUNCTIONS,
         routes: Sequence[Route] = ROUTES,
     ) -> None:
@@ -137,9 +168,11 @@ class Functions(Construct):
             "authorization_clock": clock_arn,
             "roster_bucket": storage.bucket.bucket_name,
             "portal_data_bucket": portal_data.bucket.bucket_name,
+            "audit_archive_bucket": audit_archive.bucket.bucket_name if audit_archive else None,
             "session_routes": partial_session_routes(routes),
         }
-        targets = self._targets(config, notifications, secrets, storage, portal_data, workflow_arn, clock_arn)
+        targets = self._targets(config, notifications, secrets, storage, portal_data, workflow_arn, clock_arn,
+                                audit_archive)
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
@@ -168,7 +201,8 @@ class Functions(Construct):
             )
             log_group = logs.log_group(self, f"{construct_name}Logs")
             log_group.grant_write(role)
-            dead_letters = self._dead_letter_queue(spec.name) if spec.name in ASYNC_FUNCTIONS else None
+            dead_letters = (self._dead_letter_queue(spec.name) if spec.name in ASYNC_FUNCTIONS | STREAM_FUNCTIONS
+                            else None)
             fn = lambda_.Function(
                 self,
                 construct_name,
@@ -185,22 +219,38 @@ class Functions(Construct):
                 timeout=cdk.Duration.seconds(spec.timeout_s),
                 tracing=lambda_.Tracing.ACTIVE,
                 recursive_loop=lambda_.RecursiveLoop.TERMINATE,
-                dead_letter_queue=dead_letters,
+                dead_letter_queue=dead_letters if spec.name in ASYNC_FUNCTIONS else None,
             )
             if dead_letters is not None:
-                fn.configure_async_invoke(retry_attempts=ASYNC_RETRY_ATTEMPTS, max_event_age=ASYNC_MAX_EVENT_AGE)
+                if spec.name in ASYNC_FUNCTIONS:
+                    fn.configure_async_invoke(retry_attempts=ASYNC_RETRY_ATTEMPTS,
+                                              max_event_age=ASYNC_MAX_EVENT_AGE)
                 self._grant_dead_letter_key(role)
                 self.dead_letter_queues[spec.name] = dead_letters
             for logical, access in spec.tables.items():
-                table = tables.tables[logical]
-                if access == "write":
-                    table.grant_read_write_data(fn)
-                else:
-                    table.grant_read_data(fn)
+                self._grant_table(role, tables, logical, access)
             for grant in grants(uses):
                 targets[grant.target](role, list(grant.actions))
             self.functions[spec.name] = fn
             self.roles[spec.name] = role
+
+    @staticmethod
+    def _grant_table(role: iam.IRole, tables: Tables, logical: str, access: Access) -> None:
+        """Exactly the DynamoDB actions of `access` (infra/capabilities.py TABLE_ACTIONS) on the table, its
+        indexes only where the access queries them, and the table key for decryption (reads) or data keys
+        (writes) - never the table-wide grant_read_write_data, which includes Scan and DeleteItem."""
+        table = tables.tables[logical]
+        actions = TABLE_ACTIONS[access]
+        resources = [] if access == "index_read" else [table.table_arn]
+        if logical in tables.indexed and "dynamodb:Query" in actions:
+            resources.append(f"{table.table_arn}/index/*")
+        if not resources:
+            raise ValueError(f"{logical!r} has no index to read")
+        role.add_to_principal_policy(iam.PolicyStatement(actions=list(actions), resources=resources))
+        if access in READ_ONLY_ACCESS:
+            tables.key.grant_decrypt(role)
+        else:
+            tables.key.grant_encrypt_decrypt(role)
 
     def _available(self, spec: Function, values: Mapping[ResourceName, str | None]) -> tuple[Capability, ...]:
         """The capabilities of `spec` this stack can give: an optional resource the stack lacks drops its
@@ -224,6 +274,7 @@ class Functions(Construct):
     def _targets(
         config: StageConfig, notifications: Notifications, secrets: Secrets, storage: RosterStorage,
         portal_data: PortalDataStorage, workflow_arn: str | None, clock_arn: str | None,
+        audit_archive: AuditArchive | None,
     ) -> dict[Target, Callable[[iam.IRole, list[str]], None]]:
         """How each grant target of infra/capabilities.py becomes a statement: (role, actions) -> grant."""
 
@@ -260,8 +311,13 @@ class Functions(Construct):
                              conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}),
             "portal_data_incoming": on(portal_data.bucket.arn_for_objects(f"{INCOMING_PREFIX}*")),
             "portal_data_reports": on(portal_data.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")),
+            "portal_data_attachments": on(portal_data.bucket.arn_for_objects(f"{ATTACHMENTS_PREFIX}*")),
             "portal_data_key": on(portal_data.key.key_arn,
                                   conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}),
+            "audit_archive_objects": on(audit_archive.bucket.arn_for_objects(f"{ARCHIVE_PREFIX}*")
+                                        if audit_archive else ""),
+            "audit_archive_key": on(audit_archive.key.key_arn if audit_archive else "",
+                                    conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}),
         }
 
     def _dead_letter_queue(self, name: str) -> sqs.Queue:

@@ -20,6 +20,8 @@ INCOMING_PREFIX = "incoming/"  # where the plan drops files; each new one (with 
 ROSTER_SUFFIX = ".csv"
 PORTAL_DATA_SUFFIX = ".ndjson"
 REPORTS_PREFIX = "reports/"  # where the import writes '<incoming key>.report.json'
+# portal-data bucket only: files sent with prior-authorization requests (functions/shared/store/attachment_files.py)
+ATTACHMENTS_PREFIX = "attachments/"
 REPORT_DAYS = 400  # a report is looked at within days; 13 months covers a yearly review
 NONCURRENT_VERSION_DAYS = 90  # overwritten or deleted rosters and reports stay restorable this long
 ACCESS_LOG_DAYS = 400
@@ -107,7 +109,8 @@ class RosterStorage(ImportStorage):
 
 
 class PortalDataStorage(ImportStorage):
-    """The plan's member, coverage and claim extracts (PHI)."""
+    """The plan's member, coverage and claim extracts (PHI), and the files providers attach to prior-authorization
+    requests (under attachments/, read and written by the authorizations function only)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
         super().__init__(scope, construct_id, config=config, what="portal data extracts (PHI)",

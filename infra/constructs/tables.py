@@ -13,6 +13,7 @@ from infra.constructs._common import customer_key, pascal, removal_policy
 _PROJECTIONS: dict[str, dynamodb.ProjectionType] = {
     "ALL": dynamodb.ProjectionType.ALL,
     "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY,
+    "INCLUDE": dynamodb.ProjectionType.INCLUDE,
 }
 _ATTRIBUTE_TYPES: dict[str, dynamodb.AttributeType] = {
     "S": dynamodb.AttributeType.STRING,
@@ -49,6 +50,7 @@ class Tables(Construct):
                 partition_key=_attribute(schema["hash_key"]),
                 sort_key=_attribute(schema["range_key"]) if schema["range_key"] else None,
                 time_to_live_attribute=schema["ttl"],
+                stream=dynamodb.StreamViewType(schema["stream"]) if schema["stream"] else None,
                 billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
                 encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
                 encryption_key=self.key,
@@ -69,6 +71,7 @@ class Tables(Construct):
                     partition_key=_attribute(index["hash_key"]),
                     sort_key=_attribute(index["range_key"]) if index["range_key"] else None,
                     projection_type=_PROJECTIONS[index["projection"]],
+                    non_key_attributes=index["non_key_attributes"] or None,
                 )
                 self.indexed.add(logical)
             self.tables[logical] = table

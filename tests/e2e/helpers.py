@@ -103,16 +103,23 @@ def signed_in_user(page: Any, portal: Portal, first_name: str, last_name: str) -
 RIVERSIDE = "Riverside Family Practice"
 
 
+def fill_payment(page: Any, number: str = "EFT-7731042", amount: str = "130.00") -> None:
+    """The demo payment to Riverside's Tax ID (README, claim C26000101): what its first administrator proves."""
+    page.get_by_label("Check or EFT trace number").fill(number)
+    page.get_by_label("Payment total in dollars").fill(amount)
+
+
 def link_riverside(page: Any, portal: Portal) -> None:
-    """Link the demo roster's group G1000001 and accept the Provider Agreement. The first to link a
-    Provider ID becomes its administrator, so access is granted at once only on a devserver where no
-    one has linked G1000001 yet."""
+    """Link the demo roster's group G1000001, proving the demo payment, and accept the Provider Agreement.
+    The first to link a Provider ID becomes its administrator, so access is granted at once only on a
+    devserver where no one has linked G1000001 yet."""
     page.goto(f"{portal.url}/link.html")
     page.get_by_role("radio", name="Group").check()
     page.get_by_label("Group name").fill(RIVERSIDE)
     page.get_by_label("Tax ID").fill("12-3456789")
     page.get_by_label("Provider ID", exact=True).fill("G1000001")
     page.get_by_label("ZIP", exact=True).fill("43215")
+    fill_payment(page)
     page.get_by_role("button", name="Link this Provider ID").click()
     page.wait_for_url("**/access.html")
     item = page.locator("#link-list > li", has_text=RIVERSIDE)

@@ -23,6 +23,8 @@ from tests.e2e.helpers import shot
 pytestmark = pytest.mark.e2e
 
 NUMBER = re.compile(r"PA-[0-9A-Z]{10}")
+REFERRAL = b"%PDF-1.7\n% referral letter\n%%EOF\n"
+MRI_ORDER = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def staff_decide(portal: Portal, number: str, outcome: str, reason: str) -> None:
@@ -68,8 +70,14 @@ def test_request_more_information_and_approval(own_portal: Portal, riverside: An
     expect(page.locator("#error-summary")).to_be_focused()
     shot(page, "e2e-authorizations-bad-code.png")
 
-    # Corrected: the request's number and a decision due 72 hours after it was submitted.
+    # Corrected, with a file that is not one the plan takes (said at the field, nothing sent), then a PDF:
+    # the request's number and a decision due 72 hours after it was submitted.
     page.get_by_label("Procedure code on line 1").fill("73721")
+    files = page.get_by_label("Attachments (optional)")
+    files.set_input_files({"name": "notes.txt", "mimeType": "text/plain", "buffer": b"knee"})
+    page.get_by_role("button", name="Submit the request").click()
+    expect(page.locator("#attachments-error")).to_contain_text("notes.txt: attach PDF, PNG, JPEG or TIFF files only")
+    files.set_input_files({"name": "referral.pdf", "mimeType": "application/pdf", "buffer": REFERRAL})
     page.get_by_role("button", name="Submit the request").click()
     sent_at = datetime.now()
     result = page.locator("#request-result")
@@ -101,6 +109,12 @@ def test_request_more_information_and_approval(own_portal: Portal, riverside: An
     expect(page.locator("#history")).to_contain_text("Request submitted")
     expect(page.get_by_role("button", name="Withdraw the request")).to_be_visible()
     expect(page.locator("#lines-table")).to_contain_text("Not decided yet")
+    expect(page.locator("#history")).to_contain_text("Files: referral.pdf")
+    with page.expect_download() as downloading:  # through the API, with the request's access check
+        page.locator("#attachments").get_by_role("button", name="referral.pdf").click()
+    assert downloading.value.suggested_filename == "referral.pdf"
+    with open(downloading.value.path(), "rb") as saved:
+        assert saved.read() == REFERRAL
 
     # The plan asks for more information; the user answers.
     staff_decide(own_portal, number, "request_information", "Send the MRI order")
@@ -109,12 +123,17 @@ def test_request_more_information_and_approval(own_portal: Portal, riverside: An
     expect(page.locator("#decision")).to_contain_text("The plan asks for more information")
     expect(page.locator("#decision")).to_contain_text("Send the MRI order")
     page.get_by_label("Information for the plan").fill("MRI order attached: right knee without contrast, Dr. Lopez.")
+    page.get_by_label("Files for the plan (optional)").set_input_files(
+        {"name": "mri-order.png", "mimeType": "image/png", "buffer": MRI_ORDER})
     shot(page, "e2e-authorizations-information.png")
     page.get_by_role("button", name="Send information").click()
     expect(page.locator("#detail-message")).to_contain_text("Information sent")
     expect(page.locator("#detail-status .status")).to_have_text(["Pending"])
     expect(page.locator("#history")).to_contain_text("Information sent")
     expect(page.locator("#history")).to_contain_text("MRI order attached")
+    expect(page.locator("#history")).to_contain_text("Files: mri-order.png")
+    expect(page.locator("#attachments li")).to_have_text([re.compile("referral.pdf PDF"),
+                                                          re.compile("mri-order.png PNG")])
     expect(page.get_by_label("Information for the plan")).to_have_count(0)
 
     # The plan approves: the decision, its reason in the history, the units approved.

@@ -1,4 +1,5 @@
-"""Provider access in a real browser: link a group (a wrong detail first), become its administrator,
+"""Provider access in a real browser: link a group (a wrong detail, then a wrong payment first), become its
+administrator by proving the group's payment,
 accept the Provider Agreement and see its providers; a colleague asks, the administrator approves on
 the members page, the colleague accepts and gets access; administrators hand over and remove. On the
 cmo plan: the organizational agreement signed in the page and approved by provider-relations staff.
@@ -19,7 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import REPO, Portal
-from tests.e2e.helpers import cmo_account, new_email, set_up_totp, shot, sign_in, signed_in_user
+from tests.e2e.helpers import cmo_account, fill_payment, new_email, set_up_totp, shot, sign_in, signed_in_user
 
 pytestmark = pytest.mark.e2e
 
@@ -79,8 +80,17 @@ def test_administrator_links_a_group_and_approves_a_colleague(portal: Portal,
     expect(summary).to_contain_text("Check every field against your records with the plan")
     shot(admin, "e2e-link.png")
 
-    # The right details: the first linker becomes the administrator and is asked for the agreement.
+    # The right details with a payment that is not the group's: refused, whichever half was wrong.
     admin.get_by_label("ZIP", exact=True).fill("43215")
+    admin.get_by_label("Check or EFT trace number").fill("EFT-7731042")
+    admin.get_by_role("button", name="Link this Provider ID").click()
+    expect(admin.locator("#payment_amount-error")).to_contain_text("or leave both empty")
+    fill_payment(admin, amount="131.00")
+    admin.get_by_role("button", name="Link this Provider ID").click()
+    expect(summary).to_contain_text("We could not verify this payment")
+
+    # The group's payment: the first linker becomes the administrator and is asked for the agreement.
+    fill_payment(admin)
     admin.get_by_role("button", name="Link this Provider ID").click()
     admin.wait_for_url("**/access.html")
     expect(admin.locator("#access-notice")).to_contain_text("Provider ID G1000001 linked")
@@ -106,6 +116,10 @@ def test_administrator_links_a_group_and_approves_a_colleague(portal: Portal,
     admin.wait_for_url("**/access.html")
     expect(link_item(admin).locator(".status")).to_have_text("Access granted", timeout=WORKFLOW_MS)
     expect_riverside_providers(admin)
+    header = admin.get_by_role("navigation", name="Account")  # plans without a portal tab: the pages' links
+    expect(header.get_by_role("link")).to_have_text(["Eligibility", "Claims", "Authorizations", "Admissions",
+                                                     "Provider access", "Your account"])
+    expect(header.get_by_role("button", name="CMO")).to_have_count(0)
 
     # A colleague asks for the same group: the administrator decides.
     member = new_page()
@@ -194,6 +208,11 @@ def test_cmo_group_signs_the_organizational_agreement_and_staff_approve(cmo_port
     accept_agreement(page)
     item = link_item(page)
     expect(item.locator(".status")).to_have_text("Waiting for the organizational agreement", timeout=WORKFLOW_MS)
+    # The guide's wording: "HOME" shows the access status; the "CMO" tab comes only with access.
+    header = page.get_by_role("navigation", name="Account")
+    expect(header.get_by_role("link")).to_have_text(["HOME", "Your account"])
+    expect(header.get_by_role("link", name="HOME")).to_have_attribute("aria-current", "page")
+    expect(header.get_by_role("button", name="CMO")).to_have_count(0)
 
     item.get_by_role("link", name=f"Organizational agreement of {RIVERSIDE}").click()
     page.wait_for_url("**/org-agreement.html?provider=G1000001")
@@ -226,14 +245,55 @@ def test_cmo_group_signs_the_organizational_agreement_and_staff_approve(cmo_port
     expect(link_item(page).locator(".status")).to_have_text("Access granted", timeout=WORKFLOW_MS)
     expect_riverside_providers(page)
 
+    # Access granted: the "CMO" tab next to "HOME" opens the four portal pages.
+    header = page.get_by_role("navigation", name="Account")
+    tab = header.get_by_role("button", name="CMO")
+    expect(tab).to_be_visible()
+    expect(header.get_by_role("link")).to_have_text(["HOME", "Your account"])  # the pages wait in the tab
+    tab.click()
+    expect(tab).to_have_attribute("aria-expanded", "true")
+    expect(header.locator("#portal-tab-menu").get_by_role("link")).to_have_text(
+        ["Eligibility", "Claims", "Authorizations", "Admissions"])
+    shot(page, "e2e-cmo-tab.png")
+    page.keyboard.press("Escape")
+    expect(header.locator("#portal-tab-menu")).to_be_hidden()
+    tab.click()
+    header.get_by_role("link", name="Claims").click()
+    page.wait_for_url("**/claims.html")
+    header = page.get_by_role("navigation", name="Account")
+    expect(header.get_by_role("button", name="CMO")).to_have_class(re.compile("current"))
+    header.get_by_role("button", name="CMO").click()
+    expect(header.get_by_role("link", name="Claims")).to_have_attribute("aria-current", "page")
+
 
 def problem(status: int, slug: str, title: str, detail: str, **extra: Any) -> dict[str, Any]:
     return {"status": status, "content_type": "application/problem+json", "json": {
         "type": f"/problems/{slug}", "title": title, "status": status, "detail": detail, **extra}}
 
 
+def staff_tool(portal: Portal, *args: str) -> subprocess.CompletedProcess[str]:
+    """Provider relations' tool (python -m devserver.staff) against this devserver."""
+    return subprocess.run([sys.executable, "-m", "devserver.staff", *args, "--portal", portal.url], cwd=REPO,
+                          capture_output=True, text=True, timeout=30, check=False)
+
+
+def staff_verify(portal: Portal, provider_id: str, email: str) -> None:
+    """Provider relations find `email`'s request and verify it, once its workflow step waits for them."""
+    import time
+
+    deadline = time.monotonic() + WORKFLOW_MS / 1000
+    while True:
+        listed = staff_tool(portal, "links", provider_id).stdout
+        line = next((x for x in listed.splitlines() if email in x and "pending_verification" in x), None)
+        verified = line and staff_tool(portal, "verify", provider_id, line.split()[0], "--reason", "Called the office")
+        if verified and verified.returncode == 0:
+            return
+        assert time.monotonic() < deadline, (listed, verified and verified.stderr)
+        time.sleep(0.5)  # not listed yet, or "still being set up"
+
+
 def test_practitioner_link_and_what_the_pages_do_with_problems(portal: Portal, page: Any) -> None:
-    signed_in_user(page, portal, "Pat", "Quinn")
+    email = signed_in_user(page, portal, "Pat", "Quinn")
     page.goto(f"{portal.url}/link.html")
     page.get_by_role("radio", name="Practitioner").check()
     expect(page.get_by_label("Group name")).to_be_hidden()
@@ -248,10 +308,14 @@ def test_practitioner_link_and_what_the_pages_do_with_problems(portal: Portal, p
     page.get_by_label("Tax ID").fill("456789012")
     page.get_by_label("Provider ID", exact=True).fill("p2000004")
     page.get_by_label("ZIP", exact=True).fill("02108")
-    page.get_by_role("button", name="Link this Provider ID").click()
+    page.get_by_role("button", name="Link this Provider ID").click()  # no payment: provider relations verify
     page.wait_for_url("**/access.html")
     item = link_item(page, "Robert Chen")
-    expect(item).to_contain_text("Practitioner · Provider ID P2000004 · Administrator")
+    expect(item.locator(".status")).to_have_text("Waiting for provider relations to verify you")
+    expect(page.locator("#providers-card")).to_be_hidden()
+    staff_verify(portal, "P2000004", email)
+    expect(item).to_contain_text("Practitioner · Provider ID P2000004 · Administrator", timeout=WORKFLOW_MS)
+    expect(item.locator(".status")).to_have_text("Your agreement needed", timeout=WORKFLOW_MS)
 
     # The agreement changed while it was read: the page loads the new text (markup stays text).
     item.get_by_role("link", name="Read and accept the Provider Agreement").click()

@@ -17,14 +17,15 @@ from infra.capabilities import (
     COMMON_ENV,
     RESOURCE_POLICY_TARGETS,
     RESOURCES,
+    TABLE_ACTIONS,
     Target,
     grants,
     resources_used,
 )
 from infra.constructs.functions import NOT_YET_PROVIDED, RUNTIME_PROVIDED
-from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX
+from infra.constructs.storage import ATTACHMENTS_PREFIX, INCOMING_PREFIX, REPORTS_PREFIX
 from infra.constructs.workflows import authorization_clock_arn
-from infra.routes import AUTHORIZER, FUNCTIONS, ROUTES, Capability, Function, partial_session_routes
+from infra.routes import AUDIT_ARCHIVE, AUTHORIZER, FUNCTIONS, ROUTES, Capability, Function, partial_session_routes
 from tests.infra.helpers import (
     Synth,
     actions,
@@ -96,6 +97,7 @@ def test_one_table_per_model_with_the_models_keys(dev: Synth, template: dict) ->
                 index_keys.append({"AttributeName": expected["range_key"][0], "KeyType": "RANGE"})
             assert index["KeySchema"] == index_keys
             assert index["Projection"]["ProjectionType"] == expected["projection"]
+            assert index["Projection"].get("NonKeyAttributes", []) == expected["non_key_attributes"]
             for name, type_ in filter(None, (expected["hash_key"], expected["range_key"])):
                 if {"AttributeName": name, "AttributeType": type_} not in expected_attrs:
                     expected_attrs.append({"AttributeName": name, "AttributeType": type_})
@@ -213,6 +215,7 @@ def test_function_environment_is_exactly_the_settings_model(dev: Synth, template
         "AUTHORIZATION_CLOCK_ARN": dev.stack.resolve(authorization_clock_arn(dev.stack, dev.stack.config)),
         "ROSTER_BUCKET": {"Ref": logical_id(dev.stack, dev.stack.storage.bucket)},
         "PORTAL_DATA_BUCKET": {"Ref": logical_id(dev.stack, dev.stack.portal_data.bucket)},
+        "AUDIT_ARCHIVE_BUCKET": {"Ref": logical_id(dev.stack, dev.stack.audit_archive.bucket)},
         "PARTIAL_SESSION_ROUTES": partial_session_routes(),
     }
     assert set(values) == {r.env for r in RESOURCES.values() if r.env and not r.optional}
@@ -250,13 +253,70 @@ def test_each_role_grants_only_the_listed_tables(dev: Synth, template: dict) -> 
     table_ids = {logical: logical_id(dev.stack, t) for logical, t in dev.stack.tables.tables.items()}
     for spec in FUNCTIONS:
         statements = role_statements(template, logical_id(dev.stack, dev.stack.functions.roles[spec.name]))
-        dynamo = [s for s in statements if any(a.startswith("dynamodb:") for a in actions(s))]
+        dynamo = [s for s in statements if any(a.startswith("dynamodb:") and a not in STREAM_READS
+                                               for a in actions(s))]
         granted = {ref for s in dynamo for ref in refs(s["Resource"])}
         assert granted == {table_ids[t] for t in spec.tables}, spec.name
         for logical, access in spec.tables.items():
             table_actions = {a for s in dynamo if table_ids[logical] in refs(s["Resource"]) for a in actions(s)}
-            assert ("dynamodb:PutItem" in table_actions) == (access == "write"), (spec.name, logical)
+            assert table_actions == set(TABLE_ACTIONS[access]), (spec.name, logical)
         assert all(s["Effect"] == "Allow" for s in statements)
+
+
+# Reading a table's stream: only the audit archive, through its event source (and ListStreams on '*').
+STREAM_READS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
+
+
+def _table_statements(dev: Synth, template: dict, function: str, table: str) -> list[dict]:
+    table_id = logical_id(dev.stack, dev.stack.tables.tables[table])
+    statements = role_statements(template, logical_id(dev.stack, dev.stack.functions.roles[function]))
+    return [s for s in statements if any(a.startswith("dynamodb:") for a in actions(s))
+            and table_id in refs(s["Resource"])]
+
+
+def test_no_function_may_scan_and_only_deleting_functions_may_delete(dev: Synth, template: dict) -> None:
+    for spec in FUNCTIONS:
+        statements = role_statements(template, logical_id(dev.stack, dev.stack.functions.roles[spec.name]))
+        granted = {a for s in statements for a in actions(s)}
+        assert "dynamodb:Scan" not in granted and "dynamodb:*" not in granted, spec.name
+        assert bool(STREAM_READS & granted) == (spec.name == AUDIT_ARCHIVE), spec.name
+        deletes = {t for t, access in spec.tables.items() if access == "write_delete"}
+        for logical in spec.tables:
+            table_actions = {a for s in _table_statements(dev, template, spec.name, logical) for a in actions(s)}
+            assert ("dynamodb:DeleteItem" in table_actions) == (logical in deletes), (spec.name, logical)
+
+
+def test_audit_records_can_only_be_inserted(dev: Synth, template: dict) -> None:
+    """No function may read, scan, update or delete audit records: PutItem only (and every put carries
+    attribute_not_exists, tests/integration/test_audit_integrity.py)."""
+    writers = [spec.name for spec in FUNCTIONS if "audit" in spec.tables]
+    assert len(writers) > 10
+    for name in writers:
+        statements = _table_statements(dev, template, name, "audit")
+        assert {a for s in statements for a in actions(s)} == {"dynamodb:PutItem"}, name
+        table_arn = {"Fn::GetAtt": [logical_id(dev.stack, dev.stack.tables.tables["audit"]), "Arn"]}
+        assert [s["Resource"] for s in statements] == [table_arn], name  # the table, not its indexes
+
+
+def test_the_authorizer_only_touches_sessions_by_key(dev: Synth, template: dict) -> None:
+    statements = role_statements(template, logical_id(dev.stack, dev.stack.functions.roles[AUTHORIZER]))
+    dynamo = {a for s in statements for a in actions(s) if a.startswith("dynamodb:")}
+    assert dynamo == {"dynamodb:UpdateItem"}
+    sessions = dev.stack.tables.tables["sessions"]
+    (statement,) = _table_statements(dev, template, AUTHORIZER, "sessions")
+    assert statement["Resource"] == {"Fn::GetAtt": [logical_id(dev.stack, sessions), "Arn"]}  # no index
+
+
+def test_linking_reads_only_the_payment_index_of_the_claims(dev: Synth, template: dict) -> None:
+    """Checking a first administrator's payment needs amounts, never a claim (PHI): Query on the claims'
+    indexes, whose only index projects the amount alone."""
+    (statement,) = _table_statements(dev, template, "link_provider", "claims")
+    assert actions(statement) == ["dynamodb:Query"]
+    claims_id = logical_id(dev.stack, dev.stack.tables.tables["claims"])
+    assert statement["Resource"] == {"Fn::Join": ["", [{"Fn::GetAtt": [claims_id, "Arn"]}, "/index/*"]]}
+    indexes = template["Resources"][claims_id]["Properties"]["GlobalSecondaryIndexes"]
+    assert [(i["IndexName"], i["Projection"]) for i in indexes] == [
+        ("by-payment", {"NonKeyAttributes": ["payment_cents"], "ProjectionType": "INCLUDE"})]
 
 
 def test_register_cannot_touch_the_rate_limits_table(dev: Synth, template: dict) -> None:
@@ -289,7 +349,10 @@ def test_mail_sms_and_secret_permissions_follow_the_function_entry(dev: Synth, t
         if mfa:
             assert {a for s in mfa for a in actions(s)} == {"kms:Encrypt", "kms:Decrypt"}
         wildcard = [s for s in statements if s.get("Resource") == "*"]
-        assert {a for s in wildcard for a in actions(s)} <= {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+        # ListStreams has no resource-level permission: the audit archive's stream event source needs it
+        allowed = {"xray:PutTraceSegments", "xray:PutTelemetryRecords"} | (
+            {"dynamodb:ListStreams"} if spec.name == AUDIT_ARCHIVE else set())
+        assert {a for s in wildcard for a in actions(s)} <= allowed, spec.name
 
 
 def _norm(value: object) -> frozenset[str]:
@@ -319,6 +382,9 @@ def _target_resources(dev: Synth) -> dict[Target, tuple[str, frozenset[str]]]:
         "portal_data_incoming": resource(stack.portal_data.bucket.arn_for_objects(f"{INCOMING_PREFIX}*")),
         "portal_data_reports": resource(stack.portal_data.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")),
         "portal_data_key": resource(stack.portal_data.key.key_arn),
+        "portal_data_attachments": resource(stack.portal_data.bucket.arn_for_objects(f"{ATTACHMENTS_PREFIX}*")),
+        "audit_archive_objects": resource(stack.audit_archive.bucket.arn_for_objects("audit/*")),
+        "audit_archive_key": resource(stack.audit_archive.key.key_arn),
     }
 
 
@@ -485,3 +551,28 @@ def test_cfn_lint_is_clean(dev: Synth) -> None:
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_audit_records_stream_to_an_object_lock_bucket_in_compliance_mode_for_six_years(dev: Synth,
+                                                                                        template: dict) -> None:
+    archive = dev.stack.audit_archive
+    bucket = template["Resources"][logical_id(dev.stack, archive.bucket)]
+    assert bucket["Properties"]["ObjectLockEnabled"] is True
+    assert bucket["Properties"]["ObjectLockConfiguration"] == {
+        "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Years": 6}}}
+    assert bucket["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert bucket["DeletionPolicy"] == "Retain"
+    audit_table = template["Resources"][logical_id(dev.stack, dev.stack.tables.tables["audit"])]
+    assert audit_table["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    (mapping,) = resources(template, "AWS::Lambda::EventSourceMapping").values()
+    props = mapping["Properties"]
+    assert props["EventSourceArn"] == {"Fn::GetAtt": [logical_id(dev.stack, dev.stack.tables.tables["audit"]),
+                                                      "StreamArn"]}
+    assert props["FunctionName"] == {"Ref": logical_id(dev.stack, dev.stack.functions.functions[AUDIT_ARCHIVE])}
+    assert props["DestinationConfig"]["OnFailure"]["Destination"] == {
+        "Fn::GetAtt": [logical_id(dev.stack, dev.stack.functions.dead_letter_queues[AUDIT_ARCHIVE]), "Arn"]}
+    assert props["BisectBatchOnFunctionError"] is True and props["StartingPosition"] == "TRIM_HORIZON"
+    # the archiver may only add objects: no read, no delete, no retention change
+    statements = role_statements(template, logical_id(dev.stack, dev.stack.functions.roles[AUDIT_ARCHIVE]))
+    s3_actions = {a for s in statements for a in actions(s) if a.startswith("s3:")}
+    assert s3_actions == {"s3:PutObject"}

@@ -9,14 +9,20 @@ from typing import Any
 
 import pytest
 
-from infra.constructs.storage import INCOMING_PREFIX, PORTAL_DATA_SUFFIX, REPORTS_PREFIX, ROSTER_SUFFIX
+from infra.constructs.storage import (
+    ATTACHMENTS_PREFIX,
+    INCOMING_PREFIX,
+    PORTAL_DATA_SUFFIX,
+    REPORTS_PREFIX,
+    ROSTER_SUFFIX,
+)
 from infra.constructs.workflows import (
     ACCESS_APPROVAL_ASL,
     TASK_PLACEHOLDER,
     access_workflow_name,
     authorization_clock_arn,
 )
-from infra.routes import ACCESS_WORKFLOW, FUNCTIONS, PORTAL_DATA_IMPORT, ROSTER_IMPORT, ROUTES
+from infra.routes import ACCESS_WORKFLOW, AUDIT_ARCHIVE, FUNCTIONS, PORTAL_DATA_IMPORT, ROSTER_IMPORT, ROUTES
 from tests.infra.helpers import (
     Synth,
     actions,
@@ -151,11 +157,14 @@ def test_link_provider_may_start_the_workflow_but_not_resume_it(dev: Synth, temp
 # --- least privilege around the new data --------------------------------------------------------------
 
 
-def test_staff_cannot_read_the_links_table(dev: Synth, template: dict) -> None:
+def test_staff_reach_links_but_not_accounts_or_sessions(dev: Synth, template: dict) -> None:
+    """Staff verify first administrators and manage administrators (links, the administrator claim), and
+    see nothing of accounts or sessions."""
     statements = _statements(dev, template, "staff")
     assert statements
-    assert _id(dev, dev.stack.tables.tables["links"]) not in _referenced(statements)
-    assert _id(dev, dev.stack.tables.tables["accounts"]) not in _referenced(statements)
+    assert _id(dev, dev.stack.tables.tables["links"]) in _referenced(statements)
+    for table in ("accounts", "sessions", "devices", "tokens"):
+        assert _id(dev, dev.stack.tables.tables[table]) not in _referenced(statements), table
 
 
 def test_roster_import_cannot_touch_accounts_or_sessions(dev: Synth, template: dict) -> None:
@@ -179,6 +188,13 @@ def test_import_bucket_access_is_per_prefix_and_only_for_its_functions(dev: Synt
               and bucket_id in set(refs(s.get("Resource")))]
         bucket_key = [s for s in statements if key_id in set(refs(s.get("Resource")))]
         uses = (readers | importers) & set(spec.uses)
+        if bucket == "portal_data" and "stores_authorization_attachments" in spec.uses:
+            files = {"Fn::Join": ["", [bucket_arn, f"/{ATTACHMENTS_PREFIX}*"]]}
+            assert {a: s["Resource"] for s in s3 for a in actions(s)} == {"s3:GetObject": files,
+                                                                          "s3:PutObject": files}, spec.name
+            (key,) = bucket_key
+            assert set(actions(key)) == {"kms:Decrypt", "kms:GenerateDataKey"}
+            continue
         if not uses:
             assert s3 == [] and bucket_key == [], spec.name
             continue
@@ -269,7 +285,7 @@ def test_new_files_and_only_they_invoke_their_import(dev: Synth, template: dict,
 def test_failed_imports_land_in_an_encrypted_alarmed_dead_letter_queue(dev: Synth, template: dict,
                                                                          function: str) -> None:
     queues = dev.stack.functions.dead_letter_queues
-    assert set(queues) == {ROSTER_IMPORT, PORTAL_DATA_IMPORT}
+    assert set(queues) == {ROSTER_IMPORT, PORTAL_DATA_IMPORT, AUDIT_ARCHIVE}  # and the stream's (audit archive)
     queue_id = _id(dev, queues[function])
     for spec in FUNCTIONS:
         config = template["Resources"][_function_id(dev, spec.name)]["Properties"].get("DeadLetterConfig")

@@ -42,8 +42,9 @@ class Browser:
             sent["X-CSRF-Token"] = self.csrf
         raw = b"" if body is None else json.dumps(body).encode()
         response = self.gateway.handle(HttpRequest(method, "/api" + path, list(sent.items()), raw, self.ip))
-        reply = Reply(response.status, response.headers,
-                      json.loads(response.body) if response.body else None)
+        kind = next((v for k, v in response.headers if k.lower() == "content-type"), "")
+        reply = Reply(response.status, response.headers,  # a file (not JSON) stays bytes
+                      (json.loads(response.body) if "json" in kind else response.body) if response.body else None)
         for cookie in reply.set_cookies:
             name, _, rest = cookie.partition("=")
             value = rest.split(";", 1)[0]

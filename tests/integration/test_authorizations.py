@@ -11,6 +11,7 @@ from functions.authorizations.models import AuthorizationRequest
 from functions.shared.errors import Problem
 from functions.shared.http import Caller, RequestMeta
 from functions.shared.plans import plan_profile
+from functions.shared.store.authorizations import IMPORTED
 from functions.shared.store.models import UniqueKey
 from functions.shared.store.portal_models import AuthorizationRecord
 from tests.integration import test_portal_data as portal
@@ -38,7 +39,8 @@ def test_ten_retries_of_one_submission_racing_create_one_request(gateway, group,
     assert not [a for a in answers if isinstance(a, Problem)]
     assert sum(1 for _, new in answers if new) == 1
     assert len({view.authorization_id for view, _ in answers}) == 1
-    assert [r.authorization_id for r in AuthorizationRecord.scan()] == [answers[0][0].authorization_id]
+    made_here = [r.authorization_id for r in AuthorizationRecord.scan() if r.submitted_by != IMPORTED]
+    assert made_here == [answers[0][0].authorization_id]  # besides the demo extract's requests
     assert len([k for k in UniqueKey.scan() if k.key.startswith("pa-idempotency#")]) == 1
 
 
@@ -61,7 +63,8 @@ def test_submit_retry_and_decision_over_the_api(gateway, group, clock):
                             {"outcome": "approve", "reason": "Meets criteria"})
     assert refused.status in (401, 403)  # a browser session never reaches the staff route
     queue = nurse.request("GET", "/staff/authorizations", headers={STAFF_HEADER: "um.nurse"})
-    assert [item["authorization_id"] for item in queue.body["pending"]] == [number]
+    # soonest due first, among the demo extract's waiting requests (one past due, one on the 7-day clock)
+    assert [item["authorization_id"] for item in queue.body["pending"]] == ["PA-DEMO000002", number, "PA-DEMO000001"]
     decided = nurse.request("POST", f"/staff/authorizations/{number}/decision",
                             {"outcome": "deny", "reason": "Conservative treatment not tried for 6 weeks"},
                             headers={STAFF_HEADER: "um.nurse"})
@@ -89,6 +92,8 @@ def test_the_decision_clock_reminds_and_escalates_an_undecided_request(gateway, 
     state = json.loads(sfn.describe_execution(executionArn=started[0]["executionArn"])["input"])
     assert state["due_at"].startswith(created["due_at"][:16])
     # Run a clock whose moments have passed (a Standard execution would wait 48 hours for the first).
+    # Stop it once its interpreter runs (moto cannot stop an execution whose worker has not started yet).
+    assert wait_for(lambda: len(sfn.get_execution_history(executionArn=started[0]["executionArn"])["events"]) > 1)
     sfn.stop_execution(executionArn=started[0]["executionArn"])
     run = sfn.start_execution(stateMachineArn=arn, name=f"{number}-late", input=json.dumps(
         {"authorization_id": number, "remind_at": "2020-01-01T00:00:00Z", "due_at": "2020-01-02T00:00:00Z"}))
@@ -98,3 +103,56 @@ def test_the_decision_clock_reminds_and_escalates_an_undecided_request(gateway, 
     subjects = [m.subject for m in mails_to(desk)]
     assert any(s.startswith("Due soon") and number in s for s in subjects)
     assert any(s.startswith("OVERDUE") and number in s for s in subjects)
+
+
+def test_attachments_are_stored_in_the_private_bucket_and_read_only_through_the_request(gateway, group, clock, aws):
+    import base64
+    import hashlib
+
+    from devserver.local_aws import LOCAL_ENV
+    from tests.integration.test_portal_data import SOLO, with_access
+
+    pdf = b"%PDF-1.7\n" + b"referral " * 50 + b"\n%%EOF\n"
+    sent = {"name": "referral.pdf", "content_type": "application/pdf", "content": base64.b64encode(pdf).decode()}
+    key = {"Idempotency-Key": "k-files-0001"}
+    # Given a request submitted with a file, then retried
+    created = group.request("POST", "/authorizations", form(clock.now.date(), attachments=[sent]), headers=key)
+    retried = group.request("POST", "/authorizations", form(clock.now.date(), attachments=[sent]), headers=key)
+    number = created.body["authorization_id"]
+    # Then one object, under the request's number, encrypted by the bucket; its metadata on the request
+    assert created.status == 201 and retried.status == 200 and retried.body["attachments"] == created.body[
+        "attachments"]
+    digest = hashlib.sha256(pdf).hexdigest()
+    assert created.body["attachments"][0] | {"added_at": None} == {
+        "number": 1, "name": "referral.pdf", "content_type": "application/pdf", "size": len(pdf), "sha256": digest,
+        "added_at": None}
+    s3 = aws.client("s3")
+    listed = s3.list_object_versions(Bucket=LOCAL_ENV["PORTAL_DATA_BUCKET"], Prefix="attachments/")["Versions"]
+    assert [(v["Key"]) for v in listed] == [f"attachments/{number}/{digest}"]  # the retry wrote the same object
+    # When the office downloads it: the bytes, as an attachment, never cached, audited
+    got = group.request("GET", f"/authorizations/{number}/attachments/1?acting_for=G1000001",
+                        headers={"Accept": "application/pdf"})
+    assert (got.status, got.body, got.header("Content-Type")) == (200, pdf, "application/pdf")
+    assert got.header("Cache-Control") == "no-store"
+    assert got.header("Content-Disposition").startswith('attachment; filename="referral.pdf"')
+    subject = portal._session_subject(group)
+    from functions.shared.store.models import AuditEvent
+
+    assert [r.outcome for r in AuditEvent.query(subject) if r.action == "phi.authorization.attachment"] == [
+        "downloaded"]
+    # And another provider gets nothing, as for a request that does not exist
+    solo = with_access(gateway, "dr.chen@clinic.example", SOLO)
+    theirs = solo.get(f"/authorizations/{number}/attachments/1?acting_for=P2000004")
+    assert (theirs.status, theirs.body["type"]) == (404, "/problems/authorization-not-found")
+    assert solo.get(f"/authorizations/{number}/attachments/1?acting_for=G1000001").body["type"] == \
+        "/problems/not-acting-for"
+    # Wrong type, content that lies about its type, too large: 415, 422, 413, and nothing stored
+    word = dict(sent, name="notes.doc", content_type="application/msword")
+    lying = dict(sent, content_type="image/png")
+    big = dict(sent, content=base64.b64encode(b"%PDF-" + b"0" * 3_000_000).decode())
+    answers = [group.request("POST", "/authorizations", form(clock.now.date(), attachments=[f]),
+                             headers={"Idempotency-Key": f"k-files-bad-{n}"}) for n, f in enumerate([word, lying, big])]
+    assert [(a.status, a.body["type"]) for a in answers] == [
+        (415, "/problems/attachment-type-not-allowed"), (422, "/problems/validation"),
+        (413, "/problems/attachment-too-large")]
+    assert len(s3.list_object_versions(Bucket=LOCAL_ENV["PORTAL_DATA_BUCKET"], Prefix="attachments/")["Versions"]) == 1

@@ -13,7 +13,7 @@ from functions.shared.plans import PLANS
 from functions.shared.store.models import Link, UniqueKey
 from tests.integration.browser import Browser
 from tests.integration.conftest import concurrently, wait_for
-from tests.integration.helpers import GROUP, PRACTITIONER, mails_to, signed_in_user
+from tests.integration.helpers import GROUP, PRACTITIONER, PROVEN_GROUP, mails_to, paid_riverside, signed_in_user
 
 ADMIN, SECOND = "admin@riverside.example", "frontdesk@riverside.example"
 
@@ -21,6 +21,7 @@ ADMIN, SECOND = "admin@riverside.example", "frontdesk@riverside.example"
 @pytest.fixture
 def roster(aws, clock) -> None:
     assert import_roster(DEMO_ROSTER.read_text(), "demo.csv", now()).status == "applied"
+    paid_riverside()
 
 
 def link_status(email_browser: Browser, provider_id: str = "G1000001") -> str | None:
@@ -35,9 +36,9 @@ def settle(browser: Browser, status: str, provider_id: str = "G1000001") -> str 
 
 @pytest.fixture
 def admin(gateway, roster) -> Browser:
-    """The group's first linker (its administrator), with access granted."""
+    """The group's first linker, who proved the group's payment (its administrator), with access granted."""
     browser = signed_in_user(gateway, ADMIN, "Ada")
-    reply = browser.post("/links", GROUP)
+    reply = browser.post("/links", PROVEN_GROUP)
     assert reply.status == 200 and reply.body["role"] == "admin"
     assert settle(browser, "pending_agreement") == "pending_agreement"
     version = browser.get("/agreements/provider").body["version"]
@@ -46,7 +47,7 @@ def admin(gateway, roster) -> Browser:
     return browser
 
 
-def test_first_linker_becomes_administrator_and_sees_the_group(admin):
+def test_first_linker_proving_a_payment_becomes_administrator_and_sees_the_group(admin):
     providers = admin.get("/portal/providers")
     assert providers.status == 200
     assert [p["provider_id"] for p in providers.body["providers"]] == ["G1000001", "P2000001", "P2000002"]
@@ -58,8 +59,8 @@ def test_portal_stays_closed_until_access_is_granted(gateway, roster):
     user = signed_in_user(gateway, SECOND)
     reply = user.get("/portal/providers")
     assert reply.status == 403 and reply.body["type"] == "/problems/no-access"
-    user.post("/links", PRACTITIONER)
-    assert settle(user, "pending_agreement", "P2000002") == "pending_agreement"
+    user.post("/links", PRACTITIONER)  # directory data only: provider relations must verify first
+    assert settle(user, "pending_verification", "P2000002") == "pending_verification"
     assert user.get("/portal/providers").status == 403
 
 
@@ -153,7 +154,7 @@ def test_twenty_concurrent_first_links_yield_exactly_one_administrator(gateway, 
 
     # When all of them link the group's Provider ID at once, each in its own thread and logic call
     results = concurrently(lambda i: request_link(
-        LinkRequest(**GROUP), Caller(ids[i], f"session-{i}", "full"), plan_profile("caresource"),
+        LinkRequest(**PROVEN_GROUP), Caller(ids[i], f"session-{i}", "full"), plan_profile("caresource"),
         RequestMeta(f"r{i}", "198.51.100.9", "t"), now()), 20)
 
     # Then exactly one becomes the administrator, and every other one gets a request for that administrator

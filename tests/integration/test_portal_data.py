@@ -20,7 +20,7 @@ from functions.shared.store.models import AuditEvent
 from tests.events import FakeContext
 from tests.integration.browser import Browser
 from tests.integration.conftest import wait_for
-from tests.integration.helpers import GROUP, signed_in_user
+from tests.integration.helpers import PROVEN_GROUP, signed_in_user, verified_by_staff
 
 BUCKET = LOCAL_ENV["PORTAL_DATA_BUCKET"]
 JANE = {"member_id": "M100001", "birth_date": "1984-03-12"}
@@ -44,9 +44,12 @@ def data(aws, clock) -> None:
 
 
 def with_access(gateway, email: str, form: dict) -> Browser:
-    """A signed-in user whose first link to `form`'s Provider ID is active (its administrator)."""
+    """A signed-in user whose first link to `form`'s Provider ID is active (its administrator): proven by
+    the payment in `form`, or else verified by provider relations."""
     browser = signed_in_user(gateway, email)
     assert browser.post("/links", form).status == 200
+    if "payment" not in form:
+        verified_by_staff(gateway, form["provider_number"].upper(), email)
     assert wait_for(lambda: _status(browser) == "pending_agreement")
     version = browser.get("/agreements/provider").body["version"]
     assert browser.post("/agreements/provider", {"version": version}).status == 200
@@ -61,7 +64,7 @@ def _status(browser: Browser) -> str | None:
 
 @pytest.fixture
 def group(gateway, data) -> Browser:
-    return with_access(gateway, "office@riverside.example", GROUP)
+    return with_access(gateway, "office@riverside.example", PROVEN_GROUP)
 
 
 def _session_subject(browser: Browser) -> str:
@@ -131,3 +134,30 @@ def test_pages_follow_their_cursor_and_a_claim_loaded_meanwhile_does_not_repeat_
     assert len(seen) == len(set(seen)) > 2 and "CNEW00001" not in seen
     dates = [repositories().claims.get(c).service_from for c in seen]
     assert dates == sorted(dates, reverse=True)
+
+
+def test_authorizations_in_the_extract_are_stored_and_a_rerun_or_a_bad_row_changes_nothing(aws, data, group):
+    # Given the demo extract imported (its authorizations among it), on DynamoDB Local
+    stored = {n: repositories().authorizations.get(f"PA-DEMO00000{n}") for n in range(1, 8)}
+    assert {a.status.value for a in stored.values()} == {"pending", "more_info_requested", "approved",
+                                                         "partially_approved", "denied", "withdrawn"}
+    assert stored[6].service_lines[1].approved_units == 12 and stored[5].decision_reason.startswith("Not medically")
+    assert [a.authorization_id for a in repositories().authorizations.pending(10)] == [
+        "PA-DEMO000002", "PA-DEMO000001"]  # the plan's queue, soonest due first
+    # When the same file is imported again, and a file with one bad authorization row
+    again = run_import(aws, ndjson(now().date()), "again.ndjson")
+    claim = next(json.loads(line) for line in ndjson(now().date()).splitlines() if '"resourceType": "Claim"' in line)
+    bad_rows = [json.dumps({**claim, "identifier": [{"system": "urn:portal:authorization-number",
+                                                     "value": "PA-NEW0000001"}], "priority": {"coding": []}})]
+    new_good = json.dumps({**claim, "identifier": [{"system": "urn:portal:authorization-number",
+                                                    "value": "PA-NEW0000002"}]})
+    bad = run_import(aws, "\n".join([new_good, *bad_rows]) + "\n", "bad-authorization.ndjson")
+    # Then nothing changes: no new request, the stored ones as they were; the bad row is named
+    assert again["status"] == "unchanged" and again["written"] == 0 and again["authorizations"] == 7
+    assert bad["status"] == "rejected" and [(p["line"], p["field"]) for p in bad["problems"]] == [(2, "priority")]
+    assert repositories().authorizations.get("PA-NEW0000002") is None
+    assert {n: repositories().authorizations.get(f"PA-DEMO00000{n}") for n in range(1, 8)} == stored
+    # And the provider sees an imported request with its due time and history
+    shown = group.get("/authorizations/PA-DEMO000006?acting_for=G1000001")
+    assert shown.status == 200 and shown.body["status"] == "partially_approved"
+    assert [h["event"] for h in shown.body["history"]] == ["submitted", "partially_approved"]

@@ -403,6 +403,7 @@ def test_public_config_per_plan() -> None:
     assert standard["outbox"] == "/outbox.html" and standard["api"] == "/api"
     assert cmo["registration_form"] == "cmo" and cmo["requires_captcha"] is True
     assert "outbox" not in cmo
+    assert (cmo["portal_tab"], standard["portal_tab"]) == ("CMO", "")  # the cmo guide's tab; others keep links
     assert set(cmo["password_policy"]) >= {"min_length", "max_length", "require_special"}
     json.dumps(standard)
 

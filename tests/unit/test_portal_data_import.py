@@ -17,7 +17,7 @@ def _lines(*changed: dict) -> str:
 def test_the_demo_extract_is_applied_whole(repos):
     report = import_extract(ndjson(TODAY), "demo.ndjson")
     assert report.status == "applied" and report.problems == []
-    assert report.written == report.members + report.coverages + report.claims
+    assert report.written == report.members + report.coverages + report.claims + report.authorizations
     jane = repos.members.get("M100001")
     assert jane.profile.last_name == "Doe" and jane.coverages[0].pcp_provider_id == "P2000001"
     denied = repos.claims.get("C26000102")

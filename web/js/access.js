@@ -6,6 +6,7 @@
 import { api, sitePath } from "./api.js";
 import { clearErrors, showProblem } from "./forms.js";
 import { el, notice, shortDate, sleep } from "./dom.js";
+import { renderPortalTab } from "./chrome.js";
 import { initPage } from "./page.js";
 import { headerSignOut, requireSession } from "./session.js";
 import { LINK_TYPE, ROLE, isClosed, isOpen, linkButton, providerPage, statusChange, statusLabel, statusTag } from "./links.js";
@@ -167,6 +168,7 @@ async function refresh() {
   loadFailed = false;
   const links = answer.data.links;
   render(links);
+  renderPortalTab(config.portal_tab, links.some((l) => l.status === "active")); // the tab appears with access
   announce(links);
   await loadProviders(links.filter((l) => l.status === "active"));
   return links;

@@ -11,6 +11,7 @@
 // (after a lost answer, say) sends the same key and gets the same request back, never a second one.
 
 import { api } from "./api.js";
+import { attachmentList, checkFiles, fileField, onFileField, readFiles } from "./attachments.js";
 import { busy, clearErrors, formValues, showProblem } from "./forms.js";
 import { el } from "./dom.js";
 import { providerParam } from "./links.js";
@@ -53,6 +54,9 @@ const actingFor = document.getElementById("acting_for");
 const requestForm = document.getElementById("request-form");
 const requestResult = document.getElementById("request-result");
 const submitButton = document.getElementById("submit-request");
+// Files sent with the request: after the clinical notes
+const requestFiles = fileField("attachments", "Attachments (optional)");
+requestForm.querySelector('[data-field="clinical_notes"]').after(requestFiles.box);
 const requesting = document.getElementById("requesting_provider_id");
 const serviceFrom = document.getElementById("service_from");
 const serviceTo = document.getElementById("service_to");
@@ -448,12 +452,20 @@ requestForm.addEventListener("submit", async (event) => {
   for (const name of ["member_id", "requesting_provider_id", "servicing_provider_id"]) {
     if (body[name]) body[name] = body[name].toUpperCase();
   }
+  const fileErrors = checkFiles(requestFiles.input);
+  if (fileErrors.length) {
+    showProblem(requestForm, { title: "Some fields need attention", detail: "Check the attached files.", errors: fileErrors });
+    return;
+  }
   if (!submissionKey) submissionKey = newKey();
   const restore = busy(submitButton, "Submitting…");
   live.textContent = "Submitting the request…";
   let answer;
   try {
+    if (requestFiles.input.files.length) body.attachments = await readFiles(requestFiles.input);
     answer = await api("/authorizations", { method: "POST", body, headers: { "Idempotency-Key": submissionKey } });
+  } catch {
+    answer = { ok: false, status: 0, data: { title: "The files could not be read", detail: "Choose them again." } };
   } finally {
     restore();
   }
@@ -467,8 +479,8 @@ requestForm.addEventListener("submit", async (event) => {
   }
   const problem = answer.data;
   live.textContent = problem.title || "";
-  if (answer.status === 422 && Array.isArray(problem.errors)) {
-    showProblem(requestForm, placeRequestErrors(problem, sent));
+  if ([413, 415, 422].includes(answer.status) && Array.isArray(problem.errors)) {
+    showProblem(requestForm, placeRequestErrors({ ...problem, errors: onFileField(problem.errors) }, sent));
   } else {
     if (problem.type === "/problems/idempotency-key-reused") submissionKey = null; // the next submission is a new one
     // Not found, no access, or no answer (the same key is kept: submitting again cannot make a second request).
@@ -508,13 +520,16 @@ function latestPlanNote(authorization) {
   return notes.length ? notes[notes.length - 1].note : authorization.decision_reason;
 }
 
-function historyList(history) {
-  const items = [...history].sort((a, b) => String(a.at).localeCompare(String(b.at)));
+function historyList(authorization) {
+  const items = [...authorization.history].sort((a, b) => String(a.at).localeCompare(String(b.at)));
+  const names = new Map((authorization.attachments || []).map((file) => [file.number, file.name]));
   return el("ol", { className: "timeline", id: "history" }, ...items.map((item) => el("li", { className: `by-${item.by}` },
     el("p", { className: "timeline-when" }, el("time", { dateTime: item.at }, usDateTime(item.at)), " · ",
       BY[item.by] || item.by),
     el("p", { className: "timeline-event" }, eventText(item.event)),
-    item.note ? el("p", { className: "timeline-note" }, item.note) : null)));
+    item.note ? el("p", { className: "timeline-note" }, item.note) : null,
+    item.attachments && item.attachments.length ? el("p", { className: "timeline-note" },
+      `Files: ${item.attachments.map((n) => names.get(n) || `#${n}`).join(", ")}`) : null)));
 }
 
 /**
@@ -565,6 +580,7 @@ function informationForm(authorization, problemBox) {
   const textarea = el("textarea", { id: "information_note", name: "note", rows: 5, maxLength: 4000,
     "aria-describedby": "information_note-hint" });
   const send = el("button", { type: "submit", className: "button" }, "Send information");
+  const files = fileField("information_attachments", "Files for the plan (optional)");
   const form = el("form", { id: "information-form", novalidate: true, "aria-labelledby": "information-heading" },
     el("h3", { id: "information-heading" }, "Send information"),
     el("div", { className: "field", "data-field": "note" },
@@ -573,17 +589,27 @@ function informationForm(authorization, problemBox) {
         "Answer the plan's question; the request goes back to review. Up to 4,000 characters."),
       el("p", { className: "field-error", id: "information_note-error", hidden: true }),
       textarea),
+    files.box,
     el("div", { className: "actions" }, send));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
     problemBox.hidden = true;
+    const fileErrors = checkFiles(files.input);
+    if (fileErrors.length) {
+      showProblem(form, { title: "Some fields need attention", detail: "Check the attached files.", errors: fileErrors });
+      return;
+    }
     const restore = busy(send, "Sending…");
     live.textContent = "Sending the information…";
     let answer;
     try {
+      const body = { acting_for: actingFor.value, ...formValues(form) };
+      if (files.input.files.length) body.attachments = await readFiles(files.input);
       answer = await api(`/authorizations/${encodeURIComponent(authorization.authorization_id)}/information`, {
-        method: "POST", body: { acting_for: actingFor.value, ...formValues(form) } });
+        method: "POST", body });
+    } catch {
+      answer = { ok: false, status: 0, data: { title: "The files could not be read", detail: "Choose them again." } };
     } finally {
       restore();
     }
@@ -647,8 +673,8 @@ async function afterFailure(authorization, answer, form, problemBox) {
       return;
     }
   }
-  if (form && answer.status === 422 && Array.isArray(problem.errors)) {
-    const errors = problem.errors.map((e) => (e.field === "body" ? { ...e, field: "note" } : e));
+  if (form && [413, 415, 422].includes(answer.status) && Array.isArray(problem.errors)) {
+    const errors = onFileField(problem.errors).map((e) => (e.field === "body" ? { ...e, field: "note" } : e));
     showProblem(form, { ...problem, errors });
     return;
   }
@@ -692,8 +718,10 @@ function showAuthorization(authorization, message = null) {
         ? usDateTime(authorization.due_at) : usDateTime(authorization.decided_at)],
     ]),
     linesTable(authorization),
+    el("h3", { id: "attachments-heading" }, "Files"),
+    attachmentList(authorization, () => actingFor.value, (problem) => problemNotice(problemBox, problem, "error")),
     el("h3", { id: "history-heading" }, "History"),
-    historyList(authorization.history),
+    historyList(authorization),
     OPEN.has(authorization.status) ? withdrawControls(authorization, problemBox) : null);
   detail.replaceChildren(card);
   upsert(authorization, false);

@@ -8,12 +8,15 @@
 import { el } from "./dom.js";
 
 const SIGN_OUT = { button: "header-signout", text: "Sign out" };
+/** The four portal pages a granted Provider ID opens. */
+const PORTAL_PAGES = [{ href: "/eligibility.html", text: "Eligibility" }, { href: "/claims.html", text: "Claims" },
+  { href: "/authorizations.html", text: "Authorizations" }, { href: "/admissions.html", text: "Admissions" }];
+const ACCESS_PAGE = "/access.html";
 /** The account navigation of each kind of page. */
 const NAV = {
   public: [{ href: "/signin.html", text: "Sign in" }], // signed out
-  member: [{ href: "/eligibility.html", text: "Eligibility" }, { href: "/claims.html", text: "Claims" },
-    { href: "/authorizations.html", text: "Authorizations" }, { href: "/admissions.html", text: "Admissions" },
-    { href: "/access.html", text: "Provider access" }, { href: "/account.html", text: "Your account" }, SIGN_OUT], // signed in
+  member: [...PORTAL_PAGES, { href: ACCESS_PAGE, text: "Provider access" }, { href: "/account.html", text: "Your account" },
+    SIGN_OUT], // signed in
   mfa: [SIGN_OUT], // signed in, second step not done yet
   none: [],
 };
@@ -57,4 +60,53 @@ export function renderChrome(root = document) {
   }
   for (const header of root.querySelectorAll("header.site-header:empty")) renderHeader(header);
   for (const footer of root.querySelectorAll("footer.site-footer:empty")) renderFooter(footer);
+}
+
+/**
+ * Plans whose guide promises a portal tab (config.portal_tab; cmo: "CMO" next to "HOME") show, on
+ * signed-in pages, "HOME" (the access status) and, once access is granted (`granted`: an active
+ * link), the tab: a menu of the four portal pages. Other plans keep their navigation. The existing
+ * "Your account" link and "Sign out" button stay the same elements (their listeners live on).
+ */
+export function renderPortalTab(tabName, granted, root = document) {
+  if (!tabName) return;
+  for (const nav of root.querySelectorAll('header.site-header[data-nav="member"] nav.header-nav')) {
+    const portalHrefs = new Set([...PORTAL_PAGES.map((p) => p.href), ACCESS_PAGE]);
+    for (const link of nav.querySelectorAll(":scope > a:not([data-home])")) {
+      if (portalHrefs.has(link.getAttribute("href"))) link.remove();
+    }
+    let home = nav.querySelector(":scope > [data-home]");
+    if (!home) {
+      home = navItem({ href: ACCESS_PAGE, text: "HOME" });
+      home.dataset.home = "";
+      nav.prepend(home);
+    }
+    const tab = nav.querySelector(":scope > .portal-tab");
+    if (granted && !tab) home.after(portalTab(tabName));
+    if (!granted && tab) tab.remove();
+  }
+}
+
+function portalTab(tabName) {
+  const here = PORTAL_PAGES.some((p) => p.href === window.location.pathname);
+  const menu = el("ul", { className: "portal-tab-menu", id: "portal-tab-menu", hidden: true },
+    ...PORTAL_PAGES.map((p) => el("li", {}, navItem(p))));
+  const button = el("button", { type: "button", className: `header-tab${here ? " current" : ""}`,
+    "aria-expanded": "false", "aria-controls": "portal-tab-menu" }, tabName);
+  const box = el("div", { className: "portal-tab" }, button, menu);
+  const show = (open) => {
+    button.setAttribute("aria-expanded", String(open));
+    menu.hidden = !open;
+  };
+  button.addEventListener("click", () => show(menu.hidden));
+  box.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !menu.hidden) {
+      show(false);
+      button.focus();
+    }
+  });
+  document.addEventListener("click", (event) => {
+    if (!box.contains(event.target)) show(false);
+  });
+  return box;
 }

@@ -1,6 +1,8 @@
 // Link the account to a Provider ID: Practitioner (names, Tax ID, provider number, ZIP) or Group
-// (group name, Tax ID, Provider ID, ZIP). The API matches the roster and says nothing about which
-// field was wrong; its one message is shown as it comes. Then on to the access status.
+// (group name, Tax ID, Provider ID, ZIP), and - to become a Provider ID's first administrator - a recent
+// payment from the plan (check or EFT trace number and total), or nothing, and provider relations verify
+// (plans whose staff always verify show no payment fields). The API matches the roster and says nothing
+// about which field was wrong; its one message is shown as it comes. Then on to the access status.
 
 import { api, goTo } from "./api.js";
 import { busy, clearErrors, formValues, showProblem } from "./forms.js";
@@ -21,6 +23,17 @@ const zipLabel = config.zip_label || "ZIP";
 const practitionerNumber = config.provider_number_label || "Provider ID";
 
 document.getElementById("zip-label").textContent = zipLabel;
+const proof = document.getElementById("proof");
+const proofKind = config.first_admin_proof || "payment_or_staff";
+const asksPayment = proofKind === "payment_or_staff";
+for (const part of proof.querySelectorAll("[data-proof]")) {
+  part.hidden = (part.dataset.proof === "payment") !== asksPayment;
+  for (const input of part.querySelectorAll("input")) input.disabled = !asksPayment;
+}
+for (const span of proof.querySelectorAll("[data-proof-days]")) span.textContent = config.payment_proof_days || 180;
+for (const span of proof.querySelectorAll("[data-staff-days]")) {
+  span.textContent = config.staff_verification_business_days || 10;
+}
 for (const span of document.querySelectorAll("[data-number-label]")) span.textContent = practitionerNumber;
 
 const TYPES = {
@@ -47,6 +60,7 @@ function chosenType() {
 function showType(type) {
   const shape = TYPES[type];
   details.hidden = !shape;
+  proof.hidden = !shape || proofKind === "org_agreement";
   if (!shape) return;
   document.getElementById("details-legend").textContent = shape.legend;
   numberLabel.textContent = shape.number;
@@ -81,6 +95,12 @@ function localErrors(type, values) {
   if (!values.provider_number) errors.push({ field: "provider_number", message: `Enter the ${TYPES[type].number}.` });
   const zipDigits = (values.zip || "").replace(/\D/g, "");
   if (!values.zip) errors.push({ field: "zip", message: `Enter the ${zipLabel}.` });
+  if (asksPayment && Boolean(values.payment_number) !== Boolean(values.payment_amount)) {
+    const missing = values.payment_number ? "payment.amount" : "payment.number";
+    errors.push({ field: missing, message: "Enter both the payment's number and its total, or leave both empty." });
+  } else if (values.payment_amount && !/^\$?\d{1,9}(\.\d{2})?$/.test(values.payment_amount.replace(/,/g, ""))) {
+    errors.push({ field: "payment.amount", message: "Enter the payment's total in dollars and cents, e.g. 130.00." });
+  }
   else if (!(zipDigits.length === 5 || zipDigits.length === 9) || /[^\d\s-]/.test(values.zip)) {
     errors.push({ field: "zip", message: `Enter a 5-digit ${zipLabel}, or ZIP+4 such as 43017-1234.` });
   }
@@ -101,10 +121,12 @@ form.addEventListener("submit", async (event) => {
     showProblem(form, { title: "Some fields need attention", detail: "Correct the fields marked below.", errors });
     return;
   }
+  const { payment_number: number, payment_amount: amount, ...body } = values;
+  if (number && amount) body.payment = { number, amount: amount.replace(/[$,]/g, "") };
   const restore = busy(submit, "Checking…");
   let answer;
   try {
-    answer = await api("/links", { method: "POST", body: values });
+    answer = await api("/links", { method: "POST", body });
   } finally {
     restore();
   }

@@ -11,6 +11,10 @@ import { el } from "./dom.js";
  * to this status while the page is open ([notice kind, title from the provider's name]).
  */
 export const STATUS = {
+  pending_verification: {
+    label: "Waiting for provider relations to verify you", kind: "pending",
+    member: "Being verified by provider relations",
+  },
   pending_admin: { label: "Waiting for the administrator", kind: "pending" },
   pending_agreement: {
     label: "Your agreement needed", kind: "action",

@@ -1,8 +1,8 @@
 // What every page does first: render the shared chrome (chrome.js), brand itself from /config.json and
 // show development links when offered.
 
-import { loadConfig } from "./api.js";
-import { renderChrome } from "./chrome.js";
+import { api, loadConfig } from "./api.js";
+import { renderChrome, renderPortalTab } from "./chrome.js";
 
 // Page modules import this one first, so the header and footer exist before any page code runs.
 renderChrome();
@@ -38,5 +38,10 @@ export async function initPage(title) {
     if (config.outbox) link.href = config.outbox;
   }
   document.documentElement.dataset.plan = config.key;
+  if (config.portal_tab && document.querySelector('header.site-header[data-nav="member"]')) {
+    renderPortalTab(config.portal_tab, false);
+    const answer = await api("/links", { keepOn401: true }); // the page's own session check says the rest
+    renderPortalTab(config.portal_tab, answer.ok && answer.data.links.some((link) => link.status === "active"));
+  }
   return config;
 }

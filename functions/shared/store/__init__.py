@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from functions.shared.store.accounts import Accounts
     from functions.shared.store.admissions import Admissions
+    from functions.shared.store.attachment_files import AttachmentFiles
     from functions.shared.store.audit import AuditLog
     from functions.shared.store.authorizations import Authorizations
     from functions.shared.store.claims import Claims
@@ -44,6 +45,7 @@ _DYNAMO = {
     "claims": "claims:DynamoClaims",
     "admissions": "admissions:DynamoAdmissions",
     "authorizations": "authorizations:DynamoAuthorizations",
+    "attachment_files": "attachment_files:S3AttachmentFiles",  # S3, not DynamoDB: the files of authorizations
 }
 
 
@@ -64,6 +66,7 @@ class Repositories:
     claims: Claims
     admissions: Admissions
     authorizations: Authorizations
+    attachment_files: AttachmentFiles
 
     def __init__(self, *, dynamo_fallback: bool = True, **given: Any) -> None:
         unknown = set(given) - set(_DYNAMO)

@@ -21,11 +21,12 @@ from functions.shared.states import AuthorizationStatus, AuthorizationUrgency
 from functions.shared.store.audit import audit_item
 from functions.shared.store.models import UniqueKey, bind_tables
 from functions.shared.store.pages import newest_first
-from functions.shared.store.portal_models import AuthorizationRecord, HistoryEntry, ServiceLine
+from functions.shared.store.portal_models import AttachmentEntry, AuthorizationRecord, HistoryEntry, ServiceLine
 from functions.shared.store.transactions import UniqueKeyTaken, find, transact, transact_or_stale
 
 IDEMPOTENCY_KEY = "pa-idempotency#"
 OPEN = "open"
+IMPORTED = "import"  # `submitted_by` / `decided_by` of requests that came in the plan's extracts
 S = AuthorizationStatus
 # Which status may become which, and who moves it: the one transition table of a request.
 TRANSITIONS: dict[AuthorizationStatus, frozenset[AuthorizationStatus]] = {
@@ -55,6 +56,19 @@ class Event:
     event: str
     by: str  # provider | plan
     note: str | None = None
+    attachments: tuple[int, ...] = ()  # numbers of the files sent with it
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file's metadata; its content is stored apart (functions/shared/store/attachment_files.py)."""
+
+    number: int
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    added_at: datetime
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,7 @@ class Authorization:
     decided_at: datetime | None = None
     decided_by: str | None = None
     history: tuple[Event, ...] = field(default_factory=tuple)
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def provider_ids(self) -> frozenset[str]:
@@ -97,6 +112,7 @@ class Change:
     reason: str | None = None
     decided_by: str | None = None
     approved_units: tuple[int | None, ...] | None = None  # per service line, for a partial approval
+    attachments: tuple[Attachment, ...] = ()  # files added with the change (numbered after those on file)
 
 
 @dataclass(frozen=True)
@@ -116,6 +132,10 @@ class Authorizations(Protocol):
 
     def holder(self, idempotency: str) -> str | None:
         """The request created with this idempotency key, if any."""
+        ...
+
+    def put_new(self, authorization: Authorization, audit: AuditEntry) -> bool:
+        """Store a request from the plan's extract unless one with its number exists (then False)."""
         ...
 
     def get(self, authorization_id: str) -> Authorization | None: ...
@@ -150,6 +170,22 @@ class DynamoAuthorizations:
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 raise UniqueKeyTaken(idempotency) from None
             raise
+
+    def put_new(self, authorization: Authorization, audit: AuditEntry) -> bool:
+        bind_tables()
+
+        def build(tx: TransactWrite) -> None:
+            tx.save(_record(authorization), condition=AuthorizationRecord.authorization_id.does_not_exist())
+            tx.save(audit_item(audit))
+
+        try:
+            transact(build)
+        except TransactWriteError as exc:
+            reasons = [r.code if r else None for r in exc.cancellation_reasons]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                return False
+            raise
+        return True
 
     def holder(self, idempotency: str) -> str | None:
         claim = find(UniqueKey, idempotency)
@@ -187,6 +223,10 @@ class DynamoAuthorizations:
                         AuthorizationRecord.decided_at.set(change.event.at)]
         if change.reason is not None:
             actions.append(AuthorizationRecord.decision_reason.set(change.reason))
+        if change.attachments:
+            actions.append(AuthorizationRecord.attachments.set(
+                AuthorizationRecord.attachments.append([_attachment_entry(a) for a in change.attachments])
+                if current is not None and current.attachments else [_attachment_entry(a) for a in change.attachments]))
         if change.approved_units is not None and current is not None:
             lines = [ServiceLine(code=line.code, units=line.units, approved_units=units)
                      for line, units in zip(current.service_lines, change.approved_units, strict=True)]
@@ -203,7 +243,13 @@ class DynamoAuthorizations:
 
 
 def _history(event: Event) -> HistoryEntry:
-    return HistoryEntry(at=event.at, event=event.event, by=event.by, note=event.note)
+    return HistoryEntry(at=event.at, event=event.event, by=event.by, note=event.note,
+                        attachments=list(event.attachments) or None)
+
+
+def _attachment_entry(a: Attachment) -> AttachmentEntry:
+    return AttachmentEntry(number=a.number, name=a.name, content_type=a.content_type, size=a.size, sha256=a.sha256,
+                           added_at=a.added_at)
 
 
 def _record(a: Authorization) -> AuthorizationRecord:
@@ -217,7 +263,8 @@ def _record(a: Authorization) -> AuthorizationRecord:
         service_to=a.service_to.isoformat(), urgency=a.urgency, clinical_notes=a.clinical_notes,
         submitted_at=a.submitted_at, submitted_by=a.submitted_by, submitted_key=a.submitted_key, due_at=a.due_at,
         status=a.status, decision_reason=a.decision_reason, decided_at=a.decided_at, decided_by=a.decided_by,
-        history=[_history(e) for e in a.history], open_status=OPEN if is_open else None,
+        history=[_history(e) for e in a.history], attachments=[_attachment_entry(f) for f in a.attachments] or None,
+        open_status=OPEN if is_open else None,
         due_key=f"{a.due_at.isoformat()}#{a.authorization_id}")
 
 
@@ -233,4 +280,7 @@ def _authorization(item: AuthorizationRecord) -> Authorization:
         clinical_notes=item.clinical_notes, submitted_at=item.submitted_at, submitted_by=item.submitted_by,
         due_at=item.due_at, status=AuthorizationStatus(item.status), decision_reason=item.decision_reason,
         decided_at=item.decided_at, decided_by=item.decided_by,
-        history=tuple(Event(h.at, h.event, h.by, h.note) for h in item.history or []))
+        history=tuple(Event(h.at, h.event, h.by, h.note, tuple(int(n) for n in h.attachments or ()))
+                      for h in item.history or []),
+        attachments=tuple(Attachment(int(f.number), f.name, f.content_type, int(f.size), f.sha256, f.added_at)
+                          for f in item.attachments or []))

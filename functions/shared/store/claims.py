@@ -10,6 +10,7 @@ order.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -107,8 +108,20 @@ class ClaimPage:
     items_read: int
 
 
+def payment_key(tax_id: str, number: str) -> str:
+    """How a payment is looked up: the payee's Tax ID and the check or EFT trace number as a person may
+    type it ('EFT-7731042', 'eft 7731042'): digits of the one, letters and digits of the other."""
+    return f"{re.sub(r'[^0-9]', '', tax_id)}#{re.sub(r'[^0-9A-Z]', '', number.upper())}"
+
+
 class Claims(Protocol):
     def get(self, claim_id: str) -> Claim | None: ...
+
+    def payment_total(self, tax_id: str, number: str, since: date) -> int | None:
+        """What the plan paid to this Tax ID with this check or EFT trace number on or after `since`, in
+        cents (one payment covers many claims: their sum); None when there is no such payment. One Query
+        of the by-payment index, which holds amounts only."""
+        ...
 
     def page(self, owner: str, first_day: date, last_day: date, limit: int, after: str | None) -> ClaimPage: ...
 
@@ -119,6 +132,12 @@ class DynamoClaims:
     def get(self, claim_id: str) -> Claim | None:
         item = find(ClaimRecord, claim_id, consistent=False)
         return _claim(item) if item else None
+
+    def payment_total(self, tax_id: str, number: str, since: date) -> int | None:
+        bind_tables()
+        paid = [int(item.payment_cents or 0) for item in ClaimRecord.by_payment.query(
+            payment_key(tax_id, number), ClaimRecord.paid_on >= since.isoformat())]
+        return sum(paid) if paid else None
 
     def page(self, owner: str, first_day: date, last_day: date, limit: int, after: str | None) -> ClaimPage:
         bind_tables()
@@ -179,7 +198,10 @@ def _record(claim: Claim, content_hash: str, source: str) -> ClaimRecord:
         payment=Payment(method=claim.payment.method, number=claim.payment.number,
                         date=claim.payment.date.isoformat(), amount_cents=claim.payment.amount_cents)
         if claim.payment else None,
-        parties=set(claim.owners))
+        parties=set(claim.owners),
+        payment_key=payment_key(claim.billing_tax_id, claim.payment.number) if claim.payment else None,
+        paid_on=claim.payment.date.isoformat() if claim.payment else None,
+        payment_cents=claim.payment.amount_cents if claim.payment else None)
 
 
 def _entry(claim: Claim, owner: str) -> ClaimIndexEntry:

@@ -1,9 +1,13 @@
 """Provider links: who is linked to which Provider ID, as what, and what their request waits for.
 
-The links repository is the only code that writes a link or a Provider ID's administrator claim. The
-first account to link a Provider ID claims 'provider-admin#<id>' in the same transaction that creates
-its link, so concurrent first links yield exactly one administrator. The claim also counts the
-Provider ID's administrators, so the last one can never step down.
+The links repository is the only code that writes a link or a Provider ID's administrator claim. A
+Provider ID's first administrator claims 'provider-admin#<id>' in the same transaction that makes them
+one, so concurrent first links yield exactly one administrator: at once when they proved a payment (or,
+on plans whose staff approve the organizational agreement, when they link), else when provider
+relations verify them (until then their link holds nothing). The claim also counts the Provider ID's
+administrators, so the last one can never step down. Closing a first administrator's open link
+(denied, expired) and removing an administrator give the claim back in the same transaction, so a
+Provider ID never stays claimed by nobody who can administer it.
 
 `TRANSITIONS` is the one table of which status a link may move to from which; every verb below is
 one conditional transaction with its audit record, guarded by that table.
@@ -11,6 +15,7 @@ one conditional transaction with its audit record, guarded by that table.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
@@ -28,6 +33,7 @@ ADMIN_KEY = "provider-admin#"
 
 # Which status an existing link may take (key), and from which statuses (value).
 TRANSITIONS: dict[LinkStatus, frozenset[LinkStatus]] = {
+    LinkStatus.PENDING_VERIFICATION: frozenset(OPEN_LINK_STATUSES),
     LinkStatus.PENDING_ADMIN: frozenset(OPEN_LINK_STATUSES),
     LinkStatus.PENDING_AGREEMENT: frozenset(OPEN_LINK_STATUSES),
     LinkStatus.PENDING_ORG: frozenset(OPEN_LINK_STATUSES),
@@ -37,16 +43,19 @@ TRANSITIONS: dict[LinkStatus, frozenset[LinkStatus]] = {
     LinkStatus.REMOVED: frozenset({LinkStatus.ACTIVE}),
 }
 # Creating a link (a first link, or asking again): only where there is none, or a closed one; never
-# twice at once. A new link starts as PENDING_AGREEMENT (administrator) or PENDING_ADMIN (member).
+# twice at once. A new link starts as PENDING_AGREEMENT (administrator), PENDING_VERIFICATION (a first
+# administrator waiting for provider relations) or PENDING_ADMIN (member).
+CREATED_AS = frozenset({LinkStatus.PENDING_ADMIN, LinkStatus.PENDING_AGREEMENT, LinkStatus.PENDING_VERIFICATION})
 CREATE_FROM: frozenset[LinkStatus | None] = frozenset({None, *CLOSED_LINK_STATUSES})
 # The status a link waits in for each human step.
-WAITING_STATUS = {WaitingFor.ADMIN: LinkStatus.PENDING_ADMIN, WaitingFor.AGREEMENT: LinkStatus.PENDING_AGREEMENT,
+WAITING_STATUS = {WaitingFor.STAFF: LinkStatus.PENDING_VERIFICATION, WaitingFor.ADMIN: LinkStatus.PENDING_ADMIN,
+                  WaitingFor.AGREEMENT: LinkStatus.PENDING_AGREEMENT,
                   WaitingFor.ORG: LinkStatus.PENDING_ORG}
 
 
 def may_move(current: LinkStatus | None, target: LinkStatus) -> bool:
     """Whether a link in `current` (None: no link) may move to `target`."""
-    if target in (LinkStatus.PENDING_ADMIN, LinkStatus.PENDING_AGREEMENT) and current in CREATE_FROM:
+    if target in CREATED_AS and current in CREATE_FROM:
         return True
     return current in TRANSITIONS[target]
 
@@ -94,6 +103,13 @@ class Links(Protocol):
         """A member's request, waiting for an administrator: StaleWrite when one is open or active."""
         ...
 
+    def create_for_verification(self, new: NewLink, decision_due: datetime, audit: AuditEntry) -> LinkView:
+        """Would-be first administrator, waiting for provider relations to verify them; claims nothing yet:
+        StaleWrite when this account's link is open or active."""
+        ...
+
+    def has_administrator(self, provider_id: str) -> bool: ...
+
     def get(self, account_id: str, provider_id: str) -> LinkView | None: ...
 
     def of_account(self, account_id: str, *, consistent: bool = False) -> list[LinkView]: ...
@@ -105,11 +121,28 @@ class Links(Protocol):
         """The workflow waits at `step` with `token`: StaleWrite when the link is no longer open."""
         ...
 
-    def decide(self, account_id: str, provider_id: str, by: str, now: datetime,
-               audit: AuditEntry) -> LinkView | None:
-        """An administrator's decision, recorded once, on a request waiting for one (its token stored):
-        StaleWrite otherwise; None when there is no such link. Returns the request as decided (with the
-        token to resume)."""
+    def decide(self, account_id: str, provider_id: str, by: str, now: datetime, audit: AuditEntry,
+               step: WaitingFor = WaitingFor.ADMIN) -> LinkView | None:
+        """A decision at `step` (an administrator's, or staff's), recorded once, on a request waiting for
+        it (its token stored): StaleWrite otherwise; None when there is no such link. Returns the request
+        as decided (with the token to resume)."""
+        ...
+
+    def verify_first_admin(self, account_id: str, provider_id: str, by: str, now: datetime,
+                           audit: AuditEntry) -> LinkView | None:
+        """Staff verified a would-be first administrator: the decision is recorded and the administrator
+        claim taken in one transaction. UniqueKeyTaken when the Provider ID has an administrator by now,
+        StaleWrite when the link is not waiting for staff; None when there is no such link."""
+        ...
+
+    def remove_admin(self, account_id: str, provider_id: str, by: str, now: datetime, audit: AuditEntry) -> None:
+        """Staff remove an active administrator; the claim counts one fewer (and is released with the
+        last one): StaleWrite otherwise."""
+        ...
+
+    def assign_admin(self, account_id: str, provider_id: str, replaces: str | None, audit: AuditEntry) -> None:
+        """Staff make an active member an administrator, in place of `replaces` (who becomes a member)
+        or besides the others: StaleWrite otherwise."""
         ...
 
     def grant_access(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
@@ -117,11 +150,11 @@ class Links(Protocol):
         ...
 
     def deny(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
-        """Open -> denied, once: False when no longer open."""
+        """Open -> denied, once (a first administrator's claim released with it): False when no longer open."""
         ...
 
     def expire(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
-        """Open -> expired, once: False when no longer open."""
+        """Open -> expired, once (a first administrator's claim released with it): False when no longer open."""
         ...
 
     def remove(self, account_id: str, provider_id: str, by: str, now: datetime, audit: AuditEntry) -> None:
@@ -179,6 +212,21 @@ class DynamoLinks:
         transact_or_stale(build)
         return _view(link)
 
+    def create_for_verification(self, new: NewLink, decision_due: datetime, audit: AuditEntry) -> LinkView:
+        link = self._new(new, LinkRole.ADMIN, LinkStatus.PENDING_VERIFICATION)
+        link.decision_due = decision_due
+
+        def build(tx: TransactWrite) -> None:
+            tx.save(link, condition=self._creatable())
+            tx.save(audit_item(audit))
+
+        transact_or_stale(build)
+        return _view(link)
+
+    def has_administrator(self, provider_id: str) -> bool:
+        claim = find(UniqueKey, ADMIN_KEY + provider_id)
+        return claim is not None and int(claim.tally or 0) > 0
+
     def get(self, account_id: str, provider_id: str) -> LinkView | None:
         link = find(Link, account_id, provider_id)
         return _view(link) if link else None
@@ -197,32 +245,87 @@ class DynamoLinks:
         self._change(account_id, provider_id, status, audit, Link.waiting_for.set(step),
                      Link.waiting_token.set(token))
 
-    def decide(self, account_id: str, provider_id: str, by: str, now: datetime,
-               audit: AuditEntry) -> LinkView | None:
+    def decide(self, account_id: str, provider_id: str, by: str, now: datetime, audit: AuditEntry,
+               step: WaitingFor = WaitingFor.ADMIN) -> LinkView | None:
         link = find(Link, account_id, provider_id)
         if link is None:
             return None
-        token = link.waiting_token
-        if not token:
-            raise StaleWrite
+        decided = self._decision(link, step, by, now)
 
         def build(tx: TransactWrite) -> None:
-            tx.update(link, actions=[Link.decided_by.set(by), Link.decided_at.set(now)],
-                      condition=(Link.status == LinkStatus.PENDING_ADMIN) & Link.decided_by.does_not_exist()
-                      & (Link.waiting_token == token))
+            decided(tx)
             tx.save(audit_item(audit))
 
         transact_or_stale(build)
         return replace(_view(link), decided_by=by, decided_at=now)
 
+    def verify_first_admin(self, account_id: str, provider_id: str, by: str, now: datetime,
+                           audit: AuditEntry) -> LinkView | None:
+        link = find(Link, account_id, provider_id)
+        if link is None:
+            return None
+        decided = self._decision(link, WaitingFor.STAFF, by, now)
+
+        def build(tx: TransactWrite) -> None:
+            tx.save(UniqueKey(ADMIN_KEY + provider_id, account_id=account_id, tally=1),
+                    condition=UniqueKey.key.does_not_exist())
+            decided(tx)
+            tx.save(audit_item(audit))
+
+        try:
+            transact(build)
+        except TransactWriteError as exc:
+            reasons = [r.code if r else None for r in exc.cancellation_reasons]
+            if reasons[:2] == ["ConditionalCheckFailed", None]:  # the link still waits; the claim is taken
+                raise UniqueKeyTaken(ADMIN_KEY + provider_id) from None
+            raise StaleWrite from exc
+        return replace(_view(link), decided_by=by, decided_at=now)
+
+    def remove_admin(self, account_id: str, provider_id: str, by: str, now: datetime, audit: AuditEntry) -> None:
+        bind_tables()
+        claim = find(UniqueKey, ADMIN_KEY + provider_id)
+
+        def build(tx: TransactWrite) -> None:
+            tx.update(Link(account_id, provider_id),
+                      actions=[Link.status.set(LinkStatus.REMOVED), Link.decided_by.set(by), Link.decided_at.set(now)],
+                      condition=(Link.role == LinkRole.ADMIN) & (Link.status == LinkStatus.ACTIVE))
+            if claim is not None:
+                _release(tx, claim)
+            tx.save(audit_item(audit))
+
+        transact_or_stale(build)
+
+    def assign_admin(self, account_id: str, provider_id: str, replaces: str | None, audit: AuditEntry) -> None:
+        bind_tables()
+        claim = find(UniqueKey, ADMIN_KEY + provider_id)
+        if claim is None and replaces:
+            raise StaleWrite  # nobody administers it, so nobody can be replaced
+
+        def build(tx: TransactWrite) -> None:
+            tx.update(Link(account_id, provider_id), actions=[Link.role.set(LinkRole.ADMIN)],
+                      condition=(Link.role == LinkRole.MEMBER) & (Link.status == LinkStatus.ACTIVE))
+            if replaces:
+                tx.update(Link(replaces, provider_id), actions=[Link.role.set(LinkRole.MEMBER)],
+                          condition=(Link.role == LinkRole.ADMIN) & (Link.status == LinkStatus.ACTIVE))
+                tx.condition_check(UniqueKey, ADMIN_KEY + provider_id, condition=UniqueKey.key.exists())
+            elif claim is None:  # the Provider ID has no administrator left: this one claims it
+                tx.save(UniqueKey(ADMIN_KEY + provider_id, account_id=account_id, tally=1),
+                        condition=UniqueKey.key.does_not_exist())
+            else:
+                tx.update(UniqueKey(ADMIN_KEY + provider_id), actions=[UniqueKey.tally.add(1)],
+                          condition=UniqueKey.key.exists())
+            tx.save(audit_item(audit))
+
+        transact_or_stale(build)
+
     def grant_access(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
         return self._close(account_id, provider_id, LinkStatus.ACTIVE, now, audit)
 
     def deny(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
-        return self._close(account_id, provider_id, LinkStatus.DENIED, now, audit)
+        return self._close_open(account_id, provider_id, LinkStatus.DENIED, now, audit)
 
     def expire(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
-        return self._close(account_id, provider_id, LinkStatus.EXPIRED, now, audit)
+        return self._close_open(account_id, provider_id, LinkStatus.EXPIRED, now, audit)
 
     def remove(self, account_id: str, provider_id: str, by: str, now: datetime, audit: AuditEntry) -> None:
         self._change(account_id, provider_id, LinkStatus.REMOVED, audit, Link.decided_by.set(by),
@@ -277,6 +380,53 @@ class DynamoLinks:
         return True
 
     @staticmethod
+    def _decision(link: Link, step: WaitingFor, by: str, now: datetime) -> Callable[[TransactWrite], None]:
+        """The write that records a decision at `step` once, on a link waiting there with its token."""
+        token = link.waiting_token
+        if not token:
+            raise StaleWrite
+
+        def write(tx: TransactWrite) -> None:
+            tx.update(link, actions=[Link.decided_by.set(by), Link.decided_at.set(now)],
+                      condition=(Link.status == WAITING_STATUS[step]) & Link.decided_by.does_not_exist()
+                      & (Link.waiting_token == token))
+
+        return write
+
+    def _close_open(self, account_id: str, provider_id: str, target: LinkStatus, now: datetime,
+                    audit: AuditEntry) -> bool:
+        """Open -> denied/expired. A first administrator's open link holds the Provider ID's claim: it is
+        released in the same transaction (read first; a concurrent change retries once, then gives up)."""
+        for _ in range(2):
+            link = find(Link, account_id, provider_id)
+            if link is None or LinkStatus(link.status) not in TRANSITIONS[target]:
+                return False
+            claim = find(UniqueKey, ADMIN_KEY + provider_id) if link.role == LinkRole.ADMIN else None
+            held = claim if claim is not None and claim.account_id == account_id else None
+            try:
+                transact_or_stale(self._closing(link, held, target, now, audit))
+            except StaleWrite:
+                continue
+            return True
+        return False
+
+    @staticmethod
+    def _closing(link: Link, held: UniqueKey | None, target: LinkStatus, now: datetime,
+                 audit: AuditEntry) -> Callable[[TransactWrite], None]:
+        current = link.status
+
+        def build(tx: TransactWrite) -> None:
+            tx.update(Link(link.account_id, link.provider_id),
+                      actions=[Link.status.set(target), Link.decided_at.set(now), Link.waiting_token.remove(),
+                               Link.waiting_for.remove()],
+                      condition=Link.account_id.exists() & (Link.status == current))
+            if held is not None:
+                _release(tx, held)
+            tx.save(audit_item(audit))
+
+        return build
+
+    @staticmethod
     def _change_admins(account_id: str, provider_id: str, make_admin: bool, audit: AuditEntry) -> None:
         bind_tables()
         claim = UniqueKey(ADMIN_KEY + provider_id)
@@ -294,3 +444,13 @@ class DynamoLinks:
             tx.save(audit_item(audit))
 
         transact_or_stale(build)
+
+
+def _release(tx: TransactWrite, claim: UniqueKey) -> None:
+    """One administrator fewer on a Provider ID's claim; the last one gives the claim back (so the Provider
+    ID can be claimed again, by proof). Guarded by the count as read: a concurrent change fails the write."""
+    tally = int(claim.tally or 1)
+    if tally <= 1:
+        tx.delete(UniqueKey(claim.key), condition=UniqueKey.tally == tally)
+    else:
+        tx.update(UniqueKey(claim.key), actions=[UniqueKey.tally.add(-1)], condition=UniqueKey.tally == tally)

@@ -322,6 +322,7 @@ class AuditEvent(Model):
 
     class Meta:
         table_name = "audit"
+        stream_view_type = "NEW_IMAGE"  # archived to the Object Lock bucket (functions/audit_archive)
 
     subject = UnicodeAttribute(hash_key=True)  # account id, or 'anonymous'
     at_id = UnicodeAttribute(range_key=True)  # ISO time + '#' + random id: sorted and unique
@@ -331,6 +332,13 @@ class AuditEvent(Model):
     source_ip = UnicodeAttribute(null=True)
     detail = MapAttribute(null=True)  # never PHI, passwords, tokens or codes
     expires_at = TTLAttribute()
+
+    def _get_save_args(self, condition: Any = None, **kwargs: Any) -> Any:
+        """Insert-only: every put of a record, alone or inside a transaction (both come here), carries
+        attribute_not_exists, so no code path can overwrite history (IAM grants PutItem only, too)."""
+        insert_only = AuditEvent.at_id.does_not_exist()
+        return super()._get_save_args(condition=insert_only if condition is None else insert_only & condition,
+                                      **kwargs)
 
 
 MODELS: dict[str, type[Model]] = {
@@ -405,12 +413,14 @@ def key_schema(model: type[Model]) -> dict[str, Any]:
             "hash_key": (index_hash.attr_name, index_hash.attr_type),
             "range_key": (index_range.attr_name, index_range.attr_type) if index_range else None,
             "projection": index.Meta.projection.projection_type,
+            "non_key_attributes": list(getattr(index.Meta.projection, "non_key_attributes", None) or []),
         })
     return {
         "hash_key": (hash_key.attr_name, hash_key.attr_type),
         "range_key": (range_key.attr_name, range_key.attr_type) if range_key else None,
         "ttl": ttl,
         "indexes": indexes,
+        "stream": getattr(model.Meta, "stream_view_type", None),
     }
 
 

@@ -21,7 +21,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
 )
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
 PROFILE = "profile"
@@ -95,6 +95,19 @@ class Payment(MapAttribute):
     amount_cents = NumberAttribute()
 
 
+class ClaimsByPayment(GlobalSecondaryIndex):
+    """Paid claims by payee Tax ID and check or EFT trace number, newest payment last (sparse: paid claims
+    only). It projects the amount alone, so proving a payment (a practice's first administrator, see
+    functions/link_provider) reads no PHI and needs no access to the claims themselves."""
+
+    class Meta:
+        index_name = "by-payment"
+        projection = IncludeProjection(["payment_cents"])
+
+    payment_key = UnicodeAttribute(hash_key=True)  # '<billing Tax ID>#<payment number, A-Z and 0-9 only>'
+    paid_on = UnicodeAttribute(range_key=True)  # ISO date of the payment
+
+
 class ClaimRecord(Model):
     """One claim as adjudicated: header, lines, reason codes and the payment."""
 
@@ -121,6 +134,11 @@ class ClaimRecord(Model):
     lines = ListAttribute(of=ClaimLine, default=list)
     payment = Payment(null=True)
     parties = UnicodeSetAttribute()  # every claim-index owner key of this claim (access check on GetItem)
+    # The payment again, flat, for the by-payment index (indexes project top-level attributes only).
+    payment_key = UnicodeAttribute(null=True)
+    paid_on = UnicodeAttribute(null=True)
+    payment_cents = NumberAttribute(null=True)
+    by_payment = ClaimsByPayment()
 
 
 class ClaimIndexEntry(Model):
@@ -212,6 +230,18 @@ class HistoryEntry(MapAttribute):
     event = UnicodeAttribute()  # submitted | more_info_requested | information_sent | approved | ...
     by = UnicodeAttribute()  # provider | plan
     note = UnicodeAttribute(null=True)
+    attachments = ListAttribute(of=NumberAttribute, null=True)  # numbers of the files sent with this event
+
+
+class AttachmentEntry(MapAttribute):
+    """A file sent with a request: its metadata (the content is an S3 object named by its SHA-256)."""
+
+    number = NumberAttribute()  # 1, 2, ... in the order received
+    name = UnicodeAttribute()
+    content_type = UnicodeAttribute()
+    size = NumberAttribute()
+    sha256 = UnicodeAttribute()
+    added_at = UTCDateTimeAttribute()
 
 
 class AuthorizationRecord(Model):
@@ -240,6 +270,7 @@ class AuthorizationRecord(Model):
     decided_at = UTCDateTimeAttribute(null=True)
     decided_by = UnicodeAttribute(null=True)
     history = ListAttribute(of=HistoryEntry, default=list)
+    attachments = ListAttribute(of=AttachmentEntry, null=True)
     open_status = UnicodeAttribute(null=True)  # 'open' while the plan owes a decision
     due_key = UnicodeAttribute(null=True)
     by_provider = AuthorizationsByProvider()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.access.given import GROUP, IN_GROUP, PRACTITIONER
+from tests.unit.access.given import GROUP, IN_GROUP, PAID_CLAIM, PRACTITIONER
 
 
 @dataclass
@@ -24,6 +24,7 @@ def outside(repos: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Outside]:
     from functions.access_workflow import logic as access_workflow
     from functions.agreements import logic as agreements
     from functions.shared import ratelimit, workflow
+    from functions.staff import logic as staff
 
     seen = Outside()
 
@@ -45,5 +46,7 @@ def outside(repos: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Outside]:
     monkeypatch.setattr(ratelimit, "check", lambda *a, **k: None)
     monkeypatch.setattr(agreements, "send_mail", send_mail)
     monkeypatch.setattr(access_workflow, "send_mail", send_mail)
+    monkeypatch.setattr(staff, "send_mail", send_mail)
     repos.roster.load(GROUP, IN_GROUP, PRACTITIONER)
+    repos.claims.put(PAID_CLAIM, "hash", "ExplanationOfBenefit/c1")
     yield seen

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from functions.shared.http import Caller, RequestMeta
-from functions.shared.states import LinkType
+from functions.shared.states import ClaimStatus, LinkType
+from functions.shared.store.claims import Claim, PaymentView
 from functions.shared.store.roster import ProviderView
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # a Monday
@@ -23,3 +24,12 @@ GROUP_FORM = {"provider_type": "group", "group_name": "riverside family practice
 
 def caller(account_id: str) -> Caller:
     return Caller(account_id, f"session-{account_id}", "full")
+
+# A payment the plan made to the group's Tax ID three weeks ago: what its first administrator proves.
+PAYMENT = {"number": "EFT-7731042", "amount": "130.00"}
+PAID_CLAIM = Claim(
+    claim_id="C1", member_id="M1", member_name="Jane Doe", billing_provider_id="G1000001", billing_tax_id=TAX_ID,
+    rendering_provider_id="P2000001", service_from=date(2026, 1, 20), service_to=date(2026, 1, 20),
+    received_on=date(2026, 1, 22), status=ClaimStatus.PAID, billed_cents=23500, allowed_cents=14000,
+    paid_cents=13000, patient_cents=1000,
+    payment=PaymentView("eft", "EFT-7731042", (NOW - timedelta(days=21)).date(), 13000))

@@ -14,7 +14,7 @@ from functions.shared.errors import Problem
 from functions.shared.plans import plan_profile
 from functions.shared.states import LinkRole, LinkStatus
 from functions.shared.workflow import business_days_later
-from tests.unit.access.given import GROUP_FORM, META, NOW, caller
+from tests.unit.access.given import GROUP_FORM, META, NOW, PAYMENT, caller
 from tests.unit.identity import active_account
 
 PLAN = plan_profile("caresource")
@@ -22,9 +22,11 @@ URL = "https://portal.example"
 
 
 def link(repos, account_id: str, form: dict | None = None):
+    """Link G1000001 (or `form`), proving the group's recent payment."""
     if repos.accounts.get(account_id) is None:
         active_account(repos, account_id=account_id, email=f"{account_id}@clinic.example")
-    return request_link(LinkRequest(**(form or GROUP_FORM)), caller(account_id), PLAN, META, NOW)
+    return request_link(LinkRequest(**(form or {**GROUP_FORM, "payment": PAYMENT})), caller(account_id), PLAN,
+                        META, NOW)
 
 
 def step(action: str, account_id: str, token: str | None = None) -> None:
@@ -48,12 +50,13 @@ def sam(repos, ada) -> str:
     return "sam"
 
 
-def test_the_first_linker_becomes_the_administrator(repos, outside):
+def test_the_first_linker_proving_a_payment_becomes_the_administrator(repos, outside):
     view = link(repos, "ada")
     assert (view.role, view.status) == (LinkRole.ADMIN, LinkStatus.PENDING_AGREEMENT)
     assert view.provider_name == "Riverside Family Practice"
     assert repos.links.admin_tally == {"G1000001": 1}
     assert repos.audit.actions("ada") == [("link.create", "administrator")]
+    assert repos.audit.entries[-1].detail == {"provider_id": "G1000001", "proof": "payment"}
     assert len(outside.started) == 1
 
 

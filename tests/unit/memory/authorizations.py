@@ -33,6 +33,14 @@ class MemoryAuthorizations:
             self.requests[authorization.authorization_id] = authorization
             self.audit.append(audit)
 
+    def put_new(self, authorization: Authorization, audit: AuditEntry) -> bool:
+        with self._lock:
+            if authorization.authorization_id in self.requests:
+                return False
+            self.requests[authorization.authorization_id] = authorization
+            self.audit.append(audit)
+            return True
+
     def holder(self, idempotency: str) -> str | None:
         return self.keys.get(idempotency)
 
@@ -66,7 +74,7 @@ class MemoryAuthorizations:
                 lines = tuple(ServiceRequest(s.code, s.units, u)
                               for s, u in zip(lines, change.approved_units, strict=True))
             moved = replace(current, status=change.status, history=(*current.history, change.event),
-                            service_lines=lines,
+                            service_lines=lines, attachments=(*current.attachments, *change.attachments),
                             decision_reason=change.reason if change.reason is not None else current.decision_reason,
                             decided_by=change.decided_by or current.decided_by,
                             decided_at=change.event.at if change.decided_by else current.decided_at)

@@ -17,6 +17,7 @@ class MemoryLinks:
     def __init__(self) -> None:
         self.links: dict[tuple[str, str], LinkView] = {}
         self.admin_tally: dict[str, int] = {}  # Provider ID -> how many administrators it has
+        self.claimed_by: dict[str, str] = {}  # Provider ID -> the account that claimed it first
         self._lock = threading.Lock()
 
     # -- the Links protocol -------------------------------------------------------------------------
@@ -27,11 +28,19 @@ class MemoryLinks:
                 raise UniqueKeyTaken(ADMIN_KEY + new.provider_id)
             link = self._create(new, LinkRole.ADMIN, LinkStatus.PENDING_AGREEMENT, None, audit)
             self.admin_tally[new.provider_id] = 1
+            self.claimed_by[new.provider_id] = new.account_id
             return link
 
     def create_request(self, new: NewLink, decision_due: datetime, audit: AuditEntry) -> LinkView:
         with self._lock:
             return self._create(new, LinkRole.MEMBER, LinkStatus.PENDING_ADMIN, decision_due, audit)
+
+    def create_for_verification(self, new: NewLink, decision_due: datetime, audit: AuditEntry) -> LinkView:
+        with self._lock:
+            return self._create(new, LinkRole.ADMIN, LinkStatus.PENDING_VERIFICATION, decision_due, audit)
+
+    def has_administrator(self, provider_id: str) -> bool:
+        return self.admin_tally.get(provider_id, 0) > 0
 
     def get(self, account_id: str, provider_id: str) -> LinkView | None:
         return self.links.get((account_id, provider_id))
@@ -45,25 +54,65 @@ class MemoryLinks:
     def wait_for(self, account_id: str, provider_id: str, step: WaitingFor, token: str, audit: AuditEntry) -> None:
         self._move(account_id, provider_id, WAITING_STATUS[step], audit, waiting_for=step, waiting_token=token)
 
-    def decide(self, account_id: str, provider_id: str, by: str, now: datetime,
-               audit: AuditEntry) -> LinkView | None:
+    def decide(self, account_id: str, provider_id: str, by: str, now: datetime, audit: AuditEntry,
+               step: WaitingFor = WaitingFor.ADMIN) -> LinkView | None:
         with self._lock:
             link = self.links.get((account_id, provider_id))
             if link is None:
                 return None
-            if link.status != LinkStatus.PENDING_ADMIN or link.decided_by or not link.waiting_token:
+            if link.status != WAITING_STATUS[step] or link.decided_by or not link.waiting_token:
                 raise StaleWrite
             decided = self._put(replace(link, decided_by=by, decided_at=now), audit)
             return decided
+
+    def verify_first_admin(self, account_id: str, provider_id: str, by: str, now: datetime,
+                           audit: AuditEntry) -> LinkView | None:
+        with self._lock:
+            link = self.links.get((account_id, provider_id))
+            if link is None:
+                return None
+            if link.status != LinkStatus.PENDING_VERIFICATION or link.decided_by or not link.waiting_token:
+                raise StaleWrite
+            if provider_id in self.admin_tally:
+                raise UniqueKeyTaken(ADMIN_KEY + provider_id)
+            self.admin_tally[provider_id] = 1
+            self.claimed_by[provider_id] = account_id
+            return self._put(replace(link, decided_by=by, decided_at=now), audit)
+
+    def remove_admin(self, account_id: str, provider_id: str, by: str, now: datetime, audit: AuditEntry) -> None:
+        with self._lock:
+            link = self.links.get((account_id, provider_id))
+            if link is None or link.role != LinkRole.ADMIN or link.status != LinkStatus.ACTIVE:
+                raise StaleWrite
+            self._release(provider_id)
+            self._put(replace(link, status=LinkStatus.REMOVED, decided_by=by, decided_at=now), audit)
+
+    def assign_admin(self, account_id: str, provider_id: str, replaces: str | None, audit: AuditEntry) -> None:
+        with self._lock:
+            link = self.links.get((account_id, provider_id))
+            old = self.links.get((replaces, provider_id)) if replaces else None
+            if link is None or link.role != LinkRole.MEMBER or link.status != LinkStatus.ACTIVE:
+                raise StaleWrite
+            if replaces and (old is None or old.role != LinkRole.ADMIN or old.status != LinkStatus.ACTIVE
+                             or provider_id not in self.admin_tally):
+                raise StaleWrite
+            if old is not None:
+                self.links[(old.account_id, provider_id)] = replace(old, role=LinkRole.MEMBER)
+            elif provider_id in self.admin_tally:
+                self.admin_tally[provider_id] += 1
+            else:
+                self.admin_tally[provider_id] = 1
+                self.claimed_by[provider_id] = account_id
+            self._put(replace(link, role=LinkRole.ADMIN), audit)
 
     def grant_access(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
         return self._close(account_id, provider_id, LinkStatus.ACTIVE, now, audit)
 
     def deny(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
-        return self._close(account_id, provider_id, LinkStatus.DENIED, now, audit)
+        return self._close(account_id, provider_id, LinkStatus.DENIED, now, audit, release=True)
 
     def expire(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
-        return self._close(account_id, provider_id, LinkStatus.EXPIRED, now, audit)
+        return self._close(account_id, provider_id, LinkStatus.EXPIRED, now, audit, release=True)
 
     def remove(self, account_id: str, provider_id: str, by: str, now: datetime, audit: AuditEntry) -> None:
         self._move(account_id, provider_id, LinkStatus.REMOVED, audit, guard=lambda v: v.role == LinkRole.MEMBER,
@@ -107,12 +156,26 @@ class MemoryLinks:
                 raise StaleWrite
             self._put(replace(link, status=target, **changes), audit)
 
-    def _close(self, account_id: str, provider_id: str, target: LinkStatus, now: datetime, audit: AuditEntry) -> bool:
+    def _close(self, account_id: str, provider_id: str, target: LinkStatus, now: datetime, audit: AuditEntry, *,
+               release: bool = False) -> bool:
+        with self._lock:
+            link = self.links.get((account_id, provider_id))
+            holds = (release and link is not None and link.role == LinkRole.ADMIN
+                     and self.claimed_by.get(provider_id) == account_id)
         try:
             self._move(account_id, provider_id, target, audit, decided_at=now, waiting_token=None, waiting_for=None)
         except StaleWrite:
             return False
+        if holds:
+            with self._lock:
+                self._release(provider_id)
         return True
+
+    def _release(self, provider_id: str) -> None:
+        self.admin_tally[provider_id] = self.admin_tally.get(provider_id, 1) - 1
+        if self.admin_tally[provider_id] <= 0:
+            del self.admin_tally[provider_id]
+            self.claimed_by.pop(provider_id, None)
 
     def _put(self, link: LinkView, audit: AuditEntry) -> LinkView:
         self.links[(link.account_id, link.provider_id)] = link

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from functions.shared.store.claims import Claim, ClaimPage, ClaimSummary
+from functions.shared.store.claims import Claim, ClaimPage, ClaimSummary, payment_key
 from functions.shared.store.members import CoveragePeriod, Member, MemberProfile, identity_key
 
 
@@ -45,6 +45,12 @@ class MemoryClaims:
     def get(self, claim_id: str) -> Claim | None:
         stored = self.claims.get(claim_id)
         return stored[0] if stored else None
+
+    def payment_total(self, tax_id: str, number: str, since: date) -> int | None:
+        key = payment_key(tax_id, number)
+        paid = [c.payment.amount_cents for c, _ in self.claims.values()
+                if c.payment and payment_key(c.billing_tax_id, c.payment.number) == key and c.payment.date >= since]
+        return sum(paid) if paid else None
 
     def page(self, owner: str, first_day: date, last_day: date, limit: int, after: str | None) -> ClaimPage:
         matching = sorted((c for c, _ in self.claims.values()

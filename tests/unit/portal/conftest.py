@@ -53,3 +53,20 @@ def portal(repos: Any) -> Any:
                 account_id=account_id, document=access.provider_agreement(PLAN), accepted_at=NOW)
 
     return linked
+
+
+@pytest.fixture
+def office(repos: Any, portal: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Account 'office' acting for G1000001; the plan's mails and the decision clocks are recorded, not sent."""
+    from functions.shared import authorization_clock
+    from functions.um_decisions import logic as um
+    from tests.unit.identity import active_account
+
+    portal("office", "G1000001")
+    active_account(repos, account_id="office", email="office@clinic.example")
+    sent: list[tuple[str, str]] = []
+    monkeypatch.setattr(um, "send_mail", lambda to, mail: sent.append((to, mail.kind)))
+    repos.sent = sent
+    repos.clocks = []  # the decision clocks started: (request, submitted, due)
+    monkeypatch.setattr(authorization_clock, "start", lambda *started: repos.clocks.append(started))
+    return repos

@@ -7,13 +7,11 @@ import pytest
 
 from functions.authorizations import logic
 from functions.authorizations.models import AuthorizationRequest, AuthorizationSearch, InformationRequest
-from functions.shared import authorization_clock
 from functions.shared.errors import Problem
 from functions.shared.states import AuthorizationStatus
 from functions.um_decisions import logic as um
 from functions.um_decisions.models import UmDecision
 from tests.unit.access.given import META, caller
-from tests.unit.identity import active_account
 from tests.unit.portal.conftest import PLAN
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)
@@ -22,18 +20,6 @@ FORM = {"acting_for": "G1000001", "member_id": "M100001", "birth_date": date(198
         "service_lines": [{"code": "73721", "units": 1}, {"code": "e0601", "units": 2}],
         "diagnosis_codes": ["m25.561"], "service_from": date(2026, 3, 10), "service_to": date(2026, 3, 20),
         "urgency": "expedited", "clinical_notes": "Knee pain after a fall; X-ray inconclusive."}
-
-
-@pytest.fixture
-def office(repos, portal, monkeypatch):
-    portal("office", "G1000001")
-    active_account(repos, account_id="office", email="office@clinic.example")
-    sent = []
-    monkeypatch.setattr(um, "send_mail", lambda to, mail: sent.append((to, mail.kind)))
-    repos.sent = sent
-    repos.clocks = []  # the decision clocks started: (request, submitted, due)
-    monkeypatch.setattr(authorization_clock, "start", lambda *started: repos.clocks.append(started))
-    return repos
 
 
 def submit(key: str = "key-0001", account_id: str = "office", **fields):
