@@ -561,7 +561,7 @@ def test_audit_records_stream_to_an_object_lock_bucket_in_compliance_mode_for_si
     assert bucket["Properties"]["ObjectLockConfiguration"] == {
         "ObjectLockEnabled": "Enabled", "Rule": {"DefaultRetention": {"Mode": "COMPLIANCE", "Years": 6}}}
     assert bucket["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
-    assert bucket["DeletionPolicy"] == "Retain"
+    assert bucket["DeletionPolicy"] == "RetainExceptOnCreate"  # kept, unless its first deployment rolls back
     audit_table = template["Resources"][logical_id(dev.stack, dev.stack.tables.tables["audit"])]
     assert audit_table["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
     (mapping,) = resources(template, "AWS::Lambda::EventSourceMapping").values()
