@@ -9,7 +9,7 @@ export CDK_DISABLE_CLI_TELEMETRY=1
 export CDK_DISABLE_VERSION_CHECK=1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 
-.PHONY: run test install lint unit integration infra e2e synth synth-fast bench openapi redrive lock clean job
+.PHONY: run test install lint unit integration infra e2e synth synth-fast deploy diff bench openapi redrive lock clean job
 
 $(STAMP): requirements/runtime.txt requirements/dev.txt requirements/constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -53,6 +53,19 @@ synth-fast: install  ## the same checks without building the dependency layer (o
 
 job: install  ## run a lifecycle job on the running devserver: make job NAME=deactivate AS_OF=2027-03-01
 	$(PY) -m devserver.jobs $(NAME) $(if $(AS_OF),--as-of $(AS_OF)) --portal http://127.0.0.1:$(PORT)
+
+# One stack per stage and plan, with the CDK CLI pinned in package.json (npx cdk). The AWS credentials
+# and region (us-east-1) come from the environment (AWS_PROFILE, AWS_REGION); see README "Deploy to AWS".
+DEPLOY_STACK = ProviderPortal-$(STAGE)-$(PLAN)
+need_stage_and_plan = $(if $(and $(STAGE),$(PLAN)),,$(error usage: make $@ STAGE=<stage in cdk.json> PLAN=<plan>))
+
+deploy: install  ## deploy one stack: make deploy STAGE=prod PLAN=cmo
+	$(need_stage_and_plan)
+	npx cdk deploy -c stage=$(STAGE) -c plan=$(PLAN) --require-approval broadening $(DEPLOY_STACK)
+
+diff: install  ## what a deploy would change: make diff STAGE=prod PLAN=cmo
+	$(need_stage_and_plan)
+	npx cdk diff -c stage=$(STAGE) -c plan=$(PLAN) $(DEPLOY_STACK)
 
 bench: install  ## cold-start and AWS-calls-per-request figures
 	$(PY) -m bench

@@ -9,9 +9,9 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import aws_calls, coldstart, enumeration, hashing, lifecycle_job, portal_paging
+from bench import aws_calls, coldstart, cost, enumeration, hashing, lifecycle_job, portal_paging
 
-SECTIONS = ("coldstart", "aws_calls", "hashing", "portal_paging", "lifecycle_job", "enumeration")
+SECTIONS = ("coldstart", "aws_calls", "cost", "hashing", "portal_paging", "lifecycle_job", "enumeration")
 
 
 def _load() -> str:
@@ -30,9 +30,16 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs, "
           f"load average {_load()} (timings are only comparable on an otherwise idle machine)\n", flush=True)
+    measured: list[aws_calls.Result] = []
+
+    def calls() -> str:
+        measured.extend(aws_calls.measure())
+        return aws_calls.report(measured)
+
     named: dict[str, Callable[[], str]] = {
         "coldstart": lambda: coldstart.report(coldstart.measure(args.runs), args.runs),
-        "aws_calls": lambda: aws_calls.report(aws_calls.measure()),
+        "aws_calls": calls,
+        "cost": lambda: cost.report(measured or aws_calls.measure()),  # from the calls just measured
         "hashing": lambda: hashing.report(hashing.measure()),
         "portal_paging": lambda: portal_paging.report(portal_paging.measure()),
         "lifecycle_job": lambda: lifecycle_job.report(lifecycle_job.measure()),

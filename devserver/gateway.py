@@ -24,6 +24,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from functions.shared.http import SECURITY_HEADERS
 from infra.routes import FUNCTIONS, ROUTES, Function, Route
 
 AUTHORIZER_FUNCTION = "authorizer"
@@ -31,7 +32,8 @@ ACCOUNT_ID = "123456789012"
 STAFF_HEADER = "X-Staff-User"  # the local stand-in for a SigV4-signed staff request
 API_ID = "local"
 PROBLEM_JSON = "application/problem+json"
-GATEWAY_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"}
+# What API Gateway's own answers carry when deployed (infra/constructs/api.py): the functions' headers.
+GATEWAY_HEADERS = dict(SECURITY_HEADERS)
 
 _TEXT_TYPES = re.compile(
     r"^(text/.*|application/([\w.+-]+\+)?(json|xml)|application/(x-www-form-urlencoded|javascript|"

@@ -21,6 +21,7 @@ LOG_RETENTION_DAYS = frozenset(
 _EMAIL = re.compile(r"^[^@\s]+@([A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+)$")
 _DOMAIN = re.compile(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$")
 _STAGE_NAME = re.compile(r"^[a-z][a-z0-9-]{1,15}$")
+_US_EAST_1_CERTIFICATE = re.compile(r"^arn:aws[a-z-]*:acm:us-east-1:\d{12}:certificate/[0-9a-f-]+$")
 _PLATFORM_APP_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:app/[A-Z_]+/[A-Za-z0-9_.-]+$")
 
 
@@ -40,7 +41,29 @@ class StageConfig(BaseModel):
 
     name: str
     plan: str = DEFAULT_PLAN
-    portal_url: str = Field(description="Public https base URL of the web pages.")
+    domain_name: str | None = Field(
+        default=None,
+        description="Custom domain of the pages and API (CloudFront alias). Without it the stack serves "
+        "the distribution's own *.cloudfront.net name, and the links in mails use that.",
+    )
+    hosted_zone_id: str | None = Field(
+        default=None, description="Route 53 public zone of domain_name: the stack adds the alias records and "
+        "validates the certificate in it. Without it, certificate_arn is required (DNS kept elsewhere)."
+    )
+    hosted_zone_name: str | None = None
+    certificate_arn: str | None = Field(
+        default=None, description="An existing ACM certificate in us-east-1 for domain_name (else one is "
+        "created and DNS-validated in hosted_zone_id)."
+    )
+    alarm_email: str | None = Field(default=None, description="Subscribed to the alarm topic (confirm the mail).")
+    sms_monthly_spend_limit_usd: float = Field(
+        default=1.0, gt=0, description="The account's SNS SMS monthly spend limit (AWS's default is $1; raise it "
+        "with AWS Support before go-live); an alarm fires at 80 % of it."
+    )
+    account_takeover_protection: bool = Field(
+        default=False, description="AWS WAF Fraud Control account takeover prevention on POST /api/sessions "
+        "(charged per 1,000 sign-in attempts analysed, plus a monthly fee)."
+    )
     mail_sender: str = Field(description="From address of every mail; must be in mail_domain.")
     mail_domain: str = Field(description="SES domain identity that signs (DKIM) the portal's mail.")
     log_retention_days: int
@@ -70,18 +93,25 @@ class StageConfig(BaseModel):
             raise ValueError(f"unknown plan profile {value!r}; known: {', '.join(sorted(PLANS))}")
         return value
 
-    @field_validator("portal_url")
+    @field_validator("mail_domain", "domain_name", "hosted_zone_name")
     @classmethod
-    def _portal_url(cls, value: str) -> str:
-        if not re.match(r"^https://[^/\s]+(/\S*)?$", value):
-            raise ValueError(f"portal_url {value!r} must be an https URL")
-        return value.rstrip("/")
+    def _domain(cls, value: str | None) -> str | None:
+        if value is not None and not _DOMAIN.match(value):
+            raise ValueError(f"{value!r} is not a lower-case domain name")
+        return value
 
-    @field_validator("mail_domain")
+    @field_validator("certificate_arn")
     @classmethod
-    def _mail_domain(cls, value: str) -> str:
-        if not _DOMAIN.match(value):
-            raise ValueError(f"mail_domain {value!r} is not a lower-case domain name")
+    def _certificate(cls, value: str | None) -> str | None:
+        if value is not None and not _US_EAST_1_CERTIFICATE.match(value):
+            raise ValueError(f"certificate_arn {value!r} must be an ACM certificate in us-east-1 (CloudFront)")
+        return value
+
+    @field_validator("alarm_email")
+    @classmethod
+    def _alarm_email(cls, value: str | None) -> str | None:
+        if value is not None and not _EMAIL.match(value):
+            raise ValueError(f"alarm_email {value!r} is not an email address")
         return value
 
     @field_validator("push_platform_arn")
@@ -103,7 +133,28 @@ class StageConfig(BaseModel):
         match = _EMAIL.match(self.mail_sender)
         if not match or match.group(1).lower() != self.mail_domain:
             raise ValueError(f"mail_sender {self.mail_sender!r} must be an address in {self.mail_domain}")
+        if self.domain_name is None and (self.hosted_zone_id or self.hosted_zone_name or self.certificate_arn):
+            raise ValueError("hosted_zone_id, hosted_zone_name and certificate_arn need domain_name")
+        if self.domain_name is not None:
+            if bool(self.hosted_zone_id) != bool(self.hosted_zone_name):
+                raise ValueError("hosted_zone_id and hosted_zone_name go together")
+            if not self.hosted_zone_id and not self.certificate_arn:
+                raise ValueError(f"domain_name {self.domain_name!r} needs hosted_zone_id/hosted_zone_name "
+                                 "(certificate validated there) or certificate_arn")
+            if self.hosted_zone_name and not (self.domain_name == self.hosted_zone_name
+                                              or self.domain_name.endswith("." + self.hosted_zone_name)):
+                raise ValueError(f"domain_name {self.domain_name!r} is not in zone {self.hosted_zone_name!r}")
         return self
+
+    @property
+    def custom_url(self) -> str | None:
+        """https://<domain_name>, or None when the stack serves CloudFront's own domain name."""
+        return f"https://{self.domain_name}" if self.domain_name else None
+
+    @property
+    def prefix(self) -> str:
+        """Stage and plan in every name that must be unique in an account or region."""
+        return f"provider-portal-{self.name}-{self.plan}"
 
     @property
     def retain(self) -> bool:
@@ -116,7 +167,14 @@ class StageConfig(BaseModel):
 
 
 def stages_from_context(context: Mapping[str, Any]) -> list[StageConfig]:
-    """The stages to synthesize: all of `stages`, or the one named by `stage`, with `plan` applied."""
+    """The stacks to synthesize: one per stage and plan.
+
+    A stage's settings apply to every plan; its optional `plans` map names the plans deployed in that
+    stage, each with its own settings on top (mail domain, custom domain, ...). Without `plans`, the
+    stage deploys its `plan` (default caresource). `-c stage=<name>` selects one stage and
+    `-c plan=<key>` one plan (its entry under `plans`; a stage whose `plans` lack it is skipped, or refused
+    when selected by name).
+    """
     raw = context.get("stages")
     if not isinstance(raw, Mapping) or not raw:
         raise ValueError("CDK context 'stages' is missing or empty (see cdk.json)")
@@ -128,8 +186,19 @@ def stages_from_context(context: Mapping[str, Any]) -> list[StageConfig]:
     for name, settings in raw.items():
         if selected is not None and name != selected:
             continue
-        values = {**settings, "name": name}
+        common = {key: value for key, value in settings.items() if key != "plans"}
+        per_plan: Mapping[str, Mapping[str, Any]] = settings.get("plans") or {}
+        if plan is not None and per_plan and plan not in per_plan:
+            if selected is None:
+                continue  # `-c plan=x` alone: the stages that may deploy x
+            raise ValueError(f"stage {name!r} deploys the plans {', '.join(per_plan)}; add {plan!r} under its "
+                             "'plans' (with its own mail_domain) to deploy it there")
         if plan is not None:
-            values["plan"] = plan
-        stages.append(StageConfig.model_validate(values))
+            chosen = {plan: per_plan.get(plan, {})}
+        elif per_plan:
+            chosen = dict(per_plan)
+        else:
+            chosen = {common.get("plan", DEFAULT_PLAN): {}}
+        for key, own in chosen.items():
+            stages.append(StageConfig.model_validate({**common, **own, "name": name, "plan": key}))
     return stages

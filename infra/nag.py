@@ -146,16 +146,41 @@ def _api_stage(stack: PortalStack) -> list[IConstruct]:
     return [stack.api.rest_api.deployment_stage]
 
 
-def _api_cloudwatch_role(stack: PortalStack) -> list[IConstruct]:
-    return [stack.api.rest_api.node.find_child("CloudWatchRole")]
-
-
 def _backup_role(stack: PortalStack) -> list[IConstruct]:
     return [stack.tables.backup_selection]
 
 
 def _captcha_secret(stack: PortalStack) -> list[IConstruct]:
     return [stack.secrets.captcha]
+
+
+def _web_bucket(stack: PortalStack) -> list[IConstruct]:
+    return [stack.web.bucket]
+
+
+def _distribution(stack: PortalStack) -> list[IConstruct]:
+    return [stack.web.distribution]
+
+
+def _distribution_default_certificate(stack: PortalStack) -> list[IConstruct]:
+    return [stack.web.distribution] if stack.web.certificate is None else []
+
+
+def _bucket_deployment_singleton(stack: PortalStack) -> list[IConstruct]:
+    """CDK's singleton Custom::CDKBucketDeployment<uuid><memory>MiB function of the stack."""
+    return [child for child in stack.node.children if child.node.id.startswith("Custom::CDKBucketDeployment")]
+
+
+def _bucket_deployment_handler(stack: PortalStack) -> list[IConstruct]:
+    return [handler.node.find_child("Resource") for handler in _bucket_deployment_singleton(stack)]
+
+
+def _bucket_deployment_role(stack: PortalStack) -> list[IConstruct]:
+    return [handler.node.find_child("ServiceRole") for handler in _bucket_deployment_singleton(stack)]
+
+
+def _bucket_deployment_policy(stack: PortalStack) -> list[IConstruct]:
+    return [role.node.find_child("DefaultPolicy") for role in _bucket_deployment_role(stack)]
 
 
 # CDK's id for the one bucket-notifications handler of a stack (aws-cdk-lib/aws-s3 notifications-resource).
@@ -305,13 +330,6 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
         "HTTP backend to present a certificate to. Clients reach the API over TLS only.",
         _api_stage,
     ),
-    Acknowledgement(
-        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-        "AmazonAPIGatewayPushToCloudWatchLogs]",
-        "The account-level role API Gateway uses to write execution logs; AWS documents this managed "
-        "policy for exactly that role and API Gateway creates log groups whose names it chooses.",
-        _api_cloudwatch_role,
-    ),
     # --- Backups and secrets ----------------------------------------------------------------------
     Acknowledgement(
         "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
@@ -444,6 +462,114 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
         "own logs, and its other permissions are s3:PutBucketNotification on those two buckets.",
         _bucket_notifications_handler_role,
     ),
+    # --- Web tier --------------------------------------------------------------------------------
+    Acknowledgement(
+        "AwsSolutions-S1",
+        "The pages bucket holds the public web pages and config.json (no data) and is read only by the "
+        "portal's CloudFront distribution through origin access control; every viewer request is logged "
+        "at the edge by the CLOUDFRONT web ACL's WAF logging (aws-waf-logs-*-edge), so S3 server access "
+        "logs would only repeat CloudFront's own fetches.",
+        _web_bucket,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-S3BucketLoggingEnabled",
+        "Pages bucket without ePHI, read only by the distribution (OAC); viewer requests are logged by the "
+        "edge web ACL's WAF logging, see AwsSolutions-S1 on the same bucket.",
+        _web_bucket,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-S3BucketReplicationEnabled",
+        "The pages bucket is a deployment target rebuilt from the repository (web/) and the plan profile by "
+        "every deployment (BucketDeployment with prune); git is the record, a replica would add nothing.",
+        _web_bucket,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-S3BucketVersioningEnabled",
+        "The pages bucket is rebuilt from the repository by every deployment and holds no ePHI; previous "
+        "versions are in git. Unversioned, a failed first deployment's bucket is emptied and deleted with "
+        "the stack instead of blocking the next attempt.",
+        _web_bucket,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-S3DefaultEncryptionKMS",
+        "The pages bucket holds only the public pages and their public config.json (no ePHI), encrypted "
+        "with SSE-S3; CloudFront reads it through origin access control, which SSE-KMS would only "
+        "complicate with a key policy for the CloudFront service.",
+        _web_bucket,
+    ),
+    Acknowledgement(
+        "AwsSolutions-CFR1",
+        "Provider offices, billing services and telehealth practitioners work from anywhere in the US and "
+        "abroad; blocking countries would lock out legitimate staff, and abuse is limited by the edge web "
+        "ACL (IP reputation, per-IP rate limit, managed rules) instead.",
+        _distribution,
+    ),
+    Acknowledgement(
+        "AwsSolutions-CFR3",
+        "The edge web ACL logs every viewer request the distribution receives (WAF logging to a "
+        "KMS-encrypted, retained log group with cookies, Authorization and query strings redacted); "
+        "CloudFront standard logs would repeat it unredacted into an ACL-enabled bucket.",
+        _distribution,
+    ),
+    Acknowledgement(
+        "AwsSolutions-CFR4",
+        "No custom domain is configured for this stage, so CloudFront serves its default *.cloudfront.net "
+        "certificate, whose security policy CloudFront fixes (browsers negotiate TLS 1.2/1.3); with "
+        "domain_name set the distribution requires TLSv1.2_2021.",
+        _distribution_default_certificate,
+    ),
+    Acknowledgement(
+        "AwsSolutions-L1",
+        "CDK's own BucketDeployment handler, which copies web/ into the pages bucket during deployments; "
+        "its runtime is chosen and moved forward by aws-cdk-lib, pinned in requirements/constraints.txt.",
+        _bucket_deployment_handler,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-LambdaConcurrency",
+        "CDK's BucketDeployment handler runs once per deployment of the stack (a CloudFormation custom "
+        "resource), never on user requests; a reservation would take capacity from the API functions.",
+        _bucket_deployment_handler,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-LambdaDLQ",
+        "CDK's BucketDeployment handler is invoked by CloudFormation during a deployment, which waits for "
+        "its answer and rolls the deployment back on failure; there are no asynchronous events to keep.",
+        _bucket_deployment_handler,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-LambdaInsideVPC",
+        "CDK's BucketDeployment handler only copies the public pages from the CDK asset bucket to the pages "
+        "bucket and invalidates the distribution, over AWS APIs; there is nothing in a VPC to reach.",
+        _bucket_deployment_handler,
+    ),
+    Acknowledgement(
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AWSLambdaBasicExecutionRole]",
+        "Role of CDK's BucketDeployment handler (deployments only); the managed policy only lets it write "
+        "its own logs, and its other permissions are on the asset and pages buckets and invalidations.",
+        _bucket_deployment_role,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-IAMNoInlinePolicy",
+        "CDK's policy for its BucketDeployment handler (read the CDK asset bucket, write the pages bucket, "
+        "invalidate the distribution), created and deleted with the handler's role.",
+        _bucket_deployment_policy,
+    ),
+    *(
+        Acknowledgement(
+            f"AwsSolutions-IAM5[{finding}]",
+            "CDK's BucketDeployment handler copies the pages during deployments: it reads the stage's "
+            "asset zip from the CDK bootstrap bucket (object key known only at deploy time), replaces every "
+            "object of the pages bucket (s3:GetObject*/List*/DeleteObject*/Abort* on that bucket only), and "
+            "invalidates the distribution (CloudFront invalidation actions take no resource ARN).",
+            _bucket_deployment_policy,
+        )
+        for finding in (
+            "Action::s3:GetBucket*", "Action::s3:GetObject*", "Action::s3:List*", "Action::s3:Abort*",
+            "Action::s3:DeleteObject*", "Resource::*",
+            "Resource::arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-<AWS::Region>/*",
+        )
+    ),
     Acknowledgement(
         "HIPAA.Security-IAMNoInlinePolicy",
         "CDK's policy for its bucket-notifications deployment handler: s3:PutBucketNotification on the "
@@ -560,6 +686,18 @@ def _push_endpoint_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]
             if any(g.target == "push_endpoints" for g in grants(spec.uses))]
 
 
+PAGES_OBJECTS_REASON = (
+    "CDK's BucketDeployment handler replaces the pages during each deployment: it writes and prunes "
+    "every object of the pages bucket (no ePHI), whose object keys are the files of web/; the wildcard "
+    "covers the objects of that one bucket only."
+)
+
+
+def _pages_objects_wildcard(stack: PortalStack) -> list[tuple[IConstruct, str]]:
+    rule = f"AwsSolutions-IAM5[Resource::{finding_resource(stack, stack.web.bucket.arn_for_objects('*'))}]"
+    return [(policy, rule) for policy in _bucket_deployment_policy(stack)]
+
+
 AUDIT_ARCHIVE_PREFIX_REASON = (
     "Each audit stream batch becomes a new object whose key (date, time, sequence number, digest) is only "
     "known at run time; the wildcard covers the audit/ prefix of the archive bucket, with s3:PutObject only "
@@ -581,6 +719,7 @@ def acknowledgements(stack: PortalStack) -> list[tuple[IConstruct, str, str]]:
     found += [(role, rule, ATTACHMENTS_PREFIX_REASON) for role, rule in _attachment_prefix_wildcards(stack)]
     found += [(role, rule, AUDIT_ARCHIVE_PREFIX_REASON) for role, rule in _audit_archive_prefix_wildcards(stack)]
     found += [(policy, rule, STAFF_PATH_PARAMETER_REASON) for policy, rule in _staff_path_wildcards(stack)]
+    found += [(policy, rule, PAGES_OBJECTS_REASON) for policy, rule in _pages_objects_wildcard(stack)]
     return found
 
 

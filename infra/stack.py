@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import aws_cdk as cdk
+import jsii
 from constructs import Construct
 
 from infra.config import StageConfig
@@ -21,6 +22,7 @@ from infra.constructs.secrets import Secrets
 from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX, PortalDataStorage, RosterStorage
 from infra.constructs.tables import Tables
 from infra.constructs.waf import Waf
+from infra.constructs.web import Web
 from infra.constructs.workflows import Workflows, access_workflow_arn, authorization_clock_arn
 from infra.routes import (
     ACCESS_WORKFLOW,
@@ -34,6 +36,23 @@ from infra.routes import (
     Function,
     Route,
 )
+
+# CloudFront takes its web ACL (scope CLOUDFRONT) and certificate from us-east-1 only, so the stack that
+# owns the distribution, its web ACL and certificate is deployed there.
+EDGE_REGION = "us-east-1"
+
+
+@jsii.implements(cdk.IStableStringProducer)
+class _Later:
+    """A value known once a later construct exists (the web tier's URL, which the functions get)."""
+
+    def __init__(self) -> None:
+        self.value: str | None = None
+
+    def produce(self) -> str | None:
+        if self.value is None:
+            raise ValueError("the portal URL was read before the web tier was built")
+        return self.value
 
 
 class PortalStack(cdk.Stack):
@@ -58,6 +77,7 @@ class PortalStack(cdk.Stack):
             **kwargs,
         )
         self.config = config
+        self._require_edge_region()
         self.logs = Logs(self, "Logs", config=config)
         self.tables = Tables(self, "Tables", retain=config.retain)
         self.secrets = Secrets(self, "Secrets", config=config)
@@ -70,6 +90,7 @@ class PortalStack(cdk.Stack):
         # workflow: they get its (fixed-name) ARN before it is defined.
         has_workflow = any(spec.name == ACCESS_WORKFLOW for spec in functions)
         has_clock = any(spec.name == AUTHORIZATION_CLOCK for spec in functions)
+        portal_url = _Later()  # the distribution needs the API, which needs the functions
         self.functions = Functions(
             self,
             "Functions",
@@ -83,6 +104,7 @@ class PortalStack(cdk.Stack):
             portal_data=self.portal_data,
             workflow_arn=access_workflow_arn(self, config) if has_workflow else None,
             clock_arn=authorization_clock_arn(self, config) if has_clock else None,
+            portal_url=cdk.Lazy.string(portal_url),
             audit_archive=self.audit_archive,
             specs=functions,
             routes=routes,
@@ -102,15 +124,29 @@ class PortalStack(cdk.Stack):
             self.audit_archive.stream_to(self.tables.tables["audit"], self.functions.functions[AUDIT_ARCHIVE],
                                          self.functions.dead_letter_queues[AUDIT_ARCHIVE])
         self.api = Api(self, "Api", config=config, functions=self.functions, logs=self.logs, routes=routes)
-        self.waf = Waf(self, "Waf", config=config, stage_arn=self.api.rest_api.deployment_stage.stage_arn,
-                       logs=self.logs)
+        self.waf = Waf(self, "Waf", config=config, scope_="REGIONAL",
+                       stage_arn=self.api.rest_api.deployment_stage.stage_arn, logs=self.logs)
+        self.edge_waf = Waf(self, "EdgeWaf", config=config, scope_="CLOUDFRONT", logs=self.logs)
+        self.web = Web(self, "Web", config=config, rest_api=self.api.rest_api, logs=self.logs,
+                       web_acl_arn=self.edge_waf.web_acl.attr_arn)
+        portal_url.value = self.web.url
+        machines = [m for m in (self.workflows.access_approval, self.workflows.authorization_clock)
+                    if m is not None] if self.workflows else []
         has_sender = any(spec.name == MAIL_SENDER for spec in functions)
         self.monitoring = Monitoring(self, "Monitoring", config=config, functions=self.functions, api=self.api,
+                                     tables=self.tables, state_machines=machines,
+                                     notifications=self.notifications, web_acls=[self.waf, self.edge_waf],
                                      mail_queues=(self.notifications.queue, self.notifications.dead_letters)
                                      if has_sender else None)
         self.schedules = Schedules(self, "Schedules", config=config, functions=self.functions,
                                    alarm_topic=self.monitoring.topic)
-        cdk.CfnOutput(self, "ApiUrl", value=self.api.rest_api.url, description="Base URL of the API stage")
+        cdk.CfnOutput(self, "PortalUrl", value=self.web.url,
+                      description="The portal: pages and, under /api, the API (links in mails use it)")
+        cdk.CfnOutput(self, "DistributionDomainName", value=self.web.distribution.distribution_domain_name,
+                      description="CloudFront's name for the portal (the alias target of a custom domain)")
+        cdk.CfnOutput(self, "ApiUrl", value=self.api.rest_api.url,
+                      description="The API stage's own URL (staff tools sign requests to it)")
+        cdk.CfnOutput(self, "DashboardName", value=config.prefix, description="CloudWatch dashboard of this stack")
         cdk.CfnOutput(self, "AlarmTopicArn", value=self.monitoring.topic.topic_arn,
                       description="Subscribe on-call addresses here")
         cdk.CfnOutput(self, "RosterBucketName", value=self.storage.bucket.bucket_name,
@@ -131,3 +167,23 @@ class PortalStack(cdk.Stack):
         if self.api.staff_policy:
             cdk.CfnOutput(self, "StaffPolicyArn", value=self.api.staff_policy.managed_policy_arn,
                           description="Attach to provider-relations staff roles: invoke the staff routes only")
+
+    def _require_edge_region(self) -> None:
+        if not cdk.Token.is_unresolved(self.region):
+            if self.region != EDGE_REGION:
+                raise ValueError(
+                    f"stage {self.config.name!r} names region {self.region!r}: the portal stack owns the "
+                    f"CloudFront distribution's web ACL and certificate, which AWS keeps in {EDGE_REGION}; "
+                    f"deploy it there (see README, Deploy to AWS)"
+                )
+            return
+        # An environment-agnostic template: refuse to create it anywhere else, before anything is made.
+        cdk.CfnRule(
+            self,
+            "EdgeRegion",
+            assertions=[cdk.CfnRuleAssertion(
+                assert_=cdk.Fn.condition_equals(cdk.Aws.REGION, EDGE_REGION),
+                assert_description=f"Deploy this stack in {EDGE_REGION}: CloudFront's web ACL and "
+                "certificate live there.",
+            )],
+        )

@@ -8,7 +8,9 @@ from constructs import Construct
 
 
 def removal_policy(retain: bool) -> cdk.RemovalPolicy:
-    return cdk.RemovalPolicy.RETAIN if retain else cdk.RemovalPolicy.DESTROY
+    """Kept on delete and replacement (CloudFormation's RetainExceptOnCreate), but removed when the
+    stack's first deployment rolls back, so a kept, named resource never blocks the next attempt."""
+    return cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE if retain else cdk.RemovalPolicy.DESTROY
 
 
 def customer_key(scope: Construct, construct_id: str, *, description: str, retain: bool) -> kms.Key:

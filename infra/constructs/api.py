@@ -11,6 +11,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from functions.authorizations.attachments import SIGNATURES as ATTACHMENT_TYPES
+from functions.shared.http import SECURITY_HEADERS
 from infra.config import StageConfig
 from infra.constructs.functions import Functions
 from infra.constructs.logs import Logs
@@ -47,10 +48,10 @@ _GATEWAY_PROBLEMS: tuple[tuple[apigw.ResponseType, int | None, str, str], ...] =
     (apigw.ResponseType.DEFAULT_4_XX, None, "request-refused", "Request refused"),
     (apigw.ResponseType.DEFAULT_5_XX, None, "service-unavailable", "Try again shortly"),
 )
+# The functions' own security headers (functions/shared/http.py), as API Gateway header literals.
 _GATEWAY_HEADERS = {
     "Content-Type": "'application/problem+json'",
-    "Cache-Control": "'no-store'",
-    "X-Content-Type-Options": "'nosniff'",
+    **{name: f"'{value}'" for name, value in SECURITY_HEADERS.items()},
 }
 
 
@@ -120,7 +121,10 @@ class Api(Construct):
             # Files of authorization requests come back base64-encoded from Lambda; API Gateway turns them into
             # bytes for a request whose Accept names one of these types (JSON bodies are unaffected).
             binary_media_types=list(ATTACHMENT_TYPES),
-            cloud_watch_role=True,  # the account-level role API Gateway needs to write execution logs
+            # The account-level role API Gateway writes execution logs with is set once per account and
+            # region, outside the per-plan stacks (README "Deploy to AWS"): a stack owning it would
+            # take it away from the other plans' stacks when deleted.
+            cloud_watch_role=False,
             deploy_options=apigw.StageOptions(
                 stage_name=config.name,
                 access_log_destination=apigw.LogGroupLogDestination(self.access_logs),
@@ -168,8 +172,10 @@ class Api(Construct):
                 results_cache_ttl=cdk.Duration.seconds(0),
             )
 
+        # One invoke permission per function for this API, not one per method: a stack holds at most 500
+        # resources, and the function answers only its own routes anyway.
         integrations = {
-            name: apigw.LambdaIntegration(fn, proxy=True, allow_test_invoke=False)
+            name: apigw.LambdaIntegration(fn, proxy=True, scope_permission_to_method=False)
             for name, fn in functions.functions.items()
             if name != AUTHORIZER
         }

@@ -40,7 +40,7 @@ class AuditArchive(Construct):
             enforce_ssl=True, minimum_tls_version=MINIMUM_TLS_VERSION, versioned=True,
             lifecycle_rules=[s3.LifecycleRule(id="ExpireAccessLogs", expiration=cdk.Duration.days(ACCESS_LOG_DAYS),
                                               noncurrent_version_expiration=cdk.Duration.days(ACCESS_LOG_DAYS))],
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,  # removed if the first deployment rolls back
         )
         self.bucket = s3.Bucket(
             self, "Records",
@@ -53,7 +53,7 @@ class AuditArchive(Construct):
             object_lock_default_retention=s3.ObjectLockRetention.compliance(
                 cdk.Duration.days(365 * RETENTION_YEARS)),
             server_access_logs_bucket=self.logs_bucket, server_access_logs_prefix="audit-archive/",
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,  # removed if the first deployment rolls back
         )
         # In years, as the retention rule is stated (CDK would write it as days).
         bucket_resource = self.bucket.node.default_child

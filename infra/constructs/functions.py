@@ -55,6 +55,10 @@ from infra.routes import (
 )
 
 SERVICE_NAME = "provider-portal"
+
+
+def service_name(config: StageConfig) -> str:
+    return f"{SERVICE_NAME}-{config.name}-{config.plan}"
 # Settings fields that Lambda itself provides; infra must not (and may not) set them.
 RUNTIME_PROVIDED = frozenset({"AWS_REGION"})
 # Optional Settings fields no FUNCTIONS entry can ask for yet; the functions fall back to the fields'
@@ -135,22 +139,26 @@ class Functions(Construct):
         portal_data: PortalDataStorage,
         workflow_arn: str | None,
         clock_arn: str | None = None,
+        portal_url: str,
         audit_archive: AuditArchive | None = None,
         specs: Sequence[Function] = FUNCTIONS,
         routes: Sequence[Route] = ROUTES,
     ) -> None:
-        """`workflow_arn`: the access-approval state machine, None when the stack has none."""
+        """`workflow_arn`: the access-approval state machine, None when the stack has none.
+        `portal_url`: the base URL the web tier serves (links in mails)."""
         super().__init__(scope, construct_id)
         self.specs = {spec.name: spec for spec in specs}
         if len(self.specs) != len(specs):
             raise ValueError("FUNCTIONS lists a function name twice")
         self._retain = config.retain
         self._dead_letter_key: kms.Key | None = None
-        common = {"STAGE": config.name, "PLAN": config.plan, "PORTAL_URL": config.portal_url,
+        common = {"STAGE": config.name, "PLAN": config.plan, "PORTAL_URL": portal_url,
                   "MAIL_SENDER": config.mail_sender}
         if set(common) != set(COMMON_ENV):
             raise ValueError("infra.capabilities.COMMON_ENV and the common variables set here differ")
-        common_env = {**common, "POWERTOOLS_SERVICE_NAME": SERVICE_NAME, "POWERTOOLS_LOG_LEVEL": config.log_level}
+        # The service (a dimension of every EMF metric) names stage and plan: two plans' alarms stay apart.
+        common_env = {**common, "POWERTOOLS_SERVICE_NAME": service_name(config),
+                      "POWERTOOLS_LOG_LEVEL": config.log_level}
         # Where each resource of infra/capabilities.py is in this stack: its variable's value (None: the
         # stack has none) and, per grant target, how a statement names it.
         values: dict[ResourceName, str | None] = {

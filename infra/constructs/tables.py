@@ -78,7 +78,8 @@ class Tables(Construct):
 
         # PITR restores to any second of the last 35 days; the vault keeps daily copies apart from the tables
         # and is kept when the stack is deleted (backups must outlive what they back up).
-        vault = backup.BackupVault(self, "Vault", encryption_key=self.key, removal_policy=cdk.RemovalPolicy.RETAIN)
+        vault = backup.BackupVault(self, "Vault", encryption_key=self.key,
+                                   removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE)
         plan = backup.BackupPlan.daily35_day_retention(self, "BackupPlan", vault)
         self.backup_selection = plan.add_selection(
             "Tables",

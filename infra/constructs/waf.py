@@ -1,6 +1,13 @@
-"""AWS WAF in front of the API: AWS managed rule groups and a per-IP rate limit, with redacted logs."""
+"""AWS WAF web ACLs: AWS managed rule groups and a per-IP rate limit, with redacted logs.
+
+Two per stack: `CLOUDFRONT` in front of the distribution (pages and `/api`; it must live in us-east-1)
+and `REGIONAL` on the API stage, which also answers on its execute-api URL (staff tools sign requests
+to it directly). Account takeover prevention inspects sign-ins at the edge, where the path is `/api/...`.
+"""
 
 from __future__ import annotations
+
+from typing import Literal
 
 import aws_cdk as cdk
 from aws_cdk import aws_wafv2 as wafv2
@@ -9,11 +16,13 @@ from constructs import Construct
 from infra.config import StageConfig
 from infra.constructs.logs import Logs
 
-_MANAGED_RULE_GROUPS = (
+MANAGED_RULE_GROUPS = (
     "AWSManagedRulesAmazonIpReputationList",
     "AWSManagedRulesCommonRuleSet",
     "AWSManagedRulesKnownBadInputsRuleSet",
 )
+ACCOUNT_TAKEOVER_GROUP = "AWSManagedRulesATPRuleSet"
+SIGN_IN_PATH = "/api/sessions"  # POST: the sign-in request (functions/signin/models.py SignInRequest)
 
 
 def _visibility(metric: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
@@ -22,52 +31,129 @@ def _visibility(metric: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
     )
 
 
-class Waf(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, stage_arn: str,
-                 logs: Logs) -> None:
-        super().__init__(scope, construct_id)
-        prefix = f"provider-portal-{config.name}-{config.plan}"
-        rules = [
-            wafv2.CfnWebACL.RuleProperty(
-                name="RateLimitPerIp",
-                priority=0,
-                action=wafv2.CfnWebACL.RuleActionProperty(block={}),
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                        aggregate_key_type="IP", limit=config.waf_requests_per_5_min_per_ip,
-                        evaluation_window_sec=300,
-                    )
-                ),
-                visibility_config=_visibility("RateLimitPerIp"),
+def _managed(name: str, priority: int, **extra: object) -> wafv2.CfnWebACL.RuleProperty:
+    return wafv2.CfnWebACL.RuleProperty(
+        name=name,
+        priority=priority,
+        override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+        statement=wafv2.CfnWebACL.StatementProperty(
+            managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                vendor_name="AWS", name=name, **extra  # type: ignore[arg-type]
             )
-        ]
-        for priority, group in enumerate(_MANAGED_RULE_GROUPS, start=1):
-            rules.append(
-                wafv2.CfnWebACL.RuleProperty(
-                    name=group,
-                    priority=priority,
-                    override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-                    statement=wafv2.CfnWebACL.StatementProperty(
-                        managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                            vendor_name="AWS", name=group
+        ),
+        visibility_config=_visibility(name),
+    )
+
+
+def _account_takeover(priority: int) -> wafv2.CfnWebACL.RuleProperty:
+    """ATP on POST /api/sessions only (it is charged per request analysed): stolen-credential checks,
+    volumetric attempts per IP and per session; the JSON fields are the sign-in request's."""
+    sign_in = wafv2.CfnWebACL.StatementProperty(
+        and_statement=wafv2.CfnWebACL.AndStatementProperty(statements=[
+            wafv2.CfnWebACL.StatementProperty(byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+                positional_constraint="EXACTLY",
+                search_string=SIGN_IN_PATH,
+                text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+            )),
+            wafv2.CfnWebACL.StatementProperty(byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+                field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(method={}),
+                positional_constraint="EXACTLY",
+                search_string="POST",
+                text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+            )),
+        ])
+    )
+    return _managed(
+        ACCOUNT_TAKEOVER_GROUP,
+        priority,
+        scope_down_statement=sign_in,
+        managed_rule_group_configs=[
+            wafv2.CfnWebACL.ManagedRuleGroupConfigProperty(
+                aws_managed_rules_atp_rule_set=wafv2.CfnWebACL.AWSManagedRulesATPRuleSetProperty(
+                    login_path=SIGN_IN_PATH,
+                    request_inspection=wafv2.CfnWebACL.RequestInspectionProperty(
+                        payload_type="JSON",
+                        username_field=wafv2.CfnWebACL.FieldIdentifierProperty(identifier="/login"),
+                        password_field=wafv2.CfnWebACL.FieldIdentifierProperty(identifier="/password"),
+                    ),
+                    response_inspection=wafv2.CfnWebACL.ResponseInspectionProperty(
+                        status_code=wafv2.CfnWebACL.ResponseInspectionStatusCodeProperty(
+                            success_codes=[200, 201], failure_codes=[400, 401, 403, 423]
                         )
                     ),
-                    visibility_config=_visibility(group),
                 )
             )
+        ],
+    )
+
+
+def _rate_rule(name: str, priority: int, statement: wafv2.CfnWebACL.RateBasedStatementProperty
+               ) -> wafv2.CfnWebACL.RuleProperty:
+    return wafv2.CfnWebACL.RuleProperty(
+        name=name, priority=priority, action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+        statement=wafv2.CfnWebACL.StatementProperty(rate_based_statement=statement),
+        visibility_config=_visibility(name),
+    )
+
+
+def _rate_limits(limit: int, *, behind_cloudfront: bool) -> list[wafv2.CfnWebACL.RuleProperty]:
+    """Requests per 5 minutes per client address.
+
+    At the edge the client is the connection's address. The API stage sees CloudFront's addresses for
+    portal traffic, so there requests that came through CloudFront (which sets X-Forwarded-For) count
+    per forwarded address, and requests straight to execute-api (staff tools) per connection address;
+    the edge ACL's own rule is the one a forged X-Forwarded-For cannot evade.
+    """
+    if not behind_cloudfront:
+        return [_rate_rule("RateLimitPerIp", 0, wafv2.CfnWebACL.RateBasedStatementProperty(
+            aggregate_key_type="IP", limit=limit, evaluation_window_sec=300))]
+    has_forwarded_for = wafv2.CfnWebACL.SizeConstraintStatementProperty(
+        field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(single_header={"Name": "x-forwarded-for"}),
+        comparison_operator="GT", size=0,
+        text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+    )
+    forwarded = wafv2.CfnWebACL.StatementProperty(size_constraint_statement=has_forwarded_for)
+    direct = wafv2.CfnWebACL.StatementProperty(not_statement=wafv2.CfnWebACL.NotStatementProperty(statement=forwarded))
+    return [
+        _rate_rule("RateLimitPerForwardedIp", 0, wafv2.CfnWebACL.RateBasedStatementProperty(
+            aggregate_key_type="FORWARDED_IP", limit=limit, evaluation_window_sec=300,
+            forwarded_ip_config=wafv2.CfnWebACL.ForwardedIPConfigurationProperty(
+                header_name="X-Forwarded-For", fallback_behavior="MATCH"),
+            scope_down_statement=forwarded)),
+        _rate_rule("RateLimitPerIp", 1, wafv2.CfnWebACL.RateBasedStatementProperty(
+            aggregate_key_type="IP", limit=limit, evaluation_window_sec=300, scope_down_statement=direct)),
+    ]
+
+
+class Waf(Construct):
+    """`web_acl` of `scope_` (CLOUDFRONT or REGIONAL) named `<stage/plan prefix>-<suffix>`, logged to
+    `aws-waf-logs-<name>`; a REGIONAL one is associated with `stage_arn`."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, logs: Logs,
+                 scope_: Literal["CLOUDFRONT", "REGIONAL"], stage_arn: str | None = None) -> None:
+        super().__init__(scope, construct_id)
+        name = f"{config.prefix}-{'edge' if scope_ == 'CLOUDFRONT' else 'api'}"
+        rules = _rate_limits(config.waf_requests_per_5_min_per_ip, behind_cloudfront=scope_ == "REGIONAL")
+        rules += [_managed(group, priority) for priority, group in enumerate(MANAGED_RULE_GROUPS, start=len(rules))]
+        if scope_ == "CLOUDFRONT" and config.account_takeover_protection:
+            rules.append(_account_takeover(len(rules)))
+        self.name = name
         self.web_acl = wafv2.CfnWebACL(
             self,
             "WebAcl",
-            name=prefix,
-            scope="REGIONAL",
+            name=name,
+            scope=scope_,
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-            visibility_config=_visibility(prefix),
+            visibility_config=_visibility(name),
             rules=rules,
         )
-        wafv2.CfnWebACLAssociation(self, "Association", resource_arn=stage_arn, web_acl_arn=self.web_acl.attr_arn)
+        if stage_arn is not None:
+            wafv2.CfnWebACLAssociation(self, "Association", resource_arn=stage_arn,
+                                       web_acl_arn=self.web_acl.attr_arn)
 
         # WAF only logs to groups named aws-waf-logs-*, addressed by an ARN without the ':*' suffix.
-        log_group_name = f"aws-waf-logs-{prefix}"
+        log_group_name = f"aws-waf-logs-{name}"
         log_group = logs.log_group(self, "Logs", name=log_group_name)
         logging = wafv2.CfnLoggingConfiguration(
             self,
@@ -81,7 +167,8 @@ class Waf(Construct):
                     arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
                 )
             ],
-            # Session cookies, bearer tokens and query strings (activation links) never reach the logs.
+            # Session cookies, bearer tokens, query strings (activation links) and, for ATP, the sign-in
+            # body never reach the logs.
             redacted_fields=[
                 wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": "cookie"}),
                 wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": "authorization"}),
@@ -89,3 +176,11 @@ class Waf(Construct):
             ],
         )
         logging.node.add_dependency(log_group)
+
+    def metric_blocked(self, period: cdk.Duration) -> cdk.aws_cloudwatch.Metric:
+        """Requests this web ACL blocked (all rules)."""
+        dimensions = {"WebACL": self.name, "Rule": "ALL"}
+        if self.web_acl.scope == "REGIONAL":
+            dimensions["Region"] = cdk.Stack.of(self).region
+        return cdk.aws_cloudwatch.Metric(namespace="AWS/WAFV2", metric_name="BlockedRequests",
+                                         dimensions_map=dimensions, period=period, statistic="Sum")

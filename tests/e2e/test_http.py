@@ -14,7 +14,7 @@ pytestmark = pytest.mark.e2e
 
 STRONG = "Lantern-Orbit-42"
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "connect-src 'self'; frame-ancestors 'none'")
+            "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'")
 
 
 def new_email() -> str:
@@ -79,6 +79,10 @@ def test_pages_carry_security_headers(portal: Portal, path: str) -> None:
     assert headers["Content-Security-Policy"] == PAGE_CSP
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Strict-Transport-Security"] == "max-age=63072000; includeSubDomains; preload"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
+    assert "camera=()" in headers["Permissions-Policy"]
     assert "<script" not in re.sub(r'<script type="module" src="/js/[\w-]+\.js"></script>', "", body)
 
 

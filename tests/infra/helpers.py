@@ -54,6 +54,22 @@ def synth(outdir: Path, **context: Any) -> Synth:
     return Synth(app, stacks, outdir)
 
 
+def deployed_files(synthed: Synth, template: dict[str, Any], stack: PortalStack | None = None) -> dict[str, bytes]:
+    """Every object the stack's BucketDeployment puts in the pages bucket: key -> content (staged assets)."""
+    import zipfile
+
+    (deployment,) = resources(template, "Custom::CDKBucketDeployment").values()
+    files: dict[str, bytes] = {}
+    for key in deployment["Properties"]["SourceObjectKeys"]:
+        source = synthed.asset_path(key, stack)
+        if source.is_dir():
+            files.update({p.relative_to(source).as_posix(): p.read_bytes() for p in source.rglob("*") if p.is_file()})
+        else:
+            with zipfile.ZipFile(source) as archive:
+                files.update({name: archive.read(name) for name in archive.namelist() if not name.endswith("/")})
+    return files
+
+
 def logical_id(stack: cdk.Stack, construct: Any) -> str:
     return stack.resolve(construct.node.default_child.logical_id)
 

@@ -22,6 +22,8 @@ from infra.stack import PortalStack
 from tests.infra.helpers import NO_BUNDLING, Synth, actions, logical_id, resources, role_statements, synth
 
 PUSH_APP = "arn:aws:sns:us-east-1:123456789012:app/GCM/provider-portal"
+# Kept on delete and replacement, removed when the first deployment rolls back (no name left blocking).
+KEPT = "RetainExceptOnCreate"
 
 
 @pytest.fixture(scope="module")
@@ -39,17 +41,20 @@ def test_prod_with_plan_override_synthesizes_one_protected_stack(prod_cmo: Synth
     template = prod_cmo.template()
     for name, table in resources(template, "AWS::DynamoDB::Table").items():
         assert table["Properties"]["DeletionProtectionEnabled"] is True, name
-        assert table["DeletionPolicy"] == "Retain", name
+        assert table["DeletionPolicy"] == KEPT, name
     for name, key in resources(template, "AWS::KMS::Key").items():
-        assert key["DeletionPolicy"] == "Retain", name
+        assert key["DeletionPolicy"] == KEPT, name
     for name, group in resources(template, "AWS::Logs::LogGroup").items():
         assert group["Properties"]["RetentionInDays"] == stack.config.log_retention_days, name
-    # Rosters, reports, their access logs, failed imports and the running approvals outlive the stack.
+    # Rosters, reports, their access logs, failed imports and the running approvals outlive the stack
+    # (the pages bucket is rebuilt from git by every deployment).
+    pages = logical_id(stack, stack.web.bucket)
     for type_ in ("AWS::S3::Bucket", "AWS::SQS::Queue", "AWS::StepFunctions::StateMachine"):
-        found = resources(template, type_)
+        found = {k: v for k, v in resources(template, type_).items() if k != pages}
         assert found, type_
         for name, resource in found.items():
-            assert resource["DeletionPolicy"] == "Retain", name
+            assert resource["DeletionPolicy"] == KEPT, name
+    assert template["Resources"][pages]["DeletionPolicy"] == "Delete"
     names = sorted(m["Properties"]["StateMachineName"]
                    for m in resources(template, "AWS::StepFunctions::StateMachine").values())
     assert names == ["provider-portal-prod-cmo-access-approval", "provider-portal-prod-cmo-authorization-clock"]
@@ -76,10 +81,14 @@ def test_default_selects_every_stage_of_cdk_json() -> None:
     # build_app builds one stack per config returned here (see the prod test for the wiring).
     configs = stages_from_context(app_module.cdk_json_context())
     assert [c.stack_name for c in configs] == [
-        "ProviderPortal-dev-caresource", "ProviderPortal-staging-caresource", "ProviderPortal-prod-caresource"
+        "ProviderPortal-dev-caresource", "ProviderPortal-staging-caresource", "ProviderPortal-prod-caresource",
+        "ProviderPortal-prod-cmo",
     ]
     with_plan = stages_from_context({**app_module.cdk_json_context(), "plan": "cca"})
-    assert {c.plan for c in with_plan} == {"cca"}
+    # prod lists its plans (caresource, cmo): cca goes only where a stage takes any plan
+    assert [(c.name, c.plan) for c in with_plan] == [("dev", "cca"), ("staging", "cca")]
+    with pytest.raises(ValueError, match="add 'cca' under its 'plans'"):
+        stages_from_context({**app_module.cdk_json_context(), "stage": "prod", "plan": "cca"})
 
 
 def test_cdk_json_runs_the_app_as_a_module() -> None:
@@ -92,9 +101,11 @@ def test_cdk_json_runs_the_app_as_a_module() -> None:
 
 @pytest.mark.parametrize("name", ["dev", "staging", "prod"])
 def test_every_stage_in_cdk_json_is_valid(name: str) -> None:
-    (config,) = stages_from_context({**app_module.cdk_json_context(), "stage": name})
-    assert config.plan in PLANS
-    assert config.retain == (name == "prod")
+    configs = stages_from_context({**app_module.cdk_json_context(), "stage": name})
+    assert configs
+    for config in configs:
+        assert config.plan in PLANS
+        assert config.retain == (name == "prod")
 
 
 def test_unknown_stage_or_plan_is_refused() -> None:

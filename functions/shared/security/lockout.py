@@ -94,7 +94,11 @@ def signin_gate(login: str, plan: PlanProfile, meta: RequestMeta, now: datetime,
                SIGNIN_WINDOW)]
     if plan.requires_captcha:
         checks.append(("signin-fail-login", login, 0, SIGNIN_WINDOW))  # read only: it asks, never refuses
-    counts = ratelimit.check_all(checks, now, detail=SIGNIN_WAIT.format(minutes=minutes))  # one read
+    try:
+        counts = ratelimit.check_all(checks, now, detail=SIGNIN_WAIT.format(minutes=minutes))  # one read
+    except Problem:
+        audit.record("signin.password", "paused", meta, now=now)  # its metric feeds the lockout alarm
+        raise
     if plan.requires_captcha and counts["signin-fail-login"] >= plan.signin_failures_before_captcha:
         if captcha_solution is None:
             raise CAPTCHA_REQUIRED
