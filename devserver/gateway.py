@@ -311,7 +311,9 @@ def authorizer_decision(result: Any, error: BaseException | None, arn: str,
         return Decision(False, 500, reason="The authorizer context may hold only strings, numbers and "
                                            "booleans.")
     if not policy_allows(result["policyDocument"], arn):
-        return Decision(False, 403, reason="The authorizer's policy does not allow this request.")
+        # The context still reaches the ACCESS_DENIED gateway response ($context.authorizer.*).
+        return Decision(False, 403, context=dict(context),
+                        reason="The authorizer's policy does not allow this request.")
     return Decision(True, context={**context, "principalId": result["principalId"],
                                    "integrationLatency": latency_ms})
 
@@ -492,7 +494,11 @@ class Gateway:
         decision = authorizer_decision(result, error, auth_event["methodArn"],
                                        int((time.monotonic() - started) * 1000))
         if not decision.allowed:
-            # The same types and titles as the deployed API's gateway responses (infra/constructs/api.py).
+            # The same types and titles as the deployed API's gateway responses (infra/constructs/api.py):
+            # a refused live session's problem comes from the authorizer context.
+            if decision.status == 403 and decision.context.get("subtype"):
+                return problem(403, "Not allowed", str(decision.context.get("detail", "")),
+                               slug="forbidden" + str(decision.context["subtype"]))
             title, slug = {401: ("Sign-in required", "unauthenticated"),
                            403: ("Not allowed", "forbidden")}.get(decision.status, ("Authorizer error", None))
             return problem(decision.status, title, decision.reason, slug=slug)

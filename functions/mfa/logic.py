@@ -26,7 +26,7 @@ from functions.mfa.models import (
 )
 from functions.mfa.pages import SIGNED_IN_PAGE
 from functions.shared import audit, ratelimit
-from functions.shared.errors import FieldError, Problem, invalid_fields
+from functions.shared.errors import WRONG_CREDENTIALS, FieldError, Problem, invalid_fields
 from functions.shared.http import Caller, RequestMeta
 from functions.shared.notify.mail import send_mail
 from functions.shared.notify.sms import send_push, send_sms
@@ -53,7 +53,7 @@ WAITING_FOR_DEVICE = " (waiting for the device)"
 
 NOT_NOW = Problem(403, "mfa-required", "Verify your identity first",
                   "Enter a code from one of your sign-in methods before changing them.")
-REAUTH_FAILED = Problem(401, "reauthentication-failed", "The password is not right",
+REAUTH_FAILED = Problem(WRONG_CREDENTIALS, "reauthentication-failed", "The password is not right",
                         "Enter your current password to remove a sign-in method.",
                         errors=[FieldError("password", "This password is not right.", "invalid")])
 
@@ -231,7 +231,7 @@ def _check_code(account: AccountView, factor: Factor, code: str | None, who: Cal
 
 
 def _wrong_code() -> Problem:
-    return Problem(401, "code-wrong", "The code is not right",
+    return Problem(WRONG_CREDENTIALS, "code-wrong", "The code is not right",
                    "Check the code and try again, or ask for a new one.",
                    errors=[FieldError("code", "This code is wrong, used or expired.", "invalid")])
 

@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# What each status tells a client to do. 401 only ever means "no live session: sign in again"; a
+# wrong password or code in a request is 403 with its own type (the form shows it next to its field),
+# so a client never mistakes a typo for an ended session.
+SIGN_IN_AGAIN = 401
+WRONG_CREDENTIALS = 403
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -52,3 +58,7 @@ def rate_limited(retry_after_seconds: int, detail: str) -> Problem:
 def service_unavailable(detail: str) -> Problem:
     return Problem(status=503, slug="service-unavailable", title="Try again shortly", detail=detail,
                    headers={"Retry-After": "30"})
+
+
+def session_ended() -> Problem:
+    return Problem(SIGN_IN_AGAIN, "unauthenticated", "Sign in first", "Your session has ended. Sign in again.")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from functions.shared import audit
-from functions.shared.errors import FieldError, Problem
+from functions.shared.errors import WRONG_CREDENTIALS, FieldError, Problem
 from functions.shared.http import Caller, RequestMeta
 from functions.shared.plans import PlanProfile
 from functions.shared.security import lockout
@@ -21,7 +21,7 @@ from functions.signin.models import SignInRequest
 from functions.signin.pages import NEXT_PAGE, RESEND_PAGE
 
 SIGNIN_FAILED = Problem(
-    401, "signin-failed", "Sign-in failed",
+    WRONG_CREDENTIALS, "signin-failed", "Sign-in failed",
     "The user name or password is not right. After several failed tries sign-in pauses for a few "
     "minutes. Forgot your password? Reset it from the sign-in page.")
 
@@ -81,7 +81,7 @@ def _first_sign_in(account: AccountView, req: SignInRequest, plan: PlanProfile, 
                       "Wait a few minutes, then try again or ask for a new code.",
                       headers={"Retry-After": "60"})
     if req.verification_code is None:
-        raise Problem(401, "verification-code-required", "Enter your verification code",
+        raise Problem(WRONG_CREDENTIALS, "verification-code-required", "Enter your verification code",
                       "This is your first sign-in: enter the code we mailed you when you registered.",
                       errors=[FieldError("verification_code", "Enter the 6-digit code from the email.",
                                          "missing")], extra={"resend": RESEND_PAGE})
@@ -97,7 +97,7 @@ def _first_sign_in(account: AccountView, req: SignInRequest, plan: PlanProfile, 
 
 
 def _wrong_code() -> Problem:
-    return Problem(401, "verification-code-wrong", "The verification code is not right",
+    return Problem(WRONG_CREDENTIALS, "verification-code-wrong", "The verification code is not right",
                    "Check the newest code we mailed you, or ask for a new one.",
                    errors=[FieldError("verification_code", "This code is wrong or expired.", "invalid")],
                    extra={"resend": RESEND_PAGE})

@@ -138,6 +138,10 @@ class Api(Construct):
         self.rest_api.deployment_stage.node.add_dependency(execution_logs)
         for response_type, status, slug, title in _GATEWAY_PROBLEMS:
             body = {"type": f"/problems/{slug}", "title": title, "detail": "$context.error.messageString"}
+            if response_type == apigw.ResponseType.ACCESS_DENIED:
+                # A live session the authorizer refused: its context names why (functions/authorizer/logic.py).
+                body["type"] = f"/problems/{slug}$context.authorizer.subtype"
+                body["detail"] = "$context.authorizer.detail"
             if status:
                 body["status"] = status
             template = json.dumps(body).replace('"$context.error.messageString"', "$context.error.messageString")

@@ -59,8 +59,8 @@ def test_totp_code_cannot_be_replayed_and_a_wrong_code_is_refused(user, gateway,
     again = Browser(gateway)
     assert sign_in(again).body["stage"] == "mfa"
     replay = verify_totp(again, factor_id, used)
-    assert replay.status == 401 and replay.body["type"] == "/problems/code-wrong"
-    assert verify_totp(again, factor_id, "000000" if used != "000000" else "111111").status == 401
+    assert replay.status == 403 and replay.body["type"] == "/problems/code-wrong"
+    assert verify_totp(again, factor_id, "000000" if used != "000000" else "111111").status == 403
     clock.advance(seconds=30)
     assert verify_totp(again, factor_id, pyotp.TOTP(seed).at(clock.now)).status == 200
 
@@ -70,7 +70,7 @@ def test_totp_accepts_one_step_of_clock_drift_but_not_two(user, gateway, clock):
     clock.advance(minutes=5)
     other = Browser(gateway)
     sign_in(other)
-    assert verify_totp(other, factor_id, pyotp.TOTP(seed).at(clock.now, counter_offset=-2)).status == 401
+    assert verify_totp(other, factor_id, pyotp.TOTP(seed).at(clock.now, counter_offset=-2)).status == 403
     assert verify_totp(other, factor_id, pyotp.TOTP(seed).at(clock.now, counter_offset=-1)).status == 200
 
 
@@ -89,7 +89,7 @@ def test_remembered_device_skips_mfa_for_thirty_days_only(user, gateway, clock):
     user.delete("/sessions/current")
     clock.advance(days=29)
     assert sign_in(user).body["stage"] == "full"
-    assert sign_in(user, password="Wrong-Password-99").status == 401  # a password is always needed
+    assert sign_in(user, password="Wrong-Password-99").status == 403  # a password is always needed
     user.delete("/sessions/current")
     clock.advance(days=1, seconds=1)
     assert sign_in(user).body["stage"] == "mfa"
@@ -123,8 +123,8 @@ def test_email_code_is_single_use_expires_and_allows_five_tries(user, gateway, c
     code = last_code(EMAIL)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     for _ in range(4):
-        assert other.post("/mfa/verify", {"factor_id": factor_id, "code": wrong}).status == 401
-    assert other.post("/mfa/verify", {"factor_id": factor_id, "code": wrong}).status == 401
+        assert other.post("/mfa/verify", {"factor_id": factor_id, "code": wrong}).status == 403
+    assert other.post("/mfa/verify", {"factor_id": factor_id, "code": wrong}).status == 403
     paused = other.post("/mfa/verify", {"factor_id": factor_id, "code": code})
     assert paused.status == 429 and paused.body["type"] == "/problems/code-paused"  # account-wide pause
     clock.advance(seconds=31)
@@ -228,7 +228,7 @@ def test_removing_a_factor_needs_the_password_keeps_one_and_revokes_devices(user
     totp_id, _ = enrol_totp(user, clock, remember=True)
     email_factor = user.post("/mfa/factors", {"kind": "email"}).body["factor_id"]
     user.post(f"/mfa/factors/{email_factor}/confirm", {"code": last_code(EMAIL)})
-    assert user.delete(f"/mfa/factors/{totp_id}", {"password": "Wrong-Password-99"}).status == 401
+    assert user.delete(f"/mfa/factors/{totp_id}", {"password": "Wrong-Password-99"}).status == 403
     assert user.delete(f"/mfa/factors/{totp_id}", {"password": "Lantern-Orbit-42"}).status == 200
     last = user.delete(f"/mfa/factors/{email_factor}", {"password": "Lantern-Orbit-42"})
     assert last.status == 409 and last.body["type"] == "/problems/last-factor"

@@ -55,7 +55,7 @@ def test_reset_link_changes_the_password_once_and_revokes_everything(user, gatew
     assert list(Session.scan()) == [] and list(Device.scan()) == []
     assert user.get("/sessions/current").status == 401  # the old session is gone
     assert mails_to(EMAIL)[-1].subject == "Your CareSource password was changed"
-    assert sign_in(user, password=STRONG).status == 401
+    assert sign_in(user, password=STRONG).status == 403
     assert sign_in(user, password=NEW).body["stage"] == "mfa"  # MFA still required, device forgotten
 
 

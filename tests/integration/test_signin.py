@@ -64,7 +64,7 @@ def test_unknown_user_wrong_password_and_deactivated_account_look_the_same(user,
     account = next(Account.scan())
     account.update(actions=[Account.state.set("deactivated")])
     deactivated = sign_in(browser)
-    assert unknown.status == 401
+    assert unknown.status == 403
     assert _failure_signature(unknown) == _failure_signature(wrong) == _failure_signature(deactivated)
     outcomes = sorted(e.outcome for e in AuditEvent.scan() if e.action.startswith("signin"))
     assert outcomes == ["deactivated", "unknown_user", "wrong"]
@@ -72,15 +72,15 @@ def test_unknown_user_wrong_password_and_deactivated_account_look_the_same(user,
 
 def test_not_yet_activated_account_is_told_only_after_the_right_password(browser):
     assert browser.post("/registrations", registration(email=EMAIL)).status == 202
-    assert sign_in(browser, password="Wrong-Password-99").status == 401
+    assert sign_in(browser, password="Wrong-Password-99").status == 403
     reply = sign_in(browser)
     assert reply.status == 403 and reply.body["type"] == "/problems/account-not-activated"
 
 
 def test_repeated_failures_pause_sign_in_with_growing_delay_then_reset(user, clock):
     for _ in range(5):
-        assert sign_in(user, password="Wrong-Password-99").status == 401
-    assert sign_in(user).status == 401  # paused: even the right password waits
+        assert sign_in(user, password="Wrong-Password-99").status == 403
+    assert sign_in(user).status == 403  # paused: even the right password waits
     clock.advance(seconds=31)
     assert sign_in(user).status == 200
     account = next(Account.scan())
@@ -163,11 +163,11 @@ def test_cmo_signs_in_with_user_name_and_the_mailed_code_once(gateway, clock, pl
     browser = Browser(gateway)
     assert browser.post("/registrations", cmo_form(_solved_captcha())).status == 202
     code = last_code("office@group.example")
-    assert sign_in(browser, login="office@group.example").status == 401  # user name only on this plan
+    assert sign_in(browser, login="office@group.example").status == 403  # user name only on this plan
     needs_code = sign_in(browser, login="FrontDesk1")
-    assert needs_code.status == 401 and needs_code.body["type"] == "/problems/verification-code-required"
+    assert needs_code.status == 403 and needs_code.body["type"] == "/problems/verification-code-required"
     wrong = sign_in(browser, login="frontdesk1", verification_code=f"{(int(code) + 1) % 10**6:06d}")
-    assert wrong.status == 401 and wrong.body["errors"][0]["field"] == "verification_code"
+    assert wrong.status == 403 and wrong.body["errors"][0]["field"] == "verification_code"
     reply = sign_in(browser, login="frontdesk1", verification_code=code)
     assert reply.status == 200 and reply.body["stage"] == "mfa_setup"
     assert next(Account.scan()).state == "active"

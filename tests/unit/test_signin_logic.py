@@ -41,7 +41,7 @@ def test_unknown_user_wrong_password_and_deactivated_get_the_same_problem(repos,
     repos.accounts.put(replace(repos.accounts.get(account.account_id), state=AccountState.DEACTIVATED))
     deactivated = refusal()
     assert unknown == wrong == deactivated
-    assert (unknown.status, unknown.slug) == (401, "signin-failed")
+    assert (unknown.status, unknown.slug) == (403, "signin-failed")
     assert sorted(outcome for _, outcome in repos.audit.actions()) == ["deactivated", "unknown_user", "wrong"]
     assert repos.sessions.sessions == {}
 
@@ -93,9 +93,9 @@ def test_cmo_first_sign_in_needs_the_mailed_code_once(repos, sent):
     account = _cmo_account(repos)
     assert refusal(login=EMAIL, plan=CMO).slug == "signin-failed"  # user name only on this plan
     needs = refusal(login="FrontDesk1", plan=CMO)
-    assert (needs.status, needs.slug) == (401, "verification-code-required")
+    assert (needs.status, needs.slug) == (403, "verification-code-required")
     wrong = refusal(login="frontdesk1", plan=CMO, verification_code="654321")
-    assert (wrong.status, wrong.slug) == (401, "verification-code-wrong")
+    assert (wrong.status, wrong.slug) == (403, "verification-code-wrong")
     assert repos.accounts.get(account.account_id).code_failures == 1
 
     started = sign_in(login="frontdesk1", plan=CMO, verification_code="123456")
