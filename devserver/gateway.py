@@ -230,6 +230,13 @@ def build_event(
     }
 
 
+def _sigv4_user(authorization: str | None) -> str | None:
+    """The access key of a SigV4 `Authorization` header (`AWS4-HMAC-SHA256 Credential=KEY/...`), taken
+    locally as the staff user's name; the signature itself is not checked here."""
+    match = re.match(r"AWS4-HMAC-SHA256 Credential=([A-Za-z0-9._-]{1,64})/", authorization or "")
+    return match.group(1) if match else None
+
+
 def _resource_id(path: str) -> str:
     return uuid.uuid5(uuid.NAMESPACE_URL, path).hex[:6]
 
@@ -458,7 +465,8 @@ class Gateway:
         if route.iam:
             # Stand-in for API Gateway's AWS_IAM auth: locally the staff tool names its user in a
             # header (the devserver only answers on this machine); a browser session never suffices.
-            staff = _header_lookup(event["multiValueHeaders"] or {}, STAFF_HEADER)
+            staff = _header_lookup(event["multiValueHeaders"] or {}, STAFF_HEADER) or _sigv4_user(
+                _header_lookup(event["multiValueHeaders"] or {}, "Authorization"))
             if not staff:
                 return problem(403, "Forbidden", "Staff routes need signed (IAM) requests.")
             event["requestContext"]["identity"]["userArn"] = f"arn:aws:iam::{ACCOUNT_ID}:user/{staff}"

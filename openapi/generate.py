@@ -273,6 +273,9 @@ def edge_problems(route: Route, has_body: bool, has_parameters: bool) -> set[tup
         found.add((415, UNSUPPORTED_MEDIA_TYPE))  # a Content-Type other than JSON, even with no body
     if has_parameters:
         found.add((422, "validation"))
+    if "{" in route.path:
+        # API Gateway passes any segment to the function; its resolver answers 404 for one it cannot route.
+        found.add((404, "not-found"))
     if route.iam:
         found.add((403, "forbidden"))  # not signed, or the signer may not call staff routes
     elif not route.public:
@@ -307,6 +310,11 @@ def _add_problem_responses(paths: dict[str, Any], problem_json: str) -> None:
                                   f"in functions/{route.function}/handler.py")
         has_parameters = bool(operation.get("parameters") or item.get("parameters"))
         found = set(own.problems) | edge_problems(route, bool(operation.get("requestBody")), has_parameters)
+        if any(status == 428 for status, _ in found):
+            # The route refuses a request without its precondition header (428): the header is required.
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "header":
+                    parameter["required"] = True
         by_status: dict[int, list[str]] = {}
         for status, slug in sorted(found):
             by_status.setdefault(status, []).append(PROBLEM_BASE + slug)

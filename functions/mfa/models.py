@@ -20,8 +20,14 @@ class _Strict(BaseModel):
 
 
 class EnrolRequest(_Strict):
+    # JSON Schema states the rule logic.enrol enforces: a mobile number is required for kind=sms.
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"properties": {"kind": {"const": "sms"}}, "required": ["kind"]},
+        "then": {"properties": {"phone": {"type": "string", "minLength": 1}}, "required": ["phone"]},
+    })
+
     kind: FactorKind
-    phone: str | None = Field(default=None, max_length=32, description="Mobile number, for kind=sms")
+    phone: str | None = Field(default=None, max_length=32, description="Mobile number, required for kind=sms")
 
 
 class EnrolmentStarted(BaseModel):
@@ -35,7 +41,8 @@ class EnrolmentStarted(BaseModel):
 
 
 class ConfirmRequest(_Strict):
-    code: str | None = Code
+    code: str | None = Field(default=None, pattern=r"^\d{6}$",
+                             description="The 6-digit code; required to confirm every kind but push")
     remember_device: bool = False
 
 

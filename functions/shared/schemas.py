@@ -36,11 +36,15 @@ def _upper(value: Any) -> Any:
 
 
 # ICD-10-CM: a letter, two characters, then up to four more after an optional dot (e.g. J18.9, I21.A1).
-Icd10Cm = Annotated[str, BeforeValidator(_upper), Field(pattern=r"^[A-TV-Z][0-9][0-9AB](\.?[0-9A-TV-Z]{1,4})?$",
-                                                       description="ICD-10-CM diagnosis code, e.g. J18.9")]
+# The before-validator hides the pattern from the JSON schema: the contract states what passes (any
+# letter case, surrounding spaces) itself.
+Icd10Cm = Annotated[str, BeforeValidator(_upper), Field(
+    pattern=r"^[A-TV-Z][0-9][0-9AB](\.?[0-9A-TV-Z]{1,4})?$", description="ICD-10-CM diagnosis code, e.g. J18.9",
+    json_schema_extra={"pattern": r"^ *[A-TV-Za-tv-z][0-9][0-9ABab](\.?[0-9A-TV-Za-tv-z]{1,4})? *$"})]
 # CPT (5 digits, or 4 and F/T/U) or HCPCS Level II (a letter and 4 digits).
-ProcedureCode = Annotated[str, BeforeValidator(_upper), Field(pattern=r"^(\d{4}[0-9FTU]|[A-V]\d{4})$",
-                                                             description="CPT or HCPCS code, e.g. 99214 or E0601")]
+ProcedureCode = Annotated[str, BeforeValidator(_upper), Field(
+    pattern=r"^([0-9]{4}[0-9FTU]|[A-V][0-9]{4})$", description="CPT or HCPCS code, e.g. 99214 or E0601",
+    json_schema_extra={"pattern": r"^ *([0-9]{4}[0-9FTUftu]|[A-Va-v][0-9]{4}) *$"})]
 
 
 class Message(BaseModel):

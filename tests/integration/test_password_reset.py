@@ -50,7 +50,7 @@ def test_reset_link_changes_the_password_once_and_revokes_everything(user, gatew
     done = anonymous.post("/password-resets/complete", {"token": token, "password": NEW})
     assert done.status == 200
     again = anonymous.post("/password-resets/complete", {"token": token, "password": NEW + "x"})
-    assert again.status == 400 and again.body["type"] == "/problems/reset-link-invalid"
+    assert again.status == 403 and again.body["type"] == "/problems/reset-link-invalid"
 
     assert list(Session.scan()) == [] and list(Device.scan()) == []
     assert user.get("/sessions/current").status == 401  # the old session is gone
@@ -63,7 +63,7 @@ def test_reset_link_expires_after_an_hour(user, clock):
     user.post("/password-resets", {"email": EMAIL})
     clock.advance(hours=1, seconds=1)
     reply = user.post("/password-resets/complete", {"token": reset_token(), "password": NEW})
-    assert reply.status == 400
+    assert reply.status == 403
     assert next(Account.scan()).password_changed_at is None
 
 
