@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from functions.shared.signin import FactorView
 from functions.shared.states import FactorKind
 
-Code = Field(default=None, pattern=r"^\d{6}$", description="The 6-digit code")
 # This step's wording for its fields' validation errors (functions/shared/http.py FieldMessages).
 FIELD_MESSAGES = {"code": {"string_pattern_mismatch": "Enter the 6 digits of the code."}}
 
@@ -60,7 +59,9 @@ class ChallengeSent(BaseModel):
 
 class VerifyRequest(_Strict):
     factor_id: str = Field(max_length=64)
-    code: str | None = Code
+    code: str | None = Field(default=None, pattern=r"^\d{6}$",
+                             description="The 6-digit code; required for every kind of factor but push "
+                                         "(for push, repeat the request until the device has answered)")
     remember_device: bool = False
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from functions.shared.schemas import Email, Name
+from functions.shared.schemas import Email, Name, NewPassword
 
 # A US number: 10 digits (an optional leading 1), with spaces, dots, dashes, parentheses or a plus
 # anywhere. ASCII only, and stated as the field's pattern so the contract says exactly what passes.
@@ -37,12 +37,14 @@ Username = Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0
 
 
 class RegistrationRequest(BaseModel):
-    """Sign-up form. Fields after `last_name` are asked only by plans with the extended form."""
+    """Sign-up form. Plans with the extended form (cmo) also require `username`, `display_name`,
+    `confirm_password` (equal to `password`), `group_name`, `telephone`, `fax` and a solved `captcha`
+    (GET /captcha); other plans refuse none of them but ignore them."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     email: Email
-    password: str = Field(max_length=1024)
+    password: NewPassword
     first_name: Name
     last_name: Name
     username: Username | None = None

@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from functions.shared.plans import PasswordPolicy
+
 
 def normalise_email(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
@@ -53,3 +55,15 @@ class Message(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     message: str
+
+
+_POLICY = PasswordPolicy()
+# A new password. The plan's policy (functions/shared/security/passwords.py) checks it after NFKC
+# normalisation and answers each broken rule as a field error; the contract states the default policy.
+NewPassword = Annotated[str, Field(
+    max_length=1024,
+    description=f"{_POLICY.min_length} to {_POLICY.max_length} characters (after Unicode NFKC normalisation) "
+                "with a lower-case and a capital letter, a number and a special character (anything but a "
+                "letter or digit, a space counts); not a commonly used password, and not containing the "
+                "email address, the part before its @, or the user name.",
+    json_schema_extra={"minLength": _POLICY.min_length, "maxLength": _POLICY.max_length})]
