@@ -195,8 +195,8 @@ def run_fuzz(portal: Portal, name: str, *, examples: int, user: Client | None = 
         env |= {"FUZZ_SESSION": user.cookies[SESSION_COOKIE], "FUZZ_CSRF": user.csrf or "",
                 "FUZZ_SIGV4": "AWS4-HMAC-SHA256 Credential=pr.fuzz/20261128/us-east-1/execute-api/aws4_request, "
                               "SignedHeaders=host, Signature=local"}
-    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout_s,
-                          check=False)
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, encoding="utf-8",
+                          errors="replace", timeout=timeout_s, check=False)
     output = done.stdout + done.stderr
     (report / "output.txt").write_text(output)
     return FuzzResult(done.returncode, output, report)

@@ -12,10 +12,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from infra.routes import ROUTES
 from tests.e2e.conftest import Portal, start_portal, stop_portal
 from tests.e2e.fuzz import Client, FuzzResult, run_fuzz, signed_in_linked_user
 
-pytestmark = pytest.mark.e2e
+# A devserver's start, a signed-in user and a schemathesis run take minutes on a busy 2-core machine.
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "3"))
 
@@ -38,7 +40,7 @@ def test_fuzzing_without_credentials_finds_nothing(fuzzed: tuple[Portal, Client]
     portal, _ = fuzzed
     result = run_fuzz(portal, f"{portal.plan}-anonymous", examples=EXAMPLES)
     assert result.returncode == 0, _passed(result)
-    assert " passed" in result.output and "Tested: 4" in result.output
+    assert f"Tested: {len(ROUTES)}" in result.output  # every operation of the route table
 
 
 def test_fuzzing_as_a_signed_in_linked_user_finds_nothing(fuzzed: tuple[Portal, Client]) -> None:
