@@ -9,7 +9,7 @@ export CDK_DISABLE_CLI_TELEMETRY=1
 export CDK_DISABLE_VERSION_CHECK=1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 
-.PHONY: run test install lint unit integration infra e2e synth synth-fast deploy diff bench openapi redrive lock clean job
+.PHONY: run test install lint unit integration infra e2e fuzz synth synth-fast deploy diff bench openapi redrive lock clean job
 
 $(STAMP): requirements/runtime.txt requirements/dev.txt requirements/constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -38,6 +38,9 @@ unit integration infra e2e: install
 
 lint: install
 	$(VENV)/bin/ruff check .
+
+fuzz: install  ## a deeper schemathesis pass than `make test` (FUZZ_EXAMPLES per operation, both plans)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-50} $(PY) -m pytest -p no:xdist tests/e2e/test_fuzz.py
 
 CDK_CONTEXT = $(if $(STAGE),-c stage=$(STAGE)) $(if $(PLAN),-c plan=$(PLAN))
 

@@ -244,6 +244,13 @@ def build_event(
     }
 
 
+def _sigv4_user(authorization: str | None) -> str | None:
+    """The access key of a SigV4 `Authorization` header (`AWS4-HMAC-SHA256 Credential=KEY/...`), taken
+    locally as the staff user's name; the signature itself is not checked here."""
+    match = re.match(r"AWS4-HMAC-SHA256 Credential=([A-Za-z0-9._-]{1,64})/", authorization or "")
+    return match.group(1) if match else None
+
+
 def _resource_id(path: str) -> str:
     return uuid.uuid5(uuid.NAMESPACE_URL, path).hex[:6]
 
@@ -325,7 +332,9 @@ def authorizer_decision(result: Any, error: BaseException | None, arn: str,
         return Decision(False, 500, reason="The authorizer context may hold only strings, numbers and "
                                            "booleans.")
     if not policy_allows(result["policyDocument"], arn):
-        return Decision(False, 403, reason="The authorizer's policy does not allow this request.")
+        # The context still reaches the ACCESS_DENIED gateway response ($context.authorizer.*).
+        return Decision(False, 403, context=dict(context),
+                        reason="The authorizer's policy does not allow this request.")
     return Decision(True, context={**context, "principalId": result["principalId"],
                                    "integrationLatency": latency_ms})
 
@@ -472,7 +481,8 @@ class Gateway:
             # header (the devserver only answers on this machine); a browser session never suffices.
             # The header is believed only from this machine: with the server bound to another address,
             # anyone on the network could otherwise claim to be staff.
-            staff = _header_lookup(event["multiValueHeaders"] or {}, STAFF_HEADER)
+            staff = _header_lookup(event["multiValueHeaders"] or {}, STAFF_HEADER) or _sigv4_user(
+                _header_lookup(event["multiValueHeaders"] or {}, "Authorization"))
             if not staff or not is_loopback(request.client_ip):
                 return problem(403, "Forbidden", "Staff routes need signed (IAM) requests.")
             event["requestContext"]["identity"]["userArn"] = f"arn:aws:iam::{ACCOUNT_ID}:user/{staff}"
@@ -508,7 +518,11 @@ class Gateway:
         decision = authorizer_decision(result, error, auth_event["methodArn"],
                                        int((time.monotonic() - started) * 1000))
         if not decision.allowed:
-            # The same types and titles as the deployed API's gateway responses (infra/constructs/api.py).
+            # The same types and titles as the deployed API's gateway responses (infra/constructs/api.py):
+            # a refused live session's problem comes from the authorizer context.
+            if decision.status == 403 and decision.context.get("subtype"):
+                return problem(403, "Not allowed", str(decision.context.get("detail", "")),
+                               slug="forbidden" + str(decision.context["subtype"]))
             title, slug = {401: ("Sign-in required", "unauthenticated"),
                            403: ("Not allowed", "forbidden")}.get(decision.status, ("Authorizer error", None))
             return problem(decision.status, title, decision.reason, slug=slug)

@@ -85,7 +85,12 @@ class PortalServer(ThreadingHTTPServer):
             return self.gateway.handle(request)
         if path == ROSTER_PATH and request.method == "POST" and self.roster_import is not None:
             name = parse_qs(urlsplit(request.target).query).get("name", ["roster.csv"])[0]
-            return json_page(self.roster_import(request.body.decode("utf-8-sig"), name))
+            try:
+                text = request.body.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                return page_problem(400, "Roster not UTF-8", "Save the roster CSV as UTF-8 and send it again.",
+                                    slug="malformed-body")
+            return json_page(self.roster_import(text, name))
         if path == LOAD_PATH and request.method == "POST" and self.data_import is not None:
             name = parse_qs(urlsplit(request.target).query).get("name", ["extract.ndjson"])[0]
             return json_page(self.data_import(request.body.decode("utf-8-sig", errors="replace"), name))
@@ -134,6 +139,13 @@ class PortalRequestHandler(BaseHTTPRequestHandler):
 
     def do_OPTIONS(self) -> None:
         self._serve()
+
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, CONNECT, made-up ones) is routed too, so it gets what API Gateway
+        # answers, a 405 problem with Allow, instead of http.server's 501 HTML page.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def _read_body(self) -> bytes | HttpResponse:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():

@@ -25,15 +25,34 @@ import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from infra.routes import Route
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = Path(__file__).resolve().parent / "openapi.json"
 TITLE = "Provider Portal API"
 DESCRIPTION = (
     "The API of the provider portal. Every error is an RFC 9457 `application/problem+json` body "
-    "(schema `Problem`); validation failures list each field in `errors`."
+    "(schema `Problem`) whose `type` says what to do; each operation lists the types it can answer "
+    "with, per status. Validation failures (422) list each field in `errors`.\n\n"
+    "What the statuses mean for a client:\n"
+    "- **401** only ever means *no live session*: sign in again (`/problems/unauthenticated`).\n"
+    "- **403** is a refusal of this request: a wrong password or code (`/problems/signin-failed`, "
+    "`/problems/code-wrong`, ...; shown on the form), a session that has not finished MFA "
+    "(`/problems/forbidden/mfa-required`), a missing or wrong `X-CSRF-Token` "
+    "(`/problems/forbidden/csrf-missing`, `/problems/forbidden/csrf-invalid`: fetch the token from "
+    "`GET /sessions/current` and retry), or no access to the record.\n"
+    "- **400** a body that is not UTF-8 or nests more than 32 levels; **415** a body that is not "
+    "`application/json`; **413** a body over 10 MB.\n"
+    "- **429** and **503** carry `Retry-After` (seconds).\n"
+    "- **405** (`/problems/method-not-allowed`, with `Allow`) answers any method a path does not list.\n\n"
+    "Some rules depend on the deployment's plan profile and are stated in the field descriptions: "
+    "plans with the extended sign-up form (cmo) require its extra fields and a CAPTCHA, and sign in "
+    "by user name only."
 )
+SERVERS = [{"url": "/api", "description": "The API under the portal's own origin (pages and API share it)"}]
 Served = set[tuple[str, str, str]]  # (METHOD, /path, function)
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -78,22 +97,62 @@ class GenerationError(Exception):
     """The resolvers and the route table disagree, or two functions define a component differently."""
 
 
+def _problem_content(problem_json: str, status: int | None = None, types: list[str] | None = None
+                     ) -> dict[str, Any]:
+    schema: dict[str, Any] = {"$ref": "#/components/schemas/Problem"}
+    if types:
+        narrowed: dict[str, Any] = {"type": {"enum": types}}
+        if status is not None:
+            narrowed["status"] = {"const": status}
+        schema = {"allOf": [schema, {"type": "object", "properties": narrowed}]}
+    return {problem_json: {"schema": schema}}
+
+
 def _problem_response(description: str, problem_json: str) -> dict[str, Any]:
-    return {"description": description,
-            "content": {problem_json: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    return {"description": description, "content": _problem_content(problem_json)}
 
 
 def _problem_responses(problem_json: str) -> dict[str, Any]:
     return {
-        "ValidationProblem": _problem_response(
-            "Some fields are missing or not valid; `errors` names each one.", problem_json),
-        "ClientProblem": _problem_response(
-            "The request cannot be served as sent (unknown address, state conflict, rate limit, ...).",
-            problem_json),
         "ServerProblem": _problem_response(
-            "The portal could not complete the request; try again (503 carries Retry-After).",
-            problem_json),
+            "The portal or its gateway could not complete the request; try again (503 carries "
+            "Retry-After).", problem_json),
+        "MethodNotAllowed": {
+            "description": "The path does not answer to this method; `Allow` lists those it does.",
+            "headers": {"Allow": {"$ref": "#/components/headers/Allow"}},
+            "content": _problem_content(problem_json, 405, [PROBLEM_BASE + "method-not-allowed"]),
+        },
     }
+
+
+HEADERS: dict[str, Any] = {
+    "Retry-After": {"description": "Seconds to wait before trying again.", "required": True,
+                    "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+    "Allow": {"description": "The methods this path answers to.", "required": True,
+              "schema": {"type": "string"}},
+    "Set-Cookie": {"description": "The `__Host-session` cookie (and `__Host-device` when the device is "
+                                  "remembered): Secure, HttpOnly, SameSite=Strict, Path=/. Signing out "
+                                  "expires it.",
+                   "schema": {"type": "string"}},
+}
+PROBLEM_BASE = "/problems/"
+# What each status means, as the heading of its response in every operation.
+STATUS_WORDS = {
+    400: "The body cannot be read: not UTF-8, or nested too deeply.",
+    401: "No live session: sign in again.",
+    403: "Refused: see `type` (wrong password or code, MFA not finished, CSRF token missing or wrong, "
+         "no access).",
+    404: "Not found.",
+    409: "Conflicts with the current state of the record.",
+    410: "Gone: expired.",
+    413: "The body is larger than 10 MB.",
+    415: "The body is not `application/json`.",
+    422: "Some fields are missing or not valid; `errors` names each one.",
+    428: "A required precondition header is missing.",
+    429: "Too many requests: wait `Retry-After` seconds.",
+    500: "Something went wrong in the portal.",
+    503: "A service the portal needs is unavailable: try again after `Retry-After` seconds.",
+}
 
 
 def project_version() -> str:
@@ -201,44 +260,115 @@ def _is_powertools_validation_error(response: dict[str, Any]) -> bool:
     return any(ref.rsplit("/", 1)[-1] in POWERTOOLS_ERROR_SCHEMAS for ref in refs)
 
 
+def edge_problems(route: Route, has_body: bool, has_parameters: bool) -> set[tuple[int, str]]:
+    """What the gateway, the authorizer and the shared HTTP edge can answer for `route`, whatever its code."""
+    from functions.authorizer.logic import REFUSALS, SAFE_METHODS
+    from functions.shared.http import MALFORMED_BODY, UNSUPPORTED_MEDIA_TYPE
+
+    found = {(429, "rate-limited"), (500, "internal")}  # gateway throttling; the edge's last resort
+    if has_body:
+        found |= {(400, MALFORMED_BODY), (413, "content-too-large"), (415, UNSUPPORTED_MEDIA_TYPE),
+                  (422, "validation")}
+    elif route.method not in SAFE_METHODS:
+        found.add((415, UNSUPPORTED_MEDIA_TYPE))  # a Content-Type other than JSON, even with no body
+    if has_parameters:
+        found.add((422, "validation"))
+    if "{" in route.path:
+        # API Gateway passes any segment to the function; its resolver answers 404 for one it cannot route.
+        found.add((404, "not-found"))
+    if route.iam:
+        found.add((403, "forbidden"))  # not signed, or the signer may not call staff routes
+    elif not route.public:
+        found.add((401, "unauthenticated"))
+        refusals = [] if route.partial else ["mfa_incomplete"]
+        if route.method not in SAFE_METHODS:
+            refusals += ["csrf_missing", "csrf_invalid"]
+        found |= {(403, "forbidden" + REFUSALS[reason][0]) for reason in refusals}
+    return found
+
+
 def _add_problem_responses(paths: dict[str, Any], problem_json: str) -> None:
-    for item in paths.values():
-        for method, operation in item.items():
-            if method not in HTTP_METHODS:
-                continue
-            responses: dict[str, Any] = operation.setdefault("responses", {})
-            for status, response in list(responses.items()):
-                if status[:1] not in "45" or "$ref" in response:
-                    continue
-                if _is_powertools_validation_error(response):
-                    del responses[status]
-                else:
-                    # A declared error status keeps its words but gets the body the portal really sends.
-                    responses[status] = _problem_response(response.get("description", "Error"), problem_json)
-            if operation.get("requestBody") or operation.get("parameters") or item.get("parameters"):
-                responses["422"] = {"$ref": "#/components/responses/ValidationProblem"}
-            responses["4XX"] = {"$ref": "#/components/responses/ClientProblem"}
-            responses["5XX"] = {"$ref": "#/components/responses/ServerProblem"}
+    """Each operation's error answers, status by status, each naming the problem types it can carry."""
+    from infra.routes import ROUTES
+    from openapi.problems import route_code
+
+    code = {}
+    for function in sorted({r.function for r in ROUTES}):
+        for (method, path), found in route_code(function).items():
+            code[(method, _openapi_path(path))] = found
+    for route in ROUTES:
+        path = _openapi_path(route.path)
+        item = paths[path]
+        operation = item[route.method.lower()]
+        responses: dict[str, Any] = operation.setdefault("responses", {})
+        for status, response in list(responses.items()):
+            if status[:1] in "45" and _is_powertools_validation_error(response):
+                del responses[status]
+        own = code.get((route.method, path))
+        if own is None:
+            raise GenerationError(f"no handler function found for {route.method} {route.path} "
+                                  f"in functions/{route.function}/handler.py")
+        has_parameters = bool(operation.get("parameters") or item.get("parameters"))
+        found = set(own.problems) | edge_problems(route, bool(operation.get("requestBody")), has_parameters)
+        if any(status == 428 for status, _ in found):
+            # The route refuses a request without its precondition header (428): the header is required.
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "header":
+                    parameter["required"] = True
+        by_status: dict[int, list[str]] = {}
+        for status, slug in sorted(found):
+            by_status.setdefault(status, []).append(PROBLEM_BASE + slug)
+        for status, types in sorted(by_status.items()):
+            declared = responses.get(str(status), {})
+            response: dict[str, Any] = {
+                "description": declared.get("description") or STATUS_WORDS.get(status, "Error"),
+                "content": _problem_content(problem_json, status, types),
+            }
+            if status in (429, 503):
+                header = dict(HEADERS["Retry-After"], required=status == 429)
+                response["headers"] = {"Retry-After": header}
+            responses[str(status)] = response
+        responses["5XX"] = {"$ref": "#/components/responses/ServerProblem"}
+        if own.sets_cookies:
+            for status, response in responses.items():
+                if status.startswith("2"):
+                    response.setdefault("headers", {})["Set-Cookie"] = {"$ref": "#/components/headers/Set-Cookie"}
 
 
 def _add_security(paths: dict[str, Any], components: dict[str, Any]) -> None:
-    """Routes that are not public sit behind the request authorizer: they need the session cookie."""
+    """Browser routes sit behind the request authorizer (session cookie, and the CSRF header on state
+    changes); staff routes are IAM-signed (SigV4). Public routes need neither."""
+    from functions.authorizer.logic import SAFE_METHODS
+    from functions.shared.sessions import CSRF_HEADER, SESSION_COOKIE
     from infra.routes import ROUTES
 
-    guarded = sorted((r.method.lower(), _openapi_path(r.path)) for r in ROUTES if not r.public)
-    if not guarded:
-        return
-    from functions.shared.sessions import CSRF_HEADER, SESSION_COOKIE
-
-    components.setdefault("securitySchemes", {})["session"] = {
-        "type": "apiKey",
-        "in": "cookie",
-        "name": SESSION_COOKIE,
-        "description": f"The session cookie set at sign-in. Requests other than GET, HEAD and OPTIONS "
-                       f"also send the `{CSRF_HEADER}` header.",
+    schemes = components.setdefault("securitySchemes", {})
+    schemes["session"] = {
+        "type": "apiKey", "in": "cookie", "name": SESSION_COOKIE,
+        "description": "The session cookie set at sign-in (`POST /sessions`) and renewed when MFA is "
+                       "finished. Without a live one the answer is 401.",
     }
-    for method, path in guarded:
-        paths[path][method]["security"] = [{"session": []}]
+    schemes["csrf"] = {
+        "type": "apiKey", "in": "header", "name": CSRF_HEADER,
+        "description": "The session's CSRF token (`csrf_token` of the sign-in answer and of "
+                       "`GET /sessions/current`), required with the session cookie on every request "
+                       "other than GET, HEAD and OPTIONS: 403 `/problems/forbidden/csrf-missing` "
+                       "without it, `/problems/forbidden/csrf-invalid` when it is not this session's.",
+    }
+    schemes["sigv4"] = {
+        "type": "apiKey", "in": "header", "name": "Authorization",
+        "x-amazon-apigateway-authtype": "awsSigv4",
+        "description": "Staff routes: an AWS Signature Version 4 signed request (IAM, "
+                       "execute-api:Invoke) by provider-relations or utilization-management staff; a "
+                       "browser session never suffices.",
+    }
+    for route in ROUTES:
+        operation = paths[_openapi_path(route.path)][route.method.lower()]
+        if route.iam:
+            operation["security"] = [{"sigv4": []}]
+        elif not route.public:
+            needs = {"session": []} if route.method in SAFE_METHODS else {"session": [], "csrf": []}
+            operation["security"] = [needs]
 
 
 def _drop_powertools_error_schemas(document: dict[str, Any], names: tuple[str, ...]) -> None:
@@ -266,10 +396,12 @@ def build_document(schemas: dict[str, dict[str, Any]] | None = None) -> dict[str
             raise GenerationError(f"a model named {name} clashes with the problem schema; rename the model")
         components["schemas"][name] = schema
     components.setdefault("responses", {}).update(_problem_responses(PROBLEM_JSON))
+    components.setdefault("headers", {}).update(HEADERS)
     openapi_version = next(iter(schemas.values()), {}).get("openapi", "3.1.0")
     document = {
         "openapi": openapi_version,
         "info": {"title": TITLE, "version": project_version(), "description": DESCRIPTION},
+        "servers": SERVERS,
         "paths": paths,
         "components": components,
     }

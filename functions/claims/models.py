@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -51,7 +51,8 @@ class ClaimSearch(BaseModel):
 
 
 class ReasonCodeView(BaseModel):
-    kind: str = Field(description="CARC (claim adjustment reason) or RARC (remittance advice remark)")
+    kind: Literal["CARC", "RARC"] = Field(
+        description="CARC (claim adjustment reason) or RARC (remittance advice remark)")
     code: str
     meaning: str
 

@@ -22,7 +22,7 @@ from functions.link_provider.models import (
     ProviderView,
 )
 from functions.shared import access, audit, ratelimit, roster, workflow
-from functions.shared.errors import FieldError, Problem, invalid_fields
+from functions.shared.errors import FieldError, Problem, invalid_fields, session_ended
 from functions.shared.http import Caller, RequestMeta
 from functions.shared.plans import PlanProfile
 from functions.shared.states import OPEN_LINK_STATUSES, LinkStatus, LinkType
@@ -95,7 +95,7 @@ def request_link(req: LinkRequest, who: Caller, plan: PlanProfile, meta: Request
         raise Problem(409, "already-linked", "Already linked", "Your account already has this Provider ID.")
     requester = repos.accounts.get(who.account_id)
     if requester is None:
-        raise Problem(401, "unauthenticated", "Sign in first", "Your session has ended. Sign in again.")
+        raise session_ended()
     new = stored_links.NewLink(account_id=who.account_id, provider_id=provider.provider_id,
                                link_type=provider.provider_type, tax_id=provider.tax_id, provider_name=provider.name,
                                requester_name=f"{requester.first_name} {requester.last_name}",

@@ -64,7 +64,9 @@ def challenge(req: Annotated[ChallengeRequest, Body()]) -> ChallengeSent:
 
 
 @app.post("/mfa/verify", summary="Verify the code (or the push answer) and finish signing in",
-          responses={202: {"description": "Push still waiting",
+          responses={200: {"description": "Signed in: the full session, under a new session cookie",
+                           "content": {"application/json": {"model": SessionView}}},
+                     202: {"description": "Push still waiting",
                            "content": {"application/json": {"model": PushPending}}}})
 def verify(req: Annotated[VerifyRequest, Body()]) -> Response[SessionView | PushPending]:
     started = logic.verify(req, caller(app), current_plan(), request_meta(app), clock.now())

@@ -26,7 +26,7 @@ from functions.mfa.models import (
 )
 from functions.mfa.pages import SIGNED_IN_PAGE
 from functions.shared import audit, ratelimit
-from functions.shared.errors import FieldError, Problem, invalid_fields
+from functions.shared.errors import WRONG_CREDENTIALS, FieldError, Problem, invalid_fields, session_ended
 from functions.shared.http import Caller, RequestMeta
 from functions.shared.notify.mail import send_mail
 from functions.shared.notify.sms import send_push, send_sms
@@ -55,10 +55,10 @@ REAUTH_WINDOW = timedelta(minutes=5)  # a session this young proved the password
 
 NOT_NOW = Problem(403, "mfa-required", "Verify your identity first",
                   "Enter a code from one of your sign-in methods before changing them.")
-REAUTH_FAILED = Problem(401, "reauthentication-failed", "The password is not right",
+REAUTH_FAILED = Problem(WRONG_CREDENTIALS, "reauthentication-failed", "The password is not right",
                         "Enter your current password to change your sign-in methods.",
                         errors=[FieldError("password", "This password is not right.", "invalid")])
-REAUTH_REQUIRED = Problem(401, "reauthentication-required", "Confirm it is you",
+REAUTH_REQUIRED = Problem(403, "reauthentication-required", "Confirm it is you",
                           "Enter your current password to add a sign-in method (or sign in again).",
                           errors=[FieldError("password", "Enter your current password.", "missing")])
 
@@ -66,7 +66,7 @@ REAUTH_REQUIRED = Problem(401, "reauthentication-required", "Confirm it is you",
 def _account(who: Caller) -> AccountView:
     account = repositories().accounts.get(who.account_id)
     if account is None:
-        raise Problem(401, "unauthenticated", "Sign in first", "Your session has ended. Sign in again.")
+        raise session_ended()
     return account
 
 
@@ -271,7 +271,7 @@ def _check_code(account: AccountView, factor: Factor, code: str | None, who: Cal
 
 
 def _wrong_code() -> Problem:
-    return Problem(401, "code-wrong", "The code is not right",
+    return Problem(WRONG_CREDENTIALS, "code-wrong", "The code is not right",
                    "Check the code and try again, or ask for a new one.",
                    errors=[FieldError("code", "This code is wrong, used or expired.", "invalid")])
 

@@ -11,7 +11,6 @@ from functions.shared.schemas import PlainText
 from functions.shared.signin import FactorView
 from functions.shared.states import FactorKind
 
-Code = Field(default=None, pattern=r"^\d{6}$", description="The 6-digit code")
 # This step's wording for its fields' validation errors (functions/shared/http.py FieldMessages).
 FIELD_MESSAGES = {"code": {"string_pattern_mismatch": "Enter the 6 digits of the code."}}
 
@@ -21,8 +20,14 @@ class _Strict(BaseModel):
 
 
 class EnrolRequest(_Strict):
+    # JSON Schema states the rule logic.enrol enforces: a mobile number is required for kind=sms.
+    model_config = ConfigDict(json_schema_extra={
+        "if": {"properties": {"kind": {"const": "sms"}}, "required": ["kind"]},
+        "then": {"properties": {"phone": {"type": "string", "minLength": 1}}, "required": ["phone"]},
+    })
+
     kind: FactorKind
-    phone: str | None = Field(default=None, max_length=32, description="Mobile number, for kind=sms")
+    phone: str | None = Field(default=None, max_length=32, description="Mobile number, required for kind=sms")
     password: str | None = Field(default=None, min_length=1, max_length=1024,
                                  description="Your password: needed to add a sign-in method once you have one, "
                                              "unless you signed in within the last few minutes")
@@ -39,7 +44,8 @@ class EnrolmentStarted(BaseModel):
 
 
 class ConfirmRequest(_Strict):
-    code: str | None = Code
+    code: str | None = Field(default=None, pattern=r"^\d{6}$",
+                             description="The 6-digit code; required to confirm every kind but push")
     remember_device: bool = False
 
 
@@ -57,7 +63,9 @@ class ChallengeSent(BaseModel):
 
 class VerifyRequest(_Strict):
     factor_id: str = Field(max_length=64)
-    code: str | None = Code
+    code: str | None = Field(default=None, pattern=r"^\d{6}$",
+                             description="The 6-digit code; required for every kind of factor but push "
+                                         "(for push, repeat the request until the device has answered)")
     remember_device: bool = False
 
 

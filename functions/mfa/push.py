@@ -12,7 +12,7 @@ from functions.mfa.logic import WAITING_FOR_DEVICE
 from functions.mfa.models import PushEnrolled, PushEnrolRequest, PushResponse
 from functions.shared import audit
 from functions.shared.config import settings
-from functions.shared.errors import Problem
+from functions.shared.errors import WRONG_CREDENTIALS, Problem
 from functions.shared.http import RequestMeta
 from functions.shared.notify.sms import register_push_endpoint
 from functions.shared.security.secrets import hash_secret
@@ -47,7 +47,7 @@ def _live_token(secret: str, purpose: TokenPurpose, now: datetime) -> TokenView:
 def enrol_device(req: PushEnrolRequest, meta: RequestMeta, now: datetime) -> PushEnrolled:
     token = _live_token(req.enrol_code, TokenPurpose.PUSH_ENROL, now)
     if not signature_ok(req.public_key, req.enrol_code, req.signature):
-        raise Problem(400, "bad-signature", "The device signature is not valid",
+        raise Problem(WRONG_CREDENTIALS, "bad-signature", "The device signature is not valid",
                       "Enrol again from the app; the key and signature must match.")
     account = repositories().accounts.get(token.account_id)
     factor = account.factor(token.subject_ref) if account and token.subject_ref else None

@@ -10,7 +10,7 @@ from aws_lambda_powertools import Logger
 from functions.password_reset import mails
 from functions.password_reset.models import ResetCompletion, ResetRequest
 from functions.shared import audit, ratelimit
-from functions.shared.errors import Problem, invalid_fields
+from functions.shared.errors import WRONG_CREDENTIALS, Problem, invalid_fields
 from functions.shared.http import RequestMeta
 from functions.shared.notify.mail import send_decoy, send_mail
 from functions.shared.plans import PlanProfile
@@ -68,11 +68,11 @@ def _remembered(account: AccountView | None, device_hash: str | None, now: datet
 def complete_reset(req: ResetCompletion, plan: PlanProfile, meta: RequestMeta, now: datetime) -> Message:
     token = repositories().tokens.get(hash_secret(req.token))
     if token is None or not token.usable(PURPOSE, now):
-        raise Problem(400, "reset-link-invalid", "This reset link is not valid",
+        raise Problem(WRONG_CREDENTIALS, "reset-link-invalid", "This reset link is not valid",
                       "It expired or was already used. Ask for a new one.", extra={"retry": "/forgot.html"})
     account = repositories().accounts.get(token.account_id)
     if account is None or account.state == AccountState.DEACTIVATED or _changed_since(account, token.created_at):
-        raise Problem(400, "reset-link-invalid", "This reset link is not valid",
+        raise Problem(WRONG_CREDENTIALS, "reset-link-invalid", "This reset link is not valid",
                       "It expired or was already used. Ask for a new one.", extra={"retry": "/forgot.html"})
     errors = policy_errors(req.password, plan.password_policy, email=account.email, username=account.username,
                            context=context_words(plan, account.first_name, account.last_name,
@@ -85,7 +85,7 @@ def complete_reset(req: ResetCompletion, plan: PlanProfile, meta: RequestMeta, n
             audit.audit_event("password.reset", "changed", meta, subject=account.account_id, now=now),
             token_hash=token.token_hash, token_issued_at=token.created_at)
     except StaleWrite:
-        raise Problem(400, "reset-link-invalid", "This reset link is not valid",
+        raise Problem(WRONG_CREDENTIALS, "reset-link-invalid", "This reset link is not valid",
                       "It was already used. Ask for a new one.", extra={"retry": "/forgot.html"}) from None
     repositories().sessions.end_all(account.account_id)
     repositories().devices.forget_all(account.account_id)

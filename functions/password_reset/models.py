@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.shared.schemas import Email
+from functions.shared.schemas import Email, NewPassword
 
 
 class ResetRequest(BaseModel):
@@ -17,4 +17,4 @@ class ResetCompletion(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     token: str = Field(min_length=16, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")
-    password: str = Field(max_length=1024)
+    password: NewPassword

@@ -6,13 +6,13 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from functions.register import logic
-from functions.register.models import CaptchaChallenge, RegistrationAccepted, RegistrationRequest
+from functions.register.models import FIELD_MESSAGES, CaptchaChallenge, RegistrationAccepted, RegistrationRequest
 from functions.shared import clock
 from functions.shared.config import settings
 from functions.shared.http import json_response, make_handler, make_resolver, request_meta
 from functions.shared.plans import current_plan
 
-app = make_resolver()
+app = make_resolver(field_messages=FIELD_MESSAGES)
 
 
 @app.get("/captcha", summary="A new security-code (CAPTCHA) challenge, for plans whose form asks one")

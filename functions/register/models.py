@@ -7,32 +7,44 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from functions.shared.schemas import Email, Name, PlainText
+from functions.shared.schemas import Email, Name, NewPassword, PlainText
 
-_PHONE_DIGITS = re.compile(r"^1?(\d{10})$")
+# A US number: 10 digits (an optional leading 1), with spaces, dots, dashes, parentheses or a plus
+# anywhere. ASCII only, and stated as the field's pattern so the contract says exactly what passes.
+_SEPARATORS = r"[ ().+-]"
+PHONE_PATTERN = rf"^{_SEPARATORS}*(?:1{_SEPARATORS}*)?(?:[0-9]{_SEPARATORS}*){{10}}$"
+_PHONE_DIGITS = re.compile(r"^1?([0-9]{10})$")
+
+
+_PHONE_MESSAGE = "Enter a 10-digit US number, such as 555-123-4567."
+# This step's wording for its fields' validation errors (functions/shared/http.py FieldMessages).
+FIELD_MESSAGES = {field: {"string_pattern_mismatch": _PHONE_MESSAGE} for field in ("telephone", "fax")}
 
 
 def _phone(value: str) -> str:
-    digits = re.sub(r"[\s().+-]", "", value)
+    digits = re.sub(_SEPARATORS, "", value)
     match = _PHONE_DIGITS.match(digits)
     if not match:
-        raise ValueError("Enter a 10-digit US number, such as 555-123-4567.")
+        raise ValueError(_PHONE_MESSAGE)
     number = match.group(1)
     return f"{number[:3]}-{number[3:6]}-{number[6:]}"
 
 
-Phone = Annotated[str, Field(max_length=32), AfterValidator(_phone)]
+Phone = Annotated[str, Field(max_length=32, pattern=PHONE_PATTERN,
+                             description="A 10-digit US number, such as 555-123-4567"), AfterValidator(_phone)]
 Username = Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._-]+$",
                                 description="Letters, numbers, dot, dash and underscore.")]
 
 
 class RegistrationRequest(BaseModel):
-    """Sign-up form. Fields after `last_name` are asked only by plans with the extended form."""
+    """Sign-up form. Plans with the extended form (cmo) also require `username`, `display_name`,
+    `confirm_password` (equal to `password`), `group_name`, `telephone`, `fax` and a solved `captcha`
+    (GET /captcha); other plans refuse none of them but ignore them."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     email: Email
-    password: str = Field(max_length=1024)
+    password: NewPassword
     first_name: Name
     last_name: Name
     username: Username | None = None

@@ -5,6 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# What each status tells a client to do. 401 only ever means "no live session: sign in again"; a
+# wrong password or code in a request is 403 with its own type (the form shows it next to its field),
+# so a client never mistakes a typo for an ended session.
+SIGN_IN_AGAIN = 401
+WRONG_CREDENTIALS = 403
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -88,3 +94,7 @@ def _causes(exc: BaseException) -> list[BaseException]:
         chain.append(current)
         current = current.__cause__ or current.__context__
     return chain
+
+
+def session_ended() -> Problem:
+    return Problem(SIGN_IN_AGAIN, "unauthenticated", "Sign in first", "Your session has ended. Sign in again.")

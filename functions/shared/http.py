@@ -6,25 +6,34 @@ each of them, and every validation failure, into an RFC 9457 `application/proble
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
 from functions.shared import telemetry
-from functions.shared.errors import FieldError, Problem, is_transient, service_unavailable
+from functions.shared.errors import FieldError, Problem, is_transient, service_unavailable, session_ended
 
 logger = Logger()
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "/problems/"
+MAX_JSON_DEPTH = 32  # no request model nests deeper than a few levels; more is an attack on the parser
+# RFC 3986 pchar and "/": what may stay unescaped in a path; everything else is percent-encoded.
+_PATH_SAFE = "/!$&'()*+,;=:@-._~"
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -50,11 +59,16 @@ def problem_response(problem: Problem, instance: str | None = None) -> Response:
         "detail": problem.detail,
     }
     if instance:
-        body["instance"] = instance
+        body["instance"] = instance_uri(instance)
     if problem.errors:
         body["errors"] = [{"field": e.field, "code": e.code, "message": e.message} for e in problem.errors]
     body.update(problem.extra)
     return Response(problem.status, PROBLEM_JSON, json.dumps(body), dict(problem.headers))
+
+
+def instance_uri(path: str) -> str:
+    """The request path as a URI reference: the resolver sees it decoded (`/mfa/devices/É`)."""
+    return quote(path, safe=_PATH_SAFE)
 
 
 def json_response(status: int, model: BaseModel) -> Response:
@@ -111,6 +125,12 @@ def make_resolver(field_messages: FieldMessages | None = None) -> APIGatewayRest
     def _problem(exc: Problem) -> Response:
         return problem_response(exc, app.current_event.path)
 
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _unsupported(_: RequestUnsupportedContentType) -> Response:
+        # An empty body under a non-JSON Content-Type (a body is refused earlier, in body_problem).
+        media_type = (app.current_event.headers.get("content-type") or "").split(";", 1)[0].strip()
+        return problem_response(unsupported_media_type(media_type), app.current_event.path)
+
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response:
         return problem_response(validation_problem(exc, messages), app.current_event.path)
@@ -160,12 +180,96 @@ def caller(app: APIGatewayRestResolver) -> Caller:
     context = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
     if not context.get("account_id"):
         # Routes behind the authorizer never get here without it; refuse rather than guess.
-        raise Problem(401, "unauthenticated", "Sign in first", "Your session has ended. Sign in again.")
+        raise session_ended()
     return Caller(context["account_id"], context["session_hash"], context["stage"])
 
 
 def cookie_header(app: APIGatewayRestResolver) -> str | None:
     return app.current_event.headers.get("cookie")
+
+
+MALFORMED_BODY = "malformed-body"
+UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type"
+
+
+def _content_type(event: dict[str, Any]) -> str:
+    """The body's media type, lower-cased in the event too: media types are case-insensitive, the
+    resolver's request validation compares them as they are."""
+    media_type = ""
+    for section in ("headers", "multiValueHeaders"):
+        headers = event.get(section) or {}
+        for name, value in headers.items():
+            if name.lower() == "content-type":
+                values = value if isinstance(value, list) else [value]
+                lowered = [str(v).split(";", 1)[0].strip().lower() + _params(str(v)) for v in values]
+                headers[name] = lowered if isinstance(value, list) else lowered[0]
+                media_type = lowered[-1].split(";", 1)[0]
+    return media_type
+
+
+def _params(value: str) -> str:
+    _, sep, params = value.partition(";")
+    return sep + params
+
+
+def _too_deep(value: Any, limit: int) -> bool:
+    """Whether `value` nests arrays/objects more than `limit` levels (iteratively: no recursion)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+def unsupported_media_type(media_type: str) -> Problem:
+    return Problem(415, UNSUPPORTED_MEDIA_TYPE, "Send JSON",
+                   f"The body must be JSON (Content-Type: application/json), not {media_type or 'an unnamed type'}.")
+
+
+def body_problem(event: dict[str, Any]) -> Problem | None:
+    """Why a request body cannot be read as JSON at all (415, 400), or None to let the route parse it.
+
+    Runs before the resolver, so no route meets a body that is not UTF-8 JSON text of sane depth.
+    Syntax errors are left to request validation (a 422 naming `body`).
+    """
+    raw = event.get("body")
+    if not raw:
+        return None
+    media_type = _content_type(event)
+    if media_type != "application/json":
+        return unsupported_media_type(media_type)
+    try:
+        data = base64.b64decode(raw, validate=True) if event.get("isBase64Encoded") else None
+        text = data.decode("utf-8") if data is not None else str(raw)
+        text.encode("utf-8")  # a lone surrogate (from a gateway that decoded leniently) is not UTF-8 either
+    except (binascii.Error, UnicodeError):
+        return Problem(400, MALFORMED_BODY, "The body is not UTF-8 text",
+                       "JSON must be sent as UTF-8 text; the body holds bytes that are not.")
+    try:
+        parsed = json.loads(text)
+    except RecursionError:
+        return Problem(400, MALFORMED_BODY, "The body nests too deeply",
+                       f"JSON arrays and objects may nest at most {MAX_JSON_DEPTH} levels.")
+    except ValueError:
+        return None
+    if _too_deep(parsed, MAX_JSON_DEPTH):
+        return Problem(400, MALFORMED_BODY, "The body nests too deeply",
+                       f"JSON arrays and objects may nest at most {MAX_JSON_DEPTH} levels.")
+    return None
+
+
+def problem_result(problem: Problem, path: str | None = None) -> dict[str, Any]:
+    """A problem as the proxy result the resolver would have returned (for answers given before it)."""
+    response = problem_response(problem, path)
+    headers = {"Content-Type": [PROBLEM_JSON], **{k: [v] for k, v in (response.headers or {}).items()
+                                                   if k != "Content-Type"}}
+    return {"statusCode": response.status_code, "multiValueHeaders": headers, "body": response.body,
+            "isBase64Encoded": False}
 
 
 def _with_security_headers(result: dict[str, Any]) -> dict[str, Any]:
@@ -185,6 +289,9 @@ def make_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Any],
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         try:
+            refused = body_problem(event)
+            if refused is not None:
+                return _with_security_headers(problem_result(refused, event.get("path")))
             return _with_security_headers(app.resolve(event, context))
         finally:
             telemetry.flush()

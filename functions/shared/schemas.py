@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from functions.shared.plans import PasswordPolicy
+
 
 def normalise_email(value: Any) -> Any:
     return value.strip().lower() if isinstance(value, str) else value
@@ -58,11 +60,15 @@ def _upper(value: Any) -> Any:
 
 
 # ICD-10-CM: a letter, two characters, then up to four more after an optional dot (e.g. J18.9, I21.A1).
-Icd10Cm = Annotated[str, BeforeValidator(_upper), Field(pattern=r"^[A-TV-Z][0-9][0-9AB](\.?[0-9A-TV-Z]{1,4})?$",
-                                                       description="ICD-10-CM diagnosis code, e.g. J18.9")]
+# The before-validator hides the pattern from the JSON schema: the contract states what passes (any
+# letter case, surrounding spaces) itself.
+Icd10Cm = Annotated[str, BeforeValidator(_upper), Field(
+    pattern=r"^[A-TV-Z][0-9][0-9AB](\.?[0-9A-TV-Z]{1,4})?$", description="ICD-10-CM diagnosis code, e.g. J18.9",
+    json_schema_extra={"pattern": r"^ *[A-TV-Za-tv-z][0-9][0-9ABab](\.?[0-9A-TV-Za-tv-z]{1,4})? *$"})]
 # CPT (5 digits, or 4 and F/T/U) or HCPCS Level II (a letter and 4 digits).
-ProcedureCode = Annotated[str, BeforeValidator(_upper), Field(pattern=r"^(\d{4}[0-9FTU]|[A-V]\d{4})$",
-                                                             description="CPT or HCPCS code, e.g. 99214 or E0601")]
+ProcedureCode = Annotated[str, BeforeValidator(_upper), Field(
+    pattern=r"^([0-9]{4}[0-9FTU]|[A-V][0-9]{4})$", description="CPT or HCPCS code, e.g. 99214 or E0601",
+    json_schema_extra={"pattern": r"^ *([0-9]{4}[0-9FTUftu]|[A-Va-v][0-9]{4}) *$"})]
 
 
 class Message(BaseModel):
@@ -71,3 +77,15 @@ class Message(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     message: str
+
+
+_POLICY = PasswordPolicy()
+# A new password. The plan's policy (functions/shared/security/passwords.py) checks it after NFKC
+# normalisation and answers each broken rule as a field error; the contract states the default policy.
+NewPassword = Annotated[str, Field(
+    max_length=1024,
+    description=f"{_POLICY.min_length} to {_POLICY.max_length} characters (after Unicode NFKC normalisation) "
+                "with a lower-case and a capital letter, a number and a special character (anything but a "
+                "letter or digit, a space counts); not a commonly used password, and not containing the "
+                "email address, the part before its @, or the user name.",
+    json_schema_extra={"minLength": _POLICY.min_length, "maxLength": _POLICY.max_length})]

@@ -7,7 +7,6 @@ host-only and path-wide, so no sub-domain or plain-HTTP page can plant or read t
 from __future__ import annotations
 
 from datetime import datetime
-from http.cookies import CookieError, SimpleCookie
 
 from aws_lambda_powertools.shared.cookies import Cookie, SameSite
 
@@ -35,15 +34,19 @@ def csrf_ok(session_token: str, header_value: str | None) -> bool:
 
 
 def read_cookie(cookie_header: str | None, name: str) -> str | None:
+    """The value of cookie `name` in a Cookie header, read leniently: other cookies in the header may
+    break RFC 6265 (spaces, commas, quotes, set by other sites on a parent domain) without hiding ours.
+    The first occurrence wins (browsers send the most specific path first; ours are all path=/)."""
     if not cookie_header:
         return None
-    jar: SimpleCookie = SimpleCookie()
-    try:
-        jar.load(cookie_header)
-    except CookieError:
-        return None
-    morsel = jar.get(name)
-    return morsel.value if morsel else None
+    for pair in cookie_header.split(";"):
+        key, sep, value = pair.partition("=")
+        if sep and key.strip() == name:
+            value = value.strip()
+            if len(value) >= 2 and value[0] == value[-1] == '"':
+                value = value[1:-1]
+            return value or None
+    return None
 
 
 def session_cookie(token: str) -> Cookie:

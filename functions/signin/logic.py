@@ -9,7 +9,7 @@ from datetime import datetime
 from aws_lambda_powertools import Logger
 
 from functions.shared import audit
-from functions.shared.errors import FieldError, Problem
+from functions.shared.errors import WRONG_CREDENTIALS, FieldError, Problem, session_ended
 from functions.shared.http import Caller, RequestMeta
 from functions.shared.notify import lifecycle as lifecycle_mails
 from functions.shared.notify.mail import send_mail
@@ -29,7 +29,7 @@ from functions.signin.pages import NEXT_PAGE, RESEND_PAGE
 logger = Logger(child=True)
 
 SIGNIN_FAILED = Problem(
-    401, "signin-failed", "Sign-in failed",
+    WRONG_CREDENTIALS, "signin-failed", "Sign-in failed",
     "The user name or password is not right. After several failed tries sign-in waits for a few "
     "minutes. Forgot your password? Reset it from the sign-in page.")
 
@@ -111,7 +111,7 @@ def _first_sign_in(account: AccountView, req: SignInRequest, plan: PlanProfile, 
                       "Wait a few minutes, then try again or ask for a new code.",
                       headers={"Retry-After": "60"})
     if req.verification_code is None:
-        raise Problem(401, "verification-code-required", "Enter your verification code",
+        raise Problem(WRONG_CREDENTIALS, "verification-code-required", "Enter your verification code",
                       "This is your first sign-in: enter the code we mailed you when you registered.",
                       errors=[FieldError("verification_code", "Enter the 6-digit code from the email.",
                                          "missing")], extra={"resend": RESEND_PAGE})
@@ -127,7 +127,7 @@ def _first_sign_in(account: AccountView, req: SignInRequest, plan: PlanProfile, 
 
 
 def _wrong_code() -> Problem:
-    return Problem(401, "verification-code-wrong", "The verification code is not right",
+    return Problem(WRONG_CREDENTIALS, "verification-code-wrong", "The verification code is not right",
                    "Check the newest code we mailed you, or ask for a new one.",
                    errors=[FieldError("verification_code", "This code is wrong or expired.", "invalid")],
                    extra={"resend": RESEND_PAGE})
@@ -136,7 +136,7 @@ def _wrong_code() -> Problem:
 def current(who: Caller, plan: PlanProfile, session_token: str | None) -> SessionView:
     account = repositories().accounts.get(who.account_id)
     if account is None or session_token is None:
-        raise Problem(401, "unauthenticated", "Sign in first", "Your session has ended. Sign in again.")
+        raise session_ended()
     stage = SessionStage(who.stage)
     return session_view(account, stage, plan, session_token, NEXT_PAGE[stage])
 

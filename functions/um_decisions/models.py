@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from functions.shared.states import AuthorizationUrgency
+
 Outcome = Literal["approve", "partially_approve", "deny", "request_information"]
 
 
@@ -20,7 +22,7 @@ class UmDecision(BaseModel):
 
 class UmQueueItem(BaseModel):
     authorization_id: str
-    urgency: str
+    urgency: AuthorizationUrgency
     due_at: str
     requesting_provider_id: str
     service_codes: list[str]

@@ -45,6 +45,7 @@ _GATEWAY_PROBLEMS: tuple[tuple[apigw.ResponseType, int | None, str, str], ...] =
     (apigw.ResponseType.UNAUTHORIZED, 401, "unauthenticated", "Sign-in required"),
     (apigw.ResponseType.ACCESS_DENIED, 403, "forbidden", "Not allowed"),
     (apigw.ResponseType.THROTTLED, 429, "rate-limited", "Too many requests"),
+    (apigw.ResponseType.REQUEST_TOO_LARGE, 413, "content-too-large", "Content too large"),
     (apigw.ResponseType.DEFAULT_4_XX, None, "request-refused", "Request refused"),
     (apigw.ResponseType.DEFAULT_5_XX, None, "service-unavailable", "Try again shortly"),
 )
@@ -146,14 +147,21 @@ class Api(Construct):
         self.rest_api.deployment_stage.node.add_dependency(execution_logs)
         for response_type, status, slug, title in _GATEWAY_PROBLEMS:
             body = {"type": f"/problems/{slug}", "title": title, "detail": "$context.error.messageString"}
+            if response_type == apigw.ResponseType.ACCESS_DENIED:
+                # A live session the authorizer refused: its context names why (functions/authorizer/logic.py).
+                body["type"] = f"/problems/{slug}$context.authorizer.subtype"
+                body["detail"] = "$context.authorizer.detail"
             if status:
                 body["status"] = status
             template = json.dumps(body).replace('"$context.error.messageString"', "$context.error.messageString")
+            headers = dict(_GATEWAY_HEADERS)
+            if status == 429:
+                headers["Retry-After"] = "'1'"  # stage throttling refills every second
             self.rest_api.add_gateway_response(
                 f"{slug.title().replace('-', '')}{status or ''}",
                 type=response_type,
                 status_code=str(status) if status else None,
-                response_headers=_GATEWAY_HEADERS,
+                response_headers=headers,
                 templates={"application/json": template},
             )
         self.validator = self.rest_api.add_request_validator(

@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-START_TIMEOUT_S = 90  # DynamoDB Local (a JVM) and moto start first; slow on a busy 2-core machine
+START_TIMEOUT_S = 180  # DynamoDB Local (a JVM) and moto start first; over 80 s on a busy 2-core machine
 
 
 @dataclass

@@ -138,3 +138,46 @@ def test_cmo_config_names_the_organizational_agreement(cmo_portal: Portal) -> No
     assert config["requires_org_agreement"] is True
     assert "24-48 hours" in config["org_agreement_promise"]
     assert config["provider_number_label"] == "Provider Number"
+
+
+def _raw(portal: Portal, method: str, target: str, body: bytes = b"",
+         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    import http.client
+    from urllib.parse import urlsplit
+
+    url = urlsplit(portal.url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=15)
+    try:
+        connection.request(method, target, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+@pytest.mark.parametrize("method", ["TRACE", "CONNECT", "PROPFIND", "BREW"])
+def test_any_other_method_is_a_405_problem_with_allow(portal: Portal, method: str) -> None:
+    import json
+
+    status, headers, body = _raw(portal, method, "/api/sessions")
+    assert status == 405
+    assert headers["Content-Type"] == "application/problem+json"
+    assert headers["Allow"] == "DELETE, POST"
+    assert json.loads(body)["type"] == "/problems/method-not-allowed"
+
+
+def test_a_body_that_is_not_utf8_is_a_400_problem(portal: Portal) -> None:
+    import json
+
+    status, headers, body = _raw(portal, "POST", "/api/sessions", b"\xff", {"Content-Type": "application/json"})
+    assert (status, headers["Content-Type"]) == (400, "application/problem+json")
+    assert json.loads(body)["type"] == "/problems/malformed-body"
+    status, _, body = _raw(portal, "POST", "/api/sessions", b"login=a", {"Content-Type": "text/plain"})
+    assert status == 415 and json.loads(body)["type"] == "/problems/unsupported-media-type"
+
+
+def test_a_roster_that_is_not_utf8_is_a_400(portal: Portal) -> None:
+    import json
+
+    status, _, body = _raw(portal, "POST", "/dev/roster?name=bad.csv", b"\xff\xfe\x00bad", {"Content-Type": "text/csv"})
+    assert status == 400 and json.loads(body)["type"] == "/problems/malformed-body"

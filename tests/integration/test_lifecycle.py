@@ -232,7 +232,7 @@ def test_deactivated_sign_in_looks_like_a_wrong_password_and_mails_once_a_day(br
     wrong = sign_in(browser, password="Wrong-Password-99")
     mails = len(mails_to(EMAIL))
     right = sign_in(browser)
-    assert right.status == 401
+    assert right.status == 403
     assert _failure_signature(right) == _failure_signature(wrong)
     assert subjects(EMAIL)[mails:] == ["Your CareSource Provider Portal account is deactivated"]
     assert "1-800-488-0134" in mails_to(EMAIL)[-1].body

@@ -59,8 +59,8 @@ def test_totp_code_cannot_be_replayed_and_a_wrong_code_is_refused(user, gateway,
     again = Browser(gateway)
     assert sign_in(again).body["stage"] == "mfa"
     replay = verify_totp(again, factor_id, used)
-    assert replay.status == 401 and replay.body["type"] == "/problems/code-wrong"
-    assert verify_totp(again, factor_id, "000000" if used != "000000" else "111111").status == 401
+    assert replay.status == 403 and replay.body["type"] == "/problems/code-wrong"
+    assert verify_totp(again, factor_id, "000000" if used != "000000" else "111111").status == 403
     clock.advance(seconds=30)
     assert verify_totp(again, factor_id, pyotp.TOTP(seed).at(clock.now)).status == 200
 
@@ -70,7 +70,7 @@ def test_totp_accepts_one_step_of_clock_drift_but_not_two(user, gateway, clock):
     clock.advance(minutes=5)
     other = Browser(gateway)
     sign_in(other)
-    assert verify_totp(other, factor_id, pyotp.TOTP(seed).at(clock.now, counter_offset=-2)).status == 401
+    assert verify_totp(other, factor_id, pyotp.TOTP(seed).at(clock.now, counter_offset=-2)).status == 403
     assert verify_totp(other, factor_id, pyotp.TOTP(seed).at(clock.now, counter_offset=-1)).status == 200
 
 
@@ -89,7 +89,7 @@ def test_remembered_device_skips_mfa_for_thirty_days_only(user, gateway, clock):
     user.delete("/sessions/current")
     clock.advance(days=29)
     assert sign_in(user).body["stage"] == "full"
-    assert sign_in(user, password="Wrong-Password-99").status == 401  # a password is always needed
+    assert sign_in(user, password="Wrong-Password-99").status == 403  # a password is always needed
     user.delete("/sessions/current")
     clock.advance(days=1, seconds=1)
     assert sign_in(user).body["stage"] == "mfa"
@@ -123,8 +123,8 @@ def test_email_code_is_single_use_expires_and_allows_five_tries(user, gateway, c
     code = last_code(EMAIL)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     for _ in range(4):
-        assert other.post("/mfa/verify", {"factor_id": factor_id, "code": wrong}).status == 401
-    assert other.post("/mfa/verify", {"factor_id": factor_id, "code": wrong}).status == 401
+        assert other.post("/mfa/verify", {"factor_id": factor_id, "code": wrong}).status == 403
+    assert other.post("/mfa/verify", {"factor_id": factor_id, "code": wrong}).status == 403
     paused = other.post("/mfa/verify", {"factor_id": factor_id, "code": code})
     assert paused.status == 429 and paused.body["type"] == "/problems/code-paused"  # account-wide pause
     clock.advance(seconds=31)
@@ -247,7 +247,7 @@ def test_removing_a_factor_needs_the_password_keeps_one_and_revokes_devices(user
     totp_id, _ = enrol_totp(user, clock, remember=True)
     email_factor = user.post("/mfa/factors", {"kind": "email"}).body["factor_id"]
     user.post(f"/mfa/factors/{email_factor}/confirm", {"code": last_code(EMAIL)})
-    assert user.delete(f"/mfa/factors/{totp_id}", {"password": "Wrong-Password-99"}).status == 401
+    assert user.delete(f"/mfa/factors/{totp_id}", {"password": "Wrong-Password-99"}).status == 403
     assert user.delete(f"/mfa/factors/{totp_id}", {"password": "Lantern-Orbit-42"}).status == 200
     last = user.delete(f"/mfa/factors/{email_factor}", {"password": "Lantern-Orbit-42"})
     assert last.status == 409 and last.body["type"] == "/problems/last-factor"
@@ -263,7 +263,7 @@ def test_a_set_up_session_left_open_cannot_enrol_once_the_owner_set_up_mfa(user,
     enrol_totp(user, clock)
     # Then every other session of the account is over: the leftover cannot add its own factor
     reply = leftover.post("/mfa/factors", {"kind": "email"})
-    assert reply.status == 401
+    assert reply.status == 401  # its session ended with the first factor
     assert user.get("/sessions/current").body["stage"] == "full"  # the owner's own session lives on
     assert next(Account.scan()).factors[0].kind == "totp" and len(next(Account.scan()).factors) == 1
 
@@ -276,9 +276,9 @@ def test_adding_a_factor_later_needs_a_recent_sign_in_or_the_password(user, cloc
     clock.advance(minutes=2)
     # Then adding a factor asks for the password, and a wrong one counts like a failed sign-in
     asked = user.post("/mfa/factors", {"kind": "email"})
-    assert asked.status == 401 and asked.body["type"] == "/problems/reauthentication-required"
+    assert asked.status == 403 and asked.body["type"] == "/problems/reauthentication-required"
     wrong = user.post("/mfa/factors", {"kind": "email", "password": "Wrong-Password-99"})
-    assert wrong.status == 401 and wrong.body["type"] == "/problems/reauthentication-failed"
+    assert wrong.status == 403 and wrong.body["type"] == "/problems/reauthentication-failed"
     assert next(Account.scan()).password_failures == 1
     added = user.post("/mfa/factors", {"kind": "email", "password": "Lantern-Orbit-42"})
     assert added.status == 200 and added.body["sent_to"]
@@ -290,9 +290,9 @@ def test_guessing_the_password_through_factor_removal_counts_and_pauses(user, cl
     user.post(f"/mfa/factors/{email_factor}/confirm", {"code": last_code(EMAIL)})
     # When a session tries passwords through DELETE /mfa/factors/{id}
     for _ in range(5):
-        assert user.delete(f"/mfa/factors/{totp_id}", {"password": "Wrong-Password-99"}).status == 401
+        assert user.delete(f"/mfa/factors/{totp_id}", {"password": "Wrong-Password-99"}).status == 403
     # Then each try counted with the sign-in failures, and now even the right password waits
     assert next(Account.scan()).password_failures == 5
     paused = user.delete(f"/mfa/factors/{totp_id}", {"password": "Lantern-Orbit-42"})
-    assert paused.status == 401 and paused.body["type"] == "/problems/reauthentication-failed"
+    assert paused.status == 403 and paused.body["type"] == "/problems/reauthentication-failed"
     assert len(next(Account.scan()).factors) == 2

@@ -50,12 +50,12 @@ def test_reset_link_changes_the_password_once_and_revokes_everything(user, gatew
     done = anonymous.post("/password-resets/complete", {"token": token, "password": NEW})
     assert done.status == 200
     again = anonymous.post("/password-resets/complete", {"token": token, "password": NEW + "x"})
-    assert again.status == 400 and again.body["type"] == "/problems/reset-link-invalid"
+    assert again.status == 403 and again.body["type"] == "/problems/reset-link-invalid"
 
     assert list(Session.scan()) == [] and list(Device.scan()) == []
     assert user.get("/sessions/current").status == 401  # the old session is gone
     assert mails_to(EMAIL)[-1].subject == "Your CareSource password was changed"
-    assert sign_in(user, password=STRONG).status == 401
+    assert sign_in(user, password=STRONG).status == 403
     assert sign_in(user, password=NEW).body["stage"] == "mfa"  # MFA still required, device forgotten
 
 
@@ -63,7 +63,7 @@ def test_reset_link_expires_after_an_hour(user, clock):
     user.post("/password-resets", {"email": EMAIL})
     clock.advance(hours=1, seconds=1)
     reply = user.post("/password-resets/complete", {"token": reset_token(), "password": NEW})
-    assert reply.status == 400
+    assert reply.status == 403
     assert next(Account.scan()).password_changed_at is None
 
 
@@ -84,7 +84,7 @@ def test_using_one_reset_link_spends_every_older_one(user, clock):
     assert user.post("/password-resets/complete", {"token": newer, "password": NEW}).status == 200
     # Then the older one no longer works
     stale = user.post("/password-resets/complete", {"token": older, "password": "Another-Pass-42"})
-    assert stale.status == 400 and stale.body["type"] == "/problems/reset-link-invalid"
+    assert stale.status == 403 and stale.body["type"] == "/problems/reset-link-invalid"
     assert sign_in(user, password=NEW).status == 200
 
 

@@ -64,7 +64,7 @@ def test_unknown_user_wrong_password_and_deactivated_account_look_the_same(user,
     account = next(Account.scan())
     account.update(actions=[Account.state.set("deactivated")])
     deactivated = sign_in(browser)
-    assert unknown.status == 401
+    assert unknown.status == 403
     assert _failure_signature(unknown) == _failure_signature(wrong) == _failure_signature(deactivated)
     outcomes = sorted(e.outcome for e in AuditEvent.scan() if e.action.startswith("signin"))
     assert outcomes == ["deactivated", "unknown_user", "wrong"]
@@ -72,7 +72,7 @@ def test_unknown_user_wrong_password_and_deactivated_account_look_the_same(user,
 
 def test_not_yet_activated_account_is_told_only_after_the_right_password(browser):
     assert browser.post("/registrations", registration(email=EMAIL)).status == 202
-    assert sign_in(browser, password="Wrong-Password-99").status == 401
+    assert sign_in(browser, password="Wrong-Password-99").status == 403
     reply = sign_in(browser)
     assert reply.status == 403 and reply.body["type"] == "/problems/account-not-activated"
 
@@ -81,14 +81,14 @@ def test_a_stranger_guessing_cannot_keep_the_owner_out(user, gateway, clock):
     attacker = Browser(gateway, ip="203.0.113.66")
     # Given a stranger who tries a wrong password for the owner's address, then one more every pause
     for _ in range(5):
-        assert sign_in(attacker, password="Wrong-Password-99").status == 401
+        assert sign_in(attacker, password="Wrong-Password-99").status == 403
     waits = sign_in(attacker)  # that network now waits, even with the right password
     assert waits.status == 429 and waits.body["type"] == "/problems/rate-limited"
     assert 0 < int(waits.header("Retry-After")) <= 15 * 60
     # Then the owner, on their own network, signs in at once, again and again
     for _ in range(3):
         clock.advance(minutes=15)
-        assert sign_in(attacker, password="Wrong-Password-99").status == 401
+        assert sign_in(attacker, password="Wrong-Password-99").status == 403
         assert sign_in(user).status == 200
     # and an unknown address is made to wait exactly the same way
     for _ in range(5):
@@ -127,11 +127,11 @@ def test_a_hundred_wrong_passwords_in_a_row_need_a_password_reset(user, gateway,
     account = next(Account.scan())
     account.update(actions=[Account.password_failures.set(99)])
     # When the hundredth comes
-    assert sign_in(Browser(gateway, ip="203.0.113.100"), password="Wrong-Password-99").status == 401
+    assert sign_in(Browser(gateway, ip="203.0.113.100"), password="Wrong-Password-99").status == 403
     # Then the owner is mailed, and even the right password is refused with the usual answer
     assert mails_to(EMAIL)[-1].subject == "Reset your CareSource password to sign in again"
     refused = sign_in(user)
-    assert refused.status == 401 and refused.body["type"] == "/problems/signin-failed"
+    assert refused.status == 403 and refused.body["type"] == "/problems/signin-failed"
     # until the password is reset
     assert user.post("/password-resets", {"email": EMAIL}).status == 202
     import re
@@ -217,11 +217,11 @@ def test_cmo_signs_in_with_user_name_and_the_mailed_code_once(gateway, clock, pl
     browser = Browser(gateway)
     assert browser.post("/registrations", cmo_form(_solved_captcha())).status == 202
     code = last_code("office@group.example")
-    assert sign_in(browser, login="office@group.example").status == 401  # user name only on this plan
+    assert sign_in(browser, login="office@group.example").status == 403  # user name only on this plan
     needs_code = sign_in(browser, login="FrontDesk1")
-    assert needs_code.status == 401 and needs_code.body["type"] == "/problems/verification-code-required"
+    assert needs_code.status == 403 and needs_code.body["type"] == "/problems/verification-code-required"
     wrong = sign_in(browser, login="frontdesk1", verification_code=f"{(int(code) + 1) % 10**6:06d}")
-    assert wrong.status == 401 and wrong.body["errors"][0]["field"] == "verification_code"
+    assert wrong.status == 403 and wrong.body["errors"][0]["field"] == "verification_code"
     reply = sign_in(browser, login="frontdesk1", verification_code=code)
     assert reply.status == 200 and reply.body["stage"] == "mfa_setup"
     assert next(Account.scan()).state == "active"
@@ -239,10 +239,10 @@ def test_cmo_asks_for_a_captcha_after_failures_from_many_networks_instead_of_ref
     # Given wrong passwords for the owner's user name from five networks (a botnet keeps each one quiet)
     for n in range(5):
         assert sign_in(Browser(gateway, ip=f"203.0.113.{n}"), login="frontdesk1",
-                       password="Wrong-Password-99").status == 401
+                       password="Wrong-Password-99").status == 403
     # Then the owner is asked for a security code, not refused, and gets in with one
     asked = sign_in(owner, login="frontdesk1")
-    assert asked.status == 401 and asked.body["type"] == "/problems/captcha-required"
+    assert asked.status == 403 and asked.body["type"] == "/problems/captcha-required"
     assert asked.body["errors"][0]["field"] == "captcha"
     solution = _solved_captcha()
     assert sign_in(owner, login="frontdesk1", captcha=solution).status == 200

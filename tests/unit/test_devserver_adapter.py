@@ -300,6 +300,24 @@ def test_denying_policy_is_403(fakes: Fakes) -> None:
     assert fakes.names() == ["authorizer"]
 
 
+def test_a_refusal_the_authorizer_explains_is_typed_like_the_deployed_access_denied_response(fakes: Fakes) -> None:
+    # infra/constructs/api.py: type "/problems/forbidden$context.authorizer.subtype", detail from the context.
+    fakes.module("authorizer", lambda event: {
+        **allow_all(event), "context": {"account_id": "a", "subtype": "/csrf-missing", "detail": "Send it."},
+        "policyDocument": policy({"Effect": "Deny", "Action": "execute-api:Invoke", "Resource": event["methodArn"]})})
+    problem = json.loads(gateway().handle(request("GET", "/api/providers/42")).body)
+
+    assert (problem["type"], problem["status"], problem["detail"]) == (
+        "/problems/forbidden/csrf-missing", 403, "Send it.")
+
+
+def test_a_sigv4_authorization_header_names_the_staff_user_locally() -> None:
+    assert gw._sigv4_user("AWS4-HMAC-SHA256 Credential=pr.staff/20261128/us-east-1/execute-api/aws4_request, "
+                          "SignedHeaders=host, Signature=abc") == "pr.staff"
+    assert gw._sigv4_user("Bearer pr.staff/x") is None
+    assert gw._sigv4_user(None) is None
+
+
 def test_unauthorized_from_the_authorizer_is_401(fakes: Fakes) -> None:
     def unauthorized(_event: dict[str, Any]) -> None:
         raise Exception("Unauthorized")  # the Lambda authorizer convention for a 401

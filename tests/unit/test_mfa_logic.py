@@ -49,7 +49,7 @@ def test_wrong_codes_are_counted_and_a_code_allows_five_tries(repos, sent):
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     for n in range(1, 6):
         problem = _refused(verify, who, "f-mail", wrong)
-        assert (problem.status, problem.slug) == (401, "code-wrong")
+        assert (problem.status, problem.slug) == (403, "code-wrong")
         assert repos.accounts.get(account.account_id).code_failures == n
     assert repos.audit.actions(account.account_id) == [("mfa.code", "wrong")] * 5
     paused = _refused(verify, who, "f-mail", code)
@@ -90,7 +90,7 @@ def test_a_totp_code_cannot_be_used_twice(repos, sent):
     replay = half_signed_in(repos, repos.accounts.get(account.account_id), session_hash="s-replay")
     logic.challenge("f-totp", replay, PLAN, NOW)
     refused = _refused(verify, replay, "f-totp", code)
-    assert (refused.status, refused.slug) == (401, "code-wrong")
+    assert (refused.status, refused.slug) == (403, "code-wrong")
     later = NOW + timedelta(seconds=30)
     assert verify(replay, "f-totp", pyotp.TOTP(SEED).at(later), later).view.stage == SessionStage.FULL
 

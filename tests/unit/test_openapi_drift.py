@@ -39,20 +39,55 @@ def test_document_is_titled_and_versioned(committed: dict[str, Any]) -> None:
     assert committed["info"]["version"] == generate.project_version()
 
 
-def test_every_error_response_is_a_problem(committed: dict[str, Any]) -> None:
+def test_every_error_response_is_a_problem_naming_its_types(committed: dict[str, Any]) -> None:
     responses = committed["components"]["responses"]
     for path, item in committed["paths"].items():
         for method, operation in item.items():
+            assert "4XX" not in operation["responses"], (method, path)  # each 4xx status is spelled out
             for status, response in operation["responses"].items():
                 if status[:1] not in "45":
                     continue
                 resolved = responses[response["$ref"].rsplit("/", 1)[-1]] if "$ref" in response else response
                 assert list(resolved["content"]) == ["application/problem+json"], (method, path, status)
-                assert resolved["content"]["application/problem+json"]["schema"] == {
-                    "$ref": "#/components/schemas/Problem"}
+                schema = resolved["content"]["application/problem+json"]["schema"]
+                if status == "5XX":
+                    assert schema == {"$ref": "#/components/schemas/Problem"}
+                    continue
+                base, narrowed = schema["allOf"]
+                assert base == {"$ref": "#/components/schemas/Problem"}
+                assert narrowed["properties"]["status"] == {"const": int(status)}
+                assert all(t.startswith("/problems/") for t in narrowed["properties"]["type"]["enum"])
+                if status == "429":
+                    assert resolved["headers"]["Retry-After"]["required"] is True
     problem = committed["components"]["schemas"]["Problem"]
     assert set(problem["properties"]) == {"type", "title", "status", "detail", "instance", "errors"}
     assert "HTTPValidationError" not in json.dumps(committed)
+
+
+def _types(operation: dict[str, Any], status: str) -> list[str]:
+    return operation["responses"][status]["content"]["application/problem+json"]["schema"]["allOf"][1][
+        "properties"]["type"]["enum"]
+
+
+def test_each_route_documents_what_its_code_and_the_edge_answer(committed: dict[str, Any]) -> None:
+    sign_in = committed["paths"]["/sessions"]["post"]
+    assert {"/problems/signin-failed", "/problems/verification-code-required"} <= set(_types(sign_in, "403"))
+    assert _types(sign_in, "400") == ["/problems/malformed-body"]
+    assert _types(sign_in, "415") == ["/problems/unsupported-media-type"]
+    assert "401" not in sign_in["responses"]  # a public route never asks to sign in again
+    assert "Set-Cookie" in sign_in["responses"]["200"]["headers"]
+    verify = committed["paths"]["/mfa/verify"]["post"]
+    assert {"200", "202"} <= set(verify["responses"])
+    assert verify["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/SessionView"}
+    assert set(_types(verify, "403")) >= {"/problems/code-wrong", "/problems/forbidden/csrf-missing",
+                                           "/problems/forbidden/csrf-invalid"}
+    assert "/problems/forbidden/mfa-required" not in _types(verify, "403")  # open to partial sessions
+    devices = committed["paths"]["/mfa/devices"]["get"]
+    assert _types(devices, "401") == ["/problems/unauthenticated"]
+    assert _types(devices, "403") == ["/problems/forbidden/mfa-required"]
+    assert committed["servers"] == [{"url": "/api", "description": generate.SERVERS[0]["description"]}]
+    assert committed["components"]["responses"]["MethodNotAllowed"]["headers"]["Allow"]
 
 
 def test_document_is_valid_openapi(committed: dict[str, Any]) -> None:
@@ -73,10 +108,20 @@ def test_a_route_table_mismatch_is_an_error() -> None:
         generate.check_routes((served - {first}) | {(first[0], first[1], "some-other-function")})
 
 
-def test_only_public_routes_go_without_the_session_cookie(committed: dict[str, Any]) -> None:
+def test_security_is_the_session_and_csrf_token_or_sigv4_for_staff(committed: dict[str, Any]) -> None:
+    schemes = committed["components"]["securitySchemes"]
+    assert schemes["csrf"] == schemes["csrf"] | {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"}
+    assert schemes["sigv4"]["x-amazon-apigateway-authtype"] == "awsSigv4"
     for route in ROUTES:
         operation = committed["paths"][generate._openapi_path(route.path)][route.method.lower()]
-        expected = None if route.public else [{"session": []}]
+        if route.public:
+            expected = None
+        elif route.iam:
+            expected = [{"sigv4": []}]
+        elif route.method == "GET":
+            expected = [{"session": []}]
+        else:
+            expected = [{"session": [], "csrf": []}]
         assert operation.get("security") == expected, (route.method, route.path)
 
 

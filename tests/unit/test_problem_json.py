@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 from typing import Annotated, Literal
 
+import pytest
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -157,3 +158,70 @@ def test_each_step_words_its_own_fields():
         assert {name.rsplit(".", 1)[-1] for name in models.FIELD_MESSAGES} <= fields, step  # 'payment.amount' too
         for field, message in expected.items():
             assert message in models.FIELD_MESSAGES[field].values(), (step, field)
+
+
+# --- bodies that cannot be read as JSON at all are refused before any route sees them ------------------
+
+def send(app, raw: bytes, content_type: str = "application/json", path: str = "/form") -> tuple[int, dict, dict]:
+    import base64
+
+    event = api_event("POST", path, headers={"Content-Type": content_type})
+    event["body"], event["isBase64Encoded"] = base64.b64encode(raw).decode(), True
+    response = make_handler(app)(event, FakeContext())
+    headers = {k: v[0] for k, v in response["multiValueHeaders"].items()}
+    return response["statusCode"], headers, json.loads(response["body"])
+
+
+def test_a_body_that_is_not_utf8_is_a_400():
+    status, headers, body = send(plain, b"\xff")
+    assert (status, body["type"], body["status"]) == (400, "/problems/malformed-body", 400)
+    assert headers["Content-Type"] == "application/problem+json" and headers["Cache-Control"] == "no-store"
+
+
+def test_a_body_as_text_with_a_lone_surrogate_is_a_400_too():
+    event = api_event("POST", "/form")
+    event["body"] = '{"name": "\udcff"}'
+    response = make_handler(plain)(event, FakeContext())
+    assert response["statusCode"] == 400
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "application/octet-stream",
+                                          "application/x-www-form-urlencoded", "application/merge-patch+json", ""])
+def test_a_body_that_is_not_json_is_a_415(content_type):
+    status, _, body = send(plain, b'{"name": "x", "pin": "1234", "agree": true}', content_type)
+    assert (status, body["type"]) == (415, "/problems/unsupported-media-type")
+
+
+def test_json_media_types_with_parameters_or_suffixes_are_json():
+    for content_type in ("application/json; charset=utf-8", "APPLICATION/JSON", "Application/Json ;charset=UTF-8"):
+        assert send(plain, b'{"name": "x", "pin": "1234", "agree": true}', content_type)[0] == 200
+
+
+@pytest.mark.parametrize("depth", [33, 1000, 100_000])
+def test_deeply_nested_json_is_a_400(depth):
+    status, _, body = send(plain, ("[" * depth + "]" * depth).encode())
+    assert (status, body["type"]) == (400, "/problems/malformed-body")
+    assert "32" in body["detail"]
+
+
+def test_json_within_the_depth_limit_reaches_validation():
+    nested = {"name": "x", "pin": "1234", "agree": True, "extra": json.loads("[" * 30 + "]" * 30)}
+    status, _, body = send(plain, json.dumps(nested).encode())
+    assert status == 422 and body["type"] == "/problems/validation"
+
+
+def test_the_instance_is_the_path_percent_encoded():
+    response = make_handler(app)(api_event("GET", "/fields/É x"), FakeContext())
+    assert response["statusCode"] == 404
+    body = json.loads(make_handler(app)(api_event("GET", "/fields"), FakeContext())["body"])
+    assert body["instance"] == "/fields"
+    assert http.problem_response(Problem(404, "x", "t", "d"), "/mfa/devices/É 50%").body == json.dumps(
+        {"type": "/problems/x", "title": "t", "status": 404, "detail": "d",
+         "instance": "/mfa/devices/%C3%89%2050%25"})
+
+
+def test_an_empty_body_under_another_media_type_is_a_415_too():
+    event = api_event("POST", "/form", headers={"Content-Type": "text/plain"})
+    response = make_handler(plain)(event, FakeContext())
+    assert response["statusCode"] == 415
+    assert json.loads(response["body"])["type"] == "/problems/unsupported-media-type"

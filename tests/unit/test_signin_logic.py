@@ -45,7 +45,7 @@ def test_unknown_user_wrong_password_and_deactivated_get_the_same_problem(repos,
     repos.accounts.put(replace(repos.accounts.get(account.account_id), state=AccountState.DEACTIVATED))
     deactivated = refusal()
     assert unknown == wrong == deactivated
-    assert (unknown.status, unknown.slug) == (401, "signin-failed")
+    assert (unknown.status, unknown.slug) == (403, "signin-failed")
     assert sorted(outcome for _, outcome in repos.audit.actions()) == ["deactivated", "unknown_user", "wrong"]
     assert repos.sessions.sessions == {}
 
@@ -108,7 +108,7 @@ def test_cmo_asks_for_a_captcha_after_failures_from_many_sources_instead_of_refu
             logic.sign_in(SignInRequest(login="frontdesk1", password=WRONG), CMO, meta, None, NOW)
     # Then the owner is not refused outright: asked for a solved CAPTCHA, then let in with one
     asked = refusal(login="frontdesk1", plan=CMO)
-    assert (asked.status, asked.slug) == (401, "captcha-required") and asked.errors[0].field == "captcha"
+    assert (asked.status, asked.slug) == (403, "captcha-required") and asked.errors[0].field == "captcha"
     started = sign_in(login="frontdesk1", plan=CMO, captcha="solved-1")
     assert started.view.stage == SessionStage.MFA_SETUP
     # and a solution answers one attempt only
@@ -163,9 +163,9 @@ def test_cmo_first_sign_in_needs_the_mailed_code_once(repos, sent):
     account = _cmo_account(repos)
     assert refusal(login=EMAIL, plan=CMO).slug == "signin-failed"  # user name only on this plan
     needs = refusal(login="FrontDesk1", plan=CMO)
-    assert (needs.status, needs.slug) == (401, "verification-code-required")
+    assert (needs.status, needs.slug) == (403, "verification-code-required")
     wrong = refusal(login="frontdesk1", plan=CMO, verification_code="654321")
-    assert (wrong.status, wrong.slug) == (401, "verification-code-wrong")
+    assert (wrong.status, wrong.slug) == (403, "verification-code-wrong")
     assert repos.accounts.get(account.account_id).code_failures == 1
 
     started = sign_in(login="frontdesk1", plan=CMO, verification_code="123456")

@@ -51,3 +51,13 @@ def test_cookie_attributes_and_parsing():
     assert read_cookie("a=1; __Host-session=tok; b=2", "__Host-session") == "tok"
     assert read_cookie('bad"cookie', "__Host-session") is None
     assert read_cookie(None, "__Host-session") is None
+
+
+def test_cookies_that_break_rfc_6265_do_not_hide_ours():
+    # Set by other sites on a parent domain: spaces, commas, quotes, no '=' at all.
+    for header in ("name=John Smith; __Host-session=tok", 'x="a,b"; weird; __Host-session=tok; y=1 2',
+                   "__Host-session=tok; name=John Smith", "  __Host-session = tok ;", '__Host-session="tok"'):
+        assert read_cookie(header, "__Host-session") == "tok", header
+    assert read_cookie("__Host-session=first; __Host-session=second", "__Host-session") == "first"
+    assert read_cookie("x__Host-session=tok; __Host-sessionx=tok", "__Host-session") is None
+    assert read_cookie("__Host-session=", "__Host-session") is None

@@ -3,16 +3,18 @@
 //
 // Sessions: the session cookie is HttpOnly; what the page holds is the session's CSRF token, kept in
 // sessionStorage (this tab only) and sent as X-CSRF-Token on every state-changing request. Any answer
-// that carries `csrf_token` replaces it (signing in and finishing MFA issue a new one). A 401 that
-// means "no live session" sends the person to the sign-in page.
+// that carries `csrf_token` replaces it (signing in and finishing MFA issue a new one). A 401 always
+// means "no live session" and sends the person to the sign-in page; a wrong password or code is a 403
+// with its own problem type, shown on the form.
 
 const CSRF_KEY = "portal.csrf_token";
 const CSRF_HEADER = "X-CSRF-Token";
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 // Problem types that mean the session is gone (the handlers' and the gateway's words for it).
 const SESSION_ENDED = new Set(["/problems/unauthenticated", "/problems/unauthorized"]);
-// The gateway's refusal of a live session: a stale CSRF token looks like this, so it is refreshed once.
-const REFUSED = new Set(["/problems/forbidden"]);
+// The gateway's refusal of a live session for its CSRF token (missing, or from an older session of
+// another tab): the current token is fetched and the request sent once more.
+const CSRF_REFUSED = new Set(["/problems/forbidden/csrf-missing", "/problems/forbidden/csrf-invalid"]);
 export const SIGNIN_PAGE = "/signin.html";
 
 let configPromise = null;
@@ -127,7 +129,7 @@ async function send(config, path, method, body, signal, headers = {}) {
 export async function api(path, { method = "GET", body, signal, keepOn401 = false, headers = {} } = {}) {
   const config = await loadConfig();
   let result = await send(config, path, method, body, signal, headers);
-  if (result.status === 403 && REFUSED.has(result.data.type) && !SAFE_METHODS.has(method)) {
+  if (result.status === 403 && CSRF_REFUSED.has(result.data.type) && !SAFE_METHODS.has(method)) {
     // Perhaps another tab signed in again and the token changed: fetch the current one, retry once.
     const current = await send(config, "/sessions/current", "GET", undefined, signal);
     if (current.ok) result = await send(config, path, method, body, signal, headers);

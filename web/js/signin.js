@@ -63,7 +63,7 @@ form.addEventListener("submit", async (event) => {
       : [];
     const fields = showProblem(form, problem, links);
     if (problem.type === "/problems/verification-code-required") codeInput.focus();
-    else if (!fields.length && problem.status === 401) document.getElementById("password").value = "";
+    else if (problem.type === "/problems/signin-failed") document.getElementById("password").value = "";
   } finally {
     restore();
   }

@@ -48,20 +48,42 @@ def new_challenge(now: datetime | None = None) -> dict[str, object]:
             "maxnumber": challenge.max_number, "salt": challenge.salt, "signature": challenge.signature}
 
 
+# What an ALTCHA v1 solution holds; anything else is refused before the library sees it (it assumes
+# these types and fails with AttributeError on others).
+_SOLUTION_FIELDS: dict[str, type] = {"algorithm": str, "challenge": str, "number": int, "salt": str,
+                                     "signature": str}
+
+
+def _solution(payload: str) -> dict[str, Any] | None:
+    try:
+        solution = json.loads(base64.b64decode(payload, validate=True))
+    except (ValueError, TypeError):
+        return None
+    if not isinstance(solution, dict):
+        return None
+    for name, kind in _SOLUTION_FIELDS.items():
+        value = solution.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return None
+    return solution
+
+
 def verified_challenge_id(payload: str) -> str:
     """The replay-guard id of a valid solution, or a 422 that asks for a new security code."""
     from altcha import verify_solution_v1
 
     problem = invalid_fields([FieldError("captcha", "The security code is missing, wrong or expired. "
                                                     "Solve a new one and send the form again.", "captcha")])
+    solution = _solution(payload)
+    if solution is None:
+        raise problem
     try:
         ok, _ = verify_solution_v1(payload, _hmac_key(), check_expires=True)
-        signature = json.loads(base64.b64decode(payload))["signature"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise problem from None
     if not ok:
         raise problem
-    return hashlib.sha256(str(signature).encode()).hexdigest()
+    return hashlib.sha256(solution["signature"].encode()).hexdigest()
 
 
 def spend(payload: str, now: datetime) -> None:

@@ -35,7 +35,7 @@ MAX_CONSECUTIVE_FAILURES = 100  # SP 800-63B: at most 100 failed attempts in a r
 SIGNIN_WAIT = ("Too many failed sign-ins from this network. Wait {minutes} minute(s) and try again, "
                "or reset your password from the sign-in page.")
 CAPTCHA_REQUIRED = Problem(
-    401, "captcha-required", "Solve the security code to sign in",
+    403, "captcha-required", "Solve the security code to sign in",
     "There were several failed sign-ins for this user name. Solve the security code and sign in again.",
     errors=[FieldError("captcha", "Solve the security code.", "captcha")], extra={"captcha": "/api/captcha"})
 
