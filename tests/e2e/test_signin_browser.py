@@ -215,13 +215,13 @@ def test_cmo_first_sign_in_asks_for_the_mailed_code(cmo_portal: Portal, page: An
     expect(page.get_by_role("radio", name="Authenticator app")).to_be_visible()
 
 
-def _sign_in_from(network: str, portal: Portal, login: str, password: str) -> int:
+def _sign_in_from(network: str, portal: Portal, login: str, password: str, **more: str) -> int:
     """A sign-in from another source address (the devserver sees the socket's peer as the caller's IP):
     127.0.0.0/8 is all loopback, so 127.0.0.2 stands for another network."""
     url = urlsplit(portal.url)
     connection = http.client.HTTPConnection(url.hostname, url.port, timeout=15, source_address=(network, 0))
     try:
-        connection.request("POST", "/api/sessions", json.dumps({"login": login, "password": password}),
+        connection.request("POST", "/api/sessions", json.dumps({"login": login, "password": password, **more}),
                            {"Content-Type": "application/json"})
         return connection.getresponse().status
     finally:
@@ -262,8 +262,15 @@ def test_cmo_sign_in_solves_a_security_code_after_failed_sign_ins(cmo_portal: Po
     assert "captcha" not in sent[0] and sent[1]["captcha"]
     shot(page, "e2e-signin-captcha.png")
 
-    # The right password: a new challenge is solved before sending (a solution is good once).
+    # The right password: a new challenge is solved before sending (a solution is good once). The first
+    # challenge the page gets is one already spent elsewhere: the API refuses it (422 on `captcha`), and
+    # the page solves a fresh one and sends again, without the person doing anything.
+    challenge = cmo_portal.request("GET", "/api/captcha")[2]
+    assert _sign_in_from("127.0.0.4", cmo_portal, username, "Wrong-Password-99",
+                         captcha=solved_captcha(cmo_portal, challenge)) == 403  # spent
+    page.route("**/api/captcha", lambda route: route.fulfill(json=challenge), times=1)
     page.get_by_label("Password", exact=True).fill(STRONG)
     page.get_by_role("button", name="Sign in", exact=True).click()
     page.wait_for_url("**/mfa-setup.html")
-    assert answers[2:] == [200] and sent[2]["captcha"] and sent[2]["captcha"] != sent[1]["captcha"]
+    assert answers[2:] == [422, 200]
+    assert len({s["captcha"] for s in sent[1:]}) == 3  # a new solution each time
