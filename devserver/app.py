@@ -16,6 +16,7 @@ import sys
 import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import Any
 
@@ -93,6 +94,21 @@ def embedded_aws(env: Mapping[str, str]) -> Iterator[str]:
         engine.stop()
 
 
+_clock_offset = timedelta(0)
+
+
+def advance_clock(minutes: float) -> dict[str, Any]:
+    """Move the portal's clock (`functions.shared.clock.now`, which every handler reads) forward in this
+    process, so a browser test can see what a user sees once time has passed. Development only."""
+    global _clock_offset
+    from functions.shared import clock
+
+    _clock_offset += timedelta(minutes=minutes)
+    offset = _clock_offset
+    clock.now = lambda: datetime.now(UTC) + offset  # type: ignore[assignment]
+    return {"now": clock.now().isoformat(), "offset_minutes": offset.total_seconds() / 60}
+
+
 def _stop_on_sigterm() -> None:
     def handler(_signum: int, _frame: FrameType | None) -> None:
         raise KeyboardInterrupt
@@ -168,6 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             httpd.roster_import = lambda text, name: roster.import_csv(env, session, text, name)
             httpd.data_import = lambda text, name: load.import_ndjson(env, session, text, name)
             httpd.run_job = jobs.run_job
+            httpd.advance_clock = advance_clock
             if args.job_interval > 0:
                 jobs.start_timer(args.job_interval, httpd.log)
             print(f"{plan.portal_name} (plan {plan.key}) on {base_url}/\n"

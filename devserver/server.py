@@ -24,6 +24,7 @@ OUTBOX_PATH = "/dev/outbox.json"
 ROSTER_PATH = "/dev/roster"  # POST a roster CSV: `python -m devserver.roster FILE`
 LOAD_PATH = "/dev/load"  # POST a FHIR NDJSON extract: `python -m devserver.load FILE`
 JOBS_PATH = "/dev/jobs"  # POST ?name=deactivate&as_of=YYYY-MM-DD: `make job NAME=... AS_OF=...`
+CLOCK_PATH = "/dev/clock"  # POST ?advance_minutes=N: the portal's clock moves forward (tests of time limits)
 LOCAL_NAMES = {"127.0.0.1", "localhost", "::1"}
 _HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
 
@@ -74,6 +75,7 @@ class PortalServer(ThreadingHTTPServer):
         self.roster_import: Callable[[str, str], dict[str, Any]] | None = None
         self.data_import: Callable[[str, str], dict[str, Any]] | None = None
         self.run_job: Callable[[str, str | None], dict[str, Any]] | None = None
+        self.advance_clock: Callable[[float], dict[str, Any]] | None = None
 
     @property
     def port(self) -> int:
@@ -100,6 +102,16 @@ class PortalServer(ThreadingHTTPServer):
                 return json_page(self.run_job(query.get("name", [""])[0], query.get("as_of", [None])[0]))
             except ValueError as exc:  # an unknown job or a malformed day
                 return page_problem(400, "Bad request", str(exc))
+        if path == CLOCK_PATH and request.method == "POST" and self.advance_clock is not None:
+            value = parse_qs(urlsplit(request.target).query).get("advance_minutes", [""])[0]
+            try:
+                minutes = float(value)
+            except ValueError:
+                minutes = -1.0
+            if not 0 < minutes <= 7 * 24 * 60:  # forward only: what was stamped never lies in the future
+                return page_problem(400, "Bad request", "advance_minutes must be a number of minutes above 0, "
+                                    "at most a week.")
+            return json_page(self.advance_clock(minutes))
         if request.method not in ("GET", "HEAD"):
             return page_problem(405, "Method not allowed", f"{path} can only be read (GET).",
                                 headers=[("Allow", "GET, HEAD")])

@@ -37,11 +37,12 @@ def active_account(portal: Portal, email: str, password: str = STRONG, first_nam
     assert portal.request("POST", "/api/activations", {"token": token})[0] == 200
 
 
-def solved_captcha(portal: Portal) -> str:
-    """What the CAPTCHA widget sends once it has solved the server's proof-of-work challenge."""
+def solved_captcha(portal: Portal, challenge: dict[str, Any] | None = None) -> str:
+    """What the CAPTCHA widget sends once it has solved the server's proof-of-work challenge (a new one,
+    or `challenge`)."""
     from altcha import solve_challenge_v1
 
-    challenge = portal.request("GET", "/api/captcha")[2]
+    challenge = challenge or portal.request("GET", "/api/captcha")[2]
     solution = solve_challenge_v1(challenge["challenge"], challenge["salt"], challenge["algorithm"],
                                   challenge["maxnumber"])
     payload = {"algorithm": challenge["algorithm"], "challenge": challenge["challenge"],

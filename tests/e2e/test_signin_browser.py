@@ -3,16 +3,19 @@ factor approved from the reference device, the password reset, and the cmo plan'
 
 from __future__ import annotations
 
+import http.client
+import json
 import re
 import uuid
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
 
 from devserver.push_device import PushDevice, latest_challenge
 from tests.e2e.conftest import Portal
-from tests.e2e.helpers import STRONG, active_account, new_email, set_up_totp, shot, sign_in, solved_captcha
+from tests.e2e.helpers import STRONG, active_account, cmo_account, new_email, set_up_totp, shot, sign_in, solved_captcha
 
 pytestmark = pytest.mark.e2e
 
@@ -210,3 +213,64 @@ def test_cmo_first_sign_in_asks_for_the_mailed_code(cmo_portal: Portal, page: An
     page.wait_for_url("**/mfa-setup.html")
     expect(page.get_by_role("radio", name="Push notification")).to_be_hidden()  # not offered on this plan
     expect(page.get_by_role("radio", name="Authenticator app")).to_be_visible()
+
+
+def _sign_in_from(network: str, portal: Portal, login: str, password: str, **more: str) -> int:
+    """A sign-in from another source address (the devserver sees the socket's peer as the caller's IP):
+    127.0.0.0/8 is all loopback, so 127.0.0.2 stands for another network."""
+    url = urlsplit(portal.url)
+    connection = http.client.HTTPConnection(url.hostname, url.port, timeout=15, source_address=(network, 0))
+    try:
+        connection.request("POST", "/api/sessions", json.dumps({"login": login, "password": password, **more}),
+                           {"Content-Type": "application/json"})
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def test_cmo_sign_in_solves_a_security_code_after_failed_sign_ins(cmo_portal: Portal, page: Any) -> None:
+    email, username = new_email(), f"desk{uuid.uuid4().hex[:6]}"
+    code = cmo_account(cmo_portal, email, username)
+    first = cmo_portal.request("POST", "/api/sessions", {"login": username, "password": STRONG,
+                                                        "verification_code": code})
+    assert first[0] == 200, first  # the first sign-in's mailed code is covered above
+
+    # Five wrong passwords for the user name: three in this browser, two from other networks (one source
+    # alone waits after five, before any CAPTCHA: that pause is per login and source).
+    for _ in range(3):
+        sign_in(page, cmo_portal, username, "Wrong-Password-99")
+        expect(page.locator("#error-summary")).to_contain_text("Sign-in failed")
+    assert [_sign_in_from(ip, cmo_portal, username, "Wrong-Password-99") for ip in ("127.0.0.2", "127.0.0.3")] \
+        == [403, 403]
+
+    sent: list[dict[str, Any]] = []
+    answers: list[int] = []
+    page.on("request", lambda r: sent.append(r.post_data_json)
+            if r.method == "POST" and r.url.endswith("/api/sessions") else None)
+    page.on("response", lambda r: answers.append(r.status)
+            if r.request.method == "POST" and r.url.endswith("/api/sessions") else None)
+
+    # The next sign-in is asked for a security code: the box appears, the page solves it and sends the
+    # sign-in again with it; this password is wrong too, so the box stays for the next try.
+    captcha = page.locator("#captcha-field")
+    expect(captcha).to_be_hidden()
+    sign_in(page, cmo_portal, username, "Wrong-Password-99")
+    expect(page.locator("#error-summary")).to_contain_text("Sign-in failed")
+    expect(captcha).to_be_visible()
+    expect(captcha.get_by_label("I am not a robot")).to_be_enabled()
+    assert answers == [403, 403]  # captcha-required, then the wrong password with a solved code
+    assert "captcha" not in sent[0] and sent[1]["captcha"]
+    shot(page, "e2e-signin-captcha.png")
+
+    # The right password: a new challenge is solved before sending (a solution is good once). The first
+    # challenge the page gets is one already spent elsewhere: the API refuses it (422 on `captcha`), and
+    # the page solves a fresh one and sends again, without the person doing anything.
+    challenge = cmo_portal.request("GET", "/api/captcha")[2]
+    assert _sign_in_from("127.0.0.4", cmo_portal, username, "Wrong-Password-99",
+                         captcha=solved_captcha(cmo_portal, challenge)) == 403  # spent
+    page.route("**/api/captcha", lambda route: route.fulfill(json=challenge), times=1)
+    page.get_by_label("Password", exact=True).fill(STRONG)
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    page.wait_for_url("**/mfa-setup.html")
+    assert answers[2:] == [422, 200]
+    assert len({s["captcha"] for s in sent[1:]}) == 3  # a new solution each time

@@ -76,7 +76,7 @@ export async function solveChallenge(challenge, { onProgress, signal, batch = 10
   return null;
 }
 
-/** The base64 payload the registration form sends in `captcha`. */
+/** The base64 payload a form sends in `captcha`. */
 export function solutionPayload(challenge, number) {
   return btoa(JSON.stringify({
     algorithm: challenge.algorithm,
@@ -85,4 +85,70 @@ export function solutionPayload(challenge, number) {
     salt: challenge.salt,
     signature: challenge.signature,
   }));
+}
+
+const CAPTCHA_FRESH_MS = 8 * 60 * 1000; // challenges expire after 10 minutes
+
+/**
+ * The "I am not a robot" box of a form: `check` (checkbox), `status` (live text) and `input` (the hidden
+ * `captcha` field). A challenge is fetched from `path` and solved when the box is ticked, or at the
+ * latest by `ensure()` before the form is sent. Returns {ensure, reset}: `ensure()` resolves to true
+ * once `input` holds a fresh solution; `reset(message)` forgets it (a solution is good for one attempt).
+ */
+export function captchaWidget({ check, status, input, fetchChallenge }) {
+  let solvedAt = 0;
+  let run = null;
+
+  function state(text, kind = "") {
+    status.textContent = text;
+    status.className = `captcha-status ${kind}`.trim();
+  }
+
+  function reset(message = "") {
+    input.value = "";
+    solvedAt = 0;
+    check.checked = false;
+    check.disabled = false;
+    state(message, message ? "failed" : "");
+  }
+
+  async function solve() {
+    check.checked = true;
+    check.disabled = true;
+    state("Verifying you are human…");
+    const challenge = await fetchChallenge();
+    if (!challenge.ok) {
+      reset("Could not get a security code. Try again.");
+      return false;
+    }
+    let last = -1;
+    const number = await solveChallenge(challenge.data, {
+      onProgress: (fraction) => {
+        const percent = Math.floor(fraction * 100);
+        if (percent >= last + 10) {
+          last = percent;
+          state(`Verifying you are human… ${percent}%`);
+        }
+      },
+    });
+    if (number === null) {
+      reset("The security check failed. Tick the box to try again.");
+      return false;
+    }
+    input.value = solutionPayload(challenge.data, number);
+    solvedAt = Date.now();
+    state("Verified", "done");
+    return true;
+  }
+
+  function ensure() {
+    if (input.value && Date.now() - solvedAt < CAPTCHA_FRESH_MS) return Promise.resolve(true);
+    if (!run) run = solve().finally(() => { run = null; });
+    return run;
+  }
+
+  check.addEventListener("change", () => {
+    if (check.checked) ensure();
+  });
+  return { ensure, reset };
 }

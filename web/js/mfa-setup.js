@@ -1,11 +1,14 @@
 // Set up multifactor authentication: at the first sign-in (stage mfa_setup), or later from the
 // account page to add another method (stage full). Each method is started, then proved once:
 // a code from the app, a text message or an email; or, for push, the phone enrolling its key.
+// Adding a method to an account that has one needs a recent sign-in: when the session is older, the
+// API asks for the current password (reauthentication-required), asked for here and sent along.
 
 import { api, goTo } from "./api.js";
 import { busy, clearErrors, showProblem } from "./forms.js";
 import { sleep } from "./dom.js";
 import { initPage } from "./page.js";
+import { passwordToggle } from "./password.js";
 import { headerSignOut, requireSession } from "./session.js";
 
 const DEFAULT_PORTAL = "http://127.0.0.1:3000"; // the reference device's default --portal
@@ -31,6 +34,11 @@ const remember = document.getElementById("remember");
 const confirmSubmit = document.getElementById("confirm-submit");
 const pushStatus = document.getElementById("push-status");
 const status = document.getElementById("setup-status");
+const reauthForm = document.getElementById("reauth-form");
+const reauthPassword = document.getElementById("reauth-password");
+const reauthSubmit = document.getElementById("reauth-submit");
+const REAUTH = new Set(["/problems/reauthentication-required", "/problems/reauthentication-failed"]);
+passwordToggle(document.getElementById("reauth-password-toggle"), [reauthPassword]);
 
 for (const span of document.querySelectorAll("[data-remember-days]")) {
   span.textContent = String(config.remember_device_days || 30);
@@ -58,10 +66,11 @@ for (const kind of session.offered_factors) {
 chooseForm.hidden = false;
 
 let current = null; // {kind, factorId, phone}
+let pending = null; // the body of a start that waits for the password
 let generation = 0; // bumps whenever the person starts over: stale polls stop
 
 function showOnly(...visible) {
-  for (const section of [chooseForm, smsForm, totpPanel, pushPanel, confirmForm]) {
+  for (const section of [chooseForm, smsForm, totpPanel, pushPanel, confirmForm, reauthForm]) {
     section.hidden = !visible.includes(section);
   }
 }
@@ -69,6 +78,8 @@ function showOnly(...visible) {
 function chooseAgain() {
   generation += 1;
   current = null;
+  pending = null;
+  reauthPassword.value = "";
   clearErrors(confirmForm);
   showOnly(chooseForm);
   const checked = chooseForm.querySelector("input[name=kind]:checked");
@@ -99,10 +110,16 @@ async function enrol(body, form, button) {
   } finally {
     restore();
   }
+  if (!answer.ok && REAUTH.has(answer.data.type)) {
+    askForPassword(body, answer.data);
+    return;
+  }
   if (!answer.ok) {
     showProblem(form, answer.data);
     return;
   }
+  pending = null;
+  reauthPassword.value = "";
   const started = answer.data;
   const mine = ++generation;
   current = { kind: started.kind, factorId: started.factor_id, phone: body.phone };
@@ -129,6 +146,34 @@ async function enrol(body, form, button) {
     codeInput.focus();
   }
 }
+
+/** The session signed in a while ago: ask for the current password, then start `body` again with it. */
+function askForPassword(body, problem) {
+  const { password: _, ...rest } = body;
+  pending = rest;
+  showOnly(reauthForm);
+  reauthPassword.value = "";
+  if (problem.type === "/problems/reauthentication-failed") {
+    showProblem(reauthForm, problem);
+  } else {
+    clearErrors(reauthForm);
+    status.textContent = document.getElementById("reauth-message").textContent;
+  }
+  reauthPassword.focus();
+}
+
+reauthForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  if (!pending) return;
+  if (!reauthPassword.value) {
+    showProblem(reauthForm, {
+      title: "Enter your password",
+      errors: [{ field: "password", message: "Enter your current password." }],
+    });
+    return;
+  }
+  await enrol({ ...pending, password: reauthPassword.value }, reauthForm, reauthSubmit);
+});
 
 async function startPush(started, mine) {
   // The label before the device enrols, to notice when it does (the API renames the method then).

@@ -2,7 +2,7 @@
 
 import { api } from "./api.js";
 import { busy, clearErrors, formValues, showProblem } from "./forms.js";
-import { solutionPayload, solveChallenge } from "./captcha.js";
+import { captchaWidget } from "./captcha.js";
 import { initPage } from "./page.js";
 import { passwordRules, passwordToggle } from "./password.js";
 
@@ -25,65 +25,13 @@ passwordRules(config.password_policy, password, document.getElementById("passwor
 passwordToggle(document.getElementById("password-toggle"), [...form.querySelectorAll("#password, #confirm_password")]);
 
 // Security code: fetched and solved when ticked, or at the latest when the form is sent.
-const captchaInput = document.getElementById("captcha");
-const captchaCheck = document.getElementById("captcha-check");
-const captchaStatus = document.getElementById("captcha-status");
-const CAPTCHA_FRESH_MS = 8 * 60 * 1000; // challenges expire after 10 minutes
-let captchaSolvedAt = 0;
-let captchaRun = null;
-
-function captchaState(text, kind = "") {
-  captchaStatus.textContent = text;
-  captchaStatus.className = `captcha-status ${kind}`.trim();
-}
-
-function resetCaptcha(message = "") {
-  captchaInput.value = "";
-  captchaSolvedAt = 0;
-  captchaCheck.checked = false;
-  captchaCheck.disabled = false;
-  captchaState(message, message ? "failed" : "");
-}
-
-async function runCaptcha() {
-  captchaCheck.checked = true;
-  captchaCheck.disabled = true;
-  captchaState("Verifying you are human…");
-  const challenge = await api("/captcha");
-  if (!challenge.ok) {
-    resetCaptcha("Could not get a security code. Try again.");
-    return false;
-  }
-  let last = -1;
-  const number = await solveChallenge(challenge.data, {
-    onProgress: (fraction) => {
-      const percent = Math.floor(fraction * 100);
-      if (percent >= last + 10) {
-        last = percent;
-        captchaState(`Verifying you are human… ${percent}%`);
-      }
-    },
-  });
-  if (number === null) {
-    resetCaptcha("The security check failed. Tick the box to try again.");
-    return false;
-  }
-  captchaInput.value = solutionPayload(challenge.data, number);
-  captchaSolvedAt = Date.now();
-  captchaState("Verified", "done");
-  return true;
-}
-
-function ensureCaptcha() {
-  if (!extended) return Promise.resolve(true);
-  if (captchaInput.value && Date.now() - captchaSolvedAt < CAPTCHA_FRESH_MS) return Promise.resolve(true);
-  if (!captchaRun) captchaRun = runCaptcha().finally(() => { captchaRun = null; });
-  return captchaRun;
-}
-
-captchaCheck.addEventListener("change", () => {
-  if (captchaCheck.checked) ensureCaptcha();
+const captcha = captchaWidget({
+  check: document.getElementById("captcha-check"),
+  status: document.getElementById("captcha-status"),
+  input: document.getElementById("captcha"),
+  fetchChallenge: () => api("/captcha"),
 });
+const ensureCaptcha = () => (extended ? captcha.ensure() : Promise.resolve(true));
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -105,7 +53,7 @@ form.addEventListener("submit", async (event) => {
       return;
     }
     const fields = showProblem(form, result.data);
-    if (fields.includes("captcha")) resetCaptcha();
+    if (fields.includes("captcha")) captcha.reset();
   } finally {
     restore();
   }

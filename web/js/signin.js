@@ -1,7 +1,10 @@
 // Sign in: login and password (and, on plans that mail a code at registration, that code the first
 // time). The API answers with the page to go to next: MFA set-up, the MFA check, or the account.
+// On plans with a CAPTCHA, several failed sign-ins for one user name make the API ask for a solved
+// security code (captcha-required): the box appears, the browser solves it and sends the sign-in again.
 
 import { api, forgetSession, goTo } from "./api.js";
+import { captchaWidget } from "./captcha.js";
 import { busy, clearErrors, formValues, problemLinks, showProblem } from "./forms.js";
 import { notice } from "./dom.js";
 import { initPage } from "./page.js";
@@ -37,6 +40,56 @@ function askForCode() {
   codeInput.disabled = false;
 }
 
+const captchaField = document.getElementById("captcha-field");
+const captchaInput = document.getElementById("captcha");
+const captcha = captchaWidget({
+  check: document.getElementById("captcha-check"),
+  status: document.getElementById("captcha-status"),
+  input: captchaInput,
+  fetchChallenge: () => api("/captcha"),
+});
+
+function askForCaptcha() {
+  captchaField.hidden = false;
+  captchaInput.disabled = false;
+}
+
+function isCaptchaError(problem) {
+  return Array.isArray(problem.errors) && problem.errors.some((error) => error.field === "captcha");
+}
+
+/**
+ * Send the sign-in; when the API asks for a security code (or refuses a spent or expired one), solve a
+ * new one and send again. A solution is good for one attempt, so it is forgotten after each.
+ * Resolves to the last answer, or to a problem of this page when no code could be solved.
+ */
+async function signIn() {
+  for (let attempt = 0; ; attempt++) {
+    if (!captchaField.hidden) {
+      submit.textContent = "Checking the security code…";
+      if (!(await captcha.ensure())) {
+        return { ok: false, data: {
+          title: "The security code is not ready",
+          detail: "Tick “I am not a robot” again, then sign in.",
+          errors: [{ field: "captcha", message: "Solve the security code." }],
+        } };
+      }
+      submit.textContent = "Signing in…";
+    }
+    const body = formValues(form);
+    const answer = await api("/sessions", { method: "POST", body });
+    if (body.captcha) captcha.reset();
+    if (answer.ok || attempt >= 2) return answer;
+    const problem = answer.data;
+    if (problem.type === "/problems/captcha-required" && !body.captcha) {
+      askForCaptcha();
+      continue;
+    }
+    if (answer.status === 422 && body.captcha && isCaptchaError(problem)) continue; // a new challenge
+    return answer;
+  }
+}
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   clearErrors(form);
@@ -49,7 +102,7 @@ form.addEventListener("submit", async (event) => {
   }
   const restore = busy(submit, "Signing in…");
   try {
-    const answer = await api("/sessions", { method: "POST", body: formValues(form) });
+    const answer = await signIn();
     if (answer.ok) {
       await goTo(answer.data.next);
       return;
@@ -61,7 +114,7 @@ form.addEventListener("submit", async (event) => {
     const links = problem.type === "/problems/account-not-activated"
       ? problemLinks(problem, { resend: "Send me a new activation email" })
       : [];
-    const fields = showProblem(form, problem, links);
+    showProblem(form, problem, links);
     if (problem.type === "/problems/verification-code-required") codeInput.focus();
     else if (problem.type === "/problems/signin-failed") document.getElementById("password").value = "";
   } finally {
