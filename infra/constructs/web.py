@@ -163,7 +163,7 @@ class Web(Construct):
             protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
             origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
             # Not a credential (see waf.origin_verify_value): it lets the stage's web ACL refuse requests
-            # that bypass CloudFront. CloudFront replaces a viewer's header of the same name.
+            # that bypass CloudFront. A viewer's own header of that name is never forwarded (not in API_HEADERS).
             custom_headers={ORIGIN_VERIFY_HEADER: origin_verify},
         )
         self.api_requests = cloudfront.OriginRequestPolicy(
