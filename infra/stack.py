@@ -21,7 +21,7 @@ from infra.constructs.schedules import Schedules
 from infra.constructs.secrets import Secrets
 from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX, PortalDataStorage, RosterStorage
 from infra.constructs.tables import Tables
-from infra.constructs.waf import Waf
+from infra.constructs.waf import Waf, origin_verify_value
 from infra.constructs.web import Web
 from infra.constructs.workflows import Workflows, access_workflow_arn, authorization_clock_arn
 from infra.routes import (
@@ -124,11 +124,17 @@ class PortalStack(cdk.Stack):
             self.audit_archive.stream_to(self.tables.tables["audit"], self.functions.functions[AUDIT_ARCHIVE],
                                          self.functions.dead_letter_queues[AUDIT_ARCHIVE])
         self.api = Api(self, "Api", config=config, functions=self.functions, logs=self.logs, routes=routes)
+        # Only CloudFront reaches the portal routes: its origin header is required by the stage's web ACL.
+        origin_verify = origin_verify_value(self)
         self.waf = Waf(self, "Waf", config=config, scope_="REGIONAL",
-                       stage_arn=self.api.rest_api.deployment_stage.stage_arn, logs=self.logs)
+                       stage_arn=self.api.rest_api.deployment_stage.stage_arn, logs=self.logs,
+                       origin_verify=origin_verify)
         self.edge_waf = Waf(self, "EdgeWaf", config=config, scope_="CLOUDFRONT", logs=self.logs)
         self.web = Web(self, "Web", config=config, rest_api=self.api.rest_api, logs=self.logs,
-                       web_acl_arn=self.edge_waf.web_acl.attr_arn)
+                       web_acl_arn=self.edge_waf.web_acl.attr_arn, origin_verify=origin_verify)
+        # CloudFormation finishes a distribution update once it is deployed: the web ACL starts requiring
+        # the header only after CloudFront sends it, so adding the rule to a running stage blocks nothing.
+        self.waf.web_acl.node.add_dependency(self.web.distribution)
         portal_url.value = self.web.url
         machines = [m for m in (self.workflows.access_approval, self.workflows.authorization_clock)
                     if m is not None] if self.workflows else []

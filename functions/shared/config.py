@@ -38,6 +38,11 @@ class Settings(BaseModel):
     partial_session_routes: str = Field(
         default="", alias="PARTIAL_SESSION_ROUTES",
         description="Comma-separated 'METHOD /path' routes a session that has not passed MFA may use.")
+    trust_viewer_address_header: bool = Field(
+        default=False, alias="TRUST_VIEWER_ADDRESS_HEADER",
+        description="Take the client address from CloudFront-Viewer-Address (set by infra on the functions "
+                    "behind the distribution, whose regional web ACL refuses requests that bypass it); "
+                    "otherwise API Gateway's sourceIp.")
     region: str = Field(default="us-east-1", alias="AWS_REGION")
 
     def table_name(self, logical: str) -> str | None:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +27,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel
 
 from functions.shared import telemetry
+from functions.shared.config import settings
 from functions.shared.errors import FieldError, Problem, is_transient, service_unavailable, session_ended
 
 logger = Logger()
@@ -158,11 +161,63 @@ def make_resolver(field_messages: FieldMessages | None = None) -> APIGatewayRest
     return app
 
 
+# Set by CloudFront from the viewer's connection: '<IPv4>:<port>' or '<IPv6>:<port>' (the IPv6 address is not
+# bracketed; brackets are accepted too). infra/constructs/web.py forwards it to the API.
+VIEWER_ADDRESS_HEADER = "CloudFront-Viewer-Address"
+_VIEWER_ADDRESS = re.compile(r"(?:\[(?P<bracketed>[0-9A-Fa-f:.]+)\]|(?P<plain>[0-9A-Fa-f:.]+)):(?P<port>[0-9]{1,5})")
+
+
+def viewer_address(value: str) -> str | None:
+    """The IP address of a CloudFront-Viewer-Address value, in its canonical form; None unless the value is
+    exactly an address and a port (no zone, no spaces, port 0-65535, IPv4 never bracketed)."""
+    match = _VIEWER_ADDRESS.fullmatch(value)
+    if match is None or int(match["port"]) > 65535:
+        return None
+    text = match["bracketed"] or match["plain"]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if match["bracketed"] and address.version != 6:
+        return None
+    return str(address)
+
+
+def _header_values(event: Mapping[str, Any], name: str) -> list[str]:
+    """Every value of header `name` in a REST proxy event (the single-value map keeps only the last)."""
+    wanted = name.lower()
+    values = [v for k, vs in (event.get("multiValueHeaders") or {}).items() if k.lower() == wanted for v in vs or ()]
+    if not values:
+        values = [v for k, v in (event.get("headers") or {}).items() if k.lower() == wanted and v is not None]
+    return values
+
+
+def client_address(event: Mapping[str, Any], *, trust_viewer_header: bool) -> str:
+    """Who the client is, for per-source limits, lockouts and audit records.
+
+    Behind CloudFront, API Gateway's sourceIp is an edge server shared by many viewers: a stage deployed
+    there (TRUST_VIEWER_ADDRESS_HEADER) takes the viewer's address from CloudFront-Viewer-Address, which
+    CloudFront sets and the stage's web ACL guarantees (requests that bypass CloudFront are blocked). A
+    missing, repeated or malformed value falls back to sourceIp: the request still gets a (coarser) source.
+    """
+    source_ip = str(((event.get("requestContext") or {}).get("identity") or {}).get("sourceIp") or "")
+    if trust_viewer_header:
+        values = _header_values(event, VIEWER_ADDRESS_HEADER)
+        if len(values) == 1:
+            address = viewer_address(values[0])
+            if address is not None:
+                return address
+        if values:
+            logger.warning("malformed viewer address header", extra={"values": len(values)})
+    return source_ip
+
+
 def request_meta(app: APIGatewayRestResolver) -> RequestMeta:
     ctx = app.current_event.request_context
     return RequestMeta(
         request_id=ctx.request_id or "",
-        source_ip=ctx.identity.source_ip or "",
+        source_ip=client_address(app.current_event.raw_event,
+                                 trust_viewer_header=settings().trust_viewer_address_header),
         user_agent=(app.current_event.headers or {}).get("User-Agent", "")[:256],
     )
 

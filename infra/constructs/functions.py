@@ -61,6 +61,17 @@ def service_name(config: StageConfig) -> str:
     return f"{SERVICE_NAME}-{config.name}-{config.plan}"
 # Settings fields that Lambda itself provides; infra must not (and may not) set them.
 RUNTIME_PROVIDED = frozenset({"AWS_REGION"})
+# Set to "true" on the functions of routes served through CloudFront (every route but the IAM-signed staff
+# ones, which staff tools call on the execute-api URL): their client is CloudFront-Viewer-Address, which
+# the stage's web ACL guarantees came from CloudFront (infra/constructs/waf.py). Staff functions keep
+# API Gateway's sourceIp, the staff tool's own address.
+VIEWER_ADDRESS_ENV = "TRUST_VIEWER_ADDRESS_HEADER"
+
+
+def behind_cloudfront(routes: Sequence[Route]) -> frozenset[str]:
+    """The functions serving at least one route that viewers reach through the distribution."""
+    return frozenset(route.function for route in routes if not route.iam)
+
 # Optional Settings fields no FUNCTIONS entry can ask for yet; the functions fall back to the fields'
 # defaults. tests/infra keeps this set equal to what the model has and infra does not set.
 NOT_YET_PROVIDED: frozenset[str] = frozenset()
@@ -175,6 +186,7 @@ class Functions(Construct):
             "audit_archive_bucket": audit_archive.bucket.bucket_name if audit_archive else None,
             "session_routes": partial_session_routes(routes),
         }
+        viewer_facing = behind_cloudfront(routes)
         targets = self._targets(config, notifications, secrets, storage, portal_data, workflow_arn, clock_arn,
                                 audit_archive)
         self.functions: dict[str, lambda_.Function] = {}
@@ -188,6 +200,8 @@ class Functions(Construct):
                 raise ValueError(f"function {spec.name!r} has no package functions/{spec.name}/")
             # Only the tables the function may use: the others stay unbound in the function.
             env = {**common_env, **{table_env_var(t): tables.tables[t].table_name for t in spec.tables}}
+            if spec.name in viewer_facing:
+                env[VIEWER_ADDRESS_ENV] = "true"
             uses = self._available(spec, values)
             for resource in resources_used(uses):
                 variable = RESOURCES[resource].env

@@ -3,6 +3,10 @@
 Two per stack: `CLOUDFRONT` in front of the distribution (pages and `/api`; it must live in us-east-1)
 and `REGIONAL` on the API stage, which also answers on its execute-api URL (staff tools sign requests
 to it directly). Account takeover prevention inspects sign-ins at the edge, where the path is `/api/...`.
+
+The REGIONAL one first blocks every request that lacks CloudFront's origin header (`ORIGIN_VERIFY_HEADER`
+with this stack's value, see `origin_verify_value`), except the IAM-signed staff routes: portal traffic
+can only reach the API through CloudFront, so the functions may trust CloudFront-Viewer-Address.
 """
 
 from __future__ import annotations
@@ -23,6 +27,56 @@ MANAGED_RULE_GROUPS = (
 )
 ACCOUNT_TAKEOVER_GROUP = "AWSManagedRulesATPRuleSet"
 SIGN_IN_PATH = "/api/sessions"  # POST: the sign-in request (functions/signin/models.py SignInRequest)
+ORIGIN_VERIFY_HEADER = "X-Origin-Verify"  # added by CloudFront to every request it sends to the API
+REQUIRE_CLOUDFRONT_RULE = "RequireCloudFront"
+STAFF_PREFIX = "/staff/"  # infra/routes.py: every route under it is IAM-signed (Route.iam)
+
+
+def origin_verify_value(scope: Construct) -> str:
+    """The value CloudFront's origin header carries and the API's web ACL requires: the random UUID AWS
+    gave this stack when it was created (the last part of its stack ID).
+
+    It tells requests that came through this stack's distribution from requests sent straight to the
+    execute-api URL. It is not a credential: it is readable to anyone who can read the stack's ID, the
+    distribution's configuration, the web ACL or the API's request headers in the account, and it
+    changes only with a new stack. What it protects: viewers on the internet cannot reach the API
+    without passing CloudFront (and its edge web ACL), so they cannot choose the CloudFront-Viewer-Address
+    the functions count and log. What it does not: callers inside the account who can read it.
+    """
+    return cdk.Fn.select(2, cdk.Fn.split("/", cdk.Stack.of(scope).stack_id))
+
+
+def _path_starts_with(prefix: str) -> wafv2.CfnWebACL.StatementProperty:
+    return wafv2.CfnWebACL.StatementProperty(byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+        field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(uri_path={}),
+        positional_constraint="STARTS_WITH",
+        search_string=prefix,
+        text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+    ))
+
+
+def _require_cloudfront(priority: int, stage: str, value: str) -> wafv2.CfnWebACL.RuleProperty:
+    """Block requests without `ORIGIN_VERIFY_HEADER: value`, except under the staff prefix (with or without
+    the stage in the path): those routes are SigV4-signed (AWS_IAM), and staff tools call the execute-api
+    URL directly. Their functions do not trust CloudFront-Viewer-Address (infra/constructs/functions.py)."""
+    from_cloudfront = wafv2.CfnWebACL.StatementProperty(
+        byte_match_statement=wafv2.CfnWebACL.ByteMatchStatementProperty(
+            field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(single_header={"Name": ORIGIN_VERIFY_HEADER.lower()}),
+            positional_constraint="EXACTLY",
+            search_string=value,
+            text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")],
+        ))
+    staff = wafv2.CfnWebACL.StatementProperty(or_statement=wafv2.CfnWebACL.OrStatementProperty(statements=[
+        _path_starts_with(STAFF_PREFIX), _path_starts_with(f"/{stage}{STAFF_PREFIX}")]))
+    return wafv2.CfnWebACL.RuleProperty(
+        name=REQUIRE_CLOUDFRONT_RULE, priority=priority, action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+        statement=wafv2.CfnWebACL.StatementProperty(and_statement=wafv2.CfnWebACL.AndStatementProperty(statements=[
+            wafv2.CfnWebACL.StatementProperty(not_statement=wafv2.CfnWebACL.NotStatementProperty(
+                statement=from_cloudfront)),
+            wafv2.CfnWebACL.StatementProperty(not_statement=wafv2.CfnWebACL.NotStatementProperty(statement=staff)),
+        ])),
+        visibility_config=_visibility(REQUIRE_CLOUDFRONT_RULE),
+    )
 
 
 def _visibility(metric: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
@@ -97,7 +151,7 @@ def _rate_rule(name: str, priority: int, statement: wafv2.CfnWebACL.RateBasedSta
     )
 
 
-def _rate_limits(limit: int, *, behind_cloudfront: bool) -> list[wafv2.CfnWebACL.RuleProperty]:
+def _rate_limits(limit: int, *, behind_cloudfront: bool, first: int = 0) -> list[wafv2.CfnWebACL.RuleProperty]:
     """Requests per 5 minutes per client address.
 
     At the edge the client is the connection's address. The API stage sees CloudFront's addresses for
@@ -106,7 +160,7 @@ def _rate_limits(limit: int, *, behind_cloudfront: bool) -> list[wafv2.CfnWebACL
     the edge ACL's own rule is the one a forged X-Forwarded-For cannot evade.
     """
     if not behind_cloudfront:
-        return [_rate_rule("RateLimitPerIp", 0, wafv2.CfnWebACL.RateBasedStatementProperty(
+        return [_rate_rule("RateLimitPerIp", first, wafv2.CfnWebACL.RateBasedStatementProperty(
             aggregate_key_type="IP", limit=limit, evaluation_window_sec=300))]
     has_forwarded_for = wafv2.CfnWebACL.SizeConstraintStatementProperty(
         field_to_match=wafv2.CfnWebACL.FieldToMatchProperty(single_header={"Name": "x-forwarded-for"}),
@@ -116,25 +170,31 @@ def _rate_limits(limit: int, *, behind_cloudfront: bool) -> list[wafv2.CfnWebACL
     forwarded = wafv2.CfnWebACL.StatementProperty(size_constraint_statement=has_forwarded_for)
     direct = wafv2.CfnWebACL.StatementProperty(not_statement=wafv2.CfnWebACL.NotStatementProperty(statement=forwarded))
     return [
-        _rate_rule("RateLimitPerForwardedIp", 0, wafv2.CfnWebACL.RateBasedStatementProperty(
+        _rate_rule("RateLimitPerForwardedIp", first, wafv2.CfnWebACL.RateBasedStatementProperty(
             aggregate_key_type="FORWARDED_IP", limit=limit, evaluation_window_sec=300,
             forwarded_ip_config=wafv2.CfnWebACL.ForwardedIPConfigurationProperty(
                 header_name="X-Forwarded-For", fallback_behavior="MATCH"),
             scope_down_statement=forwarded)),
-        _rate_rule("RateLimitPerIp", 1, wafv2.CfnWebACL.RateBasedStatementProperty(
+        _rate_rule("RateLimitPerIp", first + 1, wafv2.CfnWebACL.RateBasedStatementProperty(
             aggregate_key_type="IP", limit=limit, evaluation_window_sec=300, scope_down_statement=direct)),
     ]
 
 
 class Waf(Construct):
     """`web_acl` of `scope_` (CLOUDFRONT or REGIONAL) named `<stage/plan prefix>-<suffix>`, logged to
-    `aws-waf-logs-<name>`; a REGIONAL one is associated with `stage_arn`."""
+    `aws-waf-logs-<name>`; a REGIONAL one is associated with `stage_arn` and, given `origin_verify`,
+    blocks what did not come through CloudFront (see `_require_cloudfront`)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, logs: Logs,
-                 scope_: Literal["CLOUDFRONT", "REGIONAL"], stage_arn: str | None = None) -> None:
+                 scope_: Literal["CLOUDFRONT", "REGIONAL"], stage_arn: str | None = None,
+                 origin_verify: str | None = None) -> None:
         super().__init__(scope, construct_id)
         name = f"{config.prefix}-{'edge' if scope_ == 'CLOUDFRONT' else 'api'}"
-        rules = _rate_limits(config.waf_requests_per_5_min_per_ip, behind_cloudfront=scope_ == "REGIONAL")
+        rules: list[wafv2.CfnWebACL.RuleProperty] = []
+        if scope_ == "REGIONAL" and origin_verify is not None:
+            rules.append(_require_cloudfront(0, config.name, origin_verify))
+        rules += _rate_limits(config.waf_requests_per_5_min_per_ip, behind_cloudfront=scope_ == "REGIONAL",
+                              first=len(rules))
         rules += [_managed(group, priority) for priority, group in enumerate(MANAGED_RULE_GROUPS, start=len(rules))]
         if scope_ == "CLOUDFRONT" and config.account_takeover_protection:
             rules.append(_account_takeover(len(rules)))
@@ -167,12 +227,14 @@ class Waf(Construct):
                     arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
                 )
             ],
-            # Session cookies, bearer tokens, query strings (activation links) and, for ATP, the sign-in
-            # body never reach the logs.
+            # Session cookies, bearer tokens, query strings (activation links), the origin header's value
+            # and, for ATP, the sign-in body never reach the logs.
             redacted_fields=[
                 wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": "cookie"}),
                 wafv2.CfnLoggingConfiguration.FieldToMatchProperty(single_header={"Name": "authorization"}),
                 wafv2.CfnLoggingConfiguration.FieldToMatchProperty(query_string={}),
+                wafv2.CfnLoggingConfiguration.FieldToMatchProperty(
+                    single_header={"Name": ORIGIN_VERIFY_HEADER.lower()}),
             ],
         )
         logging.node.add_dependency(log_group)

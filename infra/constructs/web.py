@@ -2,10 +2,16 @@
 
 `/*` serves `web/` (without the development-only pages) and a `/config.json` generated at deploy
 time from the plan profile by the devserver's own generator (infra/site.py). `/api/*` goes to the
-REST API uncached, with cookies, query strings and every viewer header but Host; a CloudFront
-Function strips `/api` and the origin path adds the stage, so `/api/sessions` reaches the stage's
-`/sessions`. The `__Host-` session cookie (SameSite=Strict) and the pages' `/api` base work because
-pages and API share this one origin, as they do on the devserver.
+REST API uncached, with cookies, query strings and the viewer headers the API reads (API_HEADERS);
+a CloudFront Function strips `/api` and the origin path adds the stage, so `/api/sessions` reaches the
+stage's `/sessions`. The `__Host-` session cookie (SameSite=Strict) and the pages' `/api` base work
+because pages and API share this one origin, as they do on the devserver.
+
+Client addresses: API Gateway's sourceIp is a CloudFront edge server, shared by many viewers. CloudFront
+adds `CloudFront-Viewer-Address` (the viewer's address and port) and the origin header
+`X-Origin-Verify` to every API request; the stage's web ACL blocks requests without that header
+(infra/constructs/waf.py), so the functions (TRUST_VIEWER_ADDRESS_HEADER) take the viewer's address from
+CloudFront-Viewer-Address for per-source limits, lockouts and audit records.
 """
 
 from __future__ import annotations
@@ -25,15 +31,23 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
+from functions.shared.http import VIEWER_ADDRESS_HEADER
 from functions.shared.plans import PLANS
+from functions.shared.sessions import CSRF_HEADER
 from infra.config import StageConfig
 from infra.constructs.logs import Logs
+from infra.constructs.waf import ORIGIN_VERIFY_HEADER
 from infra.site import API_BASE, DEV_ONLY_FILES, PAGE_HEADERS, public_config
 
 WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
 
 CONFIG_KEY = "config.json"
 API_PATTERN = f"{API_BASE}/*"
+# The viewer headers the API reads (request bodies' type, the audit's user agent, the authorizer's CSRF
+# check, idempotent submissions), then the one CloudFront adds. Cookies and query strings go as a whole.
+# An allow list because the other header behaviours cannot add a CloudFront header without also sending
+# Host, which API Gateway refuses (403) when it is not its own name. At most 10 (CloudFront's quota).
+API_HEADERS = ("Content-Type", "User-Agent", CSRF_HEADER, "Idempotency-Key", VIEWER_ADDRESS_HEADER)
 
 # '/api/x' -> '/x' (the behaviour's pattern guarantees the prefix); the origin path adds '/<stage>'.
 STRIP_API_PREFIX = f"""function handler(event) {{
@@ -99,7 +113,9 @@ class Web(Construct):
         rest_api: apigw.RestApi,
         logs: Logs,
         web_acl_arn: str,
+        origin_verify: str,
     ) -> None:
+        """`origin_verify`: the value of the origin header the API's web ACL requires (waf.origin_verify_value)."""
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
         self.config_data = public_config(PLANS[config.plan])
@@ -146,6 +162,18 @@ class Web(Construct):
             origin_path=f"/{config.name}",
             protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
             origin_ssl_protocols=[cloudfront.OriginSslPolicy.TLS_V1_2],
+            # Not a credential (see waf.origin_verify_value): it lets the stage's web ACL refuse requests
+            # that bypass CloudFront. A viewer's own header of that name is never forwarded (not in API_HEADERS).
+            custom_headers={ORIGIN_VERIFY_HEADER: origin_verify},
+        )
+        self.api_requests = cloudfront.OriginRequestPolicy(
+            self,
+            "ApiRequests",
+            origin_request_policy_name=f"{config.prefix}-api",
+            comment="What the portal API reads: its headers, the viewer's address, all cookies and query strings",
+            header_behavior=cloudfront.OriginRequestHeaderBehavior.allow_list(*API_HEADERS),
+            cookie_behavior=cloudfront.OriginRequestCookieBehavior.all(),
+            query_string_behavior=cloudfront.OriginRequestQueryStringBehavior.all(),
         )
 
         self.certificate: acm.ICertificate | None = None
@@ -181,7 +209,7 @@ class Web(Construct):
                     viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
                     allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
                     cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
-                    origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+                    origin_request_policy=self.api_requests,
                     response_headers_policy=self.api_headers,
                     function_associations=[cloudfront.FunctionAssociation(
                         function=self.strip_prefix, event_type=cloudfront.FunctionEventType.VIEWER_REQUEST)],

@@ -22,7 +22,7 @@ from infra.capabilities import (
     grants,
     resources_used,
 )
-from infra.constructs.functions import NOT_YET_PROVIDED, RUNTIME_PROVIDED
+from infra.constructs.functions import NOT_YET_PROVIDED, RUNTIME_PROVIDED, VIEWER_ADDRESS_ENV
 from infra.constructs.storage import ATTACHMENTS_PREFIX, INCOMING_PREFIX, REPORTS_PREFIX
 from infra.constructs.workflows import authorization_clock_arn
 from infra.routes import AUDIT_ARCHIVE, AUTHORIZER, FUNCTIONS, ROUTES, Capability, Function, partial_session_routes
@@ -199,7 +199,7 @@ def test_settings_fields_left_unset_are_known_and_optional() -> None:
     fields = {field.alias: field for field in Settings.model_fields.values() if field.alias}
     assert set(fields) >= NOT_YET_PROVIDED, "drop fields the model no longer has"
     assert not any(fields[alias].is_required() for alias in NOT_YET_PROVIDED)
-    set_by_infra = set(COMMON_ENV) | {r.env for r in RESOURCES.values() if r.env}
+    set_by_infra = set(COMMON_ENV) | {r.env for r in RESOURCES.values() if r.env} | {VIEWER_ADDRESS_ENV}
     assert set(fields) - set_by_infra - RUNTIME_PROVIDED == NOT_YET_PROVIDED
     assert set_by_infra <= set(fields), "every capability's variable is a Settings field"
     assert all(fields[r.env].is_required() is False for r in RESOURCES.values() if r.env)
@@ -226,7 +226,12 @@ def test_function_environment_is_exactly_the_settings_model(dev: Synth, template
         expected |= {table_env_var(t) for t in spec.tables}  # only the tables it may use
         # only the variables of the resources its capabilities reach
         expected |= {RESOURCES[r].env for r in resources_used(_uses(dev, spec)) if RESOURCES[r].env}
+        # functions of routes behind CloudFront take the client from CloudFront-Viewer-Address; the staff
+        # functions (IAM routes, called on the execute-api URL) and the non-HTTP ones never do
+        viewer_facing = any(r.function == spec.name and not r.iam for r in ROUTES)
+        expected |= {VIEWER_ADDRESS_ENV} if viewer_facing else set()
         assert set(env) == expected, spec.name
+        assert env.get(VIEWER_ADDRESS_ENV) == ("true" if viewer_facing else None), spec.name
         for variable in set(env) & set(values):
             assert env[variable] == values[variable], (spec.name, variable)
         assert ("PARTIAL_SESSION_ROUTES" in env) == (spec.name == AUTHORIZER)

@@ -16,19 +16,22 @@ import aws_cdk as cdk
 import pytest
 
 from devserver.gateway import STAFF_HEADER
-from functions.shared.http import SECURITY_HEADERS
+from functions.shared.http import SECURITY_HEADERS, VIEWER_ADDRESS_HEADER
 from functions.shared.plans import PLANS
+from functions.shared.sessions import CSRF_HEADER
 from infra.app import build_app
 from infra.config import StageConfig, stages_from_context
-from infra.constructs.waf import ACCOUNT_TAKEOVER_GROUP, SIGN_IN_PATH
-from infra.constructs.web import CONFIG_KEY, STRIP_API_PREFIX
+from infra.constructs.waf import ACCOUNT_TAKEOVER_GROUP, ORIGIN_VERIFY_HEADER, REQUIRE_CLOUDFRONT_RULE, SIGN_IN_PATH
+from infra.constructs.web import API_HEADERS, CONFIG_KEY, STRIP_API_PREFIX
+from infra.routes import ROUTES
 from infra.site import DEV_ONLY_FILES, PAGE_HEADERS, public_config
 from infra.stack import PortalStack
 from tests.infra.helpers import NO_BUNDLING, Synth, deployed_files, refs, resources, synth
 
 # CloudFront's managed policies (ids fixed by AWS).
 CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"
-ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+# The value the origin header carries: the UUID part of this stack's ID (waf.origin_verify_value).
+STACK_UUID = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +86,15 @@ def test_api_is_under_api_on_the_same_distribution_uncached_with_cookies_and_que
     behaviour = _api_behaviour(template)
     assert behaviour["PathPattern"] == "/api/*"
     assert behaviour["CachePolicyId"] == CACHING_DISABLED
-    # cookies, query strings and every header but Host (API Gateway routes on its own host name)
-    assert behaviour["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER
+    (policy_id, policy), = resources(template, "AWS::CloudFront::OriginRequestPolicy").items()
+    assert list(refs(behaviour["OriginRequestPolicyId"])) == [policy_id]
+    # all cookies and query strings; the headers the API reads, never Host (API Gateway answers only to
+    # its own host name)
+    policy = policy["Properties"]["OriginRequestPolicyConfig"]
+    assert policy["CookiesConfig"] == {"CookieBehavior": "all"}
+    assert policy["QueryStringsConfig"] == {"QueryStringBehavior": "all"}
+    assert policy["HeadersConfig"]["HeaderBehavior"] == "whitelist"
+    assert policy["HeadersConfig"]["Headers"] == list(API_HEADERS)
     assert set(behaviour["AllowedMethods"]) == {"GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"}
     assert behaviour["ViewerProtocolPolicy"] == "https-only"
     origin = next(o for o in _distribution(template)["Origins"] if o["Id"] == behaviour["TargetOriginId"])
@@ -93,12 +103,23 @@ def test_api_is_under_api_on_the_same_distribution_uncached_with_cookies_and_que
     assert origin["OriginPath"] == "/dev"  # the stage
     assert origin["CustomOriginConfig"]["OriginProtocolPolicy"] == "https-only"
     assert origin["CustomOriginConfig"]["OriginSSLProtocols"] == ["TLSv1.2"]
+    assert origin["OriginCustomHeaders"] == [{"HeaderName": ORIGIN_VERIFY_HEADER, "HeaderValue": STACK_UUID}]
     (association,) = behaviour["FunctionAssociations"]
     assert association["EventType"] == "viewer-request"
     (function_id, function), = resources(template, "AWS::CloudFront::Function").items()
     assert list(refs(association["FunctionARN"])) == [function_id]
     assert function["Properties"]["FunctionCode"] == STRIP_API_PREFIX
     assert function["Properties"]["FunctionConfig"]["Runtime"] == "cloudfront-js-2.0"
+
+
+def test_the_api_gets_the_viewers_address_and_every_header_it_reads() -> None:
+    # CloudFront's generated header, and what the functions and the authorizer read (functions/shared/http.py
+    # request_meta and body checks, functions/authorizer, functions/authorizations Idempotency-Key).
+    assert VIEWER_ADDRESS_HEADER in API_HEADERS
+    assert {"Content-Type", "User-Agent", CSRF_HEADER, "Idempotency-Key"} <= set(API_HEADERS)
+    assert "Host" not in API_HEADERS and "Authorization" not in API_HEADERS  # refused by API GW / CloudFront
+    assert ORIGIN_VERIFY_HEADER not in API_HEADERS  # a viewer cannot supply the origin header
+    assert len(API_HEADERS) <= 10  # CloudFront's quota of headers in an origin request policy
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js, which the CDK already requires")
@@ -218,6 +239,41 @@ def test_edge_web_acl_guards_the_distribution(template: dict) -> None:
     logging = [c["Properties"] for c in resources(template, "AWS::WAFv2::LoggingConfiguration").values()
                if edge_id in set(refs(c["Properties"]["ResourceArn"]))]
     assert len(logging) == 1 and {"SingleHeader": {"Name": "cookie"}} in logging[0]["RedactedFields"]
+
+
+def _header_is(statement: dict[str, Any], name: str, value: Any) -> bool:
+    match = statement.get("ByteMatchStatement", {})
+    return (match.get("FieldToMatch") == {"SingleHeader": {"Name": name.lower()}}
+            and match.get("PositionalConstraint") == "EXACTLY" and match.get("SearchString") == value
+            and match.get("TextTransformations") == [{"Priority": 0, "Type": "NONE"}])
+
+
+def test_the_api_stage_refuses_requests_that_bypass_cloudfront(template: dict) -> None:
+    acls = {a["Properties"]["Scope"]: (k, a) for k, a in resources(template, "AWS::WAFv2::WebACL").items()}
+    regional_id, regional = acls["REGIONAL"]
+    (first, *_), = [sorted(regional["Properties"]["Rules"], key=lambda r: r["Priority"])]
+    # the first rule blocks, before any rate limit counts the request
+    assert first["Name"] == REQUIRE_CLOUDFRONT_RULE and first["Priority"] == 0 and first["Action"] == {"Block": {}}
+    without_header, not_staff = first["Statement"]["AndStatement"]["Statements"]
+    # ... every request whose origin header is not exactly the distribution's value ...
+    assert _header_is(without_header["NotStatement"]["Statement"], ORIGIN_VERIFY_HEADER, STACK_UUID)
+    origin = next(o for o in _distribution(template)["Origins"] if "CustomOriginConfig" in o)
+    assert {"HeaderName": ORIGIN_VERIFY_HEADER, "HeaderValue": STACK_UUID} in origin["OriginCustomHeaders"]
+    # ... except the IAM-signed staff routes (staff tools call the execute-api URL), with or without the stage
+    staff = not_staff["NotStatement"]["Statement"]["OrStatement"]["Statements"]
+    assert [(s["ByteMatchStatement"]["FieldToMatch"], s["ByteMatchStatement"]["PositionalConstraint"],
+             s["ByteMatchStatement"]["SearchString"]) for s in staff] == [
+        ({"UriPath": {}}, "STARTS_WITH", "/staff/"), ({"UriPath": {}}, "STARTS_WITH", "/dev/staff/")]
+    assert all(r.path.startswith("/staff/") for r in ROUTES if r.iam)
+    assert not any(r.path.startswith("/staff") for r in ROUTES if not r.iam)
+    # the edge ACL has no such rule (viewers never send the header)
+    assert REQUIRE_CLOUDFRONT_RULE not in {r["Name"] for r in acls["CLOUDFRONT"][1]["Properties"]["Rules"]}
+    # the rule starts once the distribution sends the header; the value never reaches the WAF logs
+    distribution_id = next(iter(resources(template, "AWS::CloudFront::Distribution")))
+    assert distribution_id in regional.get("DependsOn", [])
+    (logging,) = [c["Properties"] for c in resources(template, "AWS::WAFv2::LoggingConfiguration").values()
+                  if regional_id in set(refs(c["Properties"]["ResourceArn"]))]
+    assert {"SingleHeader": {"Name": ORIGIN_VERIFY_HEADER.lower()}} in logging["RedactedFields"]
 
 
 def test_per_client_rate_limits_count_viewers_not_cloudfront(template: dict) -> None:
