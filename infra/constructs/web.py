@@ -44,10 +44,11 @@ WEB_ROOT = Path(__file__).resolve().parents[2] / "web"
 CONFIG_KEY = "config.json"
 API_PATTERN = f"{API_BASE}/*"
 # The viewer headers the API reads (request bodies' type, the audit's user agent, the authorizer's CSRF
-# check, idempotent submissions), then the one CloudFront adds. Cookies and query strings go as a whole.
+# check, idempotent submissions; Accept, by which API Gateway returns an attachment as its binary type),
+# then the one CloudFront adds. Cookies and query strings go as a whole.
 # An allow list because the other header behaviours cannot add a CloudFront header without also sending
 # Host, which API Gateway refuses (403) when it is not its own name. At most 10 (CloudFront's quota).
-API_HEADERS = ("Content-Type", "User-Agent", CSRF_HEADER, "Idempotency-Key", VIEWER_ADDRESS_HEADER)
+API_HEADERS = ("Accept", "Content-Type", "User-Agent", CSRF_HEADER, "Idempotency-Key", VIEWER_ADDRESS_HEADER)
 
 # '/api/x' -> '/x' (the behaviour's pattern guarantees the prefix); the origin path adds '/<stage>'.
 STRIP_API_PREFIX = f"""function handler(event) {{

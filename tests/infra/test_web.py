@@ -116,7 +116,7 @@ def test_the_api_gets_the_viewers_address_and_every_header_it_reads() -> None:
     # CloudFront's generated header, and what the functions and the authorizer read (functions/shared/http.py
     # request_meta and body checks, functions/authorizer, functions/authorizations Idempotency-Key).
     assert VIEWER_ADDRESS_HEADER in API_HEADERS
-    assert {"Content-Type", "User-Agent", CSRF_HEADER, "Idempotency-Key"} <= set(API_HEADERS)
+    assert {"Accept", "Content-Type", "User-Agent", CSRF_HEADER, "Idempotency-Key"} <= set(API_HEADERS)
     assert "Host" not in API_HEADERS and "Authorization" not in API_HEADERS  # refused by API GW / CloudFront
     assert ORIGIN_VERIFY_HEADER not in API_HEADERS  # a viewer cannot supply the origin header
     assert len(API_HEADERS) <= 10  # CloudFront's quota of headers in an origin request policy
