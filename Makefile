@@ -40,7 +40,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 
 fuzz: install  ## a deeper schemathesis pass than `make test` (FUZZ_EXAMPLES per operation, both plans)
-	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-50} $(PY) -m pytest -p no:xdist tests/e2e/test_fuzz.py
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-50} FUZZ_PHASES=examples,coverage,fuzzing $(PY) -m pytest -p no:xdist tests/e2e/test_fuzz.py
 
 CDK_CONTEXT = $(if $(STAGE),-c stage=$(STAGE)) $(if $(PLAN),-c plan=$(PLAN))
 

@@ -2,7 +2,8 @@
 for a link plan (caresource) and cmo, without credentials and as a fully signed-in, linked user.
 
 A fixed seed and a modest example count keep it to a few minutes; `make fuzz` runs a deeper pass
-(FUZZ_EXAMPLES). 0 failures: a failure prints schemathesis' report (also in test-artifacts/fuzz-*).
+(FUZZ_EXAMPLES, and the coverage phase). 0 failures: a failure prints schemathesis' report (also in
+test-artifacts/fuzz-*).
 """
 
 from __future__ import annotations

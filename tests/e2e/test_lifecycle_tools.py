@@ -39,7 +39,7 @@ def test_a_job_run_as_of_day_60_deactivates_and_staff_reactivate(own_portal: Por
     assert own_portal.mails_to(email)[0]["subject"] == "Your CareSource Provider Portal account was deactivated"
 
     signin = own_portal.request("POST", "/api/sessions", {"login": email, "password": STRONG})
-    assert signin[0] == 401 and signin[2]["type"] == "/problems/signin-failed"
+    assert signin[0] == 403 and signin[2]["type"] == "/problems/signin-failed"
 
     staff = tool("devserver.staff", "reactivate", email, "--reason", "Caller verified by phone",
                  "--portal", own_portal.url)
