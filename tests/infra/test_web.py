@@ -6,7 +6,6 @@ one stack per stage and plan with no physical name shared between two plans.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -122,7 +121,6 @@ def test_the_api_gets_the_viewers_address_and_every_header_it_reads() -> None:
     assert len(API_HEADERS) <= 10  # CloudFront's quota of headers in an origin request policy
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="needs Node.js, which the CDK already requires")
 def test_the_viewer_function_turns_api_paths_into_the_apis_own() -> None:
     script = STRIP_API_PREFIX + """
 for (const uri of ["/api/sessions", "/api/links/G1000001/decision", "/api/"]) {
