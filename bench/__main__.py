@@ -9,9 +9,10 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench import aws_calls, coldstart, cost, enumeration, hashing, lifecycle_job, portal_paging
+from bench import aws_calls, coldstart, cost, enumeration, hashing, layer_size, lifecycle_job, portal_paging
 
-SECTIONS = ("coldstart", "aws_calls", "cost", "hashing", "portal_paging", "lifecycle_job", "enumeration")
+SECTIONS = ("coldstart", "aws_calls", "cost", "hashing", "layer_size", "portal_paging", "lifecycle_job",
+            "enumeration")
 
 
 def _load() -> str:
@@ -41,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         "aws_calls": calls,
         "cost": lambda: cost.report(measured or aws_calls.measure()),  # from the calls just measured
         "hashing": lambda: hashing.report(hashing.measure()),
+        "layer_size": lambda: layer_size.report(layer_size.measure()),
         "portal_paging": lambda: portal_paging.report(portal_paging.measure()),
         "lifecycle_job": lambda: lifecycle_job.report(lifecycle_job.measure()),
         "enumeration": lambda: enumeration.report(enumeration.measure()),

@@ -88,7 +88,7 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("signin", tables={**_SESSION_TABLES, "unique_keys": "write", "rate_limits": "write"},
              uses=("sends_mail", "reads_captcha_secret"), memory_mb=1024),
     Function("mfa", tables={**_SESSION_TABLES, "devices": "write_delete", "tokens": "write", "rate_limits": "write"},
-             uses=("sends_mail", "sends_sms", "sends_push", "uses_mfa_key"), memory_mb=1024),
+             uses=("sends_mail", "sends_sms", "sends_push", "uses_mfa_key"), requirements="mfa.txt", memory_mb=1024),
     Function("password_reset", tables={**_SESSION_TABLES, "devices": "write_delete", "unique_keys": "read",
                                        "tokens": "write", "rate_limits": "write"}, uses=("sends_mail",),
              memory_mb=1024),

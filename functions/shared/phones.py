@@ -10,7 +10,7 @@ DEFAULT_REGION = "US"
 def to_e164(raw: str, field: str = "phone") -> str:
     import phonenumbers  # deferred: its metadata is large and only a few steps need it
 
-    problem = invalid_fields([FieldError(field, "Enter a valid mobile number, such as (555) 201-4567.",
+    problem = invalid_fields([FieldError(field, "Enter a valid mobile number, such as (614) 555-0123.",
                                          "phone")])
     try:
         number = phonenumbers.parse(raw, DEFAULT_REGION)

@@ -1,15 +1,18 @@
 """The dependency layer: requirements/runtime.txt (pinned by constraints.txt) as Linux wheels.
 
 Bundling runs pip locally (no Docker): pip downloads wheels for the Lambda platform, never builds
-from source, and installs them under `python/` as Lambda layers expect.
+from source, and installs them under `python/` as Lambda layers expect. botocore's models are then
+cut down to the services the functions call (see `services_called`).
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,9 @@ from constructs import Construct
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 REQUIREMENTS = REPO_ROOT / "requirements"
+FUNCTIONS_ROOT = REPO_ROOT / "functions"
+# PynamoDB makes its DynamoDB client from the shared botocore session, not through `client(...)`.
+SERVICES_CALLED_INDIRECTLY = frozenset({"dynamodb"})
 RUNTIME = lambda_.Runtime.PYTHON_3_12
 PYTHON_VERSION = "3.12"
 # One architecture for the layer and every function: the wheels must match the CPU they run on.
@@ -53,6 +59,32 @@ def pip_install_command(target: str, requirements: str = "runtime.txt", *, with_
     ]
 
 
+def services_called(root: Path = FUNCTIONS_ROOT) -> frozenset[str]:
+    """Every AWS service the functions name in `client("<service>")` (functions/shared/aws.py makes
+    every client), plus the ones libraries call on their own."""
+    services = set(SERVICES_CALLED_INDIRECTLY)
+    for source in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text(), str(source))):
+            if (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                    and getattr(node.func, "id", getattr(node.func, "attr", None)) == "client"):
+                services.add(node.args[0].value)
+    return frozenset(services)
+
+
+def prune_botocore_models(site: Path, keep: Iterable[str]) -> None:
+    """Drop the models of services no function calls: botocore ships ~400 of them (about 16 MB of the
+    zipped layer). The files beside them (endpoints, partitions, retry and default settings) stay."""
+    models = site / "botocore" / "data"
+    kept = set(keep)
+    missing = kept - {entry.name for entry in models.iterdir() if entry.is_dir()}
+    if missing:
+        raise RuntimeError(f"botocore has no model for {sorted(missing)}: check the client names in functions/")
+    for entry in models.iterdir():
+        if entry.is_dir() and entry.name not in kept:
+            shutil.rmtree(entry)
+
+
 @jsii.implements(cdk.ILocalBundling)
 class PipLayerBundler:
     """Local bundling with pip; raises on failure so that CDK never falls back to Docker."""
@@ -72,6 +104,8 @@ class PipLayerBundler:
             )
         for unused in ("bin", "share"):  # console scripts and man pages: nothing a function imports
             shutil.rmtree(Path(target) / unused, ignore_errors=True)
+        if (Path(target) / "botocore").is_dir():
+            prune_botocore_models(Path(target), services_called())
         return True
 
 
@@ -81,6 +115,7 @@ def layer_asset_hash(requirements: str = "runtime.txt") -> str:
     for name in (requirements, "constraints.txt"):
         digest.update((REQUIREMENTS / name).read_bytes())
     digest.update(f"{' '.join(PIP_PLATFORMS)} cp{PYTHON_VERSION}".encode())
+    digest.update(" ".join(sorted(services_called())).encode())  # a newly called service needs its model
     return digest.hexdigest()
 
 

@@ -3,6 +3,10 @@
 Thresholds are set to page on a pattern, not on one event: most alarms need several failures in two of
 three 5-minute periods. The exceptions are events that are each a loss (a message in a dead-letter
 queue) or a money limit (SMS spend).
+
+The alarms and the dashboard live in a nested stack: a CloudFormation stack holds at most 500 resources,
+and the portal's own resources come close to that. The topic stays in the portal stack, where the
+schedules' alarms and the on-call subscription use it.
 """
 
 from __future__ import annotations
@@ -124,6 +128,8 @@ class Monitoring(Construct):
         )
         self._action = actions.SnsAction(self.topic)
         self.alarms: list[cloudwatch.Alarm] = []
+        self.alarm_stack = cdk.NestedStack(self, "Alarms",
+                                           description=f"Alarms and dashboard of {stack.stack_name}")
 
         for name, fn in functions.functions.items():
             self._alarm(f"{pascal(name)}Errors", fn.metric_errors(period=PERIOD, statistic="Sum"), FUNCTION_ERRORS,
@@ -247,7 +253,7 @@ class Monitoring(Construct):
 
     def _alarm(self, construct_id: str, metric: cloudwatch.IMetric, threshold: Threshold, description: str) -> None:
         alarm = cloudwatch.Alarm(
-            self,
+            self.alarm_stack,
             construct_id,
             metric=metric,
             alarm_description=description,
@@ -265,7 +271,7 @@ class Monitoring(Construct):
     def _dashboard(self, config: StageConfig, functions: Functions, api: Api, tables: Tables | None,
                    state_machines: Sequence[sfn.StateMachine], web_acls: Sequence[Waf]) -> cloudwatch.Dashboard:
         fns = list(functions.functions.values())
-        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=config.prefix,
+        dashboard = cloudwatch.Dashboard(self.alarm_stack, "Dashboard", dashboard_name=config.prefix,
                                          default_interval=cdk.Duration.hours(6))
         dashboard.add_widgets(cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24))
         dashboard.add_widgets(

@@ -39,8 +39,38 @@ class Synth:
         return self.outdir / manifest["files"][asset_hash]["source"]["path"]
 
     def template(self, stack: PortalStack | None = None) -> dict[str, Any]:
+        """The stack's template with its nested stacks' resources merged in, their parameters replaced by
+        what the stack passes: assertions see one template, as if nothing were nested."""
         stack = stack or self.stack
-        return json.loads((self.outdir / f"{stack.artifact_id}.template.json").read_text())
+        template = json.loads((self.outdir / f"{stack.artifact_id}.template.json").read_text())
+        for nested in self.nested_stacks(stack):
+            resource = template["Resources"][stack.resolve(nested.nested_stack_resource.logical_id)]
+            passed = resource["Properties"].get("Parameters", {})
+            inner = json.loads((self.outdir / nested.template_file).read_text())["Resources"]
+            assert not set(inner) & set(template["Resources"]), "a logical id in both stacks"
+            template["Resources"].update(_passing(inner, passed))
+        return template
+
+    def own_templates(self, stack: PortalStack | None = None) -> list[dict[str, Any]]:
+        """The stack's template and each nested stack's, as CloudFormation deploys them (one stack each)."""
+        stack = stack or self.stack
+        return [json.loads((self.outdir / name).read_text()) for name in
+                (f"{stack.artifact_id}.template.json", *(n.template_file for n in self.nested_stacks(stack)))]
+
+    @staticmethod
+    def nested_stacks(stack: PortalStack) -> list[cdk.NestedStack]:
+        return [c for c in stack.node.find_all() if isinstance(c, cdk.NestedStack)]
+
+
+def _passing(value: Any, parameters: dict[str, Any]) -> Any:
+    """`value` with each {"Ref": parameter} replaced by the value passed for it."""
+    if isinstance(value, dict):
+        if set(value) == {"Ref"} and value["Ref"] in parameters:
+            return parameters[value["Ref"]]
+        return {key: _passing(item, parameters) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_passing(item, parameters) for item in value]
+    return value
 
 
 def synth(outdir: Path, **context: Any) -> Synth:

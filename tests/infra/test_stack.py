@@ -556,6 +556,15 @@ def test_alarms_publish_to_an_encrypted_topic(dev: Synth, template: dict) -> Non
 # --- cfn-lint ---------------------------------------------------------------------------------------
 
 
+def test_every_stack_stays_clear_of_the_resource_limit(dev: Synth) -> None:
+    # CloudFormation refuses a template of over 500 resources: the alarms are nested to stay clear of it,
+    # with room for what the next portal steps add.
+    parent, *nested = dev.own_templates()
+    assert nested, "the alarms' nested stack"
+    for template in (parent, *nested):
+        assert len(template["Resources"]) <= 425
+
+
 def test_cfn_lint_is_clean(dev: Synth) -> None:
     templates = sorted(str(p) for p in Path(dev.outdir).glob("*.template.json"))
     assert templates
