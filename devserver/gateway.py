@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from functions.shared.http import SECURITY_HEADERS
+from infra.gateway_problems import gateway_problem
 from infra.routes import FUNCTIONS, ROUTES, Function, Route
 
 AUTHORIZER_FUNCTION = "authorizer"
@@ -376,6 +377,16 @@ def http_response(result: Any) -> HttpResponse:
     return HttpResponse(status, headers, payload)
 
 
+def gateway_answer(response_type: str, detail: str = "", *, subtype: str = "",
+                   own_detail: bool = False) -> HttpResponse:
+    """What the deployed API's gateway response of this type answers (infra/gateway_problems.py). `detail`
+    stands for API Gateway's own message, or replaces the table's with `own_detail` (a developer's hint)."""
+    answer = gateway_problem(response_type)
+    retry = [("Retry-After", str(answer.retry_after))] if answer.retry_after else []
+    text = detail if own_detail or not answer.detail else answer.detail
+    return problem(answer.status, answer.title, text, slug=answer.slug + subtype, headers=retry)
+
+
 def problem(status: int, title: str, detail: str, *, headers: Iterable[tuple[str, str]] = (),
             slug: str | None = None, **extra: Any) -> HttpResponse:
     """An RFC 9457 problem answered by the gateway itself."""
@@ -473,7 +484,7 @@ class Gateway:
                 return problem(405, "Method not allowed",
                                f"{api_path} answers to {', '.join(lookup.allowed)}, not {request.method}.",
                                headers=[("Allow", ", ".join(lookup.allowed))])
-            return problem(404, "Not found", "There is no such address in the portal API.")
+            return gateway_answer("MISSING_AUTHENTICATION_TOKEN")
         route = lookup.match.route
         event = build_event(request, lookup.match, api_path, stage=self.stage)
         if route.iam:
@@ -483,8 +494,10 @@ class Gateway:
             # anyone on the network could otherwise claim to be staff.
             staff = _header_lookup(event["multiValueHeaders"] or {}, STAFF_HEADER) or _sigv4_user(
                 _header_lookup(event["multiValueHeaders"] or {}, "Authorization"))
-            if not staff or not is_loopback(request.client_ip):
-                return problem(403, "Forbidden", "Staff routes need signed (IAM) requests.")
+            if not staff:  # as API Gateway answers an unsigned request to an AWS_IAM method
+                return gateway_answer("MISSING_AUTHENTICATION_TOKEN")
+            if not is_loopback(request.client_ip):
+                return gateway_answer("ACCESS_DENIED")
             event["requestContext"]["identity"]["userArn"] = f"arn:aws:iam::{ACCOUNT_ID}:user/{staff}"
         elif not route.public:
             denied = self._authorize(event)
@@ -520,12 +533,14 @@ class Gateway:
         if not decision.allowed:
             # The same types and titles as the deployed API's gateway responses (infra/constructs/api.py):
             # a refused live session's problem comes from the authorizer context.
-            if decision.status == 403 and decision.context.get("subtype"):
-                return problem(403, "Not allowed", str(decision.context.get("detail", "")),
-                               slug="forbidden" + str(decision.context["subtype"]))
-            title, slug = {401: ("Sign-in required", "unauthenticated"),
-                           403: ("Not allowed", "forbidden")}.get(decision.status, ("Authorizer error", None))
-            return problem(decision.status, title, decision.reason, slug=slug)
+            if decision.status == 403:
+                return gateway_answer("ACCESS_DENIED", str(decision.context.get("detail", decision.reason)),
+                                      subtype=str(decision.context.get("subtype", "")))
+            if decision.status == 401:
+                return gateway_answer("UNAUTHORIZED", decision.reason)
+            if error is not None:  # the function failed: API Gateway's AUTHORIZER_FAILURE
+                return gateway_answer("AUTHORIZER_FAILURE")
+            return gateway_answer("AUTHORIZER_CONFIGURATION_ERROR", decision.reason)
         event["requestContext"]["authorizer"] = decision.context
         return None
 
@@ -538,5 +553,5 @@ class Gateway:
             return http_response(result)
         except Exception:
             self._log(f"functions.{function.name} failed:\n{traceback.format_exc()}")
-            return problem(502, "Bad gateway", f"The {function.name} function failed; see the devserver "
-                                               "console for the traceback.")
+            return gateway_answer("INTEGRATION_FAILURE", f"The {function.name} function failed; see the devserver "
+                                  "console for the traceback.", own_detail=True)

@@ -46,7 +46,11 @@ DESCRIPTION = (
     "`GET /sessions/current` and retry), or no access to the record.\n"
     "- **400** a body that is not UTF-8 or nests more than 32 levels; **415** a body that is not "
     "`application/json`; **413** a body over 10 MB.\n"
-    "- **429** and **503** carry `Retry-After` (seconds).\n"
+    "- **403** `/problems/blocked`: the portal's firewall refused the request.\n"
+    "- **404** `/problems/not-found`: no such address (or record); unsigned requests to the staff routes get "
+    "it too.\n"
+    "- **429** and **503** carry `Retry-After` (seconds), as do the gateway's **502** "
+    "(`/problems/bad-gateway`) and **504** (`/problems/gateway-timeout`).\n"
     "- **405** (`/problems/method-not-allowed`, with `Allow`) answers any method a path does not list.\n\n"
     "Some rules depend on the deployment's plan profile and are stated in the field descriptions: "
     "plans with the extended sign-up form (cmo) require its extra fields and a CAPTCHA, and sign in "
@@ -264,8 +268,13 @@ def edge_problems(route: Route, has_body: bool, has_parameters: bool) -> set[tup
     """What the gateway, the authorizer and the shared HTTP edge can answer for `route`, whatever its code."""
     from functions.authorizer.logic import REFUSALS, SAFE_METHODS
     from functions.shared.http import MALFORMED_BODY, UNSUPPORTED_MEDIA_TYPE
+    from infra.gateway_problems import gateway_problem
 
-    found = {(429, "rate-limited"), (500, "internal")}  # gateway throttling; the edge's last resort
+    def gateway(*response_types: str) -> set[tuple[int, str]]:  # what API Gateway answers itself
+        return {(gateway_problem(t).status, gateway_problem(t).slug) for t in response_types}
+
+    # stage throttling, the stage's web ACL, and the last resort of the edge and of the gateway
+    found = gateway("THROTTLED", "WAF_FILTERED") | {(500, "internal")}
     if has_body:
         found |= {(400, MALFORMED_BODY), (413, "content-too-large"), (415, UNSUPPORTED_MEDIA_TYPE),
                   (422, "validation")}
@@ -277,9 +286,11 @@ def edge_problems(route: Route, has_body: bool, has_parameters: bool) -> set[tup
         # API Gateway passes any segment to the function; its resolver answers 404 for one it cannot route.
         found.add((404, "not-found"))
     if route.iam:
-        found.add((403, "forbidden"))  # not signed, or the signer may not call staff routes
+        # not signed (API Gateway's "Missing Authentication Token"), a bad signature, or the signer may not
+        # call staff routes
+        found |= gateway("MISSING_AUTHENTICATION_TOKEN", "INVALID_SIGNATURE", "EXPIRED_TOKEN", "ACCESS_DENIED")
     elif not route.public:
-        found.add((401, "unauthenticated"))
+        found |= gateway("UNAUTHORIZED")
         refusals = [] if route.partial else ["mfa_incomplete"]
         if route.method not in SAFE_METHODS:
             refusals += ["csrf_missing", "csrf_invalid"]

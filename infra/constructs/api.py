@@ -13,8 +13,10 @@ from constructs import Construct
 from functions.authorizations.attachments import SIGNATURES as ATTACHMENT_TYPES
 from functions.shared.http import SECURITY_HEADERS
 from infra.config import StageConfig
+from infra.constructs._common import pascal
 from infra.constructs.functions import Functions
 from infra.constructs.logs import Logs
+from infra.gateway_problems import GATEWAY_MESSAGE, GATEWAY_PROBLEMS, GatewayProblem
 from infra.routes import AUTHORIZER, ROUTES, Route
 
 # Who called what and how it went; never bodies, query strings or headers that may carry PHI or tokens.
@@ -40,20 +42,51 @@ _ACCESS_LOG_FIELDS = {
 }
 
 
-# Answers API Gateway gives itself (no session, denied, throttled, malformed) speak problem+json too.
-_GATEWAY_PROBLEMS: tuple[tuple[apigw.ResponseType, int | None, str, str], ...] = (
-    (apigw.ResponseType.UNAUTHORIZED, 401, "unauthenticated", "Sign-in required"),
-    (apigw.ResponseType.ACCESS_DENIED, 403, "forbidden", "Not allowed"),
-    (apigw.ResponseType.THROTTLED, 429, "rate-limited", "Too many requests"),
-    (apigw.ResponseType.REQUEST_TOO_LARGE, 413, "content-too-large", "Content too large"),
-    (apigw.ResponseType.DEFAULT_4_XX, None, "request-refused", "Request refused"),
-    (apigw.ResponseType.DEFAULT_5_XX, None, "service-unavailable", "Try again shortly"),
-)
 # The functions' own security headers (functions/shared/http.py), as API Gateway header literals.
 _GATEWAY_HEADERS = {
     "Content-Type": "'application/problem+json'",
     **{name: f"'{value}'" for name, value in SECURITY_HEADERS.items()},
 }
+
+
+def gateway_template(problem: GatewayProblem) -> str:
+    """The problem body API Gateway fills in: `$context` variables are substituted, nothing else."""
+    body = {"type": f"/problems/{problem.slug}", "title": problem.title, "status": problem.status,
+            "detail": problem.detail or GATEWAY_MESSAGE}
+    if problem.response_type == "ACCESS_DENIED":
+        # A live session the authorizer refused: its context names why (functions/authorizer/logic.py);
+        # both are empty for an IAM signer without permission.
+        body["type"] += "$context.authorizer.subtype"
+        body["detail"] = "$context.authorizer.detail"
+    return json.dumps(body).replace(f'"{GATEWAY_MESSAGE}"', GATEWAY_MESSAGE)  # already a JSON string
+
+
+def gateway_headers(problem: GatewayProblem) -> dict[str, str]:
+    headers = dict(_GATEWAY_HEADERS)
+    if problem.retry_after:
+        headers["Retry-After"] = f"'{problem.retry_after}'"
+    return headers
+
+
+_NOT_ALLOWED_HEADERS = ("Allow", *_GATEWAY_HEADERS)
+
+
+def method_not_allowed(methods: Sequence[str]) -> apigw.MockIntegration:
+    """405 problem+json with `Allow`, for any method of a path other than `methods` (the devserver's answer)."""
+    allow = ", ".join(sorted(methods))
+    body = json.dumps({"type": "/problems/method-not-allowed", "title": "Method not allowed", "status": 405,
+                       "detail": f"This address answers to {allow}, not $context.httpMethod."})
+    headers = {"Allow": f"'{allow}'", **_GATEWAY_HEADERS}
+    return apigw.MockIntegration(
+        # Whatever the request's body or type: no selection pattern makes the 405 the default response.
+        request_templates={"application/json": '{"statusCode": 405}'},
+        passthrough_behavior=apigw.PassthroughBehavior.WHEN_NO_MATCH,
+        integration_responses=[apigw.IntegrationResponse(
+            status_code="405",
+            response_parameters={f"method.response.header.{name}": value for name, value in headers.items()},
+            response_templates={"application/json": body},
+        )],
+    )
 
 
 def session_route(route: Route) -> bool:
@@ -145,24 +178,13 @@ class Api(Construct):
             name=f"API-Gateway-Execution-Logs_{self.rest_api.rest_api_id}/{config.name}",
         )
         self.rest_api.deployment_stage.node.add_dependency(execution_logs)
-        for response_type, status, slug, title in _GATEWAY_PROBLEMS:
-            body = {"type": f"/problems/{slug}", "title": title, "detail": "$context.error.messageString"}
-            if response_type == apigw.ResponseType.ACCESS_DENIED:
-                # A live session the authorizer refused: its context names why (functions/authorizer/logic.py).
-                body["type"] = f"/problems/{slug}$context.authorizer.subtype"
-                body["detail"] = "$context.authorizer.detail"
-            if status:
-                body["status"] = status
-            template = json.dumps(body).replace('"$context.error.messageString"', "$context.error.messageString")
-            headers = dict(_GATEWAY_HEADERS)
-            if status == 429:
-                headers["Retry-After"] = "'1'"  # stage throttling refills every second
+        for gateway_problem in GATEWAY_PROBLEMS:
             self.rest_api.add_gateway_response(
-                f"{slug.title().replace('-', '')}{status or ''}",
-                type=response_type,
-                status_code=str(status) if status else None,
-                response_headers=headers,
-                templates={"application/json": template},
+                pascal(gateway_problem.response_type),
+                type=apigw.ResponseType.of(gateway_problem.response_type),
+                status_code=str(gateway_problem.status),
+                response_headers=gateway_headers(gateway_problem),
+                templates={"application/json": gateway_template(gateway_problem)},
             )
         self.validator = self.rest_api.add_request_validator(
             "Validator", validate_request_body=True, validate_request_parameters=True
@@ -197,6 +219,20 @@ class Api(Construct):
                 authorization_type=authorization_type(route),
                 authorizer=self.authorizer if session_route(route) else None,
             )
+
+        # API Gateway answers a method a path does not list as if the path did not exist. Each path answers
+        # such a method 405 with `Allow` instead, from a MOCK integration: no function runs.
+        allowed: dict[str, list[str]] = {}
+        for route in routes:
+            allowed.setdefault(route.path, []).append(route.method)
+        self.not_allowed: dict[str, apigw.Method] = {
+            path: self.rest_api.root.resource_for_path(path).add_method(
+                "ANY", method_not_allowed(methods), authorization_type=apigw.AuthorizationType.NONE,
+                method_responses=[apigw.MethodResponse(
+                    status_code="405",
+                    response_parameters={f"method.response.header.{name}": True for name in _NOT_ALLOWED_HEADERS})])
+            for path, methods in allowed.items()
+        }
 
         self.staff_policy: iam.ManagedPolicy | None = None
         staff_methods = [method for route, method in self.methods.items() if route.iam]

@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from infra.gateway_problems import gateway_problem
 from infra.routes import ROUTES
 from tests.e2e.conftest import Portal
 
@@ -45,7 +46,18 @@ def test_unknown_api_path_is_a_404_problem(portal: Portal) -> None:
 
     assert status == 404
     assert headers["Content-Type"] == "application/problem+json"
-    assert problem["status"] == 404 and problem["title"] and problem["detail"] and problem["type"]
+    # The deployed API's answer for a path no route has (infra/gateway_problems.py), word for word.
+    answer = gateway_problem("MISSING_AUTHENTICATION_TOKEN")
+    assert problem == {"type": f"/problems/{answer.slug}", "title": answer.title, "status": 404,
+                       "detail": answer.detail}
+
+
+def test_an_unsigned_staff_request_is_answered_as_api_gateway_answers_it(portal: Portal) -> None:
+    route = next(r for r in ROUTES if r.iam)
+    status, _, problem = portal.request(route.method, "/api" + route.path.replace("{", "x").replace("}", ""),
+                                        {} if route.method != "GET" else None)
+
+    assert (status, problem["type"]) == (404, "/problems/not-found")
 
 
 def test_wrong_method_is_a_405_problem_with_allow(portal: Portal) -> None:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import aws_cdk as cdk
+from aws_cdk import aws_apigateway as apigw
 
 from functions.shared.config import Settings
 from functions.shared.store.models import MODELS, SHARED_TABLE_MODELS, key_schema, table_env_var
@@ -25,6 +26,7 @@ from infra.capabilities import (
 from infra.constructs.functions import NOT_YET_PROVIDED, RUNTIME_PROVIDED, VIEWER_ADDRESS_ENV
 from infra.constructs.storage import ATTACHMENTS_PREFIX, INCOMING_PREFIX, REPORTS_PREFIX
 from infra.constructs.workflows import authorization_clock_arn
+from infra.gateway_problems import GATEWAY_MESSAGE, GATEWAY_PROBLEMS
 from infra.routes import AUDIT_ARCHIVE, AUTHORIZER, FUNCTIONS, ROUTES, Capability, Function, partial_session_routes
 from tests.infra.helpers import (
     Synth,
@@ -460,7 +462,8 @@ def test_authorizer_is_a_request_authorizer_without_cache(dev: Synth, template: 
 
 
 def test_one_method_per_route_with_proxy_integration_and_validator(dev: Synth, template: dict) -> None:
-    methods = resources(template, "AWS::ApiGateway::Method")
+    methods = {k: m for k, m in resources(template, "AWS::ApiGateway::Method").items()
+               if m["Properties"]["HttpMethod"] != "ANY"}
     assert len(methods) == len(ROUTES)
     validators = resources(template, "AWS::ApiGateway::RequestValidator")
     assert len(validators) == 1
@@ -499,12 +502,50 @@ def test_stage_logs_traces_and_throttles(dev: Synth, template: dict) -> None:
     assert settings["LoggingLevel"] == "ERROR" and settings["DataTraceEnabled"] is False
 
 
-def test_gateway_errors_are_problem_json(template: dict) -> None:
+def _gateway_body(template_text: str) -> dict:
+    """A gateway response or MOCK body with API Gateway's substitutions made up."""
+    return json.loads(template_text.replace(GATEWAY_MESSAGE, '"API Gateway\'s message"'))
+
+
+def test_every_gateway_answer_is_a_problem_with_its_own_status(template: dict) -> None:
     responses = {r["Properties"]["ResponseType"]: r["Properties"]
                  for r in resources(template, "AWS::ApiGateway::GatewayResponse").values()}
-    assert {"UNAUTHORIZED", "ACCESS_DENIED", "THROTTLED", "DEFAULT_4XX", "DEFAULT_5XX"} <= set(responses)
-    for props in responses.values():
-        assert props["ResponseParameters"]["gatewayresponse.header.Content-Type"] == "'application/problem+json'"
+    # Every response type API Gateway has: no answer falls back to a catch-all whose status it cannot state.
+    every_type = {getattr(apigw.ResponseType, name).response_type for name in dir(apigw.ResponseType)
+                  if name.isupper()}
+    assert set(responses) == every_type == {p.response_type for p in GATEWAY_PROBLEMS}
+    for response_type, props in responses.items():
+        headers = props["ResponseParameters"]
+        assert headers["gatewayresponse.header.Content-Type"] == "'application/problem+json'"
+        body = _gateway_body(props["ResponseTemplates"]["application/json"])
+        assert body["status"] == int(props["StatusCode"]), response_type
+        assert body["type"].startswith("/problems/") and body["title"] and body["detail"], response_type
+        if body["status"] in (429, 503):
+            assert headers["gatewayresponse.header.Retry-After"].strip("'").isdigit(), response_type
+    assert responses["UNAUTHORIZED"]["StatusCode"] == "401"  # the one answer that means "sign in again"
+    # A refused session's reason comes from the authorizer: /problems/forbidden/mfa-required and the like.
+    denied = _gateway_body(responses["ACCESS_DENIED"]["ResponseTemplates"]["application/json"])
+    assert denied["type"] == "/problems/forbidden$context.authorizer.subtype"
+
+
+def test_a_method_a_path_does_not_list_is_answered_405_with_allow(template: dict) -> None:
+    allowed: dict[str, set[str]] = {}
+    for route in ROUTES:
+        allowed.setdefault(route.path, set()).add(route.method)
+    mocks = {resource_path(template, m["Properties"]["ResourceId"].get("Ref")): m["Properties"]
+             for m in resources(template, "AWS::ApiGateway::Method").values() if m["Properties"]["HttpMethod"] == "ANY"}
+    assert set(mocks) == set(allowed)
+    for path, props in mocks.items():
+        assert props["AuthorizationType"] == "NONE" and props["Integration"]["Type"] == "MOCK"
+        (answer,) = props["Integration"]["IntegrationResponses"]
+        assert "SelectionPattern" not in answer  # the default: whatever the request, 405
+        headers = answer["ResponseParameters"]
+        assert headers["method.response.header.Allow"] == "'" + ", ".join(sorted(allowed[path])) + "'"
+        assert headers["method.response.header.Content-Type"] == "'application/problem+json'"
+        body = json.loads(answer["ResponseTemplates"]["application/json"])
+        assert (answer["StatusCode"], body["status"], body["type"]) == ("405", 405, "/problems/method-not-allowed")
+        (declared,) = props["MethodResponses"]
+        assert set(declared["ResponseParameters"]) == set(headers)
 
 
 def test_waf_protects_the_stage(template: dict) -> None:
@@ -562,7 +603,7 @@ def test_every_stack_stays_clear_of_the_resource_limit(dev: Synth) -> None:
     parent, *nested = dev.own_templates()
     assert nested, "the alarms' nested stack"
     for template in (parent, *nested):
-        assert len(template["Resources"]) <= 425
+        assert len(template["Resources"]) <= 450
 
 
 def test_cfn_lint_is_clean(dev: Synth) -> None:

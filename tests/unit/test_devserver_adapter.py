@@ -338,12 +338,15 @@ def test_malformed_authorizer_answer_is_500(fakes: Fakes, answer: Any) -> None:
     assert fakes.names() == ["authorizer"]
 
 
-def test_failing_authorizer_is_500(fakes: Fakes) -> None:
+def test_failing_authorizer_is_a_retryable_503(fakes: Fakes) -> None:
     def broken(_event: dict[str, Any]) -> None:
         raise RuntimeError("boom")
 
     fakes.module("authorizer", broken)
-    assert gateway().handle(request("GET", "/api/providers/42")).status == 500
+    answer = gateway().handle(request("GET", "/api/providers/42"))
+    # The deployed API's AUTHORIZER_FAILURE gateway response (infra/gateway_problems.py)
+    assert answer.status == 503 and dict(answer.headers)["Retry-After"] == "5"
+    assert json.loads(answer.body)["type"] == "/problems/service-unavailable"
 
 
 def test_protected_route_without_authorizer_function_fails_closed(fakes: Fakes) -> None:
