@@ -167,6 +167,11 @@ class PortalStack(cdk.Stack):
                       description="Mail waiting for the mail_sender function")
         cdk.CfnOutput(self, "MailDeadLettersUrl", value=self.notifications.dead_letters.queue_url,
                       description="Mail that failed every try; `make redrive STACK=<stack>` returns it")
+        published = bool(self.notifications.published)
+        for output, record in self.notifications.dns_records().items():
+            who = "published by this stack" if published and output != "MailDmarc" else "publish it"
+            cdk.CfnOutput(self, output, value=f"{record.name} {record.type} {record.value}",
+                          description=f"DNS record for the mail domain ({who}; README, Deploy to AWS)")
         if self.workflows:
             cdk.CfnOutput(self, "AccessWorkflowArn", value=self.workflows.access_approval.state_machine_arn,
                           description="The access-approval state machine")

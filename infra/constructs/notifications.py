@@ -1,9 +1,18 @@
 """SES: the verified domain the portal mails from, and the configuration set every message uses; the mail
-queue the steps put mail on, and its dead-letter queue (functions/mail_sender delivers it)."""
+queue the steps put mail on, and its dead-letter queue (functions/mail_sender delivers it).
+
+Receiving servers trust the mail by three DNS records sets: DKIM (three CNAMEs to SES's keys), a MAIL FROM
+subdomain (MX and SPF), and a DMARC policy. `dns_records` lists them all (the stack outputs them); where
+the stage names a Route 53 zone holding the mail domain, the stack publishes DKIM and MAIL FROM itself. The
+DMARC policy is the domain owner's decision (one record per domain, often there already): output only.
+"""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import aws_cdk as cdk
+from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -18,6 +27,16 @@ MAIL_VISIBILITY = cdk.Duration.minutes(3)
 MAIL_MAX_RECEIVES = 5
 MAIL_RETENTION = cdk.Duration.days(4)
 MAIL_DEAD_LETTER_RETENTION = cdk.Duration.days(14)  # counted from the first enqueue (standard queues)
+MAIL_FROM_LABEL = "bounce"  # bounces go to bounce.<mail domain>, which aligns SPF with the From domain
+SPF = "v=spf1 include:amazonses.com ~all"
+# Quarantine what fails both DKIM and SPF alignment; strict DKIM alignment (SES signs as the mail domain).
+DMARC = "v=DMARC1; p=quarantine; adkim=s; aspf=r"
+
+
+class DnsRecord(NamedTuple):
+    type: str
+    name: str
+    value: str
 
 
 class Notifications(Construct):
@@ -32,13 +51,25 @@ class Notifications(Construct):
             suppression_reasons=ses.SuppressionReasons.BOUNCES_AND_COMPLAINTS,
             tls_policy=ses.ConfigurationSetTlsPolicy.REQUIRE,
         )
-        # Easy DKIM: publish the three CNAME records (see the identity's DKIM tokens) to verify the domain.
+        # Easy DKIM (2048-bit keys SES rotates): the three CNAMEs verify the domain and sign every message.
+        self.mail_domain = config.mail_domain
+        self.mail_from_domain = f"{MAIL_FROM_LABEL}.{config.mail_domain}"
         self.identity = ses.EmailIdentity(
             self,
             "Domain",
             identity=ses.Identity.domain(config.mail_domain),
             configuration_set=self.configuration_set,
+            mail_from_domain=self.mail_from_domain,
+            # Until the MX record is published, mail goes out with SES's own MAIL FROM rather than not at all.
+            mail_from_behavior_on_mx_failure=ses.MailFromBehaviorOnMxFailure.USE_DEFAULT_VALUE,
         )
+        self.published: list[route53.RecordSet] = []
+        zone_name = config.hosted_zone_name
+        if config.hosted_zone_id and zone_name and (config.mail_domain == zone_name
+                                                    or config.mail_domain.endswith("." + zone_name)):
+            zone = route53.HostedZone.from_hosted_zone_attributes(self, "Zone", hosted_zone_id=config.hosted_zone_id,
+                                                                  zone_name=zone_name)
+            self._publish(zone)
         self.configuration_set_arn = cdk.Stack.of(self).format_arn(
             service="ses",
             resource="configuration-set",
@@ -70,6 +101,28 @@ class Notifications(Construct):
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters, max_receive_count=MAIL_MAX_RECEIVES),
             removal_policy=removal_policy(config.retain),
         )
+
+    def dns_records(self) -> dict[str, DnsRecord]:
+        """Every record receiving servers check, by output name (names without the trailing dot)."""
+        region = cdk.Stack.of(self).region
+        records = {f"MailDkim{i}": DnsRecord("CNAME", record.name, record.value)
+                   for i, record in enumerate(self.identity.dkim_records, start=1)}
+        records["MailFromMx"] = DnsRecord("MX", self.mail_from_domain, f"10 feedback-smtp.{region}.amazonses.com")
+        records["MailFromSpf"] = DnsRecord("TXT", self.mail_from_domain, f'"{SPF}"')
+        records["MailDmarc"] = DnsRecord("TXT", f"_dmarc.{self.mail_domain}", f'"{DMARC}"')
+        return records
+
+    def _publish(self, zone: route53.IHostedZone) -> None:
+        # A name ending in "." is taken as complete: the DKIM names are tokens CDK cannot see the zone in.
+        for i, record in enumerate(self.identity.dkim_records, start=1):
+            self.published.append(route53.CnameRecord(self, f"Dkim{i}", zone=zone, record_name=f"{record.name}.",
+                                                      domain_name=record.value))
+        region = cdk.Stack.of(self).region
+        self.published.append(route53.MxRecord(
+            self, "MailFromMx", zone=zone, record_name=f"{self.mail_from_domain}.",
+            values=[route53.MxRecordValue(host_name=f"feedback-smtp.{region}.amazonses.com", priority=10)]))
+        self.published.append(route53.TxtRecord(self, "MailFromSpf", zone=zone, record_name=f"{self.mail_from_domain}.",
+                                                values=[SPF]))
 
     @staticmethod
     def push_endpoints(platform_arn: str) -> str:

@@ -334,13 +334,48 @@ def test_custom_domain_gets_certificate_alias_records_and_the_mail_links(prod: S
             {"DomainName": domain, "HostedZoneId": stack.config.hosted_zone_id}]
         assert list(refs(config["ViewerCertificate"]["AcmCertificateArn"])) == [cert_id]
         assert config["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
-        records = resources(template, "AWS::Route53::RecordSet").values()
-        assert {(r["Properties"]["Name"], r["Properties"]["Type"]) for r in records} == {
+        records = [r["Properties"] for r in resources(template, "AWS::Route53::RecordSet").values()]
+        assert {(r["Name"], r["Type"]) for r in records if r["Type"] in ("A", "AAAA")} == {
             (f"{domain}.", "A"), (f"{domain}.", "AAAA")}
         for fn in resources(template, "AWS::Lambda::Function").values():
             env = fn["Properties"].get("Environment", {}).get("Variables", {})
             if "PORTAL_URL" in env:
                 assert env["PORTAL_URL"] == f"https://{domain}"
+
+
+def test_the_mail_domains_dns_records_are_output_and_published_in_its_zone(prod: Synth) -> None:
+    for stack in prod.stacks:
+        template, mail = prod.template(stack), stack.config.mail_domain
+        (identity_id, identity), = resources(template, "AWS::SES::EmailIdentity").items()
+        bounce = f"bounce.{mail}"
+        assert identity["Properties"]["MailFromAttributes"] == {"MailFromDomain": bounce,
+                                                                "BehaviorOnMxFailure": "USE_DEFAULT_VALUE"}
+        records = [r["Properties"] for r in resources(template, "AWS::Route53::RecordSet").values()
+                   if r["Properties"]["Type"] not in ("A", "AAAA")]
+        assert all(r["HostedZoneId"] == stack.config.hosted_zone_id for r in records)
+        # Easy DKIM: the identity's three tokens as CNAMEs, the names taken whole (not suffixed with the zone)
+        dkim = sorted((r for r in records if r["Type"] == "CNAME"), key=lambda r: json.dumps(r["Name"]))
+        assert [r["Name"] for r in dkim] == [
+            {"Fn::Join": ["", [{"Fn::GetAtt": [identity_id, f"DkimDNSTokenName{i}"]}, "."]]} for i in (1, 2, 3)]
+        assert [r["ResourceRecords"] for r in dkim] == [
+            [{"Fn::GetAtt": [identity_id, f"DkimDNSTokenValue{i}"]}] for i in (1, 2, 3)]
+        (mx,) = [r for r in records if r["Type"] == "MX"]
+        (spf,) = [r for r in records if r["Type"] == "TXT"]
+        assert mx["Name"] == spf["Name"] == f"{bounce}."
+        assert spf["ResourceRecords"] == ['"v=spf1 include:amazonses.com ~all"']
+        assert "feedback-smtp." in json.dumps(mx["ResourceRecords"])
+        outputs = template["Outputs"]
+        assert {"MailDkim1", "MailDkim2", "MailDkim3", "MailFromMx", "MailFromSpf", "MailDmarc"} <= set(outputs)
+        # DMARC is the domain owner's policy: output for them to publish, never written into their zone.
+        assert outputs["MailDmarc"]["Value"].startswith(f"_dmarc.{mail} TXT \"v=DMARC1; p=quarantine")
+        assert "publish it" in outputs["MailDmarc"]["Description"]
+
+
+def test_without_a_zone_the_mail_records_are_output_only(template: dict) -> None:
+    assert not [r for r in resources(template, "AWS::Route53::RecordSet").values()]
+    outputs = template["Outputs"]
+    for name in ("MailDkim1", "MailDkim2", "MailDkim3", "MailFromMx", "MailFromSpf", "MailDmarc"):
+        assert "publish it" in outputs[name]["Description"], name
 
 
 def _stage(**extra: Any) -> dict[str, Any]:
