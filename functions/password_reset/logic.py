@@ -33,8 +33,8 @@ def request_reset(req: ResetRequest, plan: PlanProfile, meta: RequestMeta, porta
                   device_hash: str | None = None) -> Message:
     """Limits per address-and-source and per source; the limit per address (all sources), which a stranger
     could use up, does not apply to a browser the account remembers, so its owner can always get a link."""
-    ratelimit.hit("password-reset-source", meta.source_ip, plan.password_resets_per_source_per_hour, WINDOW, now)
-    ratelimit.hit("password-reset", f"{req.email}\n{meta.source_ip}", REQUESTS_PER_HOUR, WINDOW, now)
+    ratelimit.hit("password-reset-source", meta.source, plan.password_resets_per_source_per_hour, WINDOW, now)
+    ratelimit.hit("password-reset", f"{req.email}\n{meta.source}", REQUESTS_PER_HOUR, WINDOW, now)
     answer = Message(message="If this address has an account, we sent it a link to choose a new password.")
     account = repositories().accounts.find_by_email(req.email)
     if not _remembered(account, device_hash, now):

@@ -62,7 +62,7 @@ def register(form: RegistrationRequest, plan: PlanProfile, meta: RequestMeta, po
     errors = form_errors(form, plan)
     if errors:
         raise invalid_fields(errors)
-    ratelimit.hit("register-source", meta.source_ip, plan.registrations_per_source_per_hour, WINDOW, now)
+    ratelimit.hit("register-source", meta.source, plan.registrations_per_source_per_hour, WINDOW, now)
     ratelimit.hit("register-address", form.email, plan.registrations_per_address_per_hour, WINDOW, now)
 
     account_id = str(uuid.uuid4())

@@ -50,8 +50,27 @@ SECURITY_HEADERS = {
 @dataclass(frozen=True)
 class RequestMeta:
     request_id: str
-    source_ip: str
+    source_ip: str  # the client's address, as audited and stored
     user_agent: str
+
+    @property
+    def source(self) -> str:
+        """What the per-source limits count (`counted_source`)."""
+        return counted_source(self.source_ip)
+
+
+def counted_source(address: str) -> str:
+    """An IPv4 address as it is; an IPv6 address as its /64 network. A subscriber usually holds a whole /64
+    (2^64 addresses), so counting single IPv6 addresses would give each rotation a fresh allowance."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return address
 
 
 def problem_response(problem: Problem, instance: str | None = None) -> Response:

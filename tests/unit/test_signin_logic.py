@@ -84,6 +84,24 @@ def test_spraying_many_logins_from_one_source_is_limited(repos, sent):
     assert refusal().status == 429  # even the right password of a real account, from that source
 
 
+def test_rotating_ipv6_addresses_within_one_subscribers_network_does_not_reset_the_count(repos, sent):
+    # Given wrong passwords, each from another address of one /64 (a subscriber's allocation)
+    active_account(repos)
+    for n in range(5):
+        meta = replace(META, source_ip=f"2001:db8:7:1::{n + 1:x}")
+        with pytest.raises(Problem):
+            logic.sign_in(SignInRequest(login=EMAIL, password=WRONG), CARESOURCE, meta, None, NOW)
+    # Then the next address of that network waits too
+    rotated = replace(META, source_ip="2001:db8:7:1:ffff::9")
+    with pytest.raises(Problem) as waits:
+        logic.sign_in(SignInRequest(login=EMAIL, password=PASSWORD), CARESOURCE, rotated, None, NOW)
+    assert waits.value.status == 429
+    # while the neighbouring network, another subscriber, signs in at once
+    neighbour = replace(META, source_ip="2001:db8:7:2::1")
+    assert logic.sign_in(SignInRequest(login=EMAIL, password=PASSWORD), CARESOURCE, neighbour, None,
+                         NOW).view.stage == SessionStage.MFA_SETUP
+
+
 def test_a_remembered_device_is_exempt_from_the_waits(repos, sent):
     account = active_account(repos, Factor("f1", FactorKind.EMAIL, "Email", NOW, confirmed=True))
     repos.devices.put(DeviceRecord("dev-hash", "d1", account.account_id, "Chrome on Linux", NOW,

@@ -91,3 +91,18 @@ def test_request_meta_follows_the_stage_setting(monkeypatch: pytest.MonkeyPatch)
         finally:
             settings.cache_clear()
         assert seen.pop() == expected, flag
+
+
+@pytest.mark.parametrize(("address", "counted"), [
+    ("203.0.113.7", "203.0.113.7"),
+    ("2001:db8:7:1:abcd::9", "2001:db8:7:1::/64"),
+    ("2001:DB8:7:1::1", "2001:db8:7:1::/64"),
+    ("::ffff:203.0.113.7", "203.0.113.7"),  # an IPv4 client on a dual-stack socket
+    ("", ""),
+    ("not-an-address", "not-an-address"),
+])
+def test_limits_count_an_ipv6_client_by_its_64_network(address: str, counted: str) -> None:
+    from functions.shared.http import RequestMeta, counted_source
+
+    assert counted_source(address) == counted
+    assert RequestMeta("r", address, "ua").source == counted

@@ -80,7 +80,7 @@ def reset_required(account: AccountView) -> bool:
 
 
 def _login_and_source(login: str, meta: RequestMeta) -> str:
-    return f"{login}\n{meta.source_ip}"
+    return f"{login}\n{meta.source}"
 
 
 def signin_gate(login: str, plan: PlanProfile, meta: RequestMeta, now: datetime, *, remembered: bool,
@@ -89,7 +89,7 @@ def signin_gate(login: str, plan: PlanProfile, meta: RequestMeta, now: datetime,
     if remembered:
         return
     minutes = max(int(SIGNIN_WINDOW.total_seconds() // 60), 1)
-    checks = [("signin-fail-source", meta.source_ip, plan.signin_failures_per_source, SIGNIN_WINDOW),
+    checks = [("signin-fail-source", meta.source, plan.signin_failures_per_source, SIGNIN_WINDOW),
               ("signin-fail", _login_and_source(login, meta), plan.signin_failures_per_login_and_source,
                SIGNIN_WINDOW)]
     if plan.requires_captcha:
@@ -109,7 +109,7 @@ def signin_gate(login: str, plan: PlanProfile, meta: RequestMeta, now: datetime,
 
 def count_signin_failure(login: str, plan: PlanProfile, meta: RequestMeta, now: datetime) -> None:
     """Count a failed sign-in on the per-source counters (the same for unknown logins)."""
-    ratelimit.allow("signin-fail-source", meta.source_ip, plan.signin_failures_per_source, SIGNIN_WINDOW, now)
+    ratelimit.allow("signin-fail-source", meta.source, plan.signin_failures_per_source, SIGNIN_WINDOW, now)
     ratelimit.allow("signin-fail", _login_and_source(login, meta), plan.signin_failures_per_login_and_source,
                     SIGNIN_WINDOW, now)
     if plan.requires_captcha:
