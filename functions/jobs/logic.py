@@ -167,7 +167,8 @@ def _notify_deactivated(account_id: str, day: date, plan: PlanProfile) -> Outcom
     key = lifecycle_key(LifecycleKind.DEACTIVATED, day)
     if account is None or account.state != AccountState.DEACTIVATED or account.lifecycle_day != key:
         return Outcome.UNCHANGED
-    send_mail(account.email, mails.deactivated_for_inactivity(plan))  # raises: the next run mails again
+    # raises: the next run mails again; two overlapping runs queue one delivery id, delivered once
+    send_mail(account.email, mails.deactivated_for_inactivity(plan), once_for=f"deactivated {account_id} {key}")
     repositories().lifecycle.notified(account_id, key)
     return Outcome.CHANGED
 

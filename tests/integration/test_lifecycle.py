@@ -200,10 +200,10 @@ def test_a_failed_mail_is_retried_by_the_next_run_and_the_run_fails(browser, clo
     activated(browser)
     real_send, mail_down = job_logic.send_mail, [True]
 
-    def flaky(to, mail):
+    def flaky(to, mail, **kwargs):
         if mail_down[0]:
             raise service_unavailable("mail is down")
-        real_send(to, mail)
+        real_send(to, mail, **kwargs)
 
     monkeypatch.setattr(job_logic, "send_mail", flaky)
     with pytest.raises(JobFailed):

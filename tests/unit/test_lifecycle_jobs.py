@@ -23,7 +23,7 @@ DEACTIVATED = "deactivated_inactivity"
 @pytest.fixture
 def mails(monkeypatch) -> list[tuple[str, str]]:
     sent: list[tuple[str, str]] = []
-    monkeypatch.setattr(logic, "send_mail", lambda to, mail: sent.append((to, mail.kind)))
+    monkeypatch.setattr(logic, "send_mail", lambda to, mail, **_: sent.append((to, mail.kind)))
     return sent
 
 
@@ -135,12 +135,12 @@ def test_a_warning_whose_mail_failed_is_sent_by_the_next_run(repos, monkeypatch)
     last_active_on_day0(repos)
     sent: list[str] = []
 
-    def down(to, mail):
+    def down(to, mail, **_):
         raise service_unavailable("down")
 
     monkeypatch.setattr(logic, "send_mail", down)
     assert run(50).failed == ["acct-1"]
-    monkeypatch.setattr(logic, "send_mail", lambda to, mail: sent.append(mail.kind))
+    monkeypatch.setattr(logic, "send_mail", lambda to, mail, **_: sent.append(mail.kind))
     run(51)
     assert sent == [WARNING]
 

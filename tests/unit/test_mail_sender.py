@@ -74,3 +74,22 @@ def test_decoys_are_dropped_and_unreadable_messages_kept(repos: Repositories) ->
     batch = [("m1", message(kind="decoy")), ("m2", "not json"), ("m3", '{"v": 99}')]
     assert deliver_batch(batch, NOW, ses) == ["m2", "m3"]  # to the dead-letter queue, for people to see
     assert ses.sent == []
+
+
+def test_mail_queued_twice_for_one_event_is_delivered_once(repos: Repositories, monkeypatch) -> None:
+    # Two overlapping job runs each queue the deactivation notice of one account.
+    from functions.shared.notify import mail as mail_module
+
+    queued: list[QueuedMail] = []
+    monkeypatch.setattr(mail_module, "_enqueue", queued.append)
+    notice = Mail("Your account was deactivated", "text", "<p>html</p>", "deactivated")
+    for _ in range(2):
+        mail_module.send_mail("jane@clinic.example", notice, once_for="deactivated acct-1 d#2027-03-01")
+    mail_module.send_mail("jane@clinic.example", notice, once_for="deactivated acct-1 d#2027-06-01")
+    mail_module.send_mail("jane@clinic.example", notice)
+    mail_module.send_mail("jane@clinic.example", notice)
+    ids = [q.delivery_id for q in queued]
+    assert ids[0] == ids[1] and len(set(ids)) == 4  # another event, and mail without one, are their own
+    ses = Ses()
+    assert deliver_batch([(f"m{i}", q.to_json()) for i, q in enumerate(queued)], NOW, ses) == []
+    assert len(ses.sent) == 4

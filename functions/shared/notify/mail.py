@@ -9,6 +9,7 @@ logs name only the mail's kind and delivery id, never the address or the content
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from dataclasses import asdict, dataclass
@@ -97,9 +98,13 @@ def _enqueue(message: QueuedMail) -> None:
     logger.info("mail queued", extra={"mail_kind": message.kind, "delivery_id": message.delivery_id})
 
 
-def send_mail(to: str, mail: Mail) -> None:
-    """Queue `mail` for `to`: delivered within moments, retried while SES fails, never twice."""
-    _enqueue(QueuedMail(new_delivery_id(), to, mail.subject, mail.text, mail.html, mail.kind))
+def send_mail(to: str, mail: Mail, *, once_for: str | None = None) -> None:
+    """Queue `mail` for `to`: delivered within moments, retried while SES fails, never twice.
+
+    `once_for` names the event the mail tells of: mail queued again for the same event (a job run that
+    overlaps another) has the same delivery id, so the sender delivers only one of them."""
+    delivery_id = hashlib.sha256(once_for.encode()).hexdigest()[:32] if once_for else new_delivery_id()
+    _enqueue(QueuedMail(delivery_id, to, mail.subject, mail.text, mail.html, mail.kind))
 
 
 def send_decoy() -> None:
