@@ -48,7 +48,7 @@ def _status_constants() -> dict[str, int]:
 @dataclass
 class _Module:
     name: str
-    functions: dict[str, ast.AST] = field(default_factory=dict)  # top-level defs
+    functions: dict[str, ast.AST] = field(default_factory=dict)  # top-level defs and classes
     constants: dict[str, ast.AST] = field(default_factory=dict)  # top-level NAME = <expr>
     imports: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # alias -> (module, attr)
 
@@ -64,12 +64,14 @@ def _module(name: str) -> _Module | None:
     module = _Module(name)
     package = name if spec.origin.endswith("__init__.py") else name.rsplit(".", 1)[0]
     for node in tree.body:
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            module.functions[node.name] = node
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            module.functions[node.name] = node  # a class: any of its methods may run (records.RecordKind)
         elif isinstance(node, ast.Assign):
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     module.constants[target.id] = node.value
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            module.constants[node.target.id] = node.value
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:

@@ -15,7 +15,7 @@ from functions.admissions.models import (
     AdmissionView,
     DischargeRequest,
 )
-from functions.shared import access, audit, paging, ratelimit
+from functions.shared import access, audit, paging, ratelimit, records
 from functions.shared.audit import AuditEntry
 from functions.shared.errors import FieldError, Problem, invalid_fields
 from functions.shared.http import Caller, RequestMeta
@@ -30,6 +30,8 @@ WINDOW = timedelta(hours=1)
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U to misread
 ADMISSION_NOT_FOUND = Problem(404, "admission-not-found", "No admission found",
                               "No admission with this number is on file for the providers you act for.")
+ADMISSION: records.RecordKind[Admission] = records.RecordKind(
+    "admission", ADMISSION_NOT_FOUND, WINDOW, fetch=lambda number: repositories().admissions.get(number))
 
 
 def notify(req: AdmissionRequest, who: Caller, plan: PlanProfile, meta: RequestMeta, now: datetime) -> AdmissionView:
@@ -65,7 +67,7 @@ def notify(req: AdmissionRequest, who: Caller, plan: PlanProfile, meta: RequestM
 
 def open_admission(admission_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,
                    now: datetime) -> AdmissionView:
-    admission = _visible(admission_id, acting_for, who, plan, meta, now)
+    admission = ADMISSION.visible(admission_id, acting_for, who, plan, meta, now)
     audit.record("phi.admission.read", "shown", meta, subject=who.account_id, now=now,
                  detail={"acting_for": acting_for, "admission_id": admission.admission_id,
                          "member_id": admission.member_id})
@@ -74,7 +76,7 @@ def open_admission(admission_id: str, acting_for: str, who: Caller, plan: PlanPr
 
 def discharge(admission_id: str, req: DischargeRequest, who: Caller, plan: PlanProfile, meta: RequestMeta,
               now: datetime) -> AdmissionView:
-    admission = _visible(admission_id, req.acting_for, who, plan, meta, now)
+    admission = ADMISSION.visible(admission_id, req.acting_for, who, plan, meta, now)
     discharged_at = req.discharged_at.astimezone(UTC)
     if discharged_at < admission.admitted_at:
         raise invalid_fields([FieldError("discharged_at", "The discharge cannot be before the admission.", "range")])
@@ -109,18 +111,6 @@ def view(a: Admission) -> AdmissionView:
         admitted_at=a.admitted_at, admission_type=a.admission_type, admitting_diagnosis=a.admitting_diagnosis,
         notified_at=a.notified_at, late=a.late, notice_due=a.notice_due, discharged_at=a.discharged_at,
         disposition=a.disposition)
-
-
-def _visible(admission_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,
-             now: datetime) -> Admission:
-    scope = access.scope_for(who.account_id, acting_for, plan)
-    ratelimit.hit("admissions", who.account_id, plan.claim_searches_per_hour, WINDOW, now)
-    admission = repositories().admissions.get(admission_id.strip().upper())
-    if admission is None or not admission.provider_ids & scope:
-        audit.record("phi.admission.read", "not_found", meta, subject=who.account_id, now=now,
-                     detail={"acting_for": acting_for, "admission_id": admission_id})
-        raise ADMISSION_NOT_FOUND
-    return admission
 
 
 def _entry(action: str, outcome: str, who: Caller, acting_for: str, admission: Admission, meta: RequestMeta,

@@ -21,7 +21,7 @@ from functions.authorizations.models import (
     InformationRequest,
     ServiceLineView,
 )
-from functions.shared import access, audit, authorization_clock, paging, ratelimit
+from functions.shared import access, audit, authorization_clock, paging, ratelimit, records
 from functions.shared.audit import AuditEntry
 from functions.shared.authorization_clock import DECISION_TIME
 from functions.shared.errors import FieldError, Problem, invalid_fields
@@ -55,6 +55,8 @@ NOT_FOUND = Problem(404, "authorization-not-found", "No authorization request fo
 KEY_REQUIRED = Problem(428, "idempotency-key-required", "Send an Idempotency-Key header",
                        "Each submission needs an Idempotency-Key header (any unique value, the same on a retry), "
                        "so that a retried submission never creates a second request.")
+AUTHORIZATION: records.RecordKind[Authorization] = records.RecordKind(
+    "authorization", NOT_FOUND, WINDOW, fetch=lambda number: repositories().authorizations.get(number))
 
 
 def submit(req: AuthorizationRequest, key: str | None, who: Caller, plan: PlanProfile, meta: RequestMeta,
@@ -105,7 +107,7 @@ def submit(req: AuthorizationRequest, key: str | None, who: Caller, plan: PlanPr
 
 def open_request(authorization_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,
                  now: datetime) -> AuthorizationView:
-    found = _visible(authorization_id, acting_for, who, plan, meta, now)
+    found = AUTHORIZATION.visible(authorization_id, acting_for, who, plan, meta, now)
     audit.record("phi.authorization.read", "shown", meta, subject=who.account_id, now=now,
                  detail={"acting_for": acting_for, "authorization_id": found.authorization_id,
                          "member_id": found.member_id})
@@ -114,7 +116,7 @@ def open_request(authorization_id: str, acting_for: str, who: Caller, plan: Plan
 
 def send_information(authorization_id: str, req: InformationRequest, who: Caller, plan: PlanProfile,
                      meta: RequestMeta, now: datetime) -> AuthorizationView:
-    found = _visible(authorization_id, req.acting_for, who, plan, meta, now)
+    found = AUTHORIZATION.visible(authorization_id, req.acting_for, who, plan, meta, now)
     if found.status != AuthorizationStatus.MORE_INFO_REQUESTED:
         raise Problem(409, "not-waiting-for-information", "The plan is not waiting for information",
                       "Information can be sent only when the plan asked for it.")
@@ -135,7 +137,7 @@ def send_information(authorization_id: str, req: InformationRequest, who: Caller
 
 def withdraw(authorization_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,
              now: datetime) -> AuthorizationView:
-    found = _visible(authorization_id, acting_for, who, plan, meta, now)
+    found = AUTHORIZATION.visible(authorization_id, acting_for, who, plan, meta, now)
     decided = Problem(409, "already-decided", "The request is decided already",
                       "A decided or withdrawn request cannot be withdrawn.")
     if found.status not in OPEN_AUTHORIZATION_STATUSES:
@@ -153,7 +155,7 @@ def withdraw(authorization_id: str, acting_for: str, who: Caller, plan: PlanProf
 def attachment(authorization_id: str, number: int, acting_for: str, who: Caller, plan: PlanProfile,
                meta: RequestMeta, now: datetime) -> tuple[Attachment, bytes]:
     """A file of a request the caller may see, with its content; every download is audited."""
-    found = _visible(authorization_id, acting_for, who, plan, meta, now)
+    found = AUTHORIZATION.visible(authorization_id, acting_for, who, plan, meta, now)
     listed = next((a for a in found.attachments if a.number == number), None)
     content = repositories().attachment_files.get(found.authorization_id, listed.sha256) if listed else None
     detail = {"acting_for": acting_for, "authorization_id": found.authorization_id, "member_id": found.member_id,
@@ -229,18 +231,6 @@ def _sha256_of(encoded: str) -> str | None:
         return hashlib.sha256(base64.b64decode(encoded, validate=True)).hexdigest()
     except (binascii.Error, ValueError):
         return None
-
-
-def _visible(authorization_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,
-             now: datetime) -> Authorization:
-    scope = access.scope_for(who.account_id, acting_for, plan)
-    ratelimit.hit("authorizations", who.account_id, plan.claim_searches_per_hour, WINDOW, now)
-    found = repositories().authorizations.get(authorization_id.strip().upper())
-    if found is None or not found.provider_ids & scope:
-        audit.record("phi.authorization.read", "not_found", meta, subject=who.account_id, now=now,
-                     detail={"acting_for": acting_for, "authorization_id": authorization_id})
-        raise NOT_FOUND
-    return found
 
 
 def _entry(action: str, outcome: str, who: Caller, acting_for: str, a: Authorization, meta: RequestMeta,
