@@ -484,7 +484,7 @@ class Gateway:
                 return problem(405, "Method not allowed",
                                f"{api_path} answers to {', '.join(lookup.allowed)}, not {request.method}.",
                                headers=[("Allow", ", ".join(lookup.allowed))])
-            return gateway_answer("MISSING_AUTHENTICATION_TOKEN")
+            return gateway_answer("RESOURCE_NOT_FOUND")  # the API's catch-all {proxy+} answer
         route = lookup.match.route
         event = build_event(request, lookup.match, api_path, stage=self.stage)
         if route.iam:

@@ -24,6 +24,11 @@ class GatewayProblem:
     retry_after: int | None = None  # seconds, where trying again soon can succeed
 
 
+# A path no route has: the API's catch-all `{proxy+}` answers it (infra/constructs/api.py), so that API
+# Gateway's "Missing Authentication Token" means only an unsigned staff request.
+UNKNOWN_ADDRESS = GatewayProblem("RESOURCE_NOT_FOUND", 404, "not-found", "Not found",
+                                 "There is no such address in the portal API.")
+
 GATEWAY_PROBLEMS: tuple[GatewayProblem, ...] = (
     # No session cookie: API Gateway answers without calling the authorizer, which answers the rest.
     GatewayProblem("UNAUTHORIZED", 401, "unauthenticated", "Sign-in required"),
@@ -36,12 +41,11 @@ GATEWAY_PROBLEMS: tuple[GatewayProblem, ...] = (
     # The stage's web ACL blocked the request (it did not come through CloudFront, or a rule matched).
     GatewayProblem("WAF_FILTERED", 403, "blocked", "Request blocked",
                    "The portal's firewall refused this request."),
-    # API Gateway says "Missing Authentication Token" for a path or method no route has, and to an unsigned
-    # request for a staff route: to a client both are "no such address".
-    GatewayProblem("MISSING_AUTHENTICATION_TOKEN", 404, "not-found", "Not found",
-                   "There is no such address in the portal API (staff routes need a signed request)."),
-    GatewayProblem("RESOURCE_NOT_FOUND", 404, "not-found", "Not found",
-                   "There is no such address in the portal API."),
+    # "Missing Authentication Token": an unsigned request for a staff route. (API Gateway says the same for
+    # a path or method no route has; the API answers those itself: UNKNOWN_ADDRESS, and 405 with Allow.)
+    GatewayProblem("MISSING_AUTHENTICATION_TOKEN", 403, "forbidden", "Not allowed",
+                   "Staff routes take signed (IAM) requests only."),
+    UNKNOWN_ADDRESS,
     GatewayProblem("BAD_REQUEST_BODY", 400, "malformed-body", "Malformed body"),
     GatewayProblem("BAD_REQUEST_PARAMETERS", 400, "malformed-request", "Malformed request"),
     GatewayProblem("REQUEST_TOO_LARGE", 413, "content-too-large", "Content too large"),

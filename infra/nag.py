@@ -90,8 +90,8 @@ def _public_methods(stack: PortalStack) -> list[IConstruct]:
     return [method for route, method in stack.api.methods.items() if route.public]
 
 
-def _not_allowed_methods(stack: PortalStack) -> list[IConstruct]:
-    return list(stack.api.not_allowed.values())
+def _mock_methods(stack: PortalStack) -> list[IConstruct]:
+    return list(stack.api.mock_methods.values())
 
 
 def _session_methods(stack: PortalStack) -> list[IConstruct]:
@@ -309,15 +309,16 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
     ),
     Acknowledgement(
         "AwsSolutions-APIG4",
-        "The ANY method of each path answers 405 (with Allow) to the methods the path does not list, from a "
-        "MOCK integration: it reaches no function and no data, so there is nothing to authorize.",
-        _not_allowed_methods,
+        "The ANY methods answer 405 (with Allow) to the methods a path does not list, and 404 to paths no "
+        "route has, from MOCK integrations: they reach no function and no data, so there is nothing to "
+        "authorize.",
+        _mock_methods,
     ),
     Acknowledgement(
         "AwsSolutions-COG4",
-        "The ANY method of each path answers 405 from a MOCK integration (no function, no data); the portal "
-        "has no Cognito user pool.",
-        _not_allowed_methods,
+        "The ANY methods answer 405 or 404 from MOCK integrations (no function, no data); the portal has no "
+        "Cognito user pool.",
+        _mock_methods,
     ),
     Acknowledgement(
         "AwsSolutions-COG4",

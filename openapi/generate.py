@@ -47,8 +47,7 @@ DESCRIPTION = (
     "- **400** a body that is not UTF-8 or nests more than 32 levels; **415** a body that is not "
     "`application/json`; **413** a body over 10 MB.\n"
     "- **403** `/problems/blocked`: the portal's firewall refused the request.\n"
-    "- **404** `/problems/not-found`: no such address (or record); unsigned requests to the staff routes get "
-    "it too.\n"
+    "- **404** `/problems/not-found`: no such address (or record).\n"
     "- **429** and **503** carry `Retry-After` (seconds), as do the gateway's **502** "
     "(`/problems/bad-gateway`) and **504** (`/problems/gateway-timeout`).\n"
     "- **405** (`/problems/method-not-allowed`, with `Allow`) answers any method a path does not list.\n\n"
@@ -286,7 +285,7 @@ def edge_problems(route: Route, has_body: bool, has_parameters: bool) -> set[tup
         # API Gateway passes any segment to the function; its resolver answers 404 for one it cannot route.
         found.add((404, "not-found"))
     if route.iam:
-        # not signed (API Gateway's "Missing Authentication Token"), a bad signature, or the signer may not
+        # unsigned (API Gateway's "Missing Authentication Token"), a bad signature, or a signer who may not
         # call staff routes
         found |= gateway("MISSING_AUTHENTICATION_TOKEN", "INVALID_SIGNATURE", "EXPIRED_TOKEN", "ACCESS_DENIED")
     elif not route.public:

@@ -19,7 +19,7 @@ from functions.claims.models import (
     PaymentDetail,
     ReasonCodeView,
 )
-from functions.shared import access, audit, paging, ratelimit, reason_codes
+from functions.shared import access, audit, paging, ratelimit, reason_codes, records
 from functions.shared.errors import FieldError, Problem, invalid_fields
 from functions.shared.http import Caller, RequestMeta
 from functions.shared.member_identity import MEMBER_NOT_FOUND, find_member
@@ -41,19 +41,15 @@ CLAIM_NOT_FOUND = Problem(
     404, "claim-not-found", "No claim found",
     "No claim with this number is on file for the providers you act for. Check the claim number, or "
     "choose the Provider ID the claim was billed under.")
+CLAIM: records.RecordKind[Claim] = records.RecordKind(
+    "claim", CLAIM_NOT_FOUND, SEARCH_WINDOW, fetch=lambda number: repositories().claims.get(number))
 
 
 def open_claim(claim_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,
                now: datetime) -> ClaimDetail:
-    scope = access.scope_for(who.account_id, acting_for, plan)
-    ratelimit.hit("claims", who.account_id, plan.claim_searches_per_hour, SEARCH_WINDOW, now)
-    claim = repositories().claims.get(claim_id.strip().upper())
-    detail = {"acting_for": acting_for, "claim_id": claim_id}
-    if claim is None or not claim.provider_ids & scope:
-        audit.record("phi.claim.read", "not_found", meta, subject=who.account_id, now=now, detail=detail)
-        raise CLAIM_NOT_FOUND
+    claim = CLAIM.visible(claim_id, acting_for, who, plan, meta, now)
     audit.record("phi.claim.read", "shown", meta, subject=who.account_id, now=now,
-                 detail={**detail, "member_id": claim.member_id})
+                 detail={"acting_for": acting_for, "claim_id": claim_id, "member_id": claim.member_id})
     return _detail(claim, plan)
 
 

@@ -16,7 +16,7 @@ from infra.config import StageConfig
 from infra.constructs._common import pascal
 from infra.constructs.functions import Functions
 from infra.constructs.logs import Logs
-from infra.gateway_problems import GATEWAY_MESSAGE, GATEWAY_PROBLEMS, GatewayProblem
+from infra.gateway_problems import GATEWAY_MESSAGE, GATEWAY_PROBLEMS, UNKNOWN_ADDRESS, GatewayProblem
 from infra.routes import AUTHORIZER, ROUTES, Route
 
 # Who called what and how it went; never bodies, query strings or headers that may carry PHI or tokens.
@@ -68,25 +68,38 @@ def gateway_headers(problem: GatewayProblem) -> dict[str, str]:
     return headers
 
 
-_NOT_ALLOWED_HEADERS = ("Allow", *_GATEWAY_HEADERS)
+def mock_answer(status: int, body: dict[str, object], headers: dict[str, str]) -> apigw.MockIntegration:
+    """A fixed problem+json answer from API Gateway itself (a MOCK integration: no function runs)."""
+    return apigw.MockIntegration(
+        # Whatever the request's body or type: no selection pattern makes this the default response.
+        request_templates={"application/json": json.dumps({"statusCode": status})},
+        passthrough_behavior=apigw.PassthroughBehavior.WHEN_NO_MATCH,
+        integration_responses=[apigw.IntegrationResponse(
+            status_code=str(status),
+            response_parameters={f"method.response.header.{name}": value
+                                 for name, value in {**_GATEWAY_HEADERS, **headers}.items()},
+            response_templates={"application/json": json.dumps(body)},
+        )],
+    )
 
 
 def method_not_allowed(methods: Sequence[str]) -> apigw.MockIntegration:
     """405 problem+json with `Allow`, for any method of a path other than `methods` (the devserver's answer)."""
     allow = ", ".join(sorted(methods))
-    body = json.dumps({"type": "/problems/method-not-allowed", "title": "Method not allowed", "status": 405,
-                       "detail": f"This address answers to {allow}, not $context.httpMethod."})
-    headers = {"Allow": f"'{allow}'", **_GATEWAY_HEADERS}
-    return apigw.MockIntegration(
-        # Whatever the request's body or type: no selection pattern makes the 405 the default response.
-        request_templates={"application/json": '{"statusCode": 405}'},
-        passthrough_behavior=apigw.PassthroughBehavior.WHEN_NO_MATCH,
-        integration_responses=[apigw.IntegrationResponse(
-            status_code="405",
-            response_parameters={f"method.response.header.{name}": value for name, value in headers.items()},
-            response_templates={"application/json": body},
-        )],
-    )
+    return mock_answer(405, {"type": "/problems/method-not-allowed", "title": "Method not allowed", "status": 405,
+                             "detail": f"This address answers to {allow}, not $context.httpMethod."},
+                       {"Allow": f"'{allow}'"})
+
+
+def unknown_address() -> apigw.MockIntegration:
+    answer = UNKNOWN_ADDRESS
+    return mock_answer(answer.status, {"type": f"/problems/{answer.slug}", "title": answer.title,
+                                       "status": answer.status, "detail": answer.detail}, {})
+
+
+def _mock_method_responses(status: int, headers: Sequence[str]) -> list[apigw.MethodResponse]:
+    return [apigw.MethodResponse(status_code=str(status), response_parameters={
+        f"method.response.header.{name}": True for name in (*_GATEWAY_HEADERS, *headers)})]
 
 
 def session_route(route: Route) -> bool:
@@ -225,14 +238,18 @@ class Api(Construct):
         allowed: dict[str, list[str]] = {}
         for route in routes:
             allowed.setdefault(route.path, []).append(route.method)
-        self.not_allowed: dict[str, apigw.Method] = {
+        self.mock_methods: dict[str, apigw.Method] = {
             path: self.rest_api.root.resource_for_path(path).add_method(
                 "ANY", method_not_allowed(methods), authorization_type=apigw.AuthorizationType.NONE,
-                method_responses=[apigw.MethodResponse(
-                    status_code="405",
-                    response_parameters={f"method.response.header.{name}": True for name in _NOT_ALLOWED_HEADERS})])
+                method_responses=_mock_method_responses(405, ["Allow"]))
             for path, methods in allowed.items()
         }
+        # A path no route has (and the bare root) gets 404 here too, rather than API Gateway's "Missing
+        # Authentication Token", which then means only an unsigned staff request.
+        for resource in (self.rest_api.root, self.rest_api.root.add_resource("{proxy+}")):
+            self.mock_methods[resource.path] = resource.add_method(
+                "ANY", unknown_address(), authorization_type=apigw.AuthorizationType.NONE,
+                method_responses=_mock_method_responses(404, []))
 
         self.staff_policy: iam.ManagedPolicy | None = None
         staff_methods = [method for route, method in self.methods.items() if route.iam]

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from infra.gateway_problems import gateway_problem
+from infra.gateway_problems import UNKNOWN_ADDRESS, gateway_problem
 from infra.routes import ROUTES
 from tests.e2e.conftest import Portal
 
@@ -47,7 +47,7 @@ def test_unknown_api_path_is_a_404_problem(portal: Portal) -> None:
     assert status == 404
     assert headers["Content-Type"] == "application/problem+json"
     # The deployed API's answer for a path no route has (infra/gateway_problems.py), word for word.
-    answer = gateway_problem("MISSING_AUTHENTICATION_TOKEN")
+    answer = UNKNOWN_ADDRESS
     assert problem == {"type": f"/problems/{answer.slug}", "title": answer.title, "status": 404,
                        "detail": answer.detail}
 
@@ -57,7 +57,8 @@ def test_an_unsigned_staff_request_is_answered_as_api_gateway_answers_it(portal:
     status, _, problem = portal.request(route.method, "/api" + route.path.replace("{", "x").replace("}", ""),
                                         {} if route.method != "GET" else None)
 
-    assert (status, problem["type"]) == (404, "/problems/not-found")
+    assert (status, problem["type"]) == (403, "/problems/forbidden")
+    assert problem["detail"] == gateway_problem("MISSING_AUTHENTICATION_TOKEN").detail
 
 
 def test_wrong_method_is_a_405_problem_with_allow(portal: Portal) -> None:

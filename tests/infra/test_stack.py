@@ -26,7 +26,7 @@ from infra.capabilities import (
 from infra.constructs.functions import NOT_YET_PROVIDED, RUNTIME_PROVIDED, VIEWER_ADDRESS_ENV
 from infra.constructs.storage import ATTACHMENTS_PREFIX, INCOMING_PREFIX, REPORTS_PREFIX
 from infra.constructs.workflows import authorization_clock_arn
-from infra.gateway_problems import GATEWAY_MESSAGE, GATEWAY_PROBLEMS
+from infra.gateway_problems import GATEWAY_MESSAGE, GATEWAY_PROBLEMS, UNKNOWN_ADDRESS
 from infra.routes import AUDIT_ARCHIVE, AUTHORIZER, FUNCTIONS, ROUTES, Capability, Function, partial_session_routes
 from tests.infra.helpers import (
     Synth,
@@ -507,6 +507,13 @@ def _gateway_body(template_text: str) -> dict:
     return json.loads(template_text.replace(GATEWAY_MESSAGE, '"API Gateway\'s message"'))
 
 
+def _method_path(template: dict, method: dict) -> str:
+    resource = method["ResourceId"]
+    if "Fn::GetAtt" in resource:  # the API's root resource
+        return "/"
+    return resource_path(template, resource.get("Ref"))
+
+
 def test_every_gateway_answer_is_a_problem_with_its_own_status(template: dict) -> None:
     responses = {r["Properties"]["ResponseType"]: r["Properties"]
                  for r in resources(template, "AWS::ApiGateway::GatewayResponse").values()}
@@ -532,9 +539,16 @@ def test_a_method_a_path_does_not_list_is_answered_405_with_allow(template: dict
     allowed: dict[str, set[str]] = {}
     for route in ROUTES:
         allowed.setdefault(route.path, set()).add(route.method)
-    mocks = {resource_path(template, m["Properties"]["ResourceId"].get("Ref")): m["Properties"]
+    mocks = {_method_path(template, m["Properties"]): m["Properties"]
              for m in resources(template, "AWS::ApiGateway::Method").values() if m["Properties"]["HttpMethod"] == "ANY"}
-    assert set(mocks) == set(allowed)
+    assert set(mocks) == set(allowed) | {"/", "/{proxy+}"}
+    # A path no route has is a 404 of the API's own, so "Missing Authentication Token" means an unsigned
+    # staff request only.
+    for path in ("/", "/{proxy+}"):
+        (answer,) = mocks.pop(path)["Integration"]["IntegrationResponses"]
+        body = json.loads(answer["ResponseTemplates"]["application/json"])
+        assert (answer["StatusCode"], body["status"], body["type"]) == ("404", 404, "/problems/not-found")
+        assert body["detail"] == UNKNOWN_ADDRESS.detail and "SelectionPattern" not in answer
     for path, props in mocks.items():
         assert props["AuthorizationType"] == "NONE" and props["Integration"]["Type"] == "MOCK"
         (answer,) = props["Integration"]["IntegrationResponses"]

@@ -61,7 +61,7 @@ def test_submit_retry_and_decision_over_the_api(gateway, group, clock):
     nurse = Browser(gateway)
     refused = nurse.request("POST", f"/staff/authorizations/{number}/decision",
                             {"outcome": "approve", "reason": "Meets criteria"})
-    assert refused.status == 404  # a browser session is no signature: as API Gateway answers it
+    assert refused.status == 403  # a browser session is no signature: as API Gateway answers it
     remote = nurse.request("GET", "/staff/authorizations", headers={STAFF_HEADER: "um.nurse"})
     assert remote.status == 403  # the local stand-in header counts only from this machine
     nurse = Browser(gateway, ip="127.0.0.1")

@@ -105,7 +105,7 @@ def test_provider_relations_deny_and_nothing_is_claimed(gateway, roster):
     assert claim() is None
     unsigned = Browser(gateway).post(f"/staff/providers/G1000001/verifications/{account_id}/decision",
                                      {"approve": True, "reason": "no"})
-    assert unsigned.status == 404  # not a staff request: as API Gateway answers an unsigned one
+    assert unsigned.status == 403  # not a staff request: as API Gateway answers an unsigned one
 
 
 def test_an_unfinished_first_link_that_expires_gives_the_claim_back(gateway, roster, monkeypatch):

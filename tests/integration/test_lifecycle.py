@@ -284,7 +284,7 @@ def test_reactivation_restarts_the_clock_and_asks_for_mfa_again(browser, clock):
 
 def test_staff_routes_need_a_staff_identity_and_a_reason(browser):
     activated(browser)
-    assert browser.post("/staff/accounts/reactivations", {"account": EMAIL, "reason": "x" * 5}).status == 404
+    assert browser.post("/staff/accounts/reactivations", {"account": EMAIL, "reason": "x" * 5}).status == 403
     remote = browser.request("POST", "/staff/accounts/reactivations", {"account": EMAIL, "reason": "x" * 5},
                              headers=STAFF)
     assert remote.status == 403  # the stand-in header from another machine is no staff identity
