@@ -20,7 +20,14 @@ from functions.shared.store.audit import audit_item
 from functions.shared.store.models import UniqueKey, bind_tables
 from functions.shared.store.pages import newest_first
 from functions.shared.store.portal_models import AdmissionRecord
-from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken, find, transact, transact_or_stale
+from functions.shared.store.transactions import (
+    StaleWrite,
+    UniqueKeyTaken,
+    find,
+    first_guard_failed,
+    transact,
+    transact_or_stale,
+)
 
 ADMISSION_KEY = "admission#"
 
@@ -101,8 +108,7 @@ class DynamoAdmissions:
         try:
             transact(build)
         except TransactWriteError as exc:
-            reasons = [r.code if r else None for r in exc.cancellation_reasons]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
+            if first_guard_failed(exc):
                 raise UniqueKeyTaken(admission.uniqueness) from None
             raise
 

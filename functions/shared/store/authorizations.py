@@ -22,7 +22,7 @@ from functions.shared.store.audit import audit_item
 from functions.shared.store.models import UniqueKey, bind_tables
 from functions.shared.store.pages import newest_first
 from functions.shared.store.portal_models import AttachmentEntry, AuthorizationRecord, HistoryEntry, ServiceLine
-from functions.shared.store.transactions import UniqueKeyTaken, find, transact, transact_or_stale
+from functions.shared.store.transactions import UniqueKeyTaken, find, first_guard_failed, transact, transact_or_stale
 
 IDEMPOTENCY_KEY = "pa-idempotency#"
 OPEN = "open"
@@ -166,8 +166,7 @@ class DynamoAuthorizations:
         try:
             transact(build)
         except TransactWriteError as exc:
-            reasons = [r.code if r else None for r in exc.cancellation_reasons]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
+            if first_guard_failed(exc):
                 raise UniqueKeyTaken(idempotency) from None
             raise
 
@@ -181,8 +180,7 @@ class DynamoAuthorizations:
         try:
             transact(build)
         except TransactWriteError as exc:
-            reasons = [r.code if r else None for r in exc.cancellation_reasons]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
+            if first_guard_failed(exc):
                 return False
             raise
         return True

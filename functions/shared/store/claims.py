@@ -21,7 +21,7 @@ from pynamodb.transactions import TransactWrite
 from functions.shared.states import ClaimStatus
 from functions.shared.store.models import bind_tables
 from functions.shared.store.portal_models import ClaimIndexEntry, ClaimLine, ClaimRecord, Payment
-from functions.shared.store.transactions import find, transact
+from functions.shared.store.transactions import find, first_guard_failed, transact
 
 PROVIDER_OWNER = "provider#"
 MEMBER_OWNER = "member#"
@@ -174,8 +174,7 @@ class DynamoClaims:
         try:
             transact(build)
         except TransactWriteError as exc:
-            reasons = [r.code if r else None for r in exc.cancellation_reasons]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
+            if first_guard_failed(exc):
                 return False  # a concurrent import of the same claim won; its content is as current
             raise
         return True

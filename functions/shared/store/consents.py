@@ -12,7 +12,7 @@ from pynamodb.transactions import TransactWrite
 from functions.shared.audit import AuditEntry
 from functions.shared.store.audit import audit_item
 from functions.shared.store.models import Consent, bind_tables
-from functions.shared.store.transactions import find, transact
+from functions.shared.store.transactions import cancellation_codes, find, transact
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class DynamoConsents:
         try:
             transact(build)
         except TransactWriteError as exc:
-            if "ConditionalCheckFailed" not in [r.code if r else None for r in exc.cancellation_reasons]:
+            if "ConditionalCheckFailed" not in cancellation_codes(exc):
                 raise
             return False  # already accepted this version: accepting again changes nothing
         return True

@@ -27,7 +27,15 @@ from functions.shared.audit import AuditEntry
 from functions.shared.states import CLOSED_LINK_STATUSES, OPEN_LINK_STATUSES, LinkRole, LinkStatus, LinkType, WaitingFor
 from functions.shared.store.audit import audit_item
 from functions.shared.store.models import Link, UniqueKey, bind_tables
-from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken, find, transact, transact_or_stale
+from functions.shared.store.transactions import (
+    StaleWrite,
+    UniqueKeyTaken,
+    cancellation_codes,
+    find,
+    first_guard_failed,
+    transact,
+    transact_or_stale,
+)
 
 ADMIN_KEY = "provider-admin#"
 
@@ -204,8 +212,7 @@ class DynamoLinks:
         try:
             transact(build)
         except TransactWriteError as exc:
-            reasons = [r.code if r else None for r in exc.cancellation_reasons]
-            if reasons and reasons[0] == "ConditionalCheckFailed":
+            if first_guard_failed(exc):
                 raise UniqueKeyTaken(ADMIN_KEY + new.provider_id) from None
             raise StaleWrite from exc
         return _view(link)
@@ -284,8 +291,8 @@ class DynamoLinks:
         try:
             transact(build)
         except TransactWriteError as exc:
-            reasons = [r.code if r else None for r in exc.cancellation_reasons]
-            if reasons[:2] == ["ConditionalCheckFailed", None]:  # the link still waits; the claim is taken
+            # the claim is taken and the link still waits
+            if cancellation_codes(exc)[:2] == ["ConditionalCheckFailed", None]:
                 raise UniqueKeyTaken(ADMIN_KEY + provider_id) from None
             raise StaleWrite from exc
         return replace(_view(link), decided_by=by, decided_at=now)

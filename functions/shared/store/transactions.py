@@ -31,6 +31,16 @@ class StaleWrite(Exception):
     """The record changed since it was read (another request won); nothing was written."""
 
 
+def cancellation_codes(exc: TransactWriteError) -> list[str | None]:
+    """Why each item of a cancelled transaction failed, in the order it was added (None: it did not)."""
+    return [r.code if r else None for r in exc.cancellation_reasons]
+
+
+def first_guard_failed(exc: TransactWriteError) -> bool:
+    """The condition of the transaction's first item failed: the name or record it claims is taken."""
+    return cancellation_codes(exc)[:1] == ["ConditionalCheckFailed"]
+
+
 def transact(build: Callable[[TransactWrite], None]) -> None:
     """Run a transaction; retry only DynamoDB's transaction conflicts (concurrent transactions)."""
     for attempt in range(_CONFLICT_RETRIES + 1):
@@ -39,7 +49,7 @@ def transact(build: Callable[[TransactWrite], None]) -> None:
                 build(tx)
             return
         except TransactWriteError as exc:
-            codes = [r.code if r else None for r in exc.cancellation_reasons]
+            codes = cancellation_codes(exc)
             if "TransactionConflict" in codes and "ConditionalCheckFailed" not in codes \
                     and attempt < _CONFLICT_RETRIES:
                 time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 - jitter, not a secret
