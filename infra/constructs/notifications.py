@@ -29,6 +29,7 @@ MAIL_RETENTION = cdk.Duration.days(4)
 MAIL_DEAD_LETTER_RETENTION = cdk.Duration.days(14)  # counted from the first enqueue (standard queues)
 MAIL_FROM_LABEL = "bounce"  # bounces go to bounce.<mail domain>, which aligns SPF with the From domain
 SPF = "v=spf1 include:amazonses.com ~all"
+MAIL_FROM_MX_PRIORITY = 10
 # Quarantine what fails both DKIM and SPF alignment; strict DKIM alignment (SES signs as the mail domain).
 DMARC = "v=DMARC1; p=quarantine; adkim=s; aspf=r"
 
@@ -104,10 +105,10 @@ class Notifications(Construct):
 
     def dns_records(self) -> dict[str, DnsRecord]:
         """Every record receiving servers check, by output name (names without the trailing dot)."""
-        region = cdk.Stack.of(self).region
         records = {f"MailDkim{i}": DnsRecord("CNAME", record.name, record.value)
                    for i, record in enumerate(self.identity.dkim_records, start=1)}
-        records["MailFromMx"] = DnsRecord("MX", self.mail_from_domain, f"10 feedback-smtp.{region}.amazonses.com")
+        records["MailFromMx"] = DnsRecord("MX", self.mail_from_domain,
+                                          f"{MAIL_FROM_MX_PRIORITY} {self._feedback_host()}")
         records["MailFromSpf"] = DnsRecord("TXT", self.mail_from_domain, f'"{SPF}"')
         records["MailDmarc"] = DnsRecord("TXT", f"_dmarc.{self.mail_domain}", f'"{DMARC}"')
         return records
@@ -117,12 +118,15 @@ class Notifications(Construct):
         for i, record in enumerate(self.identity.dkim_records, start=1):
             self.published.append(route53.CnameRecord(self, f"Dkim{i}", zone=zone, record_name=f"{record.name}.",
                                                       domain_name=record.value))
-        region = cdk.Stack.of(self).region
         self.published.append(route53.MxRecord(
             self, "MailFromMx", zone=zone, record_name=f"{self.mail_from_domain}.",
-            values=[route53.MxRecordValue(host_name=f"feedback-smtp.{region}.amazonses.com", priority=10)]))
+            values=[route53.MxRecordValue(host_name=self._feedback_host(), priority=MAIL_FROM_MX_PRIORITY)]))
         self.published.append(route53.TxtRecord(self, "MailFromSpf", zone=zone, record_name=f"{self.mail_from_domain}.",
                                                 values=[SPF]))
+
+    def _feedback_host(self) -> str:
+        """Where SES takes bounces for a MAIL FROM domain in this region."""
+        return f"feedback-smtp.{cdk.Stack.of(self).region}.amazonses.com"
 
     @staticmethod
     def push_endpoints(platform_arn: str) -> str:
