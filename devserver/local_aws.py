@@ -124,11 +124,12 @@ def _mail_queue(env: dict[str, str], session: Any) -> None:
     })
 
 
-def _captcha_secret(env: dict[str, str], session: Any) -> None:
-    import secrets
+def _hmac_secret(variable: str) -> Callable[[dict[str, str], Any], None]:
+    def provision(env: dict[str, str], session: Any) -> None:
+        import secrets
 
-    session.client("secretsmanager").create_secret(Name=env["CAPTCHA_SECRET_NAME"],
-                                                   SecretString=secrets.token_hex(32))
+        session.client("secretsmanager").create_secret(Name=env[variable], SecretString=secrets.token_hex(32))
+    return provision
 
 
 def _mfa_key(env: dict[str, str], session: Any) -> None:
@@ -214,7 +215,8 @@ PROVISIONERS: dict[ResourceName, Callable[[dict[str, str], Any], None]] = {
     "phone_numbers": _nothing,
     "push_platform": _push_platform,
     "mfa_key": _mfa_key,
-    "captcha_secret": _captcha_secret,
+    "captcha_secret": _hmac_secret("CAPTCHA_SECRET_NAME"),
+    "cursor_secret": _hmac_secret("CURSOR_SECRET_NAME"),
     "access_workflow": _provision_workflow,
     "authorization_clock": _provision_authorization_clock,
     "roster_bucket": _roster_bucket,

@@ -21,6 +21,7 @@ from typing import Literal, get_args
 from infra.routes import Access, Capability, partial_session_routes
 
 ResourceName = Literal["mail", "mail_queue", "phone_numbers", "push_platform", "mfa_key", "captcha_secret",
+                       "cursor_secret",
                        "access_workflow", "authorization_clock", "roster_bucket", "portal_data_bucket",
                        "audit_archive_bucket", "session_routes"]
 # A target is one part of a resource that IAM statements name (CDK resolves it to ARNs and conditions).
@@ -33,7 +34,8 @@ Target = Literal[
     "push_endpoints",  # the device endpoints under that application
     "mfa_key",  # the KMS key of TOTP seeds
     "captcha_secret",  # the CAPTCHA HMAC secret
-    "captcha_secret_key",  # its KMS key, through Secrets Manager only (granted in the key policy)
+    "cursor_secret",  # the HMAC secret that seals paging cursors
+    "secrets_key",  # the KMS key of both secrets, through Secrets Manager only (granted in the key policy)
     "access_workflow",  # the access-approval state machine
     "authorization_clock",  # the prior-authorization decision clock state machine
     "roster_incoming",  # roster bucket objects under incoming/
@@ -98,6 +100,7 @@ RESOURCES: dict[ResourceName, Resource] = {
                               local="arn:aws:sns:us-east-1:123456789012:app/GCM/local-push", optional=True),
     "mfa_key": Resource("the KMS key of TOTP seeds", env="MFA_KEY_ID", local="alias/local-mfa"),
     "captcha_secret": Resource("the CAPTCHA secret", env="CAPTCHA_SECRET_NAME", local="local/captcha-hmac-key"),
+    "cursor_secret": Resource("the paging-cursor secret", env="CURSOR_SECRET_NAME", local="local/cursor-hmac-key"),
     "access_workflow": Resource(
         "access workflow", env="ACCESS_WORKFLOW_ARN",
         local="arn:aws:states:us-east-1:123456789012:stateMachine:local-access-approval"),
@@ -135,7 +138,12 @@ CAPABILITIES: dict[Capability, CapabilitySpec] = {
     "uses_mfa_key": CapabilitySpec("mfa_key", (Grant("mfa_key", ("kms:Encrypt", "kms:Decrypt")),)),
     "reads_captcha_secret": CapabilitySpec("captcha_secret", (
         Grant("captcha_secret", ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")),
-        Grant("captcha_secret_key", ("kms:Decrypt",)),
+        Grant("secrets_key", ("kms:Decrypt",)),
+    )),
+    # seals and opens the cursors of paged record lists (functions/shared/paging.py)
+    "seals_cursors": CapabilitySpec("cursor_secret", (
+        Grant("cursor_secret", ("secretsmanager:GetSecretValue",)),
+        Grant("secrets_key", ("kms:Decrypt",)),
     )),
     "starts_workflow": CapabilitySpec("access_workflow", (Grant("access_workflow", ("states:StartExecution",)),)),
     # SendTaskSuccess/SendTaskFailure for task tokens of the access workflow. The service authorization
@@ -178,7 +186,7 @@ CAPABILITIES: dict[Capability, CapabilitySpec] = {
 }
 
 # Targets whose grant is written into the target's resource policy, not the function's role.
-RESOURCE_POLICY_TARGETS: frozenset[Target] = frozenset({"captcha_secret_key"})
+RESOURCE_POLICY_TARGETS: frozenset[Target] = frozenset({"secrets_key"})
 
 
 def check_table() -> None:

@@ -154,8 +154,8 @@ def _backup_role(stack: PortalStack) -> list[IConstruct]:
     return [stack.tables.backup_selection]
 
 
-def _captcha_secret(stack: PortalStack) -> list[IConstruct]:
-    return [stack.secrets.captcha]
+def _hmac_secrets(stack: PortalStack) -> list[IConstruct]:
+    return [stack.secrets.captcha, stack.secrets.cursor]
 
 
 def _web_bucket(stack: PortalStack) -> list[IConstruct]:
@@ -357,16 +357,18 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
     ),
     Acknowledgement(
         "AwsSolutions-SMG4",
-        "The CAPTCHA HMAC key only signs challenges that expire within minutes and protects no stored "
-        "data; it is replaced on demand (put-secret-value with a new random value) rather than on a "
-        "schedule, which would need a rotation function and dual-key verification for no gain.",
-        _captcha_secret,
+        "The CAPTCHA and paging-cursor HMAC keys only sign challenges that expire within minutes and page "
+        "links of one search, and protect no stored data; they are replaced on demand (put-secret-value with "
+        "a new random value; a replaced cursor key only makes open page links answer 'search again') rather "
+        "than on a schedule, which would need a rotation function and dual-key verification for no gain.",
+        _hmac_secrets,
     ),
     Acknowledgement(
         "HIPAA.Security-SecretsManagerRotationEnabled",
-        "The CAPTCHA HMAC key is not a credential to any system holding ePHI; it signs short-lived "
-        "challenges and is replaced on demand (see AwsSolutions-SMG4 on the same secret).",
-        _captcha_secret,
+        "The CAPTCHA and cursor HMAC keys are not credentials to any system holding ePHI; they sign "
+        "short-lived challenges and page links and are replaced on demand (see AwsSolutions-SMG4 on the same "
+        "secrets).",
+        _hmac_secrets,
     ),
     # --- Step Functions ---------------------------------------------------------------------------
     Acknowledgement(

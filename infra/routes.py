@@ -33,6 +33,7 @@ JOBS = "jobs"  # the scheduled lifecycle jobs (infra/schedules.py: which job run
 MAIL_SENDER = "mail_sender"  # delivers the mail queue (its SQS event source)
 # What a function may reach besides its tables; each name has its entry in infra/capabilities.py.
 Capability = Literal["sends_mail", "delivers_mail", "sends_sms", "sends_push", "uses_mfa_key", "reads_captcha_secret",
+                     "seals_cursors",
                      "starts_workflow", "resumes_workflow", "reads_rosters", "imports_rosters",
                      "imports_portal_data", "starts_authorization_clock", "stores_authorization_attachments",
                      "authorizes_sessions", "archives_audit"]
@@ -116,12 +117,13 @@ FUNCTIONS: tuple[Function, ...] = (
                                          "authorizations": "write", "audit": "append"},
              uses=("imports_portal_data",), requirements="portal-data-import.txt", memory_mb=1024, timeout_s=900),
     Function("eligibility", tables={**_PORTAL_ACCESS, "members": "read"}),
-    Function("claims", tables={**_PORTAL_ACCESS, "members": "read", "claims": "read", "claim_index": "read"}),
+    Function("claims", tables={**_PORTAL_ACCESS, "members": "read", "claims": "read", "claim_index": "read"},
+             uses=("seals_cursors",)),
     Function("admissions", tables={**_PORTAL_ACCESS, "members": "read", "admissions": "write",
-                                   "unique_keys": "write"}),
+                                   "unique_keys": "write"}, uses=("seals_cursors",)),
     Function("authorizations", tables={**_PORTAL_ACCESS, "members": "read", "authorizations": "write",
                                        "unique_keys": "write"},
-             uses=("starts_authorization_clock", "stores_authorization_attachments")),
+             uses=("starts_authorization_clock", "stores_authorization_attachments", "seals_cursors")),
     Function(AUTHORIZATION_CLOCK, tables={"authorizations": "read", "audit": "append"}, uses=("sends_mail",)),
     Function("um_decisions", tables={"authorizations": "write", "accounts": "read", "audit": "append"},
              uses=("sends_mail",)),

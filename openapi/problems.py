@@ -8,8 +8,10 @@ imported name it uses under `functions/`, collecting each problem it can raise:
 - any other call whose arguments start with a literal 4xx/5xx status and a slug (`_link_problem(410, "...")`);
 - the shared constructors (`invalid_fields`, `rate_limited`, `service_unavailable`, `session_ended`).
 
-Calls are followed by name only (no type inference): a problem raised inside a method of a class is
-not seen. What the edge answers for every route (request validation, malformed bodies, the
+Calls are followed by name only (no type inference), with one exception: a method called on a module
+constant made by a portal class (`CLAIM.visible(...)`, `CLAIM = records.RecordKind(...)`) is followed
+into that method alone, and `self.<field>` there into the argument the constant was made with. What
+the edge answers for every route (request validation, malformed bodies, the
 authorizer, the gateway) is added by openapi/generate.py from the route table.
 """
 
@@ -150,9 +152,21 @@ def problems_of(module_name: str, attr: str, _seen: set[tuple[str, str]] | None 
     node = module.functions.get(attr) or module.constants.get(attr)
     if node is None:
         return set()
+    return _walk(module, node, seen)
+
+
+# A module constant made by calling a portal class (`CLAIM = records.RecordKind("claim", NOT_FOUND, ...)`):
+# (the module that holds it, its name, the call, the class's module, the class).
+_Instance = tuple[_Module, str, ast.Call, _Module, ast.ClassDef]
+
+
+def _walk(module: _Module, node: ast.AST, seen: set[tuple[str, str]],
+          instance: _Instance | None = None) -> set[tuple[int, str]]:
+    """The problems of one function, method or expression of `module` (`instance`: the object `self` is)."""
     statuses = _status_constants()
     found: set[tuple[int, str]] = set()
-    for child in ast.walk(node):
+    followed: set[int] = set()  # names already followed as the object of a method call
+    for child in ast.walk(node):  # breadth first: an attribute comes before the name it is read from
         if isinstance(child, ast.Call):
             literal = _literal_problem(child, statuses)
             if literal:
@@ -160,15 +174,52 @@ def problems_of(module_name: str, attr: str, _seen: set[tuple[str, str]] | None 
             callee = _callee_name(child)
             if callee in CONSTRUCTORS:
                 found.add(CONSTRUCTORS[callee])
-        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load):
+        if isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load) and id(child) not in followed:
             target = _resolve(module, child.id)
             if target:
                 found |= problems_of(*target, seen)
         elif isinstance(child, ast.Attribute) and isinstance(child.value, ast.Name):
+            of = instance if instance is not None and child.value.id == "self" else _instance(module, child.value.id)
+            if of is not None:  # `KIND.visible(...)`: that method only, and the arguments it reads
+                followed.add(id(child.value))
+                found |= _member(of, child.attr, seen)
+                continue
             sub = _submodule(module, child.value.id)
             if sub:
                 found |= problems_of(sub, child.attr, seen)
     return found
+
+
+def _instance(module: _Module, name: str) -> _Instance | None:
+    target = _resolve(module, name)
+    owner = _module(target[0]) if target else None
+    call = owner.constants.get(target[1]) if owner and target else None
+    if owner is None or target is None or not isinstance(call, ast.Call):
+        return None
+    func = call.func
+    made_by = (_resolve(owner, func.id) if isinstance(func, ast.Name) else
+               (sub, func.attr) if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+               and (sub := _submodule(owner, func.value.id)) else None)
+    class_module = _module(made_by[0]) if made_by else None
+    cls = class_module.functions.get(made_by[1]) if class_module and made_by else None
+    return (owner, target[1], call, class_module, cls) if class_module and isinstance(cls, ast.ClassDef) else None
+
+
+def _member(instance: _Instance, attr: str, seen: set[tuple[str, str]]) -> set[tuple[int, str]]:
+    """What reading `attr` of an instance can raise: its method's problems, or those of the argument the
+    instance was made with for that field."""
+    owner, name, call, class_module, cls = instance
+    if (key := (f"{owner.name}.{name}", attr)) in seen:
+        return set()
+    seen.add(key)
+    methods = {n.name: n for n in cls.body if isinstance(n, ast.FunctionDef)}
+    if attr in methods:
+        return _walk(class_module, methods[attr], seen, instance)
+    fields = [n.target.id for n in cls.body if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name)]
+    given = next((k.value for k in call.keywords if k.arg == attr), None)
+    if given is None and attr in fields and fields.index(attr) < len(call.args):
+        given = call.args[fields.index(attr)]
+    return _walk(owner, given, seen) if given is not None else set()
 
 
 def _route_path(decorator: ast.expr) -> tuple[str, str] | None:

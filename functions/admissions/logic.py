@@ -6,7 +6,7 @@ answers like one that does not exist."""
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from functions.admissions.models import (
     AdmissionPage,
@@ -15,8 +15,7 @@ from functions.admissions.models import (
     AdmissionView,
     DischargeRequest,
 )
-from functions.shared import access, audit, paging, ratelimit, records
-from functions.shared.audit import AuditEntry
+from functions.shared import records
 from functions.shared.errors import FieldError, Problem, invalid_fields
 from functions.shared.http import Caller, RequestMeta
 from functions.shared.member_identity import MEMBER_NOT_FOUND, find_member
@@ -26,37 +25,34 @@ from functions.shared.store.admissions import Admission
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
 from functions.shared.workflow import business_days_later
 
-WINDOW = timedelta(hours=1)
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U to misread
 ADMISSION_NOT_FOUND = Problem(404, "admission-not-found", "No admission found",
                               "No admission with this number is on file for the providers you act for.")
 ADMISSION: records.RecordKind[Admission] = records.RecordKind(
-    "admission", ADMISSION_NOT_FOUND, WINDOW, fetch=lambda number: repositories().admissions.get(number))
+    "admission", ADMISSION_NOT_FOUND, fetch=lambda number: repositories().admissions.get(number),
+    per_hour=lambda plan: plan.admission_requests_per_hour)
+_FACILITY = "Choose a facility you act for."
 
 
 def notify(req: AdmissionRequest, who: Caller, plan: PlanProfile, meta: RequestMeta, now: datetime) -> AdmissionView:
-    scope = access.scope_for(who.account_id, req.acting_for, plan)
-    ratelimit.hit("admissions", who.account_id, plan.claim_searches_per_hour, WINDOW, now)
-    facility = req.facility_provider_id.upper()
-    if facility not in scope:
-        raise invalid_fields([FieldError("facility_provider_id", "Choose a facility you act for.", "not_in_scope")])
+    ask = records.Ask(who, plan, meta, now)
+    facility = records.in_scope("facility_provider_id", req.facility_provider_id,
+                                ADMISSION.scope(req.acting_for, ask), _FACILITY)
     member = find_member(req.birth_date, req.member_id)
     if member is None:
-        audit.record("phi.admission.create", "member_not_found", meta, subject=who.account_id, now=now,
-                     detail={"acting_for": req.acting_for})
+        ADMISSION.member_not_found("create", req.acting_for, ask)
         raise MEMBER_NOT_FOUND
     admitted_at = req.admitted_at.astimezone(UTC)
     due = business_days_later(admitted_at, plan.admission_notice_business_days)
     admission = Admission(
         admission_id="ADM-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(10)),
         member_id=member.profile.member_id, member_name=f"{member.profile.first_name} {member.profile.last_name}",
-        facility_provider_id=facility,
-        attending_provider_id=req.attending_provider_id.upper() if req.attending_provider_id else None,
-        admitted_at=admitted_at, admission_type=req.admission_type, admitting_diagnosis=req.admitting_diagnosis.upper(),
+        facility_provider_id=facility, attending_provider_id=req.attending_provider_id,
+        admitted_at=admitted_at, admission_type=req.admission_type, admitting_diagnosis=req.admitting_diagnosis,
         notified_at=now, notified_by=who.account_id, notice_due=due, late=now > due)
     try:
-        repositories().admissions.create(admission, _entry("phi.admission.create", "notified", who, req.acting_for,
-                                                           admission, meta, now))
+        repositories().admissions.create(admission, ADMISSION.entry("create", "notified", req.acting_for, admission,
+                                                                    ask))
     except UniqueKeyTaken:
         existing = repositories().admissions.holder(admission.member_id, facility, admitted_at.date())
         raise Problem(409, "admission-exists", "This admission was already notified",
@@ -67,16 +63,14 @@ def notify(req: AdmissionRequest, who: Caller, plan: PlanProfile, meta: RequestM
 
 def open_admission(admission_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,
                    now: datetime) -> AdmissionView:
-    admission = ADMISSION.visible(admission_id, acting_for, who, plan, meta, now)
-    audit.record("phi.admission.read", "shown", meta, subject=who.account_id, now=now,
-                 detail={"acting_for": acting_for, "admission_id": admission.admission_id,
-                         "member_id": admission.member_id})
-    return view(admission)
+    ask = records.Ask(who, plan, meta, now)
+    return view(ADMISSION.shown(ADMISSION.visible(admission_id, acting_for, ask), acting_for, ask))
 
 
 def discharge(admission_id: str, req: DischargeRequest, who: Caller, plan: PlanProfile, meta: RequestMeta,
               now: datetime) -> AdmissionView:
-    admission = ADMISSION.visible(admission_id, req.acting_for, who, plan, meta, now)
+    ask = records.Ask(who, plan, meta, now)
+    admission = ADMISSION.changeable(admission_id, req.acting_for, ask)
     discharged_at = req.discharged_at.astimezone(UTC)
     if discharged_at < admission.admitted_at:
         raise invalid_fields([FieldError("discharged_at", "The discharge cannot be before the admission.", "range")])
@@ -85,23 +79,20 @@ def discharge(admission_id: str, req: DischargeRequest, who: Caller, plan: PlanP
     try:
         return view(repositories().admissions.discharge(
             admission.admission_id, discharged_at, req.disposition,
-            _entry("phi.admission.discharge", "discharged", who, req.acting_for, admission, meta, now)))
+            ADMISSION.entry("discharge", "discharged", req.acting_for, admission, ask)))
     except StaleWrite:
         raise Problem(409, "already-discharged", "The discharge is recorded already",
                       "This admission was discharged before. Reload it to see the discharge.") from None
 
 
 def search(req: AdmissionSearch, who: Caller, plan: PlanProfile, meta: RequestMeta, now: datetime) -> AdmissionPage:
-    scope = access.scope_for(who.account_id, req.acting_for, plan)
-    ratelimit.hit("admissions", who.account_id, plan.claim_searches_per_hour, WINDOW, now)
-    facility = req.facility_provider_id.upper()
-    if facility not in scope:
-        raise invalid_fields([FieldError("facility_provider_id", "Choose a facility you act for.", "not_in_scope")])
-    page = repositories().admissions.page(facility, req.from_date, req.to_date, req.page_size,
-                                          paging.decode(req.cursor, facility))
-    audit.record("phi.admission.search", "listed", meta, subject=who.account_id, now=now,
-                 detail={"acting_for": req.acting_for, "facility": facility, "admissions": len(page.admissions)})
-    return AdmissionPage(admissions=[view(a) for a in page.admissions], next_cursor=paging.encode(facility, page.after))
+    ask = records.Ask(who, plan, meta, now)
+    scope = ADMISSION.scope(req.acting_for, ask)
+    facility = records.in_scope("facility_provider_id", req.facility_provider_id, scope, _FACILITY)
+    page = ADMISSION.page(records.ListQuery(facility, req.from_date, req.to_date, req.page_size, req.cursor),
+                          repositories().admissions.page, ask, scope=scope,
+                          detail={"acting_for": req.acting_for, "facility": facility})
+    return AdmissionPage(admissions=[view(a) for a in page.items], next_cursor=page.next_cursor)
 
 
 def view(a: Admission) -> AdmissionView:
@@ -112,9 +103,3 @@ def view(a: Admission) -> AdmissionView:
         notified_at=a.notified_at, late=a.late, notice_due=a.notice_due, discharged_at=a.discharged_at,
         disposition=a.disposition)
 
-
-def _entry(action: str, outcome: str, who: Caller, acting_for: str, admission: Admission, meta: RequestMeta,
-           now: datetime) -> AuditEntry:
-    return audit.audit_event(action, outcome, meta, subject=who.account_id, now=now,
-                             detail={"acting_for": acting_for, "admission_id": admission.admission_id,
-                                     "member_id": admission.member_id})

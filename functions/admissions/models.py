@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from functions.shared import paging
-from functions.shared.schemas import ActingFor, Icd10Cm, MemberId, ProviderId
+from functions.shared.ids import ActingFor, AdmissionNumber, MemberId, ProviderId
+from functions.shared.schemas import Icd10Cm
 from functions.shared.states import AdmissionStatus, AdmissionType, DischargeDisposition
 
-AdmissionId = Annotated[str, Field(pattern=r"^ADM-[0-9A-Z]{10}$", description="The notification's number")]
+AdmissionId = AdmissionNumber
 MAX_RANGE_DAYS = 366
 
 FIELD_MESSAGES = {

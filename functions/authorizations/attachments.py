@@ -19,16 +19,9 @@ from urllib.parse import quote
 
 from functions.authorizations.models import AttachmentUpload
 from functions.shared.errors import FieldError, Problem, invalid_fields
+from functions.shared.file_types import KINDS, SIGNATURES
 from functions.shared.store.authorizations import Attachment
 
-# Declared type → the magic numbers its content starts with
-SIGNATURES: dict[str, tuple[bytes, ...]] = {
-    "application/pdf": (b"%PDF-",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/tiff": (b"II*\x00", b"MM\x00*"),
-}
-KINDS = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG", "image/tiff": "TIFF"}
 MAX_FILE_BYTES = 3_000_000
 MAX_REQUEST_BYTES = 4_000_000
 MAX_FILES_PER_REQUEST = 5

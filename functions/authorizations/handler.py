@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 
 from functions.authorizations import logic
-from functions.authorizations.attachments import SIGNATURES, content_disposition
+from functions.authorizations.attachments import content_disposition
 from functions.authorizations.models import (
     FIELD_MESSAGES,
     AttachmentNumber,
@@ -20,9 +20,18 @@ from functions.authorizations.models import (
     WithdrawRequest,
 )
 from functions.shared import clock
-from functions.shared.http import caller, json_response, make_handler, make_resolver, request_meta
+from functions.shared.file_types import SIGNATURES
+from functions.shared.http import (
+    caller,
+    file_bodies,
+    file_response,
+    json_response,
+    make_handler,
+    make_resolver,
+    request_meta,
+)
+from functions.shared.ids import ActingFor
 from functions.shared.plans import current_plan
-from functions.shared.schemas import ActingFor
 
 app = make_resolver(field_messages=FIELD_MESSAGES)
 
@@ -54,12 +63,13 @@ def open_request(authorization_id: Annotated[AuthorizationId, Path()],
          summary="Download a file of a request (send Accept with the file's type; it comes back as that type)",
          responses={200: {"description": "The file, as an attachment",
                           "content": {kind: {"schema": {"type": "string", "format": "binary"}}
-                                      for kind in SIGNATURES}}})
+                                      for kind in SIGNATURES}}},
+         middlewares=[file_bodies])
 def download(authorization_id: Annotated[AuthorizationId, Path()], number: Annotated[AttachmentNumber, Path()],
-             acting_for: Annotated[ActingFor, Query()]) -> Response[bytes]:
+             acting_for: Annotated[ActingFor, Query()]) -> Response[str]:
     listed, content = logic.attachment(authorization_id, number, acting_for, caller(app), current_plan(),
                                        request_meta(app), clock.now())
-    return Response(200, listed.content_type, content, {"Content-Disposition": content_disposition(listed.name),
+    return file_response(content, listed.content_type, {"Content-Disposition": content_disposition(listed.name),
                                                         "Cache-Control": "no-store"})
 
 

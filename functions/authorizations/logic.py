@@ -6,9 +6,13 @@ outside the caller's scope answer like records that do not exist; every read and
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import hmac
+import json
 import secrets
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from functions.authorizations import attachments as files
 from functions.authorizations.models import (
@@ -21,10 +25,9 @@ from functions.authorizations.models import (
     InformationRequest,
     ServiceLineView,
 )
-from functions.shared import access, audit, authorization_clock, paging, ratelimit, records
-from functions.shared.audit import AuditEntry
+from functions.shared import access, audit, authorization_clock, records
 from functions.shared.authorization_clock import DECISION_TIME
-from functions.shared.errors import FieldError, Problem, invalid_fields
+from functions.shared.errors import Problem
 from functions.shared.http import Caller, RequestMeta
 from functions.shared.member_identity import MEMBER_NOT_FOUND, find_member
 from functions.shared.plans import PlanProfile
@@ -35,12 +38,12 @@ from functions.shared.store.authorizations import (
     Authorization,
     Change,
     Event,
+    IdempotencyClaim,
     ServiceRequest,
     idempotency_key,
 )
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
 
-WINDOW = timedelta(hours=1)
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 STATUS_TEXT = {
     AuthorizationStatus.PENDING: "Pending: the plan is reviewing the request.",
@@ -55,8 +58,11 @@ NOT_FOUND = Problem(404, "authorization-not-found", "No authorization request fo
 KEY_REQUIRED = Problem(428, "idempotency-key-required", "Send an Idempotency-Key header",
                        "Each submission needs an Idempotency-Key header (any unique value, the same on a retry), "
                        "so that a retried submission never creates a second request.")
+KEY_REUSED = Problem(422, "idempotency-key-reused", "This Idempotency-Key belongs to another request",
+                     "Send a new Idempotency-Key with each new submission; reuse it only to retry the very same one.")
 AUTHORIZATION: records.RecordKind[Authorization] = records.RecordKind(
-    "authorization", NOT_FOUND, WINDOW, fetch=lambda number: repositories().authorizations.get(number))
+    "authorization", NOT_FOUND, fetch=lambda number: repositories().authorizations.get(number),
+    per_hour=lambda plan: plan.authorization_requests_per_hour)
 
 
 def submit(req: AuthorizationRequest, key: str | None, who: Caller, plan: PlanProfile, meta: RequestMeta,
@@ -64,59 +70,57 @@ def submit(req: AuthorizationRequest, key: str | None, who: Caller, plan: PlanPr
     """The request and whether it is new (False: a retry of a submission already stored)."""
     if not key:
         raise KEY_REQUIRED
+    ask = records.Ask(who, plan, meta, now)
     scope = access.scope_for(who.account_id, req.acting_for, plan)
-    requesting = req.requesting_provider_id.upper()
-    if requesting not in scope:
-        raise invalid_fields([FieldError("requesting_provider_id", "Choose a Provider ID you act for.",
-                                         "not_in_scope")])
+    requesting = records.in_scope("requesting_provider_id", req.requesting_provider_id, scope,
+                                  "Choose a Provider ID you act for.")
     claim = idempotency_key(who.account_id, hashlib.sha256(key.encode()).hexdigest()[:32])
+    digest = submission_digest(req)
     earlier = repositories().authorizations.holder(claim)
     if earlier is not None:
-        view_ = _retry(earlier, req)
+        view_ = _retry(earlier, digest, now)
         authorization_clock.start(view_.authorization_id, view_.submitted_at, view_.due_at)  # if it failed before
         return view_, False
-    ratelimit.hit("authorizations", who.account_id, plan.claim_searches_per_hour, WINDOW, now)
+    AUTHORIZATION.count(ask)  # a new submission (a retry is not counted)
     uploads = files.decode(req.attachments, 0)
     member = find_member(req.birth_date, req.member_id)
     if member is None:
-        audit.record("phi.authorization.create", "member_not_found", meta, subject=who.account_id, now=now,
-                     detail={"acting_for": req.acting_for})
+        AUTHORIZATION.member_not_found("create", req.acting_for, ask)
         raise MEMBER_NOT_FOUND
     authorization_id = "PA-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
     attached = _store_files(authorization_id, uploads, 0, now)  # before the record that points at them
     authorization = Authorization(
         authorization_id=authorization_id,
         member_id=member.profile.member_id, member_name=f"{member.profile.first_name} {member.profile.last_name}",
-        requesting_provider_id=requesting, servicing_provider_id=req.servicing_provider_id.upper(),
+        requesting_provider_id=requesting, servicing_provider_id=req.servicing_provider_id,
         service_lines=tuple(ServiceRequest(line.code, line.units) for line in req.service_lines),
         diagnosis_codes=tuple(req.diagnosis_codes), service_from=req.service_from, service_to=req.service_to,
         urgency=req.urgency, clinical_notes=req.clinical_notes, submitted_at=now, submitted_by=who.account_id,
         due_at=now + DECISION_TIME[req.urgency], attachments=attached,
         history=(Event(now, "submitted", "provider", attachments=tuple(a.number for a in attached)),))
     try:
-        repositories().authorizations.create(authorization, claim, _entry("phi.authorization.create", "submitted",
-                                                                          who, req.acting_for, authorization, meta,
-                                                                          now))
+        repositories().authorizations.create(authorization, IdempotencyClaim(claim, authorization_id, digest),
+                                             AUTHORIZATION.entry("create", "submitted", req.acting_for,
+                                                                 authorization, ask))
     except UniqueKeyTaken:  # a concurrent retry of the same submission stored it first
         holder = repositories().authorizations.holder(claim)
         assert holder is not None, "a taken key names its request"
-        return _retry(holder, req), False
+        return _retry(holder, digest, now), False
     authorization_clock.start(authorization.authorization_id, authorization.submitted_at, authorization.due_at)
     return view(authorization, now), True
 
 
 def open_request(authorization_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,
                  now: datetime) -> AuthorizationView:
-    found = AUTHORIZATION.visible(authorization_id, acting_for, who, plan, meta, now)
-    audit.record("phi.authorization.read", "shown", meta, subject=who.account_id, now=now,
-                 detail={"acting_for": acting_for, "authorization_id": found.authorization_id,
-                         "member_id": found.member_id})
-    return view(found, now)
+    ask = records.Ask(who, plan, meta, now)
+    found = AUTHORIZATION.visible(authorization_id, acting_for, ask)
+    return view(AUTHORIZATION.shown(found, acting_for, ask), now)
 
 
 def send_information(authorization_id: str, req: InformationRequest, who: Caller, plan: PlanProfile,
                      meta: RequestMeta, now: datetime) -> AuthorizationView:
-    found = AUTHORIZATION.visible(authorization_id, req.acting_for, who, plan, meta, now)
+    ask = records.Ask(who, plan, meta, now)
+    found = AUTHORIZATION.changeable(authorization_id, req.acting_for, ask)
     if found.status != AuthorizationStatus.MORE_INFO_REQUESTED:
         raise Problem(409, "not-waiting-for-information", "The plan is not waiting for information",
                       "Information can be sent only when the plan asked for it.")
@@ -128,7 +132,7 @@ def send_information(authorization_id: str, req: InformationRequest, who: Caller
     try:
         moved = repositories().authorizations.move(
             found.authorization_id, AuthorizationStatus.MORE_INFO_REQUESTED, change,
-            _entry("phi.authorization.information", "sent", who, req.acting_for, found, meta, now))
+            AUTHORIZATION.entry("information", "sent", req.acting_for, found, ask))
     except StaleWrite:
         raise Problem(409, "not-waiting-for-information", "The plan is not waiting for information",
                       "The request changed meanwhile. Reload it.") from None
@@ -137,7 +141,8 @@ def send_information(authorization_id: str, req: InformationRequest, who: Caller
 
 def withdraw(authorization_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,
              now: datetime) -> AuthorizationView:
-    found = AUTHORIZATION.visible(authorization_id, acting_for, who, plan, meta, now)
+    ask = records.Ask(who, plan, meta, now)
+    found = AUTHORIZATION.changeable(authorization_id, acting_for, ask)
     decided = Problem(409, "already-decided", "The request is decided already",
                       "A decided or withdrawn request cannot be withdrawn.")
     if found.status not in OPEN_AUTHORIZATION_STATUSES:
@@ -145,8 +150,8 @@ def withdraw(authorization_id: str, acting_for: str, who: Caller, plan: PlanProf
     change = Change(AuthorizationStatus.WITHDRAWN, Event(now, "withdrawn", "provider"))
     try:
         moved = repositories().authorizations.move(found.authorization_id, found.status, change,
-                                                   _entry("phi.authorization.withdraw", "withdrawn", who,
-                                                          acting_for, found, meta, now))
+                                                   AUTHORIZATION.entry("withdraw", "withdrawn", acting_for, found,
+                                                                       ask))
     except StaleWrite:
         raise decided from None
     return view(moved, now)
@@ -155,7 +160,8 @@ def withdraw(authorization_id: str, acting_for: str, who: Caller, plan: PlanProf
 def attachment(authorization_id: str, number: int, acting_for: str, who: Caller, plan: PlanProfile,
                meta: RequestMeta, now: datetime) -> tuple[Attachment, bytes]:
     """A file of a request the caller may see, with its content; every download is audited."""
-    found = AUTHORIZATION.visible(authorization_id, acting_for, who, plan, meta, now)
+    ask = records.Ask(who, plan, meta, now)
+    found = AUTHORIZATION.visible(authorization_id, acting_for, ask)
     listed = next((a for a in found.attachments if a.number == number), None)
     content = repositories().attachment_files.get(found.authorization_id, listed.sha256) if listed else None
     detail = {"acting_for": acting_for, "authorization_id": found.authorization_id, "member_id": found.member_id,
@@ -170,18 +176,21 @@ def attachment(authorization_id: str, number: int, acting_for: str, who: Caller,
 
 def search(req: AuthorizationSearch, who: Caller, plan: PlanProfile, meta: RequestMeta,
            now: datetime) -> AuthorizationPageView:
-    scope = access.scope_for(who.account_id, req.acting_for, plan)
-    ratelimit.hit("authorizations", who.account_id, plan.claim_searches_per_hour, WINDOW, now)
-    provider = req.provider_id.upper()
-    if provider not in scope:
-        raise invalid_fields([FieldError("provider_id", "Choose a Provider ID you act for.", "not_in_scope")])
-    page = repositories().authorizations.page(provider, req.from_date, req.to_date, req.page_size,
-                                              paging.decode(req.cursor, provider))
-    audit.record("phi.authorization.search", "listed", meta, subject=who.account_id, now=now,
-                 detail={"acting_for": req.acting_for, "provider_id": provider,
-                         "authorizations": len(page.authorizations)})
-    return AuthorizationPageView(authorizations=[view(a, now) for a in page.authorizations],
-                                 next_cursor=paging.encode(provider, page.after))
+    ask = records.Ask(who, plan, meta, now)
+    scope = AUTHORIZATION.scope(req.acting_for, ask)
+    provider = records.in_scope("provider_id", req.provider_id, scope, "Choose a Provider ID you act for.")
+    page = AUTHORIZATION.page(records.ListQuery(provider, req.from_date, req.to_date, req.page_size, req.cursor),
+                              repositories().authorizations.page, ask, scope=scope,
+                              detail={"acting_for": req.acting_for, "provider_id": provider})
+    return AuthorizationPageView(authorizations=[view(a, now) for a in page.items], next_cursor=page.next_cursor)
+
+
+def submission_digest(req: AuthorizationRequest) -> str:
+    """SHA-256 of the whole submission as validated (identifiers and codes normalised; each file by its
+    content's SHA-256): the same key with any other submission is refused."""
+    body = req.model_dump(mode="json")
+    body["attachments"] = [{**a, "content": _sha256_of(a["content"])} for a in body["attachments"]]
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def view(a: Authorization, now: datetime) -> AuthorizationView:
@@ -201,19 +210,13 @@ def view(a: Authorization, now: datetime) -> AuthorizationView:
                                     sha256=f.sha256, added_at=f.added_at) for f in a.attachments])
 
 
-def _retry(authorization_id: str, req: AuthorizationRequest) -> AuthorizationView:
+def _retry(earlier: IdempotencyClaim, digest: str, now: datetime) -> AuthorizationView:
     """The stored answer to a retried submission; a key reused for another submission is refused."""
-    from functions.shared import clock
-
-    stored = repositories().authorizations.get(authorization_id)
+    if not hmac.compare_digest(earlier.digest or "", digest):
+        raise KEY_REUSED
+    stored = repositories().authorizations.get(earlier.authorization_id)
     assert stored is not None, "a claimed key names a stored request"
-    same = (stored.member_id == req.member_id.upper()
-            and [(s.code, s.units) for s in stored.service_lines] == [(s.code, s.units) for s in req.service_lines]
-            and [f.sha256 for f in stored.attachments] == [_sha256_of(u.content) for u in req.attachments])
-    if not same:
-        raise Problem(422, "idempotency-key-reused", "This Idempotency-Key belongs to another request",
-                      "Send a new Idempotency-Key with each new submission; reuse it only to retry the same one.")
-    return view(stored, clock.now())
+    return view(stored, now)
 
 
 def _store_files(authorization_id: str, uploads: list[files.Upload], on_file: int,
@@ -224,17 +227,7 @@ def _store_files(authorization_id: str, uploads: list[files.Upload], on_file: in
 
 
 def _sha256_of(encoded: str) -> str | None:
-    import base64
-    import binascii
-
     try:
         return hashlib.sha256(base64.b64decode(encoded, validate=True)).hexdigest()
     except (binascii.Error, ValueError):
         return None
-
-
-def _entry(action: str, outcome: str, who: Caller, acting_for: str, a: Authorization, meta: RequestMeta,
-           now: datetime) -> AuditEntry:
-    return audit.audit_event(action, outcome, meta, subject=who.account_id, now=now,
-                             detail={"acting_for": acting_for, "authorization_id": a.authorization_id,
-                                     "member_id": a.member_id})

@@ -8,10 +8,11 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from functions.shared import paging
-from functions.shared.schemas import ActingFor, Icd10Cm, MemberId, ProcedureCode, ProviderId
+from functions.shared.ids import ActingFor, AuthorizationNumber, MemberId, ProviderId
+from functions.shared.schemas import Icd10Cm, ProcedureCode
 from functions.shared.states import AuthorizationStatus, AuthorizationUrgency
 
-AuthorizationId = Annotated[str, Field(pattern=r"^PA-[0-9A-Z]{10}$", description="The request's number")]
+AuthorizationId = AuthorizationNumber
 IdempotencyKey = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
                                       description="Any unique value per submission; a retry sends the same")]
 MAX_RANGE_DAYS = 366

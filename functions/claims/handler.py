@@ -5,9 +5,10 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from functions.claims import logic
-from functions.claims.models import ClaimDetail, ClaimNumber, ClaimPageView, ClaimSearch
+from functions.claims.models import ClaimDetail, ClaimPageView, ClaimSearch
 from functions.shared import clock
 from functions.shared.http import caller, make_handler, make_resolver, request_meta
+from functions.shared.ids import ClaimNumber
 from functions.shared.plans import current_plan
 from functions.shared.schemas import ActingFor
 

@@ -8,7 +8,7 @@ providers in scope. Every read is audited; searches are rate limited per account
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from functions.claims.models import (
     ClaimDetail,
@@ -19,8 +19,8 @@ from functions.claims.models import (
     PaymentDetail,
     ReasonCodeView,
 )
-from functions.shared import access, audit, paging, ratelimit, reason_codes, records
-from functions.shared.errors import FieldError, Problem, invalid_fields
+from functions.shared import audit, reason_codes, records
+from functions.shared.errors import Problem
 from functions.shared.http import Caller, RequestMeta
 from functions.shared.member_identity import MEMBER_NOT_FOUND, find_member
 from functions.shared.money import dollars
@@ -29,7 +29,6 @@ from functions.shared.states import ClaimStatus
 from functions.shared.store import repositories
 from functions.shared.store.claims import MEMBER_OWNER, PROVIDER_OWNER, Claim, ClaimSummary
 
-SEARCH_WINDOW = timedelta(hours=1)
 STATUS_TEXT = {
     ClaimStatus.RECEIVED: "Received: not processed yet.",
     ClaimStatus.PENDED: "Pended: waiting for information or review before a decision.",
@@ -42,20 +41,19 @@ CLAIM_NOT_FOUND = Problem(
     "No claim with this number is on file for the providers you act for. Check the claim number, or "
     "choose the Provider ID the claim was billed under.")
 CLAIM: records.RecordKind[Claim] = records.RecordKind(
-    "claim", CLAIM_NOT_FOUND, SEARCH_WINDOW, fetch=lambda number: repositories().claims.get(number))
+    "claim", CLAIM_NOT_FOUND, fetch=lambda number: repositories().claims.get(number),
+    per_hour=lambda plan: plan.claim_searches_per_hour)
 
 
 def open_claim(claim_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,
                now: datetime) -> ClaimDetail:
-    claim = CLAIM.visible(claim_id, acting_for, who, plan, meta, now)
-    audit.record("phi.claim.read", "shown", meta, subject=who.account_id, now=now,
-                 detail={"acting_for": acting_for, "claim_id": claim_id, "member_id": claim.member_id})
-    return _detail(claim, plan)
+    ask = records.Ask(who, plan, meta, now)
+    return _detail(CLAIM.shown(CLAIM.visible(claim_id, acting_for, ask), acting_for, ask), plan)
 
 
 def search(req: ClaimSearch, who: Caller, plan: PlanProfile, meta: RequestMeta, now: datetime) -> ClaimPageView:
-    scope = access.scope_for(who.account_id, req.acting_for, plan)
-    ratelimit.hit("claims", who.account_id, plan.claim_searches_per_hour, SEARCH_WINDOW, now)
+    ask = records.Ask(who, plan, meta, now)
+    scope = CLAIM.scope(req.acting_for, ask)
     detail: dict[str, str | int] = {"acting_for": req.acting_for}
     if req.member_id:
         member = find_member(req.birth_date, req.member_id) if req.birth_date else None
@@ -66,19 +64,14 @@ def search(req: ClaimSearch, who: Caller, plan: PlanProfile, meta: RequestMeta, 
         owner = MEMBER_OWNER + member.profile.member_id
         detail |= {"by": "member", "member_id": member.profile.member_id}
     else:
-        provider_id = (req.provider_id or "").upper()
-        if provider_id not in scope:
-            raise invalid_fields([FieldError("provider_id", "Choose a Provider ID you act for or one of its "
-                                                            "providers.", "not_in_scope")])
+        provider_id = records.in_scope("provider_id", req.provider_id or "", scope,
+                                       "Choose a Provider ID you act for or one of its providers.")
         owner = PROVIDER_OWNER + provider_id
         detail |= {"by": "provider", "provider_id": provider_id}
-    after = paging.decode(req.cursor, owner)
-    page = repositories().claims.page(owner, req.from_date, req.to_date, req.page_size, after)
     # A member's claims at providers outside the caller's scope are never listed.
-    shown = [summary for summary in page.claims if summary.provider_ids & scope]
-    audit.record("phi.claim.search", "listed", meta, subject=who.account_id, now=now,
-                 detail={**detail, "claims": len(shown)})
-    return ClaimPageView(claims=[_summary(s) for s in shown], next_cursor=paging.encode(owner, page.after))
+    page = CLAIM.page(records.ListQuery(owner, req.from_date, req.to_date, req.page_size, req.cursor),
+                      repositories().claims.page, ask, scope=scope, detail=detail)
+    return ClaimPageView(claims=[_summary(s) for s in page.items], next_cursor=page.next_cursor)
 
 
 def _reasons(stored: tuple[str, ...]) -> list[ReasonCodeView]:

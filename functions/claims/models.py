@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from functions.shared import paging
-from functions.shared.schemas import ActingFor, MemberId, ProviderId
+from functions.shared.ids import ActingFor, MemberId, ProviderId
 from functions.shared.states import ClaimStatus
 
 MAX_RANGE_DAYS = 366
-ClaimNumber = Annotated[str, Field(min_length=3, max_length=30, pattern=r"^[A-Za-z0-9-]+$",
-                                   description="The claim number on the remittance advice")]
 
 
 class ClaimSearch(BaseModel):

@@ -31,6 +31,8 @@ from pydantic import ValidationError
 
 from functions.shared import reason_codes
 from functions.shared.authorization_clock import DECISION_TIME
+from functions.shared.ids import normal_id
+from functions.shared.schemas import ICD10CM_PATTERN
 from functions.shared.states import AuthorizationStatus, AuthorizationUrgency, BenefitKind, ClaimStatus, CoverageStatus
 from functions.shared.store.authorizations import IMPORTED, Authorization, Event, ServiceRequest
 from functions.shared.store.claims import Claim, ClaimLineView, PaymentView
@@ -61,7 +63,7 @@ PRIORITY = "http://terminology.hl7.org/CodeSystem/processpriority"
 REVIEW_ACTION = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-reviewAction"
 X12_REVIEW_ACTION = "https://codesystem.x12.org/005010/306"
 _AUTHORIZATION_NUMBER = re.compile(r"^PA-[0-9A-Z]{10}$")
-_ICD10CM = re.compile(r"^[A-TV-Z][0-9][0-9AB](\.?[0-9A-TV-Z]{1,4})?$")
+_ICD10CM = re.compile(ICD10CM_PATTERN)
 _URGENCY = {"stat": AuthorizationUrgency.EXPEDITED, "normal": AuthorizationUrgency.STANDARD,
             "deferred": AuthorizationUrgency.STANDARD}
 # X12 306 (health care services review action) → what it means for one service line
@@ -169,7 +171,7 @@ def parse(text: str) -> Extract:
 def _identifier(identifiers: Any, system: str, where: str) -> str:
     for identifier in identifiers or []:
         if identifier.system == system and identifier.value:
-            return str(identifier.value).strip()
+            return normal_id(str(identifier.value))
     raise Invalid(where, f"needs an identifier with system {system}")
 
 
@@ -177,7 +179,7 @@ def _reference_id(reference: Any, system: str, where: str) -> str:
     if reference is None or reference.identifier is None or reference.identifier.system != system \
             or not reference.identifier.value:
         raise Invalid(where, f"needs identifier.system {system} and identifier.value")
-    return str(reference.identifier.value).strip()
+    return normal_id(str(reference.identifier.value))
 
 
 def _profile(patient: Any, content_hash: str, source: str, extract: Extract) -> None:

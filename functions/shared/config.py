@@ -27,6 +27,8 @@ class Settings(BaseModel):
     mail_queue_url: str | None = Field(default=None, alias="MAIL_QUEUE_URL",
                                        description="The queue send_mail puts mail on (functions/mail_sender).")
     captcha_secret_name: str | None = Field(default=None, alias="CAPTCHA_SECRET_NAME")
+    cursor_secret_name: str | None = Field(default=None, alias="CURSOR_SECRET_NAME",
+                                           description="HMAC key of paging cursors (functions/shared/paging.py)")
     mfa_key_id: str | None = Field(default=None, alias="MFA_KEY_ID", description="KMS key for TOTP seeds")
     push_platform_arn: str | None = Field(default=None, alias="PUSH_PLATFORM_ARN")
     access_workflow_arn: str | None = Field(default=None, alias="ACCESS_WORKFLOW_ARN")

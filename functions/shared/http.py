@@ -98,6 +98,24 @@ def json_response(status: int, model: BaseModel) -> Response:
     return Response(status, "application/json", model)
 
 
+def file_response(content: bytes, content_type: str, headers: dict[str, str]) -> Response[str]:
+    """A file, byte for byte. The resolver's response validation would serialise bytes as UTF-8 text (and
+    fail on a PNG or PDF), so the bytes pass it as latin-1 text, one character per byte, and
+    `file_bodies` (a route middleware, which runs after that validation) turns them back into bytes,
+    which the resolver sends base64-encoded."""
+    return Response(200, content_type, content.decode("latin-1"), {**headers, _FILE_BODY: "latin-1"})
+
+
+def file_bodies(app: APIGatewayRestResolver, next_middleware: Callable[[APIGatewayRestResolver], Response]) -> Response:
+    response = next_middleware(app)
+    if response.headers.pop(_FILE_BODY, None) and isinstance(response.body, str):
+        response.body = response.body.encode("latin-1")
+    return response
+
+
+_FILE_BODY = "X-Portal-File-Body"  # set by file_response, removed by file_bodies before the response leaves
+
+
 def _field_name(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"

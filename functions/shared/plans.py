@@ -78,7 +78,9 @@ class PlanProfile(BaseModel):
     link_attempts_per_hour: int = 10
     link_failures_per_tax_id_per_hour: int = 20
     eligibility_lookups_per_hour: int = 120  # PHI harvesting guard, per account
-    claim_searches_per_hour: int = 300
+    claim_searches_per_hour: int = 300  # claim searches and opened claims, per account
+    authorization_requests_per_hour: int = 300  # submissions, searches, reads and changes, per account
+    admission_requests_per_hour: int = 300  # notifications, searches, reads and discharges, per account
     admission_notice_business_days: int = 1  # a later notification is flagged late
     # Account lifecycle (functions/jobs): deactivation after this long without activity, a warning before.
     inactivity_period: timedelta = timedelta(days=60)

@@ -7,7 +7,10 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from functions.shared.ids import ActingFor, MemberId, ProviderId
 from functions.shared.plans import PasswordPolicy
+
+__all__ = ["ActingFor", "MemberId", "ProviderId"]  # the identifiers (functions/shared/ids.py), for the forms
 
 
 def normalise_email(value: Any) -> Any:
@@ -48,23 +51,22 @@ Name = Annotated[str, Field(min_length=1, max_length=100), AfterValidator(_perso
 PersonName = AfterValidator(_person_name)  # the rule of `Name`, for fields with other lengths
 # Free text a person types that others see (a group's name, a device's name): anything printable.
 PlainText = AfterValidator(_no_control)
-MemberId = Annotated[str, Field(min_length=3, max_length=20, pattern=r"^[A-Za-z0-9-]+$",
-                                description="The member ID on the member's card")]
-ActingFor = Annotated[str, Field(min_length=3, max_length=20, pattern=r"^[A-Za-z0-9-]+$",
-                                 description="The Provider ID you act for (one of your active links)")]
-ProviderId = Annotated[str, Field(min_length=3, max_length=20, pattern=r"^[A-Za-z0-9-]+$")]
+
+
+ICD10CM_PATTERN = r"^[A-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?$"
 
 
 def _upper(value: Any) -> Any:
     return value.strip().upper() if isinstance(value, str) else value
 
 
-# ICD-10-CM: a letter, two characters, then up to four more after an optional dot (e.g. J18.9, I21.A1).
+# ICD-10-CM, as the CMS code files define it: a letter (every chapter, U07.1 and U09.9 included), a digit,
+# a digit or letter, then up to four more after an optional dot (e.g. J18.9, I21.A1, Z3A.01, T36.0X1A).
 # The before-validator hides the pattern from the JSON schema: the contract states what passes (any
 # letter case, surrounding spaces) itself.
 Icd10Cm = Annotated[str, BeforeValidator(_upper), Field(
-    pattern=r"^[A-TV-Z][0-9][0-9AB](\.?[0-9A-TV-Z]{1,4})?$", description="ICD-10-CM diagnosis code, e.g. J18.9",
-    json_schema_extra={"pattern": r"^ *[A-TV-Za-tv-z][0-9][0-9ABab](\.?[0-9A-TV-Za-tv-z]{1,4})? *$"})]
+    pattern=ICD10CM_PATTERN, description="ICD-10-CM diagnosis code, e.g. J18.9",
+    json_schema_extra={"pattern": r"^ *[A-Za-z][0-9][0-9A-Za-z](\.?[0-9A-Za-z]{1,4})? *$"})]
 # CPT (5 digits, or 4 and F/T/U) or HCPCS Level II (a letter and 4 digits).
 ProcedureCode = Annotated[str, BeforeValidator(_upper), Field(
     pattern=r"^([0-9]{4}[0-9FTU]|[A-V][0-9]{4})$", description="CPT or HCPCS code, e.g. 99214 or E0601",

@@ -10,7 +10,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from functions.authorizations.attachments import SIGNATURES as ATTACHMENT_TYPES
+from functions.shared.file_types import SIGNATURES as ATTACHMENT_TYPES
 from functions.shared.http import SECURITY_HEADERS
 from infra.config import StageConfig
 from infra.constructs._common import pascal

@@ -179,6 +179,7 @@ class Functions(Construct):
             "push_platform": config.push_platform_arn,
             "mfa_key": secrets.mfa_key.key_arn,
             "captcha_secret": secrets.captcha_name,
+            "cursor_secret": secrets.cursor_name,
             "access_workflow": workflow_arn,
             "authorization_clock": clock_arn,
             "roster_bucket": storage.bucket.bucket_name,
@@ -308,7 +309,7 @@ class Functions(Construct):
             # SMS goes straight to phone numbers; topics (any SNS ARN) stay out of reach.
             role.add_to_principal_policy(iam.PolicyStatement(actions=actions, not_resources=["arn:*:sns:*:*:*"]))
 
-        def captcha_secret_key(role: iam.IRole, actions: list[str]) -> None:
+        def secret_key(role: iam.IRole, actions: list[str]) -> None:
             # In the key's policy (as Secret.grant_read does): decrypt through Secrets Manager only.
             secrets.key.grant(kms.ViaServicePrincipal(f"secretsmanager.{region}.amazonaws.com", role), *actions)
 
@@ -325,7 +326,8 @@ class Functions(Construct):
             "push_endpoints": on(Notifications.push_endpoints(platform)),
             "mfa_key": on(secrets.mfa_key.key_arn),
             "captcha_secret": on(secrets.captcha.secret_arn),
-            "captcha_secret_key": captcha_secret_key,
+            "cursor_secret": on(secrets.cursor.secret_arn),
+            "secrets_key": secret_key,
             "access_workflow": on(workflow_arn or ""),
             "authorization_clock": on(clock_arn or ""),
             "roster_incoming": on(storage.bucket.arn_for_objects(f"{INCOMING_PREFIX}*")),

@@ -338,6 +338,7 @@ def test_register_cannot_touch_the_sessions_table(dev: Synth, template: dict) ->
 
 def test_mail_sms_and_secret_permissions_follow_the_function_entry(dev: Synth, template: dict) -> None:
     secret_id = logical_id(dev.stack, dev.stack.secrets.captcha)
+    cursor_id = logical_id(dev.stack, dev.stack.secrets.cursor)
     for spec in FUNCTIONS:
         statements = role_statements(template, logical_id(dev.stack, dev.stack.functions.roles[spec.name]))
         ses = [s for s in statements if any(a.startswith("ses:") for a in actions(s))]
@@ -355,9 +356,10 @@ def test_mail_sms_and_secret_permissions_follow_the_function_entry(dev: Synth, t
         sns = [s for s in statements if "sns:Publish" in actions(s)]
         assert bool(sns) == ("sends_sms" in spec.uses)
         secret = [s for s in statements if any(a.startswith("secretsmanager:") for a in actions(s))]
-        assert bool(secret) == ("reads_captcha_secret" in spec.uses)
-        if secret:
-            assert list(refs(secret[0]["Resource"])) == [secret_id]
+        read = {ref for s in secret for ref in refs(s["Resource"])}
+        assert (secret_id in read) == ("reads_captcha_secret" in spec.uses), spec.name
+        assert (cursor_id in read) == ("seals_cursors" in spec.uses), spec.name
+        assert read <= {secret_id, cursor_id}, spec.name
         mfa_key_id = logical_id(dev.stack, dev.stack.secrets.mfa_key)
         mfa = [s for s in statements if mfa_key_id in set(refs(s.get("Resource")))]
         assert bool(mfa) == ("uses_mfa_key" in spec.uses), spec.name
@@ -391,6 +393,7 @@ def _target_resources(dev: Synth) -> dict[Target, tuple[str, frozenset[str]]]:
         "phone_numbers": ("NotResource", _norm("arn:*:sns:*:*:*")),
         "mfa_key": resource(stack.secrets.mfa_key.key_arn),
         "captcha_secret": resource(stack.secrets.captcha.secret_arn),
+        "cursor_secret": resource(stack.secrets.cursor.secret_arn),
         "access_workflow": resource(stack.workflows.arn),
         "authorization_clock": resource(authorization_clock_arn(stack, stack.config)),
         "roster_incoming": resource(stack.storage.bucket.arn_for_objects(f"{INCOMING_PREFIX}*")),
@@ -435,9 +438,9 @@ def test_each_role_grants_exactly_what_its_function_entry_declares(dev: Synth, t
         declared = {(g.target, a) for g in grants(_uses(dev, spec)) if g.target not in RESOURCE_POLICY_TARGETS
                     for a in g.actions}
         assert granted == declared, spec.name
-    # Grants in resource policies (the CAPTCHA secret's key): exactly the functions that declare them.
+    # Grants in resource policies (the secrets' key): exactly the functions that declare them.
     role_ids = {logical_id(stack, role): name for name, role in stack.functions.roles.items()}
-    key_targets: dict[str, Target] = {logical_id(stack, stack.secrets.key): "captcha_secret_key"}
+    key_targets: dict[str, Target] = {logical_id(stack, stack.secrets.key): "secrets_key"}
     in_key_policies: set[tuple[str, Target, str]] = set()
     for key_id, key in resources(template, "AWS::KMS::Key").items():
         for statement in key["Properties"]["KeyPolicy"]["Statement"]:

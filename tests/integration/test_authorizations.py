@@ -159,3 +159,49 @@ def test_attachments_are_stored_in_the_private_bucket_and_read_only_through_the_
         (415, "/problems/attachment-type-not-allowed"), (422, "/problems/validation"),
         (413, "/problems/attachment-too-large")]
     assert len(s3.list_object_versions(Bucket=LOCAL_ENV["PORTAL_DATA_BUCKET"], Prefix="attachments/")["Versions"]) == 1
+
+
+def _png() -> bytes:
+    """A real 2x2 RGB PNG: signature, IHDR, a zlib-compressed IDAT, IEND (every byte above 127 it needs)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes([200, 30, 250, 0, 255, 128]) for _ in range(2))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_binary_files_download_byte_for_byte_whatever_the_accept_header(gateway, group, clock):
+    import base64
+
+    png = _png()
+    pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\nstream\n\x00\x01\xfe\xff\x80\nendstream\n%%EOF\n"
+    files = [{"name": "scan.png", "content_type": "image/png", "content": base64.b64encode(png).decode()},
+             {"name": "chart.pdf", "content_type": "application/pdf", "content": base64.b64encode(pdf).decode()}]
+    # Given a request with a real PNG and a PDF holding binary bytes
+    created = group.request("POST", "/authorizations", form(clock.now.date(), attachments=files),
+                            headers={"Idempotency-Key": "k-binary-0001"})
+    number = created.body["authorization_id"]
+    assert created.status == 201
+    # When each is downloaded with its type, any type, or no Accept at all
+    for n, (content, kind) in enumerate([(png, "image/png"), (pdf, "application/pdf")], start=1):
+        for accept in (kind, "*/*", None):
+            got = group.request("GET", f"/authorizations/{number.lower()}/attachments/{n}?acting_for=g1000001",
+                                headers={"Accept": accept} if accept else {})
+            # Then the very bytes come back, as their type
+            assert (got.status, got.header("Content-Type")) == (200, kind), (n, accept, got.body)
+            assert got.body == content, (n, accept)
+
+
+def test_a_key_reused_for_another_submission_is_refused_over_the_api(group, clock):
+    key = {"Idempotency-Key": "k-changed-0001"}
+    first = group.request("POST", "/authorizations", form(clock.now.date()), headers=key)
+    standard = group.request("POST", "/authorizations", form(clock.now.date(), urgency="standard"), headers=key)
+    same = group.request("POST", "/authorizations", form(clock.now.date(), member_id="m100001"), headers=key)
+    assert (first.status, same.status) == (201, 200) and same.body["authorization_id"] == first.body["authorization_id"]
+    assert (standard.status, standard.body["type"]) == (422, "/problems/idempotency-key-reused")
+    stored = AuthorizationRecord.get(first.body["authorization_id"])
+    assert stored.urgency == "expedited"

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from functions.shared import store, telemetry
+from functions.shared import paging, store, telemetry
 from functions.shared.store import Repositories
 from tests.unit.memory import memory_repositories
 
@@ -16,6 +16,8 @@ def repos() -> Iterator[Repositories]:
     """A fresh in-memory store for one test, installed where the rules look for it."""
     fresh = memory_repositories()
     store.use(fresh)
+    paging.use_key(b"unit-test cursor key")  # in place of the secret (no AWS here)
     yield fresh
     store.use(None)
+    paging.use_key(None)
     telemetry.flush()  # the counts of this test's audited decisions, as an invocation would

@@ -107,7 +107,7 @@ def _changed(resource: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(("resources", "expected"), [
     ([_changed(_request(), "use", "claim")], [(1, "use")]),
     ([_changed(_request(), "item.0.productOrService.coding.0.code", "9711")], [(1, "item.0.productOrService")]),
-    ([_changed(_request(), "diagnosis.0.diagnosisCodeableConcept.coding.0.code", "U07.1X")],
+    ([_changed(_request(), "diagnosis.0.diagnosisCodeableConcept.coding.0.code", "U0.71")],
      [(1, "diagnosis.0.diagnosisCodeableConcept")]),
     ([_changed(_request(), "created", "2026-11-28")], [(1, "created")]),
     ([_changed(_request(), "priority.coding.0.code", "urgent")], [(1, "priority")]),

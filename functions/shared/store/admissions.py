@@ -18,7 +18,7 @@ from functions.shared.audit import AuditEntry
 from functions.shared.states import AdmissionStatus, AdmissionType, DischargeDisposition
 from functions.shared.store.audit import audit_item
 from functions.shared.store.models import UniqueKey, bind_tables
-from functions.shared.store.pages import newest_first
+from functions.shared.store.pages import StoredPage, newest_first
 from functions.shared.store.portal_models import AdmissionRecord
 from functions.shared.store.transactions import (
     StaleWrite,
@@ -51,22 +51,26 @@ class Admission:
     disposition: DischargeDisposition | None = None
 
     @property
+    def record_id(self) -> str:
+        return self.admission_id
+
+    @property
     def provider_ids(self) -> frozenset[str]:
         return frozenset(p for p in (self.facility_provider_id, self.attending_provider_id) if p)
+
+    @property
+    def owner_id(self) -> str:
+        return self.facility_provider_id
 
     @property
     def admit_key(self) -> str:
         return f"{self.admitted_at.isoformat()}#{self.admission_id}"
 
+    page_key = admit_key
+
     @property
     def uniqueness(self) -> str:
         return unique_key(self.member_id, self.facility_provider_id, self.admitted_at.date())
-
-
-@dataclass(frozen=True)
-class AdmissionPage:
-    admissions: tuple[Admission, ...]
-    after: str | None
 
 
 def unique_key(member_id: str, facility_provider_id: str, day: date) -> str:
@@ -85,7 +89,7 @@ class Admissions(Protocol):
     def get(self, admission_id: str) -> Admission | None: ...
 
     def page(self, facility_provider_id: str, first_day: date, last_day: date, limit: int,
-             after: str | None) -> AdmissionPage:
+             after: str | None) -> StoredPage[Admission]:
         """Newest first, one Query of limit + 1 items; `after` continues a previous page."""
         ...
 
@@ -121,10 +125,10 @@ class DynamoAdmissions:
         return _admission(item) if item else None
 
     def page(self, facility_provider_id: str, first_day: date, last_day: date, limit: int,
-             after: str | None) -> AdmissionPage:
+             after: str | None) -> StoredPage[Admission]:
         page, next_after = newest_first(AdmissionRecord, AdmissionRecord.by_facility, facility_provider_id,
                                         first_day, last_day, limit, after)
-        return AdmissionPage(tuple(_admission(i) for i in page), next_after)
+        return StoredPage(tuple(_admission(i) for i in page), next_after)
 
     def discharge(self, admission_id: str, at: datetime, disposition: DischargeDisposition,
                   audit: AuditEntry) -> Admission:

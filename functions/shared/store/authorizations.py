@@ -20,7 +20,7 @@ from functions.shared.audit import AuditEntry
 from functions.shared.states import AuthorizationStatus, AuthorizationUrgency
 from functions.shared.store.audit import audit_item
 from functions.shared.store.models import UniqueKey, bind_tables
-from functions.shared.store.pages import newest_first
+from functions.shared.store.pages import StoredPage, newest_first
 from functions.shared.store.portal_models import AttachmentEntry, AuthorizationRecord, HistoryEntry, ServiceLine
 from functions.shared.store.transactions import UniqueKeyTaken, find, first_guard_failed, transact, transact_or_stale
 
@@ -95,12 +95,22 @@ class Authorization:
     attachments: tuple[Attachment, ...] = ()
 
     @property
+    def record_id(self) -> str:
+        return self.authorization_id
+
+    @property
     def provider_ids(self) -> frozenset[str]:
         return frozenset({self.requesting_provider_id, self.servicing_provider_id})
 
     @property
+    def owner_id(self) -> str:
+        return self.requesting_provider_id
+
+    @property
     def submitted_key(self) -> str:
         return f"{self.submitted_at.isoformat()}#{self.authorization_id}"
+
+    page_key = submitted_key
 
 
 @dataclass(frozen=True)
@@ -116,9 +126,12 @@ class Change:
 
 
 @dataclass(frozen=True)
-class AuthorizationPage:
-    authorizations: tuple[Authorization, ...]
-    after: str | None
+class IdempotencyClaim:
+    """An Idempotency-Key claimed by a submission: the request it created and the submission's digest."""
+
+    key: str  # idempotency_key(account, hashed header)
+    authorization_id: str
+    digest: str | None
 
 
 def idempotency_key(account_id: str, key: str) -> str:
@@ -126,12 +139,12 @@ def idempotency_key(account_id: str, key: str) -> str:
 
 
 class Authorizations(Protocol):
-    def create(self, authorization: Authorization, idempotency: str, audit: AuditEntry) -> None:
+    def create(self, authorization: Authorization, claim: IdempotencyClaim, audit: AuditEntry) -> None:
         """Store a new request and claim its idempotency key; UniqueKeyTaken when the key was used."""
         ...
 
-    def holder(self, idempotency: str) -> str | None:
-        """The request created with this idempotency key, if any."""
+    def holder(self, idempotency: str) -> IdempotencyClaim | None:
+        """The claim of this idempotency key (the request it created), if any."""
         ...
 
     def put_new(self, authorization: Authorization, audit: AuditEntry) -> bool:
@@ -141,7 +154,7 @@ class Authorizations(Protocol):
     def get(self, authorization_id: str) -> Authorization | None: ...
 
     def page(self, provider_id: str, first_day: date, last_day: date, limit: int,
-             after: str | None) -> AuthorizationPage: ...
+             after: str | None) -> StoredPage[Authorization]: ...
 
     def pending(self, limit: int) -> list[Authorization]:
         """Requests waiting for the plan's decision, soonest due first (sparse index; never a Scan)."""
@@ -154,11 +167,11 @@ class Authorizations(Protocol):
 
 
 class DynamoAuthorizations:
-    def create(self, authorization: Authorization, idempotency: str, audit: AuditEntry) -> None:
+    def create(self, authorization: Authorization, claim: IdempotencyClaim, audit: AuditEntry) -> None:
         bind_tables()
 
         def build(tx: TransactWrite) -> None:
-            tx.save(UniqueKey(idempotency, account_id=authorization.authorization_id),
+            tx.save(UniqueKey(claim.key, account_id=authorization.authorization_id, digest=claim.digest),
                     condition=UniqueKey.key.does_not_exist())
             tx.save(_record(authorization), condition=AuthorizationRecord.authorization_id.does_not_exist())
             tx.save(audit_item(audit))
@@ -167,7 +180,7 @@ class DynamoAuthorizations:
             transact(build)
         except TransactWriteError as exc:
             if first_guard_failed(exc):
-                raise UniqueKeyTaken(idempotency) from None
+                raise UniqueKeyTaken(claim.key) from None
             raise
 
     def put_new(self, authorization: Authorization, audit: AuditEntry) -> bool:
@@ -185,19 +198,19 @@ class DynamoAuthorizations:
             raise
         return True
 
-    def holder(self, idempotency: str) -> str | None:
+    def holder(self, idempotency: str) -> IdempotencyClaim | None:
         claim = find(UniqueKey, idempotency)
-        return claim.account_id if claim else None
+        return IdempotencyClaim(idempotency, claim.account_id, claim.digest) if claim and claim.account_id else None
 
     def get(self, authorization_id: str) -> Authorization | None:
         item = find(AuthorizationRecord, authorization_id)
         return _authorization(item) if item else None
 
     def page(self, provider_id: str, first_day: date, last_day: date, limit: int,
-             after: str | None) -> AuthorizationPage:
+             after: str | None) -> StoredPage[Authorization]:
         page, next_after = newest_first(AuthorizationRecord, AuthorizationRecord.by_provider, provider_id,
                                         first_day, last_day, limit, after)
-        return AuthorizationPage(tuple(_authorization(i) for i in page), next_after)
+        return StoredPage(tuple(_authorization(i) for i in page), next_after)
 
     def pending(self, limit: int) -> list[Authorization]:
         bind_tables()

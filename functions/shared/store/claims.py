@@ -20,6 +20,7 @@ from pynamodb.transactions import TransactWrite
 
 from functions.shared.states import ClaimStatus
 from functions.shared.store.models import bind_tables
+from functions.shared.store.pages import StoredPage
 from functions.shared.store.portal_models import ClaimIndexEntry, ClaimLine, ClaimRecord, Payment
 from functions.shared.store.transactions import find, first_guard_failed, transact
 
@@ -75,6 +76,14 @@ class Claim:
         return frozenset(p for p in (self.billing_provider_id, self.rendering_provider_id) if p)
 
     @property
+    def record_id(self) -> str:
+        return self.claim_id
+
+    @property
+    def owner_id(self) -> str:
+        return self.billing_provider_id
+
+    @property
     def owners(self) -> frozenset[str]:
         return frozenset({*(PROVIDER_OWNER + p for p in self.provider_ids), MEMBER_OWNER + self.member_id})
 
@@ -100,12 +109,9 @@ class ClaimSummary:
     def provider_ids(self) -> frozenset[str]:
         return frozenset(p for p in (self.billing_provider_id, self.rendering_provider_id) if p)
 
-
-@dataclass(frozen=True)
-class ClaimPage:
-    claims: tuple[ClaimSummary, ...]
-    after: str | None  # pass back to get the next page; None on the last page
-    items_read: int
+    @property
+    def page_key(self) -> str:
+        return f"{self.service_from.isoformat()}#{self.claim_id}"
 
 
 def payment_key(tax_id: str, number: str) -> str:
@@ -123,7 +129,8 @@ class Claims(Protocol):
         of the by-payment index, which holds amounts only."""
         ...
 
-    def page(self, owner: str, first_day: date, last_day: date, limit: int, after: str | None) -> ClaimPage: ...
+    def page(self, owner: str, first_day: date, last_day: date, limit: int,
+             after: str | None) -> StoredPage[ClaimSummary]: ...
 
     def put(self, claim: Claim, content_hash: str, source: str) -> bool: ...
 
@@ -139,7 +146,8 @@ class DynamoClaims:
             payment_key(tax_id, number), ClaimRecord.paid_on >= since.isoformat())]
         return sum(paid) if paid else None
 
-    def page(self, owner: str, first_day: date, last_day: date, limit: int, after: str | None) -> ClaimPage:
+    def page(self, owner: str, first_day: date, last_day: date, limit: int,
+             after: str | None) -> StoredPage[ClaimSummary]:
         bind_tables()
         low, high = first_day.isoformat(), f"{last_day.isoformat()}#{_AFTER_LAST_ID}"
         start = {"owner": {"S": owner}, "service_key": {"S": after}} if after else None
@@ -148,8 +156,7 @@ class DynamoClaims:
         entries = list(results)
         page = entries[:limit]
         more = len(entries) > limit
-        return ClaimPage(tuple(_summary(e) for e in page), page[-1].service_key if more and page else None,
-                         len(entries))
+        return StoredPage(tuple(_summary(e) for e in page), page[-1].service_key if more and page else None)
 
     def put(self, claim: Claim, content_hash: str, source: str) -> bool:
         """Write a claim and its summaries in one transaction, unless the same content is stored already;

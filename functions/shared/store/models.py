@@ -112,6 +112,7 @@ class UniqueKey(Model):
     account_id = UnicodeAttribute(null=True)
     tally = NumberAttribute(null=True)  # e.g. how many administrators a Provider ID has
     day = UnicodeAttribute(null=True)  # 'job#<name>': the last day the job finished (its progress marker)
+    digest = UnicodeAttribute(null=True)  # 'pa-idempotency#...': SHA-256 of the submission that claimed it
     expires_at = TTLAttribute(null=True)
 
 

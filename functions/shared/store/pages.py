@@ -3,8 +3,9 @@ of the portal shares (admissions by facility, authorizations by provider)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from pynamodb.indexes import GlobalSecondaryIndex
 from pynamodb.models import Model
@@ -12,6 +13,16 @@ from pynamodb.models import Model
 from functions.shared.store.models import bind_tables
 
 _AFTER_LAST_ID = "\uffff"  # sorts after every time of the last day
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class StoredPage(Generic[T]):
+    """What a repository's page query returns: the items, and the sort key to continue after (None: the
+    list ends here). Every dated list of the portal (claims, authorizations, admissions) pages so."""
+
+    items: tuple[T, ...]
+    after: str | None
 
 
 def newest_first(model: type[Model], index: GlobalSecondaryIndex, hash_value: str, first_day: date,

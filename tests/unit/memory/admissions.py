@@ -8,8 +8,10 @@ from datetime import date, datetime
 
 from functions.shared.audit import AuditEntry
 from functions.shared.states import AdmissionStatus, DischargeDisposition
-from functions.shared.store.admissions import Admission, AdmissionPage, unique_key
+from functions.shared.store.admissions import Admission, unique_key
+from functions.shared.store.pages import StoredPage
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
+from tests.unit.memory.pages import newest_first
 
 
 class MemoryAdmissions:
@@ -34,14 +36,9 @@ class MemoryAdmissions:
         return self.admissions.get(admission_id)
 
     def page(self, facility_provider_id: str, first_day: date, last_day: date, limit: int,
-             after: str | None) -> AdmissionPage:
-        matching = sorted((a for a in self.admissions.values() if a.facility_provider_id == facility_provider_id
-                           and first_day <= a.admitted_at.date() <= last_day),
-                          key=lambda a: a.admit_key, reverse=True)
-        if after is not None:
-            matching = [a for a in matching if a.admit_key < after]
-        page = matching[:limit]
-        return AdmissionPage(tuple(page), page[-1].admit_key if len(matching) > limit and page else None)
+             after: str | None) -> StoredPage[Admission]:
+        return newest_first((a for a in self.admissions.values() if a.facility_provider_id == facility_provider_id
+                             and first_day <= a.admitted_at.date() <= last_day), lambda a: a.admit_key, limit, after)
 
     def discharge(self, admission_id: str, at: datetime, disposition: DischargeDisposition,
                   audit: AuditEntry) -> Admission:

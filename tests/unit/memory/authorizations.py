@@ -10,26 +10,28 @@ from functions.shared.audit import AuditEntry
 from functions.shared.states import AuthorizationStatus
 from functions.shared.store.authorizations import (
     Authorization,
-    AuthorizationPage,
     Change,
+    IdempotencyClaim,
     ServiceRequest,
     may_move,
 )
+from functions.shared.store.pages import StoredPage
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
+from tests.unit.memory.pages import newest_first
 
 
 class MemoryAuthorizations:
     def __init__(self) -> None:
         self.requests: dict[str, Authorization] = {}
-        self.keys: dict[str, str] = {}
+        self.keys: dict[str, IdempotencyClaim] = {}
         self.audit: list[AuditEntry] = []
         self._lock = threading.Lock()
 
-    def create(self, authorization: Authorization, idempotency: str, audit: AuditEntry) -> None:
+    def create(self, authorization: Authorization, claim: IdempotencyClaim, audit: AuditEntry) -> None:
         with self._lock:
-            if idempotency in self.keys:
-                raise UniqueKeyTaken(idempotency)
-            self.keys[idempotency] = authorization.authorization_id
+            if claim.key in self.keys:
+                raise UniqueKeyTaken(claim.key)
+            self.keys[claim.key] = claim
             self.requests[authorization.authorization_id] = authorization
             self.audit.append(audit)
 
@@ -41,21 +43,17 @@ class MemoryAuthorizations:
             self.audit.append(audit)
             return True
 
-    def holder(self, idempotency: str) -> str | None:
+    def holder(self, idempotency: str) -> IdempotencyClaim | None:
         return self.keys.get(idempotency)
 
     def get(self, authorization_id: str) -> Authorization | None:
         return self.requests.get(authorization_id)
 
     def page(self, provider_id: str, first_day: date, last_day: date, limit: int,
-             after: str | None) -> AuthorizationPage:
-        matching = sorted((a for a in self.requests.values() if a.requesting_provider_id == provider_id
-                           and first_day <= a.submitted_at.date() <= last_day),
-                          key=lambda a: a.submitted_key, reverse=True)
-        if after is not None:
-            matching = [a for a in matching if a.submitted_key < after]
-        page = matching[:limit]
-        return AuthorizationPage(tuple(page), page[-1].submitted_key if len(matching) > limit and page else None)
+             after: str | None) -> StoredPage[Authorization]:
+        return newest_first((a for a in self.requests.values() if a.requesting_provider_id == provider_id
+                             and first_day <= a.submitted_at.date() <= last_day), lambda a: a.submitted_key, limit,
+                            after)
 
     def pending(self, limit: int) -> list[Authorization]:
         waiting = [a for a in self.requests.values() if a.status == AuthorizationStatus.PENDING]

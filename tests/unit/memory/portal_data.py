@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from functions.shared.store.claims import Claim, ClaimPage, ClaimSummary, payment_key
+from functions.shared.store.claims import Claim, ClaimSummary, payment_key
 from functions.shared.store.members import CoveragePeriod, Member, MemberProfile, identity_key
+from functions.shared.store.pages import StoredPage
+from tests.unit.memory.pages import newest_first
 
 
 class MemoryMembers:
@@ -52,17 +54,12 @@ class MemoryClaims:
                 if c.payment and payment_key(c.billing_tax_id, c.payment.number) == key and c.payment.date >= since]
         return sum(paid) if paid else None
 
-    def page(self, owner: str, first_day: date, last_day: date, limit: int, after: str | None) -> ClaimPage:
-        matching = sorted((c for c, _ in self.claims.values()
-                           if owner in c.owners and first_day <= c.service_from <= last_day),
-                          key=lambda c: c.service_key, reverse=True)
-        if after is not None:
-            matching = [c for c in matching if c.service_key < after]
-        window = matching[:limit + 1]
-        page = window[:limit]
-        more = len(window) > limit
-        return ClaimPage(tuple(_summary(c) for c in page), page[-1].service_key if more and page else None,
-                         len(window))
+    def page(self, owner: str, first_day: date, last_day: date, limit: int,
+             after: str | None) -> StoredPage[ClaimSummary]:
+        found = newest_first((c for c, _ in self.claims.values()
+                              if owner in c.owners and first_day <= c.service_from <= last_day),
+                             lambda c: c.service_key, limit, after)
+        return StoredPage(tuple(_summary(c) for c in found.items), found.after)
 
     def put(self, claim: Claim, content_hash: str, source: str) -> bool:
         if self.claims.get(claim.claim_id, (None, None))[1] == content_hash:

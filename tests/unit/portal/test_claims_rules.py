@@ -33,7 +33,7 @@ def problem_of(call, *args, **kwargs) -> Problem:
 
 def test_a_denied_claim_shows_each_reason_code_with_its_meaning(repos, portal):
     portal("office", "G1000001")
-    claim = opened("c26000102")
+    claim = opened("C26000102")
     assert claim.status == ClaimStatus.DENIED and claim.payment is None
     assert [(r.kind, r.code) for r in claim.lines[0].reasons] == [("CARC", "197"), ("RARC", "N54")]
     assert "authorization" in claim.lines[0].reasons[0].meaning
