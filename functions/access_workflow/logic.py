@@ -10,7 +10,7 @@ from aws_lambda_powertools import Logger
 
 from functions.access_workflow import mails
 from functions.shared import access, audit, workflow
-from functions.shared.http import RequestMeta
+from functions.shared.audit import SystemOrigin
 from functions.shared.notify import templates
 from functions.shared.notify.mail import send_mail
 from functions.shared.plans import PlanProfile
@@ -19,7 +19,7 @@ from functions.shared.store import repositories
 from functions.shared.store.links import LinkView
 
 logger = Logger(child=True)
-WORKFLOW = RequestMeta(request_id="", source_ip="", user_agent="access-workflow")
+WORKFLOW = SystemOrigin("access-workflow")
 
 
 def _link(ref: dict[str, str]) -> LinkView:

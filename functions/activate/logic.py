@@ -16,6 +16,7 @@ from functions.shared.notify.mail import send_decoy, send_mail
 from functions.shared.plans import PlanProfile
 from functions.shared.security.secrets import hash_secret, is_expired
 from functions.shared.states import AccountState
+from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
 from functions.shared.store.accounts import NO_ACCOUNT
 from functions.shared.store.transactions import StaleWrite
@@ -31,7 +32,7 @@ def _link_problem(status: int, slug: str, title: str, detail: str) -> Problem:
 
 
 def _used_link(account_id: str, meta: RequestMeta, now: datetime) -> Problem:
-    audit.record("account.activate", "reused_link", meta, subject=account_id, now=now)
+    audit_log.record("account.activate", "reused_link", meta, subject=account_id, now=now)
     return _link_problem(409, "activation-link-used", "This activation link was already used",
                          "Each link works once. If your account is active, sign in; otherwise ask for "
                          "a new activation email.")
@@ -41,13 +42,13 @@ def activate(req: ActivationRequest, meta: RequestMeta, now: datetime) -> Activa
     token_hash = hash_secret(req.token)
     token = repositories().tokens.get(token_hash)
     if token is None or token.purpose != ACTIVATION:
-        audit.record("account.activate", "unknown_link", meta, now=now)
+        audit_log.record("account.activate", "unknown_link", meta, now=now)
         raise _link_problem(404, "activation-link-unknown", "This activation link is not valid",
                             "Open the link in your newest 'Activate Account' email, or ask for a new one.")
     if token.used_at is not None:
         raise _used_link(token.account_id, meta, now)
     if is_expired(token.valid_until, now):
-        audit.record("account.activate", "expired_link", meta, subject=token.account_id, now=now)
+        audit_log.record("account.activate", "expired_link", meta, subject=token.account_id, now=now)
         raise _link_problem(410, "activation-link-expired", "This activation link has expired",
                             "Ask for a new activation email and use its link.")
     event = audit.audit_event("account.activate", "activated", meta, subject=token.account_id, now=now)

@@ -15,9 +15,8 @@ from functions.admissions.models import (
     AdmissionView,
     DischargeRequest,
 )
-from functions.shared import clock
-from functions.shared.http import caller, json_response, make_handler, make_resolver, request_meta
-from functions.shared.plans import current_plan
+from functions.shared.context import Asked
+from functions.shared.http import json_response, make_handler, make_resolver
 from functions.shared.schemas import ActingFor
 
 app = make_resolver(field_messages=FIELD_MESSAGES)
@@ -25,24 +24,25 @@ app = make_resolver(field_messages=FIELD_MESSAGES)
 
 @app.post("/admissions", summary="Notify the plan of a hospital admission",
           responses={201: {"description": "Notified", "content": {"application/json": {"model": AdmissionView}}}})
-def notify(req: Annotated[AdmissionRequest, Body()]) -> Response[AdmissionView]:
-    return json_response(201, logic.notify(req, caller(app), current_plan(), request_meta(app), clock.now()))
+def notify(req: Annotated[AdmissionRequest, Body()], ask: Asked) -> Response[AdmissionView]:
+    return json_response(201, logic.notify(req, ask))
 
 
 @app.post("/admissions/search", summary="A facility's admissions in an admit-date range, page by page")
-def search(req: Annotated[AdmissionSearch, Body()]) -> AdmissionPage:
-    return logic.search(req, caller(app), current_plan(), request_meta(app), clock.now())
+def search(req: Annotated[AdmissionSearch, Body()], ask: Asked) -> AdmissionPage:
+    return logic.search(req, ask)
 
 
 @app.get("/admissions/<admission_id>", summary="One admission notification")
-def open_admission(admission_id: Annotated[AdmissionId, Path()],
-                   acting_for: Annotated[ActingFor, Query()]) -> AdmissionView:
-    return logic.open_admission(admission_id, acting_for, caller(app), current_plan(), request_meta(app), clock.now())
+def open_admission(admission_id: Annotated[AdmissionId, Path()], acting_for: Annotated[ActingFor, Query()],
+                   ask: Asked) -> AdmissionView:
+    return logic.open_admission(admission_id, acting_for, ask)
 
 
 @app.patch("/admissions/<admission_id>", summary="Record the discharge of an admission")
-def discharge(admission_id: Annotated[AdmissionId, Path()], req: Annotated[DischargeRequest, Body()]) -> AdmissionView:
-    return logic.discharge(admission_id, req, caller(app), current_plan(), request_meta(app), clock.now())
+def discharge(admission_id: Annotated[AdmissionId, Path()], req: Annotated[DischargeRequest, Body()],
+              ask: Asked) -> AdmissionView:
+    return logic.discharge(admission_id, req, ask)
 
 
 lambda_handler = make_handler(app)

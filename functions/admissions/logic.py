@@ -6,7 +6,7 @@ answers like one that does not exist."""
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC
 
 from functions.admissions.models import (
     AdmissionPage,
@@ -16,10 +16,9 @@ from functions.admissions.models import (
     DischargeRequest,
 )
 from functions.shared import records
+from functions.shared.context import Ask
 from functions.shared.errors import FieldError, Problem, invalid_fields
-from functions.shared.http import Caller, RequestMeta
 from functions.shared.member_identity import MEMBER_NOT_FOUND, find_member
-from functions.shared.plans import PlanProfile
 from functions.shared.store import repositories
 from functions.shared.store.admissions import Admission
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
@@ -34,8 +33,8 @@ ADMISSION: records.RecordKind[Admission] = records.RecordKind(
 _FACILITY = "Choose a facility you act for."
 
 
-def notify(req: AdmissionRequest, who: Caller, plan: PlanProfile, meta: RequestMeta, now: datetime) -> AdmissionView:
-    ask = records.Ask(who, plan, meta, now)
+def notify(req: AdmissionRequest, ask: Ask) -> AdmissionView:
+    who, plan, now = ask.who, ask.plan, ask.now
     facility = records.in_scope("facility_provider_id", req.facility_provider_id,
                                 ADMISSION.scope(req.acting_for, ask), _FACILITY)
     member = find_member(req.birth_date, req.member_id)
@@ -61,15 +60,12 @@ def notify(req: AdmissionRequest, who: Caller, plan: PlanProfile, meta: RequestM
     return view(admission)
 
 
-def open_admission(admission_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,
-                   now: datetime) -> AdmissionView:
-    ask = records.Ask(who, plan, meta, now)
+def open_admission(admission_id: str, acting_for: str, ask: Ask) -> AdmissionView:
     return view(ADMISSION.shown(ADMISSION.visible(admission_id, acting_for, ask), acting_for, ask))
 
 
-def discharge(admission_id: str, req: DischargeRequest, who: Caller, plan: PlanProfile, meta: RequestMeta,
-              now: datetime) -> AdmissionView:
-    ask = records.Ask(who, plan, meta, now)
+def discharge(admission_id: str, req: DischargeRequest, ask: Ask) -> AdmissionView:
+    now = ask.now
     admission = ADMISSION.changeable(admission_id, req.acting_for, ask)
     discharged_at = req.discharged_at.astimezone(UTC)
     if discharged_at < admission.admitted_at:
@@ -85,8 +81,7 @@ def discharge(admission_id: str, req: DischargeRequest, who: Caller, plan: PlanP
                       "This admission was discharged before. Reload it to see the discharge.") from None
 
 
-def search(req: AdmissionSearch, who: Caller, plan: PlanProfile, meta: RequestMeta, now: datetime) -> AdmissionPage:
-    ask = records.Ask(who, plan, meta, now)
+def search(req: AdmissionSearch, ask: Ask) -> AdmissionPage:
     scope = ADMISSION.scope(req.acting_for, ask)
     facility = records.in_scope("facility_provider_id", req.facility_provider_id, scope, _FACILITY)
     page = ADMISSION.page(records.ListQuery(facility, req.from_date, req.to_date, req.page_size, req.cursor),

@@ -8,15 +8,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from functions.shared import audit
-from functions.shared.http import RequestMeta
+from functions.shared.audit import SystemOrigin
 from functions.shared.notify.mail import send_mail
 from functions.shared.notify.templates import simple
 from functions.shared.plans import PlanProfile
 from functions.shared.states import OPEN_AUTHORIZATION_STATUSES, AuthorizationStatus
+from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
 
-CLOCK = RequestMeta("authorization-clock", "", "")
+CLOCK = SystemOrigin("authorization-clock", "authorization-clock")
 
 
 def step(event: dict[str, Any], plan: PlanProfile, now: datetime) -> dict[str, bool]:
@@ -32,13 +32,13 @@ def step(event: dict[str, Any], plan: PlanProfile, now: datetime) -> dict[str, b
             "authorization_due_soon", f"Due soon: authorization request {authorization_id} ({found.urgency})",
             f"Prior-authorization request {authorization_id} ({found.urgency}) is still undecided; its decision "
             f"is due {due}.", "Decide it in the utilization-management queue."))
-        audit.record("authorization.clock", "reminded", CLOCK, subject=found.submitted_by, now=now,
+        audit_log.record("authorization.clock", "reminded", CLOCK, subject=found.submitted_by, now=now,
                      detail={"authorization_id": authorization_id})
     elif now >= found.due_at:
         send_mail(plan.utilization_management_email, simple(
             "authorization_overdue", f"OVERDUE: authorization request {authorization_id} ({found.urgency})",
             f"Prior-authorization request {authorization_id} ({found.urgency}) was due {due} and is still "
             "undecided.", "Escalate it to the medical director and decide it now."))
-        audit.record("authorization.clock", "escalated", CLOCK, subject=found.submitted_by, now=now,
+        audit_log.record("authorization.clock", "escalated", CLOCK, subject=found.submitted_by, now=now,
                      detail={"authorization_id": authorization_id})
     return {"open": True}

@@ -19,19 +19,16 @@ from functions.authorizations.models import (
     InformationRequest,
     WithdrawRequest,
 )
-from functions.shared import clock
+from functions.shared.context import Asked
 from functions.shared.file_types import SIGNATURES
 from functions.shared.http import (
-    caller,
     file_bodies,
     file_response,
     json_response,
     make_handler,
     make_resolver,
-    request_meta,
 )
 from functions.shared.ids import ActingFor
-from functions.shared.plans import current_plan
 
 app = make_resolver(field_messages=FIELD_MESSAGES)
 
@@ -40,23 +37,22 @@ app = make_resolver(field_messages=FIELD_MESSAGES)
           responses={201: {"description": "Submitted", "content": {"application/json": {"model": AuthorizationView}}},
                      200: {"description": "A retry of a stored submission",
                            "content": {"application/json": {"model": AuthorizationView}}}})
-def submit(req: Annotated[AuthorizationRequest, Body()],
+def submit(req: Annotated[AuthorizationRequest, Body()], ask: Asked,
            idempotency_key: Annotated[IdempotencyKey | None, Header(alias="Idempotency-Key")] = None,
            ) -> Response[AuthorizationView]:
-    view, new = logic.submit(req, idempotency_key, caller(app), current_plan(), request_meta(app), clock.now())
+    view, new = logic.submit(req, idempotency_key, ask)
     return json_response(201 if new else 200, view)
 
 
 @app.post("/authorizations/search", summary="A provider's authorization requests by submission date, page by page")
-def search(req: Annotated[AuthorizationSearch, Body()]) -> AuthorizationPageView:
-    return logic.search(req, caller(app), current_plan(), request_meta(app), clock.now())
+def search(req: Annotated[AuthorizationSearch, Body()], ask: Asked) -> AuthorizationPageView:
+    return logic.search(req, ask)
 
 
 @app.get("/authorizations/<authorization_id>", summary="One authorization request, its due time and history")
-def open_request(authorization_id: Annotated[AuthorizationId, Path()],
-                 acting_for: Annotated[ActingFor, Query()]) -> AuthorizationView:
-    return logic.open_request(authorization_id, acting_for, caller(app), current_plan(), request_meta(app),
-                              clock.now())
+def open_request(authorization_id: Annotated[AuthorizationId, Path()], acting_for: Annotated[ActingFor, Query()],
+                 ask: Asked) -> AuthorizationView:
+    return logic.open_request(authorization_id, acting_for, ask)
 
 
 @app.get("/authorizations/<authorization_id>/attachments/<number>",
@@ -66,24 +62,22 @@ def open_request(authorization_id: Annotated[AuthorizationId, Path()],
                                       for kind in SIGNATURES}}},
          middlewares=[file_bodies])
 def download(authorization_id: Annotated[AuthorizationId, Path()], number: Annotated[AttachmentNumber, Path()],
-             acting_for: Annotated[ActingFor, Query()]) -> Response[str]:
-    listed, content = logic.attachment(authorization_id, number, acting_for, caller(app), current_plan(),
-                                       request_meta(app), clock.now())
+             acting_for: Annotated[ActingFor, Query()], ask: Asked) -> Response[str]:
+    listed, content = logic.attachment(authorization_id, number, acting_for, ask)
     return file_response(content, listed.content_type, {"Content-Disposition": content_disposition(listed.name),
                                                         "Cache-Control": "no-store"})
 
 
 @app.post("/authorizations/<authorization_id>/information", summary="Send the information the plan asked for")
-def send_information(authorization_id: Annotated[AuthorizationId, Path()],
-                     req: Annotated[InformationRequest, Body()]) -> AuthorizationView:
-    return logic.send_information(authorization_id, req, caller(app), current_plan(), request_meta(app), clock.now())
+def send_information(authorization_id: Annotated[AuthorizationId, Path()], req: Annotated[InformationRequest, Body()],
+                     ask: Asked) -> AuthorizationView:
+    return logic.send_information(authorization_id, req, ask)
 
 
 @app.post("/authorizations/<authorization_id>/withdraw", summary="Withdraw a request the plan has not decided")
-def withdraw(authorization_id: Annotated[AuthorizationId, Path()],
-             req: Annotated[WithdrawRequest, Body()]) -> AuthorizationView:
-    return logic.withdraw(authorization_id, req.acting_for, caller(app), current_plan(), request_meta(app),
-                          clock.now())
+def withdraw(authorization_id: Annotated[AuthorizationId, Path()], req: Annotated[WithdrawRequest, Body()],
+             ask: Asked) -> AuthorizationView:
+    return logic.withdraw(authorization_id, req.acting_for, ask)
 
 
 lambda_handler = make_handler(app)

@@ -25,13 +25,13 @@ from functions.authorizations.models import (
     InformationRequest,
     ServiceLineView,
 )
-from functions.shared import access, audit, authorization_clock, records
+from functions.shared import access, authorization_clock, records
 from functions.shared.authorization_clock import DECISION_TIME
+from functions.shared.context import Ask
 from functions.shared.errors import Problem
-from functions.shared.http import Caller, RequestMeta
 from functions.shared.member_identity import MEMBER_NOT_FOUND, find_member
-from functions.shared.plans import PlanProfile
 from functions.shared.states import OPEN_AUTHORIZATION_STATUSES, AuthorizationStatus
+from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
 from functions.shared.store.authorizations import (
     Attachment,
@@ -65,13 +65,12 @@ AUTHORIZATION: records.RecordKind[Authorization] = records.RecordKind(
     per_hour=lambda plan: plan.authorization_requests_per_hour)
 
 
-def submit(req: AuthorizationRequest, key: str | None, who: Caller, plan: PlanProfile, meta: RequestMeta,
-           now: datetime) -> tuple[AuthorizationView, bool]:
+def submit(req: AuthorizationRequest, key: str | None, ask: Ask) -> tuple[AuthorizationView, bool]:
     """The request and whether it is new (False: a retry of a submission already stored)."""
     if not key:
         raise KEY_REQUIRED
-    ask = records.Ask(who, plan, meta, now)
-    scope = access.scope_for(who.account_id, req.acting_for, plan)
+    who, now = ask.who, ask.now
+    scope = access.scope_for(who.account_id, req.acting_for, ask.plan)
     requesting = records.in_scope("requesting_provider_id", req.requesting_provider_id, scope,
                                   "Choose a Provider ID you act for.")
     claim = idempotency_key(who.account_id, hashlib.sha256(key.encode()).hexdigest()[:32])
@@ -110,16 +109,13 @@ def submit(req: AuthorizationRequest, key: str | None, who: Caller, plan: PlanPr
     return view(authorization, now), True
 
 
-def open_request(authorization_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,
-                 now: datetime) -> AuthorizationView:
-    ask = records.Ask(who, plan, meta, now)
+def open_request(authorization_id: str, acting_for: str, ask: Ask) -> AuthorizationView:
     found = AUTHORIZATION.visible(authorization_id, acting_for, ask)
-    return view(AUTHORIZATION.shown(found, acting_for, ask), now)
+    return view(AUTHORIZATION.shown(found, acting_for, ask), ask.now)
 
 
-def send_information(authorization_id: str, req: InformationRequest, who: Caller, plan: PlanProfile,
-                     meta: RequestMeta, now: datetime) -> AuthorizationView:
-    ask = records.Ask(who, plan, meta, now)
+def send_information(authorization_id: str, req: InformationRequest, ask: Ask) -> AuthorizationView:
+    now = ask.now
     found = AUTHORIZATION.changeable(authorization_id, req.acting_for, ask)
     if found.status != AuthorizationStatus.MORE_INFO_REQUESTED:
         raise Problem(409, "not-waiting-for-information", "The plan is not waiting for information",
@@ -139,50 +135,45 @@ def send_information(authorization_id: str, req: InformationRequest, who: Caller
     return view(moved, now)
 
 
-def withdraw(authorization_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,
-             now: datetime) -> AuthorizationView:
-    ask = records.Ask(who, plan, meta, now)
+def withdraw(authorization_id: str, acting_for: str, ask: Ask) -> AuthorizationView:
     found = AUTHORIZATION.changeable(authorization_id, acting_for, ask)
     decided = Problem(409, "already-decided", "The request is decided already",
                       "A decided or withdrawn request cannot be withdrawn.")
     if found.status not in OPEN_AUTHORIZATION_STATUSES:
         raise decided
-    change = Change(AuthorizationStatus.WITHDRAWN, Event(now, "withdrawn", "provider"))
+    change = Change(AuthorizationStatus.WITHDRAWN, Event(ask.now, "withdrawn", "provider"))
     try:
         moved = repositories().authorizations.move(found.authorization_id, found.status, change,
                                                    AUTHORIZATION.entry("withdraw", "withdrawn", acting_for, found,
                                                                        ask))
     except StaleWrite:
         raise decided from None
-    return view(moved, now)
+    return view(moved, ask.now)
 
 
-def attachment(authorization_id: str, number: int, acting_for: str, who: Caller, plan: PlanProfile,
-               meta: RequestMeta, now: datetime) -> tuple[Attachment, bytes]:
+def attachment(authorization_id: str, number: int, acting_for: str, ask: Ask) -> tuple[Attachment, bytes]:
     """A file of a request the caller may see, with its content; every download is audited."""
-    ask = records.Ask(who, plan, meta, now)
     found = AUTHORIZATION.visible(authorization_id, acting_for, ask)
     listed = next((a for a in found.attachments if a.number == number), None)
     content = repositories().attachment_files.get(found.authorization_id, listed.sha256) if listed else None
     detail = {"acting_for": acting_for, "authorization_id": found.authorization_id, "member_id": found.member_id,
               "attachment": number}
     if listed is None or content is None:
-        audit.record("phi.authorization.attachment", "not_found", meta, subject=who.account_id, now=now,
-                     detail=detail)
+        audit_log.record("phi.authorization.attachment", "not_found", ask.meta, subject=ask.who.account_id,
+                     now=ask.now, detail=detail)
         raise Problem(404, "attachment-not-found", "No such file", "This request has no file with this number.")
-    audit.record("phi.authorization.attachment", "downloaded", meta, subject=who.account_id, now=now, detail=detail)
+    audit_log.record("phi.authorization.attachment", "downloaded", ask.meta, subject=ask.who.account_id, now=ask.now,
+                 detail=detail)
     return listed, content
 
 
-def search(req: AuthorizationSearch, who: Caller, plan: PlanProfile, meta: RequestMeta,
-           now: datetime) -> AuthorizationPageView:
-    ask = records.Ask(who, plan, meta, now)
+def search(req: AuthorizationSearch, ask: Ask) -> AuthorizationPageView:
     scope = AUTHORIZATION.scope(req.acting_for, ask)
     provider = records.in_scope("provider_id", req.provider_id, scope, "Choose a Provider ID you act for.")
     page = AUTHORIZATION.page(records.ListQuery(provider, req.from_date, req.to_date, req.page_size, req.cursor),
                               repositories().authorizations.page, ask, scope=scope,
                               detail={"acting_for": req.acting_for, "provider_id": provider})
-    return AuthorizationPageView(authorizations=[view(a, now) for a in page.items], next_cursor=page.next_cursor)
+    return AuthorizationPageView(authorizations=[view(a, ask.now) for a in page.items], next_cursor=page.next_cursor)
 
 
 def submission_digest(req: AuthorizationRequest) -> str:

@@ -6,23 +6,23 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from functions.claims import logic
 from functions.claims.models import ClaimDetail, ClaimPageView, ClaimSearch
-from functions.shared import clock
-from functions.shared.http import caller, make_handler, make_resolver, request_meta
+from functions.shared.context import Asked
+from functions.shared.http import make_handler, make_resolver
 from functions.shared.ids import ClaimNumber
-from functions.shared.plans import current_plan
 from functions.shared.schemas import ActingFor
 
 app = make_resolver()
 
 
 @app.get("/claims/<claim_id>", summary="One claim: lines, reason codes and payment")
-def open_claim(claim_id: Annotated[ClaimNumber, Path()], acting_for: Annotated[ActingFor, Query()]) -> ClaimDetail:
-    return logic.open_claim(claim_id, acting_for, caller(app), current_plan(), request_meta(app), clock.now())
+def open_claim(claim_id: Annotated[ClaimNumber, Path()], acting_for: Annotated[ActingFor, Query()],
+               ask: Asked) -> ClaimDetail:
+    return logic.open_claim(claim_id, acting_for, ask)
 
 
 @app.post("/claims/search", summary="Claims of a member or a provider in a date-of-service range, page by page")
-def search(req: Annotated[ClaimSearch, Body()]) -> ClaimPageView:
-    return logic.search(req, caller(app), current_plan(), request_meta(app), clock.now())
+def search(req: Annotated[ClaimSearch, Body()], ask: Asked) -> ClaimPageView:
+    return logic.search(req, ask)
 
 
 lambda_handler = make_handler(app)

@@ -8,8 +8,6 @@ providers in scope. Every read is audited; searches are rate limited per account
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from functions.claims.models import (
     ClaimDetail,
     ClaimLineDetail,
@@ -19,13 +17,14 @@ from functions.claims.models import (
     PaymentDetail,
     ReasonCodeView,
 )
-from functions.shared import audit, reason_codes, records
+from functions.shared import reason_codes, records
+from functions.shared.context import Ask
 from functions.shared.errors import Problem
-from functions.shared.http import Caller, RequestMeta
 from functions.shared.member_identity import MEMBER_NOT_FOUND, find_member
 from functions.shared.money import dollars
 from functions.shared.plans import PlanProfile
 from functions.shared.states import ClaimStatus
+from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
 from functions.shared.store.claims import MEMBER_OWNER, PROVIDER_OWNER, Claim, ClaimSummary
 
@@ -45,21 +44,18 @@ CLAIM: records.RecordKind[Claim] = records.RecordKind(
     per_hour=lambda plan: plan.claim_searches_per_hour)
 
 
-def open_claim(claim_id: str, acting_for: str, who: Caller, plan: PlanProfile, meta: RequestMeta,
-               now: datetime) -> ClaimDetail:
-    ask = records.Ask(who, plan, meta, now)
-    return _detail(CLAIM.shown(CLAIM.visible(claim_id, acting_for, ask), acting_for, ask), plan)
+def open_claim(claim_id: str, acting_for: str, ask: Ask) -> ClaimDetail:
+    return _detail(CLAIM.shown(CLAIM.visible(claim_id, acting_for, ask), acting_for, ask), ask.plan)
 
 
-def search(req: ClaimSearch, who: Caller, plan: PlanProfile, meta: RequestMeta, now: datetime) -> ClaimPageView:
-    ask = records.Ask(who, plan, meta, now)
+def search(req: ClaimSearch, ask: Ask) -> ClaimPageView:
     scope = CLAIM.scope(req.acting_for, ask)
     detail: dict[str, str | int] = {"acting_for": req.acting_for}
     if req.member_id:
         member = find_member(req.birth_date, req.member_id) if req.birth_date else None
         if member is None:
-            audit.record("phi.claim.search", "member_not_found", meta, subject=who.account_id, now=now,
-                         detail={**detail, "by": "member"})
+            audit_log.record("phi.claim.search", "member_not_found", ask.meta, subject=ask.who.account_id,
+                         now=ask.now, detail={**detail, "by": "member"})
             raise MEMBER_NOT_FOUND
         owner = MEMBER_OWNER + member.profile.member_id
         detail |= {"by": "member", "member_id": member.profile.member_id}

@@ -6,16 +6,16 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from functions.eligibility import logic
 from functions.eligibility.models import EligibilityRequest, EligibilityResult
-from functions.shared import clock
-from functions.shared.http import caller, make_handler, make_resolver, request_meta
-from functions.shared.plans import current_plan
+from functions.shared.context import Now, Origin, Plan, Who
+from functions.shared.http import make_handler, make_resolver
 
 app = make_resolver()
 
 
 @app.post("/eligibility", summary="Check a member's eligibility and benefits on a date of service")
-def check(req: Annotated[EligibilityRequest, Body()]) -> EligibilityResult:
-    return logic.check(req, caller(app), current_plan(), request_meta(app), clock.now())
+def check(who: Who, plan: Plan, meta: Origin, now: Now,
+          req: Annotated[EligibilityRequest, Body()]) -> EligibilityResult:
+    return logic.check(req, who, plan, meta, now)
 
 
 lambda_handler = make_handler(app)

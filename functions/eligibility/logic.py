@@ -18,12 +18,13 @@ from functions.eligibility.models import (
     MemberSummary,
     PrimaryCareProvider,
 )
-from functions.shared import access, audit, ratelimit
+from functions.shared import access, ratelimit
 from functions.shared.http import Caller, RequestMeta
 from functions.shared.member_identity import MEMBER_NOT_FOUND, find_member
 from functions.shared.money import dollars
 from functions.shared.plans import PlanProfile
 from functions.shared.states import BenefitKind
+from functions.shared.store import audit as audit_log
 from functions.shared.store.members import CoveragePeriod, Member
 
 LOOKUP_WINDOW = timedelta(hours=1)
@@ -41,10 +42,10 @@ def check(req: EligibilityRequest, who: Caller, plan: PlanProfile, meta: Request
     detail = {"acting_for": req.acting_for, "by": "member_id" if req.member_id else "name",
               "service_date": req.service_date.isoformat()}
     if member is None:
-        audit.record("phi.eligibility", "not_found", meta, subject=who.account_id, now=now, detail=detail)
+        audit_log.record("phi.eligibility", "not_found", meta, subject=who.account_id, now=now, detail=detail)
         raise MEMBER_NOT_FOUND
     in_force = next((c for c in member.coverages if c.covers(req.service_date)), None)
-    audit.record("phi.eligibility", "covered" if in_force else "not_covered", meta, subject=who.account_id,
+    audit_log.record("phi.eligibility", "covered" if in_force else "not_covered", meta, subject=who.account_id,
                  now=now, detail={**detail, "member_id": member.profile.member_id})
     profile = member.profile
     others = [_coverage(c) for c in sorted(member.coverages, key=lambda c: c.start, reverse=True) if c is not in_force]

@@ -22,8 +22,8 @@ from aws_lambda_powertools import Logger
 from pydantic import BaseModel
 
 from functions.shared import audit
+from functions.shared.audit import SystemOrigin
 from functions.shared.errors import Problem
-from functions.shared.http import RequestMeta
 from functions.shared.lifecycle import LifecycleKind, lifecycle_key
 from functions.shared.notify import lifecycle as mails
 from functions.shared.notify.mail import send_mail
@@ -37,7 +37,7 @@ logger = Logger(child=True)
 WORKERS = 8
 FIRST_RUN_LOOKBACK = timedelta(days=31)  # a job that never ran starts this far before its first due day
 TIME_MARGIN_S = 20.0  # stop taking new accounts when less than this is left of the invocation
-JOB_META = RequestMeta(request_id="", source_ip="", user_agent="lifecycle-job")
+JOB_META = SystemOrigin("lifecycle-job")
 
 
 class Outcome(StrEnum):

@@ -26,6 +26,7 @@ from functions.shared.errors import FieldError, Problem, invalid_fields, session
 from functions.shared.http import Caller, RequestMeta
 from functions.shared.plans import PlanProfile
 from functions.shared.states import OPEN_LINK_STATUSES, LinkStatus, LinkType
+from functions.shared.store import audit as audit_log
 from functions.shared.store import links as stored_links
 from functions.shared.store import repositories
 from functions.shared.store.roster import ProviderView as RosterProvider
@@ -85,7 +86,7 @@ def request_link(req: LinkRequest, who: Caller, plan: PlanProfile, meta: Request
     provider = repos.roster.provider(req.provider_number, version) if version else None
     if provider is None or not matches(provider, req):
         ratelimit.hit("link-failure-tax-id", tax_id, plan.link_failures_per_tax_id_per_hour, WINDOW, now)
-        audit.record("link.match", "no_match", meta, subject=who.account_id, now=now)
+        audit_log.record("link.match", "no_match", meta, subject=who.account_id, now=now)
         raise NO_MATCH
     existing = repos.links.get(who.account_id, provider.provider_id)
     if existing and existing.status in OPEN_LINK_STATUSES:
@@ -150,7 +151,7 @@ def _prove_payment(new: stored_links.NewLink, payment: PaymentProof, plan: PlanP
     paid = repositories().claims.payment_total(new.tax_id, payment.number, since)
     if paid is not None and paid > 0 and paid == payment.cents:
         return
-    audit.record("link.verify", "payment_not_verified", meta, subject=new.account_id, now=now,
+    audit_log.record("link.verify", "payment_not_verified", meta, subject=new.account_id, now=now,
                  detail={"provider_id": new.provider_id})
     for action, subject, limit in (per_account, per_provider):
         ratelimit.hit(action, subject, limit, PROOF_WINDOW, now)

@@ -23,9 +23,8 @@ from functions.mfa.models import (
     RemoveFactorRequest,
     VerifyRequest,
 )
-from functions.shared import clock
-from functions.shared.http import caller, make_handler, make_resolver, request_meta
-from functions.shared.plans import current_plan
+from functions.shared.context import Now, Origin, Plan, Who
+from functions.shared.http import make_handler, make_resolver
 from functions.shared.schemas import Message
 from functions.shared.signin import SessionView, Started
 
@@ -38,29 +37,31 @@ def _session(started: Started) -> Response[SessionView]:
 
 
 @app.get("/mfa/factors", summary="The account's sign-in methods and the kinds this plan offers")
-def factors() -> FactorList:
-    return logic.list_factors(caller(app), current_plan())
+def factors(who: Who, plan: Plan) -> FactorList:
+    return logic.list_factors(who, plan)
 
 
 @app.post("/mfa/factors", summary="Start adding a sign-in method")
-def enrol(req: Annotated[EnrolRequest, Body()]) -> EnrolmentStarted:
-    return logic.enrol(req, caller(app), current_plan(), request_meta(app), clock.now())
+def enrol(who: Who, plan: Plan, meta: Origin, now: Now, req: Annotated[EnrolRequest, Body()]) -> EnrolmentStarted:
+    return logic.enrol(req, who, plan, meta, now)
 
 
 @app.post("/mfa/factors/<factor_id>/confirm", summary="Confirm a new sign-in method with a code")
-def confirm(factor_id: FactorId, req: Annotated[ConfirmRequest, Body()]) -> Response[SessionView]:
-    return _session(logic.confirm(factor_id, req, caller(app), current_plan(), request_meta(app), clock.now()))
+def confirm(who: Who, plan: Plan, meta: Origin, now: Now, factor_id: FactorId,
+            req: Annotated[ConfirmRequest, Body()]) -> Response[SessionView]:
+    return _session(logic.confirm(factor_id, req, who, plan, meta, now))
 
 
 @app.delete("/mfa/factors/<factor_id>", summary="Remove a sign-in method (password required)")
-def remove(factor_id: FactorId, req: Annotated[RemoveFactorRequest, Body()]) -> Message:
-    logic.remove_factor(factor_id, req.password, caller(app), current_plan(), request_meta(app), clock.now())
+def remove(who: Who, plan: Plan, meta: Origin, now: Now, factor_id: FactorId,
+           req: Annotated[RemoveFactorRequest, Body()]) -> Message:
+    logic.remove_factor(factor_id, req.password, who, plan, meta, now)
     return Message(message="The sign-in method was removed. Remembered devices were signed out.")
 
 
 @app.post("/mfa/challenge", summary="Send a code (or a push) for the chosen sign-in method")
-def challenge(req: Annotated[ChallengeRequest, Body()]) -> ChallengeSent:
-    return logic.challenge(req.factor_id, caller(app), current_plan(), clock.now())
+def challenge(who: Who, plan: Plan, now: Now, req: Annotated[ChallengeRequest, Body()]) -> ChallengeSent:
+    return logic.challenge(req.factor_id, who, plan, now)
 
 
 @app.post("/mfa/verify", summary="Verify the code (or the push answer) and finish signing in",
@@ -68,8 +69,9 @@ def challenge(req: Annotated[ChallengeRequest, Body()]) -> ChallengeSent:
                            "content": {"application/json": {"model": SessionView}}},
                      202: {"description": "Push still waiting",
                            "content": {"application/json": {"model": PushPending}}}})
-def verify(req: Annotated[VerifyRequest, Body()]) -> Response[SessionView | PushPending]:
-    started = logic.verify(req, caller(app), current_plan(), request_meta(app), clock.now())
+def verify(who: Who, plan: Plan, meta: Origin, now: Now,
+           req: Annotated[VerifyRequest, Body()]) -> Response[SessionView | PushPending]:
+    started = logic.verify(req, who, plan, meta, now)
     if started is None:
         return Response(202, "application/json",
                         PushPending(status="pending", message="Waiting for the answer on your device."))
@@ -77,24 +79,24 @@ def verify(req: Annotated[VerifyRequest, Body()]) -> Response[SessionView | Push
 
 
 @app.get("/mfa/devices", summary="Devices that skip the extra check")
-def devices() -> DeviceList:
-    return logic.list_devices(caller(app))
+def devices(who: Who) -> DeviceList:
+    return logic.list_devices(who)
 
 
 @app.delete("/mfa/devices/<device_id>", summary="Forget a remembered device")
-def forget_device(device_id: Annotated[str, Path(max_length=64)]) -> Message:
-    logic.forget_device(device_id, caller(app), request_meta(app), clock.now())
+def forget_device(who: Who, meta: Origin, now: Now, device_id: Annotated[str, Path(max_length=64)]) -> Message:
+    logic.forget_device(device_id, who, meta, now)
     return Message(message="The device will be asked for a code at its next sign-in.")
 
 
 @app.post("/push/devices", summary="A device enrols its key for push sign-in (signed)")
-def push_enrol(req: Annotated[PushEnrolRequest, Body()]) -> PushEnrolled:
-    return push.enrol_device(req, request_meta(app), clock.now())
+def push_enrol(meta: Origin, now: Now, req: Annotated[PushEnrolRequest, Body()]) -> PushEnrolled:
+    return push.enrol_device(req, meta, now)
 
 
 @app.post("/push/responses", summary="A device approves or denies a sign-in (signed)")
-def push_answer(req: Annotated[PushResponse, Body()]) -> Message:
-    push.answer(req, request_meta(app), clock.now())
+def push_answer(meta: Origin, now: Now, req: Annotated[PushResponse, Body()]) -> Message:
+    push.answer(req, meta, now)
     return Message(message="Answer recorded.")
 
 

@@ -37,6 +37,7 @@ from functions.shared.security.passwords import dummy_verify, verify_password
 from functions.shared.security.secrets import hash_secret, is_expired, new_code, new_token, same_hash
 from functions.shared.signin import Started, factor_views, start
 from functions.shared.states import FactorKind, FailureKind, PushStatus, SessionStage, TokenPurpose
+from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
 from functions.shared.store.accounts import AccountChange, AccountView, Factor, with_factor
 from functions.shared.store.sessions import ChallengeView
@@ -152,7 +153,7 @@ def confirm(factor_id: str, req: ConfirmRequest, who: Caller, plan: PlanProfile,
                                          clear_code_failures=account.code_failures > 0))
     if not account.confirmed_factors:
         ended = repositories().sessions.end_all(account.account_id, keep=started.session_hash)
-        audit.record("signout.everywhere", "first_factor", meta, subject=account.account_id, now=now,
+        audit_log.record("signout.everywhere", "first_factor", meta, subject=account.account_id, now=now,
                      detail={"sessions": ended})
     send_mail(account.email, mails.factor_changed(plan, added=label))
     return started
@@ -182,7 +183,7 @@ def _check_password(account: AccountView, password: str, meta: RequestMeta, now:
     """Re-authentication: counted and paused with the account's sign-in failures."""
     if lockout.is_paused(account, FailureKind.PASSWORD, now) or lockout.reset_required(account):
         dummy_verify(password)
-        audit.record(action, "paused", meta, subject=account.account_id, now=now)
+        audit_log.record(action, "paused", meta, subject=account.account_id, now=now)
         raise REAUTH_FAILED
     if not verify_password(account.password_hash, password):
         lockout.count_failure(account, FailureKind.PASSWORD, meta, now, action=action, outcome="wrong_password")
@@ -224,7 +225,7 @@ def verify(req: VerifyRequest, who: Caller, plan: PlanProfile, meta: RequestMeta
         if status == PushStatus.PENDING:
             return None
         if status != PushStatus.APPROVED:
-            audit.record("mfa.verify", "push_denied", meta, subject=account.account_id, now=now)
+            audit_log.record("mfa.verify", "push_denied", meta, subject=account.account_id, now=now)
             raise Problem(403, "push-denied", "The sign-in was not approved",
                           "It was denied on the device or timed out. Try again, or use another method.")
     else:

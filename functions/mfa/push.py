@@ -17,6 +17,7 @@ from functions.shared.http import RequestMeta
 from functions.shared.notify.sms import register_push_endpoint
 from functions.shared.security.secrets import hash_secret
 from functions.shared.states import PushStatus, TokenPurpose
+from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
 from functions.shared.store.tokens import TokenView
 from functions.shared.store.transactions import StaleWrite
@@ -72,7 +73,7 @@ def answer(req: PushResponse, meta: RequestMeta, now: datetime) -> None:
     factor = account.factor(challenge.factor_id) if account and challenge else None
     message = f"{req.challenge_ref}|{req.number}|{req.decision}"
     if factor is None or not factor.public_key or not signature_ok(factor.public_key, message, req.signature):
-        audit.record("mfa.push.answer", "bad_signature", meta, subject=token.account_id, now=now)
+        audit_log.record("mfa.push.answer", "bad_signature", meta, subject=token.account_id, now=now)
         raise UNKNOWN
     assert token.subject_ref is not None and challenge is not None and challenge.push_number is not None
     # A wrong number is an answer too: it denies and ends the challenge, so it cannot be tried again
@@ -82,7 +83,7 @@ def answer(req: PushResponse, meta: RequestMeta, now: datetime) -> None:
     event = audit.audit_event("mfa.push.answer", "wrong_number" if wrong_number else status, meta,
                               subject=token.account_id, now=now)
     if not repositories().sessions.set_push_status(token.subject_ref, challenge.push_number, status, now, event):
-        audit.record("mfa.push.answer", "not_pending", meta, subject=token.account_id, now=now)
+        audit_log.record("mfa.push.answer", "not_pending", meta, subject=token.account_id, now=now)
         raise UNKNOWN
     if wrong_number:
         raise Problem(409, "push-number-mismatch", "The number does not match",

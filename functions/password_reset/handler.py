@@ -7,10 +7,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from functions.password_reset import logic
 from functions.password_reset.models import ResetCompletion, ResetRequest
-from functions.shared import clock
 from functions.shared.config import settings
-from functions.shared.http import cookie_header, json_response, make_handler, make_resolver, request_meta
-from functions.shared.plans import current_plan
+from functions.shared.context import Now, Origin, Plan
+from functions.shared.http import cookie_header, json_response, make_handler, make_resolver
 from functions.shared.schemas import Message
 from functions.shared.security.secrets import hash_secret
 from functions.shared.sessions import DEVICE_COOKIE, read_cookie
@@ -20,16 +19,16 @@ app = make_resolver()
 
 @app.post("/password-resets", summary="Mail a reset link (same answer for any address)",
           responses={202: {"description": "Accepted", "content": {"application/json": {"model": Message}}}})
-def request_reset(req: Annotated[ResetRequest, Body()]) -> Response[Message]:
+def request_reset(plan: Plan, meta: Origin, now: Now, req: Annotated[ResetRequest, Body()]) -> Response[Message]:
     device = read_cookie(cookie_header(app), DEVICE_COOKIE)
-    answer = logic.request_reset(req, current_plan(), request_meta(app), settings().portal_url, clock.now(),
+    answer = logic.request_reset(req, plan, meta, settings().portal_url, now,
                                  hash_secret(device) if device else None)
     return json_response(202, answer)
 
 
 @app.post("/password-resets/complete", summary="Choose a new password with the mailed link")
-def complete(req: Annotated[ResetCompletion, Body()]) -> Message:
-    return logic.complete_reset(req, current_plan(), request_meta(app), clock.now())
+def complete(plan: Plan, meta: Origin, now: Now, req: Annotated[ResetCompletion, Body()]) -> Message:
+    return logic.complete_reset(req, plan, meta, now)
 
 
 lambda_handler = make_handler(app)

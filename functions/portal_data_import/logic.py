@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from functions.portal_data_import.fhir import parse
 from functions.shared import audit, clock
-from functions.shared.http import RequestMeta
+from functions.shared.audit import SystemOrigin
 from functions.shared.states import AuthorizationStatus
 from functions.shared.store import repositories
 from functions.shared.store.authorizations import IMPORTED, Authorization, Change, may_move
@@ -67,7 +67,7 @@ def import_extract(text: str, source: str) -> ImportReport:
                  for member_id, coverage, content_hash, source_ref in extract.coverages]
     outcomes += [repos.claims.put(claim, content_hash, source_ref)
                  for claim, content_hash, source_ref in extract.claims]
-    meta = RequestMeta(request_id=source, source_ip="", user_agent="portal-data-import")
+    meta = SystemOrigin("portal-data-import", source)
     for authorization, line, source_ref in extract.authorizations:
         step = reconcile(repos.authorizations.get(authorization.authorization_id), authorization)
         if step.kind in ("create", "move"):
@@ -111,7 +111,7 @@ def reconcile(stored: Authorization | None, incoming: Authorization) -> Step:
     return Step("move")
 
 
-def _apply(step: Step, incoming: Authorization, source: str, meta: RequestMeta) -> bool:
+def _apply(step: Step, incoming: Authorization, source: str, meta: SystemOrigin) -> bool:
     repos = repositories()
     entry = audit.audit_event("authorization.import", step.kind, meta, subject=IMPORTED, now=clock.now(),
                               detail={"authorization_id": incoming.authorization_id, "source": source,

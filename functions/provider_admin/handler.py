@@ -6,8 +6,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from functions.provider_admin import logic
 from functions.provider_admin.models import Decision, Members, Promote
-from functions.shared import clock
-from functions.shared.http import caller, make_handler, make_resolver, request_meta
+from functions.shared.context import Now, Origin, Who
+from functions.shared.http import make_handler, make_resolver
 from functions.shared.schemas import Message
 
 app = make_resolver()
@@ -16,31 +16,32 @@ AccountId = Annotated[str, Path(max_length=64)]
 
 
 @app.get("/providers/<provider_id>/members", summary="Members, administrators and pending requests")
-def members(provider_id: ProviderId) -> Members:
-    return logic.members(provider_id, caller(app))
+def members(who: Who, provider_id: ProviderId) -> Members:
+    return logic.members(provider_id, who)
 
 
 @app.post("/providers/<provider_id>/requests/<account_id>/decision", summary="Approve or deny a request")
-def decide(provider_id: ProviderId, account_id: AccountId, req: Annotated[Decision, Body()]) -> Message:
-    logic.decide(provider_id, account_id, req.approve, caller(app), request_meta(app), clock.now())
+def decide(who: Who, meta: Origin, now: Now, provider_id: ProviderId, account_id: AccountId,
+           req: Annotated[Decision, Body()]) -> Message:
+    logic.decide(provider_id, account_id, req.approve, who, meta, now)
     return Message(message="Approved." if req.approve else "Denied. The requester will be told.")
 
 
 @app.delete("/providers/<provider_id>/members/<account_id>", summary="Remove a member")
-def remove(provider_id: ProviderId, account_id: AccountId) -> Message:
-    logic.remove(provider_id, account_id, caller(app), request_meta(app), clock.now())
+def remove(who: Who, meta: Origin, now: Now, provider_id: ProviderId, account_id: AccountId) -> Message:
+    logic.remove(provider_id, account_id, who, meta, now)
     return Message(message="The member was removed.")
 
 
 @app.post("/providers/<provider_id>/admins", summary="Make a member an administrator")
-def promote(provider_id: ProviderId, req: Annotated[Promote, Body()]) -> Message:
-    logic.promote(provider_id, req.account_id, caller(app), request_meta(app), clock.now())
+def promote(who: Who, meta: Origin, now: Now, provider_id: ProviderId, req: Annotated[Promote, Body()]) -> Message:
+    logic.promote(provider_id, req.account_id, who, meta, now)
     return Message(message="The member is now an administrator.")
 
 
 @app.delete("/providers/<provider_id>/admins/me", summary="Step down as administrator")
-def step_down(provider_id: ProviderId) -> Message:
-    logic.step_down(provider_id, caller(app), request_meta(app), clock.now())
+def step_down(who: Who, meta: Origin, now: Now, provider_id: ProviderId) -> Message:
+    logic.step_down(provider_id, who, meta, now)
     return Message(message="You are no longer an administrator.")
 
 

@@ -15,8 +15,8 @@ from aws_lambda_powertools import Logger
 from pydantic import BaseModel
 
 from functions.shared import audit
+from functions.shared.audit import SystemOrigin
 from functions.shared.errors import Problem
-from functions.shared.http import RequestMeta
 from functions.shared.notify.lifecycle import link_ended
 from functions.shared.notify.mail import send_mail
 from functions.shared.plans import PlanProfile, current_plan
@@ -32,7 +32,7 @@ ROW_LIFETIME = timedelta(days=3650)  # a safety net only: superseded rows are de
 MAX_ROWS = 200_000
 _PROVIDER_ID = re.compile(r"^[A-Z0-9-]{3,20}$")
 _STATE = re.compile(r"^[A-Z]{2}$")
-_IMPORT_META = RequestMeta(request_id="", source_ip="", user_agent="roster-import")
+_IMPORT_META = SystemOrigin("roster-import")
 logger = Logger(child=True)
 
 

@@ -2,8 +2,11 @@
 leaves one.
 
 `audit_event` builds a plain `AuditEntry` that a repository writes in the same transaction as the
-change it describes (no change without its record); `record` writes one on its own for decisions that
-change nothing. Records never hold passwords, tokens, codes or PHI.
+change it describes (no change without its record); `functions/shared/store/audit.py` `record` writes
+one on its own for decisions that change nothing. Records never hold passwords, tokens, codes or PHI.
+
+An entry's origin is an HTTP request (`functions/shared/http.py` RequestMeta: its id and the client's
+address) or one of the portal's own processes (`SystemOrigin`: a job, a workflow task, an import).
 """
 
 from __future__ import annotations
@@ -11,13 +14,39 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from functions.shared import clock, telemetry
-from functions.shared.http import RequestMeta
 
 RETENTION = timedelta(days=6 * 366)  # HIPAA: keep security records six years
 ANONYMOUS = "anonymous"
+
+
+class Origin(Protocol):
+    """Where an audited decision came from."""
+
+    @property
+    def request_id(self) -> str: ...
+
+    @property
+    def source_ip(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class SystemOrigin:
+    """One of the portal's own processes, acting without a client: `run` names the run (an extract's file,
+    a workflow execution), where there is one."""
+
+    process: str  # lifecycle-job, authorization-clock, access-workflow, roster-import, portal-data-import
+    run: str = ""
+
+    @property
+    def request_id(self) -> str:
+        return self.run
+
+    @property
+    def source_ip(self) -> str:
+        return ""
 
 
 @dataclass(frozen=True)
@@ -39,7 +68,7 @@ class AuditEntry:
 
 
 def audit_event(
-    action: str, outcome: str, meta: RequestMeta, *, subject: str = ANONYMOUS,
+    action: str, outcome: str, meta: Origin, *, subject: str = ANONYMOUS,
     detail: dict[str, Any] | None = None, now: datetime | None = None,
 ) -> AuditEntry:
     telemetry.count(f"{action}.{outcome}")
@@ -48,9 +77,3 @@ def audit_event(
                       outcome=outcome, at=at, request_id=meta.request_id or None,
                       source_ip=meta.source_ip or None, detail=dict(detail or {}))
 
-
-def record(action: str, outcome: str, meta: RequestMeta, **kwargs: Any) -> None:
-    """Write a record on its own, for a decision that changes nothing else."""
-    from functions.shared.store import repositories
-
-    repositories().audit.record(audit_event(action, outcome, meta, **kwargs))

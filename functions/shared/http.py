@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.depends import DependencyResolutionError
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
@@ -171,6 +172,14 @@ def make_resolver(field_messages: FieldMessages | None = None) -> APIGatewayRest
         media_type = (app.current_event.headers.get("content-type") or "").split(";", 1)[0].strip()
         return problem_response(unsupported_media_type(media_type), app.current_event.path)
 
+    @app.exception_handler(DependencyResolutionError)
+    def _dependency(exc: DependencyResolutionError) -> Response:
+        # A route's injected context (functions/shared/context.py) failed: answer for what it raised.
+        cause = exc.__cause__ or exc
+        if isinstance(cause, Problem):
+            return _problem(cause)
+        return _unexpected(cause if isinstance(cause, Exception) else exc)
+
     @app.exception_handler(RequestValidationError)
     def _invalid(exc: RequestValidationError) -> Response:
         return problem_response(validation_problem(exc, messages), app.current_event.path)
@@ -250,12 +259,15 @@ def client_address(event: Mapping[str, Any], *, trust_viewer_header: bool) -> st
 
 
 def request_meta(app: APIGatewayRestResolver) -> RequestMeta:
-    ctx = app.current_event.request_context
+    return request_meta_of(app.current_event.raw_event)
+
+
+def request_meta_of(event: Mapping[str, Any]) -> RequestMeta:
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     return RequestMeta(
-        request_id=ctx.request_id or "",
-        source_ip=client_address(app.current_event.raw_event,
-                                 trust_viewer_header=settings().trust_viewer_address_header),
-        user_agent=(app.current_event.headers or {}).get("User-Agent", "")[:256],
+        request_id=(event.get("requestContext") or {}).get("requestId") or "",
+        source_ip=client_address(event, trust_viewer_header=settings().trust_viewer_address_header),
+        user_agent=str(headers.get("user-agent") or "")[:256],
     )
 
 
@@ -269,7 +281,11 @@ class Caller:
 
 
 def caller(app: APIGatewayRestResolver) -> Caller:
-    context = app.current_event.raw_event.get("requestContext", {}).get("authorizer") or {}
+    return caller_of(app.current_event.raw_event)
+
+
+def caller_of(event: Mapping[str, Any]) -> Caller:
+    context = (event.get("requestContext") or {}).get("authorizer") or {}
     if not context.get("account_id"):
         # Routes behind the authorizer never get here without it; refuse rather than guess.
         raise session_ended()

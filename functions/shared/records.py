@@ -14,14 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
 from functions.shared import access, audit, paging, ratelimit
 from functions.shared.audit import AuditEntry
+from functions.shared.context import Ask
 from functions.shared.errors import FieldError, Problem, invalid_fields
-from functions.shared.http import Caller, RequestMeta
 from functions.shared.plans import PlanProfile
+from functions.shared.store import audit as audit_log
 from functions.shared.store.pages import StoredPage
 
 
@@ -55,16 +56,6 @@ class Listed(Protocol):
 
 Record = TypeVar("Record", bound=PortalRecord)
 Item = TypeVar("Item", bound=Listed)
-
-
-@dataclass(frozen=True)
-class Ask:
-    """One request of a signed-in user: who, under which plan, from where, when."""
-
-    who: Caller
-    plan: PlanProfile
-    meta: RequestMeta
-    now: datetime
 
 
 @dataclass(frozen=True)
@@ -115,7 +106,7 @@ class RecordKind(Generic[Record]):
         a provider only named on it (servicing, attending) sees it and is told who may change it."""
         record, scope = self._find(record_id, acting_for, ask)
         if record.owner_id not in scope:
-            audit.record(f"phi.{self.name}.change", "not_owner", ask.meta, subject=ask.who.account_id, now=ask.now,
+            audit_log.record(f"phi.{self.name}.change", "not_owner", ask.meta, subject=ask.who.account_id, now=ask.now,
                          detail=self._detail(acting_for, record))
             raise Problem(403, "not-record-owner", f"Only the practice that sent this {self.name} can change it",
                           f"Provider ID {record.owner_id} sent this {self.name}. Act for that Provider ID to "
@@ -126,14 +117,14 @@ class RecordKind(Generic[Record]):
         scope = self.scope(acting_for, ask)
         record = self.fetch(record_id)
         if record is None or not record.provider_ids & scope:
-            audit.record(f"phi.{self.name}.read", "not_found", ask.meta, subject=ask.who.account_id, now=ask.now,
+            audit_log.record(f"phi.{self.name}.read", "not_found", ask.meta, subject=ask.who.account_id, now=ask.now,
                          detail={"acting_for": acting_for, f"{self.name}_id": record_id})
             raise self.not_found
         return record, scope
 
     def shown(self, record: Record, acting_for: str, ask: Ask) -> Record:
         """Audit the read of a record about to be shown."""
-        audit.record(f"phi.{self.name}.read", "shown", ask.meta, subject=ask.who.account_id, now=ask.now,
+        audit_log.record(f"phi.{self.name}.read", "shown", ask.meta, subject=ask.who.account_id, now=ask.now,
                      detail=self._detail(acting_for, record))
         return record
 
@@ -143,7 +134,7 @@ class RecordKind(Generic[Record]):
                                  now=ask.now, detail=self._detail(acting_for, record))
 
     def member_not_found(self, verb: str, acting_for: str, ask: Ask) -> None:
-        audit.record(f"phi.{self.name}.{verb}", "member_not_found", ask.meta, subject=ask.who.account_id,
+        audit_log.record(f"phi.{self.name}.{verb}", "member_not_found", ask.meta, subject=ask.who.account_id,
                      now=ask.now, detail={"acting_for": acting_for})
 
     def page(self, query: ListQuery, read: PageReader[Item], ask: Ask, *, scope: frozenset[str],
@@ -171,7 +162,7 @@ class RecordKind(Generic[Record]):
 
     def _listed(self, shown: list[Item], after: str | None, binding: paging.Binding, detail: dict[str, Any],
                 ask: Ask) -> Page[Item]:
-        audit.record(f"phi.{self.name}.search", "listed", ask.meta, subject=ask.who.account_id, now=ask.now,
+        audit_log.record(f"phi.{self.name}.search", "listed", ask.meta, subject=ask.who.account_id, now=ask.now,
                      detail={**detail, f"{self.name}s": len(shown)})
         return Page(shown, paging.seal(after, binding))
 

@@ -19,6 +19,7 @@ from functions.shared.security.passwords import dummy_verify, verify_password
 from functions.shared.security.secrets import hash_secret, is_expired, same_hash
 from functions.shared.signin import SessionView, Started, session_view, start
 from functions.shared.states import AccountState, FailureKind, SessionStage
+from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
 from functions.shared.store.accounts import AccountChange, AccountView
 from functions.shared.store.transactions import StaleWrite
@@ -49,7 +50,7 @@ def sign_in(req: SignInRequest, plan: PlanProfile, meta: RequestMeta, device_has
         raise SIGNIN_FAILED
     if lockout.reset_required(account):
         dummy_verify(req.password)
-        audit.record("signin.password", "reset_required", meta, subject=account.account_id, now=now)
+        audit_log.record("signin.password", "reset_required", meta, subject=account.account_id, now=now)
         raise SIGNIN_FAILED
     if not verify_password(account.password_hash, req.password):
         lockout.count_signin_failure(login, plan, meta, now)
@@ -58,7 +59,7 @@ def sign_in(req: SignInRequest, plan: PlanProfile, meta: RequestMeta, device_has
             send_mail(account.email, reset_required(plan, f"{portal_url.rstrip('/')}/forgot.html"))
         raise SIGNIN_FAILED
     if account.state == AccountState.DEACTIVATED:
-        audit.record("signin.password", "deactivated", meta, subject=account.account_id, now=now)
+        audit_log.record("signin.password", "deactivated", meta, subject=account.account_id, now=now)
         _tell_how_to_reactivate(account, plan, now)
         raise SIGNIN_FAILED  # the same answer as a wrong password: the mail is the only difference
 
@@ -149,5 +150,5 @@ def sign_out(session_hash: str, account_id: str, meta: RequestMeta, now: datetim
 def sign_out_everywhere(account_id: str, meta: RequestMeta, now: datetime) -> int:
     # The audit record counts what was ended, so it is written after the sessions are gone.
     ended = repositories().sessions.end_all(account_id)
-    audit.record("signout.everywhere", "ended", meta, subject=account_id, now=now, detail={"sessions": ended})
+    audit_log.record("signout.everywhere", "ended", meta, subject=account_id, now=now, detail={"sessions": ended})
     return ended

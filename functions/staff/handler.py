@@ -4,11 +4,10 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from functions.shared import clock
 from functions.shared.config import settings
+from functions.shared.context import Now, Origin, Plan
 from functions.shared.errors import Problem
-from functions.shared.http import make_handler, make_resolver, request_meta
-from functions.shared.plans import current_plan
+from functions.shared.http import make_handler, make_resolver
 from functions.shared.schemas import Message
 from functions.staff import logic
 from functions.staff.models import (
@@ -39,8 +38,9 @@ def pending() -> PendingList:
 
 
 @app.post("/staff/org-agreements/<tax_id>/decision", summary="Approve or reject an organizational agreement")
-def decide(tax_id: Annotated[str, Path(pattern=r"^\d{9}$")], req: Annotated[OrgDecision, Body()]) -> Message:
-    resumed = logic.decide(tax_id, req, _staff(), request_meta(app), clock.now())
+def decide(meta: Origin, now: Now, tax_id: Annotated[str, Path(pattern=r"^\d{9}$")],
+           req: Annotated[OrgDecision, Body()]) -> Message:
+    resumed = logic.decide(tax_id, req, _staff(), meta, now)
     return Message(message=f"Decision recorded; {resumed} waiting request(s) resumed.")
 
 
@@ -52,27 +52,28 @@ def provider_links(provider_id: ProviderId) -> ProviderLinks:
 
 @app.post("/staff/providers/<provider_id>/verifications/<account_id>/decision",
           summary="Approve or deny a Provider ID's would-be first administrator, after checking with the practice")
-def decide_verification(provider_id: ProviderId, account_id: AccountId,
+def decide_verification(meta: Origin, now: Now, provider_id: ProviderId, account_id: AccountId,
                         req: Annotated[VerificationDecision, Body()]) -> Message:
-    logic.decide_verification(provider_id.upper(), account_id, req, _staff(), request_meta(app), clock.now())
+    logic.decide_verification(provider_id.upper(), account_id, req, _staff(), meta, now)
     return Message(message="Verified: the requester goes on to the Provider Agreement." if req.approve
                    else "Denied. The requester will be told.")
 
 
 @app.post("/staff/providers/<provider_id>/administrators",
           summary="Make an active member an administrator (in place of another, or besides them)")
-def assign_administrator(provider_id: ProviderId, req: Annotated[AssignAdministrator, Body()]) -> Message:
-    logic.assign_administrator(provider_id.upper(), req, _staff(), current_plan(),
-                               settings().portal_url.rstrip("/"), request_meta(app), clock.now())
+def assign_administrator(plan: Plan, meta: Origin, now: Now, provider_id: ProviderId,
+                         req: Annotated[AssignAdministrator, Body()]) -> Message:
+    logic.assign_administrator(provider_id.upper(), req, _staff(), plan,
+                               settings().portal_url.rstrip("/"), meta, now)
     return Message(message="The member is now an administrator.")
 
 
 @app.post("/staff/providers/<provider_id>/administrators/<account_id>/removal",
           summary="Remove an administrator (the last one's removal frees the Provider ID for a verified one)")
-def remove_administrator(provider_id: ProviderId, account_id: AccountId,
+def remove_administrator(plan: Plan, meta: Origin, now: Now, provider_id: ProviderId, account_id: AccountId,
                          req: Annotated[RemoveAdministrator, Body()]) -> Message:
-    logic.remove_administrator(provider_id.upper(), account_id, req.reason, _staff(), current_plan(),
-                               request_meta(app), clock.now())
+    logic.remove_administrator(provider_id.upper(), account_id, req.reason, _staff(), plan,
+                               meta, now)
     return Message(message="The administrator was removed.")
 
 

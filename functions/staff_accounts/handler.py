@@ -5,11 +5,10 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from functions.shared import clock
 from functions.shared.config import settings
+from functions.shared.context import Now, Origin, Plan
 from functions.shared.errors import Problem
-from functions.shared.http import make_handler, make_resolver, request_meta
-from functions.shared.plans import current_plan
+from functions.shared.http import make_handler, make_resolver
 from functions.shared.schemas import Message
 from functions.staff_accounts import logic
 from functions.staff_accounts.models import AccountDecision
@@ -25,14 +24,14 @@ def _staff() -> str:
 
 
 @app.post("/staff/accounts/reactivations", summary="Reactivate a deactivated account, with a reason")
-def reactivate(req: Annotated[AccountDecision, Body()]) -> Message:
-    return Message(message=logic.reactivate(req, _staff(), current_plan(), request_meta(app), settings().portal_url,
-                                            clock.now()))
+def reactivate(plan: Plan, meta: Origin, now: Now, req: Annotated[AccountDecision, Body()]) -> Message:
+    return Message(message=logic.reactivate(req, _staff(), plan, meta, settings().portal_url,
+                                            now))
 
 
 @app.post("/staff/accounts/deactivations", summary="Deactivate an account on request, with a reason")
-def deactivate(req: Annotated[AccountDecision, Body()]) -> Message:
-    return Message(message=logic.deactivate(req, _staff(), current_plan(), request_meta(app), clock.now()))
+def deactivate(plan: Plan, meta: Origin, now: Now, req: Annotated[AccountDecision, Body()]) -> Message:
+    return Message(message=logic.deactivate(req, _staff(), plan, meta, now))
 
 
 lambda_handler = make_handler(app)

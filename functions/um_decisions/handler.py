@@ -4,11 +4,10 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from functions.shared import clock
 from functions.shared.config import settings
+from functions.shared.context import Now, Origin, Plan
 from functions.shared.errors import Problem
-from functions.shared.http import make_handler, make_resolver, request_meta
-from functions.shared.plans import current_plan
+from functions.shared.http import make_handler, make_resolver
 from functions.shared.schemas import Message
 from functions.um_decisions import logic
 from functions.um_decisions.models import UmDecision, UmQueue
@@ -30,10 +29,10 @@ def pending() -> UmQueue:
 
 
 @app.post("/staff/authorizations/<authorization_id>/decision", summary="Decide an authorization request")
-def decide(authorization_id: Annotated[str, Path(pattern=r"^PA-[0-9A-Z]{10}$")],
+def decide(plan: Plan, meta: Origin, now: Now, authorization_id: Annotated[str, Path(pattern=r"^PA-[0-9A-Z]{10}$")],
            req: Annotated[UmDecision, Body()]) -> Message:
-    status = logic.decide(authorization_id, req, _staff(), current_plan(), settings().portal_url.rstrip("/"),
-                          request_meta(app), clock.now())
+    status = logic.decide(authorization_id, req, _staff(), plan, settings().portal_url.rstrip("/"),
+                          meta, now)
     return Message(message=f"Recorded: {status.value.replace('_', ' ')}; the provider is told by email.")
 
 

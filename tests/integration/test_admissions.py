@@ -7,6 +7,7 @@ from datetime import UTC, date, timedelta
 
 from functions.admissions.logic import notify
 from functions.admissions.models import AdmissionRequest
+from functions.shared.context import Ask
 from functions.shared.errors import Problem
 from functions.shared.http import Caller, RequestMeta
 from functions.shared.plans import plan_profile
@@ -60,8 +61,8 @@ def test_another_provider_reads_nothing_and_discharges_nothing(gateway, group, c
 def test_ten_identical_notifications_racing_store_exactly_one(gateway, group, clock):
     who = Caller(portal._session_subject(group), "-", "full")
     request = AdmissionRequest.model_validate({**admission(clock.now), "birth_date": date(1984, 3, 12)})
-    answers = concurrently(lambda i: notify(request, who, plan_profile("caresource"),
-                                            RequestMeta(f"r{i}", "198.51.100.7", "t"), clock.now), 10)
+    answers = concurrently(lambda i: notify(request, Ask(who, plan_profile("caresource"),
+                                                         RequestMeta(f"r{i}", "198.51.100.7", "t"), clock.now)), 10)
     created = [a for a in answers if not isinstance(a, Problem)]
     refused = [a for a in answers if isinstance(a, Problem)]
     assert len(created) == 1 and len(refused) == 9

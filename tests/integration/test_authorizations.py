@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from devserver.gateway import STAFF_HEADER
 from functions.authorizations import logic
 from functions.authorizations.models import AuthorizationRequest
+from functions.shared.context import Ask
 from functions.shared.errors import Problem
 from functions.shared.http import Caller, RequestMeta
 from functions.shared.plans import plan_profile
@@ -34,8 +35,8 @@ def form(today: date, **fields) -> dict:
 def test_ten_retries_of_one_submission_racing_create_one_request(gateway, group, clock):
     who = Caller(portal._session_subject(group), "-", "full")
     request = AuthorizationRequest.model_validate(form(clock.now.date()))
-    answers = concurrently(lambda i: logic.submit(request, "retry-key-0001", who, plan_profile("caresource"),
-                                                  RequestMeta(f"r{i}", "198.51.100.7", "t"), clock.now), 10)
+    answers = concurrently(lambda i: logic.submit(request, "retry-key-0001", Ask(
+        who, plan_profile("caresource"), RequestMeta(f"r{i}", "198.51.100.7", "t"), clock.now)), 10)
     assert not [a for a in answers if isinstance(a, Problem)]
     assert sum(1 for _, new in answers if new) == 1
     assert len({view.authorization_id for view, _ in answers}) == 1
@@ -178,7 +179,8 @@ def test_binary_files_download_byte_for_byte_whatever_the_accept_header(gateway,
     import base64
 
     png = _png()
-    pdf = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\nstream\n\x00\x01\xfe\xff\x80\nendstream\n%%EOF\n"
+    pdf = (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n"
+           b"stream\n\x00\x01\xfe\xff\x80\nendstream\n%%EOF\n")
     files = [{"name": "scan.png", "content_type": "image/png", "content": base64.b64encode(png).decode()},
              {"name": "chart.pdf", "content_type": "application/pdf", "content": base64.b64encode(pdf).decode()}]
     # Given a request with a real PNG and a PDF holding binary bytes

@@ -1,5 +1,5 @@
-from functions.shared import audit
 from functions.shared.http import RequestMeta
+from functions.shared.store import audit
 
 META = RequestMeta("r1", "198.51.100.7", "test")
 

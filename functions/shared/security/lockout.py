@@ -23,6 +23,7 @@ from functions.shared.errors import FieldError, Problem
 from functions.shared.http import RequestMeta
 from functions.shared.plans import PlanProfile
 from functions.shared.states import FailureKind
+from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
 from functions.shared.store.accounts import AccountView
 
@@ -97,7 +98,7 @@ def signin_gate(login: str, plan: PlanProfile, meta: RequestMeta, now: datetime,
     try:
         counts = ratelimit.check_all(checks, now, detail=SIGNIN_WAIT.format(minutes=minutes))  # one read
     except Problem:
-        audit.record("signin.password", "paused", meta, now=now)  # its metric feeds the lockout alarm
+        audit_log.record("signin.password", "paused", meta, now=now)  # its metric feeds the lockout alarm
         raise
     if plan.requires_captcha and counts["signin-fail-login"] >= plan.signin_failures_before_captcha:
         if captcha_solution is None:

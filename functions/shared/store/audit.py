@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Protocol
+from typing import Any, Protocol
 
-from functions.shared.audit import AuditEntry
+from functions.shared.audit import AuditEntry, Origin, audit_event
 from functions.shared.store.models import AuditEvent, bind_tables
 
 
@@ -26,3 +26,10 @@ def audit_item(entry: AuditEntry) -> AuditEvent:
 class DynamoAuditLog:
     def record(self, entry: AuditEntry) -> None:
         audit_item(entry).save(condition=AuditEvent.at_id.does_not_exist())
+
+
+def record(action: str, outcome: str, meta: Origin, **kwargs: Any) -> None:
+    """Write a record on its own, for a decision that changes nothing else."""
+    from functions.shared.store import repositories
+
+    repositories().audit.record(audit_event(action, outcome, meta, **kwargs))

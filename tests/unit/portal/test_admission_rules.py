@@ -7,6 +7,7 @@ import pytest
 
 from functions.admissions.logic import discharge, notify, open_admission, search
 from functions.admissions.models import AdmissionRequest, AdmissionSearch, DischargeRequest
+from functions.shared.context import Ask
 from functions.shared.errors import Problem
 from functions.shared.states import AdmissionStatus
 from tests.unit.access.given import META, caller
@@ -20,7 +21,7 @@ def filed(account_id: str = "office", now: datetime = NOW, **fields):
     values = {"acting_for": "G1000001", "facility_provider_id": "G1000001", "attending_provider_id": "P2000001",
               "admitted_at": now - timedelta(hours=5), "admission_type": "inpatient",
               "admitting_diagnosis": "j18.9", **JANE, **fields}
-    return notify(_request(values), caller(account_id), PLAN, META, now)
+    return notify(_request(values), Ask(caller(account_id), PLAN, META, now))
 
 
 def _request(values: dict) -> AdmissionRequest:
@@ -78,11 +79,11 @@ def test_a_wrong_birth_date_or_a_bad_code_is_refused(office):
 def test_the_discharge_is_recorded_once_and_never_before_the_admission(office):
     admission = filed()
     early = DischargeRequest(acting_for="G1000001", discharged_at=NOW - timedelta(days=1), disposition="home")
-    assert problem_of(discharge, admission.admission_id, early, caller("office"), PLAN, META, NOW).status == 422
+    assert problem_of(discharge, admission.admission_id, early, Ask(caller("office"), PLAN, META, NOW)).status == 422
     home = DischargeRequest(acting_for="G1000001", discharged_at=NOW - timedelta(hours=1), disposition="home")
-    done = discharge(admission.admission_id, home, caller("office"), PLAN, META, NOW)
+    done = discharge(admission.admission_id, home, Ask(caller("office"), PLAN, META, NOW))
     assert done.status == AdmissionStatus.DISCHARGED and done.disposition == "home"
-    twice = problem_of(discharge, admission.admission_id, home, caller("office"), PLAN, META, NOW)
+    twice = problem_of(discharge, admission.admission_id, home, Ask(caller("office"), PLAN, META, NOW))
     assert (twice.status, twice.slug) == (409, "already-discharged")
 
 
@@ -90,10 +91,10 @@ def test_another_provider_can_neither_file_nor_read_nor_discharge(office, portal
     admission = filed()
     portal("solo", "P2000004")
     assert problem_of(filed, "solo", acting_for="P2000004").errors[0].field == "facility_provider_id"
-    hidden = problem_of(open_admission, admission.admission_id, "P2000004", caller("solo"), PLAN, META, NOW)
+    hidden = problem_of(open_admission, admission.admission_id, "P2000004", Ask(caller("solo"), PLAN, META, NOW))
     assert (hidden.status, hidden.slug) == (404, "admission-not-found")
     home = DischargeRequest(acting_for="P2000004", discharged_at=NOW, disposition="home")
-    assert problem_of(discharge, admission.admission_id, home, caller("solo"), PLAN, META, NOW).status == 404
+    assert problem_of(discharge, admission.admission_id, home, Ask(caller("solo"), PLAN, META, NOW)).status == 404
     assert office.admissions.get(admission.admission_id).status == AdmissionStatus.ADMITTED
 
 
@@ -105,7 +106,7 @@ def test_the_facility_list_pages_newest_first(office):
                                                                      if hours == 10 else {})))
     query = {"acting_for": "G1000001", "facility_provider_id": "G1000001", "from_date": date(2026, 3, 1),
              "to_date": date(2026, 3, 4), "page_size": 2}
-    first = search(AdmissionSearch(**query), caller("office"), PLAN, META, NOW)
-    second = search(AdmissionSearch(**query, cursor=first.next_cursor), caller("office"), PLAN, META, NOW)
+    first = search(AdmissionSearch(**query), Ask(caller("office"), PLAN, META, NOW))
+    second = search(AdmissionSearch(**query, cursor=first.next_cursor), Ask(caller("office"), PLAN, META, NOW))
     times = [a.admitted_at for a in [*first.admissions, *second.admissions]]
     assert times == sorted(times, reverse=True) and len(times) == 3 and second.next_cursor is None

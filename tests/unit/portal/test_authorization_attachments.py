@@ -12,6 +12,7 @@ import pytest
 from functions.authorizations import attachments as files
 from functions.authorizations import logic
 from functions.authorizations.models import InformationRequest
+from functions.shared.context import Ask
 from functions.shared.store.attachment_files import attachment_key
 from tests.unit.access.given import META, caller
 from tests.unit.portal.conftest import PLAN
@@ -82,24 +83,25 @@ def test_information_answers_carry_files_numbered_after_those_on_file(office):
     decide(request.authorization_id, "request_information", reason="Send the MRI report")
     answer = InformationRequest(acting_for="G1000001", note="Report attached",
                                 attachments=[upload("mri.pdf", "application/pdf", PDF + b"mri")])
-    sent = logic.send_information(request.authorization_id, answer, caller("office"), PLAN, META,
-                                  NOW + timedelta(hours=2))
+    sent = logic.send_information(request.authorization_id, answer,
+                                  Ask(caller("office"), PLAN, META, NOW + timedelta(hours=2)))
     assert [(a.number, a.name) for a in sent.attachments] == [(1, "referral.pdf"), (2, "mri.pdf")]
     assert sent.history[-1].event == "information_sent" and sent.history[-1].attachments == [2]
-    again = problem_of(logic.send_information, request.authorization_id, answer, caller("office"), PLAN, META, NOW)
+    again = problem_of(logic.send_information, request.authorization_id, answer, Ask(caller("office"), PLAN, META, NOW))
     assert again.slug == "not-waiting-for-information" and len(office.attachment_files.objects) == 2
 
 
 def test_a_file_is_downloaded_only_through_a_request_the_caller_may_see(office, portal):
     request, _ = submit(attachments=[upload("referral.pdf", "application/pdf", PDF)])
-    listed, content = logic.attachment(request.authorization_id, 1, "G1000001", caller("office"), PLAN, META, NOW)
+    listed, content = logic.attachment(request.authorization_id, 1, "G1000001", Ask(caller("office"), PLAN, META, NOW))
     assert (listed.name, content) == ("referral.pdf", PDF)
     assert office.audit.entries[-1].action == "phi.authorization.attachment"
     assert office.audit.entries[-1].outcome == "downloaded"
     portal("solo", "P2000004")
-    other = problem_of(logic.attachment, request.authorization_id, 1, "P2000004", caller("solo"), PLAN, META, NOW)
+    other = problem_of(logic.attachment, request.authorization_id, 1, "P2000004", Ask(caller("solo"), PLAN, META, NOW))
     assert (other.status, other.slug) == (404, "authorization-not-found")
-    missing = problem_of(logic.attachment, request.authorization_id, 2, "G1000001", caller("office"), PLAN, META, NOW)
+    missing = problem_of(logic.attachment, request.authorization_id, 2, "G1000001",
+                         Ask(caller("office"), PLAN, META, NOW))
     assert (missing.status, missing.slug) == (404, "attachment-not-found")
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from functions.authorizations import logic
 from functions.authorizations.models import AuthorizationRequest, AuthorizationSearch, InformationRequest
+from functions.shared.context import Ask
 from functions.shared.errors import Problem
 from functions.shared.states import AuthorizationStatus
 from functions.um_decisions import logic as um
@@ -23,7 +24,7 @@ FORM = {"acting_for": "G1000001", "member_id": "M100001", "birth_date": date(198
 
 
 def submit(key: str = "key-0001", account_id: str = "office", **fields):
-    return logic.submit(AuthorizationRequest(**{**FORM, **fields}), key, caller(account_id), PLAN, META, NOW)
+    return logic.submit(AuthorizationRequest(**{**FORM, **fields}), key, Ask(caller(account_id), PLAN, META, NOW))
 
 
 def decide(authorization_id: str, outcome: str, **fields):
@@ -64,17 +65,17 @@ def test_information_requested_then_sent_then_approved(office):
     request, _ = submit()
     decide(request.authorization_id, "request_information", reason="Send the MRI order")
     assert office.sent[-1] == ("office@clinic.example", "authorization_information_needed")
-    asked = logic.open_request(request.authorization_id, "G1000001", caller("office"), PLAN, META, NOW)
+    asked = logic.open_request(request.authorization_id, "G1000001", Ask(caller("office"), PLAN, META, NOW))
     assert asked.status == AuthorizationStatus.MORE_INFO_REQUESTED and asked.history[-1].note == "Send the MRI order"
     sent = logic.send_information(request.authorization_id, InformationRequest(acting_for="G1000001",
                                                                                 note="Order attached"),
-                                  caller("office"), PLAN, META, NOW)
+                                  Ask(caller("office"), PLAN, META, NOW))
     assert sent.status == AuthorizationStatus.PENDING
     again = problem_of(logic.send_information, request.authorization_id,
-                       InformationRequest(acting_for="G1000001", note="x"), caller("office"), PLAN, META, NOW)
+                       InformationRequest(acting_for="G1000001", note="x"), Ask(caller("office"), PLAN, META, NOW))
     assert again.slug == "not-waiting-for-information"
     assert decide(request.authorization_id, "approve") == AuthorizationStatus.APPROVED
-    done = logic.open_request(request.authorization_id, "G1000001", caller("office"), PLAN, META, NOW)
+    done = logic.open_request(request.authorization_id, "G1000001", Ask(caller("office"), PLAN, META, NOW))
     assert [e.event for e in done.history] == ["submitted", "more_info_requested", "information_sent", "approved"]
     assert done.decision_reason == "Meets criteria" and office.sent[-1][1] == "authorization_decided"
     assert [line.approved_units for line in done.service_lines] == [1, 2]  # approved: every unit asked for
@@ -93,10 +94,10 @@ def test_a_partial_approval_names_the_units_of_every_line(office):
 
 def test_withdraw_while_open_only(office):
     request, _ = submit()
-    assert logic.withdraw(request.authorization_id, "G1000001", caller("office"), PLAN, META, NOW).status == \
+    assert logic.withdraw(request.authorization_id, "G1000001", Ask(caller("office"), PLAN, META, NOW)).status == \
         AuthorizationStatus.WITHDRAWN
-    assert problem_of(logic.withdraw, request.authorization_id, "G1000001", caller("office"), PLAN, META,
-                      NOW).slug == "already-decided"
+    assert problem_of(logic.withdraw, request.authorization_id, "G1000001", Ask(caller("office"), PLAN, META,
+                      NOW)).slug == "already-decided"
     assert problem_of(decide, request.authorization_id, "approve").slug == "not-pending"
 
 
@@ -110,13 +111,13 @@ def test_the_plans_queue_is_soonest_due_first(office):
 def test_another_provider_reads_nothing_and_files_for_nobody_else(office, portal):
     request, _ = submit()
     portal("solo", "P2000004")
-    hidden = problem_of(logic.open_request, request.authorization_id, "P2000004", caller("solo"), PLAN, META, NOW)
+    hidden = problem_of(logic.open_request, request.authorization_id, "P2000004", Ask(caller("solo"), PLAN, META, NOW))
     assert (hidden.status, hidden.slug) == (404, "authorization-not-found")
     wrong = problem_of(submit, account_id="solo", acting_for="P2000004", key="key-9999")
     assert wrong.errors[0].field == "requesting_provider_id"
     listed = problem_of(logic.search, AuthorizationSearch(acting_for="P2000004", provider_id="G1000001",
                                                           from_date=date(2026, 3, 1), to_date=date(2026, 3, 31)),
-                        caller("solo"), PLAN, META, NOW)
+                        Ask(caller("solo"), PLAN, META, NOW))
     assert listed.errors[0].field == "provider_id"
 
 

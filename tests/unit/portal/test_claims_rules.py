@@ -8,6 +8,7 @@ import pytest
 
 from functions.claims.logic import open_claim, search
 from functions.claims.models import ClaimSearch
+from functions.shared.context import Ask
 from functions.shared.errors import Problem
 from functions.shared.plans import plan_profile
 from functions.shared.states import ClaimStatus, LinkStatus
@@ -18,11 +19,11 @@ YEAR = {"from_date": TODAY - timedelta(days=365), "to_date": TODAY}
 
 
 def opened(claim_id: str, acting_for: str = "G1000001", account_id: str = "office", plan=PLAN):
-    return open_claim(claim_id, acting_for, caller(account_id), plan, META, NOW)
+    return open_claim(claim_id, acting_for, Ask(caller(account_id), plan, META, NOW))
 
 
 def listed(account_id: str = "office", **fields):
-    return search(ClaimSearch(**{"acting_for": "G1000001", **YEAR, **fields}), caller(account_id), PLAN, META, NOW)
+    return search(ClaimSearch(**{"acting_for": "G1000001", **YEAR, **fields}), Ask(caller(account_id), PLAN, META, NOW))
 
 
 def problem_of(call, *args, **kwargs) -> Problem:

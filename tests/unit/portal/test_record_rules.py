@@ -15,6 +15,7 @@ from functions.authorizations.models import InformationRequest
 from functions.claims.logic import search
 from functions.claims.models import ClaimSearch
 from functions.shared import paging
+from functions.shared.context import Ask
 from functions.shared.errors import Problem
 from functions.shared.schemas import Icd10Cm
 from functions.shared.states import AdmissionStatus, AuthorizationStatus
@@ -34,7 +35,8 @@ def problem_of(call, *args, **kwargs) -> Problem:
 def claims(account_id: str = "office", **fields):
     from tests.unit.access.given import NOW as today
 
-    return search(ClaimSearch(**{"acting_for": "G1000001", **YEAR, **fields}), caller(account_id), PLAN, META, today)
+    return search(ClaimSearch(**{"acting_for": "G1000001", **YEAR, **fields}),
+                  Ask(caller(account_id), PLAN, META, today))
 
 
 # --- cursors ---------------------------------------------------------------------------------------------
@@ -104,17 +106,17 @@ def test_a_member_search_reads_past_hidden_claims_and_its_cursor_never_names_one
 def test_the_servicing_provider_sees_a_request_but_only_the_requesting_practice_changes_it(office, portal):
     request, _ = submit(servicing_provider_id="P2000004")
     portal("solo", "P2000004")
-    seen = logic.open_request(request.authorization_id, "P2000004", caller("solo"), PLAN, META, NOW)
+    seen = logic.open_request(request.authorization_id, "P2000004", Ask(caller("solo"), PLAN, META, NOW))
     assert seen.authorization_id == request.authorization_id
-    refused = problem_of(logic.withdraw, request.authorization_id, "P2000004", caller("solo"), PLAN, META, NOW)
+    refused = problem_of(logic.withdraw, request.authorization_id, "P2000004", Ask(caller("solo"), PLAN, META, NOW))
     assert (refused.status, refused.slug) == (403, "not-record-owner") and "G1000001" in refused.detail
     assert office.authorizations.get(request.authorization_id).status == AuthorizationStatus.PENDING
     from tests.unit.portal.test_authorization_rules import decide
 
     decide(request.authorization_id, "request_information", reason="Send the order")
     note = InformationRequest(acting_for="P2000004", note="From the servicing office")
-    assert problem_of(logic.send_information, request.authorization_id, note, caller("solo"), PLAN, META,
-                      NOW).slug == "not-record-owner"
+    assert problem_of(logic.send_information, request.authorization_id, note, Ask(caller("solo"), PLAN, META,
+                      NOW)).slug == "not-record-owner"
     assert office.authorizations.get(request.authorization_id).status == AuthorizationStatus.MORE_INFO_REQUESTED
     assert ("phi.authorization.change", "not_owner") in office.audit.actions("solo")
 
@@ -129,11 +131,11 @@ def test_the_attending_provider_sees_an_admission_but_only_the_facility_records_
     admission = notify(AdmissionRequest(acting_for="G1000001", member_id="M100001", birth_date=date(1984, 3, 12),
                                         facility_provider_id="G1000001", attending_provider_id="P2000004",
                                         admitted_at=NOW - timedelta(hours=5), admission_type="inpatient",
-                                        admitting_diagnosis="U07.1"), caller("office"), PLAN, META, NOW)
-    assert open_admission(admission.admission_id, "P2000004", caller("solo"), PLAN, META, NOW).admitting_diagnosis \
-        == "U07.1"
+                                        admitting_diagnosis="U07.1"), Ask(caller("office"), PLAN, META, NOW))
+    seen = open_admission(admission.admission_id, "P2000004", Ask(caller("solo"), PLAN, META, NOW))
+    assert seen.admitting_diagnosis == "U07.1"
     home = DischargeRequest(acting_for="P2000004", discharged_at=NOW, disposition="home")
-    refused = problem_of(discharge, admission.admission_id, home, caller("solo"), PLAN, META, NOW)
+    refused = problem_of(discharge, admission.admission_id, home, Ask(caller("solo"), PLAN, META, NOW))
     assert (refused.status, refused.slug) == (403, "not-record-owner")
     assert repos.admissions.get(admission.admission_id).status == AdmissionStatus.ADMITTED
 
