@@ -1,7 +1,7 @@
 """Return dead-lettered mail to the mail queue, once SES sends again (the MailDeadLetters alarm says when).
 
     python -m infra.redrive --stack <stack name> [--region us-east-1]   # a deployed stage (its outputs)
-    python -m infra.redrive --endpoint-url <moto URL>                   # the devserver's embedded AWS
+    python -m devserver.redrive --endpoint-url <moto URL>               # the devserver's embedded AWS
 
 Each message is sent to the queue, then deleted from the dead-letter queue. A message that ends up in
 the queue twice (a stop between those two calls), or that was sent before it was dead-lettered, is still
@@ -47,9 +47,7 @@ def _stack_queues(session: Any, stack: str) -> tuple[str, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.redrive", description=__doc__.splitlines()[0])
-    where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--stack", help="the deployed stack whose mail to redrive")
-    where.add_argument("--endpoint-url", help="the devserver's embedded AWS (printed by `make run`)")
+    parser.add_argument("--stack", required=True, help="the deployed stack whose mail to redrive")
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--limit", type=int, default=10_000, help="move at most this many messages")
     args = parser.parse_args(argv)
@@ -57,16 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     import boto3
 
     session = boto3.Session(region_name=args.region)
-    if args.stack:
-        dead_letters_url, queue_url = _stack_queues(session, args.stack)
-        sqs = session.client("sqs")
-    else:
-        from devserver.local_aws import LOCAL_ENV, mail_dead_letters_url
-
-        dead_letters_url, queue_url = mail_dead_letters_url(LOCAL_ENV), LOCAL_ENV["MAIL_QUEUE_URL"]
-        sqs = session.client("sqs", endpoint_url=args.endpoint_url, aws_access_key_id="testing",
-                             aws_secret_access_key="testing")  # noqa: S106 - moto's fake credentials
-    moved = redrive(sqs, dead_letters_url, queue_url, args.limit)
+    dead_letters_url, queue_url = _stack_queues(session, args.stack)
+    moved = redrive(session.client("sqs"), dead_letters_url, queue_url, args.limit)
     print(f"returned {moved} message(s) to the mail queue")
     return 0
 

@@ -25,7 +25,7 @@ from functions.shared.security import captcha
 from functions.shared.security.passwords import context_words, hash_password, policy_errors
 from functions.shared.states import AccountState
 from functions.shared.store import repositories
-from functions.shared.store.accounts import EMAIL_KEY, USERNAME_KEY, NewAccount
+from functions.shared.store.accounts import NewAccount, taken_value
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
 
 logger = Logger(child=True)
@@ -72,7 +72,7 @@ def register(form: RegistrationRequest, plan: PlanProfile, meta: RequestMeta, po
     try:
         repositories().accounts.create(account, event, token=secret.token)
     except UniqueKeyTaken as taken:
-        _answer_taken(taken.key, form, plan, meta, portal_url, now)
+        _answer_taken(taken_value(taken), form, plan, meta, portal_url, now)
     else:
         send_mail(form.email, secret.mail)
     return RegistrationAccepted(
@@ -103,10 +103,9 @@ def _new_account(account_id: str, form: RegistrationRequest, plan: PlanProfile, 
     )
 
 
-def _answer_taken(key: str, form: RegistrationRequest, plan: PlanProfile, meta: RequestMeta, portal_url: str,
+def _answer_taken(value: str, form: RegistrationRequest, plan: PlanProfile, meta: RequestMeta, portal_url: str,
                   now: datetime) -> None:
-    if not key.startswith(EMAIL_KEY):
-        assert key.startswith(USERNAME_KEY)
+    if value == "username":
         raise invalid_fields([FieldError("username", "This user name is taken. Choose another.", "taken")])
     # Same answer as a new account; only the mailbox owner learns the address is registered, and at
     # most once an hour, so sign-up cannot be used to flood someone's mailbox.

@@ -24,10 +24,11 @@ from functions.shared.store.models import Account, UniqueKey, bind_tables
 from functions.shared.store.models import Factor as FactorItem
 from functions.shared.store.tokens import TokenView
 from functions.shared.store.transactions import UniqueKeyTaken, find, transact, transact_or_stale
+from functions.shared.store.unique_keys import CAPTCHA, EMAIL, USERNAME
 
-EMAIL_KEY = "email#"
-USERNAME_KEY = "username#"
-CAPTCHA_KEY = "captcha#"
+EMAIL_KEY = EMAIL.prefix
+USERNAME_KEY = USERNAME.prefix
+CAPTCHA_KEY = CAPTCHA.prefix
 # An account id no account has: unknown names read it, so they cost the reads a known name costs.
 NO_ACCOUNT = "no-account"
 
@@ -280,6 +281,11 @@ def _index(account: AccountView, factor_id: str) -> int:
         if factor.factor_id == factor_id:
             return index
     raise ValueError("no such factor")
+
+
+def taken_value(taken: UniqueKeyTaken) -> str:
+    """Which of a new account's unique values was claimed already: 'email' or 'username'."""
+    return "username" if taken.key.startswith(USERNAME_KEY) else "email"
 
 
 # --- the repository ----------------------------------------------------------------------------

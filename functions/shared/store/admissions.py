@@ -28,8 +28,9 @@ from functions.shared.store.transactions import (
     transact,
     transact_or_stale,
 )
+from functions.shared.store.unique_keys import ADMISSION
 
-ADMISSION_KEY = "admission#"
+ADMISSION_KEY = ADMISSION.prefix
 
 
 @dataclass(frozen=True)

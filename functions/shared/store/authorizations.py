@@ -23,8 +23,9 @@ from functions.shared.store.models import UniqueKey, bind_tables
 from functions.shared.store.pages import StoredPage, newest_first
 from functions.shared.store.portal_models import AttachmentEntry, AuthorizationRecord, HistoryEntry, ServiceLine
 from functions.shared.store.transactions import UniqueKeyTaken, find, first_guard_failed, transact, transact_or_stale
+from functions.shared.store.unique_keys import AUTHORIZATION_IDEMPOTENCY
 
-IDEMPOTENCY_KEY = "pa-idempotency#"
+IDEMPOTENCY_KEY = AUTHORIZATION_IDEMPOTENCY.prefix
 OPEN = "open"
 IMPORTED = "import"  # `submitted_by` / `decided_by` of requests that came in the plan's extracts
 S = AuthorizationStatus

@@ -11,8 +11,9 @@ from pynamodb.exceptions import DeleteError, UpdateError
 from functions.shared.states import DeliveryState
 from functions.shared.store.models import Delivery, bind_tables
 from functions.shared.store.transactions import find
+from functions.shared.store.unique_keys import DELIVERY
 
-KEY = "delivery#"
+KEY = DELIVERY.prefix
 
 
 class Claim(StrEnum):

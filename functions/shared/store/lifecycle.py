@@ -23,8 +23,9 @@ from functions.shared.store.accounts import EMAIL_KEY, USERNAME_KEY, AccountView
 from functions.shared.store.audit import audit_item
 from functions.shared.store.models import Account, Device, Session, UniqueKey, bind_tables
 from functions.shared.store.transactions import StaleWrite, find, transact_or_stale
+from functions.shared.store.unique_keys import JOB
 
-JOB_KEY = "job#"
+JOB_KEY = JOB.prefix
 # DynamoDB allows 100 items per transaction: the account, its audit record and up to this many
 # sessions and devices go in one; any beyond (never seen in practice) are deleted right after.
 _REVOKED_IN_TRANSACTION = 90

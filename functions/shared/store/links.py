@@ -36,8 +36,9 @@ from functions.shared.store.transactions import (
     transact,
     transact_or_stale,
 )
+from functions.shared.store.unique_keys import PROVIDER_ADMIN
 
-ADMIN_KEY = "provider-admin#"
+ADMIN_KEY = PROVIDER_ADMIN.prefix
 
 # Which status an existing link may take (key), and from which statuses (value).
 TRANSITIONS: dict[LinkStatus, frozenset[LinkStatus]] = {

@@ -19,8 +19,9 @@ from pynamodb.exceptions import PutError
 from functions.shared.states import LinkType
 from functions.shared.store.models import ROSTER_STATE_KEY, Provider, RosterState, UniqueKey, bind_tables
 from functions.shared.store.transactions import StaleWrite, find
+from functions.shared.store.unique_keys import ROSTER_IMPORT
 
-APPLIED_KEY = "roster-import#"
+APPLIED_KEY = ROSTER_IMPORT.prefix
 VERSION_SHARDS = 16
 
 
