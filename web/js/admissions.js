@@ -6,14 +6,13 @@
 // the list; a second notification of the same stay names the one already on file.
 
 import { api } from "./api.js";
-import { busy, clearErrors, formValues, showProblem } from "./forms.js";
-import { el } from "./dom.js";
-import { providerParam } from "./links.js";
-import { initPage } from "./page.js";
+import { clearErrors, formValues, showProblem, whileBusy } from "./forms.js";
+import { el, notice } from "./dom.js";
+import { lastDays, pagedList, plural } from "./paged-list.js";
 import {
-  activeLinks, fillActingFor, hideNotice, isoDay, noAccessNotice, problemNotice, tag, usDate, usDateTime,
+  hideNotice, isoDay, problemNotice, sayRefusal, statusTag, tag, usDate, usDateTime,
 } from "./portal-data.js";
-import { headerSignOut, requireSession } from "./session.js";
+import { actingForLinks, fetchRecord, followActingFor, openPortalPage } from "./portal-page.js";
 
 const PAGE_SIZE = 25;
 const DEFAULT_DAYS = 30; // the date range the list starts with
@@ -31,32 +30,11 @@ const DISPOSITION = {
 };
 const LATE_TEXT = "This notification is later than the plan's window of one business day";
 
-const main = document.getElementById("main");
-headerSignOut((problem) => showProblem(main, problem));
-await initPage("Hospital admissions");
-await requireSession(["full"]);
-
-const view = document.getElementById("admissions-view");
-const pageNotice = document.getElementById("admissions-notice");
-const summaryBox = document.getElementById("error-summary");
-const live = document.getElementById("admissions-status");
-const actingFor = document.getElementById("acting_for");
+const { pageNotice, live, actingFor } = await openPortalPage("Hospital admissions", "admissions");
 const notifyForm = document.getElementById("notify-form");
 const notifyResult = document.getElementById("notify-result");
-const notifyButton = document.getElementById("notify");
 const facility = document.getElementById("facility_provider_id");
 const admitDate = document.getElementById("admit_date");
-const admitTime = document.getElementById("admit_time");
-const searchForm = document.getElementById("search-form");
-const searchButton = document.getElementById("search");
-const listHeading = document.getElementById("list-heading");
-const listSummary = document.getElementById("list-summary");
-const listWrap = document.getElementById("list-wrap");
-const rows = document.getElementById("admission-rows");
-const more = document.getElementById("more");
-
-let lastSearch = null; // the body of the search shown, to ask for its next page
-let nextCursor = null;
 
 // ---- Dates and times as users read them; values as the API takes them ----
 
@@ -107,8 +85,7 @@ function dateTimeValue(dateInput, timeInput, field, what) {
 // ---- The list ----
 
 function statusCell(admission) {
-  const [label, kind] = STATUS[admission.status] || [String(admission.status), "closed"];
-  const cell = el("td", { className: "tags" }, tag(label, kind));
+  const cell = el("td", { className: "tags" }, statusTag(STATUS, admission.status));
   if (admission.late) cell.append(tag("Late notification", "pending"));
   return cell;
 }
@@ -127,7 +104,7 @@ function dischargeCell(admission) {
 }
 
 function admissionRow(admission) {
-  const tr = el("tr", { className: "admission" },
+  return el("tr", {},
     el("th", { scope: "row", className: "id", tabindex: "-1" }, admission.admission_id),
     el("td", {}, admission.member_name, el("span", { className: "hint" }, admission.member_id)),
     dateTimeCell(admission.admitted_at),
@@ -135,101 +112,26 @@ function admissionRow(admission) {
     el("td", { className: "id" }, admission.admitting_diagnosis),
     statusCell(admission),
     dischargeCell(admission));
-  tr.dataset.admission = admission.admission_id;
-  return tr;
 }
 
-function rowOf(admissionId) {
-  return [...rows.querySelectorAll("tr.admission")].find((tr) => tr.dataset.admission === admissionId) || null;
-}
-
-function shownCount() {
-  return rows.querySelectorAll("tr.admission").length;
-}
-
-function sayCount() {
-  const count = shownCount();
-  const range = lastSearch ? ` admitted ${usDate(lastSearch.from_date)} – ${usDate(lastSearch.to_date)}` : "";
-  const said = count === 0 ? `No admissions${range}.`
-    : `${count} admission${count === 1 ? "" : "s"}${range}${nextCursor ? "; more are available" : ""}.`;
-  listSummary.textContent = said;
-  listWrap.hidden = count === 0;
-  return said;
-}
-
-/** Put `admission` in the list: in place of its row, or first; marked as the one just handled. */
-function upsert(admission) {
-  for (const marked of rows.querySelectorAll("tr.highlight")) marked.classList.remove("highlight");
-  const fresh = admissionRow(admission);
-  fresh.classList.add("highlight");
-  const old = rowOf(admission.admission_id);
-  if (old) {
-    const form = old.nextElementSibling;
-    if (form && form.classList.contains("discharge-row")) form.remove();
-    old.replaceWith(fresh);
-  } else {
-    rows.prepend(fresh);
-  }
-  sayCount();
-  return fresh;
-}
-
-function placeSearchErrors(problem) {
-  const errors = (problem.errors || []).map((e) => (["body", "facility_provider_id"].includes(e.field)
-    ? { ...e, field: "to_date" } : e));
-  return { ...problem, errors };
-}
-
-async function search(body, append) {
-  const restore = busy(append ? more : searchButton, "Loading…");
-  live.textContent = append ? "Loading more admissions…" : "Loading admissions…";
-  let answer;
-  try {
-    answer = await api("/admissions/search", { method: "POST", body });
-  } finally {
-    restore();
-  }
-  if (!answer.ok) {
-    const problem = answer.data;
-    live.textContent = problem.title || "";
-    if (answer.status === 422 && Array.isArray(problem.errors)) showProblem(searchForm, placeSearchErrors(problem));
-    else problemNotice(pageNotice, problem, "error");
-    return false;
-  }
-  if (!append) rows.replaceChildren();
-  const page = answer.data;
-  const firstNew = page.admissions.length ? page.admissions[0].admission_id : null;
-  for (const admission of page.admissions) {
-    if (!rowOf(admission.admission_id)) rows.append(admissionRow(admission));
-  }
-  nextCursor = page.next_cursor || null;
-  more.hidden = !nextCursor;
-  live.textContent = sayCount();
-  if (append && firstNew) rowOf(firstNew)?.querySelector("th").focus();
-  return true;
-}
-
-async function loadList(focusHeading) {
-  clearErrors(searchForm);
-  const values = formValues(searchForm);
-  listHeading.textContent = `Admissions at ${actingFor.value}`;
-  lastSearch = { acting_for: actingFor.value, facility_provider_id: actingFor.value, ...values, page_size: PAGE_SIZE };
-  nextCursor = null;
-  const shown = await search(lastSearch, false);
-  if (shown && focusHeading) listHeading.focus();
-}
-
-searchForm.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  hideNotice(pageNotice);
-  await loadList(true);
+const list = pagedList({
+  kind: "admission",
+  keyed: true,
+  row: admissionRow,
+  live,
+  pageNotice,
+  loading: ["Loading admissions…", "Loading more admissions…"],
+  none: (query) => `No admissions${admittedIn(query)}.`,
+  some: (count, query) => `${plural(count, "admission")}${admittedIn(query)}`,
+  form: document.getElementById("search-form"),
+  title: () => `Admissions at ${actingFor.value}`,
+  query: (values) => ({ acting_for: actingFor.value, facility_provider_id: actingFor.value, ...values, page_size: PAGE_SIZE }),
+  atDates: ["body", "facility_provider_id"],
 });
 
-more.addEventListener("click", async () => {
-  if (!lastSearch || !nextCursor) return;
-  hideNotice(pageNotice);
-  await search({ ...lastSearch, cursor: nextCursor }, true);
-});
+function admittedIn(query) {
+  return query ? ` admitted ${usDate(query.from_date)} – ${usDate(query.to_date)}` : "";
+}
 
 // ---- Notifying an admission ----
 
@@ -243,9 +145,13 @@ function placeNotifyErrors(problem) {
   return { ...problem, errors };
 }
 
+function fetchAdmission(admissionId) {
+  return fetchRecord("admissions", admissionId, actingFor.value);
+}
+
 async function showExisting(admissionId) {
-  const answer = await api(`/admissions/${encodeURIComponent(admissionId)}?acting_for=${encodeURIComponent(actingFor.value)}`);
-  if (answer.ok && answer.data.facility_provider_id === actingFor.value) upsert(answer.data);
+  const answer = await fetchAdmission(admissionId);
+  if (answer.ok && answer.data.facility_provider_id === actingFor.value) list.upsert(answer.data);
 }
 
 function notified(admission) {
@@ -255,16 +161,9 @@ function notified(admission) {
     parts.push(el("p", { className: "late-notice" }, el("strong", {}, `${LATE_TEXT}.`),
       ` It was due by ${usDateTime(admission.notice_due)}; it was received ${usDateTime(admission.notified_at)}.`));
   }
-  notice(notifyResult, admission.late ? "warning" : "success", `Admission notified: ${admission.admission_id}`, parts);
+  notice(notifyResult, admission.late ? "warning" : "success", `Admission notified: ${admission.admission_id}`, parts,
+    { heading: "h3" });
   live.textContent = `Admission notified: ${admission.admission_id}${admission.late ? `. ${LATE_TEXT}.` : "."}`;
-}
-
-/** Show a notice in `box` (kind success, warning or error) and move focus to it. */
-function notice(box, kind, title, parts) {
-  box.className = `notice ${kind}`;
-  box.replaceChildren(el("h3", {}, title), ...parts);
-  box.hidden = false;
-  box.focus();
 }
 
 notifyForm.addEventListener("submit", async (event) => {
@@ -277,32 +176,26 @@ notifyForm.addEventListener("submit", async (event) => {
   for (const name of ["member_id", "facility_provider_id", "attending_provider_id"]) {
     if (body[name]) body[name] = body[name].toUpperCase();
   }
-  const admitted = dateTimeValue(admitDate, admitTime, "admitted_at", "admit");
+  const admitted = dateTimeValue(admitDate, document.getElementById("admit_time"), "admitted_at", "admit");
   if (admitted.error) {
     showProblem(notifyForm, { title: "Some fields need attention", errors: [admitted.error] });
     return;
   }
   if (admitted.value) body.admitted_at = admitted.value;
-  const restore = busy(notifyButton, "Notifying…");
   live.textContent = "Notifying the admission…";
-  let answer;
-  try {
-    answer = await api("/admissions", { method: "POST", body });
-  } finally {
-    restore();
-  }
+  const answer = await whileBusy(document.getElementById("notify"), "Notifying…",
+    () => api("/admissions", { method: "POST", body }));
   if (answer.ok) {
     const admission = answer.data;
     notified(admission);
-    if (!lastSearch || admission.facility_provider_id === lastSearch.facility_provider_id) upsert(admission);
+    list.add(admission, admission.facility_provider_id);
     resetNotifyForm();
     return;
   }
-  const problem = answer.data;
-  live.textContent = problem.title || "";
+  const problem = sayRefusal(live, answer);
   if (answer.status === 409 && problem.admission_id) {
     const title = `This admission was already notified: ${problem.admission_id}`;
-    notice(notifyResult, "warning", title, problem.detail ? [el("p", {}, problem.detail)] : []);
+    notice(notifyResult, "warning", title, problem.detail ? [el("p", {}, problem.detail)] : [], { heading: "h3" });
     live.textContent = title;
     await showExisting(problem.admission_id);
   } else if (answer.status === 422 && Array.isArray(problem.errors)) {
@@ -367,6 +260,7 @@ function dischargeForm(admission, opener) {
   function showErrors(problem) {
     const errors = (problem.errors || []).map((e) => (e.field === "body" ? { ...e, field: "discharged_at" } : e));
     const fields = showProblem(form, { ...problem, errors });
+    const summaryBox = document.getElementById("error-summary");
     summaryBox.hidden = true; // the errors are shown here, in the row, not at the top of the page
     summaryBox.replaceChildren();
     const invalid = form.querySelector("[aria-invalid=true]");
@@ -392,23 +286,17 @@ function dischargeForm(admission, opener) {
     const body = { acting_for: actingFor.value };
     if (discharged.value) body.discharged_at = discharged.value;
     if (select.value) body.disposition = select.value;
-    const restore = busy(save, "Saving…");
     live.textContent = "Recording the discharge…";
-    let answer;
-    try {
-      answer = await api(`/admissions/${encodeURIComponent(admission.admission_id)}`, { method: "PATCH", body });
-    } finally {
-      restore();
-    }
+    const answer = await whileBusy(save, "Saving…",
+      () => api(`/admissions/${encodeURIComponent(admission.admission_id)}`, { method: "PATCH", body }));
     if (answer.ok) {
-      const updated = upsert(answer.data);
+      const updated = list.upsert(answer.data);
       live.textContent = `Discharge recorded for ${answer.data.admission_id}: ${DISPOSITION[answer.data.disposition]
         || answer.data.disposition}, ${usDateTime(answer.data.discharged_at)}.`;
       updated.querySelector("th").focus();
       return;
     }
-    const problem = answer.data;
-    live.textContent = problem.title || "";
+    const problem = sayRefusal(live, answer);
     if (answer.status === 409 && problem.type === "/problems/already-discharged") {
       await refresh(admission.admission_id);
       live.textContent = `${problem.title || "Already discharged"}.`;
@@ -421,12 +309,12 @@ function dischargeForm(admission, opener) {
 
 /** Show the admission as it is now (after another user recorded its discharge, say). */
 async function refresh(admissionId) {
-  const answer = await api(`/admissions/${encodeURIComponent(admissionId)}?acting_for=${encodeURIComponent(actingFor.value)}`);
-  if (answer.ok) upsert(answer.data).querySelector("th").focus();
+  const answer = await fetchAdmission(admissionId);
+  if (answer.ok) list.upsert(answer.data).querySelector("th").focus();
 }
 
 function openDischarge(admission, opener) {
-  const row = rowOf(admission.admission_id);
+  const row = list.rowOf(admission.admission_id);
   const existing = row.nextElementSibling;
   if (existing && existing.classList.contains("discharge-row")) {
     existing.querySelector("input").focus();
@@ -440,25 +328,15 @@ function openDischarge(admission, opener) {
 
 // ---- Start ----
 
-const links = await activeLinks();
-if (links === null) {
-  problemNotice(pageNotice, { title: "Your Provider IDs could not be loaded", detail: "Reload the page in a moment." });
-} else if (!links.length) {
-  noAccessNotice(pageNotice);
-} else {
-  fillActingFor(actingFor, links, providerParam());
-  facility.value = actingFor.value;
+if (await actingForLinks(pageNotice)) {
+  followActingFor(actingFor, facility);
   admitDate.max = isoDay();
   admitDate.value = isoDay();
-  document.getElementById("from_date").value = isoDay(-DEFAULT_DAYS);
-  document.getElementById("to_date").value = isoDay();
-  let actedFor = actingFor.value;
+  lastDays(DEFAULT_DAYS);
   actingFor.addEventListener("change", async () => {
-    if (!facility.value || facility.value.toUpperCase() === actedFor) facility.value = actingFor.value;
-    actedFor = actingFor.value;
     hideNotice(notifyResult);
-    await loadList(false);
+    await list.reload();
   });
-  view.hidden = false;
-  await loadList(false);
+  document.getElementById("admissions-view").hidden = false;
+  await list.reload();
 }

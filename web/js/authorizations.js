@@ -12,14 +12,13 @@
 
 import { api } from "./api.js";
 import { attachmentList, checkFiles, fileField, onFileField, readFiles } from "./attachments.js";
-import { busy, clearErrors, formValues, showProblem } from "./forms.js";
-import { el } from "./dom.js";
-import { providerParam } from "./links.js";
-import { initPage } from "./page.js";
+import { clearErrors, formValues, showProblem, whileBusy } from "./forms.js";
+import { el, notice } from "./dom.js";
+import { lastDays, pagedList, plural } from "./paged-list.js";
 import {
-  activeLinks, facts, fillActingFor, hideNotice, isoDay, noAccessNotice, problemNotice, tag, usDate, usDateTime,
+  facts, hideNotice, isoDay, problemNotice, sayRefusal, statusTag, tag, usDate, usDateTime,
 } from "./portal-data.js";
-import { headerSignOut, requireSession } from "./session.js";
+import { actingForLinks, fetchRecord, followActingFor, openPortalPage, recordView } from "./portal-page.js";
 
 const PAGE_SIZE = 25;
 const DEFAULT_DAYS = 30; // the submission dates the list starts with
@@ -39,41 +38,20 @@ const STATUS = {
 const OPEN = new Set(["pending", "more_info_requested"]);
 const BY = { provider: "Provider", plan: "Plan" };
 
-const main = document.getElementById("main");
-headerSignOut((problem) => showProblem(main, problem));
-await initPage("Prior authorizations");
-await requireSession(["full"]);
-
-const view = document.getElementById("auth-view");
-const listView = document.getElementById("list-view");
+const { pageNotice, live, actingFor } = await openPortalPage("Prior authorizations", "auth");
 const detailView = document.getElementById("detail-view");
 const detail = document.getElementById("authorization-detail");
-const pageNotice = document.getElementById("auth-notice");
-const live = document.getElementById("auth-status");
-const actingFor = document.getElementById("acting_for");
 const requestForm = document.getElementById("request-form");
 const requestResult = document.getElementById("request-result");
-const submitButton = document.getElementById("submit-request");
 // Files sent with the request: after the clinical notes
 const requestFiles = fileField("attachments", "Attachments (optional)");
 requestForm.querySelector('[data-field="clinical_notes"]').after(requestFiles.box);
 const requesting = document.getElementById("requesting_provider_id");
-const serviceFrom = document.getElementById("service_from");
-const serviceTo = document.getElementById("service_to");
 const lineList = document.getElementById("service-lines");
 const addLine = document.getElementById("add-line");
 const diagnosisList = document.getElementById("diagnosis-codes");
 const addDiagnosis = document.getElementById("add-diagnosis");
-const searchForm = document.getElementById("search-form");
-const searchButton = document.getElementById("search");
-const listHeading = document.getElementById("list-heading");
-const listSummary = document.getElementById("list-summary");
-const listWrap = document.getElementById("list-wrap");
-const rows = document.getElementById("authorization-rows");
-const more = document.getElementById("more");
 
-let lastSearch = null; // the body of the search shown, to ask for its next page
-let nextCursor = null;
 let submissionKey = null; // the Idempotency-Key of the form as filled; a change makes the next submission new
 
 const visuallyHidden = (text) => el("span", { className: "visually-hidden" }, text);
@@ -81,8 +59,7 @@ const visuallyHidden = (text) => el("span", { className: "visually-hidden" }, te
 // ---- Words ----
 
 function statusTags(authorization) {
-  const [label, kind] = STATUS[authorization.status] || [String(authorization.status), "closed"];
-  const tags = [tag(label, kind)];
+  const tags = [statusTag(STATUS, authorization.status)];
   if (authorization.overdue) tags.push(tag("Overdue", "error"));
   return tags;
 }
@@ -118,6 +95,11 @@ function authorizationAddress(authorizationId) {
   const params = new URLSearchParams({ authorization: authorizationId });
   if (actingFor.options.length > 1) params.set("provider", actingFor.value);
   return `/authorizations.html?${params}`;
+}
+
+/** The answer when the chosen files could not be read (to send them). */
+function filesUnread() {
+  return { ok: false, status: 0, data: { title: "The files could not be read", detail: "Choose them again." } };
 }
 
 /** A fresh Idempotency-Key (8–64 of A–Z a–z 0–9 _ . : -). */
@@ -213,23 +195,16 @@ function diagnosisRow(code = "") {
   return li;
 }
 
-addLine.addEventListener("click", () => {
-  const li = serviceLine();
-  lineList.append(li);
+function addRow(li, list, what) {
+  list.append(li);
   renumber();
   submissionKey = null;
   li.querySelector("input").focus();
-  live.textContent = `Service line ${lineList.children.length} added.`;
-});
+  live.textContent = `${what} ${list.children.length} added.`;
+}
 
-addDiagnosis.addEventListener("click", () => {
-  const li = diagnosisRow();
-  diagnosisList.append(li);
-  renumber();
-  submissionKey = null;
-  li.querySelector("input").focus();
-  live.textContent = `Diagnosis code ${diagnosisList.children.length} added.`;
-});
+addLine.addEventListener("click", () => addRow(serviceLine(), lineList, "Service line"));
+addDiagnosis.addEventListener("click", () => addRow(diagnosisRow(), diagnosisList, "Diagnosis code"));
 
 function resetRows() {
   lineList.replaceChildren(serviceLine());
@@ -303,14 +278,7 @@ function placeRequestErrors(problem, sent) {
 // ---- The list ----
 
 function openLink(authorization) {
-  const link = el("a", { href: authorizationAddress(authorization.authorization_id) }, authorization.authorization_id);
-  link.addEventListener("click", (event) => {
-    if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
-    event.preventDefault();
-    history.pushState({ fromList: true }, "", link.getAttribute("href"));
-    route();
-  });
-  return link;
+  return view.link(authorizationAddress(authorization.authorization_id), authorization.authorization_id);
 }
 
 function authorizationRow(authorization) {
@@ -319,7 +287,7 @@ function authorizationRow(authorization) {
   const [atDay, atTime] = (at || "").split(/ (.*)/s);
   const due = el("td", { className: "decision when" }, `${said} ${atDay || ""}`.trim(), " ",
     el("span", { className: "hint" }, atTime || ""));
-  const tr = el("tr", { className: "authorization" },
+  return el("tr", {},
     el("th", { scope: "row", className: "id", tabindex: "-1" }, openLink(authorization)),
     el("td", {}, authorization.member_name, el("span", { className: "hint" }, authorization.member_id)),
     el("td", { className: "id" }, linesText(authorization.service_lines)),
@@ -327,100 +295,28 @@ function authorizationRow(authorization) {
     el("td", { className: "when" }, day, " ", el("span", { className: "hint" }, time || "")),
     el("td", { className: "tags" }, ...statusTags(authorization)),
     due);
-  tr.dataset.authorization = authorization.authorization_id;
-  return tr;
 }
 
-function rowOf(authorizationId) {
-  return [...rows.querySelectorAll("tr.authorization")].find((tr) => tr.dataset.authorization === authorizationId) || null;
-}
-
-function sayCount() {
-  const count = rows.querySelectorAll("tr.authorization").length;
-  const range = lastSearch ? ` submitted ${usDate(lastSearch.from_date)} – ${usDate(lastSearch.to_date)}` : "";
-  const said = count === 0 ? `No authorization requests${range}.`
-    : `${count} request${count === 1 ? "" : "s"}${range}${nextCursor ? "; more are available" : ""}.`;
-  listSummary.textContent = said;
-  listWrap.hidden = count === 0;
-  return said;
-}
-
-/** Put `authorization` in the list: in place of its row, or first when `add`; marked as the one just handled. */
-function upsert(authorization, add = true) {
-  const old = rowOf(authorization.authorization_id);
-  if (!old && !add) return null;
-  for (const marked of rows.querySelectorAll("tr.highlight")) marked.classList.remove("highlight");
-  const fresh = authorizationRow(authorization);
-  fresh.classList.add("highlight");
-  if (old) old.replaceWith(fresh);
-  else rows.prepend(fresh);
-  sayCount();
-  return fresh;
-}
-
-async function search(body, append) {
-  const restore = busy(append ? more : searchButton, "Loading…");
-  live.textContent = append ? "Loading more requests…" : "Loading authorization requests…";
-  let answer;
-  try {
-    answer = await api("/authorizations/search", { method: "POST", body });
-  } finally {
-    restore();
-  }
-  if (!answer.ok) {
-    const problem = answer.data;
-    live.textContent = problem.title || "";
-    if (answer.status === 422 && Array.isArray(problem.errors)) {
-      showProblem(searchForm, { ...problem, errors: problem.errors.map((e) => (
-        ["body", "provider_id", "acting_for"].includes(e.field) ? { ...e, field: "to_date" } : e)) });
-    } else {
-      problemNotice(pageNotice, problem, "error");
-    }
-    return false;
-  }
-  if (!append) rows.replaceChildren();
-  const page = answer.data;
-  const firstNew = page.authorizations.length ? page.authorizations[0].authorization_id : null;
-  for (const authorization of page.authorizations) {
-    if (!rowOf(authorization.authorization_id)) rows.append(authorizationRow(authorization));
-  }
-  nextCursor = page.next_cursor || null;
-  more.hidden = !nextCursor;
-  live.textContent = sayCount();
-  if (append && firstNew) rowOf(firstNew)?.querySelector("th").focus();
-  return true;
-}
-
-async function loadList(focusHeading) {
-  clearErrors(searchForm);
-  listHeading.textContent = `Authorization requests of ${actingFor.value}`;
-  lastSearch = { acting_for: actingFor.value, provider_id: actingFor.value, ...formValues(searchForm), page_size: PAGE_SIZE };
-  nextCursor = null;
-  const shown = await search(lastSearch, false);
-  if (shown && focusHeading) listHeading.focus();
-}
-
-searchForm.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  hideNotice(pageNotice);
-  await loadList(true);
+const list = pagedList({
+  kind: "authorization",
+  keyed: true,
+  row: authorizationRow,
+  live,
+  pageNotice,
+  loading: ["Loading authorization requests…", "Loading more requests…"],
+  none: (query) => `No authorization requests${submittedIn(query)}.`,
+  some: (count, query) => `${plural(count, "request")}${submittedIn(query)}`,
+  form: document.getElementById("search-form"),
+  title: () => `Authorization requests of ${actingFor.value}`,
+  query: (values) => ({ acting_for: actingFor.value, provider_id: actingFor.value, ...values, page_size: PAGE_SIZE }),
+  atDates: ["body", "provider_id", "acting_for"],
 });
 
-more.addEventListener("click", async () => {
-  if (!lastSearch || !nextCursor) return;
-  hideNotice(pageNotice);
-  await search({ ...lastSearch, cursor: nextCursor }, true);
-});
+function submittedIn(query) {
+  return query ? ` submitted ${usDate(query.from_date)} – ${usDate(query.to_date)}` : "";
+}
 
 // ---- Requesting an authorization ----
-
-/** Show a notice in `box` (kind success, warning or error) and move focus to it. */
-function notice(box, kind, title, parts) {
-  box.className = `notice ${kind}`;
-  box.replaceChildren(el("h3", {}, title), ...parts);
-  box.hidden = false;
-  box.focus();
-}
 
 function submitted(authorization) {
   const due = `Decision due ${usDateTime(authorization.due_at)}`;
@@ -429,7 +325,7 @@ function submitted(authorization) {
       + `(${linesText(authorization.service_lines)}). `, el("strong", { className: "due" }, `${due}.`),
     ` The plan decides ${CLOCK[authorization.urgency] || ""}.`),
     el("p", {}, openLink(authorization), " — see its status and history."),
-  ]);
+  ], { heading: "h3" });
   live.textContent = `Request submitted: ${authorization.authorization_id}. ${due}.`;
 }
 
@@ -458,27 +354,20 @@ requestForm.addEventListener("submit", async (event) => {
     return;
   }
   if (!submissionKey) submissionKey = newKey();
-  const restore = busy(submitButton, "Submitting…");
   live.textContent = "Submitting the request…";
-  let answer;
-  try {
+  const answer = await whileBusy(document.getElementById("submit-request"), "Submitting…", async () => {
     if (requestFiles.input.files.length) body.attachments = await readFiles(requestFiles.input);
-    answer = await api("/authorizations", { method: "POST", body, headers: { "Idempotency-Key": submissionKey } });
-  } catch {
-    answer = { ok: false, status: 0, data: { title: "The files could not be read", detail: "Choose them again." } };
-  } finally {
-    restore();
-  }
+    return api("/authorizations", { method: "POST", body, headers: { "Idempotency-Key": submissionKey } });
+  }).catch(filesUnread);
   if (answer.ok) {
     const authorization = answer.data;
     submissionKey = null;
     submitted(authorization);
-    if (!lastSearch || authorization.requesting_provider_id === lastSearch.provider_id) upsert(authorization);
+    list.add(authorization, authorization.requesting_provider_id);
     resetRequestForm();
     return;
   }
-  const problem = answer.data;
-  live.textContent = problem.title || "";
+  const problem = sayRefusal(live, answer);
   if ([413, 415, 422].includes(answer.status) && Array.isArray(problem.errors)) {
     showProblem(requestForm, placeRequestErrors({ ...problem, errors: onFileField(problem.errors) }, sent));
   } else {
@@ -489,8 +378,8 @@ requestForm.addEventListener("submit", async (event) => {
 });
 
 function defaultDates() {
-  serviceFrom.value = isoDay();
-  serviceTo.value = isoDay(DEFAULT_SERVICE_DAYS);
+  document.getElementById("service_from").value = isoDay();
+  document.getElementById("service_to").value = isoDay(DEFAULT_SERVICE_DAYS);
 }
 
 function resetRequestForm() {
@@ -600,19 +489,13 @@ function informationForm(authorization, problemBox) {
       showProblem(form, { title: "Some fields need attention", detail: "Check the attached files.", errors: fileErrors });
       return;
     }
-    const restore = busy(send, "Sending…");
     live.textContent = "Sending the information…";
-    let answer;
-    try {
+    const answer = await whileBusy(send, "Sending…", async () => {
       const body = { acting_for: actingFor.value, ...formValues(form) };
       if (files.input.files.length) body.attachments = await readFiles(files.input);
-      answer = await api(`/authorizations/${encodeURIComponent(authorization.authorization_id)}/information`, {
+      return api(`/authorizations/${encodeURIComponent(authorization.authorization_id)}/information`, {
         method: "POST", body });
-    } catch {
-      answer = { ok: false, status: 0, data: { title: "The files could not be read", detail: "Choose them again." } };
-    } finally {
-      restore();
-    }
+    }).catch(filesUnread);
     if (answer.ok) {
       showAuthorization(answer.data, { title: "Information sent", text: "The request is back in review.", kind: "success" });
       return;
@@ -631,27 +514,19 @@ function withdrawControls(authorization, problemBox) {
   el("p", { id: "withdraw-question" }, el("strong", {}, `Withdraw ${authorization.authorization_id}?`),
     " The plan stops reviewing it; to ask again, submit a new request."),
   el("div", { className: "actions" }, yes, no));
-  open.addEventListener("click", () => {
-    confirm.hidden = false;
-    open.hidden = true;
-    yes.focus();
-  });
-  no.addEventListener("click", () => {
-    confirm.hidden = true;
-    open.hidden = false;
-    open.focus();
-  });
+  const asking = (on) => {
+    confirm.hidden = !on;
+    open.hidden = on;
+    (on ? yes : open).focus();
+  };
+  open.addEventListener("click", () => asking(true));
+  no.addEventListener("click", () => asking(false));
   yes.addEventListener("click", async () => {
     problemBox.hidden = true;
-    const restore = busy(yes, "Withdrawing…");
     live.textContent = "Withdrawing the request…";
-    let answer;
-    try {
-      answer = await api(`/authorizations/${encodeURIComponent(authorization.authorization_id)}/withdraw`, {
-        method: "POST", body: { acting_for: actingFor.value } });
-    } finally {
-      restore();
-    }
+    const answer = await whileBusy(yes, "Withdrawing…",
+      () => api(`/authorizations/${encodeURIComponent(authorization.authorization_id)}/withdraw`, {
+        method: "POST", body: { acting_for: actingFor.value } }));
     if (answer.ok) {
       showAuthorization(answer.data, { title: "Request withdrawn", text: "The plan will not decide it.", kind: "success" });
       return;
@@ -663,8 +538,7 @@ function withdrawControls(authorization, problemBox) {
 
 /** A refused action: field errors on the form; a changed request (409) shown as it is now, with why. */
 async function afterFailure(authorization, answer, form, problemBox) {
-  const problem = answer.data;
-  live.textContent = problem.title || "";
+  const problem = sayRefusal(live, answer);
   if (answer.status === 409) {
     const current = await fetchAuthorization(authorization.authorization_id);
     if (current.ok) {
@@ -682,7 +556,7 @@ async function afterFailure(authorization, answer, form, problemBox) {
 }
 
 function fetchAuthorization(authorizationId) {
-  return api(`/authorizations/${encodeURIComponent(authorizationId)}?acting_for=${encodeURIComponent(actingFor.value)}`);
+  return fetchRecord("authorizations", authorizationId, actingFor.value);
 }
 
 /** Whether two texts say the same, but for case and a final period (or the first is empty). */
@@ -724,74 +598,46 @@ function showAuthorization(authorization, message = null) {
     historyList(authorization),
     OPEN.has(authorization.status) ? withdrawControls(authorization, problemBox) : null);
   detail.replaceChildren(card);
-  upsert(authorization, false);
+  list.upsert(authorization, false);
   const [label] = STATUS[authorization.status] || [authorization.status];
   live.textContent = `${message ? `${message.title}. ` : ""}${authorization.authorization_id}: ${label}.`;
   heading.focus();
 }
 
 /** The view the address names: a request (?authorization=…) or the list and the form. */
-async function route() {
-  const authorizationId = new URLSearchParams(window.location.search).get("authorization");
-  hideNotice(pageNotice);
-  if (!authorizationId) {
-    detailView.hidden = true;
-    listView.hidden = false;
-    return;
-  }
-  const acting = providerParam();
-  if (acting && [...actingFor.options].some((o) => o.value === acting)) actingFor.value = acting;
-  listView.hidden = true;
-  detailView.hidden = false;
-  detail.replaceChildren(el("p", { className: "empty" }, "Loading the request…"));
-  live.textContent = "Loading the request…";
-  const answer = await fetchAuthorization(authorizationId);
-  if (answer.ok) {
-    showAuthorization(answer.data);
-    return;
-  }
-  // Not found (or not open to you): back to the list, saying so.
-  history.replaceState(null, "", "/authorizations.html");
-  detailView.hidden = true;
-  listView.hidden = false;
-  problemNotice(pageNotice, answer.data, answer.status === 404 ? "warning" : "error");
-}
-
-document.getElementById("back").addEventListener("click", (event) => {
-  if (history.state && history.state.fromList) {
-    event.preventDefault();
-    history.back(); // the list and the form are still on the page
-  }
+const view = recordView({
+  param: "authorization",
+  mark: "fromList",
+  page: "/authorizations.html",
+  listView: document.getElementById("list-view"),
+  detailView,
+  detail,
+  live,
+  pageNotice,
+  actingFor,
+  collection: "authorizations",
+  loading: "Loading the request…",
+  show: showAuthorization,
+  failed: (answer) => problemNotice(pageNotice, answer.data, answer.status === 404 ? "warning" : "error"),
 });
-window.addEventListener("popstate", route);
 
 // ---- Start ----
 
-const links = await activeLinks();
-if (links === null) {
-  problemNotice(pageNotice, { title: "Your Provider IDs could not be loaded", detail: "Reload the page in a moment." });
-} else if (!links.length) {
-  noAccessNotice(pageNotice);
-} else {
-  fillActingFor(actingFor, links, providerParam());
-  requesting.value = actingFor.value;
+if (await actingForLinks(pageNotice)) {
+  followActingFor(actingFor, requesting);
   defaultDates();
   resetRows();
   document.getElementById("birth_date").max = isoDay();
-  document.getElementById("from_date").value = isoDay(-DEFAULT_DAYS);
-  document.getElementById("to_date").value = isoDay();
-  let actedFor = actingFor.value;
+  lastDays(DEFAULT_DAYS);
   actingFor.addEventListener("change", async () => {
-    if (!requesting.value || requesting.value.toUpperCase() === actedFor) requesting.value = actingFor.value;
-    actedFor = actingFor.value;
     hideNotice(requestResult);
     if (!detailView.hidden) {
       history.pushState(null, "", "/authorizations.html");
-      await route();
+      await view.route();
     }
-    await loadList(false);
+    await list.reload();
   });
-  view.hidden = false;
-  await route();
-  await loadList(false);
+  document.getElementById("auth-view").hidden = false;
+  await view.route();
+  await list.reload();
 }

@@ -3,15 +3,11 @@
 // claims". A claim opens on the same page (?claim=…&provider=…, the Provider ID acted for): its
 // status, amounts, reason codes with their meanings, service lines and payment.
 
-import { api } from "./api.js";
-import { busy, clearErrors, formValues, showProblem } from "./forms.js";
+import { clearErrors, formValues, showProblem } from "./forms.js";
 import { el } from "./dom.js";
-import { providerParam } from "./links.js";
-import { initPage } from "./page.js";
-import {
-  activeLinks, facts, fillActingFor, hideNotice, isoDay, money, noAccessNotice, problemNotice, row, table, tag, usDate,
-} from "./portal-data.js";
-import { headerSignOut, requireSession } from "./session.js";
+import { lastDays, pagedList, plural } from "./paged-list.js";
+import { facts, hideNotice, money, problemNotice, row, sayRefusal, statusTag, table, usDate } from "./portal-data.js";
+import { actingForLinks, openPortalPage, recordView } from "./portal-page.js";
 
 const PAGE_SIZE = 20;
 const DEFAULT_DAYS = 90; // the date range a search starts with
@@ -24,34 +20,10 @@ const STATUS = {
 };
 const PAYMENT_METHOD = { eft: "Electronic funds transfer (EFT)", check: "Check" };
 
-const main = document.getElementById("main");
-headerSignOut((problem) => showProblem(main, problem));
-await initPage("Claim status");
-await requireSession(["full"]);
-
+const { pageNotice, live, actingFor } = await openPortalPage("Claim status", "claims");
 const form = document.getElementById("claims-form");
-const pageNotice = document.getElementById("claims-notice");
-const live = document.getElementById("claims-status");
-const searchView = document.getElementById("search-view");
-const detailView = document.getElementById("detail-view");
-const detail = document.getElementById("claim-detail");
-const results = document.getElementById("results");
-const resultsHeading = document.getElementById("results-heading");
-const resultsSummary = document.getElementById("results-summary");
-const rows = document.getElementById("claim-rows");
-const more = document.getElementById("more");
 const submit = document.getElementById("search");
-const actingFor = document.getElementById("acting_for");
-const providerSelect = document.getElementById("provider_id");
-
-let lastSearch = null; // the body of the search shown, to ask for its next page
-let nextCursor = null;
-let shownCount = 0;
-
-function statusTag(status) {
-  const [label, kind] = STATUS[status] || [String(status), "closed"];
-  return tag(label, kind);
-}
+const detail = document.getElementById("claim-detail");
 
 function searchBy() {
   return form.querySelector('input[name="search_by"]:checked').value;
@@ -72,45 +44,22 @@ function claimAddress(claimId) {
   return `/claims.html?claim=${encodeURIComponent(claimId)}&provider=${encodeURIComponent(actingFor.value)}`;
 }
 
-function claimLink(claimId) {
-  const link = el("a", { href: claimAddress(claimId) }, claimId);
-  link.addEventListener("click", (event) => {
-    if (event.metaKey || event.ctrlKey || event.shiftKey || event.button !== 0) return;
-    event.preventDefault();
-    history.pushState({ fromSearch: true }, "", link.getAttribute("href"));
-    route();
-  });
-  return link;
+/** The claim's dates of service: one date, or a range. */
+function serviceDates(claim) {
+  return claim.service_from === claim.service_to ? usDate(claim.service_from)
+    : `${usDate(claim.service_from)} – ${usDate(claim.service_to)}`;
 }
 
 function claimRow(claim) {
   return el("tr", {},
-    el("th", { scope: "row", className: "id" }, claimLink(claim.claim_id)),
+    el("th", { scope: "row", className: "id" }, view.link(claimAddress(claim.claim_id), claim.claim_id)),
     el("td", {}, claim.member_name, el("span", { className: "hint" }, claim.member_id)),
-    el("td", {}, claim.service_from === claim.service_to ? usDate(claim.service_from)
-      : `${usDate(claim.service_from)} – ${usDate(claim.service_to)}`),
+    el("td", {}, serviceDates(claim)),
     el("td", { className: "id" }, claim.billing_provider_id),
     el("td", { className: "id" }, claim.rendering_provider_id || "—"),
-    el("td", {}, statusTag(claim.status)),
+    el("td", {}, statusTag(STATUS, claim.status)),
     el("td", { className: "num" }, money(claim.billed)),
     el("td", { className: "num" }, money(claim.paid)));
-}
-
-function showResults(page, append) {
-  if (!append) {
-    rows.replaceChildren();
-    shownCount = 0;
-  }
-  rows.append(...page.claims.map(claimRow));
-  shownCount += page.claims.length;
-  nextCursor = page.next_cursor || null;
-  more.hidden = !nextCursor;
-  const said = shownCount === 0 ? "No claims found for these dates of service."
-    : `${shownCount} claim${shownCount === 1 ? "" : "s"} shown${nextCursor ? "; more are available" : ""}.`;
-  resultsSummary.textContent = said;
-  document.getElementById("results-wrap").hidden = shownCount === 0;
-  results.hidden = false;
-  live.textContent = said;
 }
 
 /** Field errors of the whole request (field "body") are shown at the field they are about. */
@@ -126,35 +75,28 @@ function placeErrors(problem) {
 }
 
 function showFailure(answer) {
-  const problem = answer.data;
-  live.textContent = problem.title || "";
+  const problem = sayRefusal(live, answer);
   if (answer.status === 422 && Array.isArray(problem.errors)) showProblem(form, placeErrors(problem));
   else problemNotice(pageNotice, problem, answer.status === 404 ? "warning" : "error");
 }
 
-async function search(body, append) {
-  const restore = busy(append ? more : submit, append ? "Loading…" : "Searching…");
-  live.textContent = append ? "Loading more claims…" : "Searching claims…";
-  let answer;
-  try {
-    answer = await api("/claims/search", { method: "POST", body });
-  } finally {
-    restore();
+const list = pagedList({
+  kind: "claim",
+  row: claimRow,
+  part: "results",
+  box: document.getElementById("results"),
+  live,
+  pageNotice,
+  busyLabel: "Searching…",
+  loading: ["Searching claims…", "Loading more claims…"],
+  none: () => "No claims found for these dates of service.",
+  some: (count) => `${plural(count, "claim")} shown`,
+  focus: "a",
+  failed: showFailure,
+  settled: (append) => {
     if (!append) syncMode(); // the button's label follows the mode
-  }
-  if (!answer.ok) {
-    if (!append) results.hidden = true;
-    showFailure(answer);
-    return;
-  }
-  showResults(answer.data, append);
-  if (!append) resultsHeading.focus();
-  else {
-    const firstNew = rows.children[shownCount - answer.data.claims.length];
-    const link = firstNew && firstNew.querySelector("a");
-    if (link) link.focus();
-  }
-}
+  },
+});
 
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -168,19 +110,11 @@ form.addEventListener("submit", async (event) => {
       showProblem(form, { title: "Some fields need attention", errors: [{ field: "claim_id", message: "Enter the claim number." }] });
       return;
     }
-    history.pushState({ fromSearch: true }, "", claimAddress(claimId));
-    await route();
+    await view.open(claimAddress(claimId));
     return;
   }
   delete body.claim_id;
-  lastSearch = { ...body, page_size: PAGE_SIZE };
-  await search(lastSearch, false);
-});
-
-more.addEventListener("click", async () => {
-  if (!lastSearch || !nextCursor) return;
-  hideNotice(pageNotice);
-  await search({ ...lastSearch, cursor: nextCursor }, true);
+  await list.search({ ...body, page_size: PAGE_SIZE }, true);
 });
 
 function reasonList(reasons, className = "reason-list") {
@@ -206,9 +140,8 @@ function phoneLink(phone) {
 }
 
 function renderDetail(claim) {
-  const heading = el("h2", { id: "claim-heading", tabindex: "-1" }, `Claim ${claim.claim_id} `, statusTag(claim.status));
-  const dates = claim.service_from === claim.service_to ? usDate(claim.service_from)
-    : `${usDate(claim.service_from)} – ${usDate(claim.service_to)}`;
+  const heading = el("h2", { id: "claim-heading", tabindex: "-1" }, `Claim ${claim.claim_id} `,
+    statusTag(STATUS, claim.status));
   // Each service line, and under it (when it has any) its reason codes with their meanings.
   const lines = claim.lines.flatMap((line) => {
     const amounts = [
@@ -232,7 +165,7 @@ function renderDetail(claim) {
       el("p", { className: "lead-small", id: "status-text" }, claim.status_text),
       el("div", { className: "columns" },
         facts([["Member", `${claim.member_name} (${claim.member_id})`], ["Billing provider", claim.billing_provider_id],
-          ["Rendering provider", claim.rendering_provider_id], ["Dates of service", dates],
+          ["Rendering provider", claim.rendering_provider_id], ["Dates of service", serviceDates(claim)],
           ["Received", usDate(claim.received_on)]]),
         facts([["Billed", money(claim.billed)], ["Allowed", money(claim.allowed)], ["Paid", money(claim.paid)],
           ["Patient responsibility", money(claim.patient_responsibility)]])),
@@ -253,59 +186,37 @@ function renderDetail(claim) {
   heading.focus();
 }
 
-/** The view the address names: a claim (?claim=…) or the search. */
-async function route() {
-  const params = new URLSearchParams(window.location.search);
-  const claimId = params.get("claim");
-  clearErrors(form);
-  hideNotice(pageNotice);
-  if (!claimId) {
-    detailView.hidden = true;
-    searchView.hidden = false;
-    return;
-  }
-  const acting = (providerParam() || actingFor.value).toUpperCase();
-  if ([...actingFor.options].some((o) => o.value === acting)) actingFor.value = acting;
-  searchView.hidden = true;
-  detailView.hidden = false;
-  detail.replaceChildren(el("p", { className: "empty" }, "Loading the claim…"));
-  live.textContent = "Loading the claim…";
-  const answer = await api(`/claims/${encodeURIComponent(claimId)}?acting_for=${encodeURIComponent(actingFor.value)}`);
-  if (answer.ok) {
-    renderDetail(answer.data);
-    return;
-  }
-  // Not found (or not open to you): back to the search, with the number to correct.
-  history.replaceState(null, "", "/claims.html");
-  detailView.hidden = true;
-  searchView.hidden = false;
-  form.querySelector('input[name="search_by"][value="claim"]').checked = true;
-  syncMode();
-  document.getElementById("claim_id").value = claimId;
-  showFailure(answer);
-}
-
-document.getElementById("back").addEventListener("click", (event) => {
-  if (history.state && history.state.fromSearch) {
-    event.preventDefault();
-    history.back(); // the search and its results are still on the page
-  }
+/** The view the address names: a claim (?claim=…) or the search, with its results as they were left. */
+const view = recordView({
+  param: "claim",
+  mark: "fromSearch",
+  page: "/claims.html",
+  listView: document.getElementById("search-view"),
+  detailView: document.getElementById("detail-view"),
+  detail,
+  live,
+  pageNotice,
+  actingFor,
+  collection: "claims",
+  loading: "Loading the claim…",
+  show: renderDetail,
+  failed: (answer, claimId) => { // back to the search, with the number to correct
+    form.querySelector('input[name="search_by"][value="claim"]').checked = true;
+    syncMode();
+    document.getElementById("claim_id").value = claimId;
+    showFailure(answer);
+  },
+  before: () => clearErrors(form),
 });
-window.addEventListener("popstate", route);
 
-const links = await activeLinks();
-if (links === null) {
-  problemNotice(pageNotice, { title: "Your Provider IDs could not be loaded", detail: "Reload the page in a moment." });
-} else if (!links.length) {
-  noAccessNotice(pageNotice);
-} else {
-  fillActingFor(actingFor, links, providerParam());
+const links = await actingForLinks(pageNotice);
+if (links) {
+  const providerSelect = document.getElementById("provider_id");
   providerSelect.replaceChildren(...links.map((link) => el("option", { value: link.provider_id },
     `${link.provider_id} – ${link.provider_name}`)));
   providerSelect.value = actingFor.value;
   actingFor.addEventListener("change", () => { providerSelect.value = actingFor.value; });
-  document.getElementById("from_date").value = isoDay(-DEFAULT_DAYS);
-  document.getElementById("to_date").value = isoDay();
+  lastDays(DEFAULT_DAYS);
   for (const radio of form.querySelectorAll('input[name="search_by"]')) {
     radio.addEventListener("change", () => {
       syncMode();
@@ -313,5 +224,5 @@ if (links === null) {
     });
   }
   syncMode();
-  await route();
+  await view.route();
 }

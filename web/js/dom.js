@@ -17,11 +17,14 @@ export function el(tag, attributes = {}, ...children) {
   return node;
 }
 
-/** Show `title` and `parts` in the notice `box` (kind: success, error or info) and move focus to it. */
-export function notice(box, kind, title, parts = [], { focus = true } = {}) {
+/**
+ * Show `title` and `parts` in the notice `box` (kind: success, warning, error or info) and move focus
+ * to it; `heading` is the title's element (h3 for a notice inside a section).
+ */
+export function notice(box, kind, title, parts = [], { focus = true, heading = "h2" } = {}) {
   box.className = `notice ${kind === "info" ? "" : kind}`.trim();
   const content = [];
-  if (title) content.push(el("h2", {}, title));
+  if (title) content.push(el(heading, {}, title));
   for (const part of parts) content.push(typeof part === "string" ? el("p", {}, part) : part);
   box.replaceChildren(...content);
   box.hidden = false;

@@ -5,35 +5,18 @@
 // was wrong (the API answers an unknown member and a near miss alike).
 
 import { api } from "./api.js";
-import { busy, clearErrors, formValues, showProblem } from "./forms.js";
+import { clearErrors, formValues, showProblem, whileBusy } from "./forms.js";
 import { el } from "./dom.js";
-import { providerParam } from "./links.js";
-import { initPage } from "./page.js";
-import {
-  activeLinks, facts, fillActingFor, hideNotice, isoDay, money, noAccessNotice, problemNotice, table, tag, usDate,
-  usRange,
-} from "./portal-data.js";
-import { headerSignOut, requireSession } from "./session.js";
+import { facts, hideNotice, isoDay, money, problemNotice, sayRefusal, table, tag, usDate, usRange } from "./portal-data.js";
+import { actingForLinks, openPortalPage } from "./portal-page.js";
 
-const main = document.getElementById("main");
-headerSignOut((problem) => showProblem(main, problem));
-await initPage("Eligibility and benefits");
-await requireSession(["full"]);
-
+const { pageNotice, live } = await openPortalPage("Eligibility and benefits", "eligibility");
 const form = document.getElementById("eligibility-form");
-const pageNotice = document.getElementById("eligibility-notice");
-const live = document.getElementById("eligibility-status");
 const result = document.getElementById("result");
 const submit = document.getElementById("check");
 const serviceDate = document.getElementById("service_date");
 
-const links = await activeLinks();
-if (links === null) {
-  problemNotice(pageNotice, { title: "Your Provider IDs could not be loaded", detail: "Reload the page in a moment." });
-} else if (!links.length) {
-  noAccessNotice(pageNotice);
-} else {
-  fillActingFor(document.getElementById("acting_for"), links, providerParam());
+if (await actingForLinks(pageNotice)) {
   serviceDate.defaultValue = isoDay(); // what Clear puts back too
   serviceDate.value = isoDay();
   form.hidden = false;
@@ -127,20 +110,13 @@ form.addEventListener("submit", async (event) => {
   result.hidden = true;
   const body = formValues(form);
   delete body.search_by;
-  const restore = busy(submit, "Checking…");
   live.textContent = "Checking eligibility…";
-  let answer;
-  try {
-    answer = await api("/eligibility", { method: "POST", body });
-  } finally {
-    restore();
-  }
+  const answer = await whileBusy(submit, "Checking…", () => api("/eligibility", { method: "POST", body }));
   if (answer.ok) {
     render(answer.data);
     return;
   }
-  const problem = answer.data;
-  live.textContent = problem.title || "";
+  const problem = sayRefusal(live, answer);
   if (answer.status === 422 && Array.isArray(problem.errors)) {
     // The rule "member ID, or last and first name" is about the whole form: shown at the member's field.
     const at = searchBy() === "name" ? "last_name" : "member_id";

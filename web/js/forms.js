@@ -180,3 +180,13 @@ export function busy(button, label) {
     button.textContent = original;
   };
 }
+
+/** Run `work` (an API call, say) with `button` busy as `busy` makes it; answers what `work` answers. */
+export async function whileBusy(button, label, work) {
+  const restore = busy(button, label);
+  try {
+    return await work();
+  } finally {
+    restore();
+  }
+}

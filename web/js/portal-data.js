@@ -1,6 +1,7 @@
-// What the eligibility and claims pages share: the Provider ID the user acts for (a select of their
-// active links, shown only when there are several), money and dates as users read them, and the
-// notices for answers that are not field errors (no access, agreement needed, not found, too many).
+// What the portal pages (eligibility, claims, authorizations, admissions) share: the Provider ID the
+// user acts for (a select of their active links, shown only when there are several), money, dates and
+// statuses as users read them, and the notices for answers that are not field errors (no access,
+// agreement needed, not found, too many).
 
 import { api, sitePath } from "./api.js";
 import { el, notice } from "./dom.js";
@@ -85,6 +86,12 @@ export function problemNotice(box, problem, kind = "error") {
   notice(box, kind, problem.title || "Something went wrong", parts);
 }
 
+/** Say the title of a refused request in the status region `live`; answers its problem. */
+export function sayRefusal(live, answer) {
+  live.textContent = answer.data.title || "";
+  return answer.data;
+}
+
 /** Hide a notice shown earlier. */
 export function hideNotice(box) {
   box.hidden = true;
@@ -94,6 +101,12 @@ export function hideNotice(box) {
 /** A status pill: `kind` is one of the CSS classes (ok, action, pending, closed, error). */
 export function tag(text, kind) {
   return el("span", { className: `status ${kind}` }, text);
+}
+
+/** A record's `status` as a pill, in the page's `words` ({status: [label, kind]}); an unknown one as it is. */
+export function statusTag(words, status) {
+  const [label, kind] = words[status] || [String(status), "closed"];
+  return tag(label, kind);
 }
 
 /** A description list of [term, value] pairs; pairs without a value are left out. */
