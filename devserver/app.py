@@ -26,7 +26,7 @@ from devserver import demo, dynamodb_local, jobs, load, local_aws, mail_queue, o
 from devserver.gateway import ACCOUNT_ID, Gateway, is_loopback
 from devserver.server import LOCAL_NAMES, PortalServer
 from devserver.site import WEB_ROOT, public_config
-from functions.shared.plans import PLANS, plan_profile
+from functions.shared.core.plans import PLANS, plan_profile
 
 OUTBOX_PAGE = "/outbox.html"
 # Settings from the user's shell that would send the SDKs anywhere but the embedded AWS.
@@ -98,10 +98,10 @@ _clock_offset = timedelta(0)
 
 
 def advance_clock(minutes: float) -> dict[str, Any]:
-    """Move the portal's clock (`functions.shared.clock.now`, which every handler reads) forward in this
+    """Move the portal's clock (`functions.shared.core.clock.now`, which every handler reads) forward in this
     process, so a browser test can see what a user sees once time has passed. Development only."""
     global _clock_offset
-    from functions.shared import clock
+    from functions.shared.core import clock
 
     _clock_offset += timedelta(minutes=minutes)
     offset = _clock_offset

@@ -21,7 +21,7 @@ def _demo_roster(env: Mapping[str, str], session: Any) -> None:
 def _demo_portal_data(env: Mapping[str, str], session: Any) -> None:
     """Members, coverage, claims and prior authorizations, as one FHIR NDJSON extract through the loader."""
     from devserver.load import demo_portal_data
-    from functions.shared import clock
+    from functions.shared.core import clock
 
     demo_portal_data(env, session, clock.now().date())
 
@@ -30,13 +30,13 @@ def _demo_admissions(env: Mapping[str, str], session: Any) -> None:
     """Admissions the facility G1000001 notified: one still in hospital, one discharged, one notified late."""
     from datetime import timedelta
 
-    from functions.shared import audit, clock
-    from functions.shared.http import RequestMeta
-    from functions.shared.plans import current_plan
-    from functions.shared.states import AdmissionStatus, AdmissionType, DischargeDisposition
+    from functions.shared.core import audit, clock
+    from functions.shared.core.http import RequestMeta
+    from functions.shared.core.plans import current_plan
+    from functions.shared.core.states import AdmissionStatus, AdmissionType, DischargeDisposition
+    from functions.shared.services.workflow import business_days_later
     from functions.shared.store import repositories
     from functions.shared.store.admissions import Admission
-    from functions.shared.workflow import business_days_later
 
     now = clock.now().replace(minute=0, second=0, microsecond=0)
     window = current_plan().admission_notice_business_days

@@ -30,7 +30,7 @@ from functions.portal_data_import.fhir import (
     TAX_ID,
     X12_REVIEW_ACTION,
 )
-from functions.shared import reason_codes
+from functions.shared.core import reason_codes
 
 CLAIM_NUMBER = "urn:portal:claim-number"
 # Provider ID -> (billing Provider ID, Tax ID, name) of the demo roster (devserver/data/demo-roster.csv)

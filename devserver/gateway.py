@@ -24,7 +24,7 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from functions.shared.http import SECURITY_HEADERS
+from functions.shared.core.http import SECURITY_HEADERS
 from infra.gateway_problems import gateway_problem
 from infra.routes import FUNCTIONS, ROUTES, Function, Route
 

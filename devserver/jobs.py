@@ -26,8 +26,8 @@ def run_job(name: str, as_of: str | None) -> dict[str, Any]:
     from devserver.gateway import LambdaContext
     from functions.jobs.handler import now_for
     from functions.jobs.logic import run
-    from functions.shared.config import settings
-    from functions.shared.plans import current_plan
+    from functions.shared.core.config import settings
+    from functions.shared.core.plans import current_plan
     from infra.routes import JOBS, function
 
     context = LambdaContext(function(JOBS), settings().region)

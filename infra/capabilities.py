@@ -9,7 +9,7 @@ else follows from this table:
 - tests/infra check each role grants exactly what its entry declares.
 
 A new capability is one `CAPABILITIES` entry (and its name in `infra.routes.Capability`); a new kind of
-resource also needs its `RESOURCES` entry, its Settings field (functions/shared/config.py), where CDK
+resource also needs its `RESOURCES` entry, its Settings field (functions/shared/core/config.py), where CDK
 finds it (`Functions` targets and values) and how the devserver provisions it (`local_aws.PROVISIONERS`).
 """
 
@@ -74,7 +74,7 @@ class Resource:
     """Something outside the function: the variable that carries its name or ARN, and its local stand-in."""
 
     description: str
-    env: str | None = None  # the Settings alias (functions/shared/config.py); None: nothing to tell the function
+    env: str | None = None  # the Settings alias (functions/shared/core/config.py); None: nothing to tell the function
     local: str | None = None  # the variable's value on the devserver and in tests
     optional: bool = False  # a stage may have none: its users then get neither the variable nor the grants
 
@@ -116,7 +116,7 @@ RESOURCES: dict[ResourceName, Resource] = {
 }
 
 CAPABILITIES: dict[Capability, CapabilitySpec] = {
-    # queues mail; the mail_sender function delivers it (functions/shared/notify/mail.py)
+    # queues mail; the mail_sender function delivers it (functions/shared/services/notify/mail.py)
     "sends_mail": CapabilitySpec("mail_queue", (
         Grant("mail_queue", ("sqs:SendMessage",)),
         Grant("mail_queue_key", ("kms:GenerateDataKey", "kms:Decrypt")),
@@ -140,7 +140,7 @@ CAPABILITIES: dict[Capability, CapabilitySpec] = {
         Grant("captcha_secret", ("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret")),
         Grant("secrets_key", ("kms:Decrypt",)),
     )),
-    # seals and opens the cursors of paged record lists (functions/shared/paging.py)
+    # seals and opens the cursors of paged record lists (functions/shared/core/paging.py)
     "seals_cursors": CapabilitySpec("cursor_secret", (
         Grant("cursor_secret", ("secretsmanager:GetSecretValue",)),
         Grant("secrets_key", ("kms:Decrypt",)),

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from functions.shared.plans import DEFAULT_PLAN, PLANS
+from functions.shared.core.plans import DEFAULT_PLAN, PLANS
 
 # The retention periods CloudWatch Logs accepts, in days.
 LOG_RETENTION_DAYS = frozenset(

@@ -63,7 +63,7 @@ class Route:
 
 _SESSION_TABLES: dict[Table, Access] = {"accounts": "write", "sessions": "write_delete", "devices": "write",
                                         "audit": "append"}
-# What every portal-data step reads to decide whose records a caller may see (functions/shared/access.py),
+# What every portal-data step reads to decide whose records a caller may see (functions/shared/services/access.py),
 # and writes: its rate limits and the audit record of every read.
 _PORTAL_ACCESS: dict[Table, Access] = {"links": "read", "consents": "read", "providers": "read",
                                        "rate_limits": "write", "audit": "append"}

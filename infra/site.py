@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from functions.shared.plans import PlanProfile
+from functions.shared.core.plans import PlanProfile
 
 API_BASE = "/api"  # where the pages call the API: the same origin, locally and behind CloudFront
 

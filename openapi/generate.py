@@ -6,7 +6,7 @@
 Each function in infra.routes.FUNCTIONS that serves routes is imported (`functions.<name>.handler`,
 attribute `app`) and asked for its schema. The paths and components are merged and checked against
 the route table; every error response is described as the RFC 9457 problem+json body that
-functions/shared/http.py sends, and routes that are not public need the session cookie.
+functions/shared/core/http.py sends, and routes that are not public need the session cookie.
 Generation never calls AWS: any AWS API call while it runs is an error.
 """
 
@@ -266,7 +266,7 @@ def _is_powertools_validation_error(response: dict[str, Any]) -> bool:
 def edge_problems(route: Route, has_body: bool, has_parameters: bool) -> set[tuple[int, str]]:
     """What the gateway, the authorizer and the shared HTTP edge can answer for `route`, whatever its code."""
     from functions.authorizer.logic import REFUSALS, SAFE_METHODS
-    from functions.shared.http import MALFORMED_BODY, UNSUPPORTED_MEDIA_TYPE
+    from functions.shared.core.http import MALFORMED_BODY, UNSUPPORTED_MEDIA_TYPE
     from infra.gateway_problems import gateway_problem
 
     def gateway(*response_types: str) -> set[tuple[int, str]]:  # what API Gateway answers itself
@@ -349,7 +349,7 @@ def _add_security(paths: dict[str, Any], components: dict[str, Any]) -> None:
     """Browser routes sit behind the request authorizer (session cookie, and the CSRF header on state
     changes); staff routes are IAM-signed (SigV4). Public routes need neither."""
     from functions.authorizer.logic import SAFE_METHODS
-    from functions.shared.sessions import CSRF_HEADER, SESSION_COOKIE
+    from functions.shared.services.sessions import CSRF_HEADER, SESSION_COOKIE
     from infra.routes import ROUTES
 
     schemes = components.setdefault("securitySchemes", {})
@@ -393,7 +393,7 @@ def _drop_powertools_error_schemas(document: dict[str, Any], names: tuple[str, .
 
 def build_document(schemas: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """The merged document as a dict; writes nothing."""
-    from functions.shared.http import PROBLEM_JSON
+    from functions.shared.core.http import PROBLEM_JSON
 
     schemas = copy.deepcopy(schemas) if schemas is not None else function_schemas()
     paths, components, served = _merge(schemas)

@@ -4,7 +4,7 @@ A route's own problems are found by following its handler through the calls it m
 decorated function in `functions/<name>/handler.py` into every function, module-level constant and
 imported name it uses under `functions/`, collecting each problem it can raise:
 
-- `Problem(<status>, "<slug>", ...)` with a literal (or `functions.shared.errors` constant) status;
+- `Problem(<status>, "<slug>", ...)` with a literal (or `functions.shared.core.errors` constant) status;
 - any other call whose arguments start with a literal 4xx/5xx status and a slug (`_link_problem(410, "...")`);
 - the shared constructors (`invalid_fields`, `rate_limited`, `service_unavailable`, `session_ended`).
 
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 HTTP_VERBS = {"get", "post", "put", "patch", "delete"}
 Found = frozenset[tuple[int, str]]  # (status, problem type slug)
 
-# The shared constructors of functions/shared/errors.py and the problem each one makes.
+# The shared constructors of functions/shared/core/errors.py and the problem each one makes.
 CONSTRUCTORS: dict[str, tuple[int, str]] = {
     "invalid_fields": (422, "validation"),
     "rate_limited": (429, "rate-limited"),
@@ -36,13 +36,13 @@ CONSTRUCTORS: dict[str, tuple[int, str]] = {
 }
 
 
-# The HTTP edge (functions/shared/http.py): what it answers for every route is added by the generator
+# The HTTP edge (functions/shared/core/http.py): what it answers for every route is added by the generator
 # from the route, so the resolver factory behind each handler's `app` is not followed.
-EDGE = {("functions.shared.http", "make_resolver"), ("functions.shared.http", "make_handler")}
+EDGE = {("functions.shared.core.http", "make_resolver"), ("functions.shared.core.http", "make_handler")}
 
 
 def _status_constants() -> dict[str, int]:
-    from functions.shared import errors
+    from functions.shared.core import errors
 
     return {name: value for name, value in vars(errors).items() if name.isupper() and isinstance(value, int)}
 

@@ -5,9 +5,9 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from functions.access_workflow.logic import run
-from functions.shared import clock, telemetry
-from functions.shared.config import settings
-from functions.shared.plans import current_plan
+from functions.shared.core import clock, telemetry
+from functions.shared.core.config import settings
+from functions.shared.core.plans import current_plan
 
 logger = Logger()
 

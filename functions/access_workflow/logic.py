@@ -9,12 +9,13 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from functions.access_workflow import mails
-from functions.shared import access, audit, workflow
-from functions.shared.audit import SystemOrigin
-from functions.shared.notify import templates
-from functions.shared.notify.mail import send_mail
-from functions.shared.plans import PlanProfile
-from functions.shared.states import LinkRole, LinkStatus, OrgAgreementStatus, WaitingFor
+from functions.shared.core import audit
+from functions.shared.core.audit import SystemOrigin
+from functions.shared.core.plans import PlanProfile
+from functions.shared.core.states import LinkRole, LinkStatus, OrgAgreementState, WaitingFor
+from functions.shared.services import access, workflow
+from functions.shared.services.notify import templates
+from functions.shared.services.notify.mail import send_mail
 from functions.shared.store import repositories
 from functions.shared.store.links import LinkView
 
@@ -86,9 +87,9 @@ def remind_org(ref: dict[str, str], plan: PlanProfile, portal_url: str) -> None:
     org = repositories().org_agreements.get(link.tax_id)
     if org is None:
         return
-    if org.status == OrgAgreementStatus.PENDING:
+    if org.status == OrgAgreementState.PENDING:
         send_mail(plan.provider_relations_email, templates.org_agreement_to_review(plan, org.group_name, True))
-    elif org.status in (OrgAgreementStatus.UNSIGNED, OrgAgreementStatus.REJECTED):  # someone must sign (again)
+    elif org.status in (OrgAgreementState.UNSIGNED, OrgAgreementState.REJECTED):  # someone must sign (again)
         send_mail(link.requester_email,
                   mails.org_agreement_needed(plan, link.provider_name, link.provider_id, portal_url))
 

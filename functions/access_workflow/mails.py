@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from functions.shared.notify.mail import Mail
-from functions.shared.notify.templates import footer, quoted, simple
-from functions.shared.plans import PlanProfile
+from functions.shared.core.plans import PlanProfile
+from functions.shared.services.notify.mail import Mail
+from functions.shared.services.notify.templates import footer, quoted, simple
 
 
 def access_requested(plan: PlanProfile, requester: str, provider: str, provider_id: str, portal_url: str,

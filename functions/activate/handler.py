@@ -7,9 +7,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from functions.activate import logic
 from functions.activate.models import ActivationRequest, ActivationResult, ResendAccepted, ResendRequest
-from functions.shared.config import settings
-from functions.shared.context import Now, Origin, Plan
-from functions.shared.http import json_response, make_handler, make_resolver
+from functions.shared.core.config import settings
+from functions.shared.core.context import Now, Origin, Plan
+from functions.shared.core.http import json_response, make_handler, make_resolver
 
 app = make_resolver()
 

@@ -8,14 +8,15 @@ from aws_lambda_powertools import Logger
 
 from functions.activate.mails import already_active
 from functions.activate.models import ActivationRequest, ActivationResult, ResendAccepted, ResendRequest
-from functions.shared import audit, ratelimit
-from functions.shared.activation import ACTIVATION, issue_activation_secret
-from functions.shared.errors import Problem
-from functions.shared.http import RequestMeta
-from functions.shared.notify.mail import send_decoy, send_mail
-from functions.shared.plans import PlanProfile
-from functions.shared.security.secrets import hash_secret, is_expired
-from functions.shared.states import AccountState
+from functions.shared.core import audit
+from functions.shared.core.errors import Problem
+from functions.shared.core.http import RequestMeta
+from functions.shared.core.plans import PlanProfile
+from functions.shared.core.states import AccountState
+from functions.shared.services import ratelimit
+from functions.shared.services.activation import ACTIVATION, issue_activation_secret
+from functions.shared.services.notify.mail import send_decoy, send_mail
+from functions.shared.services.security.secrets import hash_secret, is_expired
 from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
 from functions.shared.store.accounts import NO_ACCOUNT

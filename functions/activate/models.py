@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.shared.schemas import Email
-from functions.shared.states import AccountState
+from functions.shared.core.schemas import Email
+from functions.shared.core.states import AccountState
 
 
 class ActivationRequest(BaseModel):

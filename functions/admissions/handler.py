@@ -15,9 +15,9 @@ from functions.admissions.models import (
     AdmissionView,
     DischargeRequest,
 )
-from functions.shared.context import Asked
-from functions.shared.http import json_response, make_handler, make_resolver
-from functions.shared.schemas import ActingFor
+from functions.shared.core.context import Asked
+from functions.shared.core.http import json_response, make_handler, make_resolver
+from functions.shared.core.schemas import ActingFor
 
 app = make_resolver(field_messages=FIELD_MESSAGES)
 

@@ -15,14 +15,14 @@ from functions.admissions.models import (
     AdmissionView,
     DischargeRequest,
 )
-from functions.shared import records
-from functions.shared.context import Ask
-from functions.shared.errors import FieldError, Problem, invalid_fields
-from functions.shared.member_identity import MEMBER_NOT_FOUND, find_member
+from functions.shared.core.context import Ask
+from functions.shared.core.errors import FieldError, Problem, invalid_fields
+from functions.shared.services import records
+from functions.shared.services.member_identity import MEMBER_NOT_FOUND, find_member
+from functions.shared.services.workflow import business_days_later
 from functions.shared.store import repositories
 from functions.shared.store.admissions import Admission
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
-from functions.shared.workflow import business_days_later
 
 _ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U to misread
 ADMISSION_NOT_FOUND = Problem(404, "admission-not-found", "No admission found",

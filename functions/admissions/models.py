@@ -6,10 +6,10 @@ from datetime import date, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from functions.shared import paging
-from functions.shared.ids import ActingFor, AdmissionNumber, MemberId, ProviderId
-from functions.shared.schemas import Icd10Cm
-from functions.shared.states import AdmissionStatus, AdmissionType, DischargeDisposition
+from functions.shared.core import paging
+from functions.shared.core.ids import ActingFor, AdmissionNumber, MemberId, ProviderId
+from functions.shared.core.schemas import Icd10Cm
+from functions.shared.core.states import AdmissionStatus, AdmissionType, DischargeDisposition
 
 AdmissionId = AdmissionNumber
 MAX_RANGE_DAYS = 366
@@ -36,7 +36,7 @@ class AdmissionRequest(BaseModel):
     @field_validator("admitted_at")
     @classmethod
     def _not_in_the_future(cls, value: datetime) -> datetime:
-        from functions.shared import clock
+        from functions.shared.core import clock
 
         if value > clock.now():
             raise ValueError("The admission cannot be in the future.")

@@ -12,9 +12,9 @@ from functions.agreements.models import (
     ProviderAgreement,
     SignOrgAgreement,
 )
-from functions.shared.context import Now, Origin, Plan, Who
-from functions.shared.http import make_handler, make_resolver
-from functions.shared.schemas import Message
+from functions.shared.core.context import Now, Origin, Plan, Who
+from functions.shared.core.http import make_handler, make_resolver
+from functions.shared.core.schemas import Message
 
 app = make_resolver(field_messages=FIELD_MESSAGES)
 

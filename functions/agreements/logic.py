@@ -13,13 +13,14 @@ from functions.agreements.models import (
     ProviderAgreement,
     SignOrgAgreement,
 )
-from functions.shared import access, audit, workflow
-from functions.shared.errors import Problem
-from functions.shared.http import Caller, RequestMeta
-from functions.shared.notify import templates
-from functions.shared.notify.mail import send_mail
-from functions.shared.plans import PlanProfile
-from functions.shared.states import CLOSED_LINK_STATUSES, LinkStatus, LinkType, WaitingFor
+from functions.shared.core import audit
+from functions.shared.core.errors import Problem
+from functions.shared.core.http import Caller, RequestMeta
+from functions.shared.core.plans import PlanProfile
+from functions.shared.core.states import CLOSED_LINK_STATUSES, LinkStatus, LinkType, WaitingFor
+from functions.shared.services import access, workflow
+from functions.shared.services.notify import templates
+from functions.shared.services.notify.mail import send_mail
 from functions.shared.store import repositories
 from functions.shared.store.consents import ConsentView
 from functions.shared.store.links import LinkView

@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.shared.schemas import PersonName
-from functions.shared.states import OrgAgreementStatus as Status
+from functions.shared.core.schemas import PersonName
+from functions.shared.core.states import OrgAgreementState as Status
 
-# This step's wording for its fields' validation errors (functions/shared/http.py FieldMessages).
+# This step's wording for its fields' validation errors (functions/shared/core/http.py FieldMessages).
 FIELD_MESSAGES = {"attest": {"literal_error": "Tick the box to confirm you may sign for this organization."}}
 
 

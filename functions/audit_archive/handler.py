@@ -13,9 +13,9 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from functions.audit_archive.logic import batch
-from functions.shared import telemetry
-from functions.shared.aws import client
-from functions.shared.config import settings
+from functions.shared.core import telemetry
+from functions.shared.core.aws import client
+from functions.shared.core.config import settings
 
 logger = Logger()
 

@@ -5,8 +5,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from functions.authorization_clock.logic import step
-from functions.shared import clock, telemetry
-from functions.shared.plans import current_plan
+from functions.shared.core import clock, telemetry
+from functions.shared.core.plans import current_plan
 
 logger = Logger()
 

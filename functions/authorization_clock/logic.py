@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from functions.shared.audit import SystemOrigin
-from functions.shared.notify.mail import send_mail
-from functions.shared.notify.templates import simple
-from functions.shared.plans import PlanProfile
-from functions.shared.states import OPEN_AUTHORIZATION_STATUSES, AuthorizationStatus
+from functions.shared.core.audit import SystemOrigin
+from functions.shared.core.plans import PlanProfile
+from functions.shared.core.states import OPEN_AUTHORIZATION_STATUSES, AuthorizationStatus
+from functions.shared.services.notify.mail import send_mail
+from functions.shared.services.notify.templates import simple
 from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
 

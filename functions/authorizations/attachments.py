@@ -18,8 +18,8 @@ from datetime import datetime
 from urllib.parse import quote
 
 from functions.authorizations.models import AttachmentUpload
-from functions.shared.errors import FieldError, Problem, invalid_fields
-from functions.shared.file_types import KINDS, SIGNATURES
+from functions.shared.core.errors import FieldError, Problem, invalid_fields
+from functions.shared.core.file_types import KINDS, SIGNATURES
 from functions.shared.store.authorizations import Attachment
 
 MAX_FILE_BYTES = 3_000_000

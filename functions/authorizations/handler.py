@@ -19,16 +19,16 @@ from functions.authorizations.models import (
     InformationRequest,
     WithdrawRequest,
 )
-from functions.shared.context import Asked
-from functions.shared.file_types import SIGNATURES
-from functions.shared.http import (
+from functions.shared.core.context import Asked
+from functions.shared.core.file_types import SIGNATURES
+from functions.shared.core.http import (
     file_bodies,
     file_response,
     json_response,
     make_handler,
     make_resolver,
 )
-from functions.shared.ids import ActingFor
+from functions.shared.core.ids import ActingFor
 
 app = make_resolver(field_messages=FIELD_MESSAGES)
 

@@ -25,12 +25,12 @@ from functions.authorizations.models import (
     InformationRequest,
     ServiceLineView,
 )
-from functions.shared import access, authorization_clock, records
-from functions.shared.authorization_clock import DECISION_TIME
-from functions.shared.context import Ask
-from functions.shared.errors import Problem
-from functions.shared.member_identity import MEMBER_NOT_FOUND, find_member
-from functions.shared.states import OPEN_AUTHORIZATION_STATUSES, AuthorizationStatus
+from functions.shared.core.context import Ask
+from functions.shared.core.errors import Problem
+from functions.shared.core.states import OPEN_AUTHORIZATION_STATUSES, AuthorizationStatus
+from functions.shared.services import access, authorization_clock, records
+from functions.shared.services.authorization_clock import DECISION_TIME
+from functions.shared.services.member_identity import MEMBER_NOT_FOUND, find_member
 from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
 from functions.shared.store.authorizations import (

@@ -7,10 +7,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from functions.shared import paging
-from functions.shared.ids import ActingFor, AuthorizationNumber, MemberId, ProviderId
-from functions.shared.schemas import Icd10Cm, ProcedureCode
-from functions.shared.states import AuthorizationStatus, AuthorizationUrgency
+from functions.shared.core import paging
+from functions.shared.core.ids import ActingFor, AuthorizationNumber, MemberId, ProviderId
+from functions.shared.core.schemas import Icd10Cm, ProcedureCode
+from functions.shared.core.states import AuthorizationStatus, AuthorizationUrgency
 
 AuthorizationId = AuthorizationNumber
 IdempotencyKey = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",

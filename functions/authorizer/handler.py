@@ -5,10 +5,10 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from functions.authorizer.logic import Decision, authorize, partial_routes
-from functions.shared import clock
-from functions.shared.config import settings
-from functions.shared.plans import current_plan
-from functions.shared.sessions import CSRF_HEADER
+from functions.shared.core import clock
+from functions.shared.core.config import settings
+from functions.shared.core.plans import current_plan
+from functions.shared.services.sessions import CSRF_HEADER
 
 logger = Logger()
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from functions.shared.lifecycle import active_key
-from functions.shared.plans import PlanProfile
-from functions.shared.security.secrets import hash_secret
-from functions.shared.sessions import SESSION_COOKIE, csrf_ok, read_cookie
-from functions.shared.states import SessionStage
+from functions.shared.core.lifecycle import active_key
+from functions.shared.core.plans import PlanProfile
+from functions.shared.core.states import SessionStage
+from functions.shared.services.security.secrets import hash_secret
+from functions.shared.services.sessions import SESSION_COOKIE, csrf_ok, read_cookie
 from functions.shared.store import repositories
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

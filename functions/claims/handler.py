@@ -6,10 +6,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from functions.claims import logic
 from functions.claims.models import ClaimDetail, ClaimPageView, ClaimSearch
-from functions.shared.context import Asked
-from functions.shared.http import make_handler, make_resolver
-from functions.shared.ids import ClaimNumber
-from functions.shared.schemas import ActingFor
+from functions.shared.core.context import Asked
+from functions.shared.core.http import make_handler, make_resolver
+from functions.shared.core.ids import ClaimNumber
+from functions.shared.core.schemas import ActingFor
 
 app = make_resolver()
 

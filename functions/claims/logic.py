@@ -17,13 +17,14 @@ from functions.claims.models import (
     PaymentDetail,
     ReasonCodeView,
 )
-from functions.shared import reason_codes, records
-from functions.shared.context import Ask
-from functions.shared.errors import Problem
-from functions.shared.member_identity import MEMBER_NOT_FOUND, find_member
-from functions.shared.money import dollars
-from functions.shared.plans import PlanProfile
-from functions.shared.states import ClaimStatus
+from functions.shared.core import reason_codes
+from functions.shared.core.context import Ask
+from functions.shared.core.errors import Problem
+from functions.shared.core.money import dollars
+from functions.shared.core.plans import PlanProfile
+from functions.shared.core.states import ClaimStatus
+from functions.shared.services import records
+from functions.shared.services.member_identity import MEMBER_NOT_FOUND, find_member
 from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
 from functions.shared.store.claims import MEMBER_OWNER, PROVIDER_OWNER, Claim, ClaimSummary

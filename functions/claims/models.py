@@ -7,9 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from functions.shared import paging
-from functions.shared.ids import ActingFor, MemberId, ProviderId
-from functions.shared.states import ClaimStatus
+from functions.shared.core import paging
+from functions.shared.core.ids import ActingFor, MemberId, ProviderId
+from functions.shared.core.states import ClaimStatus
 
 MAX_RANGE_DAYS = 366
 

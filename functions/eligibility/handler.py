@@ -6,8 +6,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from functions.eligibility import logic
 from functions.eligibility.models import EligibilityRequest, EligibilityResult
-from functions.shared.context import Now, Origin, Plan, Who
-from functions.shared.http import make_handler, make_resolver
+from functions.shared.core.context import Now, Origin, Plan, Who
+from functions.shared.core.http import make_handler, make_resolver
 
 app = make_resolver()
 

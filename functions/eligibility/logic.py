@@ -18,12 +18,12 @@ from functions.eligibility.models import (
     MemberSummary,
     PrimaryCareProvider,
 )
-from functions.shared import access, ratelimit
-from functions.shared.http import Caller, RequestMeta
-from functions.shared.member_identity import MEMBER_NOT_FOUND, find_member
-from functions.shared.money import dollars
-from functions.shared.plans import PlanProfile
-from functions.shared.states import BenefitKind
+from functions.shared.core.http import Caller, RequestMeta
+from functions.shared.core.money import dollars
+from functions.shared.core.plans import PlanProfile
+from functions.shared.core.states import BenefitKind
+from functions.shared.services import access, ratelimit
+from functions.shared.services.member_identity import MEMBER_NOT_FOUND, find_member
 from functions.shared.store import audit as audit_log
 from functions.shared.store.members import CoveragePeriod, Member
 

@@ -21,14 +21,14 @@ from enum import StrEnum
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel
 
-from functions.shared import audit
-from functions.shared.audit import SystemOrigin
-from functions.shared.errors import Problem
-from functions.shared.lifecycle import LifecycleKind, lifecycle_key
-from functions.shared.notify import lifecycle as mails
-from functions.shared.notify.mail import send_mail
-from functions.shared.plans import PlanProfile
-from functions.shared.states import AccountState
+from functions.shared.core import audit
+from functions.shared.core.audit import SystemOrigin
+from functions.shared.core.errors import Problem
+from functions.shared.core.lifecycle import LifecycleKind, lifecycle_key
+from functions.shared.core.plans import PlanProfile
+from functions.shared.core.states import AccountState
+from functions.shared.services.notify import lifecycle as mails
+from functions.shared.services.notify.mail import send_mail
 from functions.shared.store import repositories
 from functions.shared.store.transactions import StaleWrite
 

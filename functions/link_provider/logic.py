@@ -21,11 +21,12 @@ from functions.link_provider.models import (
     PaymentProof,
     ProviderView,
 )
-from functions.shared import access, audit, ratelimit, roster, workflow
-from functions.shared.errors import FieldError, Problem, invalid_fields, session_ended
-from functions.shared.http import Caller, RequestMeta
-from functions.shared.plans import PlanProfile
-from functions.shared.states import OPEN_LINK_STATUSES, LinkStatus, LinkType
+from functions.shared.core import audit, roster
+from functions.shared.core.errors import FieldError, Problem, invalid_fields, session_ended
+from functions.shared.core.http import Caller, RequestMeta
+from functions.shared.core.plans import PlanProfile
+from functions.shared.core.states import OPEN_LINK_STATUSES, LinkStatus, LinkType
+from functions.shared.services import access, ratelimit, workflow
 from functions.shared.store import audit as audit_log
 from functions.shared.store import links as stored_links
 from functions.shared.store import repositories

@@ -8,10 +8,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.shared.schemas import Name, PlainText
-from functions.shared.states import LinkRole, LinkStatus, LinkType
+from functions.shared.core.schemas import Name, PlainText
+from functions.shared.core.states import LinkRole, LinkStatus, LinkType
 
-# This step's wording for its fields' validation errors (functions/shared/http.py FieldMessages).
+# This step's wording for its fields' validation errors (functions/shared/core/http.py FieldMessages).
 _TAX_ID = "Enter the 9-digit Tax ID."
 _ZIP = "Enter a 5-digit ZIP code or ZIP+4."
 _NUMBER = "Enter the check number or EFT trace number (letters, digits and dashes)."

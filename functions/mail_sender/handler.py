@@ -5,8 +5,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from functions.mail_sender.logic import deliver_batch
-from functions.shared import clock, telemetry
-from functions.shared.notify.mail import deliver
+from functions.shared.core import clock, telemetry
+from functions.shared.services.notify.mail import deliver
 
 logger = Logger()
 

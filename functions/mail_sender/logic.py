@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
-from functions.shared import telemetry
-from functions.shared.notify.mail import Mail, MailNotSent, QueuedMail
+from functions.shared.core import telemetry
+from functions.shared.services.notify.mail import Mail, MailNotSent, QueuedMail
 from functions.shared.store import repositories
 from functions.shared.store.deliveries import Claim
 

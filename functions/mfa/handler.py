@@ -23,10 +23,10 @@ from functions.mfa.models import (
     RemoveFactorRequest,
     VerifyRequest,
 )
-from functions.shared.context import Now, Origin, Plan, Who
-from functions.shared.http import make_handler, make_resolver
-from functions.shared.schemas import Message
-from functions.shared.signin import SessionView, Started
+from functions.shared.core.context import Now, Origin, Plan, Who
+from functions.shared.core.http import make_handler, make_resolver
+from functions.shared.core.schemas import Message
+from functions.shared.services.signin import SessionView, Started
 
 app = make_resolver(field_messages=FIELD_MESSAGES)
 FactorId = Annotated[str, Path(max_length=64)]

@@ -3,7 +3,7 @@
 A code is bound to the sign-in attempt (stored on the session, hashed with the session as scope),
 lives `plan.code_ttl`, allows five tries, and is spent by the write that upgrades the session.
 Wrong codes and wrong re-authentication passwords count towards the account's pauses
-(functions/shared/security/lockout.py).
+(functions/shared/services/security/lockout.py).
 """
 
 from __future__ import annotations
@@ -25,18 +25,19 @@ from functions.mfa.models import (
     VerifyRequest,
 )
 from functions.mfa.pages import SIGNED_IN_PAGE
-from functions.shared import audit, ratelimit
-from functions.shared.errors import WRONG_CREDENTIALS, FieldError, Problem, invalid_fields, session_ended
-from functions.shared.http import Caller, RequestMeta
-from functions.shared.notify.mail import send_mail
-from functions.shared.notify.sms import send_push, send_sms
-from functions.shared.phones import to_e164
-from functions.shared.plans import PlanProfile
-from functions.shared.security import lockout, totp
-from functions.shared.security.passwords import dummy_verify, verify_password
-from functions.shared.security.secrets import hash_secret, is_expired, new_code, new_token, same_hash
-from functions.shared.signin import Started, factor_views, start
-from functions.shared.states import FactorKind, FailureKind, PushStatus, SessionStage, TokenPurpose
+from functions.shared.core import audit
+from functions.shared.core.errors import WRONG_CREDENTIALS, FieldError, Problem, invalid_fields, session_ended
+from functions.shared.core.http import Caller, RequestMeta
+from functions.shared.core.phones import to_e164
+from functions.shared.core.plans import PlanProfile
+from functions.shared.core.states import FactorKind, FailureKind, PushStatus, SessionStage, TokenPurpose
+from functions.shared.services import ratelimit
+from functions.shared.services.notify.mail import send_mail
+from functions.shared.services.notify.sms import send_push, send_sms
+from functions.shared.services.security import lockout, totp
+from functions.shared.services.security.passwords import dummy_verify, verify_password
+from functions.shared.services.security.secrets import hash_secret, is_expired, new_code, new_token, same_hash
+from functions.shared.services.signin import Started, factor_views, start
 from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
 from functions.shared.store.accounts import AccountChange, AccountView, Factor, with_factor

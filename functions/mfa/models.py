@@ -7,11 +7,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.shared.schemas import PlainText
-from functions.shared.signin import FactorView
-from functions.shared.states import FactorKind
+from functions.shared.core.schemas import PlainText
+from functions.shared.core.states import FactorKind
+from functions.shared.services.signin import FactorView
 
-# This step's wording for its fields' validation errors (functions/shared/http.py FieldMessages).
+# This step's wording for its fields' validation errors (functions/shared/core/http.py FieldMessages).
 FIELD_MESSAGES = {"code": {"string_pattern_mismatch": "Enter the 6 digits of the code."}}
 
 

@@ -10,13 +10,13 @@ from datetime import datetime
 
 from functions.mfa.logic import WAITING_FOR_DEVICE
 from functions.mfa.models import PushEnrolled, PushEnrolRequest, PushResponse
-from functions.shared import audit
-from functions.shared.config import settings
-from functions.shared.errors import WRONG_CREDENTIALS, Problem
-from functions.shared.http import RequestMeta
-from functions.shared.notify.sms import register_push_endpoint
-from functions.shared.security.secrets import hash_secret
-from functions.shared.states import PushStatus, TokenPurpose
+from functions.shared.core import audit
+from functions.shared.core.config import settings
+from functions.shared.core.errors import WRONG_CREDENTIALS, Problem
+from functions.shared.core.http import RequestMeta
+from functions.shared.core.states import PushStatus, TokenPurpose
+from functions.shared.services.notify.sms import register_push_endpoint
+from functions.shared.services.security.secrets import hash_secret
 from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
 from functions.shared.store.tokens import TokenView

@@ -7,12 +7,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from functions.password_reset import logic
 from functions.password_reset.models import ResetCompletion, ResetRequest
-from functions.shared.config import settings
-from functions.shared.context import Now, Origin, Plan
-from functions.shared.http import cookie_header, json_response, make_handler, make_resolver
-from functions.shared.schemas import Message
-from functions.shared.security.secrets import hash_secret
-from functions.shared.sessions import DEVICE_COOKIE, read_cookie
+from functions.shared.core.config import settings
+from functions.shared.core.context import Now, Origin, Plan
+from functions.shared.core.http import cookie_header, json_response, make_handler, make_resolver
+from functions.shared.core.schemas import Message
+from functions.shared.services.security.secrets import hash_secret
+from functions.shared.services.sessions import DEVICE_COOKIE, read_cookie
 
 app = make_resolver()
 

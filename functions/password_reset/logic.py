@@ -9,15 +9,16 @@ from aws_lambda_powertools import Logger
 
 from functions.password_reset import mails
 from functions.password_reset.models import ResetCompletion, ResetRequest
-from functions.shared import audit, ratelimit
-from functions.shared.errors import WRONG_CREDENTIALS, Problem, invalid_fields
-from functions.shared.http import RequestMeta
-from functions.shared.notify.mail import send_decoy, send_mail
-from functions.shared.plans import PlanProfile
-from functions.shared.schemas import Message
-from functions.shared.security.passwords import context_words, hash_password, policy_errors
-from functions.shared.security.secrets import hash_secret, new_token
-from functions.shared.states import AccountState, TokenPurpose
+from functions.shared.core import audit
+from functions.shared.core.errors import WRONG_CREDENTIALS, Problem, invalid_fields
+from functions.shared.core.http import RequestMeta
+from functions.shared.core.plans import PlanProfile
+from functions.shared.core.schemas import Message
+from functions.shared.core.states import AccountState, TokenPurpose
+from functions.shared.services import ratelimit
+from functions.shared.services.notify.mail import send_decoy, send_mail
+from functions.shared.services.security.passwords import context_words, hash_password, policy_errors
+from functions.shared.services.security.secrets import hash_secret, new_token
 from functions.shared.store import repositories
 from functions.shared.store.accounts import NO_ACCOUNT, AccountView
 from functions.shared.store.tokens import new_token_record

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from functions.shared.notify.mail import Mail
-from functions.shared.notify.templates import footer, html
-from functions.shared.plans import PlanProfile
+from functions.shared.core.plans import PlanProfile
+from functions.shared.services.notify.mail import Mail
+from functions.shared.services.notify.templates import footer, html
 
 
 def password_reset(plan: PlanProfile, link: str, minutes: int) -> Mail:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.shared.schemas import Email, NewPassword
+from functions.shared.core.schemas import Email, NewPassword
 
 
 class ResetRequest(BaseModel):

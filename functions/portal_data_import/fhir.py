@@ -29,11 +29,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from functions.shared import reason_codes
-from functions.shared.authorization_clock import DECISION_TIME
-from functions.shared.ids import normal_id
-from functions.shared.schemas import ICD10CM_PATTERN
-from functions.shared.states import AuthorizationStatus, AuthorizationUrgency, BenefitKind, ClaimStatus, CoverageStatus
+from functions.shared.core import reason_codes
+from functions.shared.core.ids import normal_id
+from functions.shared.core.schemas import ICD10CM_PATTERN
+from functions.shared.core.states import (
+    AuthorizationStatus,
+    AuthorizationUrgency,
+    BenefitKind,
+    ClaimStatus,
+    CoverageStatus,
+)
+from functions.shared.services.authorization_clock import DECISION_TIME
 from functions.shared.store.authorizations import IMPORTED, Authorization, Event, ServiceRequest
 from functions.shared.store.claims import Claim, ClaimLineView, PaymentView
 from functions.shared.store.members import BenefitAmount, CoveragePeriod, MemberProfile

@@ -9,7 +9,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from functions.portal_data_import.logic import ImportReport, import_extract
-from functions.shared.s3_imports import run_imports
+from functions.shared.services.s3_imports import run_imports
 
 logger = Logger()
 

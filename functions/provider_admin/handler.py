@@ -6,9 +6,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from functions.provider_admin import logic
 from functions.provider_admin.models import Decision, Members, Promote
-from functions.shared.context import Now, Origin, Who
-from functions.shared.http import make_handler, make_resolver
-from functions.shared.schemas import Message
+from functions.shared.core.context import Now, Origin, Who
+from functions.shared.core.http import make_handler, make_resolver
+from functions.shared.core.schemas import Message
 
 app = make_resolver()
 ProviderId = Annotated[str, Path(max_length=20)]

@@ -6,10 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from functions.provider_admin.models import Member, Members
-from functions.shared import audit, workflow
-from functions.shared.errors import Problem
-from functions.shared.http import Caller, RequestMeta
-from functions.shared.states import LinkRole, LinkStatus
+from functions.shared.core import audit
+from functions.shared.core.errors import Problem
+from functions.shared.core.http import Caller, RequestMeta
+from functions.shared.core.states import LinkRole, LinkStatus
+from functions.shared.services import workflow
 from functions.shared.store import repositories
 from functions.shared.store.links import LinkView
 from functions.shared.store.transactions import StaleWrite

@@ -7,9 +7,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from functions.register import logic
 from functions.register.models import FIELD_MESSAGES, CaptchaChallenge, RegistrationAccepted, RegistrationRequest
-from functions.shared.config import settings
-from functions.shared.context import Now, Origin, Plan
-from functions.shared.http import json_response, make_handler, make_resolver
+from functions.shared.core.config import settings
+from functions.shared.core.context import Now, Origin, Plan
+from functions.shared.core.http import json_response, make_handler, make_resolver
 
 app = make_resolver(field_messages=FIELD_MESSAGES)
 

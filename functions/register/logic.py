@@ -15,15 +15,16 @@ from aws_lambda_powertools import Logger
 
 from functions.register.mails import already_registered
 from functions.register.models import CaptchaChallenge, RegistrationAccepted, RegistrationRequest
-from functions.shared import audit, ratelimit
-from functions.shared.activation import issue_activation_secret
-from functions.shared.errors import FieldError, Problem, invalid_fields
-from functions.shared.http import RequestMeta
-from functions.shared.notify.mail import send_mail
-from functions.shared.plans import PlanProfile
-from functions.shared.security import captcha
-from functions.shared.security.passwords import context_words, hash_password, policy_errors
-from functions.shared.states import AccountState
+from functions.shared.core import audit
+from functions.shared.core.errors import FieldError, Problem, invalid_fields
+from functions.shared.core.http import RequestMeta
+from functions.shared.core.plans import PlanProfile
+from functions.shared.core.states import AccountState
+from functions.shared.services import ratelimit
+from functions.shared.services.activation import issue_activation_secret
+from functions.shared.services.notify.mail import send_mail
+from functions.shared.services.security import captcha
+from functions.shared.services.security.passwords import context_words, hash_password, policy_errors
 from functions.shared.store import repositories
 from functions.shared.store.accounts import NewAccount, taken_value
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken

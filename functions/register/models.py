@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from functions.shared.schemas import Email, Name, NewPassword, PlainText
+from functions.shared.core.schemas import Email, Name, NewPassword, PlainText
 
 # A US number: 10 digits (an optional leading 1), with spaces, dots, dashes, parentheses or a plus
 # anywhere. ASCII only, and stated as the field's pattern so the contract says exactly what passes.
@@ -17,7 +17,7 @@ _PHONE_DIGITS = re.compile(r"^1?([0-9]{10})$")
 
 
 _PHONE_MESSAGE = "Enter a 10-digit US number, such as 555-123-4567."
-# This step's wording for its fields' validation errors (functions/shared/http.py FieldMessages).
+# This step's wording for its fields' validation errors (functions/shared/core/http.py FieldMessages).
 FIELD_MESSAGES = {field: {"string_pattern_mismatch": _PHONE_MESSAGE} for field in ("telephone", "fax")}
 
 

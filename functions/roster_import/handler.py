@@ -9,8 +9,8 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from functions.roster_import.logic import ImportReport, import_roster
-from functions.shared import clock
-from functions.shared.s3_imports import run_imports
+from functions.shared.core import clock
+from functions.shared.services.s3_imports import run_imports
 
 logger = Logger()
 

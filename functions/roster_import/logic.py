@@ -14,14 +14,14 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel
 
-from functions.shared import audit
-from functions.shared.audit import SystemOrigin
-from functions.shared.errors import Problem
-from functions.shared.notify.lifecycle import link_ended
-from functions.shared.notify.mail import send_mail
-from functions.shared.plans import PlanProfile, current_plan
-from functions.shared.roster import GROUP, PRACTITIONER, digits, words, zip5
-from functions.shared.states import LinkType
+from functions.shared.core import audit
+from functions.shared.core.audit import SystemOrigin
+from functions.shared.core.errors import Problem
+from functions.shared.core.plans import PlanProfile, current_plan
+from functions.shared.core.roster import GROUP, PRACTITIONER, digits, words, zip5
+from functions.shared.core.states import LinkType
+from functions.shared.services.notify.lifecycle import link_ended
+from functions.shared.services.notify.mail import send_mail
 from functions.shared.store import repositories
 from functions.shared.store.roster import ProviderView
 from functions.shared.store.transactions import StaleWrite

@@ -5,13 +5,13 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from functions.shared.config import settings
-from functions.shared.context import Now, Origin, Plan, Who
-from functions.shared.http import cookie_header, make_handler, make_resolver
-from functions.shared.schemas import Message
-from functions.shared.security.secrets import hash_secret
-from functions.shared.sessions import DEVICE_COOKIE, SESSION_COOKIE, expired_cookie, read_cookie
-from functions.shared.signin import SessionView
+from functions.shared.core.config import settings
+from functions.shared.core.context import Now, Origin, Plan, Who
+from functions.shared.core.http import cookie_header, make_handler, make_resolver
+from functions.shared.core.schemas import Message
+from functions.shared.services.security.secrets import hash_secret
+from functions.shared.services.sessions import DEVICE_COOKIE, SESSION_COOKIE, expired_cookie, read_cookie
+from functions.shared.services.signin import SessionView
 from functions.signin import logic
 from functions.signin.models import FIELD_MESSAGES, SignInRequest
 

@@ -1,5 +1,5 @@
 """Sign-in rules: one answer for every failure, waits per source (or a CAPTCHA) after repeated failures
-that never keep the owner out (functions/shared/security/lockout.py), then a session whose stage says
+that never keep the owner out (functions/shared/services/security/lockout.py), then a session whose stage says
 what is still missing (MFA set-up, an MFA code, or nothing)."""
 
 from __future__ import annotations
@@ -8,17 +8,17 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
-from functions.shared import audit
-from functions.shared.errors import WRONG_CREDENTIALS, FieldError, Problem, session_ended
-from functions.shared.http import Caller, RequestMeta
-from functions.shared.notify import lifecycle as lifecycle_mails
-from functions.shared.notify.mail import send_mail
-from functions.shared.plans import PlanProfile
-from functions.shared.security import lockout
-from functions.shared.security.passwords import dummy_verify, verify_password
-from functions.shared.security.secrets import hash_secret, is_expired, same_hash
-from functions.shared.signin import SessionView, Started, session_view, start
-from functions.shared.states import AccountState, FailureKind, SessionStage
+from functions.shared.core import audit
+from functions.shared.core.errors import WRONG_CREDENTIALS, FieldError, Problem, session_ended
+from functions.shared.core.http import Caller, RequestMeta
+from functions.shared.core.plans import PlanProfile
+from functions.shared.core.states import AccountState, FailureKind, SessionStage
+from functions.shared.services.notify import lifecycle as lifecycle_mails
+from functions.shared.services.notify.mail import send_mail
+from functions.shared.services.security import lockout
+from functions.shared.services.security.passwords import dummy_verify, verify_password
+from functions.shared.services.security.secrets import hash_secret, is_expired, same_hash
+from functions.shared.services.signin import SessionView, Started, session_view, start
 from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
 from functions.shared.store.accounts import AccountChange, AccountView

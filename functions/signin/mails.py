@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from functions.shared.notify.mail import Mail
-from functions.shared.notify.templates import footer, simple
-from functions.shared.plans import PlanProfile
-from functions.shared.security.lockout import MAX_CONSECUTIVE_FAILURES
+from functions.shared.core.plans import PlanProfile
+from functions.shared.services.notify.mail import Mail
+from functions.shared.services.notify.templates import footer, simple
+from functions.shared.services.security.lockout import MAX_CONSECUTIVE_FAILURES
 
 
 def reset_required(plan: PlanProfile, reset_url: str) -> Mail:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# This step's wording for its fields' validation errors (functions/shared/http.py FieldMessages).
+# This step's wording for its fields' validation errors (functions/shared/core/http.py FieldMessages).
 FIELD_MESSAGES = {"verification_code": {"string_pattern_mismatch": "Enter the 6 digits of the code."}}
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functions.shared.states import SessionStage
+from functions.shared.core.states import SessionStage
 
 NEXT_PAGE = {SessionStage.MFA_SETUP: "/mfa-setup.html", SessionStage.MFA: "/mfa.html",
              SessionStage.FULL: "/account.html"}

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from functions.shared import audit, workflow
-from functions.shared.errors import Problem
-from functions.shared.http import RequestMeta
-from functions.shared.notify.mail import send_mail
-from functions.shared.plans import PlanProfile
-from functions.shared.states import LinkStatus, OrgAgreementStatus, WaitingFor
+from functions.shared.core import audit
+from functions.shared.core.errors import Problem
+from functions.shared.core.http import RequestMeta
+from functions.shared.core.plans import PlanProfile
+from functions.shared.core.states import LinkStatus, OrgAgreementState, WaitingFor
+from functions.shared.services import workflow
+from functions.shared.services.notify.mail import send_mail
 from functions.shared.store import repositories
 from functions.shared.store.links import LinkView
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
@@ -41,7 +42,7 @@ def decide(tax_id: str, req: OrgDecision, staff: str, meta: RequestMeta, now: da
     """Record the decision once (with its audit record), then resume every request that waited for it.
     Returns how many."""
     agreements = repositories().org_agreements
-    outcome = OrgAgreementStatus.APPROVED if req.approve else OrgAgreementStatus.REJECTED
+    outcome = OrgAgreementState.APPROVED if req.approve else OrgAgreementState.REJECTED
     try:
         decided = agreements.decide(tax_id, req.approve, staff, req.reason, now, audit.audit_event(
             "agreement.organization", outcome, meta, subject=f"tax-id:{tax_id[-4:]}", now=now,

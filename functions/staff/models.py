@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.shared.states import LinkRole, LinkStatus
+from functions.shared.core.states import LinkRole, LinkStatus
 
 
 class PendingOrgAgreement(BaseModel):

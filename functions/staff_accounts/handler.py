@@ -5,11 +5,11 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
-from functions.shared.config import settings
-from functions.shared.context import Now, Origin, Plan
-from functions.shared.errors import Problem
-from functions.shared.http import make_handler, make_resolver
-from functions.shared.schemas import Message
+from functions.shared.core.config import settings
+from functions.shared.core.context import Now, Origin, Plan
+from functions.shared.core.errors import Problem
+from functions.shared.core.http import make_handler, make_resolver
+from functions.shared.core.schemas import Message
 from functions.staff_accounts import logic
 from functions.staff_accounts.models import AccountDecision
 

@@ -7,12 +7,12 @@ from datetime import datetime
 
 from aws_lambda_powertools import Logger
 
-from functions.shared import audit
-from functions.shared.errors import Problem
-from functions.shared.http import RequestMeta
-from functions.shared.notify import lifecycle as mails
-from functions.shared.notify.mail import Mail, send_mail
-from functions.shared.plans import PlanProfile
+from functions.shared.core import audit
+from functions.shared.core.errors import Problem
+from functions.shared.core.http import RequestMeta
+from functions.shared.core.plans import PlanProfile
+from functions.shared.services.notify import lifecycle as mails
+from functions.shared.services.notify.mail import Mail, send_mail
 from functions.shared.store import repositories
 from functions.shared.store.accounts import AccountView
 from functions.shared.store.transactions import StaleWrite

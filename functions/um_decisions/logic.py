@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from functions.shared import audit
-from functions.shared.errors import FieldError, Problem, invalid_fields
-from functions.shared.http import RequestMeta
-from functions.shared.notify.mail import send_mail
-from functions.shared.plans import PlanProfile
-from functions.shared.states import AuthorizationStatus
+from functions.shared.core import audit
+from functions.shared.core.errors import FieldError, Problem, invalid_fields
+from functions.shared.core.http import RequestMeta
+from functions.shared.core.plans import PlanProfile
+from functions.shared.core.states import AuthorizationStatus
+from functions.shared.services.notify.mail import send_mail
 from functions.shared.store import repositories
 from functions.shared.store.authorizations import Change, Event, may_move
 from functions.shared.store.transactions import StaleWrite

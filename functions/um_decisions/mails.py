@@ -3,9 +3,9 @@ member, service or diagnosis in a mail, only the request's number."""
 
 from __future__ import annotations
 
-from functions.shared.notify.mail import Mail
-from functions.shared.notify.templates import footer, simple
-from functions.shared.plans import PlanProfile
+from functions.shared.core.plans import PlanProfile
+from functions.shared.services.notify.mail import Mail
+from functions.shared.services.notify.templates import footer, simple
 
 
 def decided(plan: PlanProfile, authorization_id: str, outcome_text: str, portal_url: str) -> Mail:

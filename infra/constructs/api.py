@@ -10,8 +10,8 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from functions.shared.file_types import SIGNATURES as ATTACHMENT_TYPES
-from functions.shared.http import SECURITY_HEADERS
+from functions.shared.core.file_types import SIGNATURES as ATTACHMENT_TYPES
+from functions.shared.core.http import SECURITY_HEADERS
 from infra.config import StageConfig
 from infra.constructs._common import pascal
 from infra.constructs.functions import Functions
@@ -42,7 +42,7 @@ _ACCESS_LOG_FIELDS = {
 }
 
 
-# The functions' own security headers (functions/shared/http.py), as API Gateway header literals.
+# The functions' own security headers (functions/shared/core/http.py), as API Gateway header literals.
 _GATEWAY_HEADERS = {
     "Content-Type": "'application/problem+json'",
     **{name: f"'{value}'" for name, value in SECURITY_HEADERS.items()},

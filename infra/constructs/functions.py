@@ -12,7 +12,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from functions.shared.config import Settings
+from functions.shared.core.config import Settings
 from functions.shared.store.models import MODELS, table_env_var
 from infra.capabilities import (
     CAPABILITIES,
@@ -127,7 +127,7 @@ def check_environment(env: Mapping[str, str]) -> None:
     )
     if missing or unknown:
         raise ValueError(
-            "function environment does not match functions/shared/config.py Settings: "
+            "function environment does not match functions/shared/core/config.py Settings: "
             f"missing {missing}, unknown {unknown}"
         )
 

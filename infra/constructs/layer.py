@@ -60,7 +60,7 @@ def pip_install_command(target: str, requirements: str = "runtime.txt", *, with_
 
 
 def services_called(root: Path = FUNCTIONS_ROOT) -> frozenset[str]:
-    """Every AWS service the functions name in `client("<service>")` (functions/shared/aws.py makes
+    """Every AWS service the functions name in `client("<service>")` (functions/shared/core/aws.py makes
     every client), plus the ones libraries call on their own."""
     services = set(SERVICES_CALLED_INDIRECTLY)
     for source in root.rglob("*.py"):

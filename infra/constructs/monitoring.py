@@ -27,7 +27,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from functions.shared.telemetry import NAMESPACE
+from functions.shared.core.telemetry import NAMESPACE
 from infra.config import StageConfig
 from infra.constructs._common import customer_key, pascal
 from infra.constructs.api import Api
@@ -73,7 +73,7 @@ TABLE_OPERATIONS = [dynamodb.Operation.GET_ITEM, dynamodb.Operation.PUT_ITEM, dy
                     dynamodb.Operation.TRANSACT_GET_ITEMS, dynamodb.Operation.BATCH_GET_ITEM,
                     dynamodb.Operation.BATCH_WRITE_ITEM]
 
-# EMF counts of functions/shared/audit.py (action.outcome), dimension `service`.
+# EMF counts of functions/shared/core/audit.py (action.outcome), dimension `service`.
 SIGN_IN_FAILURE_METRICS = ("signin.password.wrong", "signin.password.unknown_user", "signin.code.wrong",
                            "mfa.code.wrong")
 SIGN_IN_PAUSE_METRICS = ("signin.password.paused",)

@@ -31,9 +31,9 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
-from functions.shared.http import VIEWER_ADDRESS_HEADER
-from functions.shared.plans import PLANS
-from functions.shared.sessions import CSRF_HEADER
+from functions.shared.core.http import VIEWER_ADDRESS_HEADER
+from functions.shared.core.plans import PLANS
+from functions.shared.services.sessions import CSRF_HEADER
 from infra.config import StageConfig
 from infra.constructs.logs import Logs
 from infra.constructs.waf import ORIGIN_VERIFY_HEADER

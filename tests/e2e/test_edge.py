@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from functions.shared.plans import PLANS
+from functions.shared.core.plans import PLANS
 from infra.site import PAGE_HEADERS, public_config
 from tests.e2e.conftest import Portal
 from tests.e2e.helpers import STRONG, active_account, new_email, sign_in

@@ -11,7 +11,7 @@ import pytest
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk.assertions import Template
 
-from functions.shared.plans import PLANS
+from functions.shared.core.plans import PLANS
 from infra import app as app_module
 from infra.config import StageConfig, stages_from_context
 from infra.constructs import api as api_module

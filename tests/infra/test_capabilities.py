@@ -9,7 +9,7 @@ import pytest
 from aws_cdk.assertions import Template
 
 from devserver.local_aws import LOCAL_ENV, PROVISIONERS
-from functions.shared.config import Settings
+from functions.shared.core.config import Settings
 from infra.capabilities import CAPABILITIES, COMMON_ENV, RESOURCES, grants
 from infra.routes import FUNCTIONS, Capability, Function, Route
 from tests.infra.helpers import actions, logical_id, role_statements

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from functions.shared.telemetry import NAMESPACE
+from functions.shared.core.telemetry import NAMESPACE
 from infra.constructs import monitoring
 from infra.routes import FUNCTIONS
 from tests.infra.helpers import Synth, logical_id, refs, resources
@@ -71,7 +71,7 @@ def test_sign_in_failures_and_pauses_are_watched_on_the_emitted_metrics(template
     for metric in emf.values():
         # the functions' POWERTOOLS_SERVICE_NAME (Powertools' default dimension): this stage and plan only
         assert metric["Dimensions"] == [{"Name": "service", "Value": "provider-portal-dev-caresource"}]
-    # Each name is '<action>.<outcome>' of an audited decision (functions/shared/audit.py counts them).
+    # Each name is '<action>.<outcome>' of an audited decision (functions/shared/core/audit.py counts them).
     source = "\n".join(p.read_text() for p in (REPO / "functions").rglob("*.py"))
     for name in emf:
         action, outcome = name.rsplit(".", 1)

@@ -10,7 +10,7 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway as apigw
 
-from functions.shared.config import Settings
+from functions.shared.core.config import Settings
 from functions.shared.store.models import MODELS, SHARED_TABLE_MODELS, key_schema, table_env_var
 from infra import nag
 from infra.capabilities import (

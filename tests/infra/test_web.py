@@ -15,9 +15,9 @@ import aws_cdk as cdk
 import pytest
 
 from devserver.gateway import STAFF_HEADER
-from functions.shared.http import SECURITY_HEADERS, VIEWER_ADDRESS_HEADER
-from functions.shared.plans import PLANS
-from functions.shared.sessions import CSRF_HEADER
+from functions.shared.core.http import SECURITY_HEADERS, VIEWER_ADDRESS_HEADER
+from functions.shared.core.plans import PLANS
+from functions.shared.services.sessions import CSRF_HEADER
 from infra.app import build_app
 from infra.config import StageConfig, stages_from_context
 from infra.constructs.waf import ACCOUNT_TAKEOVER_GROUP, ORIGIN_VERIFY_HEADER, REQUIRE_CLOUDFRONT_RULE, SIGN_IN_PATH
@@ -112,7 +112,7 @@ def test_api_is_under_api_on_the_same_distribution_uncached_with_cookies_and_que
 
 
 def test_the_api_gets_the_viewers_address_and_every_header_it_reads() -> None:
-    # CloudFront's generated header, and what the functions and the authorizer read (functions/shared/http.py
+    # CloudFront's generated header, and what the functions and the authorizer read (functions/shared/core/http.py
     # request_meta and body checks, functions/authorizer, functions/authorizations Idempotency-Key).
     assert VIEWER_ADDRESS_HEADER in API_HEADERS
     assert {"Accept", "Content-Type", "User-Agent", CSRF_HEADER, "Idempotency-Key"} <= set(API_HEADERS)

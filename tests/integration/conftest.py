@@ -25,7 +25,7 @@ from devserver.local_aws import (
     provision,
     run_lambdas_in_process,
 )
-from functions.shared.config import settings
+from functions.shared.core.config import settings
 from tests.events import FakeContext, api_event
 
 REGION = LOCAL_ENV["AWS_REGION"]
@@ -118,12 +118,12 @@ def call(handler: Any, method: str, path: str, body: Any = None, **kwargs: Any) 
 
 
 class Clock:
-    """One adjustable 'now' for the whole portal (functions.shared.clock): `clock.advance(minutes=31)`."""
+    """One adjustable 'now' for the whole portal (functions.shared.core.clock): `clock.advance(minutes=31)`."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         from datetime import UTC, datetime
 
-        from functions.shared import clock
+        from functions.shared.core import clock
 
         self.now = datetime.now(UTC)
         monkeypatch.setattr(clock, "now", lambda: self.now)
@@ -161,7 +161,7 @@ def concurrently(request: Any, count: int) -> list[Any]:
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from functions.shared.errors import Problem
+    from functions.shared.core.errors import Problem
 
     def guarded(i: int) -> Any:
         try:

@@ -66,8 +66,8 @@ def paid_riverside() -> None:
     """Store the claim that PAYMENT paid, through the claims repository (as the portal-data loader does)."""
     from datetime import timedelta
 
-    from functions.shared.clock import now
-    from functions.shared.states import ClaimStatus
+    from functions.shared.core.clock import now
+    from functions.shared.core.states import ClaimStatus
     from functions.shared.store import repositories
     from functions.shared.store.claims import Claim, PaymentView
 

@@ -6,7 +6,7 @@ import pytest
 
 from functions.activate.handler import lambda_handler as activate
 from functions.register.handler import lambda_handler as register
-from functions.shared.clock import now
+from functions.shared.core.clock import now
 from functions.shared.store.models import Account, AuditEvent, Token
 from tests.integration.conftest import call, concurrently
 from tests.integration.helpers import activation_token, mails_to, registration
@@ -79,8 +79,8 @@ def test_a_resend_replaces_the_old_link(registered):
 def test_simultaneous_activations_succeed_once(registered, monkeypatch):
     from functions.activate.logic import activate as activate_logic
     from functions.activate.models import ActivationRequest, ActivationResult
-    from functions.shared.errors import Problem
-    from functions.shared.http import RequestMeta
+    from functions.shared.core.errors import Problem
+    from functions.shared.core.http import RequestMeta
     from functions.shared.store.accounts import DynamoAccounts
 
     # Given eight requests with one link that all read it unused and then write at the same moment

@@ -7,10 +7,10 @@ from datetime import UTC, date, timedelta
 
 from functions.admissions.logic import notify
 from functions.admissions.models import AdmissionRequest
-from functions.shared.context import Ask
-from functions.shared.errors import Problem
-from functions.shared.http import Caller, RequestMeta
-from functions.shared.plans import plan_profile
+from functions.shared.core.context import Ask
+from functions.shared.core.errors import Problem
+from functions.shared.core.http import Caller, RequestMeta
+from functions.shared.core.plans import plan_profile
 from functions.shared.store.models import UniqueKey
 from functions.shared.store.portal_models import AdmissionRecord
 from tests.integration import test_portal_data as portal

@@ -9,8 +9,8 @@ import pytest
 
 from devserver.local_aws import LOCAL_ENV
 from functions.audit_archive.handler import lambda_handler
-from functions.shared.audit import audit_event
-from functions.shared.http import RequestMeta
+from functions.shared.core.audit import audit_event
+from functions.shared.core.http import RequestMeta
 from functions.shared.store import repositories
 from functions.shared.store.models import AuditEvent
 from tests.events import FakeContext

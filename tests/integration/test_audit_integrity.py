@@ -8,8 +8,8 @@ import pytest
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from functions.shared.audit import audit_event
-from functions.shared.http import RequestMeta
+from functions.shared.core.audit import audit_event
+from functions.shared.core.http import RequestMeta
 from functions.shared.store import repositories
 from functions.shared.store.audit import audit_item
 from functions.shared.store.models import AuditEvent, UniqueKey, connection

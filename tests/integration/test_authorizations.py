@@ -8,10 +8,10 @@ from datetime import date, timedelta
 from devserver.gateway import STAFF_HEADER
 from functions.authorizations import logic
 from functions.authorizations.models import AuthorizationRequest
-from functions.shared.context import Ask
-from functions.shared.errors import Problem
-from functions.shared.http import Caller, RequestMeta
-from functions.shared.plans import plan_profile
+from functions.shared.core.context import Ask
+from functions.shared.core.errors import Problem
+from functions.shared.core.http import Caller, RequestMeta
+from functions.shared.core.plans import plan_profile
 from functions.shared.store.authorizations import IMPORTED
 from functions.shared.store.models import UniqueKey
 from functions.shared.store.portal_models import AuthorizationRecord
@@ -83,7 +83,7 @@ def test_the_decision_clock_reminds_and_escalates_an_undecided_request(gateway, 
     import json
 
     from devserver.local_aws import LOCAL_ENV
-    from functions.shared.plans import plan_profile as profile
+    from functions.shared.core.plans import plan_profile as profile
     from tests.integration.conftest import wait_for
 
     created = group.request("POST", "/authorizations", form(clock.now.date()),

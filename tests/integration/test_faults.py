@@ -204,7 +204,7 @@ def test_conflicts_that_do_not_pass_ask_to_retry_and_write_nothing(aws):
 def roster(aws, clock) -> None:
     from devserver.roster import DEMO_ROSTER
     from functions.roster_import.logic import import_roster
-    from functions.shared.clock import now
+    from functions.shared.core.clock import now
 
     assert import_roster(DEMO_ROSTER.read_text(), "demo.csv", now()).status == "applied"
 

@@ -8,8 +8,8 @@ import pytest
 
 from devserver.roster import DEMO_ROSTER
 from functions.roster_import.logic import import_roster
-from functions.shared.clock import now
-from functions.shared.plans import PLANS
+from functions.shared.core.clock import now
+from functions.shared.core.plans import PLANS
 from functions.shared.store.models import AuditEvent, Link, UniqueKey
 from tests.integration.browser import Browser
 from tests.integration.conftest import wait_for

@@ -195,7 +195,7 @@ def test_a_run_stopped_half_way_is_finished_by_the_next(browser, clock, monkeypa
 
 
 def test_a_failed_mail_is_retried_by_the_next_run_and_the_run_fails(browser, clock, monkeypatch):
-    from functions.shared.errors import service_unavailable
+    from functions.shared.core.errors import service_unavailable
 
     activated(browser)
     real_send, mail_down = job_logic.send_mail, [True]
@@ -217,8 +217,8 @@ def test_a_failed_mail_is_retried_by_the_next_run_and_the_run_fails(browser, clo
 
 def test_the_cmo_mail_names_provider_relations(gateway, clock, plan):
     plan("cmo")
-    from functions.shared.notify.lifecycle import deactivated_for_inactivity
-    from functions.shared.plans import plan_profile
+    from functions.shared.core.plans import plan_profile
+    from functions.shared.services.notify.lifecycle import deactivated_for_inactivity
 
     mail = deactivated_for_inactivity(plan_profile("cmo"))
     assert "914-377-4477" in mail.text and "Provider Relations" in mail.text
@@ -340,9 +340,9 @@ def test_the_devserver_runs_a_job_as_of_a_given_day(browser, tmp_path):
 # --- roster changes ------------------------------------------------------------------------------
 
 def _link(email: str, provider_id: str, name: str, tax_id: str, *, active: bool) -> str:
-    from functions.shared.audit import audit_event
-    from functions.shared.http import RequestMeta
-    from functions.shared.states import LinkType
+    from functions.shared.core.audit import audit_event
+    from functions.shared.core.http import RequestMeta
+    from functions.shared.core.states import LinkType
     from functions.shared.store import repositories
     from functions.shared.store.links import NewLink
 

@@ -8,8 +8,8 @@ import pytest
 
 from devserver.roster import DEMO_ROSTER
 from functions.roster_import.logic import import_roster
-from functions.shared.clock import now
-from functions.shared.plans import PLANS
+from functions.shared.core.clock import now
+from functions.shared.core.plans import PLANS
 from functions.shared.store.models import Link, UniqueKey
 from tests.integration.browser import Browser
 from tests.integration.conftest import concurrently, wait_for
@@ -96,7 +96,7 @@ def test_administrator_denies_and_the_requester_is_told(admin, gateway):
 
 
 def test_a_request_without_decision_expires(admin, gateway, monkeypatch):
-    from functions.shared import workflow
+    from functions.shared.services import workflow
 
     monkeypatch.setattr(workflow, "business_days_later", lambda start, days: start + timedelta(seconds=1))
     second = signed_in_user(gateway, SECOND)
@@ -142,8 +142,8 @@ def test_failures_are_limited_per_tax_id_across_accounts(gateway, roster, monkey
 def test_twenty_concurrent_first_links_yield_exactly_one_administrator(gateway, roster):
     from functions.link_provider.logic import request_link
     from functions.link_provider.models import LinkRequest
-    from functions.shared.http import Caller, RequestMeta
-    from functions.shared.plans import plan_profile
+    from functions.shared.core.http import Caller, RequestMeta
+    from functions.shared.core.plans import plan_profile
     from functions.shared.store.models import Account, AuditEvent
 
     # Given twenty signed-in people of one group (their sign-in is tested elsewhere)

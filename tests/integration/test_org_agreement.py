@@ -8,8 +8,8 @@ import pytest
 
 from devserver.roster import DEMO_ROSTER
 from functions.roster_import.logic import import_roster
-from functions.shared.clock import now
-from functions.shared.plans import PLANS
+from functions.shared.core.clock import now
+from functions.shared.core.plans import PLANS
 from functions.shared.store.models import Link, OrgAgreement
 from tests.integration.browser import Browser
 from tests.integration.conftest import concurrently, wait_for
@@ -150,7 +150,7 @@ def test_the_signer_sees_the_agreement_text_with_its_version(gateway, cmo):
 
 
 def test_concurrent_staff_decisions_record_exactly_one(gateway, cmo):
-    from functions.shared.http import RequestMeta
+    from functions.shared.core.http import RequestMeta
     from functions.shared.store.models import AuditEvent
     from functions.staff.logic import decide
     from functions.staff.models import OrgDecision

@@ -14,7 +14,7 @@ from devserver.local_aws import LOCAL_ENV
 from devserver.roster import DEMO_ROSTER
 from functions.portal_data_import.handler import lambda_handler as import_handler
 from functions.roster_import.logic import import_roster
-from functions.shared.clock import now
+from functions.shared.core.clock import now
 from functions.shared.store import repositories
 from functions.shared.store.models import AuditEvent
 from tests.events import FakeContext
@@ -68,7 +68,7 @@ def group(gateway, data) -> Browser:
 
 
 def _session_subject(browser: Browser) -> str:
-    from functions.shared.security.secrets import hash_secret
+    from functions.shared.services.security.secrets import hash_secret
 
     session = repositories().sessions.get(hash_secret(browser.cookies["__Host-session"]))
     return session.account_id

@@ -110,9 +110,9 @@ def test_one_source_is_limited_over_many_addresses(aws):
 def test_twenty_concurrent_registrations_create_exactly_one_account(aws, monkeypatch):
     from functions.register.logic import register as register_logic
     from functions.register.models import RegistrationAccepted, RegistrationRequest
-    from functions.shared.clock import now
-    from functions.shared.http import RequestMeta
-    from functions.shared.plans import plan_profile
+    from functions.shared.core.clock import now
+    from functions.shared.core.http import RequestMeta
+    from functions.shared.core.plans import plan_profile
     from functions.shared.store.accounts import DynamoAccounts
 
     # Given twenty requests for one email that all reach the store's write at the same moment

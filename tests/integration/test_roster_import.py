@@ -9,7 +9,7 @@ import pytest
 from devserver.local_aws import LOCAL_ENV
 from devserver.roster import DEMO_ROSTER, import_csv
 from functions.roster_import.logic import import_roster
-from functions.shared.clock import now
+from functions.shared.core.clock import now
 from functions.shared.store import repositories
 from functions.shared.store.models import ROSTER_STATE_KEY, Provider
 

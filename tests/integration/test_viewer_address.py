@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from functions.register.handler import lambda_handler as register
-from functions.shared.config import settings
+from functions.shared.core.config import settings
 from functions.shared.store.models import AuditEvent
 from tests.integration.conftest import call
 from tests.integration.helpers import registration

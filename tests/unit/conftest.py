@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from functions.shared import paging, store, telemetry
+from functions.shared import store
+from functions.shared.core import paging, telemetry
 from functions.shared.store import Repositories
 from tests.unit.memory import memory_repositories
 

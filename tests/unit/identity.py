@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from functions.shared.http import Caller, RequestMeta
-from functions.shared.states import AccountState, SessionStage
+from functions.shared.core.http import Caller, RequestMeta
+from functions.shared.core.states import AccountState, SessionStage
 from functions.shared.store import Repositories
 from functions.shared.store.accounts import EMAIL_KEY, AccountView, Factor
 from functions.shared.store.sessions import SessionRecord
@@ -47,7 +47,7 @@ def install_fakes(monkeypatch: pytest.MonkeyPatch) -> Sent:
     import functions.password_reset.logic as reset
     import functions.register.logic as register
     import functions.signin.logic as signin
-    from functions.shared.security import totp
+    from functions.shared.services.security import totp
 
     sent = Sent()
     for module in (signin, mfa):

@@ -8,9 +8,9 @@ from functions.activate import logic
 from functions.activate.models import ActivationRequest, ResendRequest
 from functions.register import logic as register
 from functions.register.models import RegistrationRequest
-from functions.shared.errors import Problem
-from functions.shared.plans import plan_profile
-from functions.shared.states import AccountState
+from functions.shared.core.errors import Problem
+from functions.shared.core.plans import plan_profile
+from functions.shared.core.states import AccountState
 from tests.unit.identity import EMAIL, META, NOW, PASSWORD, install_fakes
 
 PLAN = plan_profile("caresource")

@@ -17,7 +17,7 @@ from devserver.app import local_env, public_host
 from devserver.outbox import html_to_text, mail_entry, sms_entry
 from devserver.server import host_allowed
 from devserver.site import WEB_ROOT, content_type, public_config, static_file
-from functions.shared.plans import PLANS
+from functions.shared.core.plans import PLANS
 from infra.routes import Function, Route
 
 ROUTES = (

@@ -10,7 +10,7 @@ import pytest
 from devserver import app
 from devserver.gateway import HttpRequest
 from devserver.server import CLOCK_PATH, PortalServer
-from functions.shared import clock
+from functions.shared.core import clock
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from functions.jobs import logic
-from functions.shared.lifecycle import active_key, pending_key
-from functions.shared.plans import plan_profile
-from functions.shared.states import AccountState
+from functions.shared.core.lifecycle import active_key, pending_key
+from functions.shared.core.plans import plan_profile
+from functions.shared.core.states import AccountState
 from functions.shared.store.accounts import EMAIL_KEY
 from functions.shared.store.devices import DeviceRecord
 from tests.unit.identity import active_account
@@ -130,7 +130,7 @@ def test_one_failing_account_does_not_stop_the_others_and_is_reported(repos, mai
 
 
 def test_a_warning_whose_mail_failed_is_sent_by_the_next_run(repos, monkeypatch):
-    from functions.shared.errors import service_unavailable
+    from functions.shared.core.errors import service_unavailable
 
     last_active_on_day0(repos)
     sent: list[str] = []

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 
 from functions.mfa import logic as mfa
-from functions.shared.errors import Problem
-from functions.shared.security import lockout
-from functions.shared.states import FactorKind, FailureKind
+from functions.shared.core.errors import Problem
+from functions.shared.core.states import FactorKind, FailureKind
+from functions.shared.services.security import lockout
 from functions.shared.store.accounts import Factor
 from tests.unit.identity import META, NOW, PASSWORD, WRONG, active_account, half_signed_in, install_fakes
 
@@ -79,6 +79,6 @@ def test_a_wrong_password_when_removing_a_factor_counts_as_a_password_failure(re
 
 
 def _plan():
-    from functions.shared.plans import plan_profile
+    from functions.shared.core.plans import plan_profile
 
     return plan_profile("caresource")

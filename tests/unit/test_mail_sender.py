@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from functions.mail_sender.logic import LEASE, deliver_batch
-from functions.shared.notify.mail import Mail, MailNotSent, QueuedMail
+from functions.shared.services.notify.mail import Mail, MailNotSent, QueuedMail
 from functions.shared.store import Repositories
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -78,7 +78,7 @@ def test_decoys_are_dropped_and_unreadable_messages_kept(repos: Repositories) ->
 
 def test_mail_queued_twice_for_one_event_is_delivered_once(repos: Repositories, monkeypatch) -> None:
     # Two overlapping job runs each queue the deactivation notice of one account.
-    from functions.shared.notify import mail as mail_module
+    from functions.shared.services.notify import mail as mail_module
 
     queued: list[QueuedMail] = []
     monkeypatch.setattr(mail_module, "_enqueue", queued.append)

@@ -1,4 +1,4 @@
-from functions.shared.http import RequestMeta
+from functions.shared.core.http import RequestMeta
 from functions.shared.store import audit
 
 META = RequestMeta("r1", "198.51.100.7", "test")

@@ -10,9 +10,9 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from functions.mfa import logic, push
 from functions.mfa.models import ConfirmRequest, EnrolRequest, PushEnrolRequest, PushResponse, VerifyRequest
-from functions.shared.errors import Problem
-from functions.shared.plans import plan_profile
-from functions.shared.states import FactorKind, PushStatus, SessionStage
+from functions.shared.core.errors import Problem
+from functions.shared.core.plans import plan_profile
+from functions.shared.core.states import FactorKind, PushStatus, SessionStage
 from functions.shared.store.accounts import Factor
 from tests.unit.identity import EMAIL, META, NOW, active_account, half_signed_in, install_fakes
 

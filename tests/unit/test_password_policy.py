@@ -2,8 +2,8 @@
 
 import pytest
 
-from functions.shared.plans import PasswordPolicy, plan_profile
-from functions.shared.security.passwords import (
+from functions.shared.core.plans import PasswordPolicy, plan_profile
+from functions.shared.services.security.passwords import (
     ARGON2_MEMORY_KIB,
     ARGON2_PARALLELISM,
     ARGON2_TIME_COST,
@@ -58,7 +58,7 @@ def test_common_passwords_even_decorated_are_refused(password):
 
 
 def test_common_list_has_at_least_ten_thousand_entries():
-    from functions.shared.security.passwords import _common_passwords
+    from functions.shared.services.security.passwords import _common_passwords
 
     assert len(_common_passwords()) >= 10_000
 

@@ -15,8 +15,8 @@ import pytest
 from devserver.demo_portal_data import DemoMember, authorizations, pa_request, pa_response
 from functions.portal_data_import.fhir import parse
 from functions.portal_data_import.logic import import_extract, reconcile
-from functions.shared.states import AuthorizationStatus as S
-from functions.shared.states import AuthorizationUrgency
+from functions.shared.core.states import AuthorizationStatus as S
+from functions.shared.core.states import AuthorizationUrgency
 from functions.shared.store.authorizations import IMPORTED, Authorization, Change, Event
 
 TODAY = date(2026, 11, 28)

@@ -9,9 +9,9 @@ import pytest
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.shared import http
-from functions.shared.errors import FieldError, Problem, invalid_fields, rate_limited
-from functions.shared.http import make_handler, make_resolver
+from functions.shared.core import http
+from functions.shared.core.errors import FieldError, Problem, invalid_fields, rate_limited
+from functions.shared.core.http import make_handler, make_resolver
 from tests.events import FakeContext, api_event
 
 app = make_resolver()
@@ -85,7 +85,7 @@ def test_security_headers_on_every_response():
     assert "Strict-Transport-Security" in headers
 
 
-# --- validation messages: generic in shared/http.py, field wording supplied by each step ----------------
+# --- validation messages: generic in shared/core/http.py, field wording supplied by each step ----------------
 
 class Form(BaseModel):
     model_config = ConfigDict(extra="forbid")

@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from functions.roster_import import logic
-from functions.shared.audit import audit_event
-from functions.shared.http import RequestMeta
-from functions.shared.plans import plan_profile
-from functions.shared.states import LinkStatus, LinkType
+from functions.shared.core.audit import audit_event
+from functions.shared.core.http import RequestMeta
+from functions.shared.core.plans import plan_profile
+from functions.shared.core.states import LinkStatus, LinkType
 from functions.shared.store.links import NewLink
 from tests.unit.identity import active_account
 

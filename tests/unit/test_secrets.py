@@ -1,6 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
-from functions.shared.security.secrets import (
+from functions.shared.services.security.secrets import (
     hash_secret,
     is_expired,
     new_code,

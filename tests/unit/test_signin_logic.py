@@ -5,11 +5,11 @@ from datetime import timedelta
 
 import pytest
 
-from functions.shared.audit import audit_event
-from functions.shared.errors import Problem
-from functions.shared.plans import plan_profile
-from functions.shared.security.secrets import hash_secret
-from functions.shared.states import AccountState, FactorKind, SessionStage
+from functions.shared.core.audit import audit_event
+from functions.shared.core.errors import Problem
+from functions.shared.core.plans import plan_profile
+from functions.shared.core.states import AccountState, FactorKind, SessionStage
+from functions.shared.services.security.secrets import hash_secret
 from functions.shared.store.accounts import USERNAME_KEY, Factor
 from functions.shared.store.devices import DeviceRecord
 from functions.signin import logic
@@ -114,7 +114,7 @@ def test_a_remembered_device_is_exempt_from_the_waits(repos, sent):
 
 
 def test_cmo_asks_for_a_captcha_after_failures_from_many_sources_instead_of_refusing(repos, sent, monkeypatch):
-    from functions.shared.security import captcha
+    from functions.shared.services.security import captcha
 
     monkeypatch.setattr(captcha, "verified_challenge_id", lambda payload: "id-" + payload)
     active_account(repos, username="frontdesk1")

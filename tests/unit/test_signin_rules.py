@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 
-from functions.shared.security.lockout import delay_after, is_locked, locked_until
-from functions.shared.security.totp import matching_step, new_seed
-from functions.shared.sessions import csrf_ok, csrf_token, read_cookie, session_cookie
+from functions.shared.services.security.lockout import delay_after, is_locked, locked_until
+from functions.shared.services.security.totp import matching_step, new_seed
+from functions.shared.services.sessions import csrf_ok, csrf_token, read_cookie, session_cookie
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 

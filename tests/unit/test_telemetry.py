@@ -2,9 +2,9 @@
 
 import json
 
-from functions.shared import telemetry
-from functions.shared.errors import Problem
-from functions.shared.http import make_handler, make_resolver
+from functions.shared.core import telemetry
+from functions.shared.core.errors import Problem
+from functions.shared.core.http import make_handler, make_resolver
 from tests.events import FakeContext, api_event
 
 app = make_resolver()

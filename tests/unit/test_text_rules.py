@@ -9,9 +9,9 @@ from pydantic import ValidationError
 from functions.access_workflow.mails import access_requested
 from functions.mfa.models import PushEnrolRequest
 from functions.register.models import RegistrationRequest
-from functions.shared.notify.templates import quoted
-from functions.shared.plans import PLANS
-from functions.shared.security.passwords import built_from, context_words, policy_errors
+from functions.shared.core.plans import PLANS
+from functions.shared.services.notify.templates import quoted
+from functions.shared.services.security.passwords import built_from, context_words, policy_errors
 
 FORM = {"email": "jane@clinic.example", "password": "Lantern-Orbit-42", "first_name": "Jane", "last_name": "Doe"}
 DEVICE = {"enrol_code": "c" * 20, "public_key": "k" * 44, "push_token": "t", "signature": "s"}

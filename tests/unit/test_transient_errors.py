@@ -5,7 +5,7 @@ from __future__ import annotations
 from botocore.exceptions import ClientError, ReadTimeoutError
 from pynamodb.exceptions import CancellationReason, PutError, TransactWriteError, VerboseClientError
 
-from functions.shared.errors import is_transient
+from functions.shared.core.errors import is_transient
 
 
 def client_error(code: str) -> ClientError:

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from functions.shared.config import settings
-from functions.shared.http import client_address, request_meta, viewer_address
+from functions.shared.core.config import settings
+from functions.shared.core.http import client_address, request_meta, viewer_address
 
 EDGE = "130.176.96.72"  # a CloudFront edge server: what sourceIp is behind the distribution
 
@@ -102,7 +102,7 @@ def test_request_meta_follows_the_stage_setting(monkeypatch: pytest.MonkeyPatch)
     ("not-an-address", "not-an-address"),
 ])
 def test_limits_count_an_ipv6_client_by_its_64_network(address: str, counted: str) -> None:
-    from functions.shared.http import RequestMeta, counted_source
+    from functions.shared.core.http import RequestMeta, counted_source
 
     assert counted_source(address) == counted
     assert RequestMeta("r", address, "ua").source == counted

@@ -3,7 +3,7 @@
 Each record type has one repository, the only code that writes it, with domain verbs
 (`accounts.activate(...)`, `links.grant_access(...)`); every state change is one conditional
 transaction that includes its audit record. Rules reach the repositories through `repositories()`,
-receive plain views and `StrEnum` states (functions/shared/states.py), and never see a model or an
+receive plain views and `StrEnum` states (functions/shared/core/states.py), and never see a model or an
 expression; unit tests swap in in-memory repositories with `use(...)`.
 """
 

@@ -15,9 +15,9 @@ from typing import Any, Protocol
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from functions.shared.audit import AuditEntry
-from functions.shared.lifecycle import active_key, pending_key
-from functions.shared.states import AccountState, FactorKind, FailureKind
+from functions.shared.core.audit import AuditEntry
+from functions.shared.core.lifecycle import active_key, pending_key
+from functions.shared.core.states import AccountState, FactorKind, FailureKind
 from functions.shared.store import tokens
 from functions.shared.store.audit import audit_item
 from functions.shared.store.models import Account, UniqueKey, bind_tables
@@ -94,7 +94,7 @@ class AccountView:
     password_changed_at: datetime | None = None
     last_active_at: datetime | None = None
     factors: tuple[Factor, ...] = field(default_factory=tuple)
-    lifecycle_day: str | None = None  # the lifecycle index key (functions/shared/lifecycle.py)
+    lifecycle_day: str | None = None  # the lifecycle index key (functions/shared/core/lifecycle.py)
     warned_day: str | None = None
     notice_day: str | None = None
     deactivated_at: datetime | None = None

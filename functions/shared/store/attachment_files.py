@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from functions.shared.aws import client
-from functions.shared.config import settings
-from functions.shared.errors import service_unavailable
+from functions.shared.core.aws import client
+from functions.shared.core.config import settings
+from functions.shared.core.errors import service_unavailable
 
 PREFIX = "attachments/"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Any, Protocol
 
-from functions.shared.audit import AuditEntry, Origin, audit_event
+from functions.shared.core.audit import AuditEntry, Origin, audit_event
 from functions.shared.store.models import AuditEvent, bind_tables
 
 

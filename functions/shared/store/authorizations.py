@@ -16,8 +16,8 @@ from typing import Protocol
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from functions.shared.audit import AuditEntry
-from functions.shared.states import AuthorizationStatus, AuthorizationUrgency
+from functions.shared.core.audit import AuditEntry
+from functions.shared.core.states import AuthorizationStatus, AuthorizationUrgency
 from functions.shared.store.audit import audit_item
 from functions.shared.store.models import UniqueKey, bind_tables
 from functions.shared.store.pages import StoredPage, newest_first

@@ -18,7 +18,7 @@ from typing import Protocol
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from functions.shared.states import ClaimStatus
+from functions.shared.core.states import ClaimStatus
 from functions.shared.store.models import bind_tables
 from functions.shared.store.pages import StoredPage
 from functions.shared.store.portal_models import ClaimIndexEntry, ClaimLine, ClaimRecord, Payment

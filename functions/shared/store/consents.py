@@ -9,7 +9,7 @@ from typing import Protocol
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from functions.shared.audit import AuditEntry
+from functions.shared.core.audit import AuditEntry
 from functions.shared.store.audit import audit_item
 from functions.shared.store.models import Consent, bind_tables
 from functions.shared.store.transactions import cancellation_codes, find, transact

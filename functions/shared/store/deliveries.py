@@ -8,7 +8,7 @@ from typing import Protocol
 
 from pynamodb.exceptions import DeleteError, UpdateError
 
-from functions.shared.states import DeliveryState
+from functions.shared.core.states import DeliveryState
 from functions.shared.store.models import Delivery, bind_tables
 from functions.shared.store.transactions import find
 from functions.shared.store.unique_keys import DELIVERY

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from pynamodb.transactions import TransactWrite
 
-from functions.shared.audit import AuditEntry
+from functions.shared.core.audit import AuditEntry
 from functions.shared.store.audit import audit_item
 from functions.shared.store.models import Device, bind_tables
 from functions.shared.store.transactions import find, transact

@@ -16,9 +16,9 @@ from typing import Any, Protocol
 from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
-from functions.shared.audit import AuditEntry
-from functions.shared.lifecycle import LifecycleKind, active_key, lifecycle_key
-from functions.shared.states import AccountState
+from functions.shared.core.audit import AuditEntry
+from functions.shared.core.lifecycle import LifecycleKind, active_key, lifecycle_key
+from functions.shared.core.states import AccountState
 from functions.shared.store.accounts import EMAIL_KEY, USERNAME_KEY, AccountView
 from functions.shared.store.audit import audit_item
 from functions.shared.store.models import Account, Device, Session, UniqueKey, bind_tables

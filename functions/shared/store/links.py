@@ -23,8 +23,15 @@ from typing import Protocol
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from functions.shared.audit import AuditEntry
-from functions.shared.states import CLOSED_LINK_STATUSES, OPEN_LINK_STATUSES, LinkRole, LinkStatus, LinkType, WaitingFor
+from functions.shared.core.audit import AuditEntry
+from functions.shared.core.states import (
+    CLOSED_LINK_STATUSES,
+    OPEN_LINK_STATUSES,
+    LinkRole,
+    LinkStatus,
+    LinkType,
+    WaitingFor,
+)
 from functions.shared.store.audit import audit_item
 from functions.shared.store.models import Link, UniqueKey, bind_tables
 from functions.shared.store.transactions import (

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from pynamodb.exceptions import PutError
 
-from functions.shared.states import BenefitKind, CoverageStatus
+from functions.shared.core.states import BenefitKind, CoverageStatus
 from functions.shared.store.models import bind_tables
 from functions.shared.store.portal_models import COVERAGE_PREFIX, PROFILE, Benefit, MemberRecord
 

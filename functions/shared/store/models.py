@@ -46,7 +46,7 @@ class AccountsByLifecycleDay(GlobalSecondaryIndex):
 
     Partition 'active#<day of the last activity>', 'pending#<day the activation secret expires>' or
     'deactivated#<day>' (until the deactivation mail went out): a daily job reads only the accounts of
-    the day that falls due, never the whole table (functions/shared/lifecycle.py).
+    the day that falls due, never the whole table (functions/shared/core/lifecycle.py).
     """
 
     class Meta:
@@ -413,7 +413,7 @@ SHARED_TABLE_MODELS: dict[str, type[Model]] = {"providers": RosterState, "unique
 @cache
 def bind_tables() -> None:
     """Point every model at this deployment's table names and region (once per container)."""
-    from functions.shared.config import settings
+    from functions.shared.core.config import settings
 
     cfg = settings()
     shared = connection()
@@ -429,11 +429,11 @@ def bind_tables() -> None:
 
 
 class _SharedSessionConnection(Connection):
-    """A PynamoDB connection on the container's one botocore session (functions/shared/aws.py)."""
+    """A PynamoDB connection on the container's one botocore session (functions/shared/core/aws.py)."""
 
     @property
     def session(self) -> Any:
-        from functions.shared.aws import botocore_session
+        from functions.shared.core.aws import botocore_session
 
         return botocore_session()
 
@@ -441,8 +441,8 @@ class _SharedSessionConnection(Connection):
 @cache
 def connection() -> Connection:
     """The DynamoDB connection of this container; its client is created here, once."""
-    from functions.shared.aws import created_once
-    from functions.shared.config import settings
+    from functions.shared.core.aws import created_once
+    from functions.shared.core.config import settings
 
     shared = _SharedSessionConnection(region=settings().region)
     created_once(lambda: shared.client)

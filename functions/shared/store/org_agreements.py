@@ -16,27 +16,27 @@ from typing import Protocol
 from pynamodb.expressions.condition import size
 from pynamodb.transactions import TransactWrite
 
-from functions.shared.audit import AuditEntry
-from functions.shared.states import OrgAgreementStatus
+from functions.shared.core.audit import AuditEntry
+from functions.shared.core.states import OrgAgreementState
 from functions.shared.store.audit import audit_item
 from functions.shared.store.models import OrgAgreement, bind_tables
 from functions.shared.store.transactions import StaleWrite, find, transact_or_stale
 
-Status = OrgAgreementStatus
+Status = OrgAgreementState
 
 # Which status an agreement may take (key), and from which (value); None: no agreement yet.
-TRANSITIONS: dict[OrgAgreementStatus, frozenset[OrgAgreementStatus | None]] = {
+TRANSITIONS: dict[OrgAgreementState, frozenset[OrgAgreementState | None]] = {
     Status.UNSIGNED: frozenset({None}),  # a request of the group waits for it: nobody signed yet
     Status.PENDING: frozenset({None, Status.UNSIGNED, Status.REJECTED}),  # signed (again after a rejection)
     Status.APPROVED: frozenset({Status.PENDING}),  # staff decide once
     Status.REJECTED: frozenset({Status.PENDING}),
 }
 # A request may wait for any agreement not approved (an approved one lets it through at once).
-WAIT_FROM: frozenset[OrgAgreementStatus | None] = frozenset({None, Status.UNSIGNED, Status.PENDING,
+WAIT_FROM: frozenset[OrgAgreementState | None] = frozenset({None, Status.UNSIGNED, Status.PENDING,
                                                              Status.REJECTED})
 
 
-def may_move(current: OrgAgreementStatus | None, target: OrgAgreementStatus) -> bool:
+def may_move(current: OrgAgreementState | None, target: OrgAgreementState) -> bool:
     return current in TRANSITIONS[target]
 
 
@@ -57,7 +57,7 @@ class Signature:
 @dataclass(frozen=True)
 class OrgAgreementView:
     tax_id: str
-    status: OrgAgreementStatus
+    status: OrgAgreementState
     group_name: str
     version: str | None = None
     signer_account_id: str | None = None
@@ -106,7 +106,7 @@ def _view(org: OrgAgreement) -> OrgAgreementView:
         waiting_tokens=frozenset(org.waiting_tokens or ()), pending_since=org.pending_since)
 
 
-def _in(statuses: Iterable[OrgAgreementStatus | None]) -> object:
+def _in(statuses: Iterable[OrgAgreementState | None]) -> object:
     """The condition 'the stored status is one of these' (None: there is no agreement)."""
     wanted = set(statuses)
     known = sorted(s for s in wanted if s is not None)

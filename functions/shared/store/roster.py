@@ -16,7 +16,7 @@ from typing import Protocol
 
 from pynamodb.exceptions import PutError
 
-from functions.shared.states import LinkType
+from functions.shared.core.states import LinkType
 from functions.shared.store.models import ROSTER_STATE_KEY, Provider, RosterState, UniqueKey, bind_tables
 from functions.shared.store.transactions import StaleWrite, find
 from functions.shared.store.unique_keys import ROSTER_IMPORT

@@ -13,9 +13,9 @@ from typing import Protocol
 from pynamodb.exceptions import UpdateError
 from pynamodb.transactions import TransactWrite
 
-from functions.shared.audit import AuditEntry
-from functions.shared.lifecycle import active_key
-from functions.shared.states import AccountState, PushStatus, SessionStage
+from functions.shared.core.audit import AuditEntry
+from functions.shared.core.lifecycle import active_key
+from functions.shared.core.states import AccountState, PushStatus, SessionStage
 from functions.shared.store import accounts, devices
 from functions.shared.store.accounts import AccountChange, AccountView
 from functions.shared.store.audit import audit_item

@@ -13,8 +13,8 @@ from typing import Protocol
 
 from pynamodb.transactions import TransactWrite
 
-from functions.shared.audit import AuditEntry
-from functions.shared.states import TokenPurpose
+from functions.shared.core.audit import AuditEntry
+from functions.shared.core.states import TokenPurpose
 from functions.shared.store.audit import audit_item
 from functions.shared.store.models import Token, bind_tables
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken, find, transact_or_stale

@@ -23,7 +23,7 @@ class Outside:
 def outside(repos: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Outside]:
     from functions.access_workflow import logic as access_workflow
     from functions.agreements import logic as agreements
-    from functions.shared import ratelimit, workflow
+    from functions.shared.services import ratelimit, workflow
     from functions.staff import logic as staff
 
     seen = Outside()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from functions.shared.http import Caller, RequestMeta
-from functions.shared.states import ClaimStatus, LinkType
+from functions.shared.core.http import Caller, RequestMeta
+from functions.shared.core.states import ClaimStatus, LinkType
 from functions.shared.store.claims import Claim, PaymentView
 from functions.shared.store.roster import ProviderView
 

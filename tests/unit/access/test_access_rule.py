@@ -1,4 +1,4 @@
-"""Which providers a caller may see (functions/shared/access.py), and the portal's provider list."""
+"""Which providers a caller may see (functions/shared/services/access.py), and the portal's provider list."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from dataclasses import replace
 import pytest
 
 from functions.link_provider.logic import accessible_providers
-from functions.shared import access
-from functions.shared.errors import Problem
-from functions.shared.plans import plan_profile
-from functions.shared.states import LinkRole, LinkStatus, LinkType
+from functions.shared.core.errors import Problem
+from functions.shared.core.plans import plan_profile
+from functions.shared.core.states import LinkRole, LinkStatus, LinkType
+from functions.shared.services import access
 from functions.shared.store.consents import ConsentView
 from functions.shared.store.links import LinkView
 from tests.unit.access.given import GROUP, IN_GROUP, META, NOW, PRACTITIONER, TAX_ID, caller
@@ -76,7 +76,7 @@ def test_someone_elses_links_grant_nothing(repos, outside):
 
 
 def _entry():
-    from functions.shared.audit import audit_event
+    from functions.shared.core.audit import audit_event
 
     return audit_event("link.remove", "removed", META, subject="jane", now=NOW)
 

@@ -11,11 +11,11 @@ import pytest
 from functions.access_workflow.logic import run
 from functions.link_provider.logic import request_link
 from functions.link_provider.models import LinkRequest
-from functions.shared import access, ratelimit
-from functions.shared.errors import Problem
-from functions.shared.plans import plan_profile
-from functions.shared.states import LinkRole, LinkStatus
-from functions.shared.workflow import business_days_later, workflow_input
+from functions.shared.core.errors import Problem
+from functions.shared.core.plans import plan_profile
+from functions.shared.core.states import LinkRole, LinkStatus
+from functions.shared.services import access, ratelimit
+from functions.shared.services.workflow import business_days_later, workflow_input
 from functions.staff import logic as staff
 from functions.staff.models import AssignAdministrator, VerificationDecision
 from tests.unit.access.given import GROUP_FORM, META, NOW, PAYMENT, caller

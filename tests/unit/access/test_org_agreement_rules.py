@@ -9,10 +9,10 @@ import pytest
 from functions.access_workflow.logic import run
 from functions.agreements import logic as agreements
 from functions.agreements.models import SignOrgAgreement
-from functions.shared.errors import Problem
-from functions.shared.plans import plan_profile
-from functions.shared.states import LinkRole, LinkStatus, LinkType
-from functions.shared.states import OrgAgreementStatus as Status
+from functions.shared.core.errors import Problem
+from functions.shared.core.plans import plan_profile
+from functions.shared.core.states import LinkRole, LinkStatus, LinkType
+from functions.shared.core.states import OrgAgreementState as Status
 from functions.shared.store.links import LinkView
 from functions.shared.store.org_agreements import TRANSITIONS, may_move
 from functions.staff import logic as staff

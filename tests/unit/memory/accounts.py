@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from datetime import datetime
 
-from functions.shared.audit import AuditEntry
-from functions.shared.lifecycle import active_key, pending_key
-from functions.shared.states import AccountState, FailureKind
+from functions.shared.core.audit import AuditEntry
+from functions.shared.core.lifecycle import active_key, pending_key
+from functions.shared.core.states import AccountState, FailureKind
 from functions.shared.store import repositories
 from functions.shared.store.accounts import (
     CAPTCHA_KEY,

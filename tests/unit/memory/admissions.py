@@ -6,8 +6,8 @@ import threading
 from dataclasses import replace
 from datetime import date, datetime
 
-from functions.shared.audit import AuditEntry
-from functions.shared.states import AdmissionStatus, DischargeDisposition
+from functions.shared.core.audit import AuditEntry
+from functions.shared.core.states import AdmissionStatus, DischargeDisposition
 from functions.shared.store.admissions import Admission, unique_key
 from functions.shared.store.pages import StoredPage
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functions.shared.audit import AuditEntry
+from functions.shared.core.audit import AuditEntry
 
 
 class MemoryAuditLog:

@@ -6,8 +6,8 @@ import threading
 from dataclasses import replace
 from datetime import date
 
-from functions.shared.audit import AuditEntry
-from functions.shared.states import AuthorizationStatus
+from functions.shared.core.audit import AuditEntry
+from functions.shared.core.states import AuthorizationStatus
 from functions.shared.store.authorizations import (
     Authorization,
     Change,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from functions.shared.audit import AuditEntry
+from functions.shared.core.audit import AuditEntry
 from functions.shared.store import repositories
 from functions.shared.store.consents import ConsentView
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from functions.shared.states import DeliveryState
+from functions.shared.core.states import DeliveryState
 from functions.shared.store.deliveries import Claim
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functions.shared.audit import AuditEntry
+from functions.shared.core.audit import AuditEntry
 from functions.shared.store import repositories
 from functions.shared.store.devices import DeviceRecord
 from functions.shared.store.transactions import StaleWrite

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
 
-from functions.shared.audit import AuditEntry
-from functions.shared.lifecycle import LifecycleKind, active_key, lifecycle_key
-from functions.shared.states import AccountState
+from functions.shared.core.audit import AuditEntry
+from functions.shared.core.lifecycle import LifecycleKind, active_key, lifecycle_key
+from functions.shared.core.states import AccountState
 from functions.shared.store import repositories
 from functions.shared.store.accounts import EMAIL_KEY, USERNAME_KEY, AccountView
 from functions.shared.store.transactions import StaleWrite

@@ -6,8 +6,8 @@ import threading
 from dataclasses import replace
 from datetime import datetime
 
-from functions.shared.audit import AuditEntry
-from functions.shared.states import CLOSED_LINK_STATUSES, LinkRole, LinkStatus, WaitingFor
+from functions.shared.core.audit import AuditEntry
+from functions.shared.core.states import CLOSED_LINK_STATUSES, LinkRole, LinkStatus, WaitingFor
 from functions.shared.store import repositories
 from functions.shared.store.links import ADMIN_KEY, CREATE_FROM, WAITING_STATUS, LinkView, NewLink, may_move
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
-from functions.shared.audit import AuditEntry
-from functions.shared.states import OrgAgreementStatus as Status
+from functions.shared.core.audit import AuditEntry
+from functions.shared.core.states import OrgAgreementState as Status
 from functions.shared.store import repositories
 from functions.shared.store.org_agreements import TRANSITIONS, WAIT_FROM, OrgAgreementView, Signature, may_move
 from functions.shared.store.transactions import StaleWrite

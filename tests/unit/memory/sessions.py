@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from functions.shared.audit import AuditEntry
-from functions.shared.lifecycle import active_key
-from functions.shared.states import AccountState, PushStatus
+from functions.shared.core.audit import AuditEntry
+from functions.shared.core.lifecycle import active_key
+from functions.shared.core.states import AccountState, PushStatus
 from functions.shared.store import repositories
 from functions.shared.store.accounts import AccountChange, AccountView
 from functions.shared.store.devices import DeviceRecord

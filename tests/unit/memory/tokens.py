@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from functions.shared.audit import AuditEntry
+from functions.shared.core.audit import AuditEntry
 from functions.shared.store import repositories
 from functions.shared.store.tokens import TokenView
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken

@@ -10,9 +10,9 @@ import pytest
 
 from devserver.demo_portal_data import ndjson
 from functions.portal_data_import.fhir import Extract, parse
-from functions.shared import access
-from functions.shared.plans import plan_profile
-from functions.shared.states import LinkRole, LinkStatus, LinkType
+from functions.shared.core.plans import plan_profile
+from functions.shared.core.states import LinkRole, LinkStatus, LinkType
+from functions.shared.services import access
 from functions.shared.store.consents import ConsentView
 from functions.shared.store.links import LinkView
 from tests.unit.access.given import GROUP, IN_GROUP, NOW, PRACTITIONER
@@ -58,7 +58,7 @@ def portal(repos: Any) -> Any:
 @pytest.fixture
 def office(repos: Any, portal: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Account 'office' acting for G1000001; the plan's mails and the decision clocks are recorded, not sent."""
-    from functions.shared import authorization_clock
+    from functions.shared.services import authorization_clock
     from functions.um_decisions import logic as um
     from tests.unit.identity import active_account
 

@@ -7,9 +7,9 @@ import pytest
 
 from functions.admissions.logic import discharge, notify, open_admission, search
 from functions.admissions.models import AdmissionRequest, AdmissionSearch, DischargeRequest
-from functions.shared.context import Ask
-from functions.shared.errors import Problem
-from functions.shared.states import AdmissionStatus
+from functions.shared.core.context import Ask
+from functions.shared.core.errors import Problem
+from functions.shared.core.states import AdmissionStatus
 from tests.unit.access.given import META, caller
 from tests.unit.portal.conftest import PLAN
 
@@ -36,7 +36,7 @@ def problem_of(call, *args, **kwargs) -> Problem:
 
 @pytest.fixture
 def office(repos, portal, monkeypatch):
-    from functions.shared import clock
+    from functions.shared.core import clock
 
     monkeypatch.setattr(clock, "now", lambda: NOW)  # the request model refuses admissions in the future
     portal("office", "G1000001")

@@ -12,7 +12,7 @@ import pytest
 from functions.authorizations import attachments as files
 from functions.authorizations import logic
 from functions.authorizations.models import InformationRequest
-from functions.shared.context import Ask
+from functions.shared.core.context import Ask
 from functions.shared.store.attachment_files import attachment_key
 from tests.unit.access.given import META, caller
 from tests.unit.portal.conftest import PLAN

@@ -8,10 +8,10 @@ import pytest
 
 from functions.claims.logic import open_claim, search
 from functions.claims.models import ClaimSearch
-from functions.shared.context import Ask
-from functions.shared.errors import Problem
-from functions.shared.plans import plan_profile
-from functions.shared.states import ClaimStatus, LinkStatus
+from functions.shared.core.context import Ask
+from functions.shared.core.errors import Problem
+from functions.shared.core.plans import plan_profile
+from functions.shared.core.states import ClaimStatus, LinkStatus
 from tests.unit.access.given import META, NOW, caller
 from tests.unit.portal.conftest import PLAN, TODAY
 

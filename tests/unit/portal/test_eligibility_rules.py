@@ -6,8 +6,8 @@ import pytest
 
 from functions.eligibility.logic import check
 from functions.eligibility.models import EligibilityRequest
-from functions.shared.errors import Problem
-from functions.shared.states import LinkStatus
+from functions.shared.core.errors import Problem
+from functions.shared.core.states import LinkStatus
 from tests.unit.access.given import META, NOW, caller
 from tests.unit.portal.conftest import PLAN, TODAY
 

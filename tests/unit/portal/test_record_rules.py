@@ -1,4 +1,4 @@
-"""What every portal record shares (functions/shared/records.py): sealed cursors bound to the caller, the
+"""What every portal record shares (functions/shared/services/records.py): sealed cursors bound to the caller, the
 list and its range; a cursor that never names a hidden record; only the requesting or notifying practice
 changes a record; a submission's Idempotency-Key bound to the whole submission; identifiers and codes as
 any client may spell them."""
@@ -14,11 +14,11 @@ from functions.authorizations import logic
 from functions.authorizations.models import InformationRequest
 from functions.claims.logic import search
 from functions.claims.models import ClaimSearch
-from functions.shared import paging
-from functions.shared.context import Ask
-from functions.shared.errors import Problem
-from functions.shared.schemas import Icd10Cm
-from functions.shared.states import AdmissionStatus, AuthorizationStatus
+from functions.shared.core import paging
+from functions.shared.core.context import Ask
+from functions.shared.core.errors import Problem
+from functions.shared.core.schemas import Icd10Cm
+from functions.shared.core.states import AdmissionStatus, AuthorizationStatus
 from tests.unit.access.given import META, caller
 from tests.unit.portal.conftest import PLAN, TODAY
 from tests.unit.portal.test_authorization_rules import FORM, NOW, submit
@@ -123,7 +123,7 @@ def test_the_servicing_provider_sees_a_request_but_only_the_requesting_practice_
 
 def test_the_attending_provider_sees_an_admission_but_only_the_facility_records_the_discharge(repos, portal,
                                                                                               monkeypatch):
-    from functions.shared import clock
+    from functions.shared.core import clock
 
     monkeypatch.setattr(clock, "now", lambda: NOW)
     portal("office", "G1000001")

@@ -1,0 +1,172 @@
+"""Every status and state the portal stores, as `StrEnum`s shared by the stored records, the rules and
+the API's pydantic views (so the OpenAPI document lists their values). No database code here."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AccountState(StrEnum):
+    """The account lifecycle."""
+
+    PENDING_ACTIVATION = "pending_activation"
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+
+
+class FactorKind(StrEnum):
+    TOTP = "totp"
+    SMS = "sms"
+    EMAIL = "email"
+    PUSH = "push"
+
+
+class PushStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DENIED = "denied"
+
+
+class FailureKind(StrEnum):
+    """What a failed attempt was; each kind has its own counter and pause (security/lockout.py)."""
+
+    PASSWORD = "password"  # noqa: S105 - the name of a counter, not a secret
+    CODE = "code"
+
+
+class LinkType(StrEnum):
+    PRACTITIONER = "practitioner"
+    GROUP = "group"
+
+
+class LinkRole(StrEnum):
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+class LinkStatus(StrEnum):
+    PENDING_VERIFICATION = "pending_verification"  # a first administrator waiting for provider relations
+    PENDING_ADMIN = "pending_admin"  # waiting for the Provider ID's administrator
+    PENDING_AGREEMENT = "pending_agreement"  # waiting for the user to accept the Provider Agreement
+    PENDING_ORG = "pending_org_agreement"  # waiting for the organizational agreement's approval
+    ACTIVE = "active"
+    DENIED = "denied"
+    EXPIRED = "expired"
+    REMOVED = "removed"
+
+
+OPEN_LINK_STATUSES = (LinkStatus.PENDING_VERIFICATION, LinkStatus.PENDING_ADMIN, LinkStatus.PENDING_AGREEMENT,
+                      LinkStatus.PENDING_ORG)
+CLOSED_LINK_STATUSES = (LinkStatus.DENIED, LinkStatus.EXPIRED, LinkStatus.REMOVED)
+
+
+class WaitingFor(StrEnum):
+    """The human step a link's approval workflow is waiting at."""
+
+    STAFF = "staff"  # provider relations verifies a Provider ID's first administrator
+    ADMIN = "admin"
+    AGREEMENT = "agreement"
+    ORG = "org"
+
+
+class OrgAgreementState(StrEnum):
+    """A provider group's organizational agreement: signed by the group, decided by plan staff."""
+
+    UNSIGNED = "unsigned"
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class SessionStage(StrEnum):
+    """How far a session has got. Only FULL reaches the portal; the others reach the MFA steps."""
+
+    MFA_SETUP = "mfa_setup"  # password checked; no factor enrolled yet
+    MFA = "mfa"  # password checked; a factor must be verified
+    FULL = "full"
+
+
+class DeliveryState(StrEnum):
+    """Where a queued mail's delivery is (functions/mail_sender)."""
+
+    SENDING = "sending"  # claimed by one try; another may take over once its lease ends
+    SENT = "sent"
+
+
+class TokenPurpose(StrEnum):
+    """What a single-use secret sent to a user is for."""
+
+    ACTIVATION = "activation"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a secret
+    PUSH_ENROL = "push_enrol"
+    PUSH_CHALLENGE = "push_challenge"
+
+
+class ClaimStatus(StrEnum):
+    """Where a claim stands in adjudication (277 claim status categories, in plain words)."""
+
+    RECEIVED = "received"
+    PENDED = "pended"
+    PAID = "paid"
+    DENIED = "denied"
+    ADJUSTED = "adjusted"
+
+
+class CoverageStatus(StrEnum):
+    """FHIR Coverage.status."""
+
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+    DRAFT = "draft"
+    ENTERED_IN_ERROR = "entered-in-error"
+
+
+class BenefitKind(StrEnum):
+    COPAY_OFFICE = "copay_office"
+    COPAY_SPECIALIST = "copay_specialist"
+    COPAY_URGENT_CARE = "copay_urgent_care"
+    COPAY_EMERGENCY = "copay_emergency"
+    DEDUCTIBLE = "deductible"
+    OUT_OF_POCKET = "out_of_pocket"
+
+
+class AdmissionType(StrEnum):
+    INPATIENT = "inpatient"
+    OBSERVATION = "observation"
+
+
+class AdmissionStatus(StrEnum):
+    ADMITTED = "admitted"
+    DISCHARGED = "discharged"
+
+
+class DischargeDisposition(StrEnum):
+    """Where the member went (UB-04 patient discharge status, in plain words)."""
+
+    HOME = "home"
+    HOME_HEALTH = "home_health"
+    SKILLED_NURSING = "skilled_nursing"
+    REHABILITATION = "rehabilitation"
+    TRANSFERRED = "transferred_hospital"
+    HOSPICE = "hospice"
+    LEFT_AGAINST_ADVICE = "left_against_medical_advice"
+    EXPIRED = "expired"
+
+
+class AuthorizationUrgency(StrEnum):
+    """CMS-0057-F decision clocks: expedited 72 hours, standard 7 calendar days."""
+
+    EXPEDITED = "expedited"
+    STANDARD = "standard"
+
+
+class AuthorizationStatus(StrEnum):
+    PENDING = "pending"
+    MORE_INFO_REQUESTED = "more_info_requested"
+    APPROVED = "approved"
+    PARTIALLY_APPROVED = "partially_approved"
+    DENIED = "denied"
+    WITHDRAWN = "withdrawn"
+
+
+OPEN_AUTHORIZATION_STATUSES = (AuthorizationStatus.PENDING, AuthorizationStatus.MORE_INFO_REQUESTED)

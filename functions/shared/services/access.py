@@ -1,0 +1,108 @@
+"""Which providers a caller may see: the rule every portal step (eligibility, claims, authorizations,
+admissions) checks before it reads a provider's records.
+
+- an active Practitioner link grants that Provider ID;
+- an active Group link grants every provider billing under the group's Tax ID in the current roster
+  version;
+- a pending, denied, expired or removed link grants nothing.
+
+Links are read consistently, so a link that was just granted or removed counts at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from functions.shared.core.errors import Problem
+from functions.shared.core.plans import PlanProfile
+from functions.shared.core.states import LinkStatus, LinkType
+from functions.shared.store import repositories
+from functions.shared.store.links import LinkView
+from functions.shared.store.roster import ProviderView
+
+
+@dataclass(frozen=True)
+class Visible:
+    """A provider the caller may see, and the link that grants it."""
+
+    provider_id: str
+    via_link: str
+    provider: ProviderView | None = None  # the roster's record, when there is one
+
+
+def active_links(account_id: str) -> list[LinkView]:
+    """The caller's links that grant access (consistent read)."""
+    return [link for link in repositories().links.of_account(account_id, consistent=True)
+            if link.status == LinkStatus.ACTIVE]
+
+
+def granted_by(links: Iterable[LinkView], *, with_details: bool = False) -> dict[str, Visible]:
+    """Every provider these links grant, by Provider ID (the first link granting it is named).
+
+    The roster is read only where needed: for group links, and for practitioner links when
+    `with_details` asks for the roster's record of each provider.
+    """
+    active = [link for link in links if link.status == LinkStatus.ACTIVE]
+    roster = repositories().roster
+    needs_roster = with_details or any(link.link_type == LinkType.GROUP for link in active)
+    version = roster.current_version() if needs_roster else None
+    seen: dict[str, Visible] = {}
+    for link in active:
+        if link.link_type == LinkType.GROUP:
+            for provider in roster.under_tax_id(link.tax_id, version) if version else []:
+                seen.setdefault(provider.provider_id, Visible(provider.provider_id, link.provider_id, provider))
+        elif link.provider_id not in seen:
+            record = roster.provider(link.provider_id, version) if with_details and version else None
+            seen[link.provider_id] = Visible(link.provider_id, link.provider_id, record)
+    return seen
+
+
+def visible_providers(account_id: str) -> frozenset[str]:
+    """The Provider IDs whose records this account may see now."""
+    return frozenset(granted_by(active_links(account_id)))
+
+
+def may_see(account_id: str, provider_ids: str | Iterable[str]) -> bool:
+    """Whether this account may see every one of these Provider IDs (at least one must be asked for)."""
+    wanted = {provider_ids} if isinstance(provider_ids, str) else set(provider_ids)
+    wanted = {p.strip().upper() for p in wanted}
+    return bool(wanted) and wanted <= visible_providers(account_id)
+
+
+NO_ACCESS = Problem(403, "no-access", "No provider access yet",
+                    "Link your account to a Provider ID; the portal opens once access is granted.",
+                    extra={"link": "/link.html"})
+AGREEMENT_REQUIRED = Problem(403, "agreement-required", "Accept the new Provider Agreement",
+                             "The Provider Agreement changed. Read and accept it to continue.",
+                             extra={"agreement": "/agreement.html"})
+NOT_ACTING_FOR = Problem(403, "not-acting-for", "Choose one of your Provider IDs",
+                         "You can act only for a Provider ID your account has access to. Choose one from the list.",
+                         extra={"access": "/access.html"})
+
+
+def portal_links(account_id: str, plan: PlanProfile) -> list[LinkView]:
+    """The caller's active links, once they may use the portal at all: at least one active link and
+    the plan's current Provider Agreement accepted. Raises the problem that says what is missing."""
+    active = active_links(account_id)
+    if not active:
+        raise NO_ACCESS
+    if not repositories().consents.has(account_id, provider_agreement(plan)):
+        raise AGREEMENT_REQUIRED
+    return active
+
+
+def scope_for(account_id: str, acting_for: str, plan: PlanProfile) -> frozenset[str]:
+    """The Provider IDs whose records the caller may see while acting for `acting_for`, one of their
+    active links: that Provider ID, and for a group every provider under its Tax ID. Checked on every
+    portal-data request, before any record is read."""
+    wanted = acting_for.strip().upper()
+    link = next((link for link in portal_links(account_id, plan) if link.provider_id == wanted), None)
+    if link is None:
+        raise NOT_ACTING_FOR
+    return frozenset(granted_by([link]))
+
+
+def provider_agreement(plan: PlanProfile) -> str:
+    """The consent document of the plan's current Provider Agreement."""
+    return f"provider_agreement#{plan.provider_agreement_version}"
