@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from functions.shared.core import paging
 from functions.shared.core.ids import ActingFor, AdmissionNumber, MemberId, ProviderId
@@ -12,7 +12,6 @@ from functions.shared.core.schemas import Icd10Cm
 from functions.shared.core.states import AdmissionStatus, AdmissionType, DischargeDisposition
 
 AdmissionId = AdmissionNumber
-MAX_RANGE_DAYS = 366
 
 FIELD_MESSAGES = {
     "admitting_diagnosis": {"string_pattern_mismatch": "Enter an ICD-10-CM code, such as J18.9 or I21.4."},
@@ -51,20 +50,11 @@ class DischargeRequest(BaseModel):
     disposition: DischargeDisposition
 
 
-class AdmissionSearch(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class AdmissionSearch(paging.PageRequest):
     acting_for: ActingFor
     facility_provider_id: ProviderId
     from_date: date = Field(description="First admit date")
     to_date: date = Field(description="Last admit date")
-    page_size: int = Field(default=25, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=400)
-
-    @field_validator("to_date")
-    @classmethod
-    def _range(cls, value: date, info: ValidationInfo) -> date:
-        return paging.check_range(info.data.get("from_date"), value, MAX_RANGE_DAYS)
 
 
 class AdmissionView(BaseModel):

@@ -15,7 +15,7 @@ from functions.shared.core.states import AuthorizationStatus, AuthorizationUrgen
 AuthorizationId = AuthorizationNumber
 IdempotencyKey = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
                                       description="Any unique value per submission; a retry sends the same")]
-MAX_RANGE_DAYS = 366
+MAX_RANGE_DAYS = paging.MAX_RANGE_DAYS
 AttachmentNumber = Annotated[int, Field(ge=1, le=99, description="The file's number on the request (1, 2, ...)")]
 
 FIELD_MESSAGES = {
@@ -87,20 +87,11 @@ class WithdrawRequest(BaseModel):
     acting_for: ActingFor
 
 
-class AuthorizationSearch(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class AuthorizationSearch(paging.PageRequest):
     acting_for: ActingFor
     provider_id: ProviderId = Field(description="The requesting Provider ID")
     from_date: date = Field(description="First submission date")
     to_date: date = Field(description="Last submission date")
-    page_size: int = Field(default=25, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=400)
-
-    @field_validator("to_date")
-    @classmethod
-    def _range(cls, value: date, info: ValidationInfo) -> date:
-        return paging.check_range(info.data.get("from_date"), value, MAX_RANGE_DAYS)
 
 
 class ServiceLineView(BaseModel):

@@ -5,20 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
 
 from functions.shared.core import paging
 from functions.shared.core.ids import ActingFor, MemberId, ProviderId
 from functions.shared.core.states import ClaimStatus
 
-MAX_RANGE_DAYS = 366
 
-
-class ClaimSearch(BaseModel):
+class ClaimSearch(paging.PageRequest):
     """By member (member ID + date of birth) or by Provider ID, within a date-of-service range.
     To open one claim by its number, GET /claims/{claim_id}."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     acting_for: ActingFor
     member_id: MemberId | None = None
@@ -26,8 +22,6 @@ class ClaimSearch(BaseModel):
     provider_id: ProviderId | None = Field(default=None, description="A billing or rendering Provider ID you may see")
     from_date: date = Field(description="First date of service")
     to_date: date = Field(description="Last date of service")
-    page_size: int = Field(default=25, ge=1, le=100)
-    cursor: str | None = Field(default=None, max_length=400, description="next_cursor of the previous page")
 
     @field_validator("birth_date")
     @classmethod
@@ -35,11 +29,6 @@ class ClaimSearch(BaseModel):
         if value is None and info.data.get("member_id"):
             raise ValueError("Enter the member's date of birth with the member ID.")
         return value
-
-    @field_validator("to_date")
-    @classmethod
-    def _range(cls, value: date, info: ValidationInfo) -> date:
-        return paging.check_range(info.data.get("from_date"), value, MAX_RANGE_DAYS)
 
     @model_validator(mode="after")
     def _mode(self) -> ClaimSearch:

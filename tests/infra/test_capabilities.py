@@ -49,13 +49,14 @@ def test_devserver_sets_and_provisions_every_resource() -> None:
     assert {v for k, v in LOCAL_ENV.items() if k in COMMON_ENV} and set(COMMON_ENV) <= set(LOCAL_ENV)
 
 
-SERVICE_KEYS = {"roster_key", "portal_data_key", "mail_queue_key"}
+SERVICE_KEYS = {"roster_key", "portal_data_key", "mail_queue_key", "secrets_key"}
 
 
 def test_capabilities_do_not_overlap_by_accident() -> None:
     # Two capabilities may share a resource (start/resume the workflow), never a (target, action) pair,
     # except a larger capability that includes a smaller one (imports_rosters reads rosters too), and the
-    # KMS key of a bucket or queue, which every capability on it needs (usable through S3/SQS only).
+    # KMS key of a bucket, queue or the secrets, which every capability on it needs (usable through S3, SQS or
+    # Secrets Manager only).
     for a, spec_a in CAPABILITIES.items():
         for b, spec_b in CAPABILITIES.items():
             if a < b:

@@ -212,6 +212,7 @@ def test_function_environment_is_exactly_the_settings_model(dev: Synth, template
     workflow_arn = dev.stack.resolve(dev.stack.workflows.arn)
     values = {
         "CAPTCHA_SECRET_NAME": dev.stack.secrets.captcha_name,
+        "CURSOR_SECRET_NAME": dev.stack.secrets.cursor_name,
         "MFA_KEY_ID": {"Fn::GetAtt": [logical_id(dev.stack, dev.stack.secrets.mfa_key), "Arn"]},
         "ACCESS_WORKFLOW_ARN": workflow_arn,
         "AUTHORIZATION_CLOCK_ARN": dev.stack.resolve(authorization_clock_arn(dev.stack, dev.stack.config)),
@@ -588,11 +589,13 @@ def test_ses_domain_identity_with_configuration_set(dev: Synth, template: dict) 
     }
 
 
-def test_captcha_secret_is_generated_and_kms_encrypted(dev: Synth, template: dict) -> None:
-    (secret,) = resources(template, "AWS::SecretsManager::Secret").values()
-    assert "GenerateSecretString" in secret["Properties"]
-    assert secret["Properties"]["Name"] == "provider-portal/dev-caresource/captcha"
-    assert list(refs(secret["Properties"]["KmsKeyId"])) == [logical_id(dev.stack, dev.stack.secrets.key)]
+def test_the_hmac_secrets_are_generated_and_kms_encrypted(dev: Synth, template: dict) -> None:
+    secrets = resources(template, "AWS::SecretsManager::Secret").values()
+    assert sorted(s["Properties"]["Name"] for s in secrets) == ["provider-portal/dev-caresource/captcha",
+                                                                "provider-portal/dev-caresource/cursor"]
+    for secret in secrets:
+        assert "GenerateSecretString" in secret["Properties"]
+        assert list(refs(secret["Properties"]["KmsKeyId"])) == [logical_id(dev.stack, dev.stack.secrets.key)]
 
 
 def test_every_log_group_is_encrypted_with_retention(template: dict) -> None:

@@ -20,6 +20,8 @@ from datetime import date
 from functools import cache
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
 from functions.shared.core.errors import FieldError, invalid_fields
 
 _VERSION = "v1"
@@ -66,6 +68,24 @@ def open_cursor(cursor: str | None, binding: Binding) -> str | None:
                                                    "expired): search again from the first page.",
                                          "invalid")]) from None
     return after
+
+
+MAX_RANGE_DAYS = 366
+
+
+class PageRequest(BaseModel):
+    """What a search of a dated list carries besides its own fields (its `from_date` and `to_date` among
+    them): the page size and the cursor of the page before; the range is at most MAX_RANGE_DAYS days."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    page_size: int = Field(default=25, ge=1, le=100)
+    cursor: str | None = Field(default=None, max_length=400, description="next_cursor of the previous page")
+
+    @field_validator("to_date", check_fields=False)
+    @classmethod
+    def _range(cls, value: date, info: ValidationInfo) -> date:
+        return check_range(info.data.get("from_date"), value, MAX_RANGE_DAYS)
 
 
 def check_range(first: date | None, last: date, max_days: int) -> date:

@@ -9,32 +9,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import ClassVar, Protocol
 
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from functions.shared.core.audit import AuditEntry
 from functions.shared.core.states import AdmissionStatus, AdmissionType, DischargeDisposition
 from functions.shared.store.audit import audit_item
+from functions.shared.store.declared import DeclaredRecord, RecordKeys
 from functions.shared.store.models import UniqueKey, bind_tables
 from functions.shared.store.pages import StoredPage, newest_first
 from functions.shared.store.portal_models import AdmissionRecord
-from functions.shared.store.transactions import (
-    StaleWrite,
-    UniqueKeyTaken,
-    find,
-    first_guard_failed,
-    transact,
-    transact_or_stale,
-)
+from functions.shared.store.transactions import StaleWrite, find, transact_first_claimed, transact_or_stale
 from functions.shared.store.unique_keys import ADMISSION
 
 ADMISSION_KEY = ADMISSION.prefix
 
 
 @dataclass(frozen=True)
-class Admission:
+class Admission(DeclaredRecord):
+    KEYS: ClassVar[RecordKeys] = RecordKeys("admission_id", ("facility_provider_id", "attending_provider_id"),
+                                            "admitted_at", owner="facility_provider_id")
+
     admission_id: str
     member_id: str
     member_name: str
@@ -50,24 +46,6 @@ class Admission:
     status: AdmissionStatus = AdmissionStatus.ADMITTED
     discharged_at: datetime | None = None
     disposition: DischargeDisposition | None = None
-
-    @property
-    def record_id(self) -> str:
-        return self.admission_id
-
-    @property
-    def provider_ids(self) -> frozenset[str]:
-        return frozenset(p for p in (self.facility_provider_id, self.attending_provider_id) if p)
-
-    @property
-    def owner_id(self) -> str:
-        return self.facility_provider_id
-
-    @property
-    def admit_key(self) -> str:
-        return f"{self.admitted_at.isoformat()}#{self.admission_id}"
-
-    page_key = admit_key
 
     @property
     def uniqueness(self) -> str:
@@ -110,12 +88,7 @@ class DynamoAdmissions:
             tx.save(_record(admission), condition=AdmissionRecord.admission_id.does_not_exist())
             tx.save(audit_item(audit))
 
-        try:
-            transact(build)
-        except TransactWriteError as exc:
-            if first_guard_failed(exc):
-                raise UniqueKeyTaken(admission.uniqueness) from None
-            raise
+        transact_first_claimed(build, admission.uniqueness)
 
     def holder(self, member_id: str, facility_provider_id: str, day: date) -> str | None:
         claim = find(UniqueKey, unique_key(member_id, facility_provider_id, day))
@@ -153,7 +126,7 @@ def _record(a: Admission) -> AdmissionRecord:
     return AdmissionRecord(
         a.admission_id, member_id=a.member_id, member_name=a.member_name,
         facility_provider_id=a.facility_provider_id, attending_provider_id=a.attending_provider_id,
-        admitted_at=a.admitted_at, admit_key=a.admit_key, admission_type=a.admission_type,
+        admitted_at=a.admitted_at, admit_key=a.page_key, admission_type=a.admission_type,
         admitting_diagnosis=a.admitting_diagnosis, notified_at=a.notified_at, notified_by=a.notified_by,
         notice_due=a.notice_due, late=a.late, status=a.status, discharged_at=a.discharged_at,
         disposition=a.disposition)

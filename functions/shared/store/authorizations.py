@@ -11,18 +11,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
+from typing import ClassVar, Protocol
 
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from functions.shared.core.audit import AuditEntry
 from functions.shared.core.states import AuthorizationStatus, AuthorizationUrgency
 from functions.shared.store.audit import audit_item
+from functions.shared.store.declared import DeclaredRecord, RecordKeys
 from functions.shared.store.models import UniqueKey, bind_tables
 from functions.shared.store.pages import StoredPage, newest_first
 from functions.shared.store.portal_models import AttachmentEntry, AuthorizationRecord, HistoryEntry, ServiceLine
-from functions.shared.store.transactions import UniqueKeyTaken, find, first_guard_failed, transact, transact_or_stale
+from functions.shared.store.transactions import (
+    find,
+    transact_first_claimed,
+    transact_or_stale,
+    transact_unless_first_exists,
+)
 from functions.shared.store.unique_keys import AUTHORIZATION_IDEMPOTENCY
 
 IDEMPOTENCY_KEY = AUTHORIZATION_IDEMPOTENCY.prefix
@@ -73,7 +78,10 @@ class Attachment:
 
 
 @dataclass(frozen=True)
-class Authorization:
+class Authorization(DeclaredRecord):
+    KEYS: ClassVar[RecordKeys] = RecordKeys("authorization_id", ("requesting_provider_id", "servicing_provider_id"),
+                                            "submitted_at", owner="requesting_provider_id")
+
     authorization_id: str
     member_id: str
     member_name: str
@@ -94,24 +102,6 @@ class Authorization:
     decided_by: str | None = None
     history: tuple[Event, ...] = field(default_factory=tuple)
     attachments: tuple[Attachment, ...] = ()
-
-    @property
-    def record_id(self) -> str:
-        return self.authorization_id
-
-    @property
-    def provider_ids(self) -> frozenset[str]:
-        return frozenset({self.requesting_provider_id, self.servicing_provider_id})
-
-    @property
-    def owner_id(self) -> str:
-        return self.requesting_provider_id
-
-    @property
-    def submitted_key(self) -> str:
-        return f"{self.submitted_at.isoformat()}#{self.authorization_id}"
-
-    page_key = submitted_key
 
 
 @dataclass(frozen=True)
@@ -177,12 +167,7 @@ class DynamoAuthorizations:
             tx.save(_record(authorization), condition=AuthorizationRecord.authorization_id.does_not_exist())
             tx.save(audit_item(audit))
 
-        try:
-            transact(build)
-        except TransactWriteError as exc:
-            if first_guard_failed(exc):
-                raise UniqueKeyTaken(claim.key) from None
-            raise
+        transact_first_claimed(build, claim.key)
 
     def put_new(self, authorization: Authorization, audit: AuditEntry) -> bool:
         bind_tables()
@@ -191,13 +176,7 @@ class DynamoAuthorizations:
             tx.save(_record(authorization), condition=AuthorizationRecord.authorization_id.does_not_exist())
             tx.save(audit_item(audit))
 
-        try:
-            transact(build)
-        except TransactWriteError as exc:
-            if first_guard_failed(exc):
-                return False
-            raise
-        return True
+        return transact_unless_first_exists(build)
 
     def holder(self, idempotency: str) -> IdempotencyClaim | None:
         claim = find(UniqueKey, idempotency)
@@ -273,7 +252,7 @@ def _record(a: Authorization) -> AuthorizationRecord:
                        for s in a.service_lines],
         diagnosis_codes=list(a.diagnosis_codes), service_from=a.service_from.isoformat(),
         service_to=a.service_to.isoformat(), urgency=a.urgency, clinical_notes=a.clinical_notes,
-        submitted_at=a.submitted_at, submitted_by=a.submitted_by, submitted_key=a.submitted_key, due_at=a.due_at,
+        submitted_at=a.submitted_at, submitted_by=a.submitted_by, submitted_key=a.page_key, due_at=a.due_at,
         status=a.status, decision_reason=a.decision_reason, decided_at=a.decided_at, decided_by=a.decided_by,
         history=[_history(e) for e in a.history], attachments=[_attachment_entry(f) for f in a.attachments] or None,
         open_status=OPEN if is_open else None,

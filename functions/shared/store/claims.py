@@ -13,16 +13,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import ClassVar, Protocol
 
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from functions.shared.core.states import ClaimStatus
+from functions.shared.store.declared import DeclaredRecord, RecordKeys
 from functions.shared.store.models import bind_tables
 from functions.shared.store.pages import StoredPage
 from functions.shared.store.portal_models import ClaimIndexEntry, ClaimLine, ClaimRecord, Payment
-from functions.shared.store.transactions import find, first_guard_failed, transact
+from functions.shared.store.transactions import find, transact_unless_first_exists
 
 PROVIDER_OWNER = "provider#"
 MEMBER_OWNER = "member#"
@@ -51,8 +51,15 @@ class PaymentView:
     amount_cents: int
 
 
+# A claim's providers: its billing provider (who sent it) and its rendering provider.
+CLAIM_KEYS = RecordKeys("claim_id", ("billing_provider_id", "rendering_provider_id"), "service_from",
+                        owner="billing_provider_id")
+
+
 @dataclass(frozen=True)
-class Claim:
+class Claim(DeclaredRecord):
+    KEYS: ClassVar[RecordKeys] = CLAIM_KEYS
+
     claim_id: str
     member_id: str
     member_name: str
@@ -72,28 +79,14 @@ class Claim:
     payment: PaymentView | None = None
 
     @property
-    def provider_ids(self) -> frozenset[str]:
-        return frozenset(p for p in (self.billing_provider_id, self.rendering_provider_id) if p)
-
-    @property
-    def record_id(self) -> str:
-        return self.claim_id
-
-    @property
-    def owner_id(self) -> str:
-        return self.billing_provider_id
-
-    @property
     def owners(self) -> frozenset[str]:
         return frozenset({*(PROVIDER_OWNER + p for p in self.provider_ids), MEMBER_OWNER + self.member_id})
 
-    @property
-    def service_key(self) -> str:
-        return f"{self.service_from.isoformat()}#{self.claim_id}"
-
 
 @dataclass(frozen=True)
-class ClaimSummary:
+class ClaimSummary(DeclaredRecord):
+    KEYS: ClassVar[RecordKeys] = CLAIM_KEYS
+
     claim_id: str
     member_id: str
     member_name: str
@@ -104,14 +97,6 @@ class ClaimSummary:
     status: ClaimStatus
     billed_cents: int
     paid_cents: int
-
-    @property
-    def provider_ids(self) -> frozenset[str]:
-        return frozenset(p for p in (self.billing_provider_id, self.rendering_provider_id) if p)
-
-    @property
-    def page_key(self) -> str:
-        return f"{self.service_from.isoformat()}#{self.claim_id}"
 
 
 def payment_key(tax_id: str, number: str) -> str:
@@ -166,7 +151,7 @@ class DynamoClaims:
         if old is not None and old.content_hash == content_hash:
             return False
         old_keys = {(owner, f"{old.service_from}#{old.claim_id}") for owner in old.parties} if old else set()
-        new_keys = {(owner, claim.service_key) for owner in claim.owners}
+        new_keys = {(owner, claim.page_key) for owner in claim.owners}
         record = _record(claim, content_hash, source)
 
         def build(tx: TransactWrite) -> None:
@@ -178,13 +163,7 @@ class DynamoClaims:
             for owner, _ in new_keys:
                 tx.save(_entry(claim, owner))
 
-        try:
-            transact(build)
-        except TransactWriteError as exc:
-            if first_guard_failed(exc):
-                return False  # a concurrent import of the same claim won; its content is as current
-            raise
-        return True
+        return transact_unless_first_exists(build)  # False: a concurrent import of the same claim won
 
 
 def _record(claim: Claim, content_hash: str, source: str) -> ClaimRecord:
@@ -212,7 +191,7 @@ def _record(claim: Claim, content_hash: str, source: str) -> ClaimRecord:
 
 def _entry(claim: Claim, owner: str) -> ClaimIndexEntry:
     return ClaimIndexEntry(
-        owner, claim.service_key, claim_id=claim.claim_id, member_id=claim.member_id, member_name=claim.member_name,
+        owner, claim.page_key, claim_id=claim.claim_id, member_id=claim.member_id, member_name=claim.member_name,
         billing_provider_id=claim.billing_provider_id, rendering_provider_id=claim.rendering_provider_id,
         service_from=claim.service_from.isoformat(), service_to=claim.service_to.isoformat(), status=claim.status,
         billed_cents=claim.billed_cents, paid_cents=claim.paid_cents)

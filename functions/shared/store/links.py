@@ -39,8 +39,8 @@ from functions.shared.store.transactions import (
     UniqueKeyTaken,
     cancellation_codes,
     find,
-    first_guard_failed,
     transact,
+    transact_first_claimed,
     transact_or_stale,
 )
 from functions.shared.store.unique_keys import PROVIDER_ADMIN
@@ -217,12 +217,7 @@ class DynamoLinks:
             tx.save(link, condition=self._creatable())
             tx.save(audit_item(audit))
 
-        try:
-            transact(build)
-        except TransactWriteError as exc:
-            if first_guard_failed(exc):
-                raise UniqueKeyTaken(ADMIN_KEY + new.provider_id) from None
-            raise StaleWrite from exc
+        transact_first_claimed(build, ADMIN_KEY + new.provider_id, stale=True)
         return _view(link)
 
     def create_request(self, new: NewLink, decision_due: datetime, audit: AuditEntry) -> LinkView:

@@ -65,6 +65,30 @@ def transact_or_stale(build: Callable[[TransactWrite], None]) -> None:
         raise StaleWrite from exc
 
 
+def transact_first_claimed(build: Callable[[TransactWrite], None], claimed: str, *, stale: bool = False) -> None:
+    """A transaction whose first item claims `claimed`: UniqueKeyTaken when the claim exists already;
+    `stale`: another item's guard failing is a StaleWrite."""
+    try:
+        transact(build)
+    except TransactWriteError as exc:
+        if first_guard_failed(exc):
+            raise UniqueKeyTaken(claimed) from None
+        if stale:
+            raise StaleWrite from exc
+        raise
+
+
+def transact_unless_first_exists(build: Callable[[TransactWrite], None]) -> bool:
+    """A transaction whose first item must not exist yet: False (nothing written) when it does."""
+    try:
+        transact(build)
+    except TransactWriteError as exc:
+        if first_guard_failed(exc):
+            return False
+        raise
+    return True
+
+
 def find(model: type[M], hash_key: Any, range_key: Any = None, *, consistent: bool = True) -> M | None:
     """One item by its key, or None."""
     bind_tables()

@@ -38,7 +38,7 @@ class MemoryAdmissions:
     def page(self, facility_provider_id: str, first_day: date, last_day: date, limit: int,
              after: str | None) -> StoredPage[Admission]:
         return newest_first((a for a in self.admissions.values() if a.facility_provider_id == facility_provider_id
-                             and first_day <= a.admitted_at.date() <= last_day), lambda a: a.admit_key, limit, after)
+                             and first_day <= a.admitted_at.date() <= last_day), lambda a: a.page_key, limit, after)
 
     def discharge(self, admission_id: str, at: datetime, disposition: DischargeDisposition,
                   audit: AuditEntry) -> Admission:

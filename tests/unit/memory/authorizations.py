@@ -52,7 +52,7 @@ class MemoryAuthorizations:
     def page(self, provider_id: str, first_day: date, last_day: date, limit: int,
              after: str | None) -> StoredPage[Authorization]:
         return newest_first((a for a in self.requests.values() if a.requesting_provider_id == provider_id
-                             and first_day <= a.submitted_at.date() <= last_day), lambda a: a.submitted_key, limit,
+                             and first_day <= a.submitted_at.date() <= last_day), lambda a: a.page_key, limit,
                             after)
 
     def pending(self, limit: int) -> list[Authorization]:

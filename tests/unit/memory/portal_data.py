@@ -58,7 +58,7 @@ class MemoryClaims:
              after: str | None) -> StoredPage[ClaimSummary]:
         found = newest_first((c for c, _ in self.claims.values()
                               if owner in c.owners and first_day <= c.service_from <= last_day),
-                             lambda c: c.service_key, limit, after)
+                             lambda c: c.page_key, limit, after)
         return StoredPage(tuple(_summary(c) for c in found.items), found.after)
 
     def put(self, claim: Claim, content_hash: str, source: str) -> bool:
