@@ -9,7 +9,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from functions.shared.core import paging
 from functions.shared.core.ids import ActingFor, AdmissionNumber, MemberId, ProviderId
 from functions.shared.core.schemas import Icd10Cm
-from functions.shared.core.states import AdmissionStatus, AdmissionType, DischargeDisposition
+from functions.shared.store.admissions import AdmissionStatus, AdmissionType, DischargeDisposition
 
 AdmissionId = AdmissionNumber
 

@@ -10,11 +10,11 @@ from typing import Any
 
 from functions.shared.core.audit import SystemOrigin
 from functions.shared.core.plans import PlanProfile
-from functions.shared.core.states import OPEN_AUTHORIZATION_STATUSES, AuthorizationStatus
 from functions.shared.services.notify.mail import send_mail
 from functions.shared.services.notify.templates import simple
 from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
+from functions.shared.store.authorizations import OPEN_AUTHORIZATION_STATUSES, AuthorizationStatus
 
 CLOCK = SystemOrigin("authorization-clock", "authorization-clock")
 

@@ -27,15 +27,16 @@ from functions.authorizations.models import (
 )
 from functions.shared.core.context import Ask
 from functions.shared.core.errors import Problem
-from functions.shared.core.states import OPEN_AUTHORIZATION_STATUSES, AuthorizationStatus
 from functions.shared.services import access, authorization_clock, records
 from functions.shared.services.authorization_clock import DECISION_TIME
 from functions.shared.services.member_identity import MEMBER_NOT_FOUND, find_member
 from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
 from functions.shared.store.authorizations import (
+    OPEN_AUTHORIZATION_STATUSES,
     Attachment,
     Authorization,
+    AuthorizationStatus,
     Change,
     Event,
     IdempotencyClaim,

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from functions.shared.core import paging
 from functions.shared.core.ids import ActingFor, AuthorizationNumber, MemberId, ProviderId
 from functions.shared.core.schemas import Icd10Cm, ProcedureCode
-from functions.shared.core.states import AuthorizationStatus, AuthorizationUrgency
+from functions.shared.store.authorizations import AuthorizationStatus, AuthorizationUrgency
 
 AuthorizationId = AuthorizationNumber
 IdempotencyKey = Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",

@@ -22,12 +22,11 @@ from functions.shared.core.context import Ask
 from functions.shared.core.errors import Problem
 from functions.shared.core.money import dollars
 from functions.shared.core.plans import PlanProfile
-from functions.shared.core.states import ClaimStatus
 from functions.shared.services import records
 from functions.shared.services.member_identity import MEMBER_NOT_FOUND, find_member
 from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
-from functions.shared.store.claims import MEMBER_OWNER, PROVIDER_OWNER, Claim, ClaimSummary
+from functions.shared.store.claims import MEMBER_OWNER, PROVIDER_OWNER, Claim, ClaimStatus, ClaimSummary
 
 STATUS_TEXT = {
     ClaimStatus.RECEIVED: "Received: not processed yet.",

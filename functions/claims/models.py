@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_va
 
 from functions.shared.core import paging
 from functions.shared.core.ids import ActingFor, MemberId, ProviderId
-from functions.shared.core.states import ClaimStatus
+from functions.shared.store.claims import ClaimStatus
 
 
 class ClaimSearch(paging.PageRequest):

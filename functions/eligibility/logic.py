@@ -21,11 +21,10 @@ from functions.eligibility.models import (
 from functions.shared.core.http import Caller, RequestMeta
 from functions.shared.core.money import dollars
 from functions.shared.core.plans import PlanProfile
-from functions.shared.core.states import BenefitKind
 from functions.shared.services import access, ratelimit
 from functions.shared.services.member_identity import MEMBER_NOT_FOUND, find_member
 from functions.shared.store import audit as audit_log
-from functions.shared.store.members import CoveragePeriod, Member
+from functions.shared.store.members import BenefitKind, CoveragePeriod, Member
 
 LOOKUP_WINDOW = timedelta(hours=1)
 BENEFIT_LABELS = {

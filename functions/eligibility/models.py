@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from functions.shared.core.schemas import ActingFor, MemberId, Name
-from functions.shared.core.states import BenefitKind
+from functions.shared.store.members import BenefitKind
 
 
 class EligibilityRequest(BaseModel):

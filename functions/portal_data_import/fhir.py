@@ -32,17 +32,17 @@ from pydantic import ValidationError
 from functions.shared.core import reason_codes
 from functions.shared.core.ids import normal_id
 from functions.shared.core.schemas import ICD10CM_PATTERN
-from functions.shared.core.states import (
+from functions.shared.services.authorization_clock import DECISION_TIME
+from functions.shared.store.authorizations import (
+    IMPORTED,
+    Authorization,
     AuthorizationStatus,
     AuthorizationUrgency,
-    BenefitKind,
-    ClaimStatus,
-    CoverageStatus,
+    Event,
+    ServiceRequest,
 )
-from functions.shared.services.authorization_clock import DECISION_TIME
-from functions.shared.store.authorizations import IMPORTED, Authorization, Event, ServiceRequest
-from functions.shared.store.claims import Claim, ClaimLineView, PaymentView
-from functions.shared.store.members import BenefitAmount, CoveragePeriod, MemberProfile
+from functions.shared.store.claims import Claim, ClaimLineView, ClaimStatus, PaymentView
+from functions.shared.store.members import BenefitAmount, BenefitKind, CoveragePeriod, CoverageStatus, MemberProfile
 
 MEMBER_ID = "urn:portal:member-id"
 PROVIDER_ID = "urn:portal:provider-id"

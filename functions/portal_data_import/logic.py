@@ -21,9 +21,8 @@ from pydantic import BaseModel
 from functions.portal_data_import.fhir import parse
 from functions.shared.core import audit, clock
 from functions.shared.core.audit import SystemOrigin
-from functions.shared.core.states import AuthorizationStatus
 from functions.shared.store import repositories
-from functions.shared.store.authorizations import IMPORTED, Authorization, Change, may_move
+from functions.shared.store.authorizations import IMPORTED, Authorization, AuthorizationStatus, Change, may_move
 from functions.shared.store.transactions import StaleWrite
 
 MAX_PROBLEMS_REPORTED = 200

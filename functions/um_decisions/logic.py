@@ -11,10 +11,9 @@ from functions.shared.core import audit
 from functions.shared.core.errors import FieldError, Problem, invalid_fields
 from functions.shared.core.http import RequestMeta
 from functions.shared.core.plans import PlanProfile
-from functions.shared.core.states import AuthorizationStatus
 from functions.shared.services.notify.mail import send_mail
 from functions.shared.store import repositories
-from functions.shared.store.authorizations import Change, Event, may_move
+from functions.shared.store.authorizations import AuthorizationStatus, Change, Event, may_move
 from functions.shared.store.transactions import StaleWrite
 from functions.um_decisions import mails
 from functions.um_decisions.models import UmDecision, UmQueue, UmQueueItem

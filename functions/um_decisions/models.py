@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.shared.core.states import AuthorizationUrgency
+from functions.shared.store.authorizations import AuthorizationUrgency
 
 Outcome = Literal["approve", "partially_approve", "deny", "request_information"]
 

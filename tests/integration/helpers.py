@@ -67,9 +67,8 @@ def paid_riverside() -> None:
     from datetime import timedelta
 
     from functions.shared.core.clock import now
-    from functions.shared.core.states import ClaimStatus
     from functions.shared.store import repositories
-    from functions.shared.store.claims import Claim, PaymentView
+    from functions.shared.store.claims import Claim, ClaimStatus, PaymentView
 
     today = now().date()
     assert repositories().claims.put(Claim(

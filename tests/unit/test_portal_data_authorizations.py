@@ -15,9 +15,8 @@ import pytest
 from devserver.demo_portal_data import DemoMember, authorizations, pa_request, pa_response
 from functions.portal_data_import.fhir import parse
 from functions.portal_data_import.logic import import_extract, reconcile
-from functions.shared.core.states import AuthorizationStatus as S
-from functions.shared.core.states import AuthorizationUrgency
-from functions.shared.store.authorizations import IMPORTED, Authorization, Change, Event
+from functions.shared.store.authorizations import IMPORTED, Authorization, AuthorizationUrgency, Change, Event
+from functions.shared.store.authorizations import AuthorizationStatus as S
 
 TODAY = date(2026, 11, 28)
 NOON = datetime(2026, 11, 28, 12, tzinfo=UTC)

@@ -5,7 +5,7 @@ from datetime import date
 
 from devserver.demo_portal_data import ndjson, resources
 from functions.portal_data_import.logic import import_extract
-from functions.shared.core.states import ClaimStatus
+from functions.shared.store.claims import ClaimStatus
 
 TODAY = date(2026, 11, 28)
 

@@ -1,5 +1,7 @@
-"""Every status and state the portal stores, as `StrEnum`s shared by the stored records, the rules and
-the API's pydantic views (so the OpenAPI document lists their values). No database code here."""
+"""The states of accounts, sign-in, links and agreements, as `StrEnum`s shared by the stored records, the
+rules and the API's pydantic views (so the OpenAPI document lists their values). No database code here.
+A portal record's states (claims, coverage, authorizations, admissions) live with its repository in
+functions/shared/store/, so a new kind of record touches no file of the core."""
 
 from __future__ import annotations
 
@@ -100,73 +102,3 @@ class TokenPurpose(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a secret
     PUSH_ENROL = "push_enrol"
     PUSH_CHALLENGE = "push_challenge"
-
-
-class ClaimStatus(StrEnum):
-    """Where a claim stands in adjudication (277 claim status categories, in plain words)."""
-
-    RECEIVED = "received"
-    PENDED = "pended"
-    PAID = "paid"
-    DENIED = "denied"
-    ADJUSTED = "adjusted"
-
-
-class CoverageStatus(StrEnum):
-    """FHIR Coverage.status."""
-
-    ACTIVE = "active"
-    CANCELLED = "cancelled"
-    DRAFT = "draft"
-    ENTERED_IN_ERROR = "entered-in-error"
-
-
-class BenefitKind(StrEnum):
-    COPAY_OFFICE = "copay_office"
-    COPAY_SPECIALIST = "copay_specialist"
-    COPAY_URGENT_CARE = "copay_urgent_care"
-    COPAY_EMERGENCY = "copay_emergency"
-    DEDUCTIBLE = "deductible"
-    OUT_OF_POCKET = "out_of_pocket"
-
-
-class AdmissionType(StrEnum):
-    INPATIENT = "inpatient"
-    OBSERVATION = "observation"
-
-
-class AdmissionStatus(StrEnum):
-    ADMITTED = "admitted"
-    DISCHARGED = "discharged"
-
-
-class DischargeDisposition(StrEnum):
-    """Where the member went (UB-04 patient discharge status, in plain words)."""
-
-    HOME = "home"
-    HOME_HEALTH = "home_health"
-    SKILLED_NURSING = "skilled_nursing"
-    REHABILITATION = "rehabilitation"
-    TRANSFERRED = "transferred_hospital"
-    HOSPICE = "hospice"
-    LEFT_AGAINST_ADVICE = "left_against_medical_advice"
-    EXPIRED = "expired"
-
-
-class AuthorizationUrgency(StrEnum):
-    """CMS-0057-F decision clocks: expedited 72 hours, standard 7 calendar days."""
-
-    EXPEDITED = "expedited"
-    STANDARD = "standard"
-
-
-class AuthorizationStatus(StrEnum):
-    PENDING = "pending"
-    MORE_INFO_REQUESTED = "more_info_requested"
-    APPROVED = "approved"
-    PARTIALLY_APPROVED = "partially_approved"
-    DENIED = "denied"
-    WITHDRAWN = "withdrawn"
-
-
-OPEN_AUTHORIZATION_STATUSES = (AuthorizationStatus.PENDING, AuthorizationStatus.MORE_INFO_REQUESTED)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from functions.shared.core.aws import client
 from functions.shared.core.config import settings
 from functions.shared.core.errors import service_unavailable
-from functions.shared.core.states import AuthorizationUrgency
+from functions.shared.store.authorizations import AuthorizationUrgency
 
 REMIND_BEFORE_DUE = timedelta(hours=24)
 # CMS-0057-F: the plan decides within 72 hours (expedited) or 7 calendar days (standard) of submission.

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from typing import ClassVar, Protocol
 
 from pynamodb.transactions import TransactWrite
 
 from functions.shared.core.audit import AuditEntry
-from functions.shared.core.states import AdmissionStatus, AdmissionType, DischargeDisposition
 from functions.shared.store.audit import audit_item
 from functions.shared.store.declared import DeclaredRecord, RecordKeys
 from functions.shared.store.models import UniqueKey, bind_tables
@@ -22,6 +22,29 @@ from functions.shared.store.pages import StoredPage, newest_first
 from functions.shared.store.portal_models import AdmissionRecord
 from functions.shared.store.transactions import StaleWrite, find, transact_first_claimed, transact_or_stale
 from functions.shared.store.unique_keys import ADMISSION
+
+
+class AdmissionType(StrEnum):
+    INPATIENT = "inpatient"
+    OBSERVATION = "observation"
+
+
+class AdmissionStatus(StrEnum):
+    ADMITTED = "admitted"
+    DISCHARGED = "discharged"
+
+
+class DischargeDisposition(StrEnum):
+    """Where the member went (UB-04 patient discharge status, in plain words)."""
+
+    HOME = "home"
+    HOME_HEALTH = "home_health"
+    SKILLED_NURSING = "skilled_nursing"
+    REHABILITATION = "rehabilitation"
+    TRANSFERRED = "transferred_hospital"
+    HOSPICE = "hospice"
+    LEFT_AGAINST_ADVICE = "left_against_medical_advice"
+    EXPIRED = "expired"
 
 ADMISSION_KEY = ADMISSION.prefix
 

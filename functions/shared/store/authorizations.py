@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from enum import StrEnum
 from typing import ClassVar, Protocol
 
 from pynamodb.transactions import TransactWrite
 
 from functions.shared.core.audit import AuditEntry
-from functions.shared.core.states import AuthorizationStatus, AuthorizationUrgency
 from functions.shared.store.audit import audit_item
 from functions.shared.store.declared import DeclaredRecord, RecordKeys
 from functions.shared.store.models import UniqueKey, bind_tables
@@ -29,6 +29,25 @@ from functions.shared.store.transactions import (
     transact_unless_first_exists,
 )
 from functions.shared.store.unique_keys import AUTHORIZATION_IDEMPOTENCY
+
+
+class AuthorizationUrgency(StrEnum):
+    """CMS-0057-F decision clocks: expedited 72 hours, standard 7 calendar days."""
+
+    EXPEDITED = "expedited"
+    STANDARD = "standard"
+
+
+class AuthorizationStatus(StrEnum):
+    PENDING = "pending"
+    MORE_INFO_REQUESTED = "more_info_requested"
+    APPROVED = "approved"
+    PARTIALLY_APPROVED = "partially_approved"
+    DENIED = "denied"
+    WITHDRAWN = "withdrawn"
+
+
+OPEN_AUTHORIZATION_STATUSES = (AuthorizationStatus.PENDING, AuthorizationStatus.MORE_INFO_REQUESTED)
 
 IDEMPOTENCY_KEY = AUTHORIZATION_IDEMPOTENCY.prefix
 OPEN = "open"

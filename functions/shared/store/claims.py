@@ -13,16 +13,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import ClassVar, Protocol
 
 from pynamodb.transactions import TransactWrite
 
-from functions.shared.core.states import ClaimStatus
 from functions.shared.store.declared import DeclaredRecord, RecordKeys
 from functions.shared.store.models import bind_tables
 from functions.shared.store.pages import StoredPage
 from functions.shared.store.portal_models import ClaimIndexEntry, ClaimLine, ClaimRecord, Payment
 from functions.shared.store.transactions import find, transact_unless_first_exists
+
+
+class ClaimStatus(StrEnum):
+    """Where a claim stands in adjudication (277 claim status categories, in plain words)."""
+
+    RECEIVED = "received"
+    PENDED = "pended"
+    PAID = "paid"
+    DENIED = "denied"
+    ADJUSTED = "adjusted"
 
 PROVIDER_OWNER = "provider#"
 MEMBER_OWNER = "member#"

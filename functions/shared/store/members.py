@@ -10,13 +10,31 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Protocol
 
 from pynamodb.exceptions import PutError
 
-from functions.shared.core.states import BenefitKind, CoverageStatus
 from functions.shared.store.models import bind_tables
 from functions.shared.store.portal_models import COVERAGE_PREFIX, PROFILE, Benefit, MemberRecord
+
+
+class CoverageStatus(StrEnum):
+    """FHIR Coverage.status."""
+
+    ACTIVE = "active"
+    CANCELLED = "cancelled"
+    DRAFT = "draft"
+    ENTERED_IN_ERROR = "entered-in-error"
+
+
+class BenefitKind(StrEnum):
+    COPAY_OFFICE = "copay_office"
+    COPAY_SPECIALIST = "copay_specialist"
+    COPAY_URGENT_CARE = "copay_urgent_care"
+    COPAY_EMERGENCY = "copay_emergency"
+    DEDUCTIBLE = "deductible"
+    OUT_OF_POCKET = "out_of_pocket"
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from functions.shared.core.http import Caller, RequestMeta
-from functions.shared.core.states import ClaimStatus, LinkType
-from functions.shared.store.claims import Claim, PaymentView
+from functions.shared.core.states import LinkType
+from functions.shared.store.claims import Claim, ClaimStatus, PaymentView
 from functions.shared.store.roster import ProviderView
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # a Monday

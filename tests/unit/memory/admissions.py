@@ -7,8 +7,7 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from functions.shared.core.audit import AuditEntry
-from functions.shared.core.states import AdmissionStatus, DischargeDisposition
-from functions.shared.store.admissions import Admission, unique_key
+from functions.shared.store.admissions import Admission, AdmissionStatus, DischargeDisposition, unique_key
 from functions.shared.store.pages import StoredPage
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
 from tests.unit.memory.pages import newest_first

@@ -7,9 +7,9 @@ from dataclasses import replace
 from datetime import date
 
 from functions.shared.core.audit import AuditEntry
-from functions.shared.core.states import AuthorizationStatus
 from functions.shared.store.authorizations import (
     Authorization,
+    AuthorizationStatus,
     Change,
     IdempotencyClaim,
     ServiceRequest,

@@ -9,7 +9,7 @@ from functions.admissions.logic import discharge, notify, open_admission, search
 from functions.admissions.models import AdmissionRequest, AdmissionSearch, DischargeRequest
 from functions.shared.core.context import Ask
 from functions.shared.core.errors import Problem
-from functions.shared.core.states import AdmissionStatus
+from functions.shared.store.admissions import AdmissionStatus
 from tests.unit.access.given import META, caller
 from tests.unit.portal.conftest import PLAN
 

@@ -9,7 +9,7 @@ from functions.authorizations import logic
 from functions.authorizations.models import AuthorizationRequest, AuthorizationSearch, InformationRequest
 from functions.shared.core.context import Ask
 from functions.shared.core.errors import Problem
-from functions.shared.core.states import AuthorizationStatus
+from functions.shared.store.authorizations import AuthorizationStatus
 from functions.um_decisions import logic as um
 from functions.um_decisions.models import UmDecision
 from tests.unit.access.given import META, caller

@@ -11,7 +11,8 @@ from functions.claims.models import ClaimSearch
 from functions.shared.core.context import Ask
 from functions.shared.core.errors import Problem
 from functions.shared.core.plans import plan_profile
-from functions.shared.core.states import ClaimStatus, LinkStatus
+from functions.shared.core.states import LinkStatus
+from functions.shared.store.claims import ClaimStatus
 from tests.unit.access.given import META, NOW, caller
 from tests.unit.portal.conftest import PLAN, TODAY
 

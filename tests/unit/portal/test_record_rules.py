@@ -18,7 +18,8 @@ from functions.shared.core import paging
 from functions.shared.core.context import Ask
 from functions.shared.core.errors import Problem
 from functions.shared.core.schemas import Icd10Cm
-from functions.shared.core.states import AdmissionStatus, AuthorizationStatus
+from functions.shared.store.admissions import AdmissionStatus
+from functions.shared.store.authorizations import AuthorizationStatus
 from tests.unit.access.given import META, caller
 from tests.unit.portal.conftest import PLAN, TODAY
 from tests.unit.portal.test_authorization_rules import FORM, NOW, submit
