@@ -31,16 +31,14 @@ def _demo_admissions(env: Mapping[str, str], session: Any) -> None:
     from datetime import timedelta
 
     from functions.shared.core import audit, clock
-    from functions.shared.core.http import RequestMeta
     from functions.shared.core.plans import current_plan
-    from functions.shared.core.states import AdmissionStatus, AdmissionType, DischargeDisposition
     from functions.shared.services.workflow import business_days_later
     from functions.shared.store import repositories
-    from functions.shared.store.admissions import Admission
+    from functions.shared.store.admissions import Admission, AdmissionStatus, AdmissionType, DischargeDisposition
 
     now = clock.now().replace(minute=0, second=0, microsecond=0)
     window = current_plan().admission_notice_business_days
-    meta = RequestMeta("demo", "127.0.0.1", "demo")
+    meta = audit.SystemOrigin("demo-data", "demo")
     for number, (member_id, name, admitted_days_ago, notified_after, discharged_days_ago, diagnosis) in enumerate([
         ("M100001", "Jane Doe", 2, timedelta(hours=3), None, "J18.9"),
         ("M100001", "Jane Doe", 40, timedelta(hours=20), 36, "K35.80"),
