@@ -8,20 +8,22 @@ import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote_plus
 
 
-def run_import(env: Mapping[str, str], session: Any, function_name: str, bucket_variable: str, text: str,
-               name: str) -> dict[str, Any]:
-    """Upload `text` as `incoming/<name>` and run `functions.<function_name>` on it; returns its report."""
+def run_import(env: Mapping[str, str], session: Any, function_name: str, bucket_variable: str,
+               data: str | bytes, name: str) -> dict[str, Any]:
+    """Upload `data` as `incoming/<name>` and run `functions.<function_name>` on it; returns its report."""
     from devserver.gateway import LambdaContext
     from infra.routes import function
 
     bucket = env[bucket_variable]
     s3 = session.client("s3")
     key = f"incoming/{Path(name).name}"
-    s3.put_object(Bucket=bucket, Key=key, Body=text.encode())
+    s3.put_object(Bucket=bucket, Key=key, Body=data.encode() if isinstance(data, str) else data)
+    # S3 event notifications carry the key URL-encoded (a space as '+')
     event = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",
-                          "s3": {"bucket": {"name": bucket}, "object": {"key": key}}}]}
+                          "s3": {"bucket": {"name": bucket}, "object": {"key": quote_plus(key, safe="/")}}}]}
     handler = importlib.import_module(f"functions.{function_name}.handler").lambda_handler
     handler(event, LambdaContext(function(function_name), env["AWS_REGION"]))
     return dict(json.loads(s3.get_object(Bucket=bucket, Key=f"reports/{key}.report.json")["Body"].read()))

@@ -19,6 +19,7 @@ from devserver.gateway import Gateway, HttpRequest, HttpResponse, problem
 from devserver.site import PAGE_HEADERS, content_type, static_file
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+MAX_FILE_BODY = 1024 * 1024 * 1024  # a roster or an extract sent by the local tools (S3 takes any size)
 CONFIG_PATH = "/config.json"
 OUTBOX_PATH = "/dev/outbox.json"
 ROSTER_PATH = "/dev/roster"  # POST a roster CSV: `python -m devserver.roster FILE`
@@ -73,7 +74,7 @@ class PortalServer(ThreadingHTTPServer):
         self.config: dict[str, Any] = {}
         self.outbox: Callable[[], dict[str, Any]] = dict
         self.roster_import: Callable[[str, str], dict[str, Any]] | None = None
-        self.data_import: Callable[[str, str], dict[str, Any]] | None = None
+        self.data_import: Callable[[bytes, str], dict[str, Any]] | None = None
         self.run_job: Callable[[str, str | None], dict[str, Any]] | None = None
         self.advance_clock: Callable[[float], dict[str, Any]] | None = None
 
@@ -95,7 +96,7 @@ class PortalServer(ThreadingHTTPServer):
             return json_page(self.roster_import(text, name))
         if path == LOAD_PATH and request.method == "POST" and self.data_import is not None:
             name = parse_qs(urlsplit(request.target).query).get("name", ["extract.ndjson"])[0]
-            return json_page(self.data_import(request.body.decode("utf-8-sig", errors="replace"), name))
+            return json_page(self.data_import(request.body, name))  # bytes: the import reports bad ones
         if path == JOBS_PATH and request.method == "POST" and self.run_job is not None:
             query = parse_qs(urlsplit(request.target).query)
             try:
@@ -166,8 +167,9 @@ class PortalRequestHandler(BaseHTTPRequestHandler):
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
             return page_problem(400, "Bad request", "The Content-Length header is not a number.")
-        if length > MAX_BODY:
-            return page_problem(413, "Content too large", f"Bodies are limited to {MAX_BODY} bytes.")
+        limit = MAX_FILE_BODY if urlsplit(self.path).path in (ROSTER_PATH, LOAD_PATH) else MAX_BODY
+        if length > limit:
+            return page_problem(413, "Content too large", f"Bodies are limited to {limit} bytes.")
         return self.rfile.read(length) if length > 0 else b""
 
     def _serve(self) -> None:

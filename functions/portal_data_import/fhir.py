@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -96,13 +97,15 @@ class Problem:
 
 @dataclass
 class Extract:
-    """Everything a file holds, mapped; `problems` non-empty means nothing of it may be applied."""
+    """Everything a file holds, mapped, and what of it could not be (by line)."""
 
     profiles: list[tuple[MemberProfile, str, str]] = field(default_factory=list)  # (record, hash, source)
     coverages: list[tuple[str, CoveragePeriod, str, str]] = field(default_factory=list)  # (member, ...)
     claims: list[tuple[Claim, str, str]] = field(default_factory=list)
     authorizations: list[tuple[Authorization, int, str]] = field(default_factory=list)  # (record, line, source)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # resources that could not be read: quarantined
+    conflicts: list[Problem] = field(default_factory=list)  # one id, several contents: none applied
+    skipped: dict[str, int] = field(default_factory=dict)  # resource types the portal does not read
     lines: int = 0
     at_line: int = 0  # the line being mapped
     # prior-authorization halves, paired once every line is read: number → (line, mapped)
@@ -129,8 +132,9 @@ class _Response:
     decisions: dict[int, tuple[str, int | None]]
 
 
-def parse(text: str) -> Extract:
-    """Validate and map every line of an NDJSON extract."""
+def parse(data: bytes | str) -> Extract:
+    """Validate and map every line of an NDJSON extract: each resource on its own (a bad one is a problem
+    of its line, the others map), types the portal does not read counted and skipped."""
     from fhir.resources.R4B.claim import Claim as FhirClaim
     from fhir.resources.R4B.claimresponse import ClaimResponse
     from fhir.resources.R4B.coverage import Coverage
@@ -141,37 +145,91 @@ def parse(text: str) -> Extract:
                "ExplanationOfBenefit": (ExplanationOfBenefit, _claim), "Claim": (FhirClaim, _pa_request),
                "ClaimResponse": (ClaimResponse, _pa_response)}
     extract = Extract()
-    for number, raw in enumerate(text.splitlines(), start=1):
-        if not raw.strip():
-            continue
+    resources: list[tuple[int, dict[str, Any], str]] = []
+    for number, line in lines(data):
         extract.lines += 1
         try:
-            if len(raw) > MAX_LINE_BYTES:
-                raise Invalid("(line)", f"longer than {MAX_LINE_BYTES} bytes")
+            resource = _json_object(line)
+        except Invalid as problem:
+            extract.problems.append(Problem(number, problem.field, problem.reason))
+            continue
+        kind = resource.get("resourceType")
+        if not isinstance(kind, str) or not kind:
+            extract.problems.append(Problem(number, "resourceType", "is missing"))
+        elif kind not in readers:
+            extract.skipped[kind] = extract.skipped.get(kind, 0) + 1
+        else:
+            resources.append((number, resource, hashlib.sha256(json.dumps(resource, sort_keys=True).encode())
+                              .hexdigest()))
+    for number, resource, content_hash in _without_conflicts(resources, extract):
+        kind = resource["resourceType"]
+        model, mapper = readers[kind]
+        try:
             try:
-                data = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                raise Invalid("(line)", f"not valid JSON ({exc.msg})") from None
-            if not isinstance(data, dict):
-                raise Invalid("(line)", "not a JSON object")
-            kind = data.get("resourceType")
-            if kind not in readers:
-                raise Invalid("resourceType", f"{kind!r} is not one of {', '.join(readers)}")
-            model, mapper = readers[kind]
-            try:
-                resource = model.model_validate(data)
+                validated = model.model_validate(resource)
             except ValidationError as exc:
                 first = exc.errors()[0]
                 raise Invalid(".".join(str(p) for p in first["loc"]) or "(resource)", first["msg"]) from None
-            content_hash = hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
-            source = f"{kind}/{data.get('id') or number}"
             extract.at_line = number
-            mapper(resource, content_hash, source, extract)
+            mapper(validated, content_hash, f"{kind}/{resource.get('id') or number}", extract)
         except Invalid as problem:
             extract.problems.append(Problem(number, problem.field, problem.reason))
     _pair_authorizations(extract)
     extract.problems.sort(key=lambda p: p.line)
     return extract
+
+
+def lines(data: bytes | str) -> Iterator[tuple[int, str | Invalid]]:
+    """The non-empty lines of NDJSON, numbered as a text editor numbers them: split on LF only (a U+2028
+    inside a string is not a line break), a BOM and CRLF endings tolerated, each line strict UTF-8 (a bad
+    byte is that line's problem, named by its position)."""
+    raw = data.encode() if isinstance(data, str) else data
+    raw = raw.removeprefix(b"\xef\xbb\xbf")
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        line = line.removesuffix(b"\r")
+        if not line.strip():
+            continue
+        if len(line) > MAX_LINE_BYTES:
+            yield number, Invalid("(line)", f"longer than {MAX_LINE_BYTES:,} bytes")
+            continue
+        try:
+            yield number, line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            yield number, Invalid("(line)", f"not UTF-8: byte {exc.start + 1} of the line ({line[exc.start]:#04x})")
+
+
+def _json_object(line: str | Invalid) -> dict[str, Any]:
+    if isinstance(line, Invalid):
+        raise line
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise Invalid("(line)", f"not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise Invalid("(line)", "nested too deeply") from None
+    if not isinstance(data, dict):
+        raise Invalid("(line)", "not a JSON object")
+    return data
+
+
+def _without_conflicts(resources: list[tuple[int, dict[str, Any], str]],
+                       extract: Extract) -> Iterator[tuple[int, dict[str, Any], str]]:
+    """Each resource once: a repeat of the same content is dropped; the same type and id with other
+    content is a conflict, reported on each of its lines, and none of them maps."""
+    seen: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for number, resource, content_hash in resources:
+        if isinstance(resource.get("id"), str):
+            seen.setdefault((resource["resourceType"], resource["id"]), []).append((number, content_hash))
+    conflicting = {key for key, copies in seen.items() if len({h for _, h in copies}) > 1}
+    first_copy = {key: copies[0][0] for key, copies in seen.items()}
+    for number, resource, content_hash in resources:
+        key = (resource["resourceType"], str(resource.get("id")))
+        if key in conflicting:
+            others = ", ".join(str(n) for n, _ in seen[key] if n != number)
+            extract.conflicts.append(Problem(number, "id", f"{key[0]}/{key[1]} is also on line {others} with "
+                                                           "other content: neither is applied"))
+        elif first_copy.get(key, number) == number:
+            yield number, resource, content_hash
 
 
 def _identifier(identifiers: Any, system: str, where: str) -> str:

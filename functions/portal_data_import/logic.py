@@ -1,9 +1,11 @@
 """Portal-data import: a FHIR NDJSON extract from the plan's core systems becomes members, coverage
 periods, claims and prior-authorization requests.
 
-The whole file is validated first; a file with any bad line is rejected with every problem (line,
-field, reason) and changes nothing. A good file is written record by record, each record whole (a
-claim with its summaries in one transaction), and only where its content changed: importing the same
+Resource by resource: each line is read and validated on its own; a bad one is quarantined (reported
+with its line, field and reason) and the good ones apply; types the portal does not read are counted and
+skipped; one id with two contents is a conflict and neither applies. A plan whose profile says
+`portal_data_strict` has any bad line reject the whole file instead. Records are written each whole (a
+claim with its summaries in one transaction) and only where their content changed: importing the same
 file again writes nothing, and re-running a file that stopped part-way completes it.
 
 A prior authorization already on file changes only by its status, along the request's transition
@@ -18,9 +20,10 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from functions.portal_data_import.fhir import parse
+from functions.portal_data_import.fhir import Problem, parse
 from functions.shared.core import audit, clock
 from functions.shared.core.audit import SystemOrigin
+from functions.shared.core.plans import current_plan
 from functions.shared.store import repositories
 from functions.shared.store.authorizations import IMPORTED, Authorization, AuthorizationStatus, Change, may_move
 from functions.shared.store.transactions import StaleWrite
@@ -36,7 +39,7 @@ class LineProblem(BaseModel):
 
 class ImportReport(BaseModel):
     source: str
-    status: str  # applied | unchanged | rejected
+    status: str  # applied | unchanged | partial (some lines quarantined or in conflict) | rejected (none usable)
     lines: int
     members: int = 0
     coverages: int = 0
@@ -44,20 +47,23 @@ class ImportReport(BaseModel):
     authorizations: int = 0
     written: int = 0
     unchanged: int = 0
-    problems: list[LineProblem] = []
-    conflicts: list[LineProblem] = []  # rows of a good file that could not apply to the records on file
+    skipped: dict[str, int] = {}  # resource types the portal does not read, and how many of each
+    problems: list[LineProblem] = []  # quarantined: lines that could not be read, none of them applied
+    conflicts: list[LineProblem] = []  # lines that could not apply: one id with two contents, or a request
+    # whose record on file cannot take this change
 
 
-def import_extract(text: str, source: str) -> ImportReport:
-    extract = parse(text)
+def import_extract(data: bytes | str, source: str, *, strict: bool | None = None) -> ImportReport:
+    extract = parse(data)
+    strict = current_plan().portal_data_strict if strict is None else strict
     report = ImportReport(source=source, status="rejected", lines=extract.lines, members=len(extract.profiles),
                           coverages=len(extract.coverages), claims=len(extract.claims),
-                          authorizations=len(extract.authorizations))
-    if extract.problems or extract.lines == 0:
-        problems = extract.problems or []
-        report.problems = [LineProblem(line=p.line, field=p.field, reason=p.reason)
-                           for p in problems[:MAX_PROBLEMS_REPORTED]] or [
-            LineProblem(line=1, field="(file)", reason="the file has no resources")]
+                          authorizations=len(extract.authorizations), skipped=extract.skipped,
+                          problems=_listed(extract.problems), conflicts=_listed(extract.conflicts))
+    if extract.lines == 0:
+        report.problems = [LineProblem(line=1, field="(file)", reason="the file has no resources")]
+        return report
+    if strict and (extract.problems or extract.conflicts):
         return report
     repos = repositories()
     outcomes = [repos.members.put_profile(profile, content_hash, source_ref)
@@ -80,8 +86,14 @@ def import_extract(text: str, source: str) -> ImportReport:
         outcomes.append(False)
     report.written = sum(outcomes)
     report.unchanged = len(outcomes) - report.written
-    report.status = "applied" if report.written else "unchanged"
+    refused = report.problems or report.conflicts
+    report.status = ("rejected" if refused and not outcomes else "partial" if refused else
+                     "applied" if report.written else "unchanged")
     return report
+
+
+def _listed(problems: list[Problem]) -> list[LineProblem]:
+    return [LineProblem(line=p.line, field=p.field, reason=p.reason) for p in problems[:MAX_PROBLEMS_REPORTED]]
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,14 @@ def _summary(report: ImportReport) -> dict[str, Any]:
     return {"rows": report.rows, "bad_rows": len(report.bad_rows), "version": report.roster_version}
 
 
+def _import(data: bytes, key: str) -> ImportReport:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = ""  # not UTF-8: rejected as empty, with a report, instead of failing
+    return import_roster(text, key, clock.now())
+
+
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return run_imports(event, lambda text, key: import_roster(text, key, clock.now()), logger, _summary)
+    return run_imports(event, _import, logger, _summary)

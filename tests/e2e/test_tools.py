@@ -34,3 +34,23 @@ def test_staff_cli_lists_and_refuses_unknown_decisions(portal: Portal) -> None:
     assert listed.returncode == 0 and "No organizational agreements are waiting." in listed.stdout
     missing = run("devserver.staff", "approve", "999999999", "--reason", "checked", "--portal", portal.url)
     assert missing.returncode != 0 and "No such agreement" in missing.stderr
+
+
+def test_load_cli_takes_any_file_name_quarantines_bad_lines_and_says_so_by_its_exit_code(portal: Portal,
+                                                                                         tmp_path: Path) -> None:
+    from devserver.demo_portal_data import ndjson
+    from functions.shared.core import clock
+
+    lines = ndjson(clock.now().date()).splitlines()
+    patient = next(line for line in lines if '"resourceType": "Patient"' in line)
+    mixed = tmp_path / "extract with spaces.ndjson"
+    mixed.write_bytes(b"\xef\xbb\xbf" + patient.encode() + b"\r\n" + b'{"resourceType": "Patient", "id": "\xff"}\n'
+                      + b'{"resourceType": "Observation"}\n')
+    partial = run("devserver.load", str(mixed), "--portal", portal.url)
+    assert partial.returncode == 1 and '"status": "partial"' in partial.stdout, partial.stderr
+    assert "not UTF-8" in partial.stdout and '"Observation": 1' in partial.stdout
+    assert "Traceback" not in partial.stderr
+    again = tmp_path / "patient.ndjson"
+    again.write_text(patient + "\n")
+    unchanged = run("devserver.load", str(again), "--portal", portal.url)
+    assert unchanged.returncode == 0 and '"status": "unchanged"' in unchanged.stdout

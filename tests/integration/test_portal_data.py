@@ -147,15 +147,17 @@ def test_authorizations_in_the_extract_are_stored_and_a_rerun_or_a_bad_row_chang
     # When the same file is imported again, and a file with one bad authorization row
     again = run_import(aws, ndjson(now().date()), "again.ndjson")
     claim = next(json.loads(line) for line in ndjson(now().date()).splitlines() if '"resourceType": "Claim"' in line)
-    bad_rows = [json.dumps({**claim, "identifier": [{"system": "urn:portal:authorization-number",
-                                                     "value": "PA-NEW0000001"}], "priority": {"coding": []}})]
-    new_good = json.dumps({**claim, "identifier": [{"system": "urn:portal:authorization-number",
-                                                    "value": "PA-NEW0000002"}]})
+    bad_rows = [json.dumps({**claim, "id": "new-1", "identifier": [{"system": "urn:portal:authorization-number",
+                                                                    "value": "PA-NEW0000001"}],
+                            "priority": {"coding": []}})]
+    new_good = json.dumps({**claim, "id": "new-2", "identifier": [{"system": "urn:portal:authorization-number",
+                                                                   "value": "PA-NEW0000002"}]})
     bad = run_import(aws, "\n".join([new_good, *bad_rows]) + "\n", "bad-authorization.ndjson")
-    # Then nothing changes: no new request, the stored ones as they were; the bad row is named
+    # Then the stored ones stay as they were; the bad row is named and quarantined, the good one applies
     assert again["status"] == "unchanged" and again["written"] == 0 and again["authorizations"] == 7
-    assert bad["status"] == "rejected" and [(p["line"], p["field"]) for p in bad["problems"]] == [(2, "priority")]
-    assert repositories().authorizations.get("PA-NEW0000002") is None
+    assert bad["status"] == "partial" and [(p["line"], p["field"]) for p in bad["problems"]] == [(2, "priority")]
+    assert repositories().authorizations.get("PA-NEW0000001") is None
+    assert repositories().authorizations.get("PA-NEW0000002").status.value == "pending"
     assert {n: repositories().authorizations.get(f"PA-DEMO00000{n}") for n in range(1, 8)} == stored
     # And the provider sees an imported request with its due time and history
     shown = group.get("/authorizations/PA-DEMO000006?acting_for=G1000001")

@@ -112,7 +112,7 @@ def _changed(resource: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     ([_changed(_request(), "priority.coding.0.code", "urgent")], [(1, "priority")]),
     ([_changed(_request(), "item.0.quantity.value", 0)], [(1, "item.0.quantity")]),
     ([_changed(_request(), "identifier.0.value", "12345")], [(1, "identifier")]),
-    ([_request(), _request()], [(2, "identifier")]),
+    ([_request(), _request()], []),  # the same resource twice: applied once
     ([_response([("A1", None)])], [(1, "request")]),  # an answer to no request in the file
     ([_request(), _changed(_response([("A1", None)]), "preAuthRef", "PA-OTHER00001")], [(2, "preAuthRef")]),
     ([_request(), _response([("A3", None)], None)], [(2, "disposition")]),  # a denial says why
@@ -125,9 +125,10 @@ def test_bad_rows_are_named_by_line_and_field(resources, expected):
     assert _problems(*resources) == expected
 
 
-def test_a_bad_authorization_row_rejects_the_file_and_a_rerun_changes_nothing(repos):
+def test_a_bad_authorization_row_rejects_a_strict_file_and_a_rerun_changes_nothing(repos):
     good = _lines(_request(), _response([("A1", None)]))
-    rejected = import_extract(good + _lines(_changed(_request("PA-TEST000002"), "use", "claim")), "bad.ndjson")
+    bad = _lines(_changed(_request("PA-TEST000002"), "use", "claim"))
+    rejected = import_extract(good + bad, "bad.ndjson", strict=True)
     assert rejected.status == "rejected" and [(p.line, p.field) for p in rejected.problems] == [(3, "use")]
     assert repos.authorizations.get("PA-TEST000001") is None  # nothing of the file applied
     first = import_extract(good, "good.ndjson")

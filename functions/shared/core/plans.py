@@ -82,6 +82,7 @@ class PlanProfile(BaseModel):
     authorization_requests_per_hour: int = 300  # submissions, searches, reads and changes, per account
     admission_requests_per_hour: int = 300  # notifications, searches, reads and discharges, per account
     admission_notice_business_days: int = 1  # a later notification is flagged late
+    portal_data_strict: bool = False  # a bad line rejects the whole extract (else it is quarantined)
     # Account lifecycle (functions/jobs): deactivation after this long without activity, a warning before.
     inactivity_period: timedelta = timedelta(days=60)
     inactivity_warning_before: timedelta = timedelta(days=10)

@@ -1,6 +1,7 @@
 """The S3 side of every import function: a file lands under incoming/, its report goes to reports/.
 
-An import function gives the rule that turns a file's text into a report; this module reads each
+An import function gives the rule that turns a file's bytes into a report (it decodes them itself, so a
+bad byte is reported where it is); this module reads each
 object of the S3 event, runs it, writes `reports/<key>.report.json` beside the file and logs the
 outcome (counts only, never the file's content).
 """
@@ -24,7 +25,7 @@ class Report(Protocol):
     def model_dump_json(self, *, indent: int | None = None) -> str: ...
 
 
-def run_imports(event: Mapping[str, Any], importer: Callable[[str, str], Report], logger: Logger,
+def run_imports(event: Mapping[str, Any], importer: Callable[[bytes, str], Report], logger: Logger,
                 summary: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
     """Import every object named by the event; returns {"imports": [{key, status}, ...]}."""
     results = []
@@ -32,11 +33,7 @@ def run_imports(event: Mapping[str, Any], importer: Callable[[str, str], Report]
         bucket = record["s3"]["bucket"]["name"]
         key = unquote_plus(record["s3"]["object"]["key"])
         body = client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
-        try:
-            text = body.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = ""  # not UTF-8: the importer rejects it as empty, with a report, instead of failing
-        report = importer(text, key)
+        report = importer(body, key)
         client("s3").put_object(Bucket=bucket, Key=f"{REPORTS_PREFIX}{key}.report.json",
                                 Body=report.model_dump_json(indent=2).encode(), ContentType="application/json")
         logger.info("import", extra={"status": report.status, **summary(report)})
