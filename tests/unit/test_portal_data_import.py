@@ -89,6 +89,6 @@ def test_one_id_with_two_contents_is_a_conflict_and_neither_applies_while_a_repe
     changed = {**patient, "birthDate": "1970-01-01"}
     report = import_extract(_lines(patient, changed, patient), "twice.ndjson")
     assert [(c.line, c.field) for c in report.conflicts] == [(1, "id"), (2, "id"), (3, "id")]
-    assert report.status == "partial" and repos.members.get(patient["identifier"][0]["value"]) is None
+    assert report.status == "rejected" and repos.members.get(patient["identifier"][0]["value"]) is None
     once = import_extract(_lines(patient, patient), "repeat.ndjson")
     assert (once.status, once.members, once.written) == ("applied", 1, 1)
