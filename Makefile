@@ -70,11 +70,11 @@ diff: install  ## what a deploy would change: make diff STAGE=prod PLAN=cmo
 	$(need_stage_and_plan)
 	npx cdk diff -c stage=$(STAGE) -c plan=$(PLAN) $(DEPLOY_STACK)
 
-bench: install  ## cold-start and AWS-calls-per-request figures
-	$(PY) -m bench
+bench: install  ## every bench section (QUICK=1: each once at small sizes, as `make test` runs it; ONLY=<section>)
+	$(PY) -m bench $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))
 
 redrive: install  ## return dead-lettered mail to the mail queue: STACK=<stack name>, or ENDPOINT=<devserver's moto URL>
-	$(PY) -m infra.redrive $(if $(STACK),--stack $(STACK),--endpoint-url $(ENDPOINT))
+	$(if $(STACK),$(PY) -m infra.redrive --stack $(STACK),$(PY) -m devserver.redrive --endpoint-url $(ENDPOINT))
 
 openapi: install  ## regenerate the committed OpenAPI document
 	$(PY) -m openapi.generate

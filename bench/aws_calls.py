@@ -14,6 +14,8 @@ container), "warm" right after (cached secret, as for later requests in the same
 from __future__ import annotations
 
 import base64
+import ipaddress
+import itertools
 import json
 import os
 import re
@@ -35,6 +37,10 @@ REGION = "us-east-1"
 # (so a refused attempt spends it too), and a new container reads the CAPTCHA key once.
 TARGETS = {"register": 4, "register_captcha": 5, "activate": 2, "signin": 4, "mfa": 6, "portal_read": 6}
 PASSWORD = "Lantern-Orbit-42"
+# The solo practitioner the portal reads act for (demo roster and demo extract), as its linker names it.
+PROVIDER = "P2000004"
+LINK_FORM = {"provider_type": "practitioner", "first_name": "Robert", "last_name": "Chen", "tax_id": "45-6789012",
+             "provider_number": PROVIDER, "zip": "02108"}
 
 
 @dataclass
@@ -82,19 +88,57 @@ def _email() -> str:
     return f"bench-{uuid.uuid4().hex[:12]}@clinic.example"
 
 
+_VISITORS = itertools.count(1)
+
+
+def _visitor() -> str:
+    """A new visitor's address (198.18.0.0/15, the range set aside for benchmarks): each registration comes
+    from its own, as from people on their own machines, so the per-source limits never refuse the bench."""
+    return str(ipaddress.ip_address("198.18.0.0") + next(_VISITORS) % 131_000)
+
+
 def _form(email: str, **extra: object) -> dict[str, object]:
     return {"email": email, "password": PASSWORD, "first_name": "Bench", "last_name": "Mark", **extra}
+
+
+def _expect(reply: Any, step: str) -> Any:
+    """A set-up request's reply, which must be a success."""
+    if not 200 <= reply.status < 300:
+        raise RuntimeError(f"setup {step} failed: {reply.status} {reply.body}")
+    return reply
+
+
+def payment_proof(extract: str, tax_id: str) -> dict[str, str]:
+    """A payment the plan made to `tax_id` in a FHIR NDJSON extract, as its remittance advice shows it (the
+    trace or check number and the total paid under it): what a first linker proves."""
+    from functions.portal_data_import.fhir import TAX_ID
+
+    totals: dict[str, float] = {}
+    for line in extract.splitlines():
+        resource = json.loads(line)
+        payment = resource.get("payment") if resource.get("resourceType") == "ExplanationOfBenefit" else None
+        tax_ids = {identifier["value"].replace("-", "") for contained in resource.get("contained", [])
+                   for identifier in contained.get("identifier", []) if identifier.get("system") == TAX_ID}
+        if payment and tax_id.replace("-", "") in tax_ids:
+            number = payment["identifier"]["value"]
+            totals[number] = totals.get(number, 0.0) + float(payment["amount"]["value"])
+    paid = {number: total for number, total in totals.items() if total > 0}
+    if not paid:
+        raise RuntimeError(f"the extract has no payment to Tax ID {tax_id}")
+    number = min(paid)
+    return {"number": number, "amount": f"{paid[number]:.2f}"}
 
 
 class Portal:
     """The handlers on moto, plus what a browser would do between requests (read mail, solve CAPTCHA)."""
 
-    def __init__(self) -> None:
+    def __init__(self, payment: dict[str, str] | None = None) -> None:
         from functions.activate.handler import lambda_handler as activate
         from functions.register.handler import lambda_handler as register
 
         self.register = register
         self.activate = activate
+        self.payment = payment  # the proof a first linker of PROVIDER sends (see payment_proof)
 
     @staticmethod
     def call(handler: Any, event: dict[str, Any]) -> tuple[int, Any]:
@@ -104,13 +148,13 @@ class Portal:
         return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
 
     @staticmethod
-    def event(method: str, path: str, body: object = None) -> dict[str, Any]:
+    def event(method: str, path: str, body: object = None, source_ip: str | None = None) -> dict[str, Any]:
         from tests.events import api_event
 
-        return api_event(method, path, body)
+        return api_event(method, path, body, **({"source_ip": source_ip} if source_ip else {}))
 
     def registered(self, email: str) -> None:
-        status, body = self.call(self.register, self.event("POST", "/registrations", _form(email)))
+        status, body = self.call(self.register, self.event("POST", "/registrations", _form(email), _visitor()))
         if status != 202:
             raise RuntimeError(f"setup registration failed: {status} {body}")
 
@@ -185,7 +229,7 @@ class Portal:
 
     def scenarios(self) -> list[Scenario]:
         def register() -> tuple[Any, dict[str, Any]]:
-            return self.register, self.event("POST", "/registrations", _form(_email()))
+            return self.register, self.event("POST", "/registrations", _form(_email()), _visitor())
 
         def activate() -> tuple[Any, dict[str, Any]]:
             email = _email()
@@ -208,7 +252,7 @@ class Portal:
             form = _form(_email(), username=name, display_name="Front Desk", confirm_password=PASSWORD,
                          group_name="Riverside Family Practice", telephone="(555) 123-4567",
                          fax="555.123.4568", captcha=self.solved_captcha())
-            return self.register, self.event("POST", "/registrations", form)
+            return self.register, self.event("POST", "/registrations", form, _visitor())
 
         def sign_in() -> tuple[Any, dict[str, Any]]:
             email = _email()
@@ -229,50 +273,46 @@ class Portal:
             return self.through_gateway(browser, "POST", "/mfa/verify", body)
 
         def with_access() -> Any:
-            """A fully signed-in browser whose account has an active practitioner link to P2000004."""
-            from datetime import UTC, datetime
+            """A fully signed-in browser whose account has an active practitioner link to PROVIDER.
 
-            from functions.shared import access, audit
-            from functions.shared.http import RequestMeta
-            from functions.shared.plans import current_plan
-            from functions.shared.security.secrets import hash_secret
-            from functions.shared.states import LinkType
+            The link is asked for through the API with a payment the plan made to the practice (the first
+            linker proves it and becomes the Provider ID's administrator; later ones ask as members), and
+            the Provider Agreement is accepted through the API. The bench's moto runs no Step Functions, so
+            the access workflow's grant step then runs in-process, through the workflow's own Lambda handler
+            (for a member it also stands for the administrator's approval)."""
+            from functions.access_workflow.handler import lambda_handler as workflow_step
+            from functions.shared.services.security.secrets import hash_secret
             from functions.shared.store import repositories
-            from functions.shared.store.consents import ConsentView
-            from functions.shared.store.links import NewLink
-            from functions.shared.store.transactions import UniqueKeyTaken
+            from tests.events import FakeContext
 
             email = _email()
             self.active(email)
             browser = self.browser()
-            browser.post("/sessions", {"login": email, "password": PASSWORD})
-            factor = browser.post("/mfa/factors", {"kind": "email"}).body["factor_id"]
-            browser.post(f"/mfa/factors/{factor}/confirm", {"code": self.last_code(email)})
+            _expect(browser.post("/sessions", {"login": email, "password": PASSWORD}), "sign-in")
+            factor = _expect(browser.post("/mfa/factors", {"kind": "email"}), "MFA enrolment").body["factor_id"]
+            _expect(browser.post(f"/mfa/factors/{factor}/confirm", {"code": self.last_code(email)}), "MFA confirm")
+            _expect(browser.post("/links", {**LINK_FORM, "payment": self.payment}), "link request")
+            version = _expect(browser.get("/agreements/provider"), "agreement").body["version"]
+            _expect(browser.post("/agreements/provider", {"version": version}), "agreement acceptance")
             account_id = repositories().sessions.get(hash_secret(browser.cookies["__Host-session"])).account_id
-            now, meta = datetime.now(UTC), RequestMeta("bench", "127.0.0.1", "bench")
-            entry = audit.audit_event("bench.setup", "linked", meta, subject=account_id)
-            new = NewLink(account_id, "P2000004", LinkType.PRACTITIONER, "456789012", "Robert Chen", "Bench Mark",
-                          email, now)
-            try:
-                repositories().links.create_as_admin(new, entry)
-            except UniqueKeyTaken:  # an earlier run's account administers it: this one is a member
-                repositories().links.create_request(new, now, entry)
-            repositories().links.grant_access(account_id, "P2000004", now, entry)
-            document = access.provider_agreement(current_plan())
-            repositories().consents.record(ConsentView(account_id, document, now), entry)
+            workflow_step({"action": "grant", "link": {"account_id": account_id, "provider_id": PROVIDER}},
+                          FakeContext())
+            links = _expect(browser.get("/links"), "links").body["links"]
+            if [(link["provider_id"], link["status"]) for link in links] != [(PROVIDER, "active")]:
+                raise RuntimeError(f"setup link is not active: {links}")
             return browser
 
         def eligibility() -> tuple[Any, dict[str, Any]]:
             return self.through_gateway(with_access(), "POST", "/eligibility", {
-                "acting_for": "P2000004", "member_id": "M100005", "birth_date": "1962-05-18",
+                "acting_for": PROVIDER, "member_id": "M100005", "birth_date": "1962-05-18",
                 "service_date": date.today().isoformat()})
 
         def claim() -> tuple[Any, dict[str, Any]]:
-            return self.through_gateway(with_access(), "GET", "/claims/C26000108?acting_for=P2000004", None)
+            return self.through_gateway(with_access(), "GET", f"/claims/C26000108?acting_for={PROVIDER}", None)
 
         def claim_page() -> tuple[Any, dict[str, Any]]:
             return self.through_gateway(with_access(), "POST", "/claims/search", {
-                "acting_for": "P2000004", "provider_id": "P2000004", "page_size": 25,
+                "acting_for": PROVIDER, "provider_id": PROVIDER, "page_size": 25,
                 "from_date": (date.today() - timedelta(days=365)).isoformat(), "to_date": date.today().isoformat()})
 
         return [
@@ -293,7 +333,7 @@ class Portal:
 
 
 def _use_plan(plan: str) -> None:
-    from functions.shared.config import settings
+    from functions.shared.core.config import settings
 
     if os.environ.get("PLAN") != plan:
         os.environ["PLAN"] = plan
@@ -307,9 +347,13 @@ def _forget_cached_parameters() -> None:
     from aws_lambda_powertools.utilities import parameters
     from aws_lambda_powertools.utilities.parameters.base import BaseProvider
 
+    kinds, new = {BaseProvider}, [BaseProvider]
+    while new:  # every provider class (an exact type lookup: isinstance on every object is slow)
+        new = [sub for cls in new for sub in cls.__subclasses__() if sub not in kinds]
+        kinds.update(new)
     parameters.clear_caches()
     for obj in gc.get_objects():  # providers a function built itself, not only the default ones
-        if isinstance(obj, BaseProvider):
+        if type(obj) in kinds:
             obj.clear_cache()
 
 
@@ -332,19 +376,25 @@ def measure() -> list[Result]:
     import boto3
     from moto import mock_aws
 
+    from bench.portal_paging import _forget_connections
     from devserver import dynamodb_local
     from devserver.local_aws import provision
 
     results = []
     engine = dynamodb_local.start()
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = engine.endpoint
+    _forget_connections()  # an earlier section's DynamoDB client points at its own, stopped engine
     with mock_aws():
-        provision(LOCAL_ENV, boto3.Session(region_name=REGION))
+        session = boto3.Session(region_name=REGION)
+        provision(LOCAL_ENV, session)
         from devserver.demo_portal_data import ndjson
+        from devserver.roster import demo_roster
         from functions.portal_data_import.logic import import_extract
 
-        import_extract(ndjson(date.today()), "bench.ndjson")  # members and claims to read
-        portal = Portal()
+        demo_roster(LOCAL_ENV, session)  # the providers a link request is matched against
+        extract = ndjson(date.today())
+        import_extract(extract, "bench.ndjson")  # members and claims to read, payments to prove
+        portal = Portal(payment_proof(extract, str(LINK_FORM["tax_id"])))
         try:
             for scenario in portal.scenarios():
                 _use_plan(scenario.plan)

@@ -133,7 +133,10 @@ def report(samples: dict[str, Sample], runs: int) -> str:
         request = FIRST_REQUEST.get(module)
         if request and sample.first_s:
             total = imp + statistics.median(sample.first_s)
-            lazy_rows.append([name, f"{request[0]} {request[1]}", "/".join(map(str, sorted(sample.statuses))),
+            answered = "/".join(map(str, sorted(sample.statuses)))
+            if any(not 200 <= status < 300 for status in sample.statuses):
+                answered += " ERROR"  # the request failed: its time is not the function's work
+            lazy_rows.append([name, f"{request[0]} {request[1]}", answered,
                               _median(sample.first_s), _median(sample.second_s), ms(total),
                               f"{total / floor:.2f}x"])
     text = (f"Cold start: import + init of the handler module, median of {runs} fresh processes each\n"

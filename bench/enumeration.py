@@ -78,7 +78,7 @@ def _before_the_fix() -> Iterator[None]:
     """The work of the steps before existing and unknown accounts did the same (see the module doc)."""
     import functions.activate.logic as activate
     import functions.password_reset.logic as reset
-    from functions.shared.notify.mail import deliver
+    from functions.shared.services.notify.mail import deliver
     from functions.shared.store.accounts import NO_ACCOUNT, DynamoAccounts
     from functions.shared.store.audit import DynamoAuditLog
     from functions.shared.store.models import UniqueKey
@@ -162,7 +162,7 @@ def _timed(endpoints: Endpoints, endpoint: str, variant: str, known: list[str], 
     return figures
 
 
-def measure(samples: int = SAMPLES) -> list[Figures]:
+def measure(samples: int = SAMPLES, warm_ups: int = 3) -> list[Figures]:
     from devserver.local_aws import LOCAL_ENV
 
     os.environ.update(LOCAL_ENV)
@@ -173,11 +173,13 @@ def measure(samples: int = SAMPLES) -> list[Figures]:
     import boto3
     from moto import mock_aws
 
+    from bench.portal_paging import _forget_connections
     from devserver import dynamodb_local
     from devserver.local_aws import provision
 
     engine = dynamodb_local.start()
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = engine.endpoint
+    _forget_connections()  # an earlier section's DynamoDB client points at its own, stopped engine
     results: list[Figures] = []
     try:
         with mock_aws():
@@ -186,7 +188,7 @@ def measure(samples: int = SAMPLES) -> list[Figures]:
             for endpoint in ("signin", "password_reset", "resend"):
                 # Each existing account answers once per variant: under every per-address limit.
                 known = endpoints.accounts(endpoint, samples)
-                for warm in endpoints.accounts(endpoint, 3):  # imports and first clients out of the timings
+                for warm in endpoints.accounts(endpoint, warm_ups):  # imports and first clients out of the timings
                     endpoints.request(endpoint, _email("warm"))
                     endpoints.request(endpoint, warm)
                 with _before_the_fix():
@@ -203,6 +205,8 @@ def report(results: list[Figures]) -> str:
     for f in results:
         known, unknown = statistics.median(f.existing), statistics.median(f.unknown)
         verdict = "-" if f.variant != "with the fix" else ("yes" if f.accuracy <= TARGET else "NO")
+        if any(status >= 500 for status in f.statuses):  # a broken step times its failure, not its work
+            verdict = "ERROR"
         rows.append([f.endpoint, f.variant, f"{len(f.existing)}+{len(f.unknown)}", f"{known * 1000:.1f} ms",
                      f"{unknown * 1000:.1f} ms", f"{(known - unknown) * 1000:+.1f} ms", f"{f.accuracy:.0%}",
                      verdict, "/".join(map(str, sorted(f.statuses)))])

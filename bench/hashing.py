@@ -20,7 +20,7 @@ def _timed(runs: int, operation: Callable[[int], object]) -> list[float]:
 
 
 def measure(runs: int = 9) -> dict[str, list[float]]:
-    from functions.shared.security.passwords import hash_password, verify_password
+    from functions.shared.services.security.passwords import hash_password, verify_password
 
     stored = hash_password("warm-up: imports argon2 and builds the hasher")
     return {
@@ -30,7 +30,7 @@ def measure(runs: int = 9) -> dict[str, list[float]]:
 
 
 def report(times: dict[str, list[float]]) -> str:
-    from functions.shared.security import passwords as p
+    from functions.shared.services.security import passwords as p
 
     params = f"t={p.ARGON2_TIME_COST}, m={p.ARGON2_MEMORY_KIB // 1024} MiB, p={p.ARGON2_PARALLELISM}"
     rows = [[f"argon2id {name}", params, ms(statistics.median(t)), ms(min(t)), ms(max(t))]

@@ -35,15 +35,17 @@ def _measure(name: str, folder: Path) -> Layer:
     return Layer(name, archive.stat().st_size, sum(path.stat().st_size for path in files), len(files))
 
 
-def measure() -> list[Layer]:
+def measure(*, baseline: bool = True) -> list[Layer]:
+    """Every layer the stack ships; with `baseline`, also runtime.txt as pip alone installs it."""
     from infra.constructs.layer import PipLayerBundler, pip_install_command
     from infra.routes import FUNCTIONS
 
     layers = []
     with tempfile.TemporaryDirectory(prefix="layer-bench-") as tmp:
-        baseline = Path(tmp) / "baseline"
-        subprocess.run(pip_install_command(str(baseline / "python")), check=True, capture_output=True)
-        layers.append(_measure("baseline: runtime.txt as pip installs it (every botocore model)", baseline))
+        if baseline:
+            plain = Path(tmp) / "baseline"
+            subprocess.run(pip_install_command(str(plain / "python")), check=True, capture_output=True)
+            layers.append(_measure("baseline: runtime.txt as pip installs it (every botocore model)", plain))
         shared = Path(tmp) / "shared"
         PipLayerBundler().try_bundle(str(shared))
         layers.append(_measure("shared layer as shipped (models of the services called only)", shared))

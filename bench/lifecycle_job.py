@@ -107,9 +107,9 @@ def _fill(endpoint: str, table: str, start: int, count: int, total_due: int) -> 
     _flush(dynamodb, batch)
 
 
-def _grow_to(endpoint: str, table: str, have: int, want: int) -> None:
+def _grow_to(endpoint: str, table: str, have: int, want: int, due: int) -> None:
     share = (want - have) // WRITERS
-    threads = [threading.Thread(target=_fill, args=(endpoint, table, have + i * share, share, DUE))
+    threads = [threading.Thread(target=_fill, args=(endpoint, table, have + i * share, share, due))
                for i in range(WRITERS)]
     for thread in threads:
         thread.start()
@@ -117,17 +117,17 @@ def _grow_to(endpoint: str, table: str, have: int, want: int) -> None:
         thread.join()
 
 
-def _reset_due(endpoint: str, table: str) -> None:
+def _reset_due(endpoint: str, table: str, due: int) -> None:
     """Put the due accounts back (active, on their day) and the markers at yesterday, for the next size."""
     import boto3
 
     dynamodb = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
-    for n in range(2 * DUE):
+    for n in range(2 * due):
         dynamodb.update_item(TableName=table, Key={"account_id": {"S": f"bench-{n:07d}"}},
                              UpdateExpression="SET #s = :a, lifecycle_day = :d REMOVE warned_day, deactivated_at",
                              ExpressionAttributeNames={"#s": "state"},
                              ExpressionAttributeValues={":a": {"S": "active"},
-                                                        ":d": {"S": _day(60 if n < DUE else 50)}})
+                                                        ":d": {"S": _day(60 if n < due else 50)}})
 
 
 def _markers_at_yesterday() -> None:
@@ -139,16 +139,18 @@ def _markers_at_yesterday() -> None:
     for job, day in (("deactivate", yesterday - timedelta(days=60)),
                      ("inactivity-warning", yesterday - timedelta(days=50)), ("deactivation-notice", yesterday)):
         UniqueKey("job#" + job, day=day.isoformat()).save()
-    assert DynamoLifecycle().done_through("deactivate") == yesterday - timedelta(days=60)
+    if DynamoLifecycle().done_through("deactivate") != yesterday - timedelta(days=60):
+        raise RuntimeError("the job's progress markers are not where the bench put them")
 
 
-def measure() -> list[Row]:
+def measure(sizes: tuple[int, ...] = SIZES, due: int = DUE) -> list[Row]:
+    """The job and the baseline at each size (accounts, at least 2 x `due`), `due` accounts due each way."""
     import boto3
 
     from devserver import dynamodb_local
     from devserver.local_aws import LOCAL_ENV, create_tables
     from functions.jobs import logic
-    from functions.shared.plans import plan_profile
+    from functions.shared.core.plans import plan_profile
     from functions.shared.store.models import table_env_var
 
     os.environ.update(LOCAL_ENV)
@@ -158,18 +160,22 @@ def measure() -> list[Row]:
     table = LOCAL_ENV[table_env_var("accounts")]
     mails: list[str] = []
     original_send = logic.send_mail
-    logic.send_mail = lambda to, mail: mails.append(mail.kind)  # type: ignore[assignment]
+
+    def count_mail(to: str, mail: Any, **_options: Any) -> None:  # send_mail's keywords (once_for) alike
+        mails.append(mail.kind)
+
+    logic.send_mail = count_mail  # type: ignore[assignment]
     rows: list[Row] = []
     try:
         create_tables(LOCAL_ENV, boto3.Session(region_name=LOCAL_ENV["AWS_REGION"]))
         dynamodb = boto3.client("dynamodb", endpoint_url=engine.endpoint, region_name="us-east-1")
         have = 0
-        for size in SIZES:
+        for size in sizes:
             seeding = time.perf_counter()
-            _grow_to(engine.endpoint, table, have, size)
+            _grow_to(engine.endpoint, table, have, size, due)
             seeded = time.perf_counter() - seeding
             have = size
-            _reset_due(engine.endpoint, table)
+            _reset_due(engine.endpoint, table, due)
             _markers_at_yesterday()
             mails.clear()
             with Meter() as meter:
@@ -177,18 +183,21 @@ def measure() -> list[Row]:
                 report = logic.run("deactivate", plan_profile("caresource"), NOW, lambda: 900.0)
                 elapsed = time.perf_counter() - started
             changed = {p.phase: p.changed for p in report.phases}
-            assert changed["deactivate"] == DUE and changed["inactivity-warning"] == DUE, changed
-            rows.append(Row(size, f"daily job: {DUE} deactivated + {DUE} warned, {len(mails)} mails "
+            if report.failed or changed.get("deactivate") != due or changed.get("inactivity-warning") != due:
+                raise RuntimeError(f"the job changed {changed} (expected {due} each), failed for {report.failed[:5]}")
+            rows.append(Row(size, f"daily job: {due} deactivated + {due} warned, {len(mails)} mails "
                                   f"(seeded in {seeded:.0f} s)", meter.calls, meter.writes, meter.items,
                             meter.capacity, elapsed))
             with Meter() as meter:
                 started = time.perf_counter()
-                logic.run("deactivate", plan_profile("caresource"), NOW, lambda: 900.0)
+                again = logic.run("deactivate", plan_profile("caresource"), NOW, lambda: 900.0)
                 elapsed = time.perf_counter() - started
+            if again.failed:
+                raise RuntimeError(f"the second run failed for {again.failed[:5]}")
             rows.append(Row(size, "the same job again, same day", meter.calls, meter.writes, meter.items,
                             meter.capacity, elapsed))
-            _reset_due(engine.endpoint, table)  # the due accounts as they were before the job
-            with Meter() as meter:  # baseline: find the same 100 accounts without the index
+            _reset_due(engine.endpoint, table, due)  # the due accounts as they were before the job
+            with Meter() as meter:  # baseline: find the same due accounts without the index
                 started = time.perf_counter()
                 args: dict[str, Any] = {"TableName": table, "FilterExpression": "lifecycle_day = :d",
                                         "ExpressionAttributeValues": {":d": {"S": _day(60)}},
@@ -201,8 +210,9 @@ def measure() -> list[Row]:
                         break
                     args["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
                 elapsed = time.perf_counter() - started
-            assert found == DUE, found
-            rows.append(Row(size, f"baseline: Scan + filter to find the {DUE} due (finding only)",
+            if found != due:
+                raise RuntimeError(f"the baseline Scan found {found} due accounts, not {due}")
+            rows.append(Row(size, f"baseline: Scan + filter to find the {due} due (finding only)",
                             meter.calls, 0, meter.items, meter.capacity, elapsed))
     finally:
         logic.send_mail = original_send  # type: ignore[assignment]

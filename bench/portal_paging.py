@@ -117,15 +117,15 @@ def _grow_to(endpoint: str, names: dict[str, str], have: int, want: int) -> None
 
 
 def _forget_connections() -> None:
-    from functions.shared import aws
-    from functions.shared.config import settings
+    from functions.shared.core import aws
+    from functions.shared.core.config import settings
     from functions.shared.store.models import bind_tables, connection
 
     for cached in (connection, bind_tables, aws.client, settings):
         cached.cache_clear()
 
 
-def measure() -> list[Row]:
+def measure(sizes: tuple[int, ...] = SIZES) -> list[Row]:
     import boto3
 
     from devserver import dynamodb_local
@@ -143,7 +143,7 @@ def measure() -> list[Row]:
         create_tables(LOCAL_ENV, boto3.Session(region_name=LOCAL_ENV["AWS_REGION"]))
         claims, have = DynamoClaims(), 0
         dynamodb = boto3.client("dynamodb", endpoint_url=engine.endpoint, region_name="us-east-1")
-        for size in SIZES:
+        for size in sizes:
             _grow_to(engine.endpoint, names, have, size)
             have = size
             year_end = FIRST_DAY + timedelta(days=364)
