@@ -1,9 +1,18 @@
 """FHIR R4 Bulk Data NDJSON → the portal's records: Patient, Coverage, ExplanationOfBenefit, and prior
 authorizations as Claim (use = preauthorization) with their ClaimResponse (Da Vinci PAS in spirit).
 
-Every line is validated with the `fhir.resources` R4B models (which read R4 JSON), then mapped. Any
-problem is reported as (line, field, reason) and the file is rejected whole. The models are imported
-here only: this function ships them, the portal's other functions never load them.
+Every line is validated with the `fhir.resources` R4B models (which read R4 JSON), then mapped, each on
+its own: a problem is reported as (line, field, reason) for that resource. The models are imported here
+only: this function ships them, the portal's other functions never load them.
+
+Claims (ExplanationOfBenefit, CARIN Blue Button in form): the claim by its `uc` identifier, the member
+by the Patient its reference names (that Patient's `MB` identifier), the billing and rendering
+providers by the Organization or Practitioner their references name (the portal's Provider ID where
+given, else the NPI; the Tax ID from the same resource), the status from `outcome` (or the portal's
+extension), the amounts from the header's `total` where the payer gives it (else the lines' sum), and
+the member's share as the payer's member liability, else copay + deductible + coinsurance + non-covered.
+An EOB with `use` = preauthorization (PDex) is a prior authorization's record and is never a claim: it is
+counted as skipped. Organization, Practitioner and PractitionerRole are read only through references.
 
 A prior authorization is a Claim (identifier `urn:portal:authorization-number`, the request's number)
 and at most one ClaimResponse whose `request` names that number, in the same file. Its status:
@@ -45,7 +54,17 @@ from functions.shared.store.authorizations import (
 from functions.shared.store.claims import Claim, ClaimLineView, ClaimStatus, PaymentView
 from functions.shared.store.members import BenefitAmount, BenefitKind, CoveragePeriod, CoverageStatus, MemberProfile
 
+# Identifiers as the IGs write them: a member by its v2-0203 `MB` (or CARIN `um`) identifier, a claim by
+# CARIN's `uc`, a provider by NPI, a Tax ID by its OID or v2-0203 `TAX`; the portal's own urn:portal:*
+# systems are still read (older extracts and the demo data use them) but never required.
+V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
+C4BB_IDENTIFIER_TYPE = "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBIdentifierType"
+NPI = "http://hl7.org/fhir/sid/us-npi"
+MEMBER_TYPES = {(V2_0203, "MB"), (C4BB_IDENTIFIER_TYPE, "mb"), (C4BB_IDENTIFIER_TYPE, "um")}
+CLAIM_TYPES = {(C4BB_IDENTIFIER_TYPE, "uc")}
+TAX_TYPES = {(V2_0203, "TAX")}
 MEMBER_ID = "urn:portal:member-id"
+CLAIM_NUMBER = "urn:portal:claim-number"
 PROVIDER_ID = "urn:portal:provider-id"
 TAX_ID = "urn:oid:2.16.840.1.113883.4.4"  # US employer identification number (TIN)
 CLAIM_STATUS = "urn:portal:claim-status"
@@ -63,6 +82,9 @@ _BENEFITS = {"gpvisit": BenefitKind.COPAY_OFFICE, "spvisit": BenefitKind.COPAY_S
 # CARIN Blue Button adjudication categories → the claim line's amounts
 _AMOUNTS = {"submitted": "billed", "eligible": "allowed", "paidtoprovider": "paid", "benefit": "paid",
             "memberliability": "patient"}
+# What the member owes, where a payer does not state the member liability itself
+_MEMBER_SHARES = ("copay", "deductible", "coinsurance", "noncovered")
+_PREAUTHORIZATION = "ExplanationOfBenefit (use = preauthorization)"
 MAX_LINE_BYTES = 1_000_000
 AUTHORIZATION_NUMBER = "urn:portal:authorization-number"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
@@ -77,6 +99,17 @@ _URGENCY = {"stat": AuthorizationUrgency.EXPEDITED, "normal": AuthorizationUrgen
 CERTIFIED, PARTLY_CERTIFIED, NOT_CERTIFIED, PENDED = "A1", "A2", "A3", "A4"
 _REVIEW_ACTIONS = (CERTIFIED, PARTLY_CERTIFIED, NOT_CERTIFIED, PENDED)
 MAX_SERVICE_LINES = 20
+
+
+_REFERENCE_DATA = frozenset({"Organization", "Practitioner", "PractitionerRole"})
+
+
+class NotRead(Exception):
+    """A resource of a type the portal reads, but in a form it does not use (counted as skipped)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
 
 
 class Invalid(Exception):
@@ -106,6 +139,7 @@ class Extract:
     problems: list[Problem] = field(default_factory=list)  # resources that could not be read: quarantined
     conflicts: list[Problem] = field(default_factory=list)  # one id, several contents: none applied
     skipped: dict[str, int] = field(default_factory=dict)  # resource types the portal does not read
+    index: dict[str, dict[str, Any]] = field(default_factory=dict)  # 'Type/id' → resource, for references
     lines: int = 0
     at_line: int = 0  # the line being mapped
     # prior-authorization halves, paired once every line is read: number → (line, mapped)
@@ -154,8 +188,12 @@ def parse(data: bytes | str) -> Extract:
             extract.problems.append(Problem(number, problem.field, problem.reason))
             continue
         kind = resource.get("resourceType")
+        if isinstance(kind, str) and isinstance(resource.get("id"), str):
+            extract.index.setdefault(f"{kind}/{resource['id']}", resource)
         if not isinstance(kind, str) or not kind:
             extract.problems.append(Problem(number, "resourceType", "is missing"))
+        elif kind in _REFERENCE_DATA:
+            continue  # read through the references that name them
         elif kind not in readers:
             extract.skipped[kind] = extract.skipped.get(kind, 0) + 1
         else:
@@ -172,6 +210,8 @@ def parse(data: bytes | str) -> Extract:
                 raise Invalid(".".join(str(p) for p in first["loc"]) or "(resource)", first["msg"]) from None
             extract.at_line = number
             mapper(validated, content_hash, f"{kind}/{resource.get('id') or number}", extract)
+        except NotRead as skipped:
+            extract.skipped[skipped.kind] = extract.skipped.get(skipped.kind, 0) + 1
         except Invalid as problem:
             extract.problems.append(Problem(number, problem.field, problem.reason))
     _pair_authorizations(extract)
@@ -232,11 +272,71 @@ def _without_conflicts(resources: list[tuple[int, dict[str, Any], str]],
             yield number, resource, content_hash
 
 
-def _identifier(identifiers: Any, system: str, where: str) -> str:
+def _get(thing: Any, name: str) -> Any:
+    """A field of a validated resource or of a resource still in its JSON form."""
+    return thing.get(name) if isinstance(thing, dict) else getattr(thing, name, None)
+
+
+def _find_identifier(identifiers: Any, systems: tuple[str, ...] = (),
+                     types: set[tuple[str, str]] | frozenset[tuple[str, str]] = frozenset()) -> str | None:
+    """The value of the first identifier of one of `systems` or of one of the `types` (system, code)."""
     for identifier in identifiers or []:
-        if identifier.system == system and identifier.value:
-            return normal_id(str(identifier.value))
-    raise Invalid(where, f"needs an identifier with system {system}")
+        value = _get(identifier, "value")
+        if not value:
+            continue
+        codings = _get(_get(identifier, "type"), "coding") or []
+        if _get(identifier, "system") in systems or any((_get(c, "system"), _get(c, "code")) in types
+                                                       for c in codings):
+            return str(value)
+    return None
+
+
+def _identifier(identifiers: Any, system: str, where: str) -> str:
+    value = _find_identifier(identifiers, (system,))
+    if value is None:
+        raise Invalid(where, f"needs an identifier with system {system}")
+    return normal_id(value)
+
+
+def _target(reference: Any, extract: Extract, contained: Any = None) -> Any:
+    """The resource a reference names: a contained one ('#id') or one of the export ('Type/id')."""
+    ref = _get(reference, "reference") or ""
+    if ref.startswith("#"):
+        return next((r for r in contained or [] if _get(r, "id") == ref[1:]), None)
+    return extract.index.get(ref.split("/_history/")[0].removeprefix("urn:uuid:"))
+
+
+def _member_id(reference: Any, extract: Extract, where: str) -> str:
+    """The member a reference names: the member identifier of the Patient it points at, or its own."""
+    target = _target(reference, extract)
+    found = _find_identifier(_get(target, "identifier"), (MEMBER_ID,), MEMBER_TYPES) if target else None
+    found = found or _find_identifier([_get(reference, "identifier")] if reference else [], (MEMBER_ID,),
+                                      MEMBER_TYPES)
+    if not found:
+        raise Invalid(where, "names no member: reference a Patient of the export that has a member identifier "
+                             "(type MB), or give that identifier")
+    return normal_id(found)
+
+
+def _member_name(reference: Any, extract: Extract) -> str:
+    target = _target(reference, extract)
+    name = (_get(target, "name") or [None])[0] if target else None
+    if name:
+        given = " ".join(_get(name, "given") or [])
+        return f"{given} {_get(name, 'family') or ''}".strip()
+    return (_get(reference, "display") or "").strip()
+
+
+def _provider(reference: Any, extract: Extract, where: str, contained: Any = None) -> tuple[str, str | None]:
+    """A provider's Provider ID (the portal's own identifier, else its NPI) and Tax ID, from the reference
+    and the Organization or Practitioner it points at."""
+    target = _target(reference, extract, contained)
+    identifiers = [*(_get(target, "identifier") or []), *([_get(reference, "identifier")] if reference else [])]
+    provider_id = _find_identifier(identifiers, (PROVIDER_ID,)) or _find_identifier(identifiers, (NPI,))
+    if not provider_id:
+        raise Invalid(where, f"names no provider: give an NPI ({NPI}) on it or on the resource it references")
+    tax_id = _find_identifier(identifiers, (TAX_ID,), TAX_TYPES)
+    return normal_id(provider_id), re.sub(r"\D", "", tax_id) if tax_id else None
 
 
 def _reference_id(reference: Any, system: str, where: str) -> str:
@@ -247,7 +347,10 @@ def _reference_id(reference: Any, system: str, where: str) -> str:
 
 
 def _profile(patient: Any, content_hash: str, source: str, extract: Extract) -> None:
-    member_id = _identifier(patient.identifier, MEMBER_ID, "identifier")
+    found = _find_identifier(patient.identifier, (MEMBER_ID,), MEMBER_TYPES)
+    if found is None:
+        raise Invalid("identifier", "needs the member identifier (type MB)")
+    member_id = normal_id(found)
     name = (patient.name or [None])[0]
     if name is None or not name.family or not name.given:
         raise Invalid("name", "needs a family name and a given name")
@@ -273,7 +376,7 @@ def _cents(money: Any, where: str) -> int:
 
 
 def _coverage(coverage: Any, content_hash: str, source: str, extract: Extract) -> None:
-    member_id = _reference_id(coverage.beneficiary, MEMBER_ID, "beneficiary")
+    member_id = _member_id(coverage.beneficiary, extract, "beneficiary")
     if coverage.period is None or coverage.period.start is None:
         raise Invalid("period.start", "is required")
     classes = coverage.class_fhir or []  # FHIR 'class' (a Python keyword)
@@ -317,16 +420,28 @@ def _reasons(adjudications: Any, where: str) -> list[str]:
 
 
 def _amounts(adjudications: Any, where: str) -> dict[str, int]:
+    """Billed, allowed, paid and member amounts from adjudication (or total) categories; the member's
+    part is the stated member liability, else the sum of copay, deductible, coinsurance and non-covered."""
     amounts = {"billed": 0, "allowed": 0, "paid": 0, "patient": 0}
+    shares, liability = 0, False
     for i, adjudication in enumerate(adjudications or []):
         _, category = _coding(adjudication.category)
-        if category in _AMOUNTS and adjudication.amount is not None:
+        if adjudication.amount is None:
+            continue
+        if category in _AMOUNTS:
             amounts[_AMOUNTS[category]] = _cents(adjudication.amount, f"{where}.{i}.amount")
+            liability = liability or category == "memberliability"
+        elif category in _MEMBER_SHARES:
+            shares += _cents(adjudication.amount, f"{where}.{i}.amount")
+    if not liability:
+        amounts["patient"] = shares
     return amounts
 
 
-def _procedure(concept: Any, where: str) -> str:
+def _procedure(concept: Any, where: str, *, revenue: bool = False) -> str:
     system, code = _coding(concept)
+    if revenue and system not in (CPT, *HCPCS):
+        return ""  # an institutional line billed by its revenue code alone
     if system == CPT and code and _CPT_CODE.match(code):
         return code
     if system in HCPCS and code and _HCPCS_CODE.match(code):
@@ -335,24 +450,17 @@ def _procedure(concept: Any, where: str) -> str:
 
 
 def _claim(eob: Any, content_hash: str, source: str, extract: Extract) -> None:
-    claim_id = _identifier(eob.identifier, "urn:portal:claim-number", "identifier")
-    member_id = _reference_id(eob.patient, MEMBER_ID, "patient")
-    status_code = next((e.valueCode for e in eob.extension or [] if e.url == CLAIM_STATUS), None)
-    try:
-        status = ClaimStatus(status_code)
-    except ValueError:
-        raise Invalid(f"extension({CLAIM_STATUS})", f"{status_code!r} is not one of "
-                      f"{', '.join(s.value for s in ClaimStatus)}") from None
-    billing = _reference_id(eob.provider, PROVIDER_ID, "provider")
-    contained_tax = [_identifier(r.identifier, TAX_ID, f"contained.{r.id}.identifier") for r in eob.contained or []
-                     if r.get_resource_type() == "Organization"]
-    tax_id = contained_tax[0] if contained_tax else None
-    if not tax_id:
-        raise Invalid("contained", f"needs the billing Organization with a Tax ID ({TAX_ID})")
+    if eob.use == "preauthorization":
+        raise NotRead(_PREAUTHORIZATION)  # a prior authorization's record, never a claim
+    claim_id = _find_identifier(eob.identifier, (CLAIM_NUMBER,), CLAIM_TYPES)
+    if claim_id is None:
+        raise Invalid("identifier", "needs the claim's unique identifier (type uc)")
+    member_id = _member_id(eob.patient, extract, "patient")
+    billing, tax_id = _provider(eob.provider, extract, "provider", eob.contained)
     rendering = None
     for i, member in enumerate(eob.careTeam or []):
         if _coding(member.role)[1] in ("rendering", "performing"):
-            rendering = _reference_id(member.provider, PROVIDER_ID, f"careTeam.{i}.provider")
+            rendering = _provider(member.provider, extract, f"careTeam.{i}.provider", eob.contained)[0]
     if eob.billablePeriod is None or eob.billablePeriod.start is None:
         raise Invalid("billablePeriod.start", "is required")
     received = next((info.timingDate for info in eob.supportingInfo or []
@@ -361,36 +469,61 @@ def _claim(eob: Any, content_hash: str, source: str, extract: Extract) -> None:
     for i, item in enumerate(eob.item or []):
         where = f"item.{i}"
         amounts = _amounts(item.adjudication, f"{where}.adjudication")
-        if item.servicedDate is None:
-            raise Invalid(f"{where}.servicedDate", "is required")
+        served = item.servicedDate or (item.servicedPeriod.start if item.servicedPeriod else None) \
+            or eob.billablePeriod.start
         lines.append(ClaimLineView(
-            sequence=int(item.sequence), procedure_code=_procedure(item.productOrService, f"{where}.productOrService"),
-            modifiers=tuple(_coding(m)[1] or "" for m in item.modifier or []), service_date=_day(item.servicedDate),
+            sequence=int(item.sequence), procedure_code=_procedure(item.productOrService, f"{where}.productOrService",
+                                                                 revenue=item.revenue is not None),
+            modifiers=tuple(_coding(m)[1] or "" for m in item.modifier or []), service_date=_day(served),
             units=int(item.quantity.value) if item.quantity and item.quantity.value else 1,
             billed_cents=amounts["billed"], allowed_cents=amounts["allowed"], paid_cents=amounts["paid"],
             patient_cents=amounts["patient"], reason_codes=tuple(_reasons(item.adjudication, f"{where}.adjudication"))))
-    if not lines:
-        raise Invalid("item", "a claim needs at least one line")
-    payment = None
-    if eob.payment is not None and eob.payment.amount is not None:
-        method = {CHECK_NUMBER: "check", EFT_TRACE: "eft"}.get(
-            eob.payment.identifier.system if eob.payment.identifier else "")
-        if method is None or not eob.payment.identifier.value or eob.payment.date is None:
-            raise Invalid("payment", f"needs a date, an amount and an identifier of system {CHECK_NUMBER} or "
-                                     f"{EFT_TRACE}")
-        payment = PaymentView(method, eob.payment.identifier.value, _day(eob.payment.date),
-                              _cents(eob.payment.amount, "payment.amount"))
+    if not lines and not eob.total:
+        raise Invalid("item", "a claim needs at least one line, or its totals")
+    # The header's totals are the payer's own figures; without them, the lines add up.
+    totals = _amounts(eob.total, "total") if eob.total else {
+        name: sum(line_amount for line_amount in (getattr(line, f"{name}_cents") for line in lines))
+        for name in ("billed", "allowed", "paid", "patient")}
     extract.claims.append((Claim(
-        claim_id=claim_id, member_id=member_id, member_name=(eob.patient.display or "").strip(),
-        billing_provider_id=billing.upper(), billing_tax_id=re.sub(r"\D", "", tax_id),
-        rendering_provider_id=rendering.upper() if rendering else None,
+        claim_id=normal_id(claim_id), member_id=member_id, member_name=_member_name(eob.patient, extract),
+        billing_provider_id=billing, billing_tax_id=tax_id or "", rendering_provider_id=rendering,
         service_from=_day(eob.billablePeriod.start),
         service_to=_day(eob.billablePeriod.end or eob.billablePeriod.start),
-        received_on=_day(received or eob.created), status=status,
-        billed_cents=sum(line.billed_cents for line in lines), allowed_cents=sum(line.allowed_cents for line in lines),
-        paid_cents=sum(line.paid_cents for line in lines), patient_cents=sum(line.patient_cents for line in lines),
-        reason_codes=tuple(_reasons(eob.adjudication, "adjudication")), lines=tuple(lines), payment=payment),
+        received_on=_day(received or eob.created), status=_claim_status(eob, totals["paid"]),
+        billed_cents=totals["billed"], allowed_cents=totals["allowed"], paid_cents=totals["paid"],
+        patient_cents=totals["patient"], reason_codes=tuple(_reasons(eob.adjudication, "adjudication")),
+        lines=tuple(lines), payment=_payment(eob)),
         content_hash, source))
+
+
+def _claim_status(eob: Any, paid_cents: int) -> ClaimStatus:
+    """The portal's extension where given, else the EOB's outcome: queued → received, partial → pended,
+    complete → paid (or denied when nothing was paid)."""
+    code = next((e.valueCode for e in eob.extension or [] if e.url == CLAIM_STATUS), None)
+    if code is not None:
+        try:
+            return ClaimStatus(code)
+        except ValueError:
+            raise Invalid(f"extension({CLAIM_STATUS})", f"{code!r} is not one of "
+                          f"{', '.join(s.value for s in ClaimStatus)}") from None
+    if eob.outcome == "queued":
+        return ClaimStatus.RECEIVED
+    if eob.outcome == "partial":
+        return ClaimStatus.PENDED
+    if eob.outcome == "error":
+        return ClaimStatus.DENIED
+    return ClaimStatus.PAID if paid_cents > 0 else ClaimStatus.DENIED
+
+
+def _payment(eob: Any) -> PaymentView | None:
+    """The payment, where the payer names it by a check number or EFT trace number."""
+    payment = eob.payment
+    if payment is None or payment.amount is None or payment.date is None or payment.identifier is None:
+        return None
+    method = {CHECK_NUMBER: "check", EFT_TRACE: "eft"}.get(payment.identifier.system or "")
+    if method is None or not payment.identifier.value:
+        return None
+    return PaymentView(method, payment.identifier.value, _day(payment.date), _cents(payment.amount, "payment.amount"))
 
 
 def _instant(value: Any, where: str) -> datetime:
