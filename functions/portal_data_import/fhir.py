@@ -73,7 +73,9 @@ AMOUNT_USED = "urn:portal:amount-used"
 CHECK_NUMBER = "urn:portal:check-number"
 EFT_TRACE = "urn:portal:eft-trace-number"
 CPT = "http://www.ama-assn.org/go/cpt"
-HCPCS = ("https://bluebutton.cms.gov/resources/codesystem/hcpcs", "urn:oid:2.16.840.1.113883.6.285")
+# HCPCS as Blue Button, the OID and Da Vinci PAS name it (PAS files CPT codes, HCPCS Level I, under it too)
+HCPCS = ("https://bluebutton.cms.gov/resources/codesystem/hcpcs", "urn:oid:2.16.840.1.113883.6.285",
+         "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets")
 _CPT_CODE = re.compile(r"^\d{4}[0-9FTU]$")
 _HCPCS_CODE = re.compile(r"^[A-V]\d{4}$")
 _BENEFITS = {"gpvisit": BenefitKind.COPAY_OFFICE, "spvisit": BenefitKind.COPAY_SPECIALIST,
@@ -90,6 +92,8 @@ AUTHORIZATION_NUMBER = "urn:portal:authorization-number"
 ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 PRIORITY = "http://terminology.hl7.org/CodeSystem/processpriority"
 REVIEW_ACTION = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-reviewAction"
+# PDex publishes the same extension under its own canonical
+REVIEW_ACTIONS_URLS = (REVIEW_ACTION, "http://hl7.org/fhir/us/davinci-pdex/StructureDefinition/extension-reviewAction")
 X12_REVIEW_ACTION = "https://codesystem.x12.org/005010/306"
 _AUTHORIZATION_NUMBER = re.compile(r"^PA-[0-9A-Z]{10}$")
 _ICD10CM = re.compile(ICD10CM_PATTERN)
@@ -142,6 +146,8 @@ class Extract:
     index: dict[str, dict[str, Any]] = field(default_factory=dict)  # 'Type/id' → resource, for references
     lines: int = 0
     at_line: int = 0  # the line being mapped
+    # responses whose request is not in this file: (number, line, response), for the request on file
+    later_responses: list[tuple[str, int, _Response]] = field(default_factory=list)
     # prior-authorization halves, paired once every line is read: number → (line, mapped)
     _requests: dict[str, tuple[int, _Request]] = field(default_factory=dict)
     _responses: dict[str, tuple[int, _Response]] = field(default_factory=dict)
@@ -444,7 +450,7 @@ def _procedure(concept: Any, where: str, *, revenue: bool = False) -> str:
         return ""  # an institutional line billed by its revenue code alone
     if system == CPT and code and _CPT_CODE.match(code):
         return code
-    if system in HCPCS and code and _HCPCS_CODE.match(code):
+    if system in HCPCS and code and (_HCPCS_CODE.match(code) or _CPT_CODE.match(code)):
         return code
     raise Invalid(where, f"{code!r} is not a CPT or HCPCS code of system {CPT} or {HCPCS[0]}")
 
@@ -607,13 +613,19 @@ def _pa_request(claim: Any, content_hash: str, source: str, extract: Extract) ->
 
 
 def _review_action(adjudication: Any) -> str | None:
+    """The X12 306 review action of an adjudication: PAS nests it (`reviewActionCode` beside `number` and
+    `reasonCode`, the sub-extension's url short or the full canonical); older extracts give it flat."""
     for extension in adjudication.extension or []:
-        if extension.url == REVIEW_ACTION:
-            system, code = _coding(extension.valueCodeableConcept)
-            if system == X12_REVIEW_ACTION and code in _REVIEW_ACTIONS:
-                return str(code)
-            raise Invalid("extension", f"a review action is one of {', '.join(_REVIEW_ACTIONS)} of system "
-                                       f"{X12_REVIEW_ACTION}")
+        if extension.url not in REVIEW_ACTIONS_URLS:
+            continue
+        concept = extension.valueCodeableConcept or next(
+            (sub.valueCodeableConcept for sub in extension.extension or []
+             if (sub.url or "").rsplit("-", 1)[-1].rsplit("/", 1)[-1] in ("reviewActionCode", "ActionCode")), None)
+        system, code = _coding(concept)
+        if system == X12_REVIEW_ACTION and code in _REVIEW_ACTIONS:
+            return str(code)
+        raise Invalid("extension", f"a review action is one of {', '.join(_REVIEW_ACTIONS)} of system "
+                                   f"{X12_REVIEW_ACTION}")
     return None
 
 
@@ -624,7 +636,7 @@ def _pa_response(response: Any, content_hash: str, source: str, extract: Extract
     if response.preAuthRef is not None and response.preAuthRef.strip().upper() != number:
         raise Invalid("preAuthRef", "differs from the authorization number of the request it answers")
     if response.outcome == "error":
-        raise Invalid("outcome", "an error response carries no decision")
+        raise NotRead("ClaimResponse (outcome = error)")  # the payer could not process it: no decision
     decisions: dict[int, tuple[str, int | None]] = {}
     for i, item in enumerate(response.item or []):
         for j, adjudication in enumerate(item.adjudication or []):
@@ -651,10 +663,9 @@ def _pa_response(response: Any, content_hash: str, source: str, extract: Extract
 def _pair_authorizations(extract: Extract) -> None:
     """Join each request with its response; a response without its request, or a decision that does not fit
     the request's items, is a problem on the response's line."""
-    for number, (line, _response) in extract._responses.items():
-        if number not in extract._requests:
-            extract.problems.append(Problem(line, "request", f"no Claim with authorization number {number} in "
-                                                             "this file"))
+    for number, (line, response) in extract._responses.items():
+        if number not in extract._requests:  # decided against the request on file, if there is one
+            extract.later_responses.append((number, line, response))
     for number, (line, request) in extract._requests.items():
         answer = extract._responses.get(number)
         try:
@@ -663,6 +674,11 @@ def _pair_authorizations(extract: Extract) -> None:
             extract.problems.append(Problem(answer[0] if answer else line, problem.field, problem.reason))
             continue
         extract.authorizations.append((decided, line, request.source))
+
+
+def decided_on_file(stored: Authorization, response: _Response) -> Authorization:
+    """What a response in a later extract makes of a request on file (Invalid when it does not fit)."""
+    return _decided(_Request(stored, None, ""), response)
 
 
 def _decided(request: _Request, response: _Response | None) -> Authorization:

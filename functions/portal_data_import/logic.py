@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from functions.portal_data_import.fhir import Problem, parse
+from functions.portal_data_import.fhir import Invalid, Problem, decided_on_file, parse
 from functions.shared.core import audit, clock
 from functions.shared.core.audit import SystemOrigin
 from functions.shared.core.plans import current_plan
@@ -73,6 +73,17 @@ def import_extract(data: bytes | str, source: str, *, strict: bool | None = None
     outcomes += [repos.claims.put(claim, content_hash, source_ref)
                  for claim, content_hash, source_ref in extract.claims]
     meta = SystemOrigin("portal-data-import", source)
+    for number, line, response in extract.later_responses:  # a decision for a request of an earlier extract
+        stored = repos.authorizations.get(number)
+        if stored is None:
+            report.conflicts.append(LineProblem(line=line, field="request", reason=f"no request {number} in this file "
+                                                                                   "or on file"))
+            continue
+        try:
+            extract.authorizations.append((decided_on_file(stored, response), line, f"ClaimResponse/{number}"))
+        except Invalid as problem:
+            report.problems.append(LineProblem(line=line, field=problem.field, reason=problem.reason))
+    report.authorizations = len(extract.authorizations)
     for authorization, line, source_ref in extract.authorizations:
         step = reconcile(repos.authorizations.get(authorization.authorization_id), authorization)
         if step.kind in ("create", "move"):

@@ -113,7 +113,7 @@ def _changed(resource: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
     ([_changed(_request(), "item.0.quantity.value", 0)], [(1, "item.0.quantity")]),
     ([_changed(_request(), "identifier.0.value", "12345")], [(1, "identifier")]),
     ([_request(), _request()], []),  # the same resource twice: applied once
-    ([_response([("A1", None)])], [(1, "request")]),  # an answer to no request in the file
+    ([_response([("A1", None)])], []),  # an answer to a request of an earlier file: decided on import
     ([_request(), _changed(_response([("A1", None)]), "preAuthRef", "PA-OTHER00001")], [(2, "preAuthRef")]),
     ([_request(), _response([("A3", None)], None)], [(2, "disposition")]),  # a denial says why
     ([_request(), _response([("A2", 12)], "All")], [(2, "item")]),  # partial gives fewer units than asked
@@ -169,3 +169,45 @@ def test_an_extract_older_than_the_last_change_is_a_conflict():
     assert reconcile(moved, older_denial).kind == "conflict"
     assert reconcile(moved, _one(_request(), _response([("A3", None)], "No", hours=10))).kind == "move"
 
+
+
+def test_a_response_in_a_later_extract_decides_the_request_on_file_and_one_to_nothing_is_a_conflict(repos):
+    monday = import_extract(_lines(_request()), "monday.ndjson")
+    assert (monday.status, repos.authorizations.get("PA-TEST000001").status) == ("applied", S.PENDING)
+    tuesday = import_extract(_lines(_response([("A1", None)])), "tuesday-delta.ndjson")
+    assert (tuesday.status, tuesday.written, tuesday.authorizations) == ("applied", 1, 1)
+    decided = repos.authorizations.get("PA-TEST000001")
+    assert decided.status == S.APPROVED and [e.event for e in decided.history] == ["submitted", "approved"]
+    again = import_extract(_lines(_response([("A1", None)])), "tuesday-again.ndjson")
+    assert (again.status, again.written) == ("unchanged", 0)
+    orphan = import_extract(_lines(_response([("A1", None)], number="PA-NOBODY00001")), "orphan.ndjson")
+    assert orphan.status == "rejected" and [(c.line, c.field) for c in orphan.conflicts] == [(1, "request")]
+
+
+def _nested(response: dict[str, Any], number: str = "AUTH0001") -> dict[str, Any]:
+    """The review action as PAS nests it: the code and the payer's number as sub-extensions."""
+    nested = copy.deepcopy(response)
+    for item in nested["item"]:
+        for adjudication in item["adjudication"]:
+            (flat,) = adjudication["extension"]
+            adjudication["extension"] = [{"url": flat["url"], "extension": [
+                {"url": "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-reviewActionCode",
+                 "valueCodeableConcept": flat["valueCodeableConcept"]},
+                {"url": "number", "valueString": number}]}]
+    return nested
+
+
+def test_the_review_action_is_read_as_pas_nests_it_and_pas_hcpcs_codes_are_procedure_codes():
+    request = _request(lines=[("97110", 12), ("E0601", 1)])
+    for item in request["item"]:
+        item["productOrService"]["coding"][0]["system"] = "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets"
+    decided = _one(request, _nested(_response([("A1", None), ("A3", None)], "Not medically necessary")))
+    assert decided.status == S.PARTIALLY_APPROVED and [s.code for s in decided.service_lines] == ["97110", "E0601"]
+    assert [s.approved_units for s in decided.service_lines] == [12, 0]
+
+
+def test_an_error_response_is_counted_and_decides_nothing(repos):
+    error = {**_response([("A1", None)]), "outcome": "error"}
+    report = import_extract(_lines(_request(), error), "error.ndjson")
+    assert report.problems == [] and report.skipped == {"ClaimResponse (outcome = error)": 1}
+    assert repos.authorizations.get("PA-TEST000001").status == S.PENDING
