@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from functions.portal_data_import.logic import ImportReport, import_extract
+from functions.shared.core import telemetry
 from functions.shared.services.s3_imports import run_imports
 
 logger = Logger()
@@ -20,4 +21,7 @@ def _summary(report: ImportReport) -> dict[str, Any]:
 
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return run_imports(event, import_extract, logger, _summary)
+    try:
+        return run_imports(event, import_extract, logger, _summary)
+    finally:
+        telemetry.flush()  # the count of imports with quarantined lines, which an alarm watches

@@ -24,6 +24,7 @@ from functions.portal_data_import.fhir import Invalid, Problem, decided_on_file,
 from functions.shared.core import audit, clock
 from functions.shared.core.audit import SystemOrigin
 from functions.shared.core.plans import current_plan
+from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
 from functions.shared.store.authorizations import IMPORTED, Authorization, AuthorizationStatus, Change, may_move
 from functions.shared.store.transactions import StaleWrite
@@ -64,6 +65,7 @@ def import_extract(data: bytes | str, source: str, *, strict: bool | None = None
         report.problems = [LineProblem(line=1, field="(file)", reason="the file has no resources")]
         return report
     if strict and (extract.problems or extract.conflicts):
+        _record_quarantine(report, SystemOrigin("portal-data-import", source))
         return report
     repos = repositories()
     outcomes = [repos.members.put_profile(profile, content_hash, source_ref)
@@ -100,7 +102,16 @@ def import_extract(data: bytes | str, source: str, *, strict: bool | None = None
     refused = report.problems or report.conflicts
     report.status = ("rejected" if refused and not outcomes else "partial" if refused else
                      "applied" if report.written else "unchanged")
+    if refused:
+        _record_quarantine(report, meta)
     return report
+
+
+def _record_quarantine(report: ImportReport, meta: SystemOrigin) -> None:
+    """An audit record (and the metric its alarm watches) of an import that left lines out."""
+    audit_log.record("portal_data.import", "quarantined", meta, subject=IMPORTED, now=clock.now(),
+                     detail={"source": report.source, "status": report.status, "quarantined": len(report.problems),
+                             "conflicts": len(report.conflicts)})
 
 
 def _listed(problems: list[Problem]) -> list[LineProblem]:

@@ -66,6 +66,8 @@ SMS_SPEND_SHARE = 0.8  # of the account's monthly SMS spend limit
 WAF_BLOCKED = Threshold(500)  # blocked requests per 5 minutes, per web ACL
 SIGN_IN_FAILURES = Threshold(50)  # wrong passwords, unknown users and wrong codes per 5 minutes
 SIGN_IN_PAUSES = Threshold(10)  # attempts refused because the account's sign-in is paused (lockouts)
+# Any import with quarantined or conflicting lines: the plan's data people look at its report.
+PORTAL_DATA_QUARANTINED = Threshold(1, datapoints=1, periods=1)
 
 # What the repositories call (an alarm's math expression takes at most 10 metrics).
 TABLE_OPERATIONS = [dynamodb.Operation.GET_ITEM, dynamodb.Operation.PUT_ITEM, dynamodb.Operation.UPDATE_ITEM,
@@ -77,6 +79,7 @@ TABLE_OPERATIONS = [dynamodb.Operation.GET_ITEM, dynamodb.Operation.PUT_ITEM, dy
 SIGN_IN_FAILURE_METRICS = ("signin.password.wrong", "signin.password.unknown_user", "signin.code.wrong",
                            "mfa.code.wrong")
 SIGN_IN_PAUSE_METRICS = ("signin.password.paused",)
+PORTAL_DATA_QUARANTINE_METRICS = ("portal_data.import.quarantined",)
 
 
 class Monitoring(Construct):
@@ -203,6 +206,10 @@ class Monitoring(Construct):
                     "Many failed sign-ins (wrong passwords, unknown users, wrong codes): credential stuffing?")
         self._alarm("SignInPauses", self._emf_sum(SIGN_IN_PAUSE_METRICS, "sign-ins refused while paused"),
                     SIGN_IN_PAUSES, "Many sign-ins hit paused (locked) accounts.")
+        self._alarm("PortalDataQuarantined", self._emf_sum(PORTAL_DATA_QUARANTINE_METRICS, "imports with quarantined "
+                                                                                           "lines"),
+                    PORTAL_DATA_QUARANTINED, "A portal-data extract had lines it could not apply: read the import "
+                                             "report under reports/ in the portal-data bucket.")
         self.dashboard = self._dashboard(config, functions, api, tables, state_machines, web_acls)
 
     @staticmethod

@@ -40,6 +40,8 @@ def test_a_bad_line_is_quarantined_by_line_field_and_reason_and_the_others_apply
     assert [(p.line, p.field) for p in report.problems] == [(2, "birthDate")]
     assert repos.members.get(good[0]["identifier"][0]["value"]) is not None
     assert repos.members.get(bad_birth["identifier"][0]["value"]) is None  # never half a resource
+    quarantined = [e for e in repos.audit.entries if e.action == "portal_data.import"]
+    assert [(e.outcome, e.detail["quarantined"]) for e in quarantined] == [("quarantined", 1)]  # and its alarm
 
 
 def test_a_strict_plan_rejects_the_whole_file_for_one_bad_line(repos):
