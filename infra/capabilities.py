@@ -42,6 +42,7 @@ Target = Literal[
     "roster_reports",  # roster bucket objects under reports/
     "roster_key",  # the roster bucket's KMS key, through S3 only
     "portal_data_incoming",  # portal-data bucket objects under incoming/ (the plan's FHIR extracts)
+    "portal_data_exports",  # portal-data bucket objects under exports/ (the plan's Bulk Data exports)
     "portal_data_reports",  # portal-data bucket objects under reports/
     "portal_data_key",  # the portal-data bucket's KMS key, through S3 only
     "portal_data_attachments",  # portal-data bucket objects under attachments/ (files of authorization requests)
@@ -168,6 +169,7 @@ CAPABILITIES: dict[Capability, CapabilitySpec] = {
     # reads the plan's FHIR extracts and writes their import reports
     "imports_portal_data": CapabilitySpec("portal_data_bucket", (
         Grant("portal_data_incoming", ("s3:GetObject",)),
+        Grant("portal_data_exports", ("s3:GetObject",)),
         Grant("portal_data_reports", ("s3:PutObject",)),
         Grant("portal_data_key", ("kms:Decrypt", "kms:GenerateDataKey")),
     )),

@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -130,6 +130,7 @@ class Problem:
     line: int
     field: str
     reason: str
+    file: str = ""  # the export's file, where an export has several
 
 
 @dataclass
@@ -172,9 +173,34 @@ class _Response:
     decisions: dict[int, tuple[str, int | None]]
 
 
+# A Bulk Data export's files in the order they are read: what others reference comes first.
+DEPENDENCY_ORDER = ("Organization", "Practitioner", "PractitionerRole", "Patient", "Coverage",
+                    "ExplanationOfBenefit", "Claim", "ClaimResponse")
+BATCH = 500  # mapped records handed to `apply` at a time, so memory stays flat on a large file
+
+
+@dataclass(frozen=True)
+class Source:
+    """One NDJSON file: its name in the report, and a way to read it from the start (it is read twice)."""
+
+    name: str
+    chunks: Callable[[], Iterable[bytes]]
+
+
 def parse(data: bytes | str) -> Extract:
-    """Validate and map every line of an NDJSON extract: each resource on its own (a bad one is a problem
-    of its line, the others map), types the portal does not read counted and skipped."""
+    """Validate and map every line of one NDJSON extract held in memory."""
+    raw = data.encode() if isinstance(data, str) else data
+    return parse_files([Source("", lambda: [raw])])
+
+
+def parse_files(sources: Sequence[Source], apply: Callable[[Extract], None] | None = None) -> Extract:
+    """Validate and map every line of the files of an export, each resource on its own (a bad one is a
+    problem of its line, the others map), types the portal does not read counted and skipped.
+
+    Two passes, each streaming the files line by line: the first hashes every resource (one id with two
+    contents is a conflict, and neither maps) and keeps the identifiers of the resources references name;
+    the second maps. `apply` is handed the mapped members, coverages and claims every BATCH resources and
+    empties those lists; prior authorizations are paired at the end."""
     from fhir.resources.R4B.claim import Claim as FhirClaim
     from fhir.resources.R4B.claimresponse import ClaimResponse
     from fhir.resources.R4B.coverage import Coverage
@@ -185,63 +211,131 @@ def parse(data: bytes | str) -> Extract:
                "ExplanationOfBenefit": (ExplanationOfBenefit, _claim), "Claim": (FhirClaim, _pa_request),
                "ClaimResponse": (ClaimResponse, _pa_response)}
     extract = Extract()
-    resources: list[tuple[int, dict[str, Any], str]] = []
-    for number, line in lines(data):
-        extract.lines += 1
-        try:
-            resource = _json_object(line)
-        except Invalid as problem:
-            extract.problems.append(Problem(number, problem.field, problem.reason))
-            continue
-        kind = resource.get("resourceType")
-        if isinstance(kind, str) and isinstance(resource.get("id"), str):
-            extract.index.setdefault(f"{kind}/{resource['id']}", resource)
-        if not isinstance(kind, str) or not kind:
-            extract.problems.append(Problem(number, "resourceType", "is missing"))
-        elif kind in _REFERENCE_DATA:
-            continue  # read through the references that name them
-        elif kind not in readers:
-            extract.skipped[kind] = extract.skipped.get(kind, 0) + 1
-        else:
-            resources.append((number, resource, hashlib.sha256(json.dumps(resource, sort_keys=True).encode())
-                              .hexdigest()))
-    for number, resource, content_hash in _without_conflicts(resources, extract):
-        kind = resource["resourceType"]
-        model, mapper = readers[kind]
-        try:
+    copies = _first_pass(sources, readers, extract)
+    conflicting = {key for key, contents in copies.items() if len(contents) > 1}
+    mapped = 0
+    for source in sources:
+        for number, line in lines(source.chunks()):
+            resource = _readable(line)
+            kind = resource.get("resourceType") if resource else None
+            if resource is None or kind not in readers:
+                continue  # reported (or counted) in the first pass
+            key = (str(kind), str(resource.get("id")))
+            if key in conflicting or (key in copies and next(iter(copies[key].values()))[0] != (source.name, number)):
+                continue  # in conflict, or a repeat of a resource read already
+            model, mapper = readers[str(kind)]
             try:
-                validated = model.model_validate(resource)
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                raise Invalid(".".join(str(p) for p in first["loc"]) or "(resource)", first["msg"]) from None
-            extract.at_line = number
-            mapper(validated, content_hash, f"{kind}/{resource.get('id') or number}", extract)
-        except NotRead as skipped:
-            extract.skipped[skipped.kind] = extract.skipped.get(skipped.kind, 0) + 1
-        except Invalid as problem:
-            extract.problems.append(Problem(number, problem.field, problem.reason))
+                try:
+                    validated = model.model_validate(resource)
+                except ValidationError as exc:
+                    first = exc.errors()[0]
+                    raise Invalid(".".join(str(p) for p in first["loc"]) or "(resource)", first["msg"]) from None
+                extract.at_line = number
+                mapper(validated, _hash(resource), f"{kind}/{resource.get('id') or number}", extract)
+            except NotRead as skipped:
+                extract.skipped[skipped.kind] = extract.skipped.get(skipped.kind, 0) + 1
+            except Invalid as problem:
+                extract.problems.append(Problem(number, problem.field, problem.reason, source.name))
+            mapped += 1
+            if apply is not None and mapped % BATCH == 0:
+                apply(extract)
+    if apply is not None:
+        apply(extract)
     _pair_authorizations(extract)
-    extract.problems.sort(key=lambda p: p.line)
+    extract.problems.sort(key=lambda p: (p.file, p.line))
+    extract.conflicts.sort(key=lambda p: (p.file, p.line))
     return extract
 
 
-def lines(data: bytes | str) -> Iterator[tuple[int, str | Invalid]]:
+def _first_pass(sources: Sequence[Source], readers: Mapping[str, Any],
+                extract: Extract) -> dict[tuple[str, str], dict[str, list[tuple[str, int]]]]:
+    """Count and check every line; return where each (type, id) stands, by content hash; report the ids
+    with more than one content as conflicts; index what references name."""
+    copies: dict[tuple[str, str], dict[str, list[tuple[str, int]]]] = {}
+    for source in sources:
+        for number, line in lines(source.chunks()):
+            extract.lines += 1
+            try:
+                resource = _json_object(line)
+            except Invalid as problem:
+                extract.problems.append(Problem(number, problem.field, problem.reason, source.name))
+                continue
+            kind = resource.get("resourceType")
+            if not isinstance(kind, str) or not kind:
+                extract.problems.append(Problem(number, "resourceType", "is missing", source.name))
+            elif kind not in readers and kind not in _REFERENCE_DATA:
+                extract.skipped[kind] = extract.skipped.get(kind, 0) + 1
+            elif isinstance(resource.get("id"), str):
+                copies.setdefault((kind, resource["id"]), {}).setdefault(_hash(resource), []).append(
+                    (source.name, number))
+                if kind in _REFERENCE_DATA or kind == "Patient":
+                    extract.index.setdefault(f"{kind}/{resource['id']}", _reference_data(resource))
+    for (kind, resource_id), contents in copies.items():
+        if len(contents) < 2:
+            continue
+        places = [place for found in contents.values() for place in found]
+        for name, number in places:
+            others = ", ".join(f"{n} line {at}" if n else f"line {at}" for n, at in places if (n, at) != (name, number))
+            extract.conflicts.append(Problem(number, "id", f"{kind}/{resource_id} is also on {others} with other "
+                                                           "content: neither is applied", name))
+    return copies
+
+
+def _readable(line: str | Invalid) -> dict[str, Any] | None:
+    try:
+        return _json_object(line)
+    except Invalid:
+        return None
+
+
+def _hash(resource: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(resource, sort_keys=True).encode()).hexdigest()
+
+
+def _reference_data(resource: dict[str, Any]) -> dict[str, Any]:
+    """What a reference to this resource reads: its identifiers and name (not the whole resource)."""
+    return {k: resource[k] for k in ("resourceType", "id", "identifier", "name") if k in resource}
+
+
+def lines(data: bytes | str | Iterable[bytes]) -> Iterator[tuple[int, str | Invalid]]:
     """The non-empty lines of NDJSON, numbered as a text editor numbers them: split on LF only (a U+2028
     inside a string is not a line break), a BOM and CRLF endings tolerated, each line strict UTF-8 (a bad
-    byte is that line's problem, named by its position)."""
-    raw = data.encode() if isinstance(data, str) else data
-    raw = raw.removeprefix(b"\xef\xbb\xbf")
-    for number, line in enumerate(raw.split(b"\n"), start=1):
-        line = line.removesuffix(b"\r")
-        if not line.strip():
-            continue
-        if len(line) > MAX_LINE_BYTES:
-            yield number, Invalid("(line)", f"longer than {MAX_LINE_BYTES:,} bytes")
-            continue
-        try:
-            yield number, line.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            yield number, Invalid("(line)", f"not UTF-8: byte {exc.start + 1} of the line ({line[exc.start]:#04x})")
+    byte is that line's problem, named by its position). Reads chunk by chunk: a line is held whole only
+    up to MAX_LINE_BYTES."""
+    chunks: Iterable[bytes] = [data.encode()] if isinstance(data, str) else [data] if isinstance(data, bytes) \
+        else data
+    number, pending, too_long, first = 0, b"", False, True
+    for chunk in chunks:
+        if first:
+            chunk, first = chunk.removeprefix(b"\xef\xbb\xbf"), False
+        parts = chunk.split(b"\n")
+        for i, part in enumerate(parts):
+            if i < len(parts) - 1:  # the end of a line
+                number += 1
+                line, pending, was_too_long, too_long = pending + part, b"", too_long, False
+                result = _line(line, was_too_long)
+                if result is not None:
+                    yield number, result
+            elif too_long or len(pending) + len(part) > MAX_LINE_BYTES:
+                pending, too_long = b"", True  # too long to hold: dropped up to its end, then reported
+            else:
+                pending += part
+    if pending or too_long:
+        result = _line(pending, too_long)
+        if result is not None:
+            yield number + 1, result
+
+
+def _line(line: bytes, too_long: bool) -> str | Invalid | None:
+    if too_long or len(line) > MAX_LINE_BYTES:
+        return Invalid("(line)", f"longer than {MAX_LINE_BYTES:,} bytes")
+    line = line.removesuffix(b"\r")
+    if not line.strip():
+        return None
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Invalid("(line)", f"not UTF-8: byte {exc.start + 1} of the line ({line[exc.start]:#04x})")
 
 
 def _json_object(line: str | Invalid) -> dict[str, Any]:
@@ -256,26 +350,6 @@ def _json_object(line: str | Invalid) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise Invalid("(line)", "not a JSON object")
     return data
-
-
-def _without_conflicts(resources: list[tuple[int, dict[str, Any], str]],
-                       extract: Extract) -> Iterator[tuple[int, dict[str, Any], str]]:
-    """Each resource once: a repeat of the same content is dropped; the same type and id with other
-    content is a conflict, reported on each of its lines, and none of them maps."""
-    seen: dict[tuple[str, str], list[tuple[int, str]]] = {}
-    for number, resource, content_hash in resources:
-        if isinstance(resource.get("id"), str):
-            seen.setdefault((resource["resourceType"], resource["id"]), []).append((number, content_hash))
-    conflicting = {key for key, copies in seen.items() if len({h for _, h in copies}) > 1}
-    first_copy = {key: copies[0][0] for key, copies in seen.items()}
-    for number, resource, content_hash in resources:
-        key = (resource["resourceType"], str(resource.get("id")))
-        if key in conflicting:
-            others = ", ".join(str(n) for n, _ in seen[key] if n != number)
-            extract.conflicts.append(Problem(number, "id", f"{key[0]}/{key[1]} is also on line {others} with "
-                                                           "other content: neither is applied"))
-        elif first_copy.get(key, number) == number:
-            yield number, resource, content_hash
 
 
 def _get(thing: Any, name: str) -> Any:

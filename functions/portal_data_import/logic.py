@@ -16,11 +16,21 @@ with its line and changes nothing; the other rows apply.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from functions.portal_data_import.fhir import Invalid, Problem, decided_on_file, parse
+from functions.portal_data_import.fhir import (
+    DEPENDENCY_ORDER,
+    Extract,
+    Invalid,
+    Problem,
+    Source,
+    decided_on_file,
+    parse_files,
+)
 from functions.shared.core import audit, clock
 from functions.shared.core.audit import SystemOrigin
 from functions.shared.core.plans import current_plan
@@ -30,9 +40,11 @@ from functions.shared.store.authorizations import IMPORTED, Authorization, Autho
 from functions.shared.store.transactions import StaleWrite
 
 MAX_PROBLEMS_REPORTED = 200
+_ORDER = {kind: position for position, kind in enumerate(DEPENDENCY_ORDER)}
 
 
 class LineProblem(BaseModel):
+    file: str | None = None  # the export's file (None for a single file)
     line: int
     field: str
     reason: str
@@ -55,26 +67,62 @@ class ImportReport(BaseModel):
 
 
 def import_extract(data: bytes | str, source: str, *, strict: bool | None = None) -> ImportReport:
-    extract = parse(data)
+    """One NDJSON file."""
+    raw = data.encode() if isinstance(data, str) else data
+    return import_files([Source("", lambda: [raw])], source, strict=strict)
+
+
+def import_export(manifest: bytes, open_file: Callable[[str], Iterable[bytes]], source: str, *,
+                  strict: bool | None = None) -> ImportReport:
+    """A Bulk Data export: its manifest (`output[]` of `{type, url}`) names one NDJSON file per type, read
+    in dependency order; `open_file` streams a file by the name the manifest gives it (the last part of
+    its url, beside the manifest)."""
+    try:
+        outputs = json.loads(manifest)["output"]
+        files = sorted(((str(o["type"]), str(o["url"]).rstrip("/").rsplit("/", 1)[-1]) for o in outputs),
+                       key=lambda typed: (_ORDER.get(typed[0], len(_ORDER)), typed[1]))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return ImportReport(source=source, status="rejected", lines=0, problems=[LineProblem(
+            line=1, field="output", reason="not a Bulk Data manifest: a JSON object whose output lists {type, url}")])
+    return import_files([Source(name, lambda name=name: open_file(name)) for _, name in files], source,
+                        strict=strict)
+
+
+def import_files(sources: Sequence[Source], source: str, *, strict: bool | None = None) -> ImportReport:
     strict = current_plan().portal_data_strict if strict is None else strict
-    report = ImportReport(source=source, status="rejected", lines=extract.lines, members=len(extract.profiles),
-                          coverages=len(extract.coverages), claims=len(extract.claims),
-                          authorizations=len(extract.authorizations), skipped=extract.skipped,
-                          problems=_listed(extract.problems), conflicts=_listed(extract.conflicts))
+    repos = repositories()
+    outcomes: list[bool] = []
+    counts = {"members": 0, "coverages": 0, "claims": 0}
+
+    def apply(extract: Extract) -> None:  # a batch, so memory stays flat on a large export
+        counts["members"] += len(extract.profiles)
+        counts["coverages"] += len(extract.coverages)
+        counts["claims"] += len(extract.claims)
+        outcomes.extend(repos.members.put_profile(profile, content_hash, source_ref)
+                        for profile, content_hash, source_ref in extract.profiles)
+        outcomes.extend(repos.members.put_coverage(member_id, coverage, content_hash, source_ref)
+                        for member_id, coverage, content_hash, source_ref in extract.coverages)
+        outcomes.extend(repos.claims.put(claim, content_hash, source_ref)
+                        for claim, content_hash, source_ref in extract.claims)
+        extract.profiles.clear()
+        extract.coverages.clear()
+        extract.claims.clear()
+
+    # A strict plan applies nothing until every line is known to be good.
+    extract = parse_files(sources, apply=None if strict else apply)
+    report = ImportReport(source=source, status="rejected", lines=extract.lines, skipped=extract.skipped,
+                          problems=_listed(extract.problems), conflicts=_listed(extract.conflicts),
+                          members=counts["members"] + len(extract.profiles),
+                          coverages=counts["coverages"] + len(extract.coverages),
+                          claims=counts["claims"] + len(extract.claims))
+    meta = SystemOrigin("portal-data-import", source)
     if extract.lines == 0:
         report.problems = [LineProblem(line=1, field="(file)", reason="the file has no resources")]
         return report
     if strict and (extract.problems or extract.conflicts):
-        _record_quarantine(report, SystemOrigin("portal-data-import", source))
+        _record_quarantine(report, meta)
         return report
-    repos = repositories()
-    outcomes = [repos.members.put_profile(profile, content_hash, source_ref)
-                for profile, content_hash, source_ref in extract.profiles]
-    outcomes += [repos.members.put_coverage(member_id, coverage, content_hash, source_ref)
-                 for member_id, coverage, content_hash, source_ref in extract.coverages]
-    outcomes += [repos.claims.put(claim, content_hash, source_ref)
-                 for claim, content_hash, source_ref in extract.claims]
-    meta = SystemOrigin("portal-data-import", source)
+    apply(extract)
     for number, line, response in extract.later_responses:  # a decision for a request of an earlier extract
         stored = repos.authorizations.get(number)
         if stored is None:
@@ -115,7 +163,8 @@ def _record_quarantine(report: ImportReport, meta: SystemOrigin) -> None:
 
 
 def _listed(problems: list[Problem]) -> list[LineProblem]:
-    return [LineProblem(line=p.line, field=p.field, reason=p.reason) for p in problems[:MAX_PROBLEMS_REPORTED]]
+    return [LineProblem(file=p.file or None, line=p.line, field=p.field, reason=p.reason)
+            for p in problems[:MAX_PROBLEMS_REPORTED]]
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from aws_lambda_powertools import Logger
 
 from functions.roster_import.logic import ImportReport, import_roster
 from functions.shared.core import clock
-from functions.shared.services.s3_imports import run_imports
+from functions.shared.services.s3_imports import S3File, run_imports
 
 logger = Logger()
 
@@ -19,12 +19,12 @@ def _summary(report: ImportReport) -> dict[str, Any]:
     return {"rows": report.rows, "bad_rows": len(report.bad_rows), "version": report.roster_version}
 
 
-def _import(data: bytes, key: str) -> ImportReport:
+def _import(file: S3File) -> ImportReport:
     try:
-        text = data.decode("utf-8-sig")
+        text = file.read().decode("utf-8-sig")
     except UnicodeDecodeError:
         text = ""  # not UTF-8: rejected as empty, with a report, instead of failing
-    return import_roster(text, key, clock.now())
+    return import_roster(text, file.key, clock.now())
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -34,6 +34,7 @@ from infra.constructs.notifications import Notifications
 from infra.constructs.secrets import Secrets
 from infra.constructs.storage import (
     ATTACHMENTS_PREFIX,
+    EXPORTS_PREFIX,
     INCOMING_PREFIX,
     REPORTS_PREFIX,
     PortalDataStorage,
@@ -335,6 +336,7 @@ class Functions(Construct):
             "roster_key": on(storage.key.key_arn,
                              conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}),
             "portal_data_incoming": on(portal_data.bucket.arn_for_objects(f"{INCOMING_PREFIX}*")),
+            "portal_data_exports": on(portal_data.bucket.arn_for_objects(f"{EXPORTS_PREFIX}*")),
             "portal_data_reports": on(portal_data.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")),
             "portal_data_attachments": on(portal_data.bucket.arn_for_objects(f"{ATTACHMENTS_PREFIX}*")),
             "portal_data_key": on(portal_data.key.key_arn,

@@ -13,6 +13,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_notifications as s3n
 from constructs import Construct
 
+from functions.shared.services.s3_imports import EXPORT_MANIFEST, EXPORTS_PREFIX
 from infra.config import StageConfig
 from infra.constructs._common import customer_key, removal_policy
 
@@ -109,9 +110,19 @@ class RosterStorage(ImportStorage):
 
 
 class PortalDataStorage(ImportStorage):
-    """The plan's member, coverage and claim extracts (PHI), and the files providers attach to prior-authorization
-    requests (under attachments/, read and written by the authorizations function only)."""
+    """The plan's member, coverage and claim extracts (PHI): single files under incoming/, Bulk Data exports
+    under exports/<name>/ (imported when their manifest.json lands, after their files); and the files
+    providers attach to prior-authorization requests (under attachments/, read and written by the
+    authorizations function only)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
         super().__init__(scope, construct_id, config=config, what="portal data extracts (PHI)",
                          bucket_id="Extracts", suffix=PORTAL_DATA_SUFFIX, logs_prefix="portal-data/")
+
+    def notify(self, function: lambda_.IFunction) -> None:
+        super().notify(function)
+        self.bucket.add_event_notification(
+            s3.EventType.OBJECT_CREATED,
+            s3n.LambdaDestination(function),
+            s3.NotificationKeyFilter(prefix=EXPORTS_PREFIX, suffix=EXPORT_MANIFEST),
+        )

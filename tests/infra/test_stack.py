@@ -401,6 +401,7 @@ def _target_resources(dev: Synth) -> dict[Target, tuple[str, frozenset[str]]]:
         "roster_reports": resource(stack.storage.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")),
         "roster_key": resource(stack.storage.key.key_arn),
         "portal_data_incoming": resource(stack.portal_data.bucket.arn_for_objects(f"{INCOMING_PREFIX}*")),
+        "portal_data_exports": resource(stack.portal_data.bucket.arn_for_objects("exports/*")),
         "portal_data_reports": resource(stack.portal_data.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")),
         "portal_data_key": resource(stack.portal_data.key.key_arn),
         "portal_data_attachments": resource(stack.portal_data.bucket.arn_for_objects(f"{ATTACHMENTS_PREFIX}*")),

@@ -163,3 +163,26 @@ def test_authorizations_in_the_extract_are_stored_and_a_rerun_or_a_bad_row_chang
     shown = group.get("/authorizations/PA-DEMO000006?acting_for=G1000001")
     assert shown.status == 200 and shown.body["status"] == "partially_approved"
     assert [h["event"] for h in shown.body["history"]] == ["submitted", "partially_approved"]
+
+
+def test_a_bulk_data_export_is_imported_when_its_manifest_lands(aws, clock):
+    from tests.unit.test_portal_data_standard_shapes import COVERAGE, ORGANIZATION, PATIENT, PRACTITIONER, PROFESSIONAL
+
+    # Given an export's files under exports/<name>/, one per type, as a Bulk Data server writes them
+    s3 = aws.client("s3")
+    files = {"Patient.ndjson": [PATIENT], "Coverage.ndjson": [COVERAGE], "Organization.ndjson": [ORGANIZATION],
+             "Practitioner.ndjson": [PRACTITIONER], "ExplanationOfBenefit.ndjson": [PROFESSIONAL]}
+    for name, resources in files.items():
+        s3.put_object(Bucket=BUCKET, Key=f"exports/2026-12-01/{name}",
+                      Body="".join(json.dumps(r) + "\n" for r in resources).encode())
+    manifest = {"transactionTime": "2026-12-01T00:00:00Z", "requiresAccessToken": True,
+                "output": [{"type": n.split(".")[0], "url": f"s3://{BUCKET}/exports/2026-12-01/{n}"} for n in files]}
+    s3.put_object(Bucket=BUCKET, Key="exports/2026-12-01/manifest.json", Body=json.dumps(manifest).encode())
+    # When its manifest's S3 event reaches the import function
+    import_handler({"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": BUCKET}, "object": {
+        "key": "exports/2026-12-01/manifest.json"}}}]}, FakeContext())
+    # Then every file is read, and the report lies beside the others
+    report = json.loads(s3.get_object(Bucket=BUCKET, Key="reports/exports/2026-12-01/manifest.json.report.json")
+                        ["Body"].read())
+    assert (report["status"], report["members"], report["coverages"], report["claims"]) == ("applied", 1, 1, 1)
+    assert repositories().claims.get("PROFEXAMPLE1").billing_provider_id == "1497758544"

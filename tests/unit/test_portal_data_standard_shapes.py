@@ -137,3 +137,60 @@ def test_a_reference_to_nothing_in_the_export_is_quarantined_with_what_to_send(r
     no_npi = {**PROFESSIONAL, "provider": {"display": "Somebody"}}
     report = import_extract(_ndjson(PATIENT, PRACTITIONER, no_npi), "no-npi.ndjson")
     assert [(p.line, p.field) for p in report.problems] == [(3, "provider")] and "NPI" in report.problems[0].reason
+
+
+# --- Bulk Data exports ----------------------------------------------------------------------------------
+
+
+def _export(files: dict[str, list[dict]]) -> tuple[bytes, dict[str, bytes]]:
+    """A $export's output: one NDJSON file per type and its manifest (urls as a server gives them)."""
+    contents = {f"{kind}.ndjson": _ndjson(*resources).encode() for kind, resources in files.items()}
+    manifest = {"transactionTime": "2026-12-01T00:00:00Z", "request": "https://payer.example/fhir/$export",
+                "requiresAccessToken": True, "error": [],
+                "output": [{"type": name.split(".")[0], "url": f"https://payer.example/files/{name}"}
+                           for name in sorted(contents, reverse=True)]}  # claims listed before patients
+    return json.dumps(manifest).encode(), contents
+
+
+def test_an_export_reads_its_files_in_dependency_order_and_resolves_references_across_them(repos):
+    from functions.portal_data_import.logic import import_export
+
+    manifest, contents = _export({"ExplanationOfBenefit": [PROFESSIONAL], "Patient": [PATIENT],
+                                  "Coverage": [COVERAGE], "Organization": [ORGANIZATION],
+                                  "Practitioner": [PRACTITIONER]})
+    opened: list[str] = []
+
+    def open_file(name: str):
+        opened.append(name)
+        data = contents[name]
+        return (data[i:i + 7] for i in range(0, len(data), 7))  # streamed in small chunks
+
+    report = import_export(manifest, open_file, "exports/december/manifest.json")
+    assert report.status == "applied" and (report.members, report.coverages, report.claims) == (1, 1, 1)
+    assert opened[:5] == ["Organization.ndjson", "Practitioner.ndjson", "Patient.ndjson", "Coverage.ndjson",
+                          "ExplanationOfBenefit.ndjson"]
+    assert repos.claims.get("PROFEXAMPLE1").member_name == "Johnny Example1"
+    again = import_export(manifest, open_file, "exports/december/manifest.json")
+    assert (again.status, again.written) == ("unchanged", 0)
+
+
+def test_an_export_names_the_file_of_each_problem_and_a_bad_manifest_is_rejected(repos):
+    from functions.portal_data_import.logic import import_export
+
+    manifest, contents = _export({"Patient": [PATIENT, {**PATIENT, "id": "p2", "birthDate": "1980-02-30"}]})
+    report = import_export(manifest, lambda name: [contents[name]], "exports/x/manifest.json")
+    assert [(p.file, p.line, p.field) for p in report.problems] == [("Patient.ndjson", 2, "birthDate")]
+    assert report.status == "partial"
+    bad = import_export(b'{"output": "nope"}', lambda name: [b""], "exports/y/manifest.json")
+    assert bad.status == "rejected" and bad.problems[0].field == "output"
+
+
+def test_lines_are_found_across_chunk_boundaries_and_a_line_too_long_is_reported_without_being_held():
+    from functions.portal_data_import import fhir
+
+    data = b'{"a": 1}\r\n\n{"b": "\xe2\x80\xa8"}\n' + b"x" * (fhir.MAX_LINE_BYTES + 10) + b'\n{"c": 3}'
+    chunks = [data[i:i + 4096] for i in range(0, len(data), 4096)]
+    found = [(n, line if isinstance(line, str) else line.reason) for n, line in fhir.lines(chunks)]
+    assert found[:2] == [(1, '{"a": 1}'), (3, '{"b": "\u2028"}')]
+    assert found[2][0] == 4 and found[2][1].startswith("longer than")
+    assert found[3] == (5, '{"c": 3}')
