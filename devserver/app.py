@@ -182,7 +182,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             httpd.outbox = sent
             session = boto3.Session(region_name=env["AWS_REGION"])
             httpd.roster_import = lambda text, name: roster.import_csv(env, session, text, name)
-            httpd.data_import = lambda data, name: load.import_ndjson(env, session, data, name)
+            httpd.data_import = lambda data, name, export: load.import_ndjson(env, session, data, name, export)
             httpd.run_job = jobs.run_job
             httpd.advance_clock = advance_clock
             if args.job_interval > 0:

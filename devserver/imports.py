@@ -12,14 +12,15 @@ from urllib.parse import quote_plus
 
 
 def run_import(env: Mapping[str, str], session: Any, function_name: str, bucket_variable: str,
-               data: str | bytes, name: str) -> dict[str, Any]:
-    """Upload `data` as `incoming/<name>` and run `functions.<function_name>` on it; returns its report."""
+               data: str | bytes, name: str, *, key: str | None = None) -> dict[str, Any]:
+    """Upload `data` as `incoming/<name>` (or as `key`) and run `functions.<function_name>` on it, as S3's
+    event would; returns its report."""
     from devserver.gateway import LambdaContext
     from infra.routes import function
 
     bucket = env[bucket_variable]
     s3 = session.client("s3")
-    key = f"incoming/{Path(name).name}"
+    key = key or f"incoming/{Path(name).name}"
     s3.put_object(Bucket=bucket, Key=key, Body=data.encode() if isinstance(data, str) else data)
     # S3 event notifications carry the key URL-encoded (a space as '+')
     event = {"Records": [{"eventSource": "aws:s3", "eventName": "ObjectCreated:Put",

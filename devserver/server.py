@@ -7,6 +7,7 @@ the decisions live in gateway.py, site.py and outbox.py.
 from __future__ import annotations
 
 import json
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from devserver.gateway import Gateway, HttpRequest, HttpResponse, problem
 from devserver.site import PAGE_HEADERS, content_type, static_file
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
+_EXPORT_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
 MAX_FILE_BODY = 1024 * 1024 * 1024  # a roster or an extract sent by the local tools (S3 takes any size)
 CONFIG_PATH = "/config.json"
 OUTBOX_PATH = "/dev/outbox.json"
@@ -74,7 +76,7 @@ class PortalServer(ThreadingHTTPServer):
         self.config: dict[str, Any] = {}
         self.outbox: Callable[[], dict[str, Any]] = dict
         self.roster_import: Callable[[str, str], dict[str, Any]] | None = None
-        self.data_import: Callable[[bytes, str], dict[str, Any]] | None = None
+        self.data_import: Callable[[bytes, str, str | None], dict[str, Any]] | None = None
         self.run_job: Callable[[str, str | None], dict[str, Any]] | None = None
         self.advance_clock: Callable[[float], dict[str, Any]] | None = None
 
@@ -95,8 +97,12 @@ class PortalServer(ThreadingHTTPServer):
                                     slug="malformed-body")
             return json_page(self.roster_import(text, name))
         if path == LOAD_PATH and request.method == "POST" and self.data_import is not None:
-            name = parse_qs(urlsplit(request.target).query).get("name", ["extract.ndjson"])[0]
-            return json_page(self.data_import(request.body, name))  # bytes: the import reports bad ones
+            query = parse_qs(urlsplit(request.target).query)
+            name = query.get("name", ["extract.ndjson"])[0]
+            export = query.get("export", [None])[0]
+            if export is not None and not _EXPORT_NAME.fullmatch(export):
+                return page_problem(400, "Bad export name", "Name the export with letters, digits, '.', '_' or '-'.")
+            return json_page(self.data_import(request.body, name, export))  # bytes: the import reports bad ones
         if path == JOBS_PATH and request.method == "POST" and self.run_job is not None:
             query = parse_qs(urlsplit(request.target).query)
             try:

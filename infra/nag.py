@@ -19,7 +19,7 @@ from infra.constructs.api import session_route
 from infra.constructs.audit_archive import ARCHIVE_PREFIX
 from infra.constructs.functions import ASYNC_FUNCTIONS
 from infra.constructs.notifications import Notifications
-from infra.constructs.storage import ATTACHMENTS_PREFIX, INCOMING_PREFIX, REPORTS_PREFIX
+from infra.constructs.storage import ATTACHMENTS_PREFIX, EXPORTS_PREFIX, INCOMING_PREFIX, REPORTS_PREFIX
 from infra.routes import ACCESS_WORKFLOW, AUDIT_ARCHIVE, AUTHORIZATION_CLOCK, JOBS
 
 WORKFLOW_TASKS = frozenset({ACCESS_WORKFLOW, AUTHORIZATION_CLOCK})  # invoked by a state machine
@@ -638,7 +638,8 @@ def _index_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
 ROSTER_PREFIX_REASON = (
     "Files are named by the plan when it uploads them and reports after those files, so object keys are "
     "only known at run time; each wildcard covers one prefix of one import bucket (rosters or portal "
-    "data): s3:GetObject under incoming/ and (import only) s3:PutObject under reports/, nothing else."
+    "data): s3:GetObject under incoming/ (and, portal data only, under exports/, the files of a Bulk Data "
+    "export that its manifest names) and (import only) s3:PutObject under reports/, nothing else."
 )
 ATTACHMENTS_PREFIX_REASON = (
     "Files of prior-authorization requests are stored as attachments/<request number>/<sha256>, both known "
@@ -667,6 +668,7 @@ def _roster_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]
         "roster_incoming": (stack.storage.bucket, INCOMING_PREFIX),
         "roster_reports": (stack.storage.bucket, REPORTS_PREFIX),
         "portal_data_incoming": (stack.portal_data.bucket, INCOMING_PREFIX),
+        "portal_data_exports": (stack.portal_data.bucket, EXPORTS_PREFIX),
         "portal_data_reports": (stack.portal_data.bucket, REPORTS_PREFIX),
     })
 

@@ -54,3 +54,23 @@ def test_load_cli_takes_any_file_name_quarantines_bad_lines_and_says_so_by_its_e
     again.write_text(patient + "\n")
     unchanged = run("devserver.load", str(again), "--portal", portal.url)
     assert unchanged.returncode == 0 and '"status": "unchanged"' in unchanged.stdout
+
+
+def test_load_cli_imports_a_bulk_data_export_folder(portal: Portal, tmp_path: Path) -> None:
+    import json
+
+    from tests.unit.test_portal_data_standard_shapes import COVERAGE, ORGANIZATION, PATIENT, PRACTITIONER, PROFESSIONAL
+
+    export = tmp_path / "export-2026-12-01"
+    export.mkdir()
+    for kind, resources in {"Organization": [ORGANIZATION], "Practitioner": [PRACTITIONER], "Patient": [PATIENT],
+                            "Coverage": [COVERAGE], "ExplanationOfBenefit": [PROFESSIONAL]}.items():
+        (export / f"{kind}.ndjson").write_text("".join(json.dumps(r) + "\n" for r in resources))
+    loaded = run("devserver.load", str(export), "--portal", portal.url)  # no manifest: made from the names
+    assert loaded.returncode == 0, loaded.stdout + loaded.stderr
+    report = json.loads(loaded.stdout)
+    assert (report["status"], report["members"], report["claims"]) == ("applied", 1, 1)
+    (export / "manifest.json").write_text(json.dumps({"output": [
+        {"type": "Patient", "url": "https://payer.example/out/Patient.ndjson"}]}))
+    again = run("devserver.load", str(export / "manifest.json"), "--portal", portal.url)
+    assert again.returncode == 0 and json.loads(again.stdout)["status"] == "unchanged"

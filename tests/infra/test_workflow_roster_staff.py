@@ -199,11 +199,21 @@ def test_import_bucket_access_is_per_prefix_and_only_for_its_functions(dev: Synt
         if not uses:
             assert s3 == [] and bucket_key == [], spec.name
             continue
-        by_action = {a: s["Resource"] for s in s3 for a in actions(s)}
-        expected = {"s3:GetObject": {"Fn::Join": ["", [bucket_arn, f"/{INCOMING_PREFIX}*"]]}}
+        by_action: dict[str, set[str]] = {}
+        for statement in s3:
+            for action in actions(statement):
+                by_action.setdefault(action, set()).update(json.dumps(r, sort_keys=True)
+                                                           for r in as_list(statement["Resource"]))
+
+        def under(*prefixes: str) -> set[str]:
+            return {json.dumps({"Fn::Join": ["", [bucket_arn, f"/{p}*"]]}, sort_keys=True) for p in prefixes}
+
+        # portal data: a Bulk Data export's files are read under exports/ as well
+        readable = (INCOMING_PREFIX, "exports/") if bucket == "portal_data" else (INCOMING_PREFIX,)
+        expected = {"s3:GetObject": under(*readable)}
         key_actions = {"kms:Decrypt"}
         if uses & importers:
-            expected["s3:PutObject"] = {"Fn::Join": ["", [bucket_arn, f"/{REPORTS_PREFIX}*"]]}
+            expected["s3:PutObject"] = under(REPORTS_PREFIX)
             key_actions.add("kms:GenerateDataKey")
         assert by_action == expected, spec.name
         (key,) = bucket_key
@@ -267,12 +277,15 @@ def test_new_files_and_only_they_invoke_their_import(dev: Synth, template: dict,
                         if n["Properties"]["BucketName"] == {"Ref": bucket_id}]
     config = notifications["Properties"]["NotificationConfiguration"]
     assert set(config) == {"LambdaFunctionConfigurations"}
-    (target,) = config["LambdaFunctionConfigurations"]
-    assert target["LambdaFunctionArn"] == {"Fn::GetAtt": [import_id, "Arn"]}
-    assert target["Events"] == ["s3:ObjectCreated:*"]
-    assert {r["Name"]: r["Value"] for r in target["Filter"]["Key"]["FilterRules"]} == {
-        "prefix": INCOMING_PREFIX, "suffix": suffix
-    }
+    targets = config["LambdaFunctionConfigurations"]
+    assert all(t["LambdaFunctionArn"] == {"Fn::GetAtt": [import_id, "Arn"]} for t in targets)
+    assert all(t["Events"] == ["s3:ObjectCreated:*"] for t in targets)
+    filters = [{r["Name"]: r["Value"] for r in t["Filter"]["Key"]["FilterRules"]} for t in targets]
+    # a single file under incoming/; for portal data also a Bulk Data export, by its manifest, written last
+    expected = [{"prefix": INCOMING_PREFIX, "suffix": suffix}]
+    if bucket == "portal_data":
+        expected.append({"prefix": "exports/", "suffix": "manifest.json"})
+    assert filters == expected
     assert not REPORTS_PREFIX.startswith(INCOMING_PREFIX), "a report must never start another import"
     (permission,) = [p["Properties"] for p in resources(template, "AWS::Lambda::Permission").values()
                      if p["Properties"]["Principal"] == "s3.amazonaws.com"
