@@ -1,4 +1,7 @@
-"""Demo portal data for the demo roster, as the plan's core systems would send it: FHIR R4 NDJSON.
+"""Demo portal data for the demo roster, as the plan's core systems would send it: FHIR R4 NDJSON in the
+IGs' form (members by their `MB` identifier and Patient references, claims by CARIN's `uc` identifier),
+with the plan's own Provider IDs on the providers and the portal's claim-status extension (which the
+import reads where it is given).
 
 Generated for the day the devserver starts, so coverage that is "active today" stays active. A fixed
 seed keeps it the same run after run. The showcase records (README, "Demo data") come first; the
@@ -22,7 +25,6 @@ from functions.portal_data_import.fhir import (
     EFT_TRACE,
     HCPCS,
     ICD10CM,
-    MEMBER_ID,
     PRIMARY_CARE_PROVIDER,
     PRIORITY,
     PROVIDER_ID,
@@ -32,7 +34,24 @@ from functions.portal_data_import.fhir import (
 )
 from functions.shared.core import reason_codes
 
-CLAIM_NUMBER = "urn:portal:claim-number"
+MEMBER_IDENTIFIER = "https://healthplan.example.org/fhir/member-id"  # the plan's own system; its type says MB
+CLAIM_IDENTIFIER = "https://healthplan.example.org/fhir/claim-number"  # typed CARIN uc
+MB = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MB"}]}
+UC = {"coding": [{"system": "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBIdentifierType", "code": "uc"}]}
+
+
+def member_identifier(member_id: str) -> dict[str, Any]:
+    return {"type": MB, "system": MEMBER_IDENTIFIER, "value": member_id}
+
+
+def member_reference(m: DemoMember, *, display: bool = True) -> dict[str, Any]:
+    """A Patient reference as the IGs write it, with the member identifier too (a file without the Patient
+    still names the member)."""
+    reference: dict[str, Any] = {"reference": f"Patient/{m.member_id.lower()}",
+                                 "identifier": member_identifier(m.member_id)}
+    if display:
+        reference["display"] = f"{m.first} {m.last}"
+    return reference
 # Provider ID -> (billing Provider ID, Tax ID, name) of the demo roster (devserver/data/demo-roster.csv)
 PROVIDERS = {
     "P2000001": ("G1000001", "12-3456789", "Maria Lopez"),
@@ -60,7 +79,7 @@ def _money(dollars: float) -> dict[str, Any]:
 
 def patient(m: DemoMember) -> dict[str, Any]:
     return {"resourceType": "Patient", "id": m.member_id.lower(),
-            "identifier": [{"system": MEMBER_ID, "value": m.member_id}],
+            "identifier": [member_identifier(m.member_id)],
             "name": [{"family": m.last, "given": [m.first]}], "birthDate": m.birth.isoformat()}
 
 
@@ -81,7 +100,7 @@ def coverage(m: DemoMember, cid: str, start: date, end: date | None, *, plan: st
 
     resource: dict[str, Any] = {
         "resourceType": "Coverage", "id": cid, "status": "active", "type": {"text": product},
-        "subscriberId": m.member_id, "beneficiary": {"identifier": {"system": MEMBER_ID, "value": m.member_id}},
+        "subscriberId": m.member_id, "beneficiary": member_reference(m, display=False),
         "payor": [{"display": "Health Plan"}], "period": period,
         "class": [{"type": {"coding": [{"code": "plan"}]}, "value": plan.upper().replace(" ", "-")[:20],
                    "name": plan},
@@ -119,10 +138,10 @@ def claim(number: str, m: DemoMember, rendering: str, status: str, service: date
     resource: dict[str, Any] = {
         "resourceType": "ExplanationOfBenefit", "id": number.lower(), "status": "active",
         "extension": [{"url": CLAIM_STATUS, "valueCode": status}],
-        "identifier": [{"system": CLAIM_NUMBER, "value": number}],
+        "identifier": [{"type": UC, "system": CLAIM_IDENTIFIER, "value": number}],
         "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}]},
         "use": "claim", "outcome": "queued" if status in ("received", "pended") else "complete",
-        "patient": {"identifier": {"system": MEMBER_ID, "value": m.member_id}, "display": f"{m.first} {m.last}"},
+        "patient": member_reference(m),
         "billablePeriod": {"start": service.isoformat(), "end": service.isoformat()},
         "created": received.isoformat(), "insurer": {"display": "Health Plan"},
         "contained": [{"resourceType": "Organization", "id": "billing", "name": "Billing provider",
@@ -160,7 +179,7 @@ def pa_request(number: str, m: DemoMember, requesting: str, servicing: str, *, e
         "identifier": [{"system": AUTHORIZATION_NUMBER, "value": number}],
         "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}]},
         "use": "preauthorization",
-        "patient": {"identifier": {"system": MEMBER_ID, "value": m.member_id}, "display": f"{m.first} {m.last}"},
+        "patient": member_reference(m),
         "created": _instant(submitted), "insurer": {"display": "Health Plan"},
         "provider": {"identifier": {"system": PROVIDER_ID, "value": requesting}},
         "priority": {"coding": [{"system": PRIORITY, "code": "stat" if expedited else "normal"}]},
@@ -186,7 +205,7 @@ def pa_response(number: str, m: DemoMember, requesting: str, created: datetime,
         "resourceType": "ClaimResponse", "id": f"{number.lower()}-response", "status": "active",
         "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}]},
         "use": "preauthorization", "outcome": outcome, "created": _instant(created),
-        "patient": {"identifier": {"system": MEMBER_ID, "value": m.member_id}},
+        "patient": member_reference(m, display=False),
         "insurer": {"display": "Health Plan"},
         "requestor": {"identifier": {"system": PROVIDER_ID, "value": requesting}},
         "request": {"identifier": {"system": AUTHORIZATION_NUMBER, "value": number}},

@@ -631,15 +631,15 @@ def _pa_request(claim: Any, content_hash: str, source: str, extract: Extract) ->
     number = _identifier(claim.identifier, AUTHORIZATION_NUMBER, "identifier").upper()
     if not _AUTHORIZATION_NUMBER.match(number):
         raise Invalid("identifier", "an authorization number is PA- and 10 letters or digits")
-    member_id = _reference_id(claim.patient, MEMBER_ID, "patient").upper()
-    member_name = (claim.patient.display or "").strip()
+    member_id = _member_id(claim.patient, extract, "patient")
+    member_name = _member_name(claim.patient, extract)
     if not member_name:
-        raise Invalid("patient.display", "needs the member's name")
-    requesting = _reference_id(claim.provider, PROVIDER_ID, "provider").upper()
+        raise Invalid("patient.display", "needs the member's name (or a Patient of the export)")
+    requesting = _provider(claim.provider, extract, "provider", claim.contained)[0]
     servicing = requesting
     for i, member in enumerate(claim.careTeam or []):
         if _coding(member.role)[1] in ("performing", "primary"):
-            servicing = _reference_id(member.provider, PROVIDER_ID, f"careTeam.{i}.provider").upper()
+            servicing = _provider(member.provider, extract, f"careTeam.{i}.provider", claim.contained)[0]
     priority = _coding(claim.priority)
     if priority[0] != PRIORITY or priority[1] not in _URGENCY:
         raise Invalid("priority", f"needs a code of {PRIORITY}: {', '.join(_URGENCY)}")
