@@ -16,10 +16,20 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bench import aws_calls, coldstart, cost, enumeration, hashing, layer_size, lifecycle_job, portal_paging
+from bench import (
+    aws_calls,
+    coldstart,
+    cost,
+    enumeration,
+    hashing,
+    layer_size,
+    lifecycle_job,
+    portal_data_import,
+    portal_paging,
+)
 
 SECTIONS = ("coldstart", "aws_calls", "cost", "hashing", "layer_size", "portal_paging", "lifecycle_job",
-            "enumeration")
+            "enumeration", "portal_data_import")
 
 
 @dataclass(frozen=True)
@@ -35,13 +45,15 @@ class Sizes:
     due: int  # accounts due for deactivation, and as many for the warning, at each size
     enumeration_samples: int  # per endpoint, class and variant
     enumeration_warm_ups: int
+    imports: tuple[int, ...] = portal_data_import.SIZES  # resources of an export imported (and again)
+    import_reads: tuple[int, ...] = portal_data_import.READ_SIZES  # resources read without writes (memory)
 
 
 FULL = Sizes(runs=7, request_runs=3, hashing_runs=9, layer_baseline=True, claims=portal_paging.SIZES,
              accounts=lifecycle_job.SIZES, due=lifecycle_job.DUE, enumeration_samples=enumeration.SAMPLES,
              enumeration_warm_ups=3)
 QUICK = Sizes(runs=1, request_runs=1, hashing_runs=2, layer_baseline=False, claims=(400,), accounts=(200,),
-              due=20, enumeration_samples=3, enumeration_warm_ups=1)
+              due=20, enumeration_samples=3, enumeration_warm_ups=1, imports=(300,), import_reads=(300, 1500))
 
 
 def _load() -> str:
@@ -70,6 +82,8 @@ def sections(sizes: Sizes) -> dict[str, Callable[[], str]]:
         "lifecycle_job": lambda: lifecycle_job.report(lifecycle_job.measure(sizes.accounts, sizes.due)),
         "enumeration": lambda: enumeration.report(enumeration.measure(sizes.enumeration_samples,
                                                                       sizes.enumeration_warm_ups)),
+        "portal_data_import": lambda: portal_data_import.report(portal_data_import.measure(sizes.imports,
+                                                                                          sizes.import_reads)),
     }
 
 

@@ -24,6 +24,7 @@ TITLES = {
     "portal_paging": "Claim lists at scale on DynamoDB Local",
     "lifecycle_job": "The daily inactivity job on DynamoDB Local",
     "enumeration": "Account enumeration by timing",
+    "portal_data_import": "Portal-data import of a Bulk Data export",
 }
 
 

@@ -17,6 +17,7 @@ from pynamodb.exceptions import PutError
 
 from functions.shared.store.models import bind_tables
 from functions.shared.store.portal_models import COVERAGE_PREFIX, PROFILE, Benefit, MemberRecord
+from functions.shared.store.transactions import find
 
 
 class CoverageStatus(StrEnum):
@@ -136,8 +137,12 @@ class DynamoMembers:
 
 
 def _put_if_changed(item: MemberRecord, content_hash: str) -> bool:
-    """Write unless the stored item came from the same content: a re-run of an extract writes nothing."""
+    """Write unless the stored item came from the same content: a re-run of an extract writes nothing (the
+    stored hash is read first: a refused conditional write would still be a billed write)."""
     bind_tables()
+    stored = find(MemberRecord, item.member_id, item.record, consistent=False)
+    if stored is not None and stored.content_hash == content_hash:
+        return False
     try:
         item.save(condition=MemberRecord.member_id.does_not_exist() | (MemberRecord.content_hash != content_hash))
     except PutError as exc:
