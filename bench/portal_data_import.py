@@ -19,7 +19,7 @@ from typing import Any
 from bench.portal_paging import Meter, _forget_connections
 from bench.table import render
 
-SIZES = tuple(int(n) for n in os.environ.get("BENCH_IMPORT", "20000").split(","))  # resources written
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_IMPORT", "5000").split(","))  # resources written
 READ_SIZES = (10_000, 50_000)  # resources read without writes, for the memory figure
 CHUNK = 1024 * 1024
 V2 = "http://terminology.hl7.org/CodeSystem/v2-0203"
