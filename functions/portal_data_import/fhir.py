@@ -211,17 +211,17 @@ def parse_files(sources: Sequence[Source], apply: Callable[[Extract], None] | No
                "ExplanationOfBenefit": (ExplanationOfBenefit, _claim), "Claim": (FhirClaim, _pa_request),
                "ClaimResponse": (ClaimResponse, _pa_response)}
     extract = Extract()
-    copies = _first_pass(sources, readers, extract)
-    conflicting = {key for key, contents in copies.items() if len(contents) > 1}
+    seen = _first_pass(sources, readers, extract)
+    conflicting = {key for key, entry in seen.items() if entry[3] and len({d for _, _, d in entry[3]}) > 1}
     mapped = 0
-    for source in sources:
+    for position, source in enumerate(sources):
         for number, line in lines(source.chunks()):
             resource = _readable(line)
             kind = resource.get("resourceType") if resource else None
             if resource is None or kind not in readers:
                 continue  # reported (or counted) in the first pass
-            key = (str(kind), str(resource.get("id")))
-            if key in conflicting or (key in copies and next(iter(copies[key].values()))[0] != (source.name, number)):
+            key = f"{kind}/{resource.get('id')}"
+            if key in conflicting or (key in seen and (seen[key][1], seen[key][2]) != (position, number)):
                 continue  # in conflict, or a repeat of a resource read already
             model, mapper = readers[str(kind)]
             try:
@@ -247,12 +247,12 @@ def parse_files(sources: Sequence[Source], apply: Callable[[Extract], None] | No
     return extract
 
 
-def _first_pass(sources: Sequence[Source], readers: Mapping[str, Any],
-                extract: Extract) -> dict[tuple[str, str], dict[str, list[tuple[str, int]]]]:
-    """Count and check every line; return where each (type, id) stands, by content hash; report the ids
-    with more than one content as conflicts; index what references name."""
-    copies: dict[tuple[str, str], dict[str, list[tuple[str, int]]]] = {}
-    for source in sources:
+def _first_pass(sources: Sequence[Source], readers: Mapping[str, Any], extract: Extract) -> dict[str, list[Any]]:
+    """Count and check every line; return, per 'Type/id', [a 16-byte digest of its first content, the file
+    and line of that first copy, and every copy (file, line, digest) once it has a second]; report the ids
+    with more than one content as conflicts; index what references name. About 200 bytes an id."""
+    seen: dict[str, list[Any]] = {}
+    for position, source in enumerate(sources):
         for number, line in lines(source.chunks()):
             extract.lines += 1
             try:
@@ -266,19 +266,23 @@ def _first_pass(sources: Sequence[Source], readers: Mapping[str, Any],
             elif kind not in readers and kind not in _REFERENCE_DATA:
                 extract.skipped[kind] = extract.skipped.get(kind, 0) + 1
             elif isinstance(resource.get("id"), str):
-                copies.setdefault((kind, resource["id"]), {}).setdefault(_hash(resource), []).append(
-                    (source.name, number))
+                key, digest = f"{kind}/{resource['id']}", hashlib.sha256(_canonical(resource)).digest()[:16]
+                entry = seen.get(key)
+                if entry is None:
+                    seen[key] = [digest, position, number, None]
+                else:
+                    entry[3] = (entry[3] or [(entry[1], entry[2], entry[0])]) + [(position, number, digest)]
                 if kind in _REFERENCE_DATA or kind == "Patient":
-                    extract.index.setdefault(f"{kind}/{resource['id']}", _reference_data(resource))
-    for (kind, resource_id), contents in copies.items():
-        if len(contents) < 2:
+                    extract.index.setdefault(key, _reference_data(resource))
+    for key, (_, _, _, copies) in seen.items():
+        if copies is None or len({digest for _, _, digest in copies}) < 2:
             continue
-        places = [place for found in contents.values() for place in found]
-        for name, number in places:
-            others = ", ".join(f"{n} line {at}" if n else f"line {at}" for n, at in places if (n, at) != (name, number))
-            extract.conflicts.append(Problem(number, "id", f"{kind}/{resource_id} is also on {others} with other "
-                                                           "content: neither is applied", name))
-    return copies
+        for position, number, _ in copies:
+            others = ", ".join(f"{sources[p].name} line {at}" if sources[p].name else f"line {at}"
+                               for p, at, _ in copies if (p, at) != (position, number))
+            extract.conflicts.append(Problem(number, "id", f"{key} is also on {others} with other content: "
+                                                           "neither is applied", sources[position].name))
+    return seen
 
 
 def _readable(line: str | Invalid) -> dict[str, Any] | None:
@@ -288,8 +292,12 @@ def _readable(line: str | Invalid) -> dict[str, Any] | None:
         return None
 
 
+def _canonical(resource: dict[str, Any]) -> bytes:
+    return json.dumps(resource, sort_keys=True).encode()
+
+
 def _hash(resource: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(resource, sort_keys=True).encode()).hexdigest()
+    return hashlib.sha256(_canonical(resource)).hexdigest()
 
 
 def _reference_data(resource: dict[str, Any]) -> dict[str, Any]:
