@@ -4,7 +4,7 @@
 // with the same search for the next page. The page keeps only what differs: its search, its rows
 // and its words.
 
-import "./dated-list.js"; // defines <dated-list> before a page reads the list it renders
+import "./record-parts.js"; // defines <dated-list> and <member-fields> before a page reads what they render
 import { api } from "./api.js";
 import { clearErrors, formValues, showProblem, whileBusy } from "./forms.js";
 import { hideNotice, isoDay, problemNotice, sayRefusal } from "./portal-data.js";

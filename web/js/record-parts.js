@@ -1,5 +1,10 @@
-// <dated-list>: the card of a portal page's dated list (authorizations, admissions) written once. The page
-// names its words and columns; the element puts in its place the markup js/paged-list.js works with:
+// The parts the record pages (authorizations, admissions) share, written once as custom elements that put
+// their markup in their own place (so ids, labels and the form they sit in are as if written in the page).
+//
+// <member-fields>: the "Member" fieldset of a request form: #member_id and #birth_date, as on the card.
+//
+// <dated-list>: the card of a dated list. The page names its words and columns; the element puts in its
+// place the markup js/paged-list.js works with:
 // #list-card, #list-heading, #search-form with #from_date and #to_date, #list-summary, #list-wrap with
 // the table (its id and its rows' tbody id given), and the "More …" button #more.
 //
@@ -23,6 +28,21 @@ function dateField(name, label) {
     element("label", { for: name }, label),
     element("p", { class: "field-error", id: `${name}-error`, hidden: true }),
     element("input", { type: "date", id: name, name, min: "1900-01-01" }));
+}
+
+class MemberFields extends HTMLElement {
+  connectedCallback() {
+    const field = (name, label, hint, input) => element("div", { class: "field", "data-field": name },
+      element("label", { for: name }, label),
+      element("span", { class: "hint", id: `${name}-hint` }, hint),
+      element("p", { class: "field-error", id: `${name}-error`, hidden: true }),
+      element("input", { id: name, name, autocomplete: "off", "aria-describedby": `${name}-hint`, ...input }));
+    this.replaceWith(element("fieldset", { class: "section" }, element("legend", {}, "Member"),
+      element("div", { class: "row" },
+        field("member_id", "Member ID", "As on the member's ID card, such as M100001.",
+              { type: "text", autocapitalize: "characters", spellcheck: "false", maxlength: "20" }),
+        field("birth_date", "Date of birth", "MM/DD/YYYY", { type: "date", min: "1900-01-01" }))));
+  }
 }
 
 class DatedList extends HTMLElement {
@@ -50,4 +70,5 @@ class DatedList extends HTMLElement {
   }
 }
 
+if (!customElements.get("member-fields")) customElements.define("member-fields", MemberFields);
 if (!customElements.get("dated-list")) customElements.define("dated-list", DatedList);
