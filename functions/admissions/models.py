@@ -7,8 +7,8 @@ from datetime import date, datetime
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from functions.shared.core import paging
-from functions.shared.core.ids import ActingFor, AdmissionNumber, MemberId, ProviderId
-from functions.shared.core.schemas import Icd10Cm
+from functions.shared.core.ids import ActingFor, AdmissionNumber, ProviderId
+from functions.shared.core.schemas import ForMember, Icd10Cm
 from functions.shared.store.admissions import AdmissionStatus, AdmissionType, DischargeDisposition
 
 AdmissionId = AdmissionNumber
@@ -18,14 +18,9 @@ FIELD_MESSAGES = {
 }
 
 
-class AdmissionRequest(BaseModel):
+class AdmissionRequest(ForMember):
     """A facility tells the plan a member was admitted (the member's exact identity, as on their card)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    acting_for: ActingFor
-    member_id: MemberId
-    birth_date: date
     facility_provider_id: ProviderId = Field(description="The admitting facility's Provider ID")
     attending_provider_id: ProviderId | None = Field(default=None, description="The attending practitioner")
     admitted_at: AwareDatetime = Field(description="Admit date and time, with its UTC offset")

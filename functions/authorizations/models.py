@@ -8,8 +8,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from functions.shared.core import paging
-from functions.shared.core.ids import ActingFor, AuthorizationNumber, MemberId, ProviderId
-from functions.shared.core.schemas import Icd10Cm, ProcedureCode
+from functions.shared.core.ids import ActingFor, AuthorizationNumber, ProviderId
+from functions.shared.core.schemas import ForMember, Icd10Cm, ProcedureCode
 from functions.shared.store.authorizations import AuthorizationStatus, AuthorizationUrgency
 
 AuthorizationId = AuthorizationNumber
@@ -51,12 +51,7 @@ class ServiceLineRequest(BaseModel):
     units: int = Field(ge=1, le=999)
 
 
-class AuthorizationRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    acting_for: ActingFor
-    member_id: MemberId
-    birth_date: date
+class AuthorizationRequest(ForMember):
     requesting_provider_id: ProviderId = Field(description="A Provider ID you act for")
     servicing_provider_id: ProviderId = Field(description="Who will perform the service")
     service_lines: list[ServiceLineRequest] = Field(min_length=1, max_length=20)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
@@ -71,6 +72,17 @@ Icd10Cm = Annotated[str, BeforeValidator(_upper), Field(
 ProcedureCode = Annotated[str, BeforeValidator(_upper), Field(
     pattern=r"^([0-9]{4}[0-9FTU]|[A-V][0-9]{4})$", description="CPT or HCPCS code, e.g. 99214 or E0601",
     json_schema_extra={"pattern": r"^ *([0-9]{4}[0-9FTUftu]|[A-Va-v][0-9]{4}) *$"})]
+
+
+class ForMember(BaseModel):
+    """A request about one member, by a provider the caller acts for: the member's exact identity (the member
+    ID and date of birth on the card) comes with it (prior authorizations, admission notices)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    acting_for: ActingFor
+    member_id: MemberId
+    birth_date: date
 
 
 class Message(BaseModel):
