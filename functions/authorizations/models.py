@@ -130,6 +130,8 @@ class AuthorizationView(BaseModel):
     overdue: bool = Field(description="The decision is past due")
     decision_reason: str | None = None
     decided_at: datetime | None = None
+    payer_number: str | None = Field(default=None, description="The plan's own number for the request or its "
+                                                               "decision, where its systems gave one")
     history: list[HistoryView]
     attachments: list[AttachmentView] = Field(default_factory=list)
 

@@ -96,6 +96,7 @@ REVIEW_ACTION = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extensio
 REVIEW_ACTIONS_URLS = (REVIEW_ACTION, "http://hl7.org/fhir/us/davinci-pdex/StructureDefinition/extension-reviewAction")
 X12_REVIEW_ACTION = "https://codesystem.x12.org/005010/306"
 _AUTHORIZATION_NUMBER = re.compile(r"^PA-[0-9A-Z]{10}$")
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _ICD10CM = re.compile(ICD10CM_PATTERN)
 _URGENCY = {"stat": AuthorizationUrgency.EXPEDITED, "normal": AuthorizationUrgency.STANDARD,
             "deferred": AuthorizationUrgency.STANDARD}
@@ -171,6 +172,7 @@ class _Response:
     created: datetime
     disposition: str | None
     decisions: dict[int, tuple[str, int | None]]
+    payer_number: str | None = None
 
 
 # A Bulk Data export's files in the order they are read: what others reference comes first.
@@ -636,9 +638,7 @@ def _diagnoses(claim: Any) -> tuple[str, ...]:
 def _pa_request(claim: Any, content_hash: str, source: str, extract: Extract) -> None:
     if claim.use != "preauthorization":
         raise Invalid("use", "only prior-authorization requests (use = preauthorization) are imported as Claims")
-    number = _identifier(claim.identifier, AUTHORIZATION_NUMBER, "identifier").upper()
-    if not _AUTHORIZATION_NUMBER.match(number):
-        raise Invalid("identifier", "an authorization number is PA- and 10 letters or digits")
+    number, payer_number = _request_number(claim.identifier, "identifier")
     member_id = _member_id(claim.patient, extract, "patient")
     member_name = _member_name(claim.patient, extract)
     if not member_name:
@@ -687,11 +687,42 @@ def _pa_request(claim: Any, content_hash: str, source: str, extract: Extract) ->
         authorization_id=number, member_id=member_id, member_name=member_name, requesting_provider_id=requesting,
         servicing_provider_id=servicing, service_lines=tuple(lines), diagnosis_codes=_diagnoses(claim),
         service_from=first, service_to=last, urgency=urgency, clinical_notes=None, submitted_at=submitted,
-        submitted_by=IMPORTED, due_at=submitted + DECISION_TIME[urgency],
+        submitted_by=IMPORTED, due_at=submitted + DECISION_TIME[urgency], payer_number=payer_number,
         history=(Event(submitted, "submitted", "provider"),))
     if number in extract._requests:
         raise Invalid("identifier", f"authorization number {number} is also on line {extract._requests[number][0]}")
     extract._requests[number] = (extract.at_line, _Request(authorization, cancelled, source))
+
+
+def _is_portal_number(value: str) -> bool:
+    return bool(_AUTHORIZATION_NUMBER.match(normal_id(value)))
+
+
+def _request_number(identifiers: Any, where: str) -> tuple[str, str | None]:
+    """The portal's number of a request, and the plan's own where it has one: a `PA-` number (the portal's
+    system) as it is; any other identifier (a PAS trace number, the core system's) names the request by a
+    portal number derived from it, so its ClaimResponse, in this file or a later one, finds it."""
+    for identifier in identifiers or []:
+        value = (identifier.value or "").strip()
+        if not value:
+            continue
+        if identifier.system == AUTHORIZATION_NUMBER or _is_portal_number(value):
+            if not _is_portal_number(value):
+                raise Invalid(where, "an authorization number is PA- and 10 letters or digits")
+            return normal_id(value), None
+        digest = hashlib.sha256(f"{identifier.system or ''}|{value}".encode()).digest()
+        return "PA-" + "".join(_CROCKFORD[b % 32] for b in digest[:10]), value
+    raise Invalid(where, "needs an identifier (the request's number)")
+
+
+def _review_number(adjudication: Any) -> str | None:
+    """The plan's number for an item's decision: the `number` of a PAS review action."""
+    for extension in adjudication.extension or []:
+        if extension.url in REVIEW_ACTIONS_URLS:
+            for sub in extension.extension or []:
+                if (sub.url or "").rsplit("/", 1)[-1].rsplit("-", 1)[-1] in ("number", "Number") and sub.valueString:
+                    return str(sub.valueString).strip()
+    return None
 
 
 def _review_action(adjudication: Any) -> str | None:
@@ -714,8 +745,11 @@ def _review_action(adjudication: Any) -> str | None:
 def _pa_response(response: Any, content_hash: str, source: str, extract: Extract) -> None:
     if response.use != "preauthorization":
         raise Invalid("use", "only prior-authorization responses (use = preauthorization) are imported")
-    number = _reference_id(response.request, AUTHORIZATION_NUMBER, "request").upper()
-    if response.preAuthRef is not None and response.preAuthRef.strip().upper() != number:
+    if response.request is None or response.request.identifier is None:
+        raise Invalid("request", "needs the identifier of the request (the Claim) it answers")
+    number, _ = _request_number([response.request.identifier], "request")
+    pre_auth_ref = (response.preAuthRef or "").strip() or None
+    if pre_auth_ref is not None and _is_portal_number(pre_auth_ref) and normal_id(pre_auth_ref) != number:
         raise Invalid("preAuthRef", "differs from the authorization number of the request it answers")
     if response.outcome == "error":
         raise NotRead("ClaimResponse (outcome = error)")  # the payer could not process it: no decision
@@ -737,9 +771,13 @@ def _pa_response(response: Any, content_hash: str, source: str, extract: Extract
     disposition = (response.disposition or "").strip() or None
     if number in extract._responses:
         raise Invalid("request", f"the response to {number} is also on line {extract._responses[number][0]}")
+    # The plan's own number for its decision: PAS gives it in the review action (`number`), else preAuthRef.
+    payer_number = next((n for item in response.item or [] for a in item.adjudication or []
+                         if (n := _review_number(a))), None) or (
+        pre_auth_ref if pre_auth_ref and not _is_portal_number(pre_auth_ref) else None)
     extract._responses[number] = (extract.at_line, _Response(str(response.outcome),
                                                              _instant(response.created, "created"), disposition,
-                                                             decisions))
+                                                             decisions, payer_number))
 
 
 def _pair_authorizations(extract: Extract) -> None:
@@ -800,4 +838,5 @@ def _decided(request: _Request, response: _Response | None) -> Authorization:
         ServiceRequest(line.code, line.units, given) for line, given in zip(a.service_lines, units, strict=True))
     return replace(a, status=status, service_lines=lines, decision_reason=response.disposition,
                    decided_at=response.created, decided_by=IMPORTED,
+                   payer_number=response.payer_number or a.payer_number,
                    history=(*a.history, Event(response.created, status.value, "plan", response.disposition)))

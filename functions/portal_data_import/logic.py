@@ -207,5 +207,5 @@ def _apply(step: Step, incoming: Authorization, source: str, meta: SystemOrigin)
     units = tuple(line.approved_units for line in incoming.service_lines) if decided else None
     repos.authorizations.move(incoming.authorization_id, stored.status, Change(
         incoming.status, incoming.history[-1], reason=incoming.decision_reason if decided else None,
-        decided_by=IMPORTED if decided else None, approved_units=units), entry)
+        decided_by=IMPORTED if decided else None, approved_units=units, payer_number=incoming.payer_number), entry)
     return True

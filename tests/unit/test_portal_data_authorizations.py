@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -180,7 +181,7 @@ def test_a_response_in_a_later_extract_decides_the_request_on_file_and_one_to_no
     assert decided.status == S.APPROVED and [e.event for e in decided.history] == ["submitted", "approved"]
     again = import_extract(_lines(_response([("A1", None)])), "tuesday-again.ndjson")
     assert (again.status, again.written) == ("unchanged", 0)
-    orphan = import_extract(_lines(_response([("A1", None)], number="PA-NOBODY00001")), "orphan.ndjson")
+    orphan = import_extract(_lines(_response([("A1", None)], number="PA-NOBODY0001")), "orphan.ndjson")
     assert orphan.status == "rejected" and [(c.line, c.field) for c in orphan.conflicts] == [(1, "request")]
 
 
@@ -211,3 +212,18 @@ def test_an_error_response_is_counted_and_decides_nothing(repos):
     report = import_extract(_lines(_request(), error), "error.ndjson")
     assert report.problems == [] and report.skipped == {"ClaimResponse (outcome = error)": 1}
     assert repos.authorizations.get("PA-TEST000001").status == S.PENDING
+
+
+def test_a_pas_request_named_by_its_trace_number_is_kept_with_the_payers_numbers(repos):
+    trace = {"system": "http://example.org/PATIENT_EVENT_TRACE_NUMBER", "value": "111099"}
+    request = {**_request(), "identifier": [trace]}
+    response = _nested(_response([("A1", None)]), number="AUTH0001")
+    response["request"] = {"identifier": trace}
+    response.pop("preAuthRef", None)
+    monday = import_extract(_lines(request), "monday.ndjson")
+    (stored,) = [a for a in repos.authorizations.requests.values()]
+    assert monday.status == "applied" and re.fullmatch(r"PA-[0-9A-Z]{10}", stored.authorization_id)
+    assert stored.payer_number == "111099"  # the request's own number, shown beside the portal's
+    tuesday = import_extract(_lines(response), "tuesday.ndjson")  # the answer names the request by its trace number
+    decided = repos.authorizations.get(stored.authorization_id)
+    assert tuesday.status == "applied" and decided.status == S.APPROVED and decided.payer_number == "AUTH0001"

@@ -588,6 +588,7 @@ function showAuthorization(authorization, message = null) {
       ["Urgency", `${URGENCY[authorization.urgency] || authorization.urgency} (decision ${CLOCK[authorization.urgency] || ""})`],
       ["Diagnosis codes", authorization.diagnosis_codes.join(", ")],
       ["Submitted", usDateTime(authorization.submitted_at)],
+      ["Plan's number", authorization.payer_number],  // its own systems' number, where they gave one
       [OPEN.has(authorization.status) ? "Decision due" : "Decided", OPEN.has(authorization.status)
         ? usDateTime(authorization.due_at) : usDateTime(authorization.decided_at)],
     ]),

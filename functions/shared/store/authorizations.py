@@ -119,6 +119,7 @@ class Authorization(DeclaredRecord):
     decision_reason: str | None = None
     decided_at: datetime | None = None
     decided_by: str | None = None
+    payer_number: str | None = None  # the plan's own number (its core system's, as PAS sends it)
     history: tuple[Event, ...] = field(default_factory=tuple)
     attachments: tuple[Attachment, ...] = ()
 
@@ -133,6 +134,7 @@ class Change:
     decided_by: str | None = None
     approved_units: tuple[int | None, ...] | None = None  # per service line, for a partial approval
     attachments: tuple[Attachment, ...] = ()  # files added with the change (numbered after those on file)
+    payer_number: str | None = None  # the plan's number for its decision (PAS reviewAction `number`)
 
 
 @dataclass(frozen=True)
@@ -233,6 +235,8 @@ class DynamoAuthorizations:
                         AuthorizationRecord.decided_at.set(change.event.at)]
         if change.reason is not None:
             actions.append(AuthorizationRecord.decision_reason.set(change.reason))
+        if change.payer_number is not None:
+            actions.append(AuthorizationRecord.payer_number.set(change.payer_number))
         if change.attachments:
             actions.append(AuthorizationRecord.attachments.set(
                 AuthorizationRecord.attachments.append([_attachment_entry(a) for a in change.attachments])
@@ -273,6 +277,7 @@ def _record(a: Authorization) -> AuthorizationRecord:
         service_to=a.service_to.isoformat(), urgency=a.urgency, clinical_notes=a.clinical_notes,
         submitted_at=a.submitted_at, submitted_by=a.submitted_by, submitted_key=a.page_key, due_at=a.due_at,
         status=a.status, decision_reason=a.decision_reason, decided_at=a.decided_at, decided_by=a.decided_by,
+        payer_number=a.payer_number,
         history=[_history(e) for e in a.history], attachments=[_attachment_entry(f) for f in a.attachments] or None,
         open_status=OPEN if is_open else None,
         due_key=f"{a.due_at.isoformat()}#{a.authorization_id}")
@@ -289,7 +294,7 @@ def _authorization(item: AuthorizationRecord) -> Authorization:
         service_to=date.fromisoformat(item.service_to), urgency=AuthorizationUrgency(item.urgency),
         clinical_notes=item.clinical_notes, submitted_at=item.submitted_at, submitted_by=item.submitted_by,
         due_at=item.due_at, status=AuthorizationStatus(item.status), decision_reason=item.decision_reason,
-        decided_at=item.decided_at, decided_by=item.decided_by,
+        decided_at=item.decided_at, decided_by=item.decided_by, payer_number=item.payer_number,
         history=tuple(Event(h.at, h.event, h.by, h.note, tuple(int(n) for n in h.attachments or ()))
                       for h in item.history or []),
         attachments=tuple(Attachment(int(f.number), f.name, f.content_type, int(f.size), f.sha256, f.added_at)

@@ -269,6 +269,7 @@ class AuthorizationRecord(Model):
     decision_reason = UnicodeAttribute(null=True)
     decided_at = UTCDateTimeAttribute(null=True)
     decided_by = UnicodeAttribute(null=True)
+    payer_number = UnicodeAttribute(null=True)  # the plan's own number for the request or its decision
     history = ListAttribute(of=HistoryEntry, default=list)
     attachments = ListAttribute(of=AttachmentEntry, null=True)
     open_status = UnicodeAttribute(null=True)  # 'open' while the plan owes a decision

@@ -75,7 +75,8 @@ class MemoryAuthorizations:
                             service_lines=lines, attachments=(*current.attachments, *change.attachments),
                             decision_reason=change.reason if change.reason is not None else current.decision_reason,
                             decided_by=change.decided_by or current.decided_by,
-                            decided_at=change.event.at if change.decided_by else current.decided_at)
+                            decided_at=change.event.at if change.decided_by else current.decided_at,
+                            payer_number=change.payer_number or current.payer_number)
             self.requests[authorization_id] = moved
             self.audit.append(audit)
             return moved
