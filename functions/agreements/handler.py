@@ -14,6 +14,7 @@ from functions.agreements.models import (
 )
 from functions.shared.core.context import Now, Origin, Plan, Who
 from functions.shared.core.http import make_handler, make_resolver
+from functions.shared.core.ids import ProviderId
 from functions.shared.core.schemas import Message
 
 app = make_resolver(field_messages=FIELD_MESSAGES)
@@ -31,7 +32,7 @@ def accept(who: Who, plan: Plan, meta: Origin, now: Now, req: Annotated[AcceptAg
 
 
 @app.get("/agreements/organization/<provider_id>", summary="The group's organizational agreement status")
-def org_status(who: Who, plan: Plan, provider_id: Annotated[str, Path(max_length=20)]) -> OrgAgreementStatus:
+def org_status(who: Who, plan: Plan, provider_id: Annotated[ProviderId, Path()]) -> OrgAgreementStatus:
     return logic.org_status(provider_id, who, plan)
 
 

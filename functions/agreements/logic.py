@@ -63,7 +63,7 @@ def accept(req: AcceptAgreement, who: Caller, plan: PlanProfile, meta: RequestMe
 
 
 def _group_link(who: Caller, provider_id: str) -> LinkView:
-    link = repositories().links.get(who.account_id, provider_id.strip().upper())
+    link = repositories().links.get(who.account_id, provider_id)
     if link is None or link.link_type != LinkType.GROUP or link.status in CLOSED_LINK_STATUSES:
         raise Problem(404, "group-not-linked", "No such group link",
                       "Link your account to the group's Provider ID first.")

@@ -6,8 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from functions.shared.core.ids import normal_id
 from functions.shared.core.schemas import Name, PlainText
 from functions.shared.core.states import LinkRole, LinkStatus, LinkType
 
@@ -51,7 +52,7 @@ class LinkRequest(BaseModel):
     last_name: Name | None = None
     group_name: Annotated[str, Field(min_length=1, max_length=200), PlainText] | None = None
     tax_id: str = Field(min_length=9, max_length=11, description="9 digits, dashes allowed")
-    provider_number: str = Field(min_length=3, max_length=20)
+    provider_number: Annotated[str, AfterValidator(normal_id)] = Field(min_length=3, max_length=20)
     zip: str = Field(min_length=5, max_length=10, description="ZIP or ZIP+4")
     payment: PaymentProof | None = Field(
         default=None, description="Proves the first administrator of a Provider ID at once; without it (or on "

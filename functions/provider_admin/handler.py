@@ -8,10 +8,11 @@ from functions.provider_admin import logic
 from functions.provider_admin.models import Decision, Members, Promote
 from functions.shared.core.context import Now, Origin, Who
 from functions.shared.core.http import make_handler, make_resolver
+from functions.shared.core.ids import ProviderId as ProviderIdentifier
 from functions.shared.core.schemas import Message
 
 app = make_resolver()
-ProviderId = Annotated[str, Path(max_length=20)]
+ProviderId = Annotated[ProviderIdentifier, Path()]
 AccountId = Annotated[str, Path(max_length=64)]
 
 

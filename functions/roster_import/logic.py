@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from functions.shared.core import audit
 from functions.shared.core.audit import SystemOrigin
 from functions.shared.core.errors import Problem
+from functions.shared.core.ids import normal_id
 from functions.shared.core.plans import PlanProfile, current_plan
 from functions.shared.core.roster import GROUP, PRACTITIONER, digits, words, zip5
 from functions.shared.core.states import LinkType
@@ -97,7 +98,7 @@ def parse(text: str) -> tuple[dict[str, _Draft], list[RowError], int]:
 def _row(row: dict[str, str | None]) -> tuple[list[str], str, _Draft]:
     value = {k: (row.get(k) or "").strip() for k in COLUMNS}
     errors = []
-    provider_id = value["provider_id"].upper()
+    provider_id = normal_id(value["provider_id"])
     if not _PROVIDER_ID.match(provider_id):
         errors.append("provider_id must be 3-20 letters, digits or dashes")
     kind = value["provider_type"].casefold()

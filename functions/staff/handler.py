@@ -8,6 +8,7 @@ from functions.shared.core.config import settings
 from functions.shared.core.context import Now, Origin, Plan
 from functions.shared.core.errors import Problem
 from functions.shared.core.http import make_handler, make_resolver
+from functions.shared.core.ids import ProviderId as ProviderIdentifier
 from functions.shared.core.schemas import Message
 from functions.staff import logic
 from functions.staff.models import (
@@ -20,7 +21,7 @@ from functions.staff.models import (
 )
 
 app = make_resolver()
-ProviderId = Annotated[str, Path(pattern=r"^[A-Za-z0-9]{3,20}$")]
+ProviderId = Annotated[ProviderIdentifier, Path()]
 AccountId = Annotated[str, Path(min_length=8, max_length=64)]
 
 
@@ -47,14 +48,14 @@ def decide(meta: Origin, now: Now, tax_id: Annotated[str, Path(pattern=r"^\d{9}$
 @app.get("/staff/providers/<provider_id>/links", summary="Everyone linked to a Provider ID or asking for it")
 def provider_links(provider_id: ProviderId) -> ProviderLinks:
     _staff()
-    return logic.provider_links(provider_id.upper())
+    return logic.provider_links(provider_id)
 
 
 @app.post("/staff/providers/<provider_id>/verifications/<account_id>/decision",
           summary="Approve or deny a Provider ID's would-be first administrator, after checking with the practice")
 def decide_verification(meta: Origin, now: Now, provider_id: ProviderId, account_id: AccountId,
                         req: Annotated[VerificationDecision, Body()]) -> Message:
-    logic.decide_verification(provider_id.upper(), account_id, req, _staff(), meta, now)
+    logic.decide_verification(provider_id, account_id, req, _staff(), meta, now)
     return Message(message="Verified: the requester goes on to the Provider Agreement." if req.approve
                    else "Denied. The requester will be told.")
 
@@ -63,7 +64,7 @@ def decide_verification(meta: Origin, now: Now, provider_id: ProviderId, account
           summary="Make an active member an administrator (in place of another, or besides them)")
 def assign_administrator(plan: Plan, meta: Origin, now: Now, provider_id: ProviderId,
                          req: Annotated[AssignAdministrator, Body()]) -> Message:
-    logic.assign_administrator(provider_id.upper(), req, _staff(), plan,
+    logic.assign_administrator(provider_id, req, _staff(), plan,
                                settings().portal_url.rstrip("/"), meta, now)
     return Message(message="The member is now an administrator.")
 
@@ -72,7 +73,7 @@ def assign_administrator(plan: Plan, meta: Origin, now: Now, provider_id: Provid
           summary="Remove an administrator (the last one's removal frees the Provider ID for a verified one)")
 def remove_administrator(plan: Plan, meta: Origin, now: Now, provider_id: ProviderId, account_id: AccountId,
                          req: Annotated[RemoveAdministrator, Body()]) -> Message:
-    logic.remove_administrator(provider_id.upper(), account_id, req.reason, _staff(), plan,
+    logic.remove_administrator(provider_id, account_id, req.reason, _staff(), plan,
                                meta, now)
     return Message(message="The administrator was removed.")
 

@@ -19,7 +19,7 @@ HEADER = "provider_id,provider_type,first_name,last_name,group_name,tax_id,addre
 def test_a_valid_file_is_applied_as_a_new_version(aws):
     report = import_roster(DEMO_ROSTER.read_text(), "demo.csv", now())
     assert report.status == "applied" and report.roster_version == 1 and report.providers == 6
-    group = repositories().roster.provider("g1000001", 1)
+    group = repositories().roster.provider("G1000001", 1)
     assert group.zips == {"43215", "43017"} and len(group.addresses) == 2
     assert [p.provider_id for p in repositories().roster.under_tax_id("123456789", 1)] == [
         "G1000001", "P2000001", "P2000002"]

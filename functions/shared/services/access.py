@@ -96,7 +96,7 @@ def scope_for(account_id: str, acting_for: str, plan: PlanProfile) -> frozenset[
     """The Provider IDs whose records the caller may see while acting for `acting_for`, one of their
     active links: that Provider ID, and for a group every provider under its Tax ID. Checked on every
     portal-data request, before any record is read."""
-    wanted = acting_for.strip().upper()
+    wanted = acting_for  # an ActingFor: normalised where it came in
     link = next((link for link in portal_links(account_id, plan) if link.provider_id == wanted), None)
     if link is None:
         raise NOT_ACTING_FOR

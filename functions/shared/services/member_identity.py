@@ -23,7 +23,7 @@ def find_member(birth_date: date, member_id: str | None = None, last_name: str |
                 first_name: str | None = None) -> Member | None:
     members = repositories().members
     if member_id:
-        member = members.get(member_id.strip().upper())
+        member = members.get(member_id)  # a MemberId: normalised where it came in
     else:
         ids = members.ids_by_identity(last_name or "", first_name or "", birth_date)
         member = members.get(ids[0]) if len(ids) == 1 else None  # two people alike: the member ID decides

@@ -97,7 +97,7 @@ class DynamoRoster:
         return int(state.current_version) if state else None
 
     def provider(self, provider_id: str, version: int) -> ProviderView | None:
-        found = find(Provider, provider_id.strip().upper(), version, consistent=False)
+        found = find(Provider, provider_id, version, consistent=False)  # normalised where it came in
         return _view(found) if found else None
 
     def under_tax_id(self, tax_id: str, version: int) -> list[ProviderView]:

@@ -23,7 +23,7 @@ def test_a_file_becomes_the_next_version_and_the_old_rows_go(roster):
     moved = DEMO_ROSTER.read_text().replace("55 Elm St,Boston,MA,02108", "7 Pine St,Cambridge,MA,02139")
     second = import_roster(moved, "moved.csv", NOW)
     assert (second.status, roster.current_version()) == ("applied", 2)
-    assert roster.provider("p2000004", 2).zips == {"02139"}
+    assert roster.provider("P2000004", 2).zips == {"02139"}
     assert {version for _, version in roster.rows} == {2}
     assert [p.provider_id for p in roster.under_tax_id("123456789", 2)] == ["G1000001", "P2000001", "P2000002"]
 

@@ -31,7 +31,7 @@ class MemoryRoster:
         return self.version
 
     def provider(self, provider_id: str, version: int) -> ProviderView | None:
-        return self.rows.get((provider_id.strip().upper(), version))
+        return self.rows.get((provider_id, version))
 
     def under_tax_id(self, tax_id: str, version: int) -> list[ProviderView]:
         return sorted((p for (_, v), p in self.rows.items() if v == version and p.tax_id == tax_id),
