@@ -33,12 +33,12 @@ def step(event: dict[str, Any], plan: PlanProfile, now: datetime) -> dict[str, b
             f"Prior-authorization request {authorization_id} ({found.urgency}) is still undecided; its decision "
             f"is due {due}.", "Decide it in the utilization-management queue."))
         audit_log.record("authorization.clock", "reminded", CLOCK, subject=found.submitted_by, now=now,
-                     detail={"authorization_id": authorization_id})
+                         detail={"authorization_id": authorization_id})
     elif now >= found.due_at:
         send_mail(plan.utilization_management_email, simple(
             "authorization_overdue", f"OVERDUE: authorization request {authorization_id} ({found.urgency})",
             f"Prior-authorization request {authorization_id} ({found.urgency}) was due {due} and is still "
             "undecided.", "Escalate it to the medical director and decide it now."))
         audit_log.record("authorization.clock", "escalated", CLOCK, subject=found.submitted_by, now=now,
-                     detail={"authorization_id": authorization_id})
+                         detail={"authorization_id": authorization_id})
     return {"open": True}

@@ -161,10 +161,10 @@ def attachment(authorization_id: str, number: int, acting_for: str, ask: Ask) ->
               "attachment": number}
     if listed is None or content is None:
         audit_log.record("phi.authorization.attachment", "not_found", ask.meta, subject=ask.who.account_id,
-                     now=ask.now, detail=detail)
+                         now=ask.now, detail=detail)
         raise Problem(404, "attachment-not-found", "No such file", "This request has no file with this number.")
     audit_log.record("phi.authorization.attachment", "downloaded", ask.meta, subject=ask.who.account_id, now=ask.now,
-                 detail=detail)
+                     detail=detail)
     return listed, content
 
 

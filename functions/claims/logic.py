@@ -55,7 +55,7 @@ def search(req: ClaimSearch, ask: Ask) -> ClaimPageView:
         member = find_member(req.birth_date, req.member_id) if req.birth_date else None
         if member is None:
             audit_log.record("phi.claim.search", "member_not_found", ask.meta, subject=ask.who.account_id,
-                         now=ask.now, detail={**detail, "by": "member"})
+                             now=ask.now, detail={**detail, "by": "member"})
             raise MEMBER_NOT_FOUND
         owner = MEMBER_OWNER + member.profile.member_id
         detail |= {"by": "member", "member_id": member.profile.member_id}

@@ -45,7 +45,7 @@ def check(req: EligibilityRequest, who: Caller, plan: PlanProfile, meta: Request
         raise MEMBER_NOT_FOUND
     in_force = next((c for c in member.coverages if c.covers(req.service_date)), None)
     audit_log.record("phi.eligibility", "covered" if in_force else "not_covered", meta, subject=who.account_id,
-                 now=now, detail={**detail, "member_id": member.profile.member_id})
+                     now=now, detail={**detail, "member_id": member.profile.member_id})
     profile = member.profile
     others = [_coverage(c) for c in sorted(member.coverages, key=lambda c: c.start, reverse=True) if c is not in_force]
     summary = MemberSummary(member_id=profile.member_id, first_name=profile.first_name, last_name=profile.last_name,

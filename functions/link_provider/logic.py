@@ -153,7 +153,7 @@ def _prove_payment(new: stored_links.NewLink, payment: PaymentProof, plan: PlanP
     if paid is not None and paid > 0 and paid == payment.cents:
         return
     audit_log.record("link.verify", "payment_not_verified", meta, subject=new.account_id, now=now,
-                 detail={"provider_id": new.provider_id})
+                     detail={"provider_id": new.provider_id})
     for action, subject, limit in (per_account, per_provider):
         ratelimit.hit(action, subject, limit, PROOF_WINDOW, now)
     raise PAYMENT_NOT_VERIFIED

@@ -155,7 +155,7 @@ def confirm(factor_id: str, req: ConfirmRequest, who: Caller, plan: PlanProfile,
     if not account.confirmed_factors:
         ended = repositories().sessions.end_all(account.account_id, keep=started.session_hash)
         audit_log.record("signout.everywhere", "first_factor", meta, subject=account.account_id, now=now,
-                     detail={"sessions": ended})
+                         detail={"sessions": ended})
     send_mail(account.email, mails.factor_changed(plan, added=label))
     return started
 

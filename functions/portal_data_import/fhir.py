@@ -381,13 +381,6 @@ def _find_identifier(identifiers: Any, systems: tuple[str, ...] = (),
     return None
 
 
-def _identifier(identifiers: Any, system: str, where: str) -> str:
-    value = _find_identifier(identifiers, (system,))
-    if value is None:
-        raise Invalid(where, f"needs an identifier with system {system}")
-    return normal_id(value)
-
-
 def _target(reference: Any, extract: Extract, contained: Any = None) -> Any:
     """The resource a reference names: a contained one ('#id') or one of the export ('Type/id')."""
     ref = _get(reference, "reference") or ""
@@ -572,7 +565,7 @@ def _claim(eob: Any, content_hash: str, source: str, extract: Extract) -> None:
         raise Invalid("item", "a claim needs at least one line, or its totals")
     # The header's totals are the payer's own figures; without them, the lines add up.
     totals = _amounts(eob.total, "total") if eob.total else {
-        name: sum(line_amount for line_amount in (getattr(line, f"{name}_cents") for line in lines))
+        name: sum(getattr(line, f"{name}_cents") for line in lines)
         for name in ("billed", "allowed", "paid", "patient")}
     extract.claims.append((Claim(
         claim_id=normal_id(claim_id), member_id=member_id, member_name=_member_name(eob.patient, extract),
@@ -718,11 +711,16 @@ def _request_number(identifiers: Any, where: str) -> tuple[str, str | None]:
 def _review_number(adjudication: Any) -> str | None:
     """The plan's number for an item's decision: the `number` of a PAS review action."""
     for extension in adjudication.extension or []:
-        if extension.url in REVIEW_ACTIONS_URLS:
-            for sub in extension.extension or []:
-                if (sub.url or "").rsplit("/", 1)[-1].rsplit("-", 1)[-1] in ("number", "Number") and sub.valueString:
-                    return str(sub.valueString).strip()
+        number = _part(extension, "number") if extension.url in REVIEW_ACTIONS_URLS else None
+        if number is not None and number.valueString:
+            return str(number.valueString).strip()
     return None
+
+
+def _part(extension: Any, name: str) -> Any:
+    """A sub-extension by its name: PAS writes some by name alone, some by full canonical url."""
+    return next((sub for sub in extension.extension or []
+                 if sub.url == name or (sub.url or "").endswith(f"-{name}")), None)
 
 
 def _review_action(adjudication: Any) -> str | None:
@@ -731,9 +729,8 @@ def _review_action(adjudication: Any) -> str | None:
     for extension in adjudication.extension or []:
         if extension.url not in REVIEW_ACTIONS_URLS:
             continue
-        concept = extension.valueCodeableConcept or next(
-            (sub.valueCodeableConcept for sub in extension.extension or []
-             if (sub.url or "").rsplit("-", 1)[-1].rsplit("/", 1)[-1] in ("reviewActionCode", "ActionCode")), None)
+        code_part = _part(extension, "reviewActionCode")
+        concept = extension.valueCodeableConcept or (code_part.valueCodeableConcept if code_part else None)
         system, code = _coding(concept)
         if system == X12_REVIEW_ACTION and code in _REVIEW_ACTIONS:
             return str(code)

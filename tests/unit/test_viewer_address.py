@@ -8,7 +8,7 @@ import pytest
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from functions.shared.core.config import settings
-from functions.shared.core.http import client_address, request_meta, viewer_address
+from functions.shared.core.http import client_address, request_meta_of, viewer_address
 
 EDGE = "130.176.96.72"  # a CloudFront edge server: what sourceIp is behind the distribution
 
@@ -74,7 +74,7 @@ def test_request_meta_follows_the_stage_setting(monkeypatch: pytest.MonkeyPatch)
 
     @app.get("/x")
     def _x() -> dict[str, str]:
-        seen.append(request_meta(app).source_ip)
+        seen.append(request_meta_of(app.current_event.raw_event).source_ip)
         return {}
 
     class Context:

@@ -45,3 +45,11 @@ def client(service: str) -> Any:
     # timeouts keep a struggling dependency from holding the API request until it times out.
     config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5)
     return created_once(lambda: _boto3_session().client(service, region_name=settings().region, config=config))
+
+
+@cache
+def secret_values() -> Any:
+    """Powertools' Secrets Manager provider (cached values) on the shared session, not a new one."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    return SecretsProvider(boto3_client=client("secretsmanager"))

@@ -258,10 +258,6 @@ def client_address(event: Mapping[str, Any], *, trust_viewer_header: bool) -> st
     return source_ip
 
 
-def request_meta(app: APIGatewayRestResolver) -> RequestMeta:
-    return request_meta_of(app.current_event.raw_event)
-
-
 def request_meta_of(event: Mapping[str, Any]) -> RequestMeta:
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
     return RequestMeta(
@@ -278,10 +274,6 @@ class Caller:
     account_id: str
     session_hash: str
     stage: str
-
-
-def caller(app: APIGatewayRestResolver) -> Caller:
-    return caller_of(app.current_event.raw_event)
 
 
 def caller_of(event: Mapping[str, Any]) -> Caller:

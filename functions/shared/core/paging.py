@@ -17,8 +17,6 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -129,13 +127,7 @@ def _key() -> bytes:
     if not name:
         raise RuntimeError("CURSOR_SECRET_NAME is not configured")
     # Derived, so the secret's value is never itself the MAC key of anything else.
-    return hmac.new(str(_secrets().get(name, max_age=3600)).encode(), b"portal-cursor-v1", hashlib.sha256).digest()
+    from functions.shared.core.aws import secret_values
 
-
-@cache
-def _secrets() -> Any:
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
-    from functions.shared.core.aws import client
-
-    return SecretsProvider(boto3_client=client("secretsmanager"))
+    key = str(secret_values().get(name, max_age=3600))
+    return hmac.new(key.encode(), b"portal-cursor-v1", hashlib.sha256).digest()

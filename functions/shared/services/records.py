@@ -108,7 +108,7 @@ class RecordKind(Generic[Record]):
         record, scope = self._find(record_id, acting_for, ask)
         if record.owner_id not in scope:
             audit_log.record(f"phi.{self.name}.change", "not_owner", ask.meta, subject=ask.who.account_id, now=ask.now,
-                         detail=self._detail(acting_for, record))
+                             detail=self._detail(acting_for, record))
             raise Problem(403, "not-record-owner", f"Only the practice that sent this {self.name} can change it",
                           f"Provider ID {record.owner_id} sent this {self.name}. Act for that Provider ID to "
                           "change it, or ask that practice to.")
@@ -119,14 +119,14 @@ class RecordKind(Generic[Record]):
         record = self.fetch(record_id)
         if record is None or not record.provider_ids & scope:
             audit_log.record(f"phi.{self.name}.read", "not_found", ask.meta, subject=ask.who.account_id, now=ask.now,
-                         detail={"acting_for": acting_for, f"{self.name}_id": record_id})
+                             detail={"acting_for": acting_for, f"{self.name}_id": record_id})
             raise self.not_found
         return record, scope
 
     def shown(self, record: Record, acting_for: str, ask: Ask) -> Record:
         """Audit the read of a record about to be shown."""
         audit_log.record(f"phi.{self.name}.read", "shown", ask.meta, subject=ask.who.account_id, now=ask.now,
-                     detail=self._detail(acting_for, record))
+                         detail=self._detail(acting_for, record))
         return record
 
     def entry(self, verb: str, outcome: str, acting_for: str, record: Record, ask: Ask) -> AuditEntry:
@@ -136,7 +136,7 @@ class RecordKind(Generic[Record]):
 
     def member_not_found(self, verb: str, acting_for: str, ask: Ask) -> None:
         audit_log.record(f"phi.{self.name}.{verb}", "member_not_found", ask.meta, subject=ask.who.account_id,
-                     now=ask.now, detail={"acting_for": acting_for})
+                         now=ask.now, detail={"acting_for": acting_for})
 
     def page(self, query: ListQuery, read: PageReader[Item], ask: Ask, *, scope: frozenset[str],
              detail: dict[str, Any]) -> Page[Item]:
@@ -164,7 +164,7 @@ class RecordKind(Generic[Record]):
     def _listed(self, shown: list[Item], after: str | None, binding: paging.Binding, detail: dict[str, Any],
                 ask: Ask) -> Page[Item]:
         audit_log.record(f"phi.{self.name}.search", "listed", ask.meta, subject=ask.who.account_id, now=ask.now,
-                     detail={**detail, f"{self.name}s": len(shown)})
+                         detail={**detail, f"{self.name}s": len(shown)})
         return Page(shown, paging.seal(after, binding))
 
     def _detail(self, acting_for: str, record: Record) -> dict[str, Any]:

@@ -11,7 +11,6 @@ import base64
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import Any
 
 from functions.shared.core.errors import FieldError, invalid_fields
@@ -20,22 +19,14 @@ CHALLENGE_TTL = timedelta(minutes=10)
 MAX_NUMBER = 100_000  # ~0.1-0.5 s of hashing in a browser
 
 
-@cache
-def _secrets() -> Any:
-    from aws_lambda_powertools.utilities.parameters import SecretsProvider
-
-    from functions.shared.core.aws import client
-
-    return SecretsProvider(boto3_client=client("secretsmanager"))  # on the shared session, not a new one
-
-
 def _hmac_key() -> str:
+    from functions.shared.core.aws import secret_values
     from functions.shared.core.config import settings
 
     name = settings().captcha_secret_name
     if not name:
         raise RuntimeError("CAPTCHA_SECRET_NAME is not configured")
-    return str(_secrets().get(name, max_age=300))
+    return str(secret_values().get(name, max_age=300))
 
 
 def new_challenge(now: datetime | None = None) -> dict[str, object]:
