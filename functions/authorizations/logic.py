@@ -194,7 +194,8 @@ def view(a: Authorization, now: datetime) -> AuthorizationView:
                        for s in a.service_lines],
         diagnosis_codes=list(a.diagnosis_codes), service_from=a.service_from, service_to=a.service_to,
         urgency=a.urgency, submitted_at=a.submitted_at, due_at=a.due_at,
-        overdue=a.status == AuthorizationStatus.PENDING and now > a.due_at, decision_reason=a.decision_reason,
+        overdue=a.status == AuthorizationStatus.PENDING and a.decided_in == "portal" and now > a.due_at,
+        decided_in=a.decided_in, decision_reason=a.decision_reason,
         decided_at=a.decided_at, payer_number=a.payer_number,
         history=[HistoryView(at=e.at, event=e.event, by=e.by, note=e.note, attachments=list(e.attachments))
                  for e in a.history],

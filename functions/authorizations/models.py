@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -127,7 +127,10 @@ class AuthorizationView(BaseModel):
     urgency: AuthorizationUrgency
     submitted_at: datetime
     due_at: datetime = Field(description="When the plan's decision is due (72 h expedited, 7 days standard)")
-    overdue: bool = Field(description="The decision is past due")
+    overdue: bool = Field(description="The decision is past due (requests the portal decides)")
+    decided_in: Literal["portal", "core"] = Field(
+        default="portal", description="Where the plan decides it: `portal` (its review desk, on the portal's "
+                                      "clock) or `core` (its own system; the decision arrives with its data)")
     decision_reason: str | None = None
     decided_at: datetime | None = None
     payer_number: str | None = Field(default=None, description="The plan's own number for the request or its "

@@ -18,12 +18,16 @@ A prior authorization is a Claim (identifier `urn:portal:authorization-number`, 
 and at most one ClaimResponse whose `request` names that number, in the same file. Its status:
 - Claim.status `cancelled` → withdrawn;
 - no ClaimResponse, or outcome `queued` without item decisions → pending;
-- outcome `queued` with every item pended (X12 306 review action A4) → more information requested, the
-  question in `disposition`;
+- outcome `queued` with every item pended (X12 306 review action A4) → pending, under the plan's review
+  (a "pended" history entry, with `disposition` as its note where given); the portal's "more information
+  requested" is a step of requests the portal decides, not an answer a core system sends;
 - outcome `complete` / `partial` with a decision on every item: all A1 (certified) → approved; all A3
   (not certified) → denied; otherwise partially approved (A2 carries the approved units in the
   adjudication's `value`). A denial or partial approval needs its specific reason in `disposition`.
-The decision clock runs from Claim.created: 72 hours for priority `stat`, 7 days otherwise (CMS-0057-F).
+The decision clock runs from Claim.created: 72 hours for priority `stat`, 7 days otherwise (CMS-0057-F). A
+request still waiting is decided where the plan's profile says (`imported_requests_decided_in`): in its
+core system (default: never in the portal's review queue, never "Overdue" by the portal's clock) or by
+the portal's review desk.
 """
 
 from __future__ import annotations
@@ -102,6 +106,7 @@ _URGENCY = {"stat": AuthorizationUrgency.EXPEDITED, "normal": AuthorizationUrgen
             "deferred": AuthorizationUrgency.STANDARD}
 # X12 306 (health care services review action) → what it means for one service line
 CERTIFIED, PARTLY_CERTIFIED, NOT_CERTIFIED, PENDED = "A1", "A2", "A3", "A4"
+PENDED_EVENT = "pended"  # the history entry of an A4 answer: the plan is reviewing the request
 _REVIEW_ACTIONS = (CERTIFIED, PARTLY_CERTIFIED, NOT_CERTIFIED, PENDED)
 MAX_SERVICE_LINES = 20
 
@@ -814,10 +819,8 @@ def _decided(request: _Request, response: _Response | None) -> Authorization:
     if response.outcome == "queued":
         if actions != {PENDED} or set(response.decisions) != sequences:
             raise Invalid("outcome", "a queued response pends every item (A4) or decides none")
-        if response.disposition is None:
-            raise Invalid("disposition", "needs the information the plan asks for")
-        return replace(a, status=AuthorizationStatus.MORE_INFO_REQUESTED, history=(*a.history, Event(
-            response.created, AuthorizationStatus.MORE_INFO_REQUESTED.value, "plan", response.disposition)))
+        # A4 (pended): the plan has the request and is reviewing it; still waiting for its decision.
+        return replace(a, history=(*a.history, Event(response.created, PENDED_EVENT, "plan", response.disposition)))
     if set(response.decisions) != sequences or PENDED in actions:
         raise Invalid("item", "a complete response decides every item (A1, A2 or A3)")
     units = []

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import BaseModel
 
@@ -89,7 +89,8 @@ def import_export(manifest: bytes, open_file: Callable[[str], Iterable[bytes]], 
 
 
 def import_files(sources: Sequence[Source], source: str, *, strict: bool | None = None) -> ImportReport:
-    strict = current_plan().portal_data_strict if strict is None else strict
+    plan = current_plan()
+    strict = plan.portal_data_strict if strict is None else strict
     repos = repositories()
     outcomes: list[bool] = []
     counts = {"members": 0, "coverages": 0, "claims": 0}
@@ -135,6 +136,8 @@ def import_files(sources: Sequence[Source], source: str, *, strict: bool | None 
             report.problems.append(LineProblem(line=line, field=problem.field, reason=problem.reason))
     report.authorizations = len(extract.authorizations)
     for authorization, line, source_ref in extract.authorizations:
+        if authorization.submitted_by == IMPORTED:  # new or on file from an extract: decided where the plan says
+            authorization = replace(authorization, decided_in=plan.imported_requests_decided_in)
         step = reconcile(repos.authorizations.get(authorization.authorization_id), authorization)
         if step.kind in ("create", "move"):
             try:

@@ -35,6 +35,9 @@ def decide(authorization_id: str, req: UmDecision, staff: str, plan: PlanProfile
     found = repositories().authorizations.get(authorization_id)
     if found is None:
         raise Problem(404, "authorization-not-found", "No such request", "Check the request's number.")
+    if found.decided_in == "core":
+        raise Problem(409, "decided-in-core-system", "The plan's core system decides this request",
+                      "Record the decision there: it reaches the portal with the next data export.")
     target = OUTCOMES[req.outcome]
     if not may_move(found.status, target) or found.status != AuthorizationStatus.PENDING:
         raise Problem(409, "not-pending", "The request is not waiting for a decision",

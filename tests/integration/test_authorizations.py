@@ -67,8 +67,12 @@ def test_submit_retry_and_decision_over_the_api(gateway, group, clock):
     assert remote.status == 403  # the local stand-in header counts only from this machine
     nurse = Browser(gateway, ip="127.0.0.1")
     queue = nurse.request("GET", "/staff/authorizations", headers={STAFF_HEADER: "um.nurse"})
-    # soonest due first, among the demo extract's waiting requests (one past due, one on the 7-day clock)
-    assert [item["authorization_id"] for item in queue.body["pending"]] == ["PA-DEMO000002", number, "PA-DEMO000001"]
+    # the portal's own requests only: the demo extract's waiting ones are decided in the plan's core system
+    assert [item["authorization_id"] for item in queue.body["pending"]] == [number]
+    elsewhere = nurse.request("POST", "/staff/authorizations/PA-DEMO000002/decision",
+                              {"outcome": "approve", "reason": "Meets criteria"}, headers={STAFF_HEADER: "um.nurse"})
+    assert (elsewhere.status, elsewhere.body["type"]) == (409, "/problems/decided-in-core-system")
+    assert group.get("/authorizations/PA-DEMO000002?acting_for=G1000001").body["overdue"] is False
     decided = nurse.request("POST", f"/staff/authorizations/{number}/decision",
                             {"outcome": "deny", "reason": "Conservative treatment not tried for 6 weeks"},
                             headers={STAFF_HEADER: "um.nurse"})

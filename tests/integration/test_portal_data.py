@@ -139,11 +139,12 @@ def test_pages_follow_their_cursor_and_a_claim_loaded_meanwhile_does_not_repeat_
 def test_authorizations_in_the_extract_are_stored_and_a_rerun_or_a_bad_row_changes_nothing(aws, data, group):
     # Given the demo extract imported (its authorizations among it), on DynamoDB Local
     stored = {n: repositories().authorizations.get(f"PA-DEMO00000{n}") for n in range(1, 8)}
-    assert {a.status.value for a in stored.values()} == {"pending", "more_info_requested", "approved",
-                                                         "partially_approved", "denied", "withdrawn"}
+    assert {a.status.value for a in stored.values()} == {"pending", "approved", "partially_approved", "denied",
+                                                         "withdrawn"}
     assert stored[6].service_lines[1].approved_units == 12 and stored[5].decision_reason.startswith("Not medically")
-    assert [a.authorization_id for a in repositories().authorizations.pending(10)] == [
-        "PA-DEMO000002", "PA-DEMO000001"]  # the plan's queue, soonest due first
+    assert stored[3].history[-1].event == "pended"  # A4: under the plan's review
+    # decided in the plan's core system (the profile's default): none waits in the portal's queue
+    assert {stored[n].decided_in for n in (1, 2, 3)} == {"core"} and repositories().authorizations.pending(10) == []
     # When the same file is imported again, and a file with one bad authorization row
     again = run_import(aws, ndjson(now().date()), "again.ndjson")
     claim = next(json.loads(line) for line in ndjson(now().date()).splitlines() if '"resourceType": "Claim"' in line)

@@ -66,15 +66,21 @@ def test_a_request_without_an_answer_is_pending_on_its_clock():
     ([("A1", None)], None, S.APPROVED, (12,)),
     ([("A3", None)], "Not medically necessary", S.DENIED, (None,)),
     ([("A2", 6)], "6 of 12 visits", S.PARTIALLY_APPROVED, (6,)),
-    ([("A4", None)], "Send the therapy plan", S.MORE_INFO_REQUESTED, (None,)),
 ])
 def test_the_answer_maps_to_the_status_units_reason_and_history(decisions, disposition, status, units):
     a = _one(_request(), _response(decisions, disposition))
     assert a.status == status and tuple(line.approved_units for line in a.service_lines) == units
     assert [e.event for e in a.history] == ["submitted", status.value]
     assert a.history[-1].note == disposition and a.history[-1].by == "plan"
-    decided = status != S.MORE_INFO_REQUESTED
-    assert (a.decision_reason, a.decided_at) == ((disposition, NOON + timedelta(hours=5)) if decided else (None, None))
+    assert (a.decision_reason, a.decided_at) == (disposition, NOON + timedelta(hours=5))
+
+
+def test_a_pended_answer_a4_leaves_the_request_waiting_under_the_plans_review():
+    a = _one(_request(), _response([("A4", None)], "Clinical review in progress"))
+    assert a.status == S.PENDING and (a.decision_reason, a.decided_at) == (None, None)
+    assert [(e.event, e.by, e.note) for e in a.history] == [
+        ("submitted", "provider", None), ("pended", "plan", "Clinical review in progress")]
+    assert _one(_request(), _response([("A4", None)], None)).history[-1].note is None  # no reason is needed
 
 
 def test_a_mixed_answer_is_a_partial_approval_and_a_cancelled_claim_is_withdrawn():
@@ -88,7 +94,7 @@ def test_the_demo_extract_has_every_status_and_both_clocks():
     extract = parse(_lines(*authorizations(TODAY, JANE)))
     assert extract.problems == []
     found = {a.status for a, _, _ in extract.authorizations}
-    assert found == set(S)
+    assert found == set(S) - {S.MORE_INFO_REQUESTED}  # asked for in the portal only: A4 is "pended"
     assert {a.urgency for a, _, _ in extract.authorizations} == set(AuthorizationUrgency)
     overdue = [a for a, _, _ in extract.authorizations if a.status == S.PENDING and a.due_at < NOON]
     assert [a.authorization_id for a in overdue] == ["PA-DEMO000002"]
@@ -227,3 +233,21 @@ def test_a_pas_request_named_by_its_trace_number_is_kept_with_the_payers_numbers
     tuesday = import_extract(_lines(response), "tuesday.ndjson")  # the answer names the request by its trace number
     decided = repos.authorizations.get(stored.authorization_id)
     assert tuesday.status == "applied" and decided.status == S.APPROVED and decided.payer_number == "AUTH0001"
+
+
+def test_a_waiting_request_is_decided_where_the_plans_profile_says(repos, monkeypatch):
+    import functions.portal_data_import.logic as importer
+    from functions.shared.core.plans import current_plan
+
+    # A plan's core system decides its own requests (the default): the portal holds no queue or clock for them.
+    import_extract(_lines(_request("PA-TEST000001")), "core.ndjson")
+    waiting = repos.authorizations.get("PA-TEST000001")
+    assert (waiting.status, waiting.decided_in) == (S.PENDING, "core") and repos.authorizations.pending(10) == []
+    # A plan whose profile hands them to the portal's review desk finds them in its queue.
+    portal_decides = current_plan().model_copy(update={"imported_requests_decided_in": "portal"})
+    monkeypatch.setattr(importer, "current_plan", lambda: portal_decides)
+    import_extract(_lines(_request("PA-TEST000002")), "portal.ndjson")
+    assert [a.authorization_id for a in repos.authorizations.pending(10)] == ["PA-TEST000002"]
+    # Either way, the core system's decision in a later export decides it.
+    import_extract(_lines(_response([("A1", None)], number="PA-TEST000001")), "decided.ndjson")
+    assert repos.authorizations.get("PA-TEST000001").status == S.APPROVED

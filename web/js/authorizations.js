@@ -77,6 +77,7 @@ function linesText(lines) {
 const EVENTS = {
   submitted: "Request submitted",
   information_sent: "Information sent",
+  pended: "Under review by the plan",
   more_info_requested: "More information requested",
   approved: "Approved",
   partially_approved: "Partially approved",
@@ -452,6 +453,13 @@ function decisionNotice(authorization) {
       el("h3", {}, "The plan asks for more information"),
       el("p", {}, latestPlanNote(authorization) || "Send what supports the request."),
       el("p", {}, `Decision due ${usDateTime(authorization.due_at)}.`));
+  }
+  if (OPEN.has(authorization.status) && authorization.decided_in === "core") {
+    return el("div", { className: "notice", id: "decision" },
+      el("h3", {}, "Under review by the plan"),
+      el("p", {}, "The plan reviews this request in its own system. Its decision appears here when the plan "
+        + "sends it."),
+      latestPlanNote(authorization) ? el("p", {}, latestPlanNote(authorization)) : null);
   }
   if (OPEN.has(authorization.status)) {
     return el("div", { className: `notice${authorization.overdue ? " warning" : ""}`, id: "decision" },

@@ -83,6 +83,9 @@ class PlanProfile(BaseModel):
     admission_requests_per_hour: int = 300  # notifications, searches, reads and discharges, per account
     admission_notice_business_days: int = 1  # a later notification is flagged late
     portal_data_strict: bool = False  # a bad line rejects the whole extract (else it is quarantined)
+    # Where an imported request still waiting for a decision is decided: in the plan's core system (its
+    # decision arrives in a later export; no portal queue, clock or "Overdue") or by the portal's UM desk.
+    imported_requests_decided_in: Literal["core", "portal"] = "core"
     # Account lifecycle (functions/jobs): deactivation after this long without activity, a warning before.
     inactivity_period: timedelta = timedelta(days=60)
     inactivity_warning_before: timedelta = timedelta(days=10)

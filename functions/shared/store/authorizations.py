@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import ClassVar, Protocol
+from typing import ClassVar, Literal, Protocol
 
 from pynamodb.transactions import TransactWrite
 
@@ -47,6 +47,7 @@ class AuthorizationStatus(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+DecidedIn = Literal["portal", "core"]
 OPEN_AUTHORIZATION_STATUSES = (AuthorizationStatus.PENDING, AuthorizationStatus.MORE_INFO_REQUESTED)
 
 IDEMPOTENCY_KEY = AUTHORIZATION_IDEMPOTENCY.prefix
@@ -120,6 +121,7 @@ class Authorization(DeclaredRecord):
     decided_at: datetime | None = None
     decided_by: str | None = None
     payer_number: str | None = None  # the plan's own number (its core system's, as PAS sends it)
+    decided_in: DecidedIn = "portal"  # "core": the plan's own system decides it (never in the portal's queue)
     history: tuple[Event, ...] = field(default_factory=tuple)
     attachments: tuple[Attachment, ...] = ()
 
@@ -226,7 +228,7 @@ class DynamoAuthorizations:
         record = AuthorizationRecord(authorization_id)
         actions = [AuthorizationRecord.status.set(change.status),
                    AuthorizationRecord.history.set(AuthorizationRecord.history.append([_history(change.event)]))]
-        if change.status == AuthorizationStatus.PENDING:
+        if change.status == AuthorizationStatus.PENDING and (current is None or current.decided_in == "portal"):
             actions += [AuthorizationRecord.open_status.set(OPEN)]
         else:
             actions += [AuthorizationRecord.open_status.remove()]
@@ -267,7 +269,7 @@ def _attachment_entry(a: Attachment) -> AttachmentEntry:
 
 
 def _record(a: Authorization) -> AuthorizationRecord:
-    is_open = a.status == AuthorizationStatus.PENDING
+    is_open = a.status == AuthorizationStatus.PENDING and a.decided_in == "portal"
     return AuthorizationRecord(
         a.authorization_id, member_id=a.member_id, member_name=a.member_name,
         requesting_provider_id=a.requesting_provider_id, servicing_provider_id=a.servicing_provider_id,
@@ -277,7 +279,7 @@ def _record(a: Authorization) -> AuthorizationRecord:
         service_to=a.service_to.isoformat(), urgency=a.urgency, clinical_notes=a.clinical_notes,
         submitted_at=a.submitted_at, submitted_by=a.submitted_by, submitted_key=a.page_key, due_at=a.due_at,
         status=a.status, decision_reason=a.decision_reason, decided_at=a.decided_at, decided_by=a.decided_by,
-        payer_number=a.payer_number,
+        payer_number=a.payer_number, decided_in=None if a.decided_in == "portal" else a.decided_in,
         history=[_history(e) for e in a.history], attachments=[_attachment_entry(f) for f in a.attachments] or None,
         open_status=OPEN if is_open else None,
         due_key=f"{a.due_at.isoformat()}#{a.authorization_id}")
@@ -295,6 +297,7 @@ def _authorization(item: AuthorizationRecord) -> Authorization:
         clinical_notes=item.clinical_notes, submitted_at=item.submitted_at, submitted_by=item.submitted_by,
         due_at=item.due_at, status=AuthorizationStatus(item.status), decision_reason=item.decision_reason,
         decided_at=item.decided_at, decided_by=item.decided_by, payer_number=item.payer_number,
+        decided_in="core" if item.decided_in == "core" else "portal",
         history=tuple(Event(h.at, h.event, h.by, h.note, tuple(int(n) for n in h.attachments or ()))
                       for h in item.history or []),
         attachments=tuple(Attachment(int(f.number), f.name, f.content_type, int(f.size), f.sha256, f.added_at)

@@ -270,6 +270,7 @@ class AuthorizationRecord(Model):
     decided_at = UTCDateTimeAttribute(null=True)
     decided_by = UnicodeAttribute(null=True)
     payer_number = UnicodeAttribute(null=True)  # the plan's own number for the request or its decision
+    decided_in = UnicodeAttribute(null=True)  # 'core' when the plan's own system decides it; else the portal
     history = ListAttribute(of=HistoryEntry, default=list)
     attachments = ListAttribute(of=AttachmentEntry, null=True)
     open_status = UnicodeAttribute(null=True)  # 'open' while the plan owes a decision

@@ -56,7 +56,8 @@ class MemoryAuthorizations:
                             after)
 
     def pending(self, limit: int) -> list[Authorization]:
-        waiting = [a for a in self.requests.values() if a.status == AuthorizationStatus.PENDING]
+        waiting = [a for a in self.requests.values() if a.status == AuthorizationStatus.PENDING
+                   and a.decided_in == "portal"]
         return sorted(waiting, key=lambda a: (a.due_at, a.authorization_id))[:limit]
 
     def move(self, authorization_id: str, expected: AuthorizationStatus, change: Change,
