@@ -10,7 +10,7 @@ from typing import Any
 
 from functions.shared.store.models import MODELS, key_schema, table_env_var
 from infra.capabilities import RESOURCES, ResourceName, resources_used
-from infra.routes import ACCESS_WORKFLOW, AUTHORIZATION_CLOCK, FUNCTIONS
+from infra.routes import ACCESS_WORKFLOW, AUTHORIZATION_CLOCK, FUNCTIONS, PROVIDER_EXPORT
 from infra.routes import function as function_named
 
 # One process serves every function, so it gets every variable: the common ones, every table's and
@@ -208,6 +208,10 @@ def _provision_authorization_clock(env: dict[str, str], session: Any) -> None:
                    "AUTHORIZATION_CLOCK_ARN")
 
 
+def _provision_provider_export(env: dict[str, str], session: Any) -> None:
+    _state_machine(env, session, "provider_export.asl.json", "ExportFunction", PROVIDER_EXPORT, "PROVIDER_EXPORT_ARN")
+
+
 # How each resource of infra/capabilities.py is set up on the embedded AWS.
 PROVISIONERS: dict[ResourceName, Callable[[dict[str, str], Any], None]] = {
     "mail": _verify_sender,
@@ -223,6 +227,7 @@ PROVISIONERS: dict[ResourceName, Callable[[dict[str, str], Any], None]] = {
     "portal_data_bucket": _portal_data_bucket,
     "audit_archive_bucket": _audit_archive_bucket,
     "session_routes": _nothing,
+    "provider_export": _provision_provider_export,
 }
 
 

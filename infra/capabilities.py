@@ -23,7 +23,7 @@ from infra.routes import Access, Capability, partial_session_routes
 ResourceName = Literal["mail", "mail_queue", "phone_numbers", "push_platform", "mfa_key", "captcha_secret",
                        "cursor_secret",
                        "access_workflow", "authorization_clock", "roster_bucket", "portal_data_bucket",
-                       "audit_archive_bucket", "session_routes"]
+                       "audit_archive_bucket", "session_routes", "provider_export"]
 # A target is one part of a resource that IAM statements name (CDK resolves it to ARNs and conditions).
 Target = Literal[
     "mail_identity",  # the SES identity and configuration set, From: the stage's sender only
@@ -46,6 +46,8 @@ Target = Literal[
     "portal_data_reports",  # portal-data bucket objects under reports/
     "portal_data_key",  # the portal-data bucket's KMS key, through S3 only
     "portal_data_attachments",  # portal-data bucket objects under attachments/ (files of authorization requests)
+    "portal_data_provider_exports",  # portal-data bucket objects under provider-exports/ (Provider Access files)
+    "provider_export",  # the Provider Access export state machine
     "audit_archive_objects",  # audit archive bucket objects under audit/ (Object Lock, compliance mode)
     "audit_archive_key",  # the audit archive's KMS key, through S3 only
 ]
@@ -112,6 +114,9 @@ RESOURCES: dict[ResourceName, Resource] = {
     "portal_data_bucket": Resource("portal-data bucket", env="PORTAL_DATA_BUCKET", local="local-portal-data"),
     "audit_archive_bucket": Resource("audit archive bucket (S3 Object Lock)", env="AUDIT_ARCHIVE_BUCKET",
                                      local="local-audit-archive"),
+    "provider_export": Resource(
+        "Provider Access export workflow", env="PROVIDER_EXPORT_ARN",
+        local="arn:aws:states:us-east-1:123456789012:stateMachine:local-provider-export"),
     "session_routes": Resource("the routes open to sessions that have not finished MFA",
                                env="PARTIAL_SESSION_ROUTES", local=partial_session_routes()),
 }
@@ -182,6 +187,19 @@ CAPABILITIES: dict[Capability, CapabilitySpec] = {
     "archives_audit": CapabilitySpec("audit_archive_bucket", (
         Grant("audit_archive_objects", ("s3:PutObject",)),
         Grant("audit_archive_key", ("kms:GenerateDataKey",)),
+    )),
+    "starts_provider_export": CapabilitySpec("provider_export", (
+        Grant("provider_export", ("states:StartExecution",)),
+    )),
+    # writes the NDJSON files of a Provider Access export (never reads or deletes them)
+    "writes_provider_exports": CapabilitySpec("portal_data_bucket", (
+        Grant("portal_data_provider_exports", ("s3:PutObject", "s3:AbortMultipartUpload")),
+        Grant("portal_data_key", ("kms:GenerateDataKey", "kms:Decrypt")),
+    )),
+    # serves those files to the client that asked for them
+    "reads_provider_exports": CapabilitySpec("portal_data_bucket", (
+        Grant("portal_data_provider_exports", ("s3:GetObject",)),
+        Grant("portal_data_key", ("kms:Decrypt",)),
     )),
     # the request authorizer: which routes a session that has not finished MFA may use
     "authorizes_sessions": CapabilitySpec("session_routes"),

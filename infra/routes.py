@@ -22,7 +22,7 @@ Access = Literal[
 ]
 Table = Literal["accounts", "unique_keys", "tokens", "rate_limits", "audit", "sessions", "devices",
                 "providers", "links", "consents", "org_agreements", "members", "claims", "claim_index",
-                "admissions", "authorizations"]
+                "admissions", "authorizations", "provider_access"]
 AUTHORIZER = "authorizer"
 ACCESS_WORKFLOW = "access_workflow"  # the Lambda task of infra/workflows/access_approval.asl.json
 AUTHORIZATION_CLOCK = "authorization_clock"  # the Lambda task of infra/workflows/authorization_clock.asl.json
@@ -31,12 +31,14 @@ PORTAL_DATA_IMPORT = "portal_data_import"  # runs when a FHIR NDJSON extract lan
 AUDIT_ARCHIVE = "audit_archive"  # runs on the audit table's stream: archives records to the Object Lock bucket
 JOBS = "jobs"  # the scheduled lifecycle jobs (infra/schedules.py: which job runs when)
 MAIL_SENDER = "mail_sender"  # delivers the mail queue (its SQS event source)
+PROVIDER_EXPORT = "provider_export"  # the Lambda task of infra/workflows/provider_export.asl.json
 # What a function may reach besides its tables; each name has its entry in infra/capabilities.py.
 Capability = Literal["sends_mail", "delivers_mail", "sends_sms", "sends_push", "uses_mfa_key", "reads_captcha_secret",
                      "seals_cursors",
                      "starts_workflow", "resumes_workflow", "reads_rosters", "imports_rosters",
                      "imports_portal_data", "starts_authorization_clock", "stores_authorization_attachments",
-                     "authorizes_sessions", "archives_audit"]
+                     "authorizes_sessions", "archives_audit", "starts_provider_export", "writes_provider_exports",
+                     "reads_provider_exports"]
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,9 @@ class Route:
     public: bool = False  # False: the request authorizer must admit the caller first
     partial: bool = False  # True: also open to sessions that have not finished MFA yet
     iam: bool = False  # plan staff only: SigV4-signed (AWS_IAM), never a browser session
+    # A FHIR route for providers' systems: public to the gateway (the function checks the bearer token),
+    # described by GET /fhir/metadata rather than the portal's OpenAPI document, errors as OperationOutcome.
+    fhir: bool = False
 
 
 _SESSION_TABLES: dict[Table, Access] = {"accounts": "write", "sessions": "write_delete", "devices": "write",
@@ -135,6 +140,17 @@ FUNCTIONS: tuple[Function, ...] = (
                            "unique_keys": "write_delete", "audit": "append"}, uses=("sends_mail",), timeout_s=300),
     Function("staff_accounts", tables={"accounts": "write", "unique_keys": "read", "sessions": "write_delete",
                                        "devices": "write_delete", "audit": "append"}, uses=("sends_mail",)),
+    # The FHIR door for providers' systems (README "For provider systems (FHIR)"): the SMART token endpoint,
+    # the clients a Provider ID's administrators register, and the Provider Access API with its export task.
+    Function("fhir_auth", tables={"provider_access": "write", "audit": "append"}, requirements="fhir-auth.txt"),
+    Function("fhir_clients", tables={"links": "read", "provider_access": "write", "audit": "append"}),
+    Function("provider_access", tables={"provider_access": "write", "members": "read", "claim_index": "read",
+                                        "authorizations": "read", "providers": "read", "audit": "append"},
+             uses=("starts_provider_export", "reads_provider_exports")),
+    Function(PROVIDER_EXPORT, tables={"provider_access": "write", "members": "read", "claims": "read",
+                                      "claim_index": "read", "authorizations": "read", "providers": "read",
+                                      "audit": "append"},
+             uses=("writes_provider_exports",), memory_mb=1024, timeout_s=900),
     # Delivery claims live in unique_keys ('delivery#<id>'); 30 s leaves room for SES retries in a batch.
     Function(MAIL_SENDER, tables={"unique_keys": "write_delete"}, uses=("delivers_mail",), timeout_s=30),
 )
@@ -195,7 +211,27 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/staff/authorizations/{authorization_id}/decision", "um_decisions", iam=True),
     Route("POST", "/staff/accounts/reactivations", "staff_accounts", iam=True),
     Route("POST", "/staff/accounts/deactivations", "staff_accounts", iam=True),
+    Route("GET", "/providers/{provider_id}/fhir-clients", "fhir_clients"),
+    Route("POST", "/providers/{provider_id}/fhir-clients", "fhir_clients"),
+    Route("DELETE", "/providers/{provider_id}/fhir-clients/{client_id}", "fhir_clients"),
+    Route("GET", "/staff/providers/{provider_id}/fhir-clients", "fhir_clients", iam=True),
+    Route("DELETE", "/staff/fhir-clients/{client_id}", "fhir_clients", iam=True),
+    Route("PUT", "/staff/members/{member_id}/provider-access", "fhir_clients", iam=True),
+    Route("POST", "/fhir/auth/token", "fhir_auth", public=True, fhir=True),
+    Route("GET", "/fhir/.well-known/smart-configuration", "fhir_auth", public=True, fhir=True),
+    Route("GET", "/fhir/metadata", "provider_access", public=True, fhir=True),
+    # `$` cannot stand in an API Gateway path part: an operation's name is the path parameter in its place
+    # (POST /fhir/Group/$provider-member-match), named as its sibling's so the two share one resource.
+    Route("POST", "/fhir/Group/{group_id}", "provider_access", public=True, fhir=True),
+    Route("POST", "/fhir/Group/{group_id}/{operation}", "provider_access", public=True, fhir=True),
+    Route("GET", "/fhir/Group/{group_id}", "provider_access", public=True, fhir=True),
+    Route("GET", "/fhir/bulkstatus/{job_id}", "provider_access", public=True, fhir=True),
+    Route("DELETE", "/fhir/bulkstatus/{job_id}", "provider_access", public=True, fhir=True),
+    Route("GET", "/fhir/bulkfiles/{job_id}/{file_name}", "provider_access", public=True, fhir=True),
 )
+
+# The routes the portal's OpenAPI document describes (the FHIR routes answer GET /fhir/metadata instead).
+PORTAL_ROUTES: tuple[Route, ...] = tuple(r for r in ROUTES if not r.fhir)
 
 
 @dataclass(frozen=True)

@@ -201,7 +201,8 @@ def function_schemas() -> dict[str, dict[str, Any]]:
 
     Functions that serve no route in the table (the authorizer, scheduled jobs) have no resolver.
     """
-    from infra.routes import FUNCTIONS, ROUTES
+    from infra.routes import FUNCTIONS
+    from infra.routes import PORTAL_ROUTES as ROUTES
 
     version = project_version()
     schemas: dict[str, dict[str, Any]] = {}
@@ -246,7 +247,7 @@ def _merge(schemas: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], dict[str
 
 def check_routes(served: Served) -> None:
     """The resolvers must serve exactly the route table: same methods, paths and functions."""
-    from infra.routes import ROUTES
+    from infra.routes import PORTAL_ROUTES as ROUTES
 
     table = {(r.method, _openapi_path(r.path), r.function) for r in ROUTES}
     missing = sorted(table - served)
@@ -299,7 +300,7 @@ def edge_problems(route: Route, has_body: bool, has_parameters: bool) -> set[tup
 
 def _add_problem_responses(paths: dict[str, Any], problem_json: str) -> None:
     """Each operation's error answers, status by status, each naming the problem types it can carry."""
-    from infra.routes import ROUTES
+    from infra.routes import PORTAL_ROUTES as ROUTES
     from openapi.problems import route_code
 
     code = {}
@@ -350,7 +351,7 @@ def _add_security(paths: dict[str, Any], components: dict[str, Any]) -> None:
     changes); staff routes are IAM-signed (SigV4). Public routes need neither."""
     from functions.authorizer.logic import SAFE_METHODS
     from functions.shared.services.sessions import CSRF_HEADER, SESSION_COOKIE
-    from infra.routes import ROUTES
+    from infra.routes import PORTAL_ROUTES as ROUTES
 
     schemes = components.setdefault("securitySchemes", {})
     schemes["session"] = {

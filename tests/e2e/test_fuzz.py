@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from infra.routes import ROUTES
+from infra.routes import PORTAL_ROUTES as ROUTES
 from tests.e2e.conftest import Portal, start_portal, stop_portal
 from tests.e2e.fuzz import Client, FuzzResult, run_fuzz, signed_in_linked_user
 

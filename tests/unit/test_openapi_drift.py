@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from infra.routes import ROUTES
+from infra.routes import PORTAL_ROUTES as ROUTES
 from openapi import generate
 
 

@@ -33,6 +33,7 @@ class Settings(BaseModel):
     push_platform_arn: str | None = Field(default=None, alias="PUSH_PLATFORM_ARN")
     access_workflow_arn: str | None = Field(default=None, alias="ACCESS_WORKFLOW_ARN")
     authorization_clock_arn: str | None = Field(default=None, alias="AUTHORIZATION_CLOCK_ARN")
+    provider_export_arn: str | None = Field(default=None, alias="PROVIDER_EXPORT_ARN")
     roster_bucket: str | None = Field(default=None, alias="ROSTER_BUCKET")
     portal_data_bucket: str | None = Field(default=None, alias="PORTAL_DATA_BUCKET")
     audit_archive_bucket: str | None = Field(default=None, alias="AUDIT_ARCHIVE_BUCKET",

@@ -86,6 +86,11 @@ class PlanProfile(BaseModel):
     # Where an imported request still waiting for a decision is decided: in the plan's core system (its
     # decision arrives in a later export; no portal queue, clock or "Overdue") or by the portal's UM desk.
     imported_requests_decided_in: Literal["core", "portal"] = "core"
+    # Provider Access (CMS-0057-F): a member is attributed to a Provider ID whose providers are the member's
+    # PCP, or billed or rendered a claim for the member within this many days.
+    attribution_lookback_days: int = 730
+    provider_access_group_days: int = 30  # how long a matched Group stays usable
+    provider_export_days: int = 2  # how long an export's files may be downloaded
     # Account lifecycle (functions/jobs): deactivation after this long without activity, a warning before.
     inactivity_period: timedelta = timedelta(days=60)
     inactivity_warning_before: timedelta = timedelta(days=10)

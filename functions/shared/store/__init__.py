@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from functions.shared.store.links import Links
     from functions.shared.store.members import Members
     from functions.shared.store.org_agreements import OrgAgreements
+    from functions.shared.store.provider_access import DynamoProviderAccess
     from functions.shared.store.rate_limits import RateLimits
     from functions.shared.store.roster import Roster
     from functions.shared.store.sessions import Sessions
@@ -49,6 +50,7 @@ _DYNAMO = {
     "authorizations": "authorizations:DynamoAuthorizations",
     "lifecycle": "lifecycle:DynamoLifecycle",
     "deliveries": "deliveries:DynamoDeliveries",
+    "provider_access": "provider_access:DynamoProviderAccess",
     "attachment_files": "attachment_files:S3AttachmentFiles",  # S3, not DynamoDB: the files of authorizations
 }
 
@@ -73,6 +75,7 @@ class Repositories:
     lifecycle: Lifecycle
     deliveries: Deliveries
     attachment_files: AttachmentFiles
+    provider_access: DynamoProviderAccess
 
     def __init__(self, *, dynamo_fallback: bool = True, **given: Any) -> None:
         unknown = set(given) - set(_DYNAMO)

@@ -17,6 +17,7 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
     UTCDateTimeAttribute,
@@ -279,10 +280,55 @@ class AuthorizationRecord(Model):
     open_by_due = OpenAuthorizations()
 
 
+class ClientsByProvider(GlobalSecondaryIndex):
+    """A Provider ID's clients, oldest first (sparse: client items only)."""
+
+    class Meta:
+        index_name = "by-provider"
+        projection = AllProjection()
+
+    provider_id = UnicodeAttribute(hash_key=True)
+    listed_key = UnicodeAttribute(range_key=True)  # '<created_at ISO>#<client_id>'
+
+
+class ProviderAccessRecord(Model):
+    class Meta:
+        table_name = "provider_access"
+
+    key = UnicodeAttribute(hash_key=True)
+    provider_id = UnicodeAttribute(null=True)  # the Provider ID a client, token, group or export acts for
+    listed_key = UnicodeAttribute(null=True)  # clients only: so only they are in `by-provider`
+    client_id = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    jwks_url = UnicodeAttribute(null=True)
+    jwks = UnicodeAttribute(null=True)  # inline JWK Set (public keys), JSON
+    scopes = ListAttribute(of=UnicodeAttribute, null=True)
+    status = UnicodeAttribute(null=True)
+    created_at = UTCDateTimeAttribute(null=True)
+    created_by = UnicodeAttribute(null=True)
+    changed_at = UTCDateTimeAttribute(null=True)
+    changed_by = UnicodeAttribute(null=True)
+    member_ids = ListAttribute(of=UnicodeAttribute, null=True)
+    group_id = UnicodeAttribute(null=True)
+    export_type = UnicodeAttribute(null=True)
+    since = UTCDateTimeAttribute(null=True)
+    transaction_time = UTCDateTimeAttribute(null=True)
+    types = ListAttribute(of=UnicodeAttribute, null=True)
+    request_url = UnicodeAttribute(null=True)
+    output = UnicodeAttribute(null=True)  # JSON: [{type, name, count}]
+    error = UnicodeAttribute(null=True)
+    polled_at = UTCDateTimeAttribute(null=True)
+    done = NumberAttribute(null=True)  # members exported so far (X-Progress)
+    valid_until = UTCDateTimeAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+    by_provider = ClientsByProvider()
+
+
 PORTAL_MODELS: dict[str, type[Model]] = {
     "members": MemberRecord,
     "claims": ClaimRecord,
     "claim_index": ClaimIndexEntry,
     "admissions": AdmissionRecord,
     "authorizations": AuthorizationRecord,
+    "provider_access": ProviderAccessRecord,
 }
