@@ -22,7 +22,7 @@ from typing import Any
 
 import boto3
 
-from devserver import demo, dynamodb_local, jobs, load, local_aws, mail_queue, outbox, roster
+from devserver import demo, dynamodb_local, fhir_client, jobs, load, local_aws, mail_queue, outbox, roster
 from devserver.gateway import ACCOUNT_ID, Gateway, is_loopback
 from devserver.server import LOCAL_NAMES, PortalServer
 from devserver.site import WEB_ROOT, public_config
@@ -185,6 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             httpd.data_import = lambda data, name, export: load.import_ndjson(env, session, data, name, export)
             httpd.run_job = jobs.run_job
             httpd.advance_clock = advance_clock
+            httpd.register_fhir_client = fhir_client.register_locally
             if args.job_interval > 0:
                 jobs.start_timer(args.job_interval, httpd.log)
             print(f"{plan.portal_name} (plan {plan.key}) on {base_url}/\n"

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from devserver.gateway import Gateway, HttpRequest, HttpResponse, problem
 from devserver.site import PAGE_HEADERS, content_type, static_file
+from functions.shared.core.errors import Problem
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit
 _EXPORT_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}")
@@ -28,6 +29,7 @@ ROSTER_PATH = "/dev/roster"  # POST a roster CSV: `python -m devserver.roster FI
 LOAD_PATH = "/dev/load"  # POST a FHIR NDJSON extract: `python -m devserver.load FILE`
 JOBS_PATH = "/dev/jobs"  # POST ?name=deactivate&as_of=YYYY-MM-DD: `make job NAME=... AS_OF=...`
 CLOCK_PATH = "/dev/clock"  # POST ?advance_minutes=N: the portal's clock moves forward (tests of time limits)
+FHIR_CLIENT_PATH = "/dev/fhir-client"  # POST {provider_id, name, jwks}: `python -m devserver.fhir_client`
 LOCAL_NAMES = {"127.0.0.1", "localhost", "::1"}
 _HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
 
@@ -79,6 +81,7 @@ class PortalServer(ThreadingHTTPServer):
         self.data_import: Callable[[bytes, str, str | None], dict[str, Any]] | None = None
         self.run_job: Callable[[str, str | None], dict[str, Any]] | None = None
         self.advance_clock: Callable[[float], dict[str, Any]] | None = None
+        self.register_fhir_client: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
     @property
     def port(self) -> int:
@@ -119,6 +122,11 @@ class PortalServer(ThreadingHTTPServer):
                 return page_problem(400, "Bad request", "advance_minutes must be a number of minutes above 0, "
                                     "at most a week.")
             return json_page(self.advance_clock(minutes))
+        if path == FHIR_CLIENT_PATH and request.method == "POST" and self.register_fhir_client is not None:
+            try:
+                return json_page(self.register_fhir_client(json.loads(request.body or b"{}")))
+            except (ValueError, Problem) as exc:  # not JSON, or a client an administrator could not register
+                return page_problem(400, "Bad request", str(exc)[:300])
         if request.method not in ("GET", "HEAD"):
             return page_problem(405, "Method not allowed", f"{path} can only be read (GET).",
                                 headers=[("Allow", "GET, HEAD")])

@@ -71,6 +71,10 @@ def _check_jwks_url(url: str) -> None:
 
 def register(provider_id: str, req: RegisterClient, who: Caller, meta: RequestMeta, now: datetime) -> ClientView:
     _require_admin(who, provider_id)
+    return add_client(provider_id, req, who.account_id, meta, now)
+
+
+def add_client(provider_id: str, req: RegisterClient, by: str, meta: RequestMeta, now: datetime) -> ClientView:
     if req.jwks_url is not None:
         _check_jwks_url(str(req.jwks_url))
     active = [c for c in repositories().provider_access.clients_of(provider_id) if c.status == "active"]
@@ -82,8 +86,8 @@ def register(provider_id: str, req: RegisterClient, who: Caller, meta: RequestMe
         scopes=tuple(s for s in backend_access.SCOPES if s in req.scopes),
         jwks_url=str(req.jwks_url) if req.jwks_url else None,
         jwks=req.jwks.model_dump(exclude_none=True) if req.jwks else None, status="active", created_at=now,
-        created_by=who.account_id)
-    entry = audit.audit_event("fhir.client", "registered", meta, subject=who.account_id, now=now,
+        created_by=by)
+    entry = audit.audit_event("fhir.client", "registered", meta, subject=by, now=now,
                               detail={"provider_id": provider_id, "client_id": client.client_id,
                                       "scopes": " ".join(client.scopes)})
     repositories().provider_access.add_client(client, entry)

@@ -26,6 +26,7 @@ from fhirpy import SyncFHIRClient
 
 from devserver.gateway import STAFF_HEADER
 from devserver.server import PortalServer
+from functions.shared.core import clock as portal_clock
 from functions.shared.core.clock import now
 from functions.shared.store import repositories
 from functions.shared.store.claims import MEMBER_OWNER
@@ -76,7 +77,7 @@ def register(admin: Browser, key: rsa.RSAPrivateKey, provider_id: str = "G100000
 
 def assertion(client_id: str, key: Any, aud: str, *, algorithm: str = "RS384", kid: str = KID,
               lifetime: int = 240, jti: str | None = None, **claims: Any) -> str:
-    issued = int(now().timestamp())
+    issued = int(portal_clock.now().timestamp())  # the portal's clock, which tests move
     body = {"iss": client_id, "sub": client_id, "aud": aud, "exp": issued + lifetime,
             "jti": jti or uuid.uuid4().hex, **claims}
     return jwt.encode(body, key, algorithm=algorithm, headers={"kid": kid})
