@@ -1,10 +1,12 @@
 // A Provider ID's administrator view (?provider=ID): requests to decide (approve, deny), members
-// (make administrator, remove), earlier requests, and stepping down. Consequential actions ask once
-// more in place. A decision moves on in the approval workflow: the list follows until it has.
+// (make administrator, remove), earlier requests, the systems that use the FHIR API (fhir-clients.js),
+// and stepping down. Consequential actions ask once more in place. A decision moves on in the approval
+// workflow: the list follows until it has.
 
 import { api } from "./api.js";
 import { busy, clearErrors, showProblem } from "./forms.js";
 import { el, notice, shortDate, sleep } from "./dom.js";
+import { fhirClients } from "./fhir-clients.js";
 import { pageProvider, providerChoices, statusTag } from "./links.js";
 import { initPage } from "./page.js";
 import { headerSignOut, requireSession } from "./session.js";
@@ -35,6 +37,7 @@ const decided = new Map(); // account_id → true (approved) / false (denied), u
 
 function hideAll() {
   for (const card of Object.values(cards)) card.hidden = true;
+  systems.hide();
 }
 
 function say(title, text) {
@@ -256,6 +259,8 @@ async function follow() {
   following = false;
 }
 
+const systems = fhirClients({ providerId, live, confirmInPlace });
+
 const stepDown = document.getElementById("step-down");
 stepDown.addEventListener("click", () => confirmInPlace(cards.stepDown, stepDown,
   "Step down as administrator of this Provider ID? You stay a member.", "Yes, step down", async () => {
@@ -285,6 +290,6 @@ if (!providerId) {
   notice(membersNotice, choices.length ? "info" : "error", "Which Provider ID?", choices.length
     ? ["You are an administrator of several Provider IDs. Choose one:", providerChoices("/members.html", choices)]
     : ["You are not an administrator of a Provider ID with access yet.", backLink()]);
-} else {
-  await load();
+} else if (await load()) {
+  await systems.load();
 }
