@@ -19,10 +19,16 @@ from infra.constructs.api import session_route
 from infra.constructs.audit_archive import ARCHIVE_PREFIX
 from infra.constructs.functions import ASYNC_FUNCTIONS
 from infra.constructs.notifications import Notifications
-from infra.constructs.storage import ATTACHMENTS_PREFIX, EXPORTS_PREFIX, INCOMING_PREFIX, REPORTS_PREFIX
-from infra.routes import ACCESS_WORKFLOW, AUDIT_ARCHIVE, AUTHORIZATION_CLOCK, JOBS
+from infra.constructs.storage import (
+    ATTACHMENTS_PREFIX,
+    EXPORTS_PREFIX,
+    INCOMING_PREFIX,
+    PROVIDER_EXPORTS_PREFIX,
+    REPORTS_PREFIX,
+)
+from infra.routes import ACCESS_WORKFLOW, AUDIT_ARCHIVE, AUTHORIZATION_CLOCK, JOBS, PROVIDER_EXPORT
 
-WORKFLOW_TASKS = frozenset({ACCESS_WORKFLOW, AUTHORIZATION_CLOCK})  # invoked by a state machine
+WORKFLOW_TASKS = frozenset({ACCESS_WORKFLOW, AUTHORIZATION_CLOCK, PROVIDER_EXPORT})  # invoked by a state machine
 
 if TYPE_CHECKING:
     from infra.stack import PortalStack
@@ -57,6 +63,14 @@ def _clock_role(stack: PortalStack) -> list[IConstruct]:
     return [stack.workflows.clock_role] if stack.workflows and stack.workflows.clock_role else []
 
 
+def _export_task(stack: PortalStack) -> list[IConstruct]:
+    return [fn for name, fn in stack.functions.functions.items() if name == PROVIDER_EXPORT]
+
+
+def _export_role(stack: PortalStack) -> list[IConstruct]:
+    return [stack.workflows.export_role] if stack.workflows and stack.workflows.export_role else []
+
+
 def _async_functions(stack: PortalStack) -> list[IConstruct]:
     """Invoked by S3 events (the scheduled jobs have their own reasons)."""
     return [fn for name, fn in stack.functions.functions.items() if name in ASYNC_FUNCTIONS and name != JOBS]
@@ -87,7 +101,12 @@ def _roles_writing_tables(stack: PortalStack) -> list[IConstruct]:
 
 
 def _public_methods(stack: PortalStack) -> list[IConstruct]:
-    return [method for route, method in stack.api.methods.items() if route.public]
+    """Public portal routes (before sign-in); the FHIR routes have their own reasons."""
+    return [method for route, method in stack.api.methods.items() if route.public and not route.fhir]
+
+
+def _fhir_methods(stack: PortalStack) -> list[IConstruct]:
+    return [method for route, method in stack.api.methods.items() if route.fhir]
 
 
 def _mock_methods(stack: PortalStack) -> list[IConstruct]:
@@ -223,6 +242,14 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
     ),
     Acknowledgement(
         "HIPAA.Security-LambdaConcurrency",
+        "The Provider Access export's task runs once per export a provider system asks for (plus, for a job "
+        "that still fails after its retries, once to mark it failed), and exports are started only through "
+        "the throttled, WAF-protected API by a registered client with a valid bearer token; its concurrency "
+        "is bounded by that. A reservation would take fixed capacity from the API functions.",
+        _export_task,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-LambdaConcurrency",
         "Invoked asynchronously by S3 for each roster or data extract the plan uploads (a few a day). Lambda "
         "queues asynchronous events and retries throttled ones for up to 6 hours, after which the "
         "alarmed dead-letter queue keeps them; a reservation would only take capacity from the API.",
@@ -255,6 +282,14 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
         "error returns to the execution, whose Retry (infra/workflows/authorization_clock.asl.json) "
         "handles it, and raises the Errors alarm. A DLQ would only receive asynchronous invocations.",
         _clock_task,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-LambdaDLQ",
+        "Invoked synchronously (lambda:invoke, request-response) by the Provider Access export workflow: an "
+        "error returns to the execution, whose Retry/Catch (infra/workflows/provider_export.asl.json) "
+        "retry it and then mark the job failed, and raises the Errors alarm. A DLQ would only receive "
+        "asynchronous invocations.",
+        _export_task,
     ),
     Acknowledgement(
         "HIPAA.Security-LambdaInsideVPC",
@@ -313,6 +348,22 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
         "route has, from MOCK integrations: they reach no function and no data, so there is nothing to "
         "authorize.",
         _mock_methods,
+    ),
+    Acknowledgement(
+        "AwsSolutions-APIG4",
+        "FHIR route for providers' systems (fhir in infra/routes.py): SMART Backend Services clients send "
+        "an OAuth bearer token, not a portal session, so API Gateway admits the request and the function "
+        "checks the token itself (hashed, 5 minutes, bound to the client and Provider ID) before it reads "
+        "anything; the token endpoint and SMART configuration come before a token by definition and verify "
+        "the client's signed assertion instead. WAF and stage throttling cover these routes too.",
+        _fhir_methods,
+    ),
+    Acknowledgement(
+        "AwsSolutions-COG4",
+        "FHIR route for providers' systems: clients authenticate with SMART Backend Services (a signed JWT "
+        "assertion for a short-lived bearer token the function verifies), registered by the Provider ID's "
+        "administrators in the portal; there is no Cognito user pool for systems.",
+        _fhir_methods,
     ),
     Acknowledgement(
         "AwsSolutions-COG4",
@@ -401,6 +452,20 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
         "authorization_clock function, log delivery, tracing); it is created and deleted only with the "
         "role, which only states.amazonaws.com of this account may assume.",
         _clock_role,
+    ),
+    Acknowledgement(
+        "AwsSolutions-IAM5[Resource::*]",
+        "Added by CDK for the export workflow's logging and tracing: CloudWatch Logs vended-log delivery and "
+        "X-Ray support no resource-level permissions. The role's only other permission is "
+        "lambda:InvokeFunction on the provider_export function.",
+        _export_role,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-IAMNoInlinePolicy",
+        "The export workflow's role has exactly one CDK-generated AWS::IAM::Policy (invoke the "
+        "provider_export function, log delivery, tracing); it is created and deleted only with the role, "
+        "which only states.amazonaws.com of this account may assume.",
+        _export_role,
     ),
     # --- Audit archive ----------------------------------------------------------------------------
     Acknowledgement(
@@ -649,6 +714,15 @@ ATTACHMENTS_PREFIX_REASON = (
 )
 
 
+PROVIDER_EXPORTS_PREFIX_REASON = (
+    "Files of a Provider Access export are written as provider-exports/<job id>/<resource type>-<part>.ndjson, "
+    "the job id known only when a provider system starts the export; the wildcard covers that one prefix of the "
+    "portal-data bucket: s3:PutObject (and AbortMultipartUpload) for the export workflow's task, "
+    "s3:GetObject for the provider_access function, which serves a file only to the client whose job it is. "
+    "The files expire after 3 days (lifecycle rule)."
+)
+
+
 def _prefix_wildcards(stack: PortalStack, prefixes: dict[Target, tuple[Any, str]]) -> list[tuple[IConstruct, str]]:
     found = []
     for name, spec in stack.functions.specs.items():
@@ -661,6 +735,11 @@ def _prefix_wildcards(stack: PortalStack, prefixes: dict[Target, tuple[Any, str]
 
 def _attachment_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
     return _prefix_wildcards(stack, {"portal_data_attachments": (stack.portal_data.bucket, ATTACHMENTS_PREFIX)})
+
+
+def _provider_export_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
+    return _prefix_wildcards(stack, {"portal_data_provider_exports": (stack.portal_data.bucket,
+                                                                      PROVIDER_EXPORTS_PREFIX)})
 
 
 def _roster_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
@@ -738,6 +817,8 @@ def acknowledgements(stack: PortalStack) -> list[tuple[IConstruct, str, str]]:
     found += [(role, rule, PUSH_ENDPOINT_REASON) for role, rule in _push_endpoint_wildcards(stack)]
     found += [(role, rule, ROSTER_PREFIX_REASON) for role, rule in _roster_prefix_wildcards(stack)]
     found += [(role, rule, ATTACHMENTS_PREFIX_REASON) for role, rule in _attachment_prefix_wildcards(stack)]
+    found += [(role, rule, PROVIDER_EXPORTS_PREFIX_REASON)
+              for role, rule in _provider_export_prefix_wildcards(stack)]
     found += [(role, rule, AUDIT_ARCHIVE_PREFIX_REASON) for role, rule in _audit_archive_prefix_wildcards(stack)]
     found += [(policy, rule, STAFF_PATH_PARAMETER_REASON) for policy, rule in _staff_path_wildcards(stack)]
     found += [(policy, rule, PAGES_OBJECTS_REASON) for policy, rule in _pages_objects_wildcard(stack)]

@@ -23,7 +23,7 @@ from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX, PortalData
 from infra.constructs.tables import Tables
 from infra.constructs.waf import Waf, origin_verify_value
 from infra.constructs.web import Web
-from infra.constructs.workflows import Workflows, access_workflow_arn, authorization_clock_arn
+from infra.constructs.workflows import Workflows, access_workflow_arn, authorization_clock_arn, provider_export_arn
 from infra.routes import (
     ACCESS_WORKFLOW,
     AUDIT_ARCHIVE,
@@ -31,6 +31,7 @@ from infra.routes import (
     FUNCTIONS,
     MAIL_SENDER,
     PORTAL_DATA_IMPORT,
+    PROVIDER_EXPORT,
     ROSTER_IMPORT,
     ROUTES,
     Function,
@@ -90,6 +91,7 @@ class PortalStack(cdk.Stack):
         # workflow: they get its (fixed-name) ARN before it is defined.
         has_workflow = any(spec.name == ACCESS_WORKFLOW for spec in functions)
         has_clock = any(spec.name == AUTHORIZATION_CLOCK for spec in functions)
+        has_export = any(spec.name == PROVIDER_EXPORT for spec in functions)
         portal_url = _Later()  # the distribution needs the API, which needs the functions
         self.functions = Functions(
             self,
@@ -104,6 +106,7 @@ class PortalStack(cdk.Stack):
             portal_data=self.portal_data,
             workflow_arn=access_workflow_arn(self, config) if has_workflow else None,
             clock_arn=authorization_clock_arn(self, config) if has_clock else None,
+            export_arn=provider_export_arn(self, config) if has_export else None,
             portal_url=cdk.Lazy.string(portal_url),
             audit_archive=self.audit_archive,
             specs=functions,
@@ -116,6 +119,8 @@ class PortalStack(cdk.Stack):
             if has_clock:
                 self.workflows.add_authorization_clock(config, self.functions.functions[AUTHORIZATION_CLOCK],
                                                        self.logs)
+            if has_export:
+                self.workflows.add_provider_export(config, self.functions.functions[PROVIDER_EXPORT], self.logs)
         if ROSTER_IMPORT in self.functions.functions:
             self.storage.notify(self.functions.functions[ROSTER_IMPORT])
         if PORTAL_DATA_IMPORT in self.functions.functions:
@@ -136,7 +141,8 @@ class PortalStack(cdk.Stack):
         # the header only after CloudFront sends it, so adding the rule to a running stage blocks nothing.
         self.waf.web_acl.node.add_dependency(self.web.distribution)
         portal_url.value = self.web.url
-        machines = [m for m in (self.workflows.access_approval, self.workflows.authorization_clock)
+        machines = [m for m in (self.workflows.access_approval, self.workflows.authorization_clock,
+                                self.workflows.provider_export)
                     if m is not None] if self.workflows else []
         has_sender = any(spec.name == MAIL_SENDER for spec in functions)
         self.monitoring = Monitoring(self, "Monitoring", config=config, functions=self.functions, api=self.api,

@@ -1,4 +1,11 @@
-"""The REST API, built from the route table: one method per route, each a Lambda proxy integration."""
+"""The REST API, built from the route table: one method per route, each a Lambda proxy integration.
+
+The API, its stage and gateway responses stay in the portal stack; its resources and methods (two or
+three CloudFormation resources per route) live in a nested stack, as the alarms do: a stack holds at most
+500 resources, and every route adds to the count. The API's ID is known before the functions exist, so the
+functions (which get the distribution's name, whose origin is the API) and the routes' nested stack (which
+integrates them) make no cycle.
+"""
 
 from __future__ import annotations
 
@@ -143,7 +150,8 @@ class Api(Construct):
     """`rest_api` with one method per route; `methods[route]` is the method serving `route`.
 
     `staff_policy` (None without IAM routes) allows execute-api:Invoke on the IAM-signed staff methods
-    only; attach it to the provider-relations staff's roles.
+    only; attach it to the provider-relations staff's roles. `routes_stack` holds the resources, the methods
+    and the authorizer (the functions' invoke permissions stay with the functions and the API).
     """
 
     def __init__(
@@ -202,13 +210,16 @@ class Api(Construct):
         self.validator = self.rest_api.add_request_validator(
             "Validator", validate_request_body=True, validate_request_parameters=True
         )
+        self.routes_stack = cdk.NestedStack(self, "Routes",
+                                            description=f"Routes of the API of {cdk.Stack.of(self).stack_name}")
+        self._top_resources: dict[str, apigw.Resource] = {}
 
         self.authorizer: apigw.RequestAuthorizer | None = None
         if AUTHORIZER in functions.functions:
             # No caching: every request is judged on its session, so sign-out takes effect at once.
             # Without a session cookie API Gateway answers 401 without invoking the authorizer.
             self.authorizer = apigw.RequestAuthorizer(
-                self,
+                self.routes_stack,
                 "Authorizer",
                 handler=functions.functions[AUTHORIZER],
                 identity_sources=[apigw.IdentitySource.header("Cookie")],
@@ -224,7 +235,7 @@ class Api(Construct):
         }
         self.methods: dict[Route, apigw.Method] = {}
         for route in routes:
-            resource = self.rest_api.root.resource_for_path(route.path)
+            resource = self._resource(route.path)
             self.methods[route] = resource.add_method(
                 route.method,
                 integrations[route.function],
@@ -239,17 +250,22 @@ class Api(Construct):
         for route in routes:
             allowed.setdefault(route.path, []).append(route.method)
         self.mock_methods: dict[str, apigw.Method] = {
-            path: self.rest_api.root.resource_for_path(path).add_method(
+            path: self._resource(path).add_method(
                 "ANY", method_not_allowed(methods), authorization_type=apigw.AuthorizationType.NONE,
                 method_responses=_mock_method_responses(405, ["Allow"]))
             for path, methods in allowed.items()
         }
         # A path no route has (and the bare root) gets 404 here too, rather than API Gateway's "Missing
         # Authentication Token", which then means only an unsigned staff request.
-        for resource in (self.rest_api.root, self.rest_api.root.add_resource("{proxy+}")):
-            self.mock_methods[resource.path] = resource.add_method(
-                "ANY", unknown_address(), authorization_type=apigw.AuthorizationType.NONE,
-                method_responses=_mock_method_responses(404, []))
+        self.mock_methods["/"] = apigw.Method(
+            self.routes_stack, "RootAny", resource=self.rest_api.root, http_method="ANY",
+            integration=unknown_address(),
+            options=apigw.MethodOptions(authorization_type=apigw.AuthorizationType.NONE,
+                                        method_responses=_mock_method_responses(404, [])))
+        proxy = self._resource("/{proxy+}")
+        self.mock_methods[proxy.path] = proxy.add_method(
+            "ANY", unknown_address(), authorization_type=apigw.AuthorizationType.NONE,
+            method_responses=_mock_method_responses(404, []))
 
         self.staff_policy: iam.ManagedPolicy | None = None
         staff_methods = [method for route, method in self.methods.items() if route.iam]
@@ -265,3 +281,15 @@ class Api(Construct):
                                         resources=[method.method_arn for method in staff_methods])
                 ],
             )
+
+    def _resource(self, path: str) -> apigw.Resource:
+        """The API resource of `path` (not the root): its first part is made in the routes' nested stack,
+        so everything below it is too."""
+        first, _, rest = path.strip("/").partition("/")
+        if not first:
+            raise ValueError("the root resource belongs to the API itself")
+        top = self._top_resources.get(first)
+        if top is None:
+            top = self._top_resources[first] = apigw.Resource(self.routes_stack, first, parent=self.rest_api.root,
+                                                              path_part=first)
+        return top.resource_for_path(rest) if rest else top

@@ -36,6 +36,7 @@ from infra.constructs.storage import (
     ATTACHMENTS_PREFIX,
     EXPORTS_PREFIX,
     INCOMING_PREFIX,
+    PROVIDER_EXPORTS_PREFIX,
     REPORTS_PREFIX,
     PortalDataStorage,
     RosterStorage,
@@ -151,12 +152,14 @@ class Functions(Construct):
         portal_data: PortalDataStorage,
         workflow_arn: str | None,
         clock_arn: str | None = None,
+        export_arn: str | None = None,
         portal_url: str,
         audit_archive: AuditArchive | None = None,
         specs: Sequence[Function] = FUNCTIONS,
         routes: Sequence[Route] = ROUTES,
     ) -> None:
-        """`workflow_arn`: the access-approval state machine, None when the stack has none.
+        """`workflow_arn`: the access-approval state machine, None when the stack has none; `clock_arn` and
+        `export_arn` likewise the decision clock and the Provider Access export.
         `portal_url`: the base URL the web tier serves (links in mails)."""
         super().__init__(scope, construct_id)
         self.specs = {spec.name: spec for spec in specs}
@@ -183,6 +186,7 @@ class Functions(Construct):
             "cursor_secret": secrets.cursor_name,
             "access_workflow": workflow_arn,
             "authorization_clock": clock_arn,
+            "provider_export": export_arn,
             "roster_bucket": storage.bucket.bucket_name,
             "portal_data_bucket": portal_data.bucket.bucket_name,
             "audit_archive_bucket": audit_archive.bucket.bucket_name if audit_archive else None,
@@ -190,7 +194,7 @@ class Functions(Construct):
         }
         viewer_facing = behind_cloudfront(routes)
         targets = self._targets(config, notifications, secrets, storage, portal_data, workflow_arn, clock_arn,
-                                audit_archive)
+                                export_arn, audit_archive)
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
@@ -295,7 +299,7 @@ class Functions(Construct):
     @staticmethod
     def _targets(
         config: StageConfig, notifications: Notifications, secrets: Secrets, storage: RosterStorage,
-        portal_data: PortalDataStorage, workflow_arn: str | None, clock_arn: str | None,
+        portal_data: PortalDataStorage, workflow_arn: str | None, clock_arn: str | None, export_arn: str | None,
         audit_archive: AuditArchive | None,
     ) -> dict[Target, Callable[[iam.IRole, list[str]], None]]:
         """How each grant target of infra/capabilities.py becomes a statement: (role, actions) -> grant."""
@@ -331,6 +335,7 @@ class Functions(Construct):
             "secrets_key": secret_key,
             "access_workflow": on(workflow_arn or ""),
             "authorization_clock": on(clock_arn or ""),
+            "provider_export": on(export_arn or ""),
             "roster_incoming": on(storage.bucket.arn_for_objects(f"{INCOMING_PREFIX}*")),
             "roster_reports": on(storage.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")),
             "roster_key": on(storage.key.key_arn,
@@ -339,6 +344,7 @@ class Functions(Construct):
             "portal_data_exports": on(portal_data.bucket.arn_for_objects(f"{EXPORTS_PREFIX}*")),
             "portal_data_reports": on(portal_data.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")),
             "portal_data_attachments": on(portal_data.bucket.arn_for_objects(f"{ATTACHMENTS_PREFIX}*")),
+            "portal_data_provider_exports": on(portal_data.bucket.arn_for_objects(f"{PROVIDER_EXPORTS_PREFIX}*")),
             "portal_data_key": on(portal_data.key.key_arn,
                                   conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}),
             "audit_archive_objects": on(audit_archive.bucket.arn_for_objects(f"{ARCHIVE_PREFIX}*")

@@ -7,6 +7,8 @@ kept in a separate (equally private, TLS-only, versioned) logs bucket.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
@@ -23,6 +25,11 @@ PORTAL_DATA_SUFFIX = ".ndjson"
 REPORTS_PREFIX = "reports/"  # where the import writes '<incoming key>.report.json'
 # portal-data bucket only: files sent with prior-authorization requests (functions/shared/store/attachment_files.py)
 ATTACHMENTS_PREFIX = "attachments/"
+# portal-data bucket only: the NDJSON files of Provider Access exports (functions/provider_export/logic.py,
+# functions/provider_access/logic.py EXPORT_PREFIX), downloadable for the plan's provider_export_days (2)
+PROVIDER_EXPORTS_PREFIX = "provider-exports/"
+PROVIDER_EXPORT_DAYS = 3  # a day past the download window, after which no manifest links to them
+PROVIDER_EXPORT_VERSION_DAYS = 1  # the version an expiry leaves behind (PHI) goes a day later, not after 90
 REPORT_DAYS = 400  # a report is looked at within days; 13 months covers a yearly review
 NONCURRENT_VERSION_DAYS = 90  # overwritten or deleted rosters and reports stay restorable this long
 ACCESS_LOG_DAYS = 400
@@ -35,10 +42,11 @@ def _abort_incomplete_uploads() -> s3.LifecycleRule:
 
 
 class ImportStorage(Construct):
-    """`bucket` holds the incoming files and their reports; `logs_bucket` its server access logs."""
+    """`bucket` holds the incoming files and their reports; `logs_bucket` its server access logs.
+    `lifecycle_rules`: the bucket's own, besides those every import bucket has."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, what: str, bucket_id: str,
-                 suffix: str, logs_prefix: str) -> None:
+                 suffix: str, logs_prefix: str, lifecycle_rules: Sequence[s3.LifecycleRule] = ()) -> None:
         super().__init__(scope, construct_id)
         policy = removal_policy(config.retain)
         self.suffix = suffix
@@ -83,6 +91,7 @@ class ImportStorage(Construct):
                     prefix=REPORTS_PREFIX,
                     expiration=cdk.Duration.days(REPORT_DAYS),
                 ),
+                *lifecycle_rules,
                 s3.LifecycleRule(
                     id="ExpireNoncurrentVersions",
                     noncurrent_version_expiration=cdk.Duration.days(NONCURRENT_VERSION_DAYS),
@@ -113,11 +122,18 @@ class PortalDataStorage(ImportStorage):
     """The plan's member, coverage and claim extracts (PHI): single files under incoming/, Bulk Data exports
     under exports/<name>/ (imported when their manifest.json lands, after their files); and the files
     providers attach to prior-authorization requests (under attachments/, read and written by the
-    authorizations function only)."""
+    authorizations function only); and the files of Provider Access exports (under provider-exports/,
+    written by the export workflow's task, read by the provider_access function, expired after 3 days)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
         super().__init__(scope, construct_id, config=config, what="portal data extracts (PHI)",
-                         bucket_id="Extracts", suffix=PORTAL_DATA_SUFFIX, logs_prefix="portal-data/")
+                         bucket_id="Extracts", suffix=PORTAL_DATA_SUFFIX, logs_prefix="portal-data/",
+                         lifecycle_rules=[s3.LifecycleRule(
+                             id="ExpireProviderExports",
+                             prefix=PROVIDER_EXPORTS_PREFIX,
+                             expiration=cdk.Duration.days(PROVIDER_EXPORT_DAYS),
+                             noncurrent_version_expiration=cdk.Duration.days(PROVIDER_EXPORT_VERSION_DAYS),
+                         )])
 
     def notify(self, function: lambda_.IFunction) -> None:
         super().notify(function)

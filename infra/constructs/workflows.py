@@ -1,5 +1,5 @@
-"""The state machines, from the same ASL files the devserver runs: access approval and the
-prior-authorization decision clock.
+"""The state machines, from the same ASL files the devserver runs: access approval, the
+prior-authorization decision clock and the Provider Access export.
 
 The state machine has a fixed name so that its ARN is known before it exists: the functions that
 start or resume it (the Lambda task among them) get the ARN without a reference cycle. What they may
@@ -24,6 +24,8 @@ AUTHORIZATION_CLOCK_ASL = REPO_ROOT / "infra" / "workflows" / "authorization_clo
 # The placeholder of the Lambda task in each ASL file (devserver/local_aws.py substitutes the same one).
 TASK_PLACEHOLDER = "WorkflowFunction"
 CLOCK_TASK_PLACEHOLDER = "ClockFunction"
+PROVIDER_EXPORT_ASL = REPO_ROOT / "infra" / "workflows" / "provider_export.asl.json"
+EXPORT_TASK_PLACEHOLDER = "ExportFunction"
 
 
 def access_workflow_name(config: StageConfig) -> str:
@@ -40,6 +42,14 @@ def authorization_clock_name(config: StageConfig) -> str:
 
 def authorization_clock_arn(scope: Construct, config: StageConfig) -> str:
     return _arn(scope, authorization_clock_name(config))
+
+
+def provider_export_name(config: StageConfig) -> str:
+    return f"provider-portal-{config.name}-{config.plan}-provider-export"
+
+
+def provider_export_arn(scope: Construct, config: StageConfig) -> str:
+    return _arn(scope, provider_export_name(config))
 
 
 def _arn(scope: Construct, name: str) -> str:
@@ -84,6 +94,8 @@ class Workflows(Construct):
         self.arn = access_workflow_arn(self, config)
         self.clock_role: iam.Role | None = None
         self.authorization_clock: sfn.StateMachine | None = None
+        self.export_role: iam.Role | None = None
+        self.provider_export: sfn.StateMachine | None = None
 
     def add_authorization_clock(self, config: StageConfig, task: lambda_.IFunction, logs: Logs) -> None:
         """The decision clock of prior authorizations: waits, then its `task` reminds and escalates."""
@@ -109,6 +121,35 @@ class Workflows(Construct):
             definition_body=sfn.DefinitionBody.from_file(str(AUTHORIZATION_CLOCK_ASL)),
             definition_substitutions={CLOCK_TASK_PLACEHOLDER: task.function_arn},
             role=self.clock_role,
+            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
+            tracing_enabled=True,
+            removal_policy=removal_policy(config.retain),
+        )
+
+    def add_provider_export(self, config: StageConfig, task: lambda_.IFunction, logs: Logs) -> None:
+        """One Provider Access export per execution: its `task` writes the files, or marks the job failed."""
+        stack = cdk.Stack.of(self)
+        name = provider_export_name(config)
+        self.export_role = iam.Role(
+            self,
+            "ProviderExportRole",
+            assumed_by=iam.ServicePrincipal("states.amazonaws.com").with_conditions(
+                {"StringEquals": {"aws:SourceAccount": stack.account}}
+            ),
+            description="Runs the Provider Access export workflow",
+        )
+        self.export_role.add_to_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"],
+                                                           resources=[task.function_arn]))
+        log_group = logs.log_group(self, "ProviderExportLogs", name=f"/aws/vendedlogs/states/{name}")
+        self.provider_export = sfn.StateMachine(
+            self,
+            "ProviderExport",
+            state_machine_name=name,
+            state_machine_type=sfn.StateMachineType.STANDARD,
+            comment="Provider Access export (infra/workflows/provider_export.asl.json)",
+            definition_body=sfn.DefinitionBody.from_file(str(PROVIDER_EXPORT_ASL)),
+            definition_substitutions={EXPORT_TASK_PLACEHOLDER: task.function_arn},
+            role=self.export_role,
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
             tracing_enabled=True,
             removal_policy=removal_policy(config.retain),

@@ -57,7 +57,8 @@ def test_prod_with_plan_override_synthesizes_one_protected_stack(prod_cmo: Synth
     assert template["Resources"][pages]["DeletionPolicy"] == "Delete"
     names = sorted(m["Properties"]["StateMachineName"]
                    for m in resources(template, "AWS::StepFunctions::StateMachine").values())
-    assert names == ["provider-portal-prod-cmo-access-approval", "provider-portal-prod-cmo-authorization-clock"]
+    assert names == ["provider-portal-prod-cmo-access-approval", "provider-portal-prod-cmo-authorization-clock",
+                     "provider-portal-prod-cmo-provider-export"]
     for fn in stack.functions.functions.values():
         env = template["Resources"][logical_id(stack, fn)]["Properties"]["Environment"]["Variables"]
         assert env["PLAN"] == "cmo" and env["STAGE"] == "prod"
@@ -152,6 +153,26 @@ def test_protected_route_without_authorizer_fails_the_synth() -> None:
 def test_public_routes_need_no_authorizer() -> None:
     stack = _stack(WITHOUT_AUTHORIZER, (Route("POST", "/registrations", "register", public=True),))
     assert stack.api.authorizer is None
+
+
+def test_routes_are_nested_and_a_changed_route_deploys_the_api_again() -> None:
+    """The methods live in the API's nested stack; the stage's deployment (in the portal stack) waits for
+    that stack and is replaced whenever a route or its function changes."""
+
+    def deployment(routes: tuple[Route, ...]) -> str:
+        stack = _stack(WITHOUT_AUTHORIZER, routes)
+        assert all(cdk.Stack.of(method) is stack.api.routes_stack for method in stack.api.methods.values())
+        template = Template.from_stack(stack).to_json()
+        assert not resources(template, "AWS::ApiGateway::Method")
+        ((logical, props),) = resources(template, "AWS::ApiGateway::Deployment").items()
+        nested = stack.api.routes_stack.nested_stack_resource
+        assert nested is not None and stack.resolve(nested.logical_id) in props["DependsOn"]
+        return logical
+
+    register = Route("POST", "/registrations", "register", public=True)
+    first = deployment((register,))
+    assert deployment((register, Route("GET", "/captcha", "register", public=True))) != first
+    assert deployment((Route("POST", "/registrations", "activate", public=True),)) != first
 
 
 def test_sms_may_reach_phone_numbers_but_no_topic(monkeypatch: pytest.MonkeyPatch) -> None:

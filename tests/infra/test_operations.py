@@ -45,7 +45,8 @@ def test_api_step_functions_tables_waf_mail_and_sms_are_watched(dev: Synth, temp
     assert latency["ExtendedStatistic"] == "p90"
     assert api_5xx["Threshold"] == monitoring.API_5XX.value
     machines = {logical_id(dev.stack, m) for m in (dev.stack.workflows.access_approval,
-                                                    dev.stack.workflows.authorization_clock)}
+                                                    dev.stack.workflows.authorization_clock,
+                                                    dev.stack.workflows.provider_export)}
     workflow_alarms = [a for a in _alarms(template) if {"ExecutionsFailed", "ExecutionsTimedOut"} <= _metric_names(a)]
     assert {next(iter(set(refs(a["Metrics"])) & machines)) for a in workflow_alarms} == machines
     tables = len(dev.stack.tables.tables)

@@ -9,20 +9,36 @@ from typing import Any
 
 import pytest
 
+from functions.provider_access.logic import EXPORT_PREFIX as SERVED
+from functions.provider_export.logic import EXPORT_PREFIX as WRITTEN
 from infra.constructs.storage import (
     ATTACHMENTS_PREFIX,
     INCOMING_PREFIX,
     PORTAL_DATA_SUFFIX,
+    PROVIDER_EXPORTS_PREFIX,
     REPORTS_PREFIX,
     ROSTER_SUFFIX,
 )
 from infra.constructs.workflows import (
     ACCESS_APPROVAL_ASL,
+    EXPORT_TASK_PLACEHOLDER,
+    PROVIDER_EXPORT_ASL,
     TASK_PLACEHOLDER,
     access_workflow_name,
     authorization_clock_arn,
+    provider_export_arn,
+    provider_export_name,
 )
-from infra.routes import ACCESS_WORKFLOW, AUDIT_ARCHIVE, FUNCTIONS, JOBS, PORTAL_DATA_IMPORT, ROSTER_IMPORT, ROUTES
+from infra.routes import (
+    ACCESS_WORKFLOW,
+    AUDIT_ARCHIVE,
+    FUNCTIONS,
+    JOBS,
+    PORTAL_DATA_IMPORT,
+    PROVIDER_EXPORT,
+    ROSTER_IMPORT,
+    ROUTES,
+)
 from tests.infra.helpers import (
     Synth,
     actions,
@@ -133,12 +149,16 @@ def test_only_workflow_functions_start_or_resume_it_and_only_it(dev: Synth, temp
     assert dev.stack.workflows is not None
     arn = dev.stack.resolve(dev.stack.workflows.arn)
     clock = dev.stack.resolve(authorization_clock_arn(dev.stack, dev.stack.config))
+    export = dev.stack.resolve(provider_export_arn(dev.stack, dev.stack.config))
     for spec in FUNCTIONS:
         states = [s for s in _statements(dev, template, spec.name) if any(a.startswith("states:") for a in actions(s))]
-        if "starts_authorization_clock" in spec.uses:  # the decision clock: start it, nothing else
-            (start,) = [s for s in states if s["Resource"] == clock]
-            assert actions(start) == ["states:StartExecution"], spec.name
-            states.remove(start)
+        # the decision clock and the Provider Access export: start them, nothing else
+        for capability, machine in (("starts_authorization_clock", clock), ("starts_provider_export", export)):
+            if capability in spec.uses:
+                (start,) = [s for s in states if s["Resource"] == machine]
+                assert actions(start) == ["states:StartExecution"], spec.name
+                states.remove(start)
+        assert all(s["Resource"] not in (clock, export) for s in states), spec.name
         expected = set()
         if "starts_workflow" in spec.uses:
             expected |= {"states:StartExecution"}
@@ -146,6 +166,41 @@ def test_only_workflow_functions_start_or_resume_it_and_only_it(dev: Synth, temp
             expected |= {"states:SendTaskSuccess", "states:SendTaskFailure"}
         assert {a for s in states for a in actions(s)} == expected, spec.name
         assert all(s["Resource"] == arn for s in states), spec.name
+
+
+def test_export_workflow_runs_the_provider_export_function_only_logged_and_traced(dev: Synth, template: dict) -> None:
+    """The Provider Access export: its ASL with the provider_export function as the task, logged (no
+    execution data) and traced like the other state machines, its role invoking that function only."""
+    workflows = dev.stack.workflows
+    assert workflows is not None and workflows.provider_export is not None and workflows.export_role is not None
+    props = template["Resources"][_id(dev, workflows.provider_export)]["Properties"]
+    assert props["StateMachineType"] == "STANDARD"
+    assert props["StateMachineName"] == provider_export_name(dev.stack.config)
+    assert dev.stack.resolve(provider_export_arn(dev.stack, dev.stack.config))["Fn::Join"][1][-1] == (
+        f":stateMachine:{props['StateMachineName']}")
+    task = {"Fn::GetAtt": [_function_id(dev, PROVIDER_EXPORT), "Arn"]}
+    assert props["DefinitionSubstitutions"] == {EXPORT_TASK_PLACEHOLDER: task}
+    definition = dev.asset_path(props["DefinitionS3Location"]["Key"]).read_text()
+    assert json.loads(definition) == json.loads(PROVIDER_EXPORT_ASL.read_text())
+    tasks = [state for state in json.loads(definition)["States"].values() if state["Type"] == "Task"]
+    assert tasks and {t["Parameters"]["FunctionName"] for t in tasks} == {f"${{{EXPORT_TASK_PLACEHOLDER}}}"}
+    logging = props["LoggingConfiguration"]
+    assert logging["Level"] == "ALL" and logging["IncludeExecutionData"] is False
+    (destination,) = logging["Destinations"]
+    group = template["Resources"][next(refs(destination))]["Properties"]
+    assert "KmsKeyId" in group and group["LogGroupName"] == f"/aws/vendedlogs/states/{props['StateMachineName']}"
+    assert props["TracingConfiguration"] == {"Enabled": True}
+    role_id = _id(dev, workflows.export_role)
+    assert list(refs(props["RoleArn"])) == [role_id]
+    (trust,) = template["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "states.amazonaws.com"}
+    statements = role_statements(template, role_id)
+    invoke = [s for s in statements if any(a.startswith("lambda:") for a in actions(s))]
+    assert invoke == [{"Action": "lambda:InvokeFunction", "Effect": "Allow", "Resource": task}]
+    for statement in statements:
+        if statement not in invoke:  # log delivery and tracing: no resource-level permissions exist
+            assert statement["Resource"] == "*"
+            assert {a.split(":")[0] for a in actions(statement)} <= {"logs", "xray"}
 
 
 def test_link_provider_may_start_the_workflow_but_not_resume_it(dev: Synth, template: dict) -> None:
@@ -195,6 +250,17 @@ def test_import_bucket_access_is_per_prefix_and_only_for_its_functions(dev: Synt
                                                                           "s3:PutObject": files}, spec.name
             (key,) = bucket_key
             assert set(actions(key)) == {"kms:Decrypt", "kms:GenerateDataKey"}
+            continue
+        if bucket == "portal_data" and {"writes_provider_exports", "reads_provider_exports"} & set(spec.uses):
+            # Provider Access exports: the workflow's task writes their files, provider_access serves them
+            files = {"Fn::Join": ["", [bucket_arn, f"/{PROVIDER_EXPORTS_PREFIX}*"]]}
+            writes = "writes_provider_exports" in spec.uses
+            granted = {a: s["Resource"] for s in s3 for a in actions(s)}
+            assert granted == ({"s3:PutObject": files, "s3:AbortMultipartUpload": files} if writes
+                               else {"s3:GetObject": files}), spec.name
+            (key,) = bucket_key
+            assert set(actions(key)) == ({"kms:GenerateDataKey", "kms:Decrypt"} if writes else {"kms:Decrypt"})
+            assert "kms:ViaService" in key["Condition"]["StringEquals"]
             continue
         if not uses:
             assert s3 == [] and bucket_key == [], spec.name
@@ -249,6 +315,14 @@ def test_roster_bucket_is_kms_encrypted_private_tls_only_versioned_and_logged(de
     assert len(reports) == 1 and reports[0]["ExpirationInDays"] > 0 and reports[0]["Status"] == "Enabled"
     assert _denies_insecure_transport(_resource_policy(template, "AWS::S3::BucketPolicy", "Bucket", bucket_id))
     assert template["Outputs"]["RosterBucketName"]["Value"] == {"Ref": bucket_id}
+
+
+def test_provider_export_files_expire_after_the_download_window(dev: Synth, template: dict) -> None:
+    assert WRITTEN == SERVED == PROVIDER_EXPORTS_PREFIX, "the functions use the prefix infra grants and expires"
+    props = template["Resources"][_id(dev, dev.stack.portal_data.bucket)]["Properties"]
+    (rule,) = [r for r in props["LifecycleConfiguration"]["Rules"] if r.get("Prefix") == PROVIDER_EXPORTS_PREFIX]
+    assert rule["Status"] == "Enabled" and rule["ExpirationInDays"] == 3
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 1}
 
 
 def test_access_log_bucket_is_private_tls_only_and_written_by_s3_logging_only(dev: Synth, template: dict) -> None:

@@ -197,7 +197,8 @@ def test_a_provider_system_matches_exports_and_downloads_what_the_portal_shows(g
                                          now().date(), 500, None).items
     assert {e["identifier"][0]["value"] for e in claims} == {c.claim_id for c in on_file}
     assert all("total" not in e and "payment" not in e for e in claims)
-    prior = {e["identifier"][0]["value"]: e for e in resources["ExplanationOfBenefit"] if e["use"] == "preauthorization"}
+    prior = {e["identifier"][0]["value"]: e for e in resources["ExplanationOfBenefit"]
+             if e["use"] == "preauthorization"}
     assert {n for n in prior if n.startswith("PA-DEMO")} == {f"PA-DEMO00000{n}" for n in range(1, 8)}
     assert prior["PA-DEMO000005"]["outcome"] == "complete" and prior["PA-DEMO000005"]["disposition"]
     actions = {a["extension"][0]["extension"][0]["valueCodeableConcept"]["coding"][0]["code"]
