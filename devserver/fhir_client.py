@@ -22,6 +22,8 @@ FHIR_CLIENT_PATH = "/dev/fhir-client"
 
 def register_locally(body: dict[str, Any]) -> dict[str, Any]:
     """The devserver's tool: register a client as the Provider ID's administrator would (local only)."""
+    from pydantic import TypeAdapter
+
     from functions.fhir_clients import logic
     from functions.fhir_clients.models import RegisterClient
     from functions.shared.core import clock
@@ -30,7 +32,7 @@ def register_locally(body: dict[str, Any]) -> dict[str, Any]:
     provider_id = str(body.pop("provider_id", "")).strip().upper()
     if not provider_id:
         raise ValueError("provider_id is required")
-    request = RegisterClient.model_validate(body)  # pydantic's ValidationError is a ValueError: a 400
+    request = TypeAdapter(RegisterClient).validate_python(body)  # pydantic's ValidationError is a ValueError: a 400
     # The tool stands in for the Provider ID's administrator (the same rule after the admin check).
     return logic.add_client(provider_id, request, "devserver-tool", RequestMeta("devserver", "127.0.0.1", "devserver"),
                             clock.now()).model_dump(mode="json")

@@ -6,7 +6,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from functions.fhir_clients import logic
-from functions.fhir_clients.models import ClientList, ClientView, ProviderAccessChoice, RegisterClient
+from functions.fhir_clients.models import ClientList, ClientView, ProviderAccessChoice, RegisterByKeys, RegisterByUrl
 from functions.shared.core.context import Now, Origin, Who
 from functions.shared.core.errors import Problem
 from functions.shared.core.http import make_handler, make_resolver
@@ -34,7 +34,7 @@ def clients(who: Who, provider_id: ProviderId) -> ClientList:
 
 @app.post("/providers/<provider_id>/fhir-clients", summary="Register a system (SMART Backend Services client)")
 def register(who: Who, meta: Origin, now: Now, provider_id: ProviderId,
-             req: Annotated[RegisterClient, Body()]) -> ClientView:
+             req: Annotated[RegisterByUrl | RegisterByKeys, Body()]) -> ClientView:
     return logic.register(provider_id, req, who, meta, now)
 
 

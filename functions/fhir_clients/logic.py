@@ -8,11 +8,10 @@ accepts http on localhost for the devserver's own walk-through.
 
 from __future__ import annotations
 
-import ipaddress
 import secrets
 from datetime import datetime
 
-from functions.fhir_clients.models import ClientList, ClientView, RegisterClient, key_ids
+from functions.fhir_clients.models import ClientList, ClientView, RegisterByKeys, RegisterByUrl, RegisterClient, key_ids
 from functions.shared.core import audit
 from functions.shared.core.config import settings
 from functions.shared.core.errors import FieldError, Problem, invalid_fields
@@ -59,12 +58,7 @@ def _check_jwks_url(url: str) -> None:
     parts = urlsplit(url)
     host = parts.hostname or ""
     local = settings().stage == "local" and parts.scheme == "http" and host in ("localhost", "127.0.0.1")
-    try:
-        ipaddress.ip_address(host)
-        literal = True
-    except ValueError:
-        literal = False
-    if not local and (parts.scheme != "https" or literal or not host or len(url) > 2048):
+    if not local and parts.scheme != "https":  # the schema's pattern refuses address literals and other schemes
         raise invalid_fields([FieldError("jwks_url", "Give an https address on a host name (not an IP address) "
                                                      "where the client publishes its JWK Set.", "url")])
 
@@ -75,8 +69,14 @@ def register(provider_id: str, req: RegisterClient, who: Caller, meta: RequestMe
 
 
 def add_client(provider_id: str, req: RegisterClient, by: str, meta: RequestMeta, now: datetime) -> ClientView:
-    if req.jwks_url is not None:
-        _check_jwks_url(str(req.jwks_url))
+    jwks_url = req.jwks_url if isinstance(req, RegisterByUrl) else None
+    jwks = req.jwks.model_dump(exclude_none=True) if isinstance(req, RegisterByKeys) else None
+    if jwks_url is not None:
+        _check_jwks_url(jwks_url)
+    kids = key_ids(jwks)
+    if len(set(kids)) != len(kids):
+        raise Problem(409, "duplicate-key-ids", "Two keys share a kid",
+                      "Give each key of the set its own kid: the client names its key by it.")
     active = [c for c in repositories().provider_access.clients_of(provider_id) if c.status == "active"]
     if len(active) >= MAX_ACTIVE_CLIENTS:
         raise Problem(409, "too-many-clients", "This Provider ID has as many clients as it may",
@@ -84,8 +84,7 @@ def add_client(provider_id: str, req: RegisterClient, by: str, meta: RequestMeta
     client = BackendClient(
         client_id="pa-" + secrets.token_hex(12), provider_id=provider_id, name=req.name,
         scopes=tuple(s for s in backend_access.SCOPES if s in req.scopes),
-        jwks_url=str(req.jwks_url) if req.jwks_url else None,
-        jwks=req.jwks.model_dump(exclude_none=True) if req.jwks else None, status="active", created_at=now,
+        jwks_url=jwks_url, jwks=jwks, status="active", created_at=now,
         created_by=by)
     entry = audit.audit_event("fhir.client", "registered", meta, subject=by, now=now,
                               detail={"provider_id": provider_id, "client_id": client.client_id,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from functions.shared.services.backend_access import SCOPES
 
@@ -13,66 +13,81 @@ Scope = Literal["system/Group.rs", "system/Patient.rs", "system/Coverage.rs", "s
 assert set(Scope.__args__) == set(SCOPES), "the API's scopes are the served ones"  # type: ignore[attr-defined]
 
 
-class PublicKey(BaseModel):
-    """A public JWK: RSA (for RS384) or EC P-384 (for ES384), named by its `kid`."""
+_B64 = r"^[A-Za-z0-9_-]+$"
 
-    model_config = ConfigDict(extra="allow")
 
-    kty: Literal["RSA", "EC"]
+class _Jwk(BaseModel):
+    # Public members only (RFC 7517/7518): a private key's d, p, q, ... is refused by the schema itself.
+    model_config = ConfigDict(extra="forbid")
+
     kid: str = Field(min_length=1, max_length=128)
-    alg: Literal["RS384", "ES384"] | None = None
-    n: str | None = Field(default=None, max_length=2048)
-    e: str | None = Field(default=None, max_length=16)
-    crv: Literal["P-384"] | None = None
-    x: str | None = Field(default=None, max_length=128)
-    y: str | None = Field(default=None, max_length=128)
+    use: Literal["sig"] | None = None
+    key_ops: list[Literal["verify"]] | None = Field(default=None, max_length=1)
+    x5c: list[str] | None = Field(default=None, max_length=5)
+    x5t: str | None = Field(default=None, max_length=128)
 
-    @model_validator(mode="after")
-    def _public_and_whole(self) -> PublicKey:
-        extra = self.model_extra or {}
-        if any(name in extra for name in ("d", "p", "q", "dp", "dq", "qi", "k")):
-            raise ValueError("this is a private key: register only the public key (no d, p, q, ...)")
-        if self.kty == "RSA" and not (self.n and self.e):
-            raise ValueError("an RSA key needs n and e")
-        if self.kty == "EC" and not (self.crv and self.x and self.y):
-            raise ValueError("an EC key needs crv P-384, x and y")
-        return self
+
+class RsaKey(_Jwk):
+    """An RSA public key (for RS384)."""
+
+    kty: Literal["RSA"]
+    alg: Literal["RS384"] | None = None
+    n: str = Field(min_length=1, max_length=2048, pattern=_B64)
+    e: str = Field(min_length=1, max_length=16, pattern=_B64)
+
+
+class EcKey(_Jwk):
+    """An EC P-384 public key (for ES384)."""
+
+    kty: Literal["EC"]
+    alg: Literal["ES384"] | None = None
+    crv: Literal["P-384"]
+    x: str = Field(min_length=1, max_length=128, pattern=_B64)
+    y: str = Field(min_length=1, max_length=128, pattern=_B64)
+
+
+PublicKey = Annotated[RsaKey | EcKey, Field(discriminator="kty")]
 
 
 class KeySet(BaseModel):
-    keys: list[PublicKey] = Field(min_length=1, max_length=5)
-
-    @field_validator("keys")
-    @classmethod
-    def _distinct_kids(cls, keys: list[PublicKey]) -> list[PublicKey]:
-        if len({k.kid for k in keys}) != len(keys):
-            raise ValueError("each key needs its own kid")
-        return keys
-
-
-class RegisterClient(BaseModel):
-    """Give the client's public keys inline (`jwks`) or where it publishes them (`jwks_url`, https)."""
-
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=80, description="What the office calls this system")
-    jwks_url: HttpUrl | None = Field(default=None, description="Where the client publishes its JWK Set (https)")
-    jwks: KeySet | None = Field(default=None, description="The client's public keys (JWK Set)")
-    scopes: list[Scope] = Field(default_factory=lambda: list(SCOPES), min_length=1, max_length=4)
+    keys: list[PublicKey] = Field(min_length=1, max_length=5, description="Each key with its own kid")
+
+
+# https on a host name (no address literal: the token endpoint fetches it), or http on this machine for
+# the local stage's walk-through (refused on deployed stages).
+JWKS_URL_PATTERN = (r"^(https://[A-Za-z0-9.-]*[A-Za-z][A-Za-z0-9.-]*(:[0-9]{1,5})?"
+                    r"|http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?)(/[^\s]*)?$")
+Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"\S", description="What the office calls it")]
+Scopes = Annotated[list[Scope], Field(min_length=1, max_length=4)]
+
+
+class _Register(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    scopes: Scopes = Field(default_factory=lambda: list(SCOPES))
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        value = " ".join(value.split())
-        if not value:
-            raise ValueError("Give the client a name.")
-        return value
+        return " ".join(value.split())
 
-    @model_validator(mode="after")
-    def _one_key_source(self) -> RegisterClient:
-        if (self.jwks_url is None) == (self.jwks is None):
-            raise ValueError("Give either jwks_url or jwks, not both.")
-        return self
+
+class RegisterByUrl(_Register):
+    """The client publishes its JWK Set at an https address."""
+
+    jwks_url: str = Field(max_length=2048, pattern=JWKS_URL_PATTERN)
+
+
+class RegisterByKeys(_Register):
+    """The client's public keys, given here."""
+
+    jwks: KeySet
+
+
+RegisterClient = RegisterByUrl | RegisterByKeys
 
 
 class ClientView(BaseModel):

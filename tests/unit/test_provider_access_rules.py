@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from functions.fhir_clients.models import RegisterClient
 from functions.provider_access.logic import _export_parameters, _member_id
@@ -62,16 +62,19 @@ def test_export_parameters_come_from_the_query_or_a_parameters_body():
 
 def test_only_public_keys_with_a_kid_are_registered_and_one_key_source():
     public = {"kty": "RSA", "kid": "k1", "n": "sXch", "e": "AQAB"}
-    assert RegisterClient(name="  Office   EHR ", jwks={"keys": [public]}).name == "Office EHR"
+    adapter = TypeAdapter(RegisterClient)
+    assert adapter.validate_python({"name": "  Office   EHR ", "jwks": {"keys": [public]}}).name == "Office EHR"
     for refused in (
         {"name": "EHR", "jwks": {"keys": [{**public, "d": "secret"}]}},  # a private key
-        {"name": "EHR", "jwks": {"keys": [public, public]}},  # the same kid twice
+        {"name": "EHR", "jwks_url": "https://10.0.0.8/jwks"},  # an address literal
+        {"name": "EHR", "jwks_url": "ftp://ehr.example/jwks"},
+        {"name": "   ", "jwks": {"keys": [public]}},
         {"name": "EHR", "jwks": {"keys": [{"kty": "EC", "kid": "e", "crv": "P-256", "x": "a", "y": "b"}]}},
         {"name": "EHR", "jwks": {"keys": [public]}, "jwks_url": "https://ehr.example/jwks"},  # both
         {"name": "EHR"},  # neither
     ):
         with pytest.raises(ValidationError):
-            RegisterClient.model_validate(refused)
+            adapter.validate_python(refused)
 
 
 def _valid(resource: dict) -> dict:
