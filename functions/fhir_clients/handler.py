@@ -7,8 +7,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from functions.fhir_clients import logic
 from functions.fhir_clients.models import ClientList, ClientView, ProviderAccessChoice, RegisterByKeys, RegisterByUrl
-from functions.shared.core.context import Now, Origin, Who
-from functions.shared.core.errors import Problem
+from functions.shared.core.context import Now, Origin, Staff, Who
 from functions.shared.core.http import make_handler, make_resolver
 from functions.shared.core.ids import MemberId as MemberIdentifier
 from functions.shared.core.ids import ProviderId as ProviderIdentifier
@@ -18,13 +17,6 @@ app = make_resolver()
 ProviderId = Annotated[ProviderIdentifier, Path()]
 MemberId = Annotated[MemberIdentifier, Path()]
 ClientId = Annotated[str, Path(min_length=3, max_length=64, pattern=r"^[a-z0-9-]+$")]
-
-
-def _staff() -> str:
-    arn = (app.current_event.raw_event.get("requestContext", {}).get("identity") or {}).get("userArn")
-    if not arn:
-        raise Problem(403, "staff-only", "Staff only", "Sign the request with provider-relations credentials.")
-    return str(arn)
 
 
 @app.get("/providers/<provider_id>/fhir-clients", summary="The Provider ID's systems that use the FHIR API")
@@ -45,20 +37,20 @@ def revoke(who: Who, meta: Origin, now: Now, provider_id: ProviderId, client_id:
 
 
 @app.get("/staff/providers/<provider_id>/fhir-clients", summary="A Provider ID's FHIR clients (staff)")
-def staff_clients(provider_id: ProviderId) -> ClientList:
-    _staff()
+def staff_clients(staff: Staff, provider_id: ProviderId) -> ClientList:
     return logic.listing(provider_id)
 
 
 @app.delete("/staff/fhir-clients/<client_id>", summary="Revoke any FHIR client (staff)")
-def staff_revoke(meta: Origin, now: Now, client_id: ClientId) -> Message:
-    logic.staff_revoke(client_id, _staff(), meta, now)
+def staff_revoke(staff: Staff, meta: Origin, now: Now, client_id: ClientId) -> Message:
+    logic.staff_revoke(client_id, staff, meta, now)
     return Message(message="The client was revoked.")
 
 
 @app.put("/staff/members/<member_id>/provider-access", summary="Record a member's Provider Access opt-out (staff)")
-def opt_out(meta: Origin, now: Now, member_id: MemberId, req: Annotated[ProviderAccessChoice, Body()]) -> Message:
-    logic.set_opt_out(member_id, req.opted_out, _staff(), meta, now)
+def opt_out(staff: Staff, meta: Origin, now: Now, member_id: MemberId,
+            req: Annotated[ProviderAccessChoice, Body()]) -> Message:
+    logic.set_opt_out(member_id, req.opted_out, staff, meta, now)
     return Message(message="Recorded.")
 
 

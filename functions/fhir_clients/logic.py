@@ -16,22 +16,14 @@ from functions.shared.core import audit
 from functions.shared.core.config import settings
 from functions.shared.core.errors import FieldError, Problem, invalid_fields
 from functions.shared.core.http import Caller, RequestMeta
-from functions.shared.core.states import LinkRole, LinkStatus
-from functions.shared.services import backend_access
+from functions.shared.services import access, backend_access
 from functions.shared.store import repositories
 from functions.shared.store.provider_access import BackendClient
 from functions.shared.store.transactions import StaleWrite
 
-NOT_ADMIN = Problem(403, "not-administrator", "Only this Provider ID's administrators can do this",
-                    "Ask one of its administrators, or call provider services.")
 CLIENT_NOT_FOUND = Problem(404, "client-not-found", "No such client", "Reload the list of clients.")
 MAX_ACTIVE_CLIENTS = 10
 
-
-def _require_admin(who: Caller, provider_id: str) -> None:
-    mine = repositories().links.get(who.account_id, provider_id)
-    if mine is None or mine.role != LinkRole.ADMIN or mine.status != LinkStatus.ACTIVE:
-        raise NOT_ADMIN
 
 
 def view(client: BackendClient) -> ClientView:
@@ -48,7 +40,7 @@ def listing(provider_id: str) -> ClientList:
 
 
 def clients(provider_id: str, who: Caller) -> ClientList:
-    _require_admin(who, provider_id)
+    access.require_admin(who.account_id, provider_id)
     return listing(provider_id)
 
 
@@ -64,7 +56,7 @@ def _check_jwks_url(url: str) -> None:
 
 
 def register(provider_id: str, req: RegisterClient, who: Caller, meta: RequestMeta, now: datetime) -> ClientView:
-    _require_admin(who, provider_id)
+    access.require_admin(who.account_id, provider_id)
     return add_client(provider_id, req, who.account_id, meta, now)
 
 
@@ -106,7 +98,7 @@ def _revoke(client: BackendClient | None, provider_id: str | None, by: str, meta
 
 
 def revoke(provider_id: str, client_id: str, who: Caller, meta: RequestMeta, now: datetime) -> None:
-    _require_admin(who, provider_id)
+    access.require_admin(who.account_id, provider_id)
     _revoke(repositories().provider_access.client(client_id), provider_id, who.account_id, meta, now)
 
 

@@ -10,20 +10,10 @@ from functions.shared.core import audit
 from functions.shared.core.errors import Problem
 from functions.shared.core.http import Caller, RequestMeta
 from functions.shared.core.states import LinkRole, LinkStatus
-from functions.shared.services import workflow
+from functions.shared.services import access, workflow
 from functions.shared.store import repositories
 from functions.shared.store.links import LinkView
 from functions.shared.store.transactions import StaleWrite
-
-NOT_ADMIN = Problem(403, "not-administrator", "Only this Provider ID's administrators can do this",
-                    "Ask one of its administrators, or call provider services.")
-
-
-def _require_admin(who: Caller, provider_id: str) -> LinkView:
-    mine = repositories().links.get(who.account_id, provider_id)
-    if mine is None or mine.role != LinkRole.ADMIN or mine.status != LinkStatus.ACTIVE:
-        raise NOT_ADMIN
-    return mine
 
 
 def _target(provider_id: str, account_id: str) -> LinkView:
@@ -34,7 +24,7 @@ def _target(provider_id: str, account_id: str) -> LinkView:
 
 
 def members(provider_id: str, who: Caller) -> Members:
-    mine = _require_admin(who, provider_id)
+    mine = access.require_admin(who.account_id, provider_id)
     shown = [Member(account_id=m.account_id, name=m.requester_name, email=m.requester_email, role=m.role,
                     status=m.status, requested_at=m.requested_at, decision_due=m.decision_due)
              for m in repositories().links.of_provider(provider_id) if m.status != LinkStatus.REMOVED]
@@ -42,7 +32,7 @@ def members(provider_id: str, who: Caller) -> Members:
 
 
 def decide(provider_id: str, account_id: str, approve: bool, who: Caller, meta: RequestMeta, now: datetime) -> None:
-    _require_admin(who, provider_id)
+    access.require_admin(who.account_id, provider_id)
     links = repositories().links
     try:  # the decision is recorded once; the guard refuses a second one
         request = links.decide(account_id, provider_id, who.account_id, now, audit.audit_event(
@@ -65,7 +55,7 @@ def decide(provider_id: str, account_id: str, approve: bool, who: Caller, meta: 
 
 
 def remove(provider_id: str, account_id: str, who: Caller, meta: RequestMeta, now: datetime) -> None:
-    _require_admin(who, provider_id)
+    access.require_admin(who.account_id, provider_id)
     if account_id == who.account_id:
         raise Problem(409, "remove-self", "Use 'step down' for yourself",
                       "An administrator leaves by stepping down, once another administrator exists.")
@@ -82,7 +72,7 @@ def remove(provider_id: str, account_id: str, who: Caller, meta: RequestMeta, no
 
 
 def promote(provider_id: str, account_id: str, who: Caller, meta: RequestMeta, now: datetime) -> None:
-    _require_admin(who, provider_id)
+    access.require_admin(who.account_id, provider_id)
     _target(provider_id, account_id)
     try:
         repositories().links.promote(account_id, provider_id, audit.audit_event(
@@ -94,7 +84,7 @@ def promote(provider_id: str, account_id: str, who: Caller, meta: RequestMeta, n
 
 
 def step_down(provider_id: str, who: Caller, meta: RequestMeta, now: datetime) -> None:
-    _require_admin(who, provider_id)
+    access.require_admin(who.account_id, provider_id)
     try:
         repositories().links.step_down(who.account_id, provider_id, audit.audit_event(
             "link.admin", "stepped_down", meta, subject=who.account_id, now=now,

@@ -5,8 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from functions.shared.core.config import settings
-from functions.shared.core.context import Now, Origin, Plan
-from functions.shared.core.errors import Problem
+from functions.shared.core.context import Now, Origin, Plan, Staff
 from functions.shared.core.http import make_handler, make_resolver
 from functions.shared.core.schemas import Message
 from functions.um_decisions import logic
@@ -15,23 +14,16 @@ from functions.um_decisions.models import UmDecision, UmQueue
 app = make_resolver()
 
 
-def _staff() -> str:
-    arn = (app.current_event.raw_event.get("requestContext", {}).get("identity") or {}).get("userArn")
-    if not arn:
-        raise Problem(403, "staff-only", "Staff only", "Sign the request with utilization-management credentials.")
-    return str(arn)
-
-
 @app.get("/staff/authorizations", summary="Authorization requests waiting for a decision, soonest due first")
-def pending() -> UmQueue:
-    _staff()
+def pending(staff: Staff) -> UmQueue:
     return logic.queue()
 
 
 @app.post("/staff/authorizations/<authorization_id>/decision", summary="Decide an authorization request")
-def decide(plan: Plan, meta: Origin, now: Now, authorization_id: Annotated[str, Path(pattern=r"^PA-[0-9A-Z]{10}$")],
+def decide(staff: Staff, plan: Plan, meta: Origin, now: Now,
+           authorization_id: Annotated[str, Path(pattern=r"^PA-[0-9A-Z]{10}$")],
            req: Annotated[UmDecision, Body()]) -> Message:
-    status = logic.decide(authorization_id, req, _staff(), plan, settings().portal_url.rstrip("/"),
+    status = logic.decide(authorization_id, req, staff, plan, settings().portal_url.rstrip("/"),
                           meta, now)
     return Message(message=f"Recorded: {status.value.replace('_', ' ')}; the provider is told by email.")
 

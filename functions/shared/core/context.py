@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.depends import Depends
 from aws_lambda_powertools.event_handler.request import Request
 
 from functions.shared.core import clock
+from functions.shared.core.errors import Problem
 from functions.shared.core.http import Caller, RequestMeta, caller_of, request_meta_of
 from functions.shared.core.plans import PlanProfile, current_plan
 
@@ -37,6 +38,14 @@ def now() -> datetime:
     return clock.now()
 
 
+def staff_member(request: Request) -> str:
+    """The IAM principal that signed a staff request (API Gateway's AWS_IAM authorization passed it)."""
+    arn = (request.resolved_event.raw_event.get("requestContext", {}).get("identity") or {}).get("userArn")
+    if not arn:
+        raise Problem(403, "staff-only", "Staff only", "Sign the request with the plan's staff credentials.")
+    return str(arn)
+
+
 @dataclass(frozen=True)
 class Ask:
     """One request of a signed-in user: who, under which plan, from where, when."""
@@ -51,6 +60,7 @@ Who = Annotated[Caller, Depends(signed_in)]
 Origin = Annotated[RequestMeta, Depends(origin)]
 Plan = Annotated[PlanProfile, Depends(plan)]
 Now = Annotated[datetime, Depends(now)]
+Staff = Annotated[str, Depends(staff_member)]  # staff routes: who signed the request
 
 
 def asked(who: Who, plan: Plan, meta: Origin, now: Now) -> Ask:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from functions.shared.core.errors import Problem
 from functions.shared.core.plans import PlanProfile
-from functions.shared.core.states import LinkStatus, LinkType
+from functions.shared.core.states import LinkRole, LinkStatus, LinkType
 from functions.shared.store import repositories
 from functions.shared.store.links import LinkView
 from functions.shared.store.roster import ProviderView
@@ -101,6 +101,18 @@ def scope_for(account_id: str, acting_for: str, plan: PlanProfile) -> frozenset[
     if link is None:
         raise NOT_ACTING_FOR
     return frozenset(granted_by([link]))
+
+
+NOT_ADMIN = Problem(403, "not-administrator", "Only this Provider ID's administrators can do this",
+                    "Ask one of its administrators, or call provider services.")
+
+
+def require_admin(account_id: str, provider_id: str) -> LinkView:
+    """The caller's link to `provider_id`, when it is an active administrator's; else 403 not-administrator."""
+    mine = repositories().links.get(account_id, provider_id)
+    if mine is None or mine.role != LinkRole.ADMIN or mine.status != LinkStatus.ACTIVE:
+        raise NOT_ADMIN
+    return mine
 
 
 def provider_agreement(plan: PlanProfile) -> str:
