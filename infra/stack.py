@@ -117,10 +117,9 @@ class PortalStack(cdk.Stack):
             self.workflows = Workflows(self, "Workflows", config=config,
                                        task=self.functions.functions[ACCESS_WORKFLOW], logs=self.logs)
             if has_clock:
-                self.workflows.add_authorization_clock(config, self.functions.functions[AUTHORIZATION_CLOCK],
-                                                       self.logs)
+                self.workflows.add_authorization_clock(self.functions.functions[AUTHORIZATION_CLOCK])
             if has_export:
-                self.workflows.add_provider_export(config, self.functions.functions[PROVIDER_EXPORT], self.logs)
+                self.workflows.add_provider_export(self.functions.functions[PROVIDER_EXPORT])
         if ROSTER_IMPORT in self.functions.functions:
             self.storage.notify(self.functions.functions[ROSTER_IMPORT])
         if PORTAL_DATA_IMPORT in self.functions.functions:

@@ -19,7 +19,7 @@ DATA_EXPORT = "$davinci-data-export"
 
 
 def _grant(scope: str) -> AccessGrant:
-    return backend_access.granted(app.current_event.headers.get("authorization"), clock.now(), scope)[0]
+    return backend_access.granted(app.current_event.headers.get("authorization"), clock.now(), scope)
 
 
 @app.get("/fhir/metadata")

@@ -13,21 +13,16 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 from datetime import date, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from functions.shared.core import audit
-from functions.shared.core.aws import client
-from functions.shared.core.config import settings
 from functions.shared.core.fhir_http import FhirError
 from functions.shared.core.http import RequestMeta
 from functions.shared.core.plans import PlanProfile
-from functions.shared.services import attribution, backend_access, fhir_views, member_identity
+from functions.shared.services import attribution, backend_access, fhir_views, member_identity, provider_export
 from functions.shared.store import repositories
 from functions.shared.store.audit import record as audit_record
 from functions.shared.store.provider_access import AccessGrant, ExportJob, MemberGroup
@@ -41,7 +36,6 @@ MAX_MEMBERS_PER_MATCH = 200
 EXPORT_TYPES = ("provider-download", "provider-snapshot", "provider-delta")
 EXPORTED_TYPES = ("Patient", "Coverage", "ExplanationOfBenefit")
 POLL_INTERVAL = timedelta(seconds=2)  # a status poll sooner than this after the last one gets 429
-EXPORT_PREFIX = "provider-exports/"
 
 
 def capability_statement() -> dict[str, Any]:
@@ -139,11 +133,11 @@ def member_match(body: dict[str, Any], grant: AccessGrant, plan: PlanProfile, me
     answer = [{"name": "MatchedMembers", "resource": _group(group)}]
     if unmatched:
         answer.append({"name": "NonMatchedMembers",
-                       "resource": _other_group(grant, unmatched, "nomatch", PROVIDER_NO_MATCH_GROUP, now)})
+                       "resource": _other_group(grant, unmatched, "nomatch", PROVIDER_NO_MATCH_GROUP)})
     constrained = [submitted for m, submitted in matched if m in opted_out]
     if constrained:
         answer.append({"name": "ConsentConstrainedMembers",
-                       "resource": _other_group(grant, constrained, "consentconstraint", MEMBER_OPT_OUT_GROUP, now)})
+                       "resource": _other_group(grant, constrained, "consentconstraint", MEMBER_OPT_OUT_GROUP)})
     return {"resourceType": "Parameters", "parameter": answer}
 
 
@@ -158,14 +152,13 @@ def _group(group: MemberGroup) -> dict[str, Any]:
         "identifier": [_provider_identifier(group.provider_id)], "active": True, "type": "person", "actual": True,
         "code": code, "managingEntity": fhir_views.PAYER, "quantity": len(group.member_ids),
         "characteristic": [{"code": code, "valueReference": {"identifier": _provider_identifier(group.provider_id)},
-                            "exclude": False, "period": {"start": fhir_views._instant(group.created_at),
-                                                         "end": fhir_views._instant(group.valid_until)}}],
+                            "exclude": False, "period": {"start": fhir_views.instant(group.created_at),
+                                                         "end": fhir_views.instant(group.valid_until)}}],
         "member": [{"entity": fhir_views.patient_reference(m)} for m in group.member_ids],
     }
 
 
-def _other_group(grant: AccessGrant, submitted: list[dict[str, Any]], code: str, profile: str,
-                 now: datetime) -> dict[str, Any]:
+def _other_group(grant: AccessGrant, submitted: list[dict[str, Any]], code: str, profile: str) -> dict[str, Any]:
     return {"resourceType": "Group", "id": secrets.token_hex(8), "meta": {"profile": [profile]},
             "contained": submitted, "identifier": [_provider_identifier(grant.provider_id)], "active": True,
             "type": "person", "actual": True, "code": {"coding": [{"system": MATCH_RESULT, "code": code}]},
@@ -233,13 +226,10 @@ def start_export(group_id: str, query: dict[str, str], body: dict[str, Any] | No
                                       "group_id": group.group_id, "export_type": export_type,
                                       "types": ",".join(types)})
     repositories().provider_access.put_job(job, entry)
-    try:
-        client("stepfunctions").start_execution(stateMachineArn=settings().provider_export_arn, name=job.job_id,
-                                                input=json.dumps({"job_id": job.job_id}))
-    except (BotoCoreError, ClientError):
+    if not provider_export.start(job.job_id):
         repositories().provider_access.move_job(job.job_id, ("accepted",), "failed", error="could not start")
         raise FhirError(503, "transient", "The export could not be started: try again shortly.",
-                        {"Retry-After": "30"}) from None
+                        {"Retry-After": "30"})
     return f"{backend_access.fhir_base()}/bulkstatus/{job.job_id}"
 
 
@@ -264,7 +254,7 @@ def export_status(job_id: str, grant: AccessGrant, now: datetime) -> tuple[int, 
         raise FhirError(500, "exception", "The export failed; start a new one.")
     base = backend_access.fhir_base()
     manifest = {
-        "transactionTime": fhir_views._instant(job.transaction_time or job.created_at), "request": job.request_url,
+        "transactionTime": fhir_views.instant(job.transaction_time or job.created_at), "request": job.request_url,
         "requiresAccessToken": True,
         "output": [{"type": f.type, "url": f"{base}/bulkfiles/{job.job_id}/{f.name}", "count": f.count}
                    for f in job.output],
@@ -288,9 +278,7 @@ def download(job_id: str, file_name: str, grant: AccessGrant, meta: RequestMeta,
     listed = next((f for f in job.output if f.name == file_name), None)
     if job.status != "complete" or listed is None:
         raise FhirError(404, "not-found", "No such file in this export.")
-    found = client("s3").get_object(Bucket=settings().portal_data_bucket,
-                                    Key=f"{EXPORT_PREFIX}{job.job_id}/{listed.name}")
-    content: bytes = found["Body"].read()
+    content = repositories().export_files.get(job.job_id, listed.name)
     audit_record("fhir.export", "downloaded", meta, subject=f"client:{grant.client_id}", now=now,
                  detail={"provider_id": grant.provider_id, "job_id": job.job_id, "file": listed.name,
                          "resources": listed.count})

@@ -19,17 +19,15 @@ from typing import Any
 
 from functions.shared.core import clock
 from functions.shared.core.audit import SystemOrigin
-from functions.shared.core.aws import client
-from functions.shared.core.config import settings
 from functions.shared.core.plans import current_plan
 from functions.shared.services import attribution, fhir_views
 from functions.shared.store import repositories
 from functions.shared.store.audit import record as audit_record
 from functions.shared.store.claims import MEMBER_OWNER, ClaimSummary
+from functions.shared.store.members import Member
 from functions.shared.store.provider_access import ExportFile, ExportJob
 from functions.shared.store.transactions import StaleWrite
 
-EXPORT_PREFIX = "provider-exports/"
 FILE_LIMIT = 4 * 1024 * 1024
 EARLIEST_SERVICE = date(2016, 1, 1)  # CMS-0057-F: data with a date of service from 2016-01-01
 PAGE = 200
@@ -37,10 +35,10 @@ CHECK_EVERY = 50  # members between checks for a cancelled job (and progress upd
 
 
 class NdjsonFiles:
-    """NDJSON files per resource type under one prefix, each at most FILE_LIMIT bytes."""
+    """NDJSON files per resource type of one job, each at most FILE_LIMIT bytes."""
 
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
         self.buffers: dict[str, io.BytesIO] = {}
         self.counts: dict[str, int] = {}
         self.parts: dict[str, int] = {}
@@ -62,8 +60,7 @@ class NdjsonFiles:
             return
         part = self.parts[kind] = self.parts.get(kind, 0) + 1
         name = f"{kind}-{part}.ndjson"
-        client("s3").put_object(Bucket=settings().portal_data_bucket, Key=self.prefix + name,
-                                Body=buffer.getvalue(), ContentType="application/fhir+ndjson")
+        repositories().export_files.put(self.job_id, name, buffer.getvalue())
         self.files.append(ExportFile(kind, name, self.counts[kind]))
         self.buffers[kind], self.counts[kind] = io.BytesIO(), 0
 
@@ -83,11 +80,6 @@ def _claims(member_id: str, first: date, last: date) -> Iterator[ClaimSummary]:
         after = page.after
 
 
-def _cancelled(job_id: str) -> bool:
-    current = repositories().provider_access.job(job_id)
-    return current is None or current.status != "running"
-
-
 def run(job_id: str, now: datetime) -> str:
     access = repositories().provider_access
     job = access.job(job_id)
@@ -102,13 +94,14 @@ def run(job_id: str, now: datetime) -> str:
     members = list(group.member_ids) if group else []
     opted_out = access.opted_out(members)
     members = [m for m in members if m not in opted_out]
-    files = NdjsonFiles(f"{EXPORT_PREFIX}{job_id}/")
+    files = NdjsonFiles(job_id)
     today = now.date()
     for n, member_id in enumerate(members):
         if n and n % CHECK_EVERY == 0:
-            if _cancelled(job_id):
+            try:  # progress, written only while the job still runs: a cancelled one stops here
+                access.move_job(job_id, ("running",), "running", done=n)
+            except StaleWrite:
                 return "cancelled"
-            access.move_job(job_id, ("running",), "running", done=n)
         _member(job, member_id, today, files)
     if "ExplanationOfBenefit" in job.types:
         _prior_authorizations(job, set(members), now, files)
@@ -143,6 +136,7 @@ def _member(job: ExportJob, member_id: str, today: date, files: NdjsonFiles) -> 
 def _prior_authorizations(job: ExportJob, members: set[str], now: datetime, files: NdjsonFiles) -> None:
     first = (job.since or now - timedelta(days=current_plan().attribution_lookback_days)).date()
     seen: set[str] = set()
+    members_read: dict[str, Member | None] = {}  # each member read once, however many requests name them
     for provider_id in sorted(attribution.provider_scope(job.provider_id)):
         after: str | None = None
         while True:
@@ -150,7 +144,9 @@ def _prior_authorizations(job: ExportJob, members: set[str], now: datetime, file
             for a in page.items:
                 if a.member_id in members and a.authorization_id not in seen:
                     seen.add(a.authorization_id)
-                    files.add(fhir_views.prior_authorization(a, repositories().members.get(a.member_id)))
+                    if a.member_id not in members_read:
+                        members_read[a.member_id] = repositories().members.get(a.member_id)
+                    files.add(fhir_views.prior_authorization(a, members_read[a.member_id]))
             if page.after is None:
                 break
             after = page.after

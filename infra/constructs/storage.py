@@ -25,8 +25,8 @@ PORTAL_DATA_SUFFIX = ".ndjson"
 REPORTS_PREFIX = "reports/"  # where the import writes '<incoming key>.report.json'
 # portal-data bucket only: files sent with prior-authorization requests (functions/shared/store/attachment_files.py)
 ATTACHMENTS_PREFIX = "attachments/"
-# portal-data bucket only: the NDJSON files of Provider Access exports (functions/provider_export/logic.py,
-# functions/provider_access/logic.py EXPORT_PREFIX), downloadable for the plan's provider_export_days (2)
+# portal-data bucket only: the NDJSON files of Provider Access exports
+# (functions/shared/store/export_files.py PREFIX), downloadable for the plan's provider_export_days (2)
 PROVIDER_EXPORTS_PREFIX = "provider-exports/"
 PROVIDER_EXPORT_DAYS = 3  # a day past the download window, after which no manifest links to them
 PROVIDER_EXPORT_VERSION_DAYS = 1  # the version an expiry leaves behind (PHI) goes a day later, not after 90

@@ -8,9 +8,12 @@ do with it is their capability (infra/capabilities.py: starts_workflow, resumes_
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import aws_cdk as cdk
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs_
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -58,99 +61,63 @@ def _arn(scope: Construct, name: str) -> str:
 
 
 class Workflows(Construct):
-    """`access_approval`: a Standard state machine whose only task is the `task` function."""
+    """`access_approval`: a Standard state machine whose only task is the `task` function; the decision
+    clock and the export are added when their task functions exist."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig, task: lambda_.IFunction,
                  logs: Logs) -> None:
         super().__init__(scope, construct_id)
-        stack = cdk.Stack.of(self)
-        name = access_workflow_name(config)
-        self.role = iam.Role(
-            self,
-            "AccessApprovalRole",
-            assumed_by=iam.ServicePrincipal("states.amazonaws.com").with_conditions(
-                {"StringEquals": {"aws:SourceAccount": stack.account}}
-            ),
-            description="Runs the access-approval state machine",
-        )
-        # Only the unqualified function, which is what the ASL names: no versions or aliases (':*').
-        self.role.add_to_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[task.function_arn]))
-        # Vended-log delivery needs a CloudWatch Logs resource policy; /aws/vendedlogs/ keeps it small.
-        self.log_group = logs.log_group(self, "AccessApprovalLogs", name=f"/aws/vendedlogs/states/{name}")
-        self.access_approval = sfn.StateMachine(
-            self,
-            "AccessApproval",
-            state_machine_name=name,
-            state_machine_type=sfn.StateMachineType.STANDARD,
-            comment="Provider access approval (infra/workflows/access_approval.asl.json)",
-            definition_body=sfn.DefinitionBody.from_file(str(ACCESS_APPROVAL_ASL)),
-            definition_substitutions={TASK_PLACEHOLDER: task.function_arn},
-            role=self.role,
-            # Every event, without the states' input and output: executions carry no PHI, but keep it so.
-            logs=sfn.LogOptions(destination=self.log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
-            tracing_enabled=True,
-            removal_policy=removal_policy(config.retain),
-        )
+        self.config, self.logs = config, logs
+        self.role, self.access_approval, self.log_group = self._machine(
+            "AccessApproval", access_workflow_name(config), ACCESS_APPROVAL_ASL, TASK_PLACEHOLDER, task,
+            "Runs the access-approval state machine", "Provider access approval")
         self.arn = access_workflow_arn(self, config)
         self.clock_role: iam.Role | None = None
         self.authorization_clock: sfn.StateMachine | None = None
         self.export_role: iam.Role | None = None
         self.provider_export: sfn.StateMachine | None = None
 
-    def add_authorization_clock(self, config: StageConfig, task: lambda_.IFunction, logs: Logs) -> None:
-        """The decision clock of prior authorizations: waits, then its `task` reminds and escalates."""
+    def _machine(self, construct_id: str, name: str, asl: Path, placeholder: str, task: lambda_.IFunction,
+                 role_description: str, comment: str) -> tuple[iam.Role, sfn.StateMachine, logs_.LogGroup]:
+        """A Standard state machine from `asl` whose one task is `task`: its role may invoke only that
+        function (unqualified, as the ASL names it), logs every event without execution data, traced."""
         stack = cdk.Stack.of(self)
-        name = authorization_clock_name(config)
-        self.clock_role = iam.Role(
+        role = iam.Role(
             self,
-            "AuthorizationClockRole",
+            f"{construct_id}Role",
             assumed_by=iam.ServicePrincipal("states.amazonaws.com").with_conditions(
                 {"StringEquals": {"aws:SourceAccount": stack.account}}
             ),
-            description="Runs the prior-authorization decision clock",
+            description=role_description,
         )
-        self.clock_role.add_to_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"],
-                                                          resources=[task.function_arn]))
-        log_group = logs.log_group(self, "AuthorizationClockLogs", name=f"/aws/vendedlogs/states/{name}")
-        self.authorization_clock = sfn.StateMachine(
+        role.add_to_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[task.function_arn]))
+        # Vended-log delivery needs a CloudWatch Logs resource policy; /aws/vendedlogs/ keeps it small.
+        log_group = self.logs.log_group(self, f"{construct_id}Logs", name=f"/aws/vendedlogs/states/{name}")
+        machine = sfn.StateMachine(
             self,
-            "AuthorizationClock",
+            construct_id,
             state_machine_name=name,
             state_machine_type=sfn.StateMachineType.STANDARD,
-            comment="Prior-authorization decision clock (infra/workflows/authorization_clock.asl.json)",
-            definition_body=sfn.DefinitionBody.from_file(str(AUTHORIZATION_CLOCK_ASL)),
-            definition_substitutions={CLOCK_TASK_PLACEHOLDER: task.function_arn},
-            role=self.clock_role,
+            comment=f"{comment} (infra/workflows/{asl.name})",
+            definition_body=sfn.DefinitionBody.from_file(str(asl)),
+            definition_substitutions={placeholder: task.function_arn},
+            role=role,
+            # Every event, without the states' input and output: executions carry no PHI, but keep it so.
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
             tracing_enabled=True,
-            removal_policy=removal_policy(config.retain),
+            removal_policy=removal_policy(self.config.retain),
         )
+        return role, machine, log_group
 
-    def add_provider_export(self, config: StageConfig, task: lambda_.IFunction, logs: Logs) -> None:
+    def add_authorization_clock(self, task: lambda_.IFunction) -> None:
+        """The decision clock of prior authorizations: waits, then its `task` reminds and escalates."""
+        self.clock_role, self.authorization_clock, _ = self._machine(
+            "AuthorizationClock", authorization_clock_name(self.config), AUTHORIZATION_CLOCK_ASL,
+            CLOCK_TASK_PLACEHOLDER, task, "Runs the prior-authorization decision clock",
+            "Prior-authorization decision clock")
+
+    def add_provider_export(self, task: lambda_.IFunction) -> None:
         """One Provider Access export per execution: its `task` writes the files, or marks the job failed."""
-        stack = cdk.Stack.of(self)
-        name = provider_export_name(config)
-        self.export_role = iam.Role(
-            self,
-            "ProviderExportRole",
-            assumed_by=iam.ServicePrincipal("states.amazonaws.com").with_conditions(
-                {"StringEquals": {"aws:SourceAccount": stack.account}}
-            ),
-            description="Runs the Provider Access export workflow",
-        )
-        self.export_role.add_to_policy(iam.PolicyStatement(actions=["lambda:InvokeFunction"],
-                                                           resources=[task.function_arn]))
-        log_group = logs.log_group(self, "ProviderExportLogs", name=f"/aws/vendedlogs/states/{name}")
-        self.provider_export = sfn.StateMachine(
-            self,
-            "ProviderExport",
-            state_machine_name=name,
-            state_machine_type=sfn.StateMachineType.STANDARD,
-            comment="Provider Access export (infra/workflows/provider_export.asl.json)",
-            definition_body=sfn.DefinitionBody.from_file(str(PROVIDER_EXPORT_ASL)),
-            definition_substitutions={EXPORT_TASK_PLACEHOLDER: task.function_arn},
-            role=self.export_role,
-            logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
-            tracing_enabled=True,
-            removal_policy=removal_policy(config.retain),
-        )
+        self.export_role, self.provider_export, _ = self._machine(
+            "ProviderExport", provider_export_name(self.config), PROVIDER_EXPORT_ASL, EXPORT_TASK_PLACEHOLDER,
+            task, "Runs the Provider Access export workflow", "Provider Access export")

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from functions.provider_access.logic import EXPORT_PREFIX as SERVED
-from functions.provider_export.logic import EXPORT_PREFIX as WRITTEN
+from functions.shared.store.export_files import PREFIX as EXPORT_FILES
 from infra.constructs.storage import (
     ATTACHMENTS_PREFIX,
     INCOMING_PREFIX,
@@ -318,7 +317,7 @@ def test_roster_bucket_is_kms_encrypted_private_tls_only_versioned_and_logged(de
 
 
 def test_provider_export_files_expire_after_the_download_window(dev: Synth, template: dict) -> None:
-    assert WRITTEN == SERVED == PROVIDER_EXPORTS_PREFIX, "the functions use the prefix infra grants and expires"
+    assert EXPORT_FILES == PROVIDER_EXPORTS_PREFIX, "the functions use the prefix infra grants and expires"
     props = template["Resources"][_id(dev, dev.stack.portal_data.bucket)]["Properties"]
     (rule,) = [r for r in props["LifecycleConfiguration"]["Rules"] if r.get("Prefix") == PROVIDER_EXPORTS_PREFIX]
     assert rule["Status"] == "Enabled" and rule["ExpirationInDays"] == 3

@@ -21,7 +21,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from functions.shared.core import telemetry
 from functions.shared.core.errors import is_transient
-from functions.shared.core.http import SECURITY_HEADERS
+from functions.shared.core.http import with_security_headers
 
 logger = Logger()
 
@@ -124,12 +124,7 @@ def make_fhir_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         try:
-            result = app.resolve(event, context)
-            headers = result.setdefault("multiValueHeaders", {}) if "multiValueHeaders" in result else \
-                result.setdefault("headers", {})
-            for name, value in SECURITY_HEADERS.items():
-                headers.setdefault(name, [value] if "multiValueHeaders" in result else value)
-            return result
+            return with_security_headers(app.resolve(event, context))  # bodies are read by each route
         finally:
             telemetry.flush()
 

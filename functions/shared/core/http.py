@@ -372,7 +372,7 @@ def problem_result(problem: Problem, path: str | None = None) -> dict[str, Any]:
             "isBase64Encoded": False}
 
 
-def _with_security_headers(result: dict[str, Any]) -> dict[str, Any]:
+def with_security_headers(result: dict[str, Any]) -> dict[str, Any]:
     if "multiValueHeaders" in result:
         for name, value in SECURITY_HEADERS.items():
             result["multiValueHeaders"].setdefault(name, [value])
@@ -391,8 +391,8 @@ def make_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Any],
         try:
             refused = body_problem(event)
             if refused is not None:
-                return _with_security_headers(problem_result(refused, event.get("path")))
-            return _with_security_headers(app.resolve(event, context))
+                return with_security_headers(problem_result(refused, event.get("path")))
+            return with_security_headers(app.resolve(event, context))
         finally:
             telemetry.flush()
 

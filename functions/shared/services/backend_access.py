@@ -73,7 +73,7 @@ def _refused(description: str) -> FhirError:
                      {"WWW-Authenticate": 'Bearer realm="fhir", error="invalid_token"'})
 
 
-def granted(authorization: str | None, now: datetime, needs: str) -> tuple[AccessGrant, BackendClient]:
+def granted(authorization: str | None, now: datetime, needs: str) -> AccessGrant:
     """The grant of a request's bearer token, checked for `needs` (a served scope), or a FhirError."""
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -87,4 +87,4 @@ def granted(authorization: str | None, now: datetime, needs: str) -> tuple[Acces
     if needs not in grant.scopes:
         raise FhirError(403, "forbidden", f"The access token does not carry the scope {needs}.",
                         {"WWW-Authenticate": f'Bearer realm="fhir", error="insufficient_scope", scope="{needs}"'})
-    return grant, client
+    return grant

@@ -137,7 +137,7 @@ def prior_authorization(a: Authorization, member: Member | None) -> dict[str, An
         "status": "cancelled" if a.status == AuthorizationStatus.WITHDRAWN else "active",
         "type": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/claim-type", "code": "professional"}]},
         "use": "preauthorization", "patient": patient_reference(a.member_id),
-        "created": _instant(a.submitted_at), "insurer": PAYER, "provider": _provider(a.requesting_provider_id),
+        "created": instant(a.submitted_at), "insurer": PAYER, "provider": _provider(a.requesting_provider_id),
         "priority": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/processpriority",
                                  "code": "stat" if a.urgency == "expedited" else "normal"}]},
         "outcome": outcome, "insurance": _insurance(a.member_id, member, a.submitted_at.date()), "item": items,
@@ -149,5 +149,5 @@ def prior_authorization(a: Authorization, member: Member | None) -> dict[str, An
     return eob
 
 
-def _instant(moment: datetime) -> str:
+def instant(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from functions.shared.store.consents import Consents
     from functions.shared.store.deliveries import Deliveries
     from functions.shared.store.devices import Devices
+    from functions.shared.store.export_files import ExportFiles
     from functions.shared.store.lifecycle import Lifecycle
     from functions.shared.store.links import Links
     from functions.shared.store.members import Members
@@ -51,6 +52,7 @@ _DYNAMO = {
     "lifecycle": "lifecycle:DynamoLifecycle",
     "deliveries": "deliveries:DynamoDeliveries",
     "provider_access": "provider_access:DynamoProviderAccess",
+    "export_files": "export_files:S3ExportFiles",  # S3: the files of Provider Access exports
     "attachment_files": "attachment_files:S3AttachmentFiles",  # S3, not DynamoDB: the files of authorizations
 }
 
@@ -76,6 +78,7 @@ class Repositories:
     deliveries: Deliveries
     attachment_files: AttachmentFiles
     provider_access: DynamoProviderAccess
+    export_files: ExportFiles
 
     def __init__(self, *, dynamo_fallback: bool = True, **given: Any) -> None:
         unknown = set(given) - set(_DYNAMO)
