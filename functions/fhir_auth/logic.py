@@ -28,6 +28,9 @@ MAX_ASSERTION_LIFETIME = timedelta(minutes=5)
 CLOCK_SKEW = timedelta(seconds=30)
 JWKS_LIFETIME_S = 300  # a client's published keys are re-read at most every five minutes
 JWKS_TIMEOUT_S = 3
+# An unknown kid re-reads the JWKS at most this often: a rotated key waits up to this long, and a flood of
+# made-up kids cannot turn the token endpoint against the client's key server.
+JWKS_REFRESH_COOLDOWN_S = 30
 
 _jwks_clients: dict[str, jwt.PyJWKClient] = {}
 
@@ -69,22 +72,23 @@ def token(form: dict[str, str], meta: RequestMeta, now: datetime) -> dict[str, A
     client_id = str(unverified.get("iss") or "")
     client = repositories().provider_access.client(client_id) if client_id else None
     if client is None or client.status != "active":
-        _audit("refused", client_id or "-", meta, now, "unknown or revoked client")
+        _refused(client_id or "-", meta, now, "unknown or revoked client")
         raise _refuse("Unknown or revoked client: iss must be the client id you registered.")
     try:
         claims = _verified(assertion, header, client, now)
     except OAuthError as refused:
-        _audit("refused", client.client_id, meta, now, refused.description)
+        _refused(client.client_id, meta, now, refused.description)
         raise
     if not repositories().provider_access.claim_assertion(client.client_id, str(claims["jti"]),
                                                           datetime.fromtimestamp(claims["exp"], now.tzinfo)):
-        _audit("refused", client.client_id, meta, now, "jti reused")
+        _refused(client.client_id, meta, now, "jti reused")
         raise _refuse("This assertion's jti was used before: sign a new assertion for every token request.")
     scopes = tuple(s for s in requested if s in client.scopes)
     if not scopes:
         raise OAuthError("invalid_scope", f"The client is registered for {' '.join(client.scopes)} only.")
     access_token, grant = backend_access.issue(client, scopes, now)
-    _audit("issued", client.client_id, meta, now, None, provider_id=client.provider_id, scopes=" ".join(scopes))
+    audit_log.record("fhir.token", "issued", meta, subject=f"client:{client.client_id}", now=now,
+                     detail={"provider_id": client.provider_id, "scopes": " ".join(scopes)})
     return {"access_token": access_token, "token_type": "bearer",
             "expires_in": int((grant.valid_until - now).total_seconds()), "scope": " ".join(scopes)}
 
@@ -137,7 +141,8 @@ def _key(client: BackendClient, kid: str, algorithm: str) -> Any:
     fetcher = _jwks_clients.get(client.jwks_url)
     if fetcher is None:
         fetcher = _jwks_clients[client.jwks_url] = jwt.PyJWKClient(
-            client.jwks_url, cache_keys=True, lifespan=JWKS_LIFETIME_S, timeout=JWKS_TIMEOUT_S)
+            client.jwks_url, cache_keys=True, lifespan=JWKS_LIFETIME_S, timeout=JWKS_TIMEOUT_S,
+            cooldown_duration=JWKS_REFRESH_COOLDOWN_S)
     try:
         found = fetcher.get_signing_key(kid)
     except jwt.PyJWKClientConnectionError:
@@ -148,8 +153,8 @@ def _key(client: BackendClient, kid: str, algorithm: str) -> Any:
     return found.key  # a key of another type than the algorithm's fails in jwt.decode
 
 
-def _audit(outcome: str, client_id: str, meta: RequestMeta, now: datetime, reason: str | None,
-           **detail: str) -> None:
-    audit_log.record("fhir.token", outcome, meta, subject=f"client:{client_id[:64]}", now=now,
-                     detail={k: v for k, v in {"reason": reason, **detail}.items() if v})
+def _refused(client_id: str, meta: RequestMeta, now: datetime, reason: str) -> None:
+    """The audit record (and the metric the FhirTokenRefusals alarm watches) of a refused assertion."""
+    audit_log.record("fhir.token", "refused", meta, subject=f"client:{client_id[:64]}", now=now,
+                     detail={"reason": reason})
 

@@ -68,6 +68,7 @@ SIGN_IN_FAILURES = Threshold(50)  # wrong passwords, unknown users and wrong cod
 SIGN_IN_PAUSES = Threshold(10)  # attempts refused because the account's sign-in is paused (lockouts)
 # Any import with quarantined or conflicting lines: the plan's data people look at its report.
 PORTAL_DATA_QUARANTINED = Threshold(1, datapoints=1, periods=1)
+FHIR_TOKEN_REFUSALS = Threshold(50)  # refused client assertions per 5 minutes: a broken or hostile client
 
 # What the repositories call (an alarm's math expression takes at most 10 metrics).
 TABLE_OPERATIONS = [dynamodb.Operation.GET_ITEM, dynamodb.Operation.PUT_ITEM, dynamodb.Operation.UPDATE_ITEM,
@@ -80,6 +81,7 @@ SIGN_IN_FAILURE_METRICS = ("signin.password.wrong", "signin.password.unknown_use
                            "mfa.code.wrong")
 SIGN_IN_PAUSE_METRICS = ("signin.password.paused",)
 PORTAL_DATA_QUARANTINE_METRICS = ("portal_data.import.quarantined",)
+FHIR_TOKEN_REFUSAL_METRICS = ("fhir.token.refused",)
 
 
 class Monitoring(Construct):
@@ -210,6 +212,10 @@ class Monitoring(Construct):
                                                                                            "lines"),
                     PORTAL_DATA_QUARANTINED, "A portal-data extract had lines it could not apply: read the import "
                                              "report under reports/ in the portal-data bucket.")
+        self._alarm("FhirTokenRefusals", self._emf_sum(FHIR_TOKEN_REFUSAL_METRICS, "refused FHIR client assertions"),
+                    FHIR_TOKEN_REFUSALS, "Many refused SMART client assertions at the FHIR token endpoint (the audit "
+                                         "records name the client and the reason): a misconfigured or hostile "
+                                         "client?")
         self.dashboard = self._dashboard(config, functions, api, tables, state_machines, web_acls)
 
     @staticmethod

@@ -30,6 +30,9 @@ SIGN_IN_PATH = "/api/sessions"  # POST: the sign-in request (functions/signin/mo
 ORIGIN_VERIFY_HEADER = "X-Origin-Verify"  # added by CloudFront to every request it sends to the API
 REQUIRE_CLOUDFRONT_RULE = "RequireCloudFront"
 STAFF_PREFIX = "/staff/"  # infra/routes.py: every route under it is IAM-signed (Route.iam)
+FHIR_PREFIX = "/api/fhir/"  # the FHIR routes for providers' systems, as the edge sees them
+FHIR_RATE_RULE = "RateLimitPerFhirToken"
+FHIR_REQUESTS_PER_5_MIN_PER_TOKEN = 3000  # one system's polling and downloads; an export is a handful of files
 
 
 def origin_verify_value(scope: Construct) -> str:
@@ -180,6 +183,20 @@ def _rate_limits(limit: int, *, behind_cloudfront: bool, first: int = 0) -> list
     ]
 
 
+def _fhir_client_rate_limit(priority: int) -> wafv2.CfnWebACL.RuleProperty:
+    """FHIR requests per 5 minutes per bearer token, so one provider system cannot use up the stage's
+    throttle for the others. A token lives five minutes and belongs to one client, so this is a limit
+    per client; requests without a token (the token endpoint, metadata) fall under the per-IP rule."""
+    fhir = _path_starts_with(FHIR_PREFIX)
+    return _rate_rule(FHIR_RATE_RULE, priority, wafv2.CfnWebACL.RateBasedStatementProperty(
+        aggregate_key_type="CUSTOM_KEYS", limit=FHIR_REQUESTS_PER_5_MIN_PER_TOKEN, evaluation_window_sec=300,
+        custom_keys=[wafv2.CfnWebACL.RateBasedStatementCustomKeyProperty(
+            header=wafv2.CfnWebACL.RateLimitHeaderProperty(
+                name="authorization",
+                text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")]))],
+        scope_down_statement=fhir))
+
+
 class Waf(Construct):
     """`web_acl` of `scope_` (CLOUDFRONT or REGIONAL) named `<stage/plan prefix>-<suffix>`, logged to
     `aws-waf-logs-<name>`; a REGIONAL one is associated with `stage_arn` and, given `origin_verify`,
@@ -195,6 +212,8 @@ class Waf(Construct):
             rules.append(_require_cloudfront(0, config.name, origin_verify))
         rules += _rate_limits(config.waf_requests_per_5_min_per_ip, behind_cloudfront=scope_ == "REGIONAL",
                               first=len(rules))
+        if scope_ == "CLOUDFRONT":
+            rules.append(_fhir_client_rate_limit(len(rules)))
         rules += [_managed(group, priority) for priority, group in enumerate(MANAGED_RULE_GROUPS, start=len(rules))]
         if scope_ == "CLOUDFRONT" and config.account_takeover_protection:
             rules.append(_account_takeover(len(rules)))

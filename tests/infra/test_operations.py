@@ -69,7 +69,7 @@ def test_sign_in_failures_and_pauses_are_watched_on_the_emitted_metrics(template
            for a in _alarms(template) for m in a.get("Metrics", [])
            if "MetricStat" in m and m["MetricStat"]["Metric"].get("Namespace") == NAMESPACE}
     assert set(emf) == (set(monitoring.SIGN_IN_FAILURE_METRICS) | set(monitoring.SIGN_IN_PAUSE_METRICS)
-                        | set(monitoring.PORTAL_DATA_QUARANTINE_METRICS))
+                        | set(monitoring.PORTAL_DATA_QUARANTINE_METRICS) | set(monitoring.FHIR_TOKEN_REFUSAL_METRICS))
     for metric in emf.values():
         # the functions' POWERTOOLS_SERVICE_NAME (Powertools' default dimension): this stage and plan only
         assert metric["Dimensions"] == [{"Name": "service", "Value": "provider-portal-dev-caresource"}]

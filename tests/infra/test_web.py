@@ -20,7 +20,15 @@ from functions.shared.core.plans import PLANS
 from functions.shared.services.sessions import CSRF_HEADER
 from infra.app import build_app
 from infra.config import StageConfig, stages_from_context
-from infra.constructs.waf import ACCOUNT_TAKEOVER_GROUP, ORIGIN_VERIFY_HEADER, REQUIRE_CLOUDFRONT_RULE, SIGN_IN_PATH
+from infra.constructs.waf import (
+    ACCOUNT_TAKEOVER_GROUP,
+    FHIR_PREFIX,
+    FHIR_RATE_RULE,
+    FHIR_REQUESTS_PER_5_MIN_PER_TOKEN,
+    ORIGIN_VERIFY_HEADER,
+    REQUIRE_CLOUDFRONT_RULE,
+    SIGN_IN_PATH,
+)
 from infra.constructs.web import API_HEADERS, CONFIG_KEY, STRIP_API_PREFIX
 from infra.routes import ROUTES
 from infra.site import DEV_ONLY_FILES, PAGE_HEADERS, public_config
@@ -277,9 +285,10 @@ def test_the_api_stage_refuses_requests_that_bypass_cloudfront(template: dict) -
 def test_per_client_rate_limits_count_viewers_not_cloudfront(template: dict) -> None:
     acls = {a["Properties"]["Scope"]: a["Properties"] for a in resources(template, "AWS::WAFv2::WebACL").values()}
     limit = 300  # cdk.json dev
-    (edge_rate,) = [r["Statement"]["RateBasedStatement"] for r in acls["CLOUDFRONT"]["Rules"]
-                    if "RateBasedStatement" in r["Statement"]]
-    assert edge_rate == {"AggregateKeyType": "IP", "Limit": limit, "EvaluationWindowSec": 300}
+    edge = {r["Name"]: r["Statement"]["RateBasedStatement"] for r in acls["CLOUDFRONT"]["Rules"]
+            if "RateBasedStatement" in r["Statement"]}
+    assert set(edge) == {"RateLimitPerIp", FHIR_RATE_RULE}
+    assert edge["RateLimitPerIp"] == {"AggregateKeyType": "IP", "Limit": limit, "EvaluationWindowSec": 300}
     regional = {r["Name"]: r["Statement"]["RateBasedStatement"] for r in acls["REGIONAL"]["Rules"]
                 if "RateBasedStatement" in r["Statement"]}
     forwarded, direct = regional["RateLimitPerForwardedIp"], regional["RateLimitPerIp"]
@@ -291,6 +300,20 @@ def test_per_client_rate_limits_count_viewers_not_cloudfront(template: dict) -> 
     # straight to execute-api: per connection address
     assert direct["AggregateKeyType"] == "IP" and direct["Limit"] == limit
     assert direct["ScopeDownStatement"]["NotStatement"]["Statement"]["SizeConstraintStatement"] == has_header
+
+
+def test_each_provider_system_has_its_own_rate_limit_on_the_fhir_routes(template: dict) -> None:
+    (edge,) = [a["Properties"] for a in resources(template, "AWS::WAFv2::WebACL").values()
+               if a["Properties"]["Scope"] == "CLOUDFRONT"]
+    (rule,) = [r for r in edge["Rules"] if r["Name"] == FHIR_RATE_RULE]
+    statement = rule["Statement"]["RateBasedStatement"]
+    assert rule["Action"] == {"Block": {}} and statement["Limit"] == FHIR_REQUESTS_PER_5_MIN_PER_TOKEN
+    # counted per bearer token (one client's for five minutes), on the FHIR routes only
+    assert statement["AggregateKeyType"] == "CUSTOM_KEYS"
+    assert [k["Header"]["Name"] for k in statement["CustomKeys"]] == ["authorization"]
+    scope = statement["ScopeDownStatement"]["ByteMatchStatement"]
+    assert (scope["PositionalConstraint"], scope["SearchString"]) == ("STARTS_WITH", FHIR_PREFIX)
+    assert FHIR_PREFIX == "/api/fhir/" and all(r.path.startswith("/fhir/") for r in ROUTES if r.fhir)
 
 
 def test_account_takeover_prevention_inspects_sign_in_where_enabled(prod: Synth) -> None:

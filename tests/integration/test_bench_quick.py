@@ -25,6 +25,7 @@ TITLES = {
     "lifecycle_job": "The daily inactivity job on DynamoDB Local",
     "enumeration": "Account enumeration by timing",
     "portal_data_import": "Portal-data import of a Bulk Data export",
+    "provider_export": "Provider Access export on DynamoDB Local",
 }
 
 

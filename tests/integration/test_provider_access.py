@@ -35,6 +35,8 @@ from functions.shared.store.provider_access import MemberGroup
 from tests.integration import test_portal_data as portal
 from tests.integration.browser import Browser
 from tests.integration.conftest import wait_for
+from tests.integration.test_links import settle
+from tests.integration.test_org_agreement import SIGNER, cmo_user, linked_and_agreed, sign, staff
 
 data, group = portal.data, portal.group  # the demo data and the administrator of G1000001
 KID = "office-ehr-2026"
@@ -123,7 +125,26 @@ JANE = ("M100001", "Doe", "Jane", "1984-03-12")
 NOBODY = ("M999999", "Nobody", "Ann", "1970-01-01")
 
 
-def test_a_provider_system_matches_exports_and_downloads_what_the_portal_shows(group, server, rsa_key, clock):
+@pytest.fixture(params=["caresource", "cmo"])
+def administrator(request, gateway, aws, clock, plan) -> Browser:
+    """G1000001's administrator under each kind of plan profile: proven by a payment (caresource), or the
+    signer of the organizational agreement staff approved (cmo), with the demo data loaded."""
+    if request.param == "caresource":
+        return request.getfixturevalue("group")
+    plan("cmo")
+    request.getfixturevalue("data")
+    owner = cmo_user(gateway, SIGNER, "owner1")
+    linked_and_agreed(owner)
+    assert sign(owner) == 200
+    assert staff(gateway).post("/staff/org-agreements/123456789/decision",
+                               {"approve": True, "reason": "Verified with the group's owner"}).status == 200
+    assert settle(owner, "active") == "active"
+    return owner
+
+
+def test_a_provider_system_matches_exports_and_downloads_what_the_portal_shows(administrator, server, rsa_key,
+                                                                                 clock):
+    group = administrator
     base = f"{server}/api/fhir"
     client_id = register(group, rsa_key)
     listed = group.get("/providers/G1000001/fhir-clients").body
@@ -297,3 +318,62 @@ def _entry() -> Any:
     from functions.shared.core.audit import SystemOrigin, audit_event
 
     return audit_event("test", "setup", SystemOrigin("test"))
+
+
+def _ec_jwk(key: ec.EllipticCurvePrivateKey, kid: str) -> dict[str, str]:
+    numbers = key.public_key().public_numbers()
+    def coordinate(value: int) -> str:  # P-384: 48 bytes each, leading zeros kept (RFC 7518 6.2.1.2)
+        return base64.urlsafe_b64encode(value.to_bytes(48, "big")).rstrip(b"=").decode()
+
+    return {"kty": "EC", "kid": kid, "crv": "P-384", "x": coordinate(numbers.x), "y": coordinate(numbers.y)}
+
+
+def test_keys_published_at_a_jwks_url_sign_es384_and_a_rotated_key_is_fetched(group, server, monkeypatch):
+    """A system that publishes its keys (ES384 here): the token endpoint fetches them, picks up a rotated
+    key by its new kid, and says so when the address cannot be read."""
+    import http.server
+
+    from functions.fhir_auth import logic as token_endpoint_rules
+
+    monkeypatch.setattr(token_endpoint_rules, "JWKS_REFRESH_COOLDOWN_S", 0)  # a rotation is seen at once here
+
+    published: dict[str, Any] = {"keys": []}
+
+    class Keys(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = json.dumps(published).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    keys_server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Keys)
+    threading.Thread(target=keys_server.serve_forever, daemon=True).start()
+    try:
+        first = ec.generate_private_key(ec.SECP384R1())
+        published["keys"] = [_ec_jwk(first, "ec-1")]
+        url = f"http://127.0.0.1:{keys_server.server_address[1]}/jwks.json"  # http on this machine: local stage only
+        reply = group.post("/providers/G1000001/fhir-clients", {"name": "Hosted EHR", "jwks_url": url})
+        assert reply.status == 200, reply.body
+        client_id = reply.body["client_id"]
+        base = f"{server}/api/fhir"
+        aud = token_endpoint(base)
+        signed = assertion(client_id, first, aud, algorithm="ES384", kid="ec-1")
+        assert ask_token(base, signed).status_code == 200
+        # The system rotates its key: the new kid is fetched; the old key's kid no longer verifies.
+        second = ec.generate_private_key(ec.SECP384R1())
+        published["keys"] = [_ec_jwk(second, "ec-2")]
+        rotated = ask_token(base, assertion(client_id, second, aud, algorithm="ES384", kid="ec-2"))
+        assert rotated.status_code == 200, rotated.text
+    finally:
+        keys_server.shutdown()
+        keys_server.server_close()
+    # The address is gone: a refusal that says the keys could not be read (a kid not seen before).
+    third = ec.generate_private_key(ec.SECP384R1())
+    gone = ask_token(base, assertion(client_id, third, aud, algorithm="ES384", kid="ec-3"))
+    assert gone.status_code == 401 and gone.json()["error"] == "invalid_client"
+    assert "could not be read" in gone.json()["error_description"]
