@@ -2,11 +2,11 @@
 members with 100,000 claims, exported by the export task (functions/provider_export) as it runs in its
 workflow.
 
-The export reads each member (one Query of the member's item collection) and the member's claims (one
-Query per 200 on the member's claim index), then the group's prior authorizations per provider. The
+The export reads each member (one Query of the member's item collection), the member's claims (one
+Query per 200 on the member's claim index) and requests (one Query per 200 on `by-member`). The
 baseline, in the same run, is a Scan of the claim index for the same members' claims (what an export
 without the member index would read). Files go to a counter standing in for S3 (bytes written as the
-task hands them over); the group's 500 providers stand in for the roster (`provider_scope`).
+task hands them over).
 """
 
 from __future__ import annotations
@@ -102,7 +102,6 @@ def measure(sizes: tuple[tuple[int, int], ...] = SIZES) -> list[Row]:
     from functions.provider_export import logic as export
     from functions.shared import store
     from functions.shared.core.audit import SystemOrigin, audit_event
-    from functions.shared.services import attribution
     from functions.shared.store import Repositories
     from functions.shared.store.models import table_env_var
     from functions.shared.store.provider_access import ExportJob, MemberGroup
@@ -112,8 +111,6 @@ def measure(sizes: tuple[tuple[int, int], ...] = SIZES) -> list[Row]:
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = engine.endpoint
     _forget_connections()
     names = {logical: LOCAL_ENV[table_env_var(logical)] for logical in ("members", "claim_index")}
-    scope = attribution.provider_scope
-    attribution.provider_scope = lambda provider_id: frozenset({GROUP, *PROVIDERS})  # the roster's answer
     rows: list[Row] = []
     try:
         create_tables(LOCAL_ENV, boto3.Session(region_name=LOCAL_ENV["AWS_REGION"]))
@@ -162,7 +159,6 @@ def measure(sizes: tuple[tuple[int, int], ...] = SIZES) -> list[Row]:
             rows.append(Row(members, claims, "claims only (baseline: Scan of the claim index)", meter.calls,
                             meter.items, elapsed, 0, found))
     finally:
-        attribution.provider_scope = scope
         store.use(None)
         os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
         engine.stop()

@@ -119,7 +119,7 @@ FUNCTIONS: tuple[Function, ...] = (
                                     "audit": "append"},
              uses=("imports_rosters", "sends_mail"), memory_mb=1024, timeout_s=300),
     Function(PORTAL_DATA_IMPORT, tables={"members": "write", "claims": "write", "claim_index": "write_delete",
-                                         "authorizations": "write", "audit": "append"},
+                                         "authorizations": "write", "provider_access": "write", "audit": "append"},
              uses=("imports_portal_data",), requirements="portal-data-import.txt", memory_mb=1024, timeout_s=900),
     Function("eligibility", tables={**_PORTAL_ACCESS, "members": "read"}),
     Function("claims", tables={**_PORTAL_ACCESS, "members": "read", "claims": "read", "claim_index": "read"},

@@ -146,6 +146,8 @@ class Extract:
     profiles: list[tuple[MemberProfile, str, str]] = field(default_factory=list)  # (record, hash, source)
     coverages: list[tuple[str, CoveragePeriod, str, str]] = field(default_factory=list)  # (member, ...)
     claims: list[tuple[Claim, str, str]] = field(default_factory=list)
+    # Provider Access opt-outs (PDex provider-sharing Consent): (member, opted out, hash, source)
+    opt_outs: list[tuple[str, bool, str, str]] = field(default_factory=list)
     authorizations: list[tuple[Authorization, int, str]] = field(default_factory=list)  # (record, line, source)
     problems: list[Problem] = field(default_factory=list)  # resources that could not be read: quarantined
     conflicts: list[Problem] = field(default_factory=list)  # one id, several contents: none applied
@@ -181,7 +183,7 @@ class _Response:
 
 
 # A Bulk Data export's files in the order they are read: what others reference comes first.
-DEPENDENCY_ORDER = ("Organization", "Practitioner", "PractitionerRole", "Patient", "Coverage",
+DEPENDENCY_ORDER = ("Organization", "Practitioner", "PractitionerRole", "Patient", "Coverage", "Consent",
                     "ExplanationOfBenefit", "Claim", "ClaimResponse")
 BATCH = 500  # mapped records handed to `apply` at a time, so memory stays flat on a large file
 
@@ -210,11 +212,12 @@ def parse_files(sources: Sequence[Source], apply: Callable[[Extract], None] | No
     empties those lists; prior authorizations are paired at the end."""
     from fhir.resources.R4B.claim import Claim as FhirClaim
     from fhir.resources.R4B.claimresponse import ClaimResponse
+    from fhir.resources.R4B.consent import Consent
     from fhir.resources.R4B.coverage import Coverage
     from fhir.resources.R4B.explanationofbenefit import ExplanationOfBenefit
     from fhir.resources.R4B.patient import Patient
 
-    readers = {"Patient": (Patient, _profile), "Coverage": (Coverage, _coverage),
+    readers = {"Patient": (Patient, _profile), "Coverage": (Coverage, _coverage), "Consent": (Consent, _opt_out),
                "ExplanationOfBenefit": (ExplanationOfBenefit, _claim), "Claim": (FhirClaim, _pa_request),
                "ClaimResponse": (ClaimResponse, _pa_response)}
     extract = Extract()
@@ -490,6 +493,24 @@ def _coverage(coverage: Any, content_hash: str, source: str, extract: Extract) -
         group_id=group.value if group else None,
         pcp_provider_id=_reference_id(pcp, PROVIDER_ID, "extension(primary-care-provider)") if pcp else None,
         pcp_name=pcp.display if pcp else None, benefits=tuple(benefits)), content_hash, source))
+
+
+PROVIDER_ACCESS_PURPOSE = "provider-access"  # PDex PDexConsentApiPurposeCS: the Consent is about Provider Access
+
+
+def _opt_out(consent: Any, content_hash: str, source: str, extract: Extract) -> None:
+    """A member's choice about the Provider Access API (PDex provider-sharing Consent): `provision.type`
+    deny is an opt-out, permit an opt-in; an inactive Consent no longer denies. Other Consents are skipped."""
+    purposes = {coding.code for concept in consent.category or [] for coding in concept.coding or []}
+    if PROVIDER_ACCESS_PURPOSE not in purposes:
+        raise NotRead("Consent (not about Provider Access)")
+    if consent.status not in ("active", "inactive"):
+        raise Invalid("status", "a Provider Access consent is active or inactive")
+    kind = consent.provision.type if consent.provision is not None else None
+    if kind not in ("deny", "permit"):
+        raise Invalid("provision.type", "is deny (the member opts out) or permit")
+    extract.opt_outs.append((_member_id(consent.patient, extract, "patient"),
+                             consent.status == "active" and kind == "deny", content_hash, source))
 
 
 def _day(value: Any) -> date:

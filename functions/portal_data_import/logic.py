@@ -57,6 +57,7 @@ class ImportReport(BaseModel):
     members: int = 0
     coverages: int = 0
     claims: int = 0
+    opt_outs: int = 0  # Provider Access choices (PDex provider-sharing Consents)
     authorizations: int = 0
     written: int = 0
     unchanged: int = 0
@@ -93,12 +94,13 @@ def import_files(sources: Sequence[Source], source: str, *, strict: bool | None 
     strict = plan.portal_data_strict if strict is None else strict
     repos = repositories()
     outcomes: list[bool] = []
-    counts = {"members": 0, "coverages": 0, "claims": 0}
+    counts = {"members": 0, "coverages": 0, "claims": 0, "opt_outs": 0}
 
     def apply(extract: Extract) -> None:  # a batch, so memory stays flat on a large export
         counts["members"] += len(extract.profiles)
         counts["coverages"] += len(extract.coverages)
         counts["claims"] += len(extract.claims)
+        counts["opt_outs"] += len(extract.opt_outs)
         outcomes.extend(repos.members.put_profile(profile, content_hash, source_ref)
                         for profile, content_hash, source_ref in extract.profiles)
         outcomes.extend(repos.members.put_coverage(member_id, coverage, content_hash, source_ref)
@@ -107,7 +109,10 @@ def import_files(sources: Sequence[Source], source: str, *, strict: bool | None 
                         for claim, content_hash, source_ref in extract.claims)
         extract.profiles.clear()
         extract.coverages.clear()
+        outcomes.extend(repos.provider_access.put_opt_out(member_id, opted_out, content_hash, source_ref)
+                        for member_id, opted_out, content_hash, source_ref in extract.opt_outs)
         extract.claims.clear()
+        extract.opt_outs.clear()
 
     # A strict plan applies nothing until every line is known to be good.
     extract = parse_files(sources, apply=None if strict else apply)
@@ -115,7 +120,8 @@ def import_files(sources: Sequence[Source], source: str, *, strict: bool | None 
                           problems=_listed(extract.problems), conflicts=_listed(extract.conflicts),
                           members=counts["members"] + len(extract.profiles),
                           coverages=counts["coverages"] + len(extract.coverages),
-                          claims=counts["claims"] + len(extract.claims))
+                          claims=counts["claims"] + len(extract.claims),
+                          opt_outs=counts["opt_outs"] + len(extract.opt_outs))
     meta = SystemOrigin("portal-data-import", source)
     if extract.lines == 0:
         report.problems = [LineProblem(line=1, field="(file)", reason="the file has no resources")]

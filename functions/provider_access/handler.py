@@ -53,7 +53,8 @@ def instance_operation(group_id: str, operation: str) -> Response[str]:
 @app.get("/fhir/Group/<group_id>")
 def read_group(group_id: str) -> Response[str]:
     grant = _grant("system/Group.rs")
-    return fhir_response(200, logic.read_group(group_id, grant, clock.now()))
+    return fhir_response(200, logic.read_group(group_id, grant, request_meta_of(app.current_event.raw_event),
+                                               clock.now()))
 
 
 @app.get("/fhir/bulkstatus/<job_id>")

@@ -174,8 +174,12 @@ def _own_group(group_id: str, grant: AccessGrant, now: datetime) -> MemberGroup:
     return group
 
 
-def read_group(group_id: str, grant: AccessGrant, now: datetime) -> dict[str, Any]:
-    return _group(_own_group(group_id, grant, now))
+def read_group(group_id: str, grant: AccessGrant, meta: RequestMeta, now: datetime) -> dict[str, Any]:
+    group = _own_group(group_id, grant, now)
+    audit_record("fhir.group", "read", meta, subject=f"client:{grant.client_id}", now=now,
+                 detail={"provider_id": grant.provider_id, "group_id": group.group_id,
+                         "members": list(group.member_ids)})
+    return _group(group)
 
 
 def _export_parameters(query: dict[str, str], body: dict[str, Any] | None) -> dict[str, str]:

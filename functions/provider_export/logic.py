@@ -3,10 +3,11 @@ without amounts) and prior authorizations (PDex Prior Authorization), one NDJSON
 at 4 MB so each file can be served through the API (a Lambda answer holds 6 MB).
 
 Opt-outs are read again when the export runs: a member who opted out since the match is left out. A
-delta export (`_since`) holds claims received and authorizations submitted or decided since then, and
-every member's Patient and Coverage. Claims are read from each member's claim index (one Query per
-page); prior authorizations from the requesting providers' index over the look-back window. The job
-is checked between members, so a cancelled export stops.
+delta export (`_since`) holds claims with service since then and authorizations submitted or decided
+since then, and every member's Patient and Coverage (no change time is kept for those). Each member
+costs one Query of its items, and one Query per page of its claim index and of its requests
+(`by-member`), whoever the providers were. The job is checked between members, so a cancelled export
+stops.
 """
 
 from __future__ import annotations
@@ -14,17 +15,16 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from functions.shared.core import clock
 from functions.shared.core.audit import SystemOrigin
-from functions.shared.core.plans import current_plan
-from functions.shared.services import attribution, fhir_views
+from functions.shared.services import fhir_views
 from functions.shared.store import repositories
 from functions.shared.store.audit import record as audit_record
+from functions.shared.store.authorizations import Authorization
 from functions.shared.store.claims import MEMBER_OWNER, ClaimSummary
-from functions.shared.store.members import Member
 from functions.shared.store.provider_access import ExportFile, ExportJob
 from functions.shared.store.transactions import StaleWrite
 
@@ -80,6 +80,16 @@ def _claims(member_id: str, first: date, last: date) -> Iterator[ClaimSummary]:
         after = page.after
 
 
+def _requests(member_id: str, first: date, last: date) -> Iterator[Authorization]:
+    after: str | None = None
+    while True:
+        page = repositories().authorizations.of_member(member_id, first, last, PAGE, after)
+        yield from page.items
+        if page.after is None:
+            return
+        after = page.after
+
+
 def run(job_id: str, now: datetime) -> str:
     access = repositories().provider_access
     job = access.job(job_id)
@@ -103,8 +113,6 @@ def run(job_id: str, now: datetime) -> str:
             except StaleWrite:
                 return "cancelled"
         _member(job, member_id, today, files)
-    if "ExplanationOfBenefit" in job.types:
-        _prior_authorizations(job, set(members), now, files)
     output = files.close()
     try:
         access.move_job(job_id, ("running",), "complete", transaction_time=now, output=output, done=len(members))
@@ -131,25 +139,10 @@ def _member(job: ExportJob, member_id: str, today: date, files: NdjsonFiles) -> 
             if job.since is not None and claim.service_to < job.since.date():
                 continue  # a delta holds what changed since: claims with service since then
             files.add(fhir_views.claim_eob(claim, member, claim.service_to))
-
-
-def _prior_authorizations(job: ExportJob, members: set[str], now: datetime, files: NdjsonFiles) -> None:
-    first = (job.since or now - timedelta(days=current_plan().attribution_lookback_days)).date()
-    seen: set[str] = set()
-    members_read: dict[str, Member | None] = {}  # each member read once, however many requests name them
-    for provider_id in sorted(attribution.provider_scope(job.provider_id)):
-        after: str | None = None
-        while True:
-            page = repositories().authorizations.page(provider_id, first, now.date(), PAGE, after)
-            for a in page.items:
-                if a.member_id in members and a.authorization_id not in seen:
-                    seen.add(a.authorization_id)
-                    if a.member_id not in members_read:
-                        members_read[a.member_id] = repositories().members.get(a.member_id)
-                    files.add(fhir_views.prior_authorization(a, members_read[a.member_id]))
-            if page.after is None:
-                break
-            after = page.after
+        for request in _requests(member_id, EARLIEST_SERVICE, today):
+            if job.since is None or request.submitted_at >= job.since or (
+                    request.decided_at is not None and request.decided_at >= job.since):
+                files.add(fhir_views.prior_authorization(request, member))
 
 
 def mark_failed(job_id: str) -> str:

@@ -226,7 +226,8 @@ def test_a_provider_system_matches_exports_and_downloads_what_the_portal_shows(a
                for a in prior["PA-DEMO000005"]["item"][0]["adjudication"]}
     assert actions == {"A3"}
     audited = {(r.action, r.outcome) for r in AuditEvent.query(f"client:{client_id}")}
-    assert {("fhir.token", "issued"), ("fhir.member_match", "matched"), ("fhir.export", "accepted"),
+    assert {("fhir.token", "issued"), ("fhir.member_match", "matched"), ("fhir.group", "read"),
+            ("fhir.export", "accepted"),
             ("fhir.export", "downloaded"), ("fhir.export", "complete")} <= audited
 
 

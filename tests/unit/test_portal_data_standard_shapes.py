@@ -194,3 +194,38 @@ def test_lines_are_found_across_chunk_boundaries_and_a_line_too_long_is_reported
     assert found[:2] == [(1, '{"a": 1}'), (3, '{"b": "\u2028"}')]
     assert found[2][0] == 4 and found[2][1].startswith("longer than")
     assert found[3] == (5, '{"c": 3}')
+
+
+def _provider_access_consent(kind: str, status: str = "active", **extra: object) -> dict:
+    """A member's Provider Access choice in the PDex provider-sharing Consent's form."""
+    return {"resourceType": "Consent", "id": f"optout-{kind}-{status}", "status": status,
+            "meta": {"profile": ["http://hl7.org/fhir/us/davinci-pdex/StructureDefinition/pdex-provider-consent"]},
+            "scope": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentscope",
+                                  "code": "patient-privacy"}]},
+            "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "IDSCL"}]},
+                         {"coding": [{"system": "http://hl7.org/fhir/us/davinci-pdex/CodeSystem/PDexConsentApiPurposeCS",
+                                      "code": "provider-access"}]}],
+            "patient": {"reference": "Patient/ExamplePatient1"}, "dateTime": "2026-11-02T10:00:00Z",
+            "policyRule": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentpolicycodes",
+                                       "code": "cric"}]},
+            "provision": {"type": kind, "period": {"start": "2026-11-02"},
+                          "action": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentaction",
+                                                  "code": "disclose"}]}]}, **extra}
+
+
+def test_a_members_provider_access_opt_out_comes_in_the_plans_data_and_a_rerun_writes_nothing(repos):
+    denied = _provider_access_consent("deny")
+    other = {**_provider_access_consent("deny"), "id": "research", "category": [
+        {"coding": [{"system": "http://loinc.org", "code": "59284-0"}]}]}  # not about Provider Access
+    first = import_extract(_ndjson(PATIENT, COVERAGE, denied, other), "consents.ndjson")
+    assert first.problems == [] and first.opt_outs == 1 and first.skipped == {"Consent (not about Provider Access)": 1}
+    assert repos.provider_access.opted_out(["88800933501"]) == {"88800933501"}
+    again = import_extract(_ndjson(PATIENT, COVERAGE, denied, other), "consents.ndjson")
+    assert again.status == "unchanged" and again.written == 0
+    # The member opts back in (permit), or the opt-out ends (inactive): shared again.
+    for changed in (_provider_access_consent("permit"), _provider_access_consent("deny", status="inactive")):
+        import_extract(_ndjson(PATIENT, changed), "later.ndjson")
+        assert repos.provider_access.opted_out(["88800933501"]) == set()
+        import_extract(_ndjson(PATIENT, denied), "again.ndjson")
+    bad = import_extract(_ndjson(PATIENT, _provider_access_consent("maybe")), "bad.ndjson")
+    assert [(p.line, p.field) for p in bad.problems] == [(2, "provision.type")]

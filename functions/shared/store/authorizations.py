@@ -170,6 +170,11 @@ class Authorizations(Protocol):
     def page(self, provider_id: str, first_day: date, last_day: date, limit: int,
              after: str | None) -> StoredPage[Authorization]: ...
 
+    def of_member(self, member_id: str, first_day: date, last_day: date, limit: int,
+                  after: str | None) -> StoredPage[Authorization]:
+        """A member's requests submitted between two days, newest first, whoever requested them."""
+        ...
+
     def pending(self, limit: int) -> list[Authorization]:
         """Requests waiting for the plan's decision, soonest due first (sparse index; never a Scan)."""
         ...
@@ -212,6 +217,12 @@ class DynamoAuthorizations:
     def page(self, provider_id: str, first_day: date, last_day: date, limit: int,
              after: str | None) -> StoredPage[Authorization]:
         page, next_after = newest_first(AuthorizationRecord, AuthorizationRecord.by_provider, provider_id,
+                                        first_day, last_day, limit, after)
+        return StoredPage(tuple(_authorization(i) for i in page), next_after)
+
+    def of_member(self, member_id: str, first_day: date, last_day: date, limit: int,
+                  after: str | None) -> StoredPage[Authorization]:
+        page, next_after = newest_first(AuthorizationRecord, AuthorizationRecord.by_member, member_id,
                                         first_day, last_day, limit, after)
         return StoredPage(tuple(_authorization(i) for i in page), next_after)
 

@@ -209,6 +209,17 @@ class AuthorizationsByProvider(GlobalSecondaryIndex):
     submitted_key = UnicodeAttribute(range_key=True)  # '<submitted_at ISO>#<authorization_id>'
 
 
+class AuthorizationsByMember(GlobalSecondaryIndex):
+    """A member's authorization requests by submission time, whoever requested them (Provider Access)."""
+
+    class Meta:
+        index_name = "by-member"
+        projection = AllProjection()
+
+    member_id = UnicodeAttribute(hash_key=True)
+    submitted_key = UnicodeAttribute(range_key=True)
+
+
 class OpenAuthorizations(GlobalSecondaryIndex):
     """Requests waiting for the plan, soonest due first (sparse: only open ones carry `open_status`)."""
 
@@ -277,6 +288,7 @@ class AuthorizationRecord(Model):
     open_status = UnicodeAttribute(null=True)  # 'open' while the plan owes a decision
     due_key = UnicodeAttribute(null=True)
     by_provider = AuthorizationsByProvider()
+    by_member = AuthorizationsByMember()
     open_by_due = OpenAuthorizations()
 
 
@@ -315,6 +327,7 @@ class ProviderAccessRecord(Model):
     transaction_time = UTCDateTimeAttribute(null=True)
     types = ListAttribute(of=UnicodeAttribute, null=True)
     request_url = UnicodeAttribute(null=True)
+    content_hash = UnicodeAttribute(null=True)  # opt-outs from the plan's data: of the source Consent
     output = UnicodeAttribute(null=True)  # JSON: [{type, name, count}]
     error = UnicodeAttribute(null=True)
     polled_at = UTCDateTimeAttribute(null=True)

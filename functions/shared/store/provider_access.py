@@ -249,10 +249,21 @@ class DynamoProviderAccess:
                     found.add(item.key.removeprefix("optout#"))
         return found
 
+    def put_opt_out(self, member_id: str, opted_out: bool, content_hash: str, source: str) -> bool:
+        """A member's choice as the plan's data gives it; written only when that content changed (a re-run
+        of an extract writes nothing). True when written."""
+        bind_tables()
+        stored = find(ProviderAccessRecord, f"optout#{member_id}")
+        if stored is not None and stored.content_hash == content_hash:
+            return False
+        ProviderAccessRecord(f"optout#{member_id}", status="opted_out" if opted_out else "opted_in",
+                             content_hash=content_hash, changed_by=f"import:{source}"[:256]).save()
+        return True
+
     def set_opt_out(self, member_id: str, opted_out: bool, by: str, now: datetime, audit: AuditEntry) -> None:
         bind_tables()
         item = ProviderAccessRecord(f"optout#{member_id}", status="opted_out" if opted_out else "opted_in",
-                                    changed_at=now, changed_by=by)
+                                    changed_at=now, changed_by=by)  # staff's choice: a later extract's differs
 
         def build(tx: TransactWrite) -> None:
             tx.save(item)

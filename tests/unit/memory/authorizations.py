@@ -55,6 +55,12 @@ class MemoryAuthorizations:
                              and first_day <= a.submitted_at.date() <= last_day), lambda a: a.page_key, limit,
                             after)
 
+    def of_member(self, member_id: str, first_day: date, last_day: date, limit: int,
+                  after: str | None) -> StoredPage[Authorization]:
+        return newest_first((a for a in self.requests.values() if a.member_id == member_id
+                             and first_day <= a.submitted_at.date() <= last_day), lambda a: a.page_key, limit,
+                            after)
+
     def pending(self, limit: int) -> list[Authorization]:
         waiting = [a for a in self.requests.values() if a.status == AuthorizationStatus.PENDING
                    and a.decided_in == "portal"]
