@@ -213,6 +213,13 @@ def test_a_provider_system_matches_exports_and_downloads_what_the_portal_shows(a
     (patient,) = resources["Patient"]
     assert patient["name"][0]["family"] == "Doe" and patient["birthDate"] == "1984-03-12"
     assert len(resources["Coverage"]) == len(jane.coverages)
+    # the eligibility page's answer for the same member: the same name, plan and dates
+    page = group.post("/eligibility", {"acting_for": "G1000001", "service_date": now().date().isoformat(),
+                                       "member_id": "M100001", "birth_date": "1984-03-12"}).body
+    assert page["member"]["first_name"] == patient["name"][0]["given"][0]
+    shown = [c for c in (page["coverage"], *page["other_periods"]) if c]
+    assert sorted((c["start"], c["plan"]) for c in shown) == sorted(
+        (c["period"]["start"], c["class"][0]["name"]) for c in resources["Coverage"])
     claims = [e for e in resources["ExplanationOfBenefit"] if e["use"] == "claim"]
     on_file = repositories().claims.page(MEMBER_OWNER + "M100001", now().date() - timedelta(days=3650),
                                          now().date(), 500, None).items

@@ -4,7 +4,7 @@ request names, the export's parameters, the registered keys, and the FHIR resour
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fhir.resources.R4B import get_fhir_model_class
@@ -111,3 +111,23 @@ def test_a_prior_authorization_is_the_pdex_profile_with_its_review_actions():
                       ("M25.561",), date(2026, 12, 8), date(2026, 12, 9), AuthorizationUrgency.EXPEDITED, None, NOON,
                       IMPORTED, NOON), None))
     assert waiting["outcome"] == "queued" and waiting["priority"]["coding"][0]["code"] == "stat"
+
+
+def test_a_member_is_attributed_by_pcp_claims_or_prior_authorizations_in_the_look_back(repos):
+    from functions.shared.core.audit import SystemOrigin, audit_event
+    from functions.shared.core.plans import plan_profile
+    from functions.shared.services.attribution import attributed
+
+    plan, today = plan_profile("caresource"), date(2026, 12, 1)
+    no_pcp = Member(JANE.profile, (CoveragePeriod("2026#MED", CoverageStatus.ACTIVE, date(2026, 1, 1), None,
+                                                  "Medicaid", "MEDICAID"),))
+    assert attributed(JANE, frozenset({"P2000001"}), plan, today)  # her PCP
+    assert not attributed(no_pcp, frozenset({"P2000001"}), plan, today)  # nothing links them
+    request = Authorization(
+        "PA-TEST000003", "M100001", "Jane Doe", "G1000001", "P2000001", (ServiceRequest("73721", 1),), ("M25.561",),
+        date(2026, 12, 8), date(2026, 12, 9), AuthorizationUrgency.STANDARD, None, NOON, IMPORTED, NOON)
+    repos.authorizations.put_new(request, audit_event("test", "setup", SystemOrigin("test")))
+    assert attributed(no_pcp, frozenset({"P2000001"}), plan, today)  # the provider to serve her request
+    assert not attributed(no_pcp, frozenset({"P9999999"}), plan, today)
+    assert not attributed(no_pcp, frozenset({"P2000001"}), plan, today + timedelta(days=plan.attribution_lookback_days
+                                                                                   + 2))  # out of the window
