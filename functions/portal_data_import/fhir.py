@@ -154,6 +154,7 @@ class Extract:
     skipped: dict[str, int] = field(default_factory=dict)  # resource types the portal does not read
     index: dict[str, dict[str, Any]] = field(default_factory=dict)  # 'Type/id' → resource, for references
     lines: int = 0
+    file_lines: dict[str, int] = field(default_factory=dict)  # per file of an export ('' for a single file)
     at_line: int = 0  # the line being mapped
     # responses whose request is not in this file: (number, line, response), for the request on file
     later_responses: list[tuple[str, int, _Response]] = field(default_factory=list)
@@ -265,6 +266,7 @@ def _first_pass(sources: Sequence[Source], readers: Mapping[str, Any], extract: 
     for position, source in enumerate(sources):
         for number, line in lines(source.chunks()):
             extract.lines += 1
+            extract.file_lines[source.name] = extract.file_lines.get(source.name, 0) + 1
             try:
                 resource = _json_object(line)
             except Invalid as problem:

@@ -50,6 +50,17 @@ class LineProblem(BaseModel):
     reason: str
 
 
+class FileReport(BaseModel):
+    """One file's account: its lines, and how many of them were quarantined or in an id conflict (all of
+    them, even past the problems listed). A request whose record on file cannot take a change is listed
+    in the report's conflicts, by line, without a file: requests are paired across the export's files."""
+
+    file: str  # '' for a single file
+    lines: int
+    quarantined: int
+    conflicts: int
+
+
 class ImportReport(BaseModel):
     source: str
     status: str  # applied | unchanged | partial (some lines quarantined or in conflict) | rejected (none usable)
@@ -65,6 +76,7 @@ class ImportReport(BaseModel):
     problems: list[LineProblem] = []  # quarantined: lines that could not be read, none of them applied
     conflicts: list[LineProblem] = []  # lines that could not apply: one id with two contents, or a request
     # whose record on file cannot take this change
+    files: list[FileReport] = []  # each file of an export, in the order read
 
 
 def import_extract(data: bytes | str, source: str, *, strict: bool | None = None) -> ImportReport:
@@ -123,6 +135,10 @@ def import_files(sources: Sequence[Source], source: str, *, strict: bool | None 
                           claims=counts["claims"] + len(extract.claims),
                           opt_outs=counts["opt_outs"] + len(extract.opt_outs))
     meta = SystemOrigin("portal-data-import", source)
+    report.files = [FileReport(file=name, lines=extract.file_lines.get(name, 0),
+                               quarantined=sum(p.file == name for p in extract.problems),
+                               conflicts=sum(p.file == name for p in extract.conflicts))
+                    for name in dict.fromkeys(s.name for s in sources)]
     if extract.lines == 0:
         report.problems = [LineProblem(line=1, field="(file)", reason="the file has no resources")]
         return report

@@ -177,10 +177,13 @@ def test_an_export_reads_its_files_in_dependency_order_and_resolves_references_a
 def test_an_export_names_the_file_of_each_problem_and_a_bad_manifest_is_rejected(repos):
     from functions.portal_data_import.logic import import_export
 
-    manifest, contents = _export({"Patient": [PATIENT, {**PATIENT, "id": "p2", "birthDate": "1980-02-30"}]})
+    manifest, contents = _export({"Patient": [PATIENT, {**PATIENT, "id": "p2", "birthDate": "1980-02-30"}],
+                                  "Coverage": [COVERAGE]})
     report = import_export(manifest, lambda name: [contents[name]], "exports/x/manifest.json")
     assert [(p.file, p.line, p.field) for p in report.problems] == [("Patient.ndjson", 2, "birthDate")]
     assert report.status == "partial"
+    assert [(f.file, f.lines, f.quarantined, f.conflicts) for f in report.files] == [
+        ("Patient.ndjson", 2, 1, 0), ("Coverage.ndjson", 1, 0, 0)]  # each file's own account, in reading order
     bad = import_export(b'{"output": "nope"}', lambda name: [b""], "exports/y/manifest.json")
     assert bad.status == "rejected" and bad.problems[0].field == "output"
 
