@@ -206,6 +206,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/authorizations/{authorization_id}", "authorizations"),
     Route("POST", "/authorizations/{authorization_id}/information", "authorizations"),
     Route("GET", "/authorizations/{authorization_id}/attachments/{number}", "authorizations"),
+    Route("POST", "/authorizations/{authorization_id}/appeal", "authorizations"),
     Route("POST", "/authorizations/{authorization_id}/withdraw", "authorizations"),
     Route("GET", "/staff/authorizations", "um_decisions", iam=True),
     Route("POST", "/staff/authorizations/{authorization_id}/decision", "um_decisions", iam=True),

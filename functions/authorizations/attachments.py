@@ -13,29 +13,17 @@ import base64
 import binascii
 import hashlib
 import re
-from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import quote
 
 from functions.authorizations.models import AttachmentUpload
 from functions.shared.core.errors import FieldError, Problem, invalid_fields
 from functions.shared.core.file_types import KINDS, SIGNATURES
-from functions.shared.store.authorizations import Attachment
+from functions.shared.services.prior_auth import Upload
 
 MAX_FILE_BYTES = 3_000_000
 MAX_REQUEST_BYTES = 4_000_000
 MAX_FILES_PER_REQUEST = 5
 MAX_FILES = 20
-
-
-@dataclass(frozen=True)
-class Upload:
-    """A decoded, checked file, ready to store."""
-
-    name: str
-    content_type: str
-    content: bytes
-    sha256: str
 
 
 def decode(uploads: list[AttachmentUpload], on_file: int) -> list[Upload]:
@@ -79,11 +67,6 @@ def decode(uploads: list[AttachmentUpload], on_file: int) -> list[Upload]:
     if errors:
         raise invalid_fields(errors)
     return decoded
-
-
-def numbered(uploads: list[Upload], on_file: int, now: datetime) -> tuple[Attachment, ...]:
-    return tuple(Attachment(on_file + n, u.name, u.content_type, len(u.content), u.sha256, now)
-                 for n, u in enumerate(uploads, start=1))
 
 
 def content_disposition(name: str) -> str:

@@ -9,6 +9,7 @@ from functions.authorizations import logic
 from functions.authorizations.attachments import content_disposition
 from functions.authorizations.models import (
     FIELD_MESSAGES,
+    AppealRequest,
     AttachmentNumber,
     AuthorizationId,
     AuthorizationPageView,
@@ -72,6 +73,17 @@ def download(authorization_id: Annotated[AuthorizationId, Path()], number: Annot
 def send_information(authorization_id: Annotated[AuthorizationId, Path()], req: Annotated[InformationRequest, Body()],
                      ask: Asked) -> AuthorizationView:
     return logic.send_information(authorization_id, req, ask)
+
+
+@app.post("/authorizations/<authorization_id>/appeal",
+          summary="Appeal a denial or partial approval (one appeal per decision; sending it again returns it)",
+          responses={201: {"description": "Appealed", "content": {"application/json": {"model": AuthorizationView}}},
+                     200: {"description": "The same appeal, sent again",
+                           "content": {"application/json": {"model": AuthorizationView}}}})
+def appeal(authorization_id: Annotated[AuthorizationId, Path()], req: Annotated[AppealRequest, Body()],
+           ask: Asked) -> Response[AuthorizationView]:
+    view, new = logic.appeal(authorization_id, req, ask)
+    return json_response(201 if new else 200, view)
 
 
 @app.post("/authorizations/<authorization_id>/withdraw", summary="Withdraw a request the plan has not decided")

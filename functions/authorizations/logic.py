@@ -9,13 +9,12 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import hmac
 import json
-import secrets
 from datetime import datetime
 
 from functions.authorizations import attachments as files
 from functions.authorizations.models import (
+    AppealRequest,
     AttachmentView,
     AuthorizationPageView,
     AuthorizationRequest,
@@ -27,25 +26,23 @@ from functions.authorizations.models import (
 )
 from functions.shared.core.context import Ask
 from functions.shared.core.errors import Problem
-from functions.shared.services import access, authorization_clock, records
-from functions.shared.services.authorization_clock import DECISION_TIME
+from functions.shared.services import access, prior_auth, records
 from functions.shared.services.member_identity import MEMBER_NOT_FOUND, find_member
 from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
 from functions.shared.store.authorizations import (
+    APPEALABLE,
     OPEN_AUTHORIZATION_STATUSES,
     Attachment,
     Authorization,
     AuthorizationStatus,
     Change,
     Event,
-    IdempotencyClaim,
     ServiceRequest,
     idempotency_key,
 )
-from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
+from functions.shared.store.transactions import StaleWrite
 
-_ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 STATUS_TEXT = {
     AuthorizationStatus.PENDING: "Pending: the plan is reviewing the request.",
     AuthorizationStatus.MORE_INFO_REQUESTED: "More information requested: send it so the review can go on.",
@@ -76,38 +73,28 @@ def submit(req: AuthorizationRequest, key: str | None, ask: Ask) -> tuple[Author
                                   "Choose a Provider ID you act for.")
     claim = idempotency_key(who.account_id, hashlib.sha256(key.encode()).hexdigest()[:32])
     digest = submission_digest(req)
-    earlier = repositories().authorizations.holder(claim)
-    if earlier is not None:
-        view_ = _retry(earlier, digest, now)
-        authorization_clock.start(view_.authorization_id, view_.submitted_at, view_.due_at)  # if it failed before
-        return view_, False
-    AUTHORIZATION.count(ask)  # a new submission (a retry is not counted)
-    uploads = files.decode(req.attachments, 0)
-    member = find_member(req.birth_date, req.member_id)
-    if member is None:
-        AUTHORIZATION.member_not_found("create", req.acting_for, ask)
-        raise MEMBER_NOT_FOUND
-    authorization_id = "PA-" + "".join(secrets.choice(_ID_ALPHABET) for _ in range(10))
-    attached = _store_files(authorization_id, uploads, 0, now)  # before the record that points at them
-    authorization = Authorization(
-        authorization_id=authorization_id,
-        member_id=member.profile.member_id, member_name=f"{member.profile.first_name} {member.profile.last_name}",
-        requesting_provider_id=requesting, servicing_provider_id=req.servicing_provider_id,
-        service_lines=tuple(ServiceRequest(line.code, line.units) for line in req.service_lines),
-        diagnosis_codes=tuple(req.diagnosis_codes), service_from=req.service_from, service_to=req.service_to,
-        urgency=req.urgency, clinical_notes=req.clinical_notes, submitted_at=now, submitted_by=who.account_id,
-        due_at=now + DECISION_TIME[req.urgency], attachments=attached,
-        history=(Event(now, "submitted", "provider", attachments=tuple(a.number for a in attached)),))
     try:
-        repositories().authorizations.create(authorization, IdempotencyClaim(claim, authorization_id, digest),
-                                             AUTHORIZATION.entry("create", "submitted", req.acting_for,
-                                                                 authorization, ask))
-    except UniqueKeyTaken:  # a concurrent retry of the same submission stored it first
-        holder = repositories().authorizations.holder(claim)
-        assert holder is not None, "a taken key names its request"
-        return _retry(holder, digest, now), False
-    authorization_clock.start(authorization.authorization_id, authorization.submitted_at, authorization.due_at)
-    return view(authorization, now), True
+        stored = prior_auth.earlier(claim, digest)
+        if stored is not None:
+            return view(stored, now), False
+        AUTHORIZATION.count(ask)  # a new submission (a retry is not counted)
+        uploads = files.decode(req.attachments, 0)
+        member = find_member(req.birth_date, req.member_id)
+        if member is None:
+            AUTHORIZATION.member_not_found("create", req.acting_for, ask)
+            raise MEMBER_NOT_FOUND
+        new = prior_auth.NewRequest(
+            member_id=member.profile.member_id, member_name=f"{member.profile.first_name} {member.profile.last_name}",
+            requesting_provider_id=requesting, servicing_provider_id=req.servicing_provider_id,
+            service_lines=tuple(ServiceRequest(line.code, line.units) for line in req.service_lines),
+            diagnosis_codes=tuple(req.diagnosis_codes), service_from=req.service_from, service_to=req.service_to,
+            urgency=req.urgency, clinical_notes=req.clinical_notes, submitted_by=who.account_id,
+            uploads=tuple(uploads))
+        created, is_new = prior_auth.create(
+            new, claim, digest, lambda a: AUTHORIZATION.entry("create", "submitted", req.acting_for, a, ask), now)
+    except prior_auth.KeyReused:
+        raise KEY_REUSED from None
+    return view(created, now), is_new
 
 
 def open_request(authorization_id: str, acting_for: str, ask: Ask) -> AuthorizationView:
@@ -122,7 +109,8 @@ def send_information(authorization_id: str, req: InformationRequest, ask: Ask) -
         raise Problem(409, "not-waiting-for-information", "The plan is not waiting for information",
                       "Information can be sent only when the plan asked for it.")
     on_file = len(found.attachments)
-    attached = _store_files(found.authorization_id, files.decode(req.attachments, on_file), on_file, now)
+    attached = prior_auth.store_files(found.authorization_id, files.decode(req.attachments, on_file), on_file,
+                                      now)
     change = Change(AuthorizationStatus.PENDING,
                     Event(now, "information_sent", "provider", req.note, tuple(a.number for a in attached)),
                     attachments=attached)
@@ -134,6 +122,42 @@ def send_information(authorization_id: str, req: InformationRequest, ask: Ask) -
         raise Problem(409, "not-waiting-for-information", "The plan is not waiting for information",
                       "The request changed meanwhile. Reload it.") from None
     return view(moved, now)
+
+
+NOT_APPEALABLE = Problem(409, "not-appealable", "This decision cannot be appealed",
+                         "Only a denial or a partial approval can be appealed, once; an appeal on file is "
+                         "listed on the request.")
+
+
+def appeal(authorization_id: str, req: AppealRequest, ask: Ask) -> tuple[AuthorizationView, bool]:
+    """A new request asking the plan to reconsider a denial or partial approval: the same member, services
+    and providers, the reason and files given, on its own decision clock. One appeal per decision: sending
+    the same appeal again returns it (False), and a different second appeal is refused."""
+    found = AUTHORIZATION.changeable(authorization_id, req.acting_for, ask)
+    claim = idempotency_key("appeal", found.authorization_id)
+    body = req.model_dump(mode="json")
+    body["attachments"] = [{**a, "content": _sha256_of(a["content"])} for a in body["attachments"]]
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    try:
+        stored = prior_auth.earlier(claim, digest)
+        if stored is not None:
+            return view(stored, ask.now), False
+        if found.status not in APPEALABLE or found.appeal_id is not None:
+            raise NOT_APPEALABLE
+        new = prior_auth.NewRequest(
+            member_id=found.member_id, member_name=found.member_name,
+            requesting_provider_id=found.requesting_provider_id, servicing_provider_id=found.servicing_provider_id,
+            service_lines=tuple(ServiceRequest(line.code, line.units) for line in found.service_lines),
+            diagnosis_codes=found.diagnosis_codes, service_from=found.service_from, service_to=found.service_to,
+            urgency=req.urgency, clinical_notes=req.reason, submitted_by=ask.who.account_id,
+            uploads=tuple(files.decode(req.attachments, 0)), appeal_of=found.authorization_id)
+        created, is_new = prior_auth.create(
+            new, claim, digest, lambda a: AUTHORIZATION.entry("appeal", "submitted", req.acting_for, a, ask), ask.now)
+    except prior_auth.KeyReused:
+        raise NOT_APPEALABLE from None
+    except prior_auth.NotAppealable:
+        raise NOT_APPEALABLE from None
+    return view(created, ask.now), is_new
 
 
 def withdraw(authorization_id: str, acting_for: str, ask: Ask) -> AuthorizationView:
@@ -196,27 +220,12 @@ def view(a: Authorization, now: datetime) -> AuthorizationView:
         urgency=a.urgency, submitted_at=a.submitted_at, due_at=a.due_at,
         overdue=a.status == AuthorizationStatus.PENDING and a.decided_in == "portal" and now > a.due_at,
         decided_in=a.decided_in, decision_reason=a.decision_reason,
-        decided_at=a.decided_at, payer_number=a.payer_number,
+        decided_at=a.decided_at, payer_number=a.payer_number, door=a.door, trace_number=a.trace_number,
+        appeal_of=a.appeal_of, appeal_id=a.appeal_id,
         history=[HistoryView(at=e.at, event=e.event, by=e.by, note=e.note, attachments=list(e.attachments))
                  for e in a.history],
         attachments=[AttachmentView(number=f.number, name=f.name, content_type=f.content_type, size=f.size,
                                     sha256=f.sha256, added_at=f.added_at) for f in a.attachments])
-
-
-def _retry(earlier: IdempotencyClaim, digest: str, now: datetime) -> AuthorizationView:
-    """The stored answer to a retried submission; a key reused for another submission is refused."""
-    if not hmac.compare_digest(earlier.digest or "", digest):
-        raise KEY_REUSED
-    stored = repositories().authorizations.get(earlier.authorization_id)
-    assert stored is not None, "a claimed key names a stored request"
-    return view(stored, now)
-
-
-def _store_files(authorization_id: str, uploads: list[files.Upload], on_file: int,
-                 now: datetime) -> tuple[Attachment, ...]:
-    for upload in uploads:
-        repositories().attachment_files.put(authorization_id, upload.sha256, upload.content, upload.content_type)
-    return files.numbered(uploads, on_file, now)
 
 
 def _sha256_of(encoded: str) -> str | None:

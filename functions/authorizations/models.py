@@ -76,6 +76,15 @@ class InformationRequest(BaseModel):
     attachments: Attachments
 
 
+class AppealRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    acting_for: ActingFor
+    reason: str = Field(min_length=3, max_length=4000, description="Why the decision should change")
+    urgency: AuthorizationUrgency = Field(description="expedited when waiting could seriously harm the member")
+    attachments: Attachments
+
+
 class WithdrawRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -137,6 +146,12 @@ class AuthorizationView(BaseModel):
                                                                "decision, where its systems gave one")
     history: list[HistoryView]
     attachments: list[AttachmentView] = Field(default_factory=list)
+    door: Literal["portal", "api", "import"] = Field(
+        description="How the request reached the plan: `portal` (these pages), `api` (the provider's own system, "
+                    "Da Vinci PAS Claim/$submit) or `import` (the plan's own data)")
+    trace_number: str | None = Field(default=None, description="The submitting system's own number for it (PAS)")
+    appeal_of: str | None = Field(default=None, description="An appeal: the number of the request it appeals")
+    appeal_id: str | None = Field(default=None, description="The appeal filed against this decision, if any")
 
 
 class AuthorizationPageView(BaseModel):

@@ -26,7 +26,7 @@ QUEUE_SIZE = 100
 def queue() -> UmQueue:
     return UmQueue(pending=[UmQueueItem(authorization_id=a.authorization_id, urgency=a.urgency,
                                         due_at=a.due_at.isoformat(), requesting_provider_id=a.requesting_provider_id,
-                                        service_codes=[s.code for s in a.service_lines])
+                                        service_codes=[s.code for s in a.service_lines], appeal_of=a.appeal_of)
                             for a in repositories().authorizations.pending(QUEUE_SIZE)])
 
 

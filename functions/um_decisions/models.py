@@ -26,6 +26,7 @@ class UmQueueItem(BaseModel):
     due_at: str
     requesting_provider_id: str
     service_codes: list[str]
+    appeal_of: str | None = Field(default=None, description="An appeal: the request whose decision it appeals")
 
 
 class UmQueue(BaseModel):

@@ -9,8 +9,9 @@ soonest due first.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import ClassVar, Literal, Protocol
 
@@ -53,6 +54,9 @@ OPEN_AUTHORIZATION_STATUSES = (AuthorizationStatus.PENDING, AuthorizationStatus.
 IDEMPOTENCY_KEY = AUTHORIZATION_IDEMPOTENCY.prefix
 OPEN = "open"
 IMPORTED = "import"  # `submitted_by` / `decided_by` of requests that came in the plan's extracts
+API_CLIENT = "client:"  # `submitted_by` of requests a provider's system sent (PAS $submit): + its client id
+APPEALABLE = (AuthorizationStatus.DENIED, AuthorizationStatus.PARTIALLY_APPROVED)
+Door = Literal["portal", "api", "import"]  # how a request reached the plan
 S = AuthorizationStatus
 # Which status may become which, and who moves it: the one transition table of a request.
 TRANSITIONS: dict[AuthorizationStatus, frozenset[AuthorizationStatus]] = {
@@ -124,6 +128,16 @@ class Authorization(DeclaredRecord):
     decided_in: DecidedIn = "portal"  # "core": the plan's own system decides it (never in the portal's queue)
     history: tuple[Event, ...] = field(default_factory=tuple)
     attachments: tuple[Attachment, ...] = ()
+    appeal_of: str | None = None  # an appeal: the number of the denied request it appeals
+    appeal_id: str | None = None  # a denied request: its appeal's number, once filed (one at most)
+    trace_number: str | None = None  # the submitting system's own number (PAS: the Claim's identifier)
+
+    @property
+    def door(self) -> Door:
+        """How the request came in: the portal's pages, a provider's system (PAS), or the plan's data."""
+        if self.submitted_by == IMPORTED:
+            return "import"
+        return "api" if self.submitted_by.startswith(API_CLIENT) else "portal"
 
 
 @dataclass(frozen=True)
@@ -154,7 +168,9 @@ def idempotency_key(account_id: str, key: str) -> str:
 
 class Authorizations(Protocol):
     def create(self, authorization: Authorization, claim: IdempotencyClaim, audit: AuditEntry) -> None:
-        """Store a new request and claim its idempotency key; UniqueKeyTaken when the key was used."""
+        """Store a new request and claim its idempotency key; UniqueKeyTaken when the key was used. An
+        appeal (`appeal_of`) is also written on the request it appeals, which must still be denied or
+        partially approved and not appealed yet (StaleWrite otherwise)."""
         ...
 
     def holder(self, idempotency: str) -> IdempotencyClaim | None:
@@ -179,6 +195,11 @@ class Authorizations(Protocol):
         """Requests waiting for the plan's decision, soonest due first (sparse index; never a Scan)."""
         ...
 
+    def decided_between(self, first: datetime, last: datetime) -> Iterator[Authorization]:
+        """Requests decided from `first` up to (not including) `last`, by decision time (a sparse index
+        partitioned by month; never a Scan)."""
+        ...
+
     def move(self, authorization_id: str, expected: AuthorizationStatus, change: Change,
              audit: AuditEntry) -> Authorization:
         """One transition, only from `expected`; StaleWrite when the request moved meanwhile."""
@@ -193,9 +214,14 @@ class DynamoAuthorizations:
             tx.save(UniqueKey(claim.key, account_id=authorization.authorization_id, digest=claim.digest),
                     condition=UniqueKey.key.does_not_exist())
             tx.save(_record(authorization), condition=AuthorizationRecord.authorization_id.does_not_exist())
+            if authorization.appeal_of is not None:
+                tx.update(AuthorizationRecord(authorization.appeal_of),
+                          actions=[AuthorizationRecord.appeal_id.set(authorization.authorization_id)],
+                          condition=AuthorizationRecord.appeal_id.does_not_exist()
+                          & AuthorizationRecord.status.is_in(*APPEALABLE))
             tx.save(audit_item(audit))
 
-        transact_first_claimed(build, claim.key)
+        transact_first_claimed(build, claim.key, stale=True)
 
     def put_new(self, authorization: Authorization, audit: AuditEntry) -> bool:
         bind_tables()
@@ -230,6 +256,16 @@ class DynamoAuthorizations:
         bind_tables()
         return [_authorization(i) for i in AuthorizationRecord.open_by_due.query(OPEN, limit=limit)]
 
+    def decided_between(self, first: datetime, last: datetime) -> Iterator[Authorization]:
+        bind_tables()
+        month = date(first.astimezone(UTC).year, first.astimezone(UTC).month, 1)
+        while month <= last.astimezone(UTC).date():
+            for item in AuthorizationRecord.by_decision_month.query(
+                    month.strftime("%Y-%m"), AuthorizationRecord.decided_key.between(
+                        _utc_iso(first), _utc_iso(last - timedelta(microseconds=1)) + "#~")):
+                yield _authorization(item)
+            month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
     def move(self, authorization_id: str, expected: AuthorizationStatus, change: Change,
              audit: AuditEntry) -> Authorization:
         if not may_move(expected, change.status):
@@ -245,7 +281,9 @@ class DynamoAuthorizations:
             actions += [AuthorizationRecord.open_status.remove()]
         if change.decided_by is not None:
             actions += [AuthorizationRecord.decided_by.set(change.decided_by),
-                        AuthorizationRecord.decided_at.set(change.event.at)]
+                        AuthorizationRecord.decided_at.set(change.event.at),
+                        AuthorizationRecord.decided_month.set(_month(change.event.at)),
+                        AuthorizationRecord.decided_key.set(_decided_key(change.event.at, authorization_id))]
         if change.reason is not None:
             actions.append(AuthorizationRecord.decision_reason.set(change.reason))
         if change.payer_number is not None:
@@ -267,6 +305,18 @@ class DynamoAuthorizations:
         moved = self.get(authorization_id)
         assert moved is not None, "a request is never deleted"
         return moved
+
+
+def _utc_iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # fixed width: sorts as it reads
+
+
+def _month(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m")
+
+
+def _decided_key(moment: datetime, authorization_id: str) -> str:
+    return f"{_utc_iso(moment)}#{authorization_id}"
 
 
 def _history(event: Event) -> HistoryEntry:
@@ -293,7 +343,9 @@ def _record(a: Authorization) -> AuthorizationRecord:
         payer_number=a.payer_number, decided_in=None if a.decided_in == "portal" else a.decided_in,
         history=[_history(e) for e in a.history], attachments=[_attachment_entry(f) for f in a.attachments] or None,
         open_status=OPEN if is_open else None,
-        due_key=f"{a.due_at.isoformat()}#{a.authorization_id}")
+        due_key=f"{a.due_at.isoformat()}#{a.authorization_id}", appeal_of=a.appeal_of, appeal_id=a.appeal_id,
+        trace_number=a.trace_number, decided_month=_month(a.decided_at) if a.decided_at else None,
+        decided_key=_decided_key(a.decided_at, a.authorization_id) if a.decided_at else None)
 
 
 def _authorization(item: AuthorizationRecord) -> Authorization:
@@ -312,4 +364,5 @@ def _authorization(item: AuthorizationRecord) -> Authorization:
         history=tuple(Event(h.at, h.event, h.by, h.note, tuple(int(n) for n in h.attachments or ()))
                       for h in item.history or []),
         attachments=tuple(Attachment(int(f.number), f.name, f.content_type, int(f.size), f.sha256, f.added_at)
-                          for f in item.attachments or []))
+                          for f in item.attachments or []),
+        appeal_of=item.appeal_of, appeal_id=item.appeal_id, trace_number=item.trace_number)

@@ -231,6 +231,18 @@ class OpenAuthorizations(GlobalSecondaryIndex):
     due_key = UnicodeAttribute(range_key=True)  # '<due_at ISO>#<authorization_id>'
 
 
+class AuthorizationsByDecisionMonth(GlobalSecondaryIndex):
+    """Decided requests by decision time, a partition per UTC month (sparse: only decided ones carry
+    `decided_month`): the yearly prior-authorization metrics read a year's decisions without a Scan."""
+
+    class Meta:
+        index_name = "by-decision-month"
+        projection = AllProjection()
+
+    decided_month = UnicodeAttribute(hash_key=True)  # 'YYYY-MM' of decided_at (UTC)
+    decided_key = UnicodeAttribute(range_key=True)  # '<decided_at ISO>#<authorization_id>'
+
+
 class ServiceLine(MapAttribute):
     code = UnicodeAttribute()  # CPT / HCPCS
     units = NumberAttribute()
@@ -287,9 +299,15 @@ class AuthorizationRecord(Model):
     attachments = ListAttribute(of=AttachmentEntry, null=True)
     open_status = UnicodeAttribute(null=True)  # 'open' while the plan owes a decision
     due_key = UnicodeAttribute(null=True)
+    appeal_of = UnicodeAttribute(null=True)  # an appeal: the denied request it appeals
+    appeal_id = UnicodeAttribute(null=True)  # a denied request: the appeal filed against it (one at most)
+    trace_number = UnicodeAttribute(null=True)  # the submitter's number (PAS: the Claim's identifier)
+    decided_month = UnicodeAttribute(null=True)
+    decided_key = UnicodeAttribute(null=True)
     by_provider = AuthorizationsByProvider()
     by_member = AuthorizationsByMember()
     open_by_due = OpenAuthorizations()
+    by_decision_month = AuthorizationsByDecisionMonth()
 
 
 class ClientsByProvider(GlobalSecondaryIndex):

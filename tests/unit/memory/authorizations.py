@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 from functions.shared.core.audit import AuditEntry
 from functions.shared.store.authorizations import (
+    APPEALABLE,
     Authorization,
     AuthorizationStatus,
     Change,
@@ -31,6 +33,12 @@ class MemoryAuthorizations:
         with self._lock:
             if claim.key in self.keys:
                 raise UniqueKeyTaken(claim.key)
+            if authorization.appeal_of is not None:
+                appealed = self.requests.get(authorization.appeal_of)
+                if appealed is None or appealed.appeal_id is not None or appealed.status not in APPEALABLE:
+                    raise StaleWrite
+                self.requests[appealed.authorization_id] = replace(appealed,
+                                                                   appeal_id=authorization.authorization_id)
             self.keys[claim.key] = claim
             self.requests[authorization.authorization_id] = authorization
             self.audit.append(audit)
@@ -65,6 +73,10 @@ class MemoryAuthorizations:
         waiting = [a for a in self.requests.values() if a.status == AuthorizationStatus.PENDING
                    and a.decided_in == "portal"]
         return sorted(waiting, key=lambda a: (a.due_at, a.authorization_id))[:limit]
+
+    def decided_between(self, first: datetime, last: datetime) -> Iterator[Authorization]:
+        decided = [a for a in self.requests.values() if a.decided_at is not None and first <= a.decided_at < last]
+        return iter(sorted(decided, key=lambda a: (a.decided_at, a.authorization_id)))
 
     def move(self, authorization_id: str, expected: AuthorizationStatus, change: Change,
              audit: AuditEntry) -> Authorization:
