@@ -63,7 +63,8 @@ def token(form: dict[str, str], meta: RequestMeta, now: datetime) -> dict[str, A
     requested = backend_access.scopes_of((form.get("scope") or "").split())
     if requested is None or not (form.get("scope") or "").strip():
         raise OAuthError("invalid_scope", "Ask for scopes of system/(Group|Patient|Coverage|ExplanationOfBenefit"
-                                          "|*).(rs|read).")
+                                          "|ClaimResponse|*).(rs|read), or system/Claim.c to submit prior "
+                                          "authorizations.")
     try:
         header = jwt.get_unverified_header(assertion)
         unverified = jwt.decode(assertion, options={"verify_signature": False})

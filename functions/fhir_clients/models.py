@@ -7,9 +7,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from functions.shared.services.backend_access import SCOPES
+from functions.shared.services.backend_access import PROVIDER_ACCESS_SCOPES, SCOPES
 
-Scope = Literal["system/Group.rs", "system/Patient.rs", "system/Coverage.rs", "system/ExplanationOfBenefit.rs"]
+Scope = Literal["system/Group.rs", "system/Patient.rs", "system/Coverage.rs", "system/ExplanationOfBenefit.rs",
+                "system/ClaimResponse.rs", "system/Claim.c"]
 assert set(Scope.__args__) == set(SCOPES), "the API's scopes are the served ones"  # type: ignore[attr-defined]
 
 
@@ -60,14 +61,16 @@ class KeySet(BaseModel):
 JWKS_URL_PATTERN = (r"^(https://[A-Za-z0-9.-]*[A-Za-z][A-Za-z0-9.-]*(:[0-9]{1,5})?"
                     r"|http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?)(/[^\s]*)?$")
 Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"\S", description="What the office calls it")]
-Scopes = Annotated[list[Scope], Field(min_length=1, max_length=4)]
+Scopes = Annotated[list[Scope], Field(min_length=1, max_length=6)]
 
 
 class _Register(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
-    scopes: Scopes = Field(default_factory=lambda: list(SCOPES))
+    scopes: Scopes = Field(default_factory=lambda: list(PROVIDER_ACCESS_SCOPES),
+                           description="Default: Provider Access (members, coverage, claims); prior authorization "
+                                       "(system/ClaimResponse.rs, system/Claim.c) only when ticked")
 
     @field_validator("name")
     @classmethod

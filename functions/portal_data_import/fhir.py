@@ -18,7 +18,8 @@ A prior authorization is a Claim (identifier `urn:portal:authorization-number`, 
 and at most one ClaimResponse whose `request` names that number, in the same file. Its status:
 - Claim.status `cancelled` → withdrawn;
 - no ClaimResponse, or outcome `queued` without item decisions → pending;
-- outcome `queued` with every item pended (X12 306 review action A4) → pending, under the plan's review
+- every item pended (X12 306 review action A4; outcome `complete` as PAS 2.2 sends it, or `queued`) →
+  pending, under the plan's review
   (a "pended" history entry, with `disposition` as its note where given); the portal's "more information
   requested" is a step of requests the portal decides, not an answer a core system sends;
 - outcome `complete` / `partial` with a decision on every item: all A1 (certified) → approved; all A3
@@ -44,6 +45,19 @@ from typing import Any
 from pydantic import ValidationError
 
 from functions.shared.core import reason_codes
+from functions.shared.core.code_systems import (
+    AUTHORIZATION_NUMBER,
+    CPT,
+    HCPCS,
+    ICD10CM,
+    NPI,
+    PRIORITY,
+    PROVIDER_ID,
+    REVIEW_ACTION,
+    V2_0203,
+    X12_REVIEW_ACTION,
+    procedure_code,
+)
 from functions.shared.core.ids import normal_id
 from functions.shared.core.schemas import ICD10CM_PATTERN
 from functions.shared.services.authorization_clock import DECISION_TIME
@@ -61,27 +75,18 @@ from functions.shared.store.members import BenefitAmount, BenefitKind, CoverageP
 # Identifiers as the IGs write them: a member by its v2-0203 `MB` (or CARIN `um`) identifier, a claim by
 # CARIN's `uc`, a provider by NPI, a Tax ID by its OID or v2-0203 `TAX`; the portal's own urn:portal:*
 # systems are still read (older extracts and the demo data use them) but never required.
-V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 C4BB_IDENTIFIER_TYPE = "http://hl7.org/fhir/us/carin-bb/CodeSystem/C4BBIdentifierType"
-NPI = "http://hl7.org/fhir/sid/us-npi"
 MEMBER_TYPES = {(V2_0203, "MB"), (C4BB_IDENTIFIER_TYPE, "mb"), (C4BB_IDENTIFIER_TYPE, "um")}
 CLAIM_TYPES = {(C4BB_IDENTIFIER_TYPE, "uc")}
 TAX_TYPES = {(V2_0203, "TAX")}
 MEMBER_ID = "urn:portal:member-id"
 CLAIM_NUMBER = "urn:portal:claim-number"
-PROVIDER_ID = "urn:portal:provider-id"
 TAX_ID = "urn:oid:2.16.840.1.113883.4.4"  # US employer identification number (TIN)
 CLAIM_STATUS = "urn:portal:claim-status"
 PRIMARY_CARE_PROVIDER = "urn:portal:primary-care-provider"
 AMOUNT_USED = "urn:portal:amount-used"
 CHECK_NUMBER = "urn:portal:check-number"
 EFT_TRACE = "urn:portal:eft-trace-number"
-CPT = "http://www.ama-assn.org/go/cpt"
-# HCPCS as Blue Button, the OID and Da Vinci PAS name it (PAS files CPT codes, HCPCS Level I, under it too)
-HCPCS = ("https://bluebutton.cms.gov/resources/codesystem/hcpcs", "urn:oid:2.16.840.1.113883.6.285",
-         "http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets")
-_CPT_CODE = re.compile(r"^\d{4}[0-9FTU]$")
-_HCPCS_CODE = re.compile(r"^[A-V]\d{4}$")
 _BENEFITS = {"gpvisit": BenefitKind.COPAY_OFFICE, "spvisit": BenefitKind.COPAY_SPECIALIST,
              "urgentcare": BenefitKind.COPAY_URGENT_CARE, "emergency": BenefitKind.COPAY_EMERGENCY,
              "deductible": BenefitKind.DEDUCTIBLE, "maxoutofpocket": BenefitKind.OUT_OF_POCKET}
@@ -92,13 +97,8 @@ _AMOUNTS = {"submitted": "billed", "eligible": "allowed", "paidtoprovider": "pai
 _MEMBER_SHARES = ("copay", "deductible", "coinsurance", "noncovered")
 _PREAUTHORIZATION = "ExplanationOfBenefit (use = preauthorization)"
 MAX_LINE_BYTES = 1_000_000
-AUTHORIZATION_NUMBER = "urn:portal:authorization-number"
-ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
-PRIORITY = "http://terminology.hl7.org/CodeSystem/processpriority"
-REVIEW_ACTION = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-reviewAction"
 # PDex publishes the same extension under its own canonical
 REVIEW_ACTIONS_URLS = (REVIEW_ACTION, "http://hl7.org/fhir/us/davinci-pdex/StructureDefinition/extension-reviewAction")
-X12_REVIEW_ACTION = "https://codesystem.x12.org/005010/306"
 _AUTHORIZATION_NUMBER = re.compile(r"^PA-[0-9A-Z]{10}$")
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _ICD10CM = re.compile(ICD10CM_PATTERN)
@@ -553,10 +553,8 @@ def _procedure(concept: Any, where: str, *, revenue: bool = False) -> str:
     system, code = _coding(concept)
     if revenue and system not in (CPT, *HCPCS):
         return ""  # an institutional line billed by its revenue code alone
-    if system == CPT and code and _CPT_CODE.match(code):
-        return code
-    if system in HCPCS and code and (_HCPCS_CODE.match(code) or _CPT_CODE.match(code)):
-        return code
+    if known := procedure_code(system, code):
+        return known
     raise Invalid(where, f"{code!r} is not a CPT or HCPCS code of system {CPT} or {HCPCS[0]}")
 
 
@@ -839,9 +837,9 @@ def _decided(request: _Request, response: _Response | None) -> Authorization:
     if not set(response.decisions) <= sequences:
         raise Invalid("item", f"names items the request does not have (it has {len(sequences)})")
     actions = {code for code, _ in response.decisions.values()}
-    if response.outcome == "queued":
+    if response.outcome == "queued" or actions == {PENDED}:  # PAS 2.2 pends with outcome `complete` and A4
         if actions != {PENDED} or set(response.decisions) != sequences:
-            raise Invalid("outcome", "a queued response pends every item (A4) or decides none")
+            raise Invalid("outcome", "a pended response pends every item (A4) or decides none")
         # A4 (pended): the plan has the request and is reviewing it; still waiting for its decision.
         return replace(a, history=(*a.history, Event(response.created, PENDED_EVENT, "plan", response.disposition)))
     if set(response.decisions) != sequences or PENDED in actions:

@@ -19,6 +19,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from functions.shared.core import audit
+from functions.shared.core.code_systems import PAS
 from functions.shared.core.fhir_http import FhirError
 from functions.shared.core.http import RequestMeta
 from functions.shared.core.plans import PlanProfile
@@ -32,6 +33,7 @@ MATCH_RESULT = "http://hl7.org/fhir/us/davinci-pdex/CodeSystem/PdexMultiMemberMa
 PROVIDER_MATCH_GROUP = "http://hl7.org/fhir/us/davinci-pdex/StructureDefinition/pdex-provider-member-match"
 PROVIDER_NO_MATCH_GROUP = "http://hl7.org/fhir/us/davinci-pdex/StructureDefinition/pdex-provider-member-no-match"
 MEMBER_OPT_OUT_GROUP = "http://hl7.org/fhir/us/davinci-pdex/StructureDefinition/pdex-member-opt-out"
+PAS_OPERATION = "http://hl7.org/fhir/us/davinci-pas/OperationDefinition/"
 MAX_MEMBERS_PER_MATCH = 200
 EXPORT_TYPES = ("provider-download", "provider-snapshot", "provider-delta")
 EXPORTED_TYPES = ("Patient", "Coverage", "ExplanationOfBenefit")
@@ -45,7 +47,8 @@ def capability_statement() -> dict[str, Any]:
         "resourceType": "CapabilityStatement", "status": "active", "date": "2026-12-06", "kind": "instance",
         "fhirVersion": "4.0.1", "format": ["json"],
         "implementation": {"description": "Provider Access API (CMS-0057-F)", "url": base},
-        "instantiates": ["http://hl7.org/fhir/us/davinci-pdex/CapabilityStatement/pdex-provider-access-server"],
+        "instantiates": ["http://hl7.org/fhir/us/davinci-pdex/CapabilityStatement/pdex-provider-access-server",
+                         "http://hl7.org/fhir/us/davinci-pas/CapabilityStatement/IntermediaryCapabilities"],
         "rest": [{
             "mode": "server",
             "security": {
@@ -53,13 +56,21 @@ def capability_statement() -> dict[str, Any]:
                                          "code": "SMART-on-FHIR"}]}],
                 "description": "SMART Backend Services: private_key_jwt (RS384, ES384) at the token endpoint of "
                                f"{base}/.well-known/smart-configuration; scopes system/Group.rs, "
-                               "system/Patient.rs, system/Coverage.rs, system/ExplanationOfBenefit.rs.",
+                               "system/Patient.rs, system/Coverage.rs, system/ExplanationOfBenefit.rs (Provider "
+                               "Access); system/Claim.c (Claim/$submit) and system/ClaimResponse.rs "
+                               "(Claim/$inquire) for prior authorization.",
             },
             "resource": [{
                 "type": "Group", "interaction": [{"code": "read"}],
                 "operation": [
                     {"name": "provider-member-match", "definition": operation + "provider-member-match"},
                     {"name": "davinci-data-export", "definition": operation + "davinci-data-export"},
+                ],
+            }, {
+                "type": "Claim", "supportedProfile": [PAS + "profile-claim"],
+                "operation": [
+                    {"name": "submit", "definition": PAS_OPERATION + "Claim-submit"},
+                    {"name": "inquire", "definition": PAS_OPERATION + "Claim-inquiry"},
                 ],
             }],
         }],

@@ -14,7 +14,7 @@ from functions.fhir_clients.models import RegisterClient
 from functions.provider_access.logic import _export_parameters, _member_id
 from functions.shared.core.fhir_http import FhirError
 from functions.shared.services import fhir_views
-from functions.shared.services.backend_access import SCOPES, scopes_of
+from functions.shared.services.backend_access import READ_SCOPES, scopes_of
 from functions.shared.store.authorizations import (
     IMPORTED,
     Authorization,
@@ -32,8 +32,11 @@ JANE = Member(MemberProfile("M100001", "Jane", "Doe", date(1984, 3, 12)), (
 
 
 @pytest.mark.parametrize(("asked", "granted"), [
-    (["system/*.rs"], SCOPES),
-    (["system/*.read"], SCOPES),
+    (["system/*.rs"], READ_SCOPES),
+    (["system/*.read"], READ_SCOPES),
+    (["system/Claim.c", "system/ClaimResponse.read"], ("system/ClaimResponse.rs", "system/Claim.c")),
+    (["system/Claim.write"], ("system/Claim.c",)),
+    (["system/*.c"], None),  # a write is granted only by name
     (["system/Patient.read", "system/Group.rs"], ("system/Group.rs", "system/Patient.rs")),
     (["system/Observation.rs"], None),  # not served
     (["user/*.read"], None),

@@ -13,6 +13,8 @@ const SCOPE_TEXT = {
   "system/Patient.rs": "member details",
   "system/Coverage.rs": "coverage",
   "system/ExplanationOfBenefit.rs": "claims and encounters",
+  "system/ClaimResponse.rs": "prior-authorization status",
+  "system/Claim.c": "prior-authorization requests",
 };
 const PRIVATE_MEMBERS = ["d", "p", "q", "dp", "dq", "qi", "k"]; // a JWK with one of these is a private key
 const STATUS = { active: ["Active", "ok"], revoked: ["Revoked", "closed"] };
@@ -82,7 +84,7 @@ export function fhirClients({ providerId, live, confirmInPlace }) {
       el("strong", {}, client.name),
       el("span", {}, "Client ID ", el("code", { className: "mono client-id" }, client.client_id)),
       keysText(client),
-      el("span", { className: "hint" }, "May fetch: ", client.scopes.map((s) => SCOPE_TEXT[s] || s).join(", ")),
+      el("span", { className: "hint" }, "May use: ", client.scopes.map((s) => SCOPE_TEXT[s] || s).join(", ")),
       datesText(client));
     const actions = el("div", { className: "item-actions" }, el("span", { className: `status ${kind}` }, statusText));
     if (client.status === "active") {

@@ -31,10 +31,15 @@ MAX_BODY_BYTES = 1_000_000  # a member-match request of a few hundred members; m
 
 
 class FhirError(Exception):
-    def __init__(self, status: int, code: str, diagnostics: str, headers: Mapping[str, str] | None = None) -> None:
+    """`expression`: the FHIRPath of the element at fault (e.g. `Claim.item[0].productOrService`), so a
+    client's user is shown which field to fix."""
+
+    def __init__(self, status: int, code: str, diagnostics: str, headers: Mapping[str, str] | None = None,
+                 expression: str | None = None) -> None:
         super().__init__(diagnostics)
         self.status, self.code, self.diagnostics = status, code, diagnostics
         self.headers = dict(headers or {})
+        self.expression = expression
 
 
 class OAuthError(Exception):
@@ -45,9 +50,12 @@ class OAuthError(Exception):
         self.error, self.description, self.status = error, description, status
 
 
-def operation_outcome(code: str, diagnostics: str, severity: str = "error") -> dict[str, Any]:
-    return {"resourceType": "OperationOutcome",
-            "issue": [{"severity": severity, "code": code, "diagnostics": diagnostics}]}
+def operation_outcome(code: str, diagnostics: str, severity: str = "error",
+                      expression: str | None = None) -> dict[str, Any]:
+    issue: dict[str, Any] = {"severity": severity, "code": code, "diagnostics": diagnostics}
+    if expression:
+        issue["expression"] = [expression]
+    return {"resourceType": "OperationOutcome", "issue": [issue]}
 
 
 def fhir_response(status: int, body: Mapping[str, Any] | None, headers: Mapping[str, str] | None = None,
@@ -56,15 +64,14 @@ def fhir_response(status: int, body: Mapping[str, Any] | None, headers: Mapping[
                     dict(headers or {}))
 
 
-def json_body(event: Any) -> dict[str, Any]:
-    """The request's FHIR JSON body (a JSON object), or a 415/400 FhirError that says what to send."""
+def json_body(event: Any, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    """The request's FHIR JSON body (a JSON object), or a 415/413/400 FhirError that says what to send."""
     media_type = (event.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
     if media_type not in _JSON_TYPES:
         raise FhirError(415, "not-supported", f"Send the body as {FHIR_JSON} (not {media_type or 'no type'}).")
     raw = event.body or ""
-    if len(raw.encode()) > MAX_BODY_BYTES:
-        raise FhirError(413, "too-costly", f"The body is larger than {MAX_BODY_BYTES} bytes: send fewer members "
-                                           "per request.")
+    if len(raw.encode()) > max_bytes:
+        raise FhirError(413, "too-costly", f"The body is larger than {max_bytes} bytes: send less in one request.")
     try:
         body = json.loads(raw)
     except ValueError:
@@ -95,7 +102,8 @@ def make_fhir_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(FhirError)
     def _fhir(exc: FhirError) -> Response[str]:
-        return fhir_response(exc.status, operation_outcome(exc.code, exc.diagnostics), exc.headers)
+        return fhir_response(exc.status, operation_outcome(exc.code, exc.diagnostics, expression=exc.expression),
+                             exc.headers)
 
     @app.exception_handler(OAuthError)
     def _oauth(exc: OAuthError) -> Response[str]:

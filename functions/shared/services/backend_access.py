@@ -21,10 +21,14 @@ from functions.shared.store import repositories
 from functions.shared.store.provider_access import AccessGrant, BackendClient
 
 ACCESS_TOKEN_LIFETIME = timedelta(minutes=5)
-# The resource types the Provider Access API serves; a scope names one (or `*`) with SMART v2 `.rs` or
-# v1 `.read` permissions.
-SERVED_TYPES = ("Group", "Patient", "Coverage", "ExplanationOfBenefit")
-SCOPES = tuple(f"system/{kind}.rs" for kind in SERVED_TYPES)
+# The resource types the FHIR API serves to read (Provider Access, and PAS `$inquire` for ClaimResponse); a
+# scope names one (or `*`) with SMART v2 `.rs` or v1 `.read` permissions. The one write is PAS `$submit`:
+# `system/Claim.c` (v1 `system/Claim.write`), granted only when asked for by name.
+SERVED_TYPES = ("Group", "Patient", "Coverage", "ExplanationOfBenefit", "ClaimResponse")
+READ_SCOPES = tuple(f"system/{kind}.rs" for kind in SERVED_TYPES)
+PROVIDER_ACCESS_SCOPES = tuple(s for s in READ_SCOPES if s != "system/ClaimResponse.rs")
+SUBMIT_SCOPE = "system/Claim.c"
+SCOPES = (*READ_SCOPES, SUBMIT_SCOPE)
 
 
 def fhir_base() -> str:
@@ -37,13 +41,16 @@ def token_url() -> str:
 
 
 def normal_scope(scope: str) -> tuple[str, ...] | None:
-    """The served scopes one requested scope stands for (`system/*.read` → all), or None if not served."""
+    """The served scopes one requested scope stands for (`system/*.read` → every read scope), or None if
+    not served."""
     if not scope.startswith("system/") or "." not in scope:
         return None
     kind, permissions = scope.removeprefix("system/").rsplit(".", 1)
+    if kind == "Claim" and permissions in ("c", "write"):
+        return (SUBMIT_SCOPE,)
     if permissions not in ("rs", "read", "r", "s") or (kind != "*" and kind not in SERVED_TYPES):
         return None
-    return SCOPES if kind == "*" else (f"system/{kind}.rs",)
+    return READ_SCOPES if kind == "*" else (f"system/{kind}.rs",)
 
 
 def scopes_of(requested: Iterable[str]) -> tuple[str, ...] | None:
