@@ -82,6 +82,7 @@ class Party:
 
 @dataclass(frozen=True)
 class PasRequest:
+    bundle_identifier: dict[str, Any]  # echoed on the response Bundle
     bundle_key: str  # the Bundle's identifier, `system|value`: the submission's idempotency key
     digest: str  # SHA-256 of the Bundle as sent, less its timestamp: a retry must be the same Bundle
     trace_system: str | None
@@ -119,8 +120,9 @@ def invalid(expression: str, reason: str) -> FhirError:
     return FhirError(400, "invalid", f"{expression}: {reason}", expression=expression)
 
 
-def read_request(body: dict[str, Any], today: date) -> PasRequest:
-    bundle = _bundle(body, "PAS request Bundle")
+def read_request(sent: dict[str, Any], today: date) -> PasRequest:
+    bundle = _bundle(sent, "PAS request Bundle")
+    body = bundle.body
     claim, url = bundle.claim()
     if claim.get("use") != "preauthorization":
         raise invalid("Claim.use", "a prior-authorization request has use = preauthorization")
@@ -144,7 +146,7 @@ def read_request(body: dict[str, Any], today: date) -> PasRequest:
     trace = (claim.get("identifier") or [{}])[0] if isinstance(claim.get("identifier"), list) else {}
     unstamped = {k: v for k, v in body.items() if k not in ("timestamp", "meta")}
     return PasRequest(
-        bundle_key=f"{identifier.get('system') or ''}|{identifier['value']}",
+        bundle_identifier=identifier, bundle_key=f"{identifier.get('system') or ''}|{identifier['value']}",
         digest=hashlib.sha256(json.dumps(unstamped, sort_keys=True, separators=(",", ":")).encode()).hexdigest(),
         trace_system=trace.get("system"), trace_number=str(trace["value"]).strip() if trace.get("value") else None,
         claim_type=claim.get("type"), birth_date=birth_date, member_id=member_id,
@@ -155,8 +157,9 @@ def read_request(body: dict[str, Any], today: date) -> PasRequest:
         certification=certification, names=names, claim_full_url=url)
 
 
-def read_inquiry(body: dict[str, Any]) -> PasInquiry:
-    bundle = _bundle(body, "PAS inquiry Bundle")
+def read_inquiry(sent: dict[str, Any]) -> PasInquiry:
+    bundle = _bundle(sent, "PAS inquiry Bundle")
+    body = bundle.body
     claim, _ = bundle.claim()
     birth_date, member_id = bundle.member(claim)
     codes: set[str] = set()
@@ -185,6 +188,7 @@ def read_inquiry(body: dict[str, Any]) -> PasInquiry:
 
 class _Bundle:
     def __init__(self, body: dict[str, Any]) -> None:
+        self.body = body
         self.entries: list[tuple[str, dict[str, Any]]] = []
         by_url: dict[str, dict[str, Any]] = {}
         for i, entry in enumerate(body.get("entry") or []):
@@ -269,7 +273,7 @@ class _Bundle:
             target = self.resolve(info["valueReference"], f"{where}.valueReference",
                                   ("DocumentReference", "QuestionnaireResponse"))
             if target["resourceType"] == "QuestionnaireResponse":
-                notes.extend(_answers(target.get("item") or []))
+                notes.append("\n".join(_answers(target.get("item") or [])))
                 continue
             for j, content in enumerate(target.get("content") or []):
                 attachment = content.get("attachment") or {}
@@ -461,7 +465,7 @@ def _answers(items: list[Any], depth: int = 0) -> list[str]:
             for key, value in answer.items():
                 if key.startswith("value"):
                     values.append(value.get("display") or value.get("code") if isinstance(value, dict)
-                                  else str(value))
+                                  else ("yes" if value else "no") if isinstance(value, bool) else str(value))
         if values:
             lines.append(f"{item.get('text') or item.get('linkId')}: {', '.join(str(v) for v in values)}")
         if depth < 5:

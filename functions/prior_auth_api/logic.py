@@ -80,12 +80,12 @@ def submit(body: dict[str, Any], grant: AccessGrant, plan: PlanProfile, meta: Re
     try:
         stored = prior_auth.earlier(claim_key, req.digest)
         if stored is not None:
-            return _answer(stored, body, req, plan, now)
+            return _answer(stored, req, plan, now)
         member = find_member(req.birth_date, req.member_id)
         if member is None:
             raise _no_member(grant, meta, now, "create")
         if req.certification == "cancel":
-            return _answer(_cancel(req, member, grant, meta, now), body, req, plan, now, member)
+            return _answer(_cancel(req, member, grant, meta, now), req, plan, now, member)
         appeal_of = _appealed(req, member, grant, meta, now) if req.certification == "appeal" else None
         new = prior_auth.NewRequest(
             member_id=member.profile.member_id, member_name=f"{member.profile.first_name} {member.profile.last_name}",
@@ -104,13 +104,13 @@ def submit(body: dict[str, Any], grant: AccessGrant, plan: PlanProfile, meta: Re
                         expression="Bundle.identifier") from None
     except prior_auth.NotAppealable:
         raise _not_appealable() from None
-    return _answer(created, body, req, plan, now, member)
+    return _answer(created, req, plan, now, member)
 
 
-def _answer(a: Authorization, body: dict[str, Any], req: pas.PasRequest, plan: PlanProfile, now: datetime,
+def _answer(a: Authorization, req: pas.PasRequest, plan: PlanProfile, now: datetime,
             member: Member | None = None) -> dict[str, Any]:
     member = member or repositories().members.get(a.member_id)
-    return responses.response_bundle(a, member, body.get("identifier"), insurer_name=plan.brand,
+    return responses.response_bundle(a, member, req.bundle_identifier, insurer_name=plan.brand,
                                      claim_type=req.claim_type, trace_system=req.trace_system,
                                      request_url=req.claim_full_url, now=now)
 
