@@ -24,6 +24,7 @@ FIELD_MESSAGES = {
                                                     "characters."},
     "service_lines.code": {"string_pattern_mismatch": "Enter a CPT code (5 digits) or a HCPCS code (a letter and "
                                                       "4 digits)."},
+    "reason": {"string_too_short": "Say why the decision should change, in a few words at least."},
 }
 
 

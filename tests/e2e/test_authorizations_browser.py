@@ -2,6 +2,7 @@
 bad procedure code, submits an expedited request for Jane Doe and sees its number and a decision due
 72 hours later; plan staff ask for more information (the staff tool, as in AWS the plan's signed
 API), the user sends it, staff approve, and the user sees the approval and its reason in the history.
+A denied request is appealed on its page: the appeal opens as a new request linked both ways.
 
 This module runs its own devserver: its user must be the first to link G1000001 (and so get access
 at once as its administrator), whatever the other modules did with that group on the shared one."""
@@ -11,6 +12,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -18,7 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import REPO, Portal
-from tests.e2e.helpers import shot
+from tests.e2e.helpers import link_riverside, shot, signed_in_user
 
 pytestmark = pytest.mark.e2e
 
@@ -32,6 +34,33 @@ def staff_decide(portal: Portal, number: str, outcome: str, reason: str) -> None
         [sys.executable, "-m", "devserver.staff", "authorization", number, "--outcome", outcome, "--reason", reason,
          "--portal", portal.url], cwd=REPO, capture_output=True, text=True, timeout=30, check=False)
     assert decided.returncode == 0, decided.stdout + decided.stderr
+
+
+@pytest.fixture(scope="module")
+def riverside_state(own_portal: Portal, browser: Any) -> dict[str, Any]:
+    """The cookies of the module's one user with access to G1000001 (its first, so its administrator)."""
+    context = browser.new_context()
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    signed_in_user(page, own_portal, "Rosa", "Parks")
+    link_riverside(page, own_portal)
+    state = context.storage_state()
+    context.close()
+    return state
+
+
+@pytest.fixture
+def riverside(own_portal: Portal, browser: Any, riverside_state: dict[str, Any]) -> Iterator[Any]:
+    """A page of that user on the access page; uncaught JavaScript errors fail the test."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900}, storage_state=riverside_state)
+    context.set_default_timeout(10_000)
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{own_portal.url}/access.html")
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the page: {errors}"
 
 
 def test_request_more_information_and_approval(own_portal: Portal, riverside: Any) -> None:
@@ -153,3 +182,100 @@ def test_request_more_information_and_approval(own_portal: Portal, riverside: An
     expect(row.locator(".status")).to_have_text(["Approved"])
     expect(row).to_contain_text("Decided")
     shot(page, "e2e-authorizations.png")
+
+
+def submit_request(page: Any, notes: str) -> str:
+    """Fill the request form for Jane Doe's knee MRI and submit it; the request's number."""
+    page.get_by_label("Member ID", exact=True).fill("M100001")
+    page.get_by_label("Date of birth").fill("1984-03-12")
+    page.get_by_label("Servicing Provider ID").fill("P2000001")
+    page.get_by_label("Procedure code on line 1").fill("73721")
+    page.get_by_label("Units on line 1").fill("1")
+    page.get_by_label("Diagnosis code (primary)").fill("M25.561")
+    page.get_by_label("Clinical notes (optional)").fill(notes)
+    page.get_by_role("button", name="Submit the request").click()
+    result = page.locator("#request-result")
+    expect(result).to_contain_text(re.compile(r"Request submitted: PA-[0-9A-Z]{10}"))
+    return NUMBER.search(result.inner_text()).group(0)  # type: ignore[union-attr]
+
+
+def test_appeal_a_denial_and_follow_the_links(own_portal: Portal, riverside: Any) -> None:
+    page = riverside
+    page.goto(f"{own_portal.url}/authorizations.html")
+    number = submit_request(page, "Knee pain after a fall; MRI to rule out a meniscal tear.")
+    staff_decide(own_portal, number, "deny", "Conservative treatment not tried for 6 weeks")
+
+    # The denial's page: how it came in, the reason, and the form to appeal it
+    page.goto(f"{own_portal.url}/authorizations.html?authorization={number}")
+    expect(page.locator("#detail-status .status")).to_have_text(["Denied"])
+    expect(page.locator("#decision")).to_contain_text("Reason: Conservative treatment not tried for 6 weeks")
+    facts = page.locator("#authorization-detail .facts")
+    expect(facts).to_contain_text("How it came in")
+    expect(facts).to_contain_text("Sent from these pages")
+    form = page.locator("#appeal-form")
+    expect(form.get_by_role("heading", name="Appeal this decision")).to_be_visible()
+    expect(page.locator("#appeal_urgency-hint")).to_contain_text("Expedited (decision within 72 hours) only when")
+    expect(form.get_by_role("radio", name="Standard")).to_be_checked()
+
+    # Sent without a reason: the field says so and the error summary takes the focus
+    form.get_by_role("button", name="Send the appeal").click()
+    expect(page.locator("#appeal_reason-error")).to_contain_text("This field is required.")
+    expect(page.get_by_label("Why the decision should change")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#error-summary")).to_be_focused()
+
+    # With the reason, expedited, and the therapy notes: the appeal opens, a new request linked back
+    page.get_by_label("Why the decision should change").fill("Six weeks of physical therapy are documented.")
+    form.get_by_role("radio", name="Expedited").check()
+    page.get_by_label("Files for the appeal (optional)").set_input_files(
+        {"name": "pt-notes.pdf", "mimeType": "application/pdf", "buffer": REFERRAL})
+    shot(page, "e2e-authorizations-appeal-form.png")
+    sent_at = datetime.now()
+    form.get_by_role("button", name="Send the appeal").click()
+    message = page.locator("#detail-message")
+    expect(message).to_contain_text(re.compile(r"Appeal sent: PA-[0-9A-Z]{10}"))
+    appeal = NUMBER.search(message.inner_text()).group(0)  # type: ignore[union-attr]
+    assert appeal != number
+    expect(page).to_have_url(re.compile(rf"authorization={appeal}"))
+    expect(page.get_by_role("heading", name=f"Prior authorization {appeal}")).to_be_focused()
+    expect(page.locator("#detail-status .status")).to_have_text(["Pending"])
+    expect(page.locator("#appeal-of")).to_have_text(f"Appeal of {number}")
+    expect(page.locator("#history")).to_contain_text("Appeal submitted")
+    expect(page.locator("#history")).to_contain_text("Files: pt-notes.pdf")
+    expect(page.locator("#lines-table tbody tr")).to_have_text([re.compile(r"73721\s*1\s*Not decided yet")])
+    due_text = page.locator("#decision").inner_text()
+    due = datetime.strptime(re.search(r"Decision due (\S+ \S+ [AP]M)", due_text).group(1),  # type: ignore[union-attr]
+                            "%m/%d/%Y %I:%M %p")
+    assert abs(due - (sent_at + timedelta(hours=72))) < timedelta(minutes=3), due_text
+    expect(page.locator("#appeal-form")).to_have_count(0)
+    shot(page, "e2e-authorizations-appeal.png")
+
+    # The link back opens the denial, which now names its appeal and offers no second one
+    page.locator("#appeal-of").get_by_role("link", name=number).click()
+    expect(page).to_have_url(re.compile(rf"authorization={number}"))
+    expect(page.get_by_role("heading", name=f"Prior authorization {number}")).to_be_focused()
+    expect(page.locator("#appealed-by")).to_have_text(f"Appealed: {appeal}")
+    expect(page.locator("#appeal-form")).to_have_count(0)
+    page.locator("#appealed-by").get_by_role("link", name=appeal).click()
+    expect(page.get_by_role("heading", name=f"Prior authorization {appeal}")).to_be_focused()
+
+    # In the list, the appeal says it is one; the plan decides it like any request
+    page.goto(f"{own_portal.url}/authorizations.html")
+    row = page.locator("#authorization-rows tr.authorization").filter(has=page.get_by_role("link", name=appeal))
+    expect(row.locator("th")).to_contain_text("Appeal")
+    expect(row.locator(".status")).to_have_text(["Pending"])
+    # A denial that came in the plan's data (the demo extract) says so, in the list and on its page
+    imported = page.locator("#authorization-rows tr.authorization").filter(
+        has=page.get_by_role("link", name="PA-DEMO000005"))
+    expect(imported.locator("th")).to_contain_text("Plan's records")
+    expect(page.locator("#authorization-rows tr.authorization").filter(
+        has=page.get_by_role("link", name=number)).locator("th")).to_have_text(number)  # these pages: no hint
+    shot(page, "e2e-authorizations-appeal-list.png")
+    imported.get_by_role("link", name="PA-DEMO000005").click()
+    expect(page.locator("#detail-status .status")).to_have_text(["Denied"])
+    expect(page.locator("#authorization-detail .facts")).to_contain_text("From the plan's records")
+    expect(page.get_by_role("heading", name="Appeal this decision")).to_be_visible()
+
+    staff_decide(own_portal, appeal, "approve", "Therapy notes meet the criteria")
+    page.goto(f"{own_portal.url}/authorizations.html?authorization={appeal}")
+    expect(page.locator("#detail-status .status")).to_have_text(["Approved"])
+    expect(page.locator("#appeal-of")).to_have_text(f"Appeal of {number}")

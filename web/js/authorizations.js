@@ -5,7 +5,10 @@
 // acted for (submitted in a date range, paged with "More requests"), each with its status and when the
 // decision is due; a request opens on the same page (?authorization=PA-…) with its history, the
 // decision and the units approved per line, a form to send the information the plan asked for, and
-// "Withdraw" while it is open.
+// "Withdraw" while it is open. It says how the request came in (these pages, the practice's own system
+// over FHIR, or the plan's records) and links an appeal and the request it appeals; a denial or partial
+// approval of the user's own practice without an appeal yet offers "Appeal this decision", which sends
+// the appeal (a new request on its own decision clock) and opens it.
 //
 // A submission carries an Idempotency-Key made once per form fill: a retry of the same submission
 // (after a lost answer, say) sends the same key and gets the same request back, never a second one.
@@ -36,9 +39,19 @@ const STATUS = {
   withdrawn: ["Withdrawn", "closed"],
 };
 const OPEN = new Set(["pending", "more_info_requested"]);
+const APPEALABLE = new Set(["denied", "partially_approved"]);
+// How a request reached the plan (`door`): in full on its page, in short in the list.
+const DOOR = {
+  portal: "Sent from these pages",
+  api: "Sent from your practice's system (FHIR)",
+  import: "From the plan's records",
+};
+const DOOR_SHORT = { api: "Your system (FHIR)", import: "Plan's records" };
+const FROM_LIST = "fromList"; // the history mark of a request opened on this page (the back link goes back)
 const BY = { provider: "Provider", plan: "Plan" };
 
 const { pageNotice, live, actingFor } = await openPortalPage("Prior authorizations", "auth");
+const linkTypes = new Map(); // Provider ID → "group" | "practitioner", of the user's active links
 const detailView = document.getElementById("detail-view");
 const detail = document.getElementById("authorization-detail");
 const requestForm = document.getElementById("request-form");
@@ -70,12 +83,29 @@ function decisionText(authorization) {
   return `Decided ${usDateTime(authorization.decided_at)}`;
 }
 
+/** How the request came in, with the submitting system's own number when it gave one. */
+function doorText(authorization) {
+  const said = DOOR[authorization.door] || "";
+  return authorization.trace_number ? `${said}, trace number ${authorization.trace_number}` : said;
+}
+
+/**
+ * Whether the user's practice sent the request (only it may appeal). Acting for a practitioner that is
+ * exact; a group acts for every provider under its Tax ID, which the page does not know, so there the
+ * form is offered and the API's answer says who may appeal when it is another practice.
+ */
+function sentByUs(authorization) {
+  if (authorization.requesting_provider_id === actingFor.value) return true;
+  return linkTypes.get(actingFor.value) === "group";
+}
+
 function linesText(lines) {
   return lines.map((line) => `${line.code} × ${line.units}`).join(", ");
 }
 
 const EVENTS = {
   submitted: "Request submitted",
+  appealed: "Appeal submitted",
   information_sent: "Information sent",
   pended: "Under review by the plan",
   more_info_requested: "More information requested",
@@ -279,7 +309,18 @@ function placeRequestErrors(problem, sent) {
 // ---- The list ----
 
 function openLink(authorization) {
-  return view.link(authorizationAddress(authorization.authorization_id), authorization.authorization_id);
+  return requestLink(authorization.authorization_id);
+}
+
+/** A link that opens the request `authorizationId` on this page. */
+function requestLink(authorizationId) {
+  return view.link(authorizationAddress(authorizationId), authorizationId);
+}
+
+/** Under the number in the list: an appeal, or a request that did not come from these pages. */
+function rowHint(authorization) {
+  const said = authorization.appeal_of ? "Appeal" : DOOR_SHORT[authorization.door];
+  return said ? el("span", { className: "hint" }, said) : null;
 }
 
 function authorizationRow(authorization) {
@@ -289,7 +330,7 @@ function authorizationRow(authorization) {
   const due = el("td", { className: "decision when" }, `${said} ${atDay || ""}`.trim(), " ",
     el("span", { className: "hint" }, atTime || ""));
   return el("tr", {},
-    el("th", { scope: "row", className: "id", tabindex: "-1" }, openLink(authorization)),
+    el("th", { scope: "row", className: "id", tabindex: "-1" }, openLink(authorization), rowHint(authorization)),
     el("td", {}, authorization.member_name, el("span", { className: "hint" }, authorization.member_id)),
     el("td", { className: "id" }, linesText(authorization.service_lines)),
     el("td", {}, URGENCY[authorization.urgency] || authorization.urgency),
@@ -513,6 +554,97 @@ function informationForm(authorization, problemBox) {
   return form;
 }
 
+/** "Appeal of PA-…" on an appeal, "Appealed: PA-…" on a decision appealed; each opens that request. */
+function appealLinks(authorization) {
+  return [
+    authorization.appeal_of ? el("p", { className: "appeal-link", id: "appeal-of" }, "Appeal of ",
+      requestLink(authorization.appeal_of)) : null,
+    authorization.appeal_id ? el("p", { className: "appeal-link", id: "appealed-by" }, "Appealed: ",
+      requestLink(authorization.appeal_id)) : null,
+  ];
+}
+
+/** What the page offers about appealing a decision: the form, who may appeal instead, or nothing. */
+function appealPart(authorization, problemBox) {
+  if (!APPEALABLE.has(authorization.status) || authorization.appeal_id) return null;
+  if (!sentByUs(authorization)) {
+    return el("p", { className: "hint", id: "appeal-by-sender" },
+      `To appeal this decision, act for the practice that sent the request (Provider ID `
+      + `${authorization.requesting_provider_id}), or ask that practice to appeal it.`);
+  }
+  return appealForm(authorization, problemBox);
+}
+
+function urgencyChoice(value, label, checked) {
+  const id = `appeal_urgency-${value}`;
+  return el("div", { className: "choice" },
+    el("input", { type: "radio", id, name: "urgency", value, checked }),
+    el("label", { htmlFor: id }, label));
+}
+
+function appealForm(authorization, problemBox) {
+  const reason = el("textarea", { id: "appeal_reason", name: "reason", rows: 5, maxLength: 4000,
+    "aria-describedby": "appeal_reason-hint" });
+  const send = el("button", { type: "submit", className: "button" }, "Send the appeal");
+  const files = fileField("appeal_attachments", "Files for the appeal (optional)");
+  const form = el("form", { id: "appeal-form", novalidate: true, "aria-labelledby": "appeal-heading" },
+    el("h3", { id: "appeal-heading" }, "Appeal this decision"),
+    el("p", {}, "Ask the plan to review its decision again. The appeal is a new request for the same member and "
+      + "services, with its own number and decision time."),
+    el("div", { className: "field", "data-field": "reason" },
+      el("label", { htmlFor: reason.id }, "Why the decision should change"),
+      el("span", { className: "hint", id: "appeal_reason-hint" },
+        "Answer the plan's reason: findings, treatments tried, criteria met. Up to 4,000 characters."),
+      el("p", { className: "field-error", id: "appeal_reason-error", hidden: true }),
+      reason),
+    el("div", { className: "field", "data-field": "urgency", role: "radiogroup",
+      "aria-labelledby": "appeal_urgency-label", "aria-describedby": "appeal_urgency-hint" },
+    el("span", { className: "label", id: "appeal_urgency-label" }, "Urgency of the appeal"),
+    el("span", { className: "hint", id: "appeal_urgency-hint" },
+      "Expedited (decision within 72 hours) only when waiting could seriously harm the member's life, health or "
+        + "function; otherwise standard (within 7 calendar days)."),
+    el("p", { className: "field-error", id: "appeal_urgency-error", hidden: true }),
+    el("div", { className: "choices inline-choices" },
+      urgencyChoice("standard", "Standard", true), urgencyChoice("expedited", "Expedited", false))),
+    files.box,
+    el("div", { className: "actions" }, send));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    problemBox.hidden = true;
+    const fileErrors = checkFiles(files.input);
+    if (fileErrors.length) {
+      showProblem(form, { title: "Some fields need attention", detail: "Check the attached files.", errors: fileErrors });
+      return;
+    }
+    live.textContent = "Sending the appeal…";
+    const answer = await whileBusy(send, "Sending…", async () => {
+      const body = { acting_for: actingFor.value, ...formValues(form) };
+      if (files.input.files.length) body.attachments = await readFiles(files.input);
+      return api(`/authorizations/${encodeURIComponent(authorization.authorization_id)}/appeal`, {
+        method: "POST", body });
+    }).catch(filesUnread);
+    if (answer.ok) {
+      appealed(answer.data, answer.status === 201);
+      return;
+    }
+    await afterFailure(authorization, answer, form, problemBox, "reason");
+  });
+  return form;
+}
+
+/** Open the appeal just sent (a new history entry: "Back" returns to the decision appealed). */
+function appealed(appeal, isNew) {
+  history.pushState({ [FROM_LIST]: true }, "", authorizationAddress(appeal.authorization_id));
+  hideNotice(pageNotice);
+  list.add(appeal, appeal.requesting_provider_id);
+  showAuthorization(appeal, {
+    title: isNew ? `Appeal sent: ${appeal.authorization_id}` : `This appeal was sent already: ${appeal.authorization_id}`,
+    text: `The plan reviews it as a new request. Decision due ${usDateTime(appeal.due_at)}.`,
+    kind: "success",
+  });
+}
+
 function withdrawControls(authorization, problemBox) {
   const open = el("button", { type: "button", className: "button secondary", id: "withdraw" }, "Withdraw the request");
   const yes = el("button", { type: "button", className: "button", id: "confirm-withdraw" }, "Yes, withdraw it");
@@ -544,8 +676,11 @@ function withdrawControls(authorization, problemBox) {
   return el("section", { className: "withdraw", "aria-label": "Withdraw" }, el("div", { className: "actions" }, open), confirm);
 }
 
-/** A refused action: field errors on the form; a changed request (409) shown as it is now, with why. */
-async function afterFailure(authorization, answer, form, problemBox) {
+/**
+ * A refused action: field errors on the form (an error about the whole body on its `bodyField`); a
+ * changed request (409) shown as it is now, with why.
+ */
+async function afterFailure(authorization, answer, form, problemBox, bodyField = "note") {
   const problem = sayRefusal(live, answer);
   if (answer.status === 409) {
     const current = await fetchAuthorization(authorization.authorization_id);
@@ -556,7 +691,7 @@ async function afterFailure(authorization, answer, form, problemBox) {
     }
   }
   if (form && [413, 415, 422].includes(answer.status) && Array.isArray(problem.errors)) {
-    const errors = onFileField(problem.errors).map((e) => (e.field === "body" ? { ...e, field: "note" } : e));
+    const errors = onFileField(problem.errors).map((e) => (e.field === "body" ? { ...e, field: bodyField } : e));
     showProblem(form, { ...problem, errors });
     return;
   }
@@ -582,12 +717,14 @@ function showAuthorization(authorization, message = null) {
   const card = el("section", { className: "card", "aria-labelledby": "detail-heading" },
     heading,
     el("p", { className: "tags detail-tags", id: "detail-status" }, ...statusTags(authorization)),
+    ...appealLinks(authorization),
     sameWords(authorization.status_text, (STATUS[authorization.status] || [""])[0]) ? null
       : el("p", { className: "status-text" }, authorization.status_text),
     messageBox,
     problemBox,
     decisionNotice(authorization),
     authorization.status === "more_info_requested" ? informationForm(authorization, problemBox) : null,
+    appealPart(authorization, problemBox),
     facts([
       ["Member", `${authorization.member_name} (${authorization.member_id})`],
       ["Requesting Provider ID", authorization.requesting_provider_id],
@@ -596,6 +733,7 @@ function showAuthorization(authorization, message = null) {
       ["Urgency", `${URGENCY[authorization.urgency] || authorization.urgency} (decision ${CLOCK[authorization.urgency] || ""})`],
       ["Diagnosis codes", authorization.diagnosis_codes.join(", ")],
       ["Submitted", usDateTime(authorization.submitted_at)],
+      ["How it came in", doorText(authorization)],
       ["Plan's number", authorization.payer_number],  // its own systems' number, where they gave one
       [OPEN.has(authorization.status) ? "Decision due" : "Decided", OPEN.has(authorization.status)
         ? usDateTime(authorization.due_at) : usDateTime(authorization.decided_at)],
@@ -616,7 +754,7 @@ function showAuthorization(authorization, message = null) {
 /** The view the address names: a request (?authorization=…) or the list and the form. */
 const view = recordView({
   param: "authorization",
-  mark: "fromList",
+  mark: FROM_LIST,
   page: "/authorizations.html",
   listView: document.getElementById("list-view"),
   detailView,
@@ -632,7 +770,9 @@ const view = recordView({
 
 // ---- Start ----
 
-if (await actingForLinks(pageNotice)) {
+const links = await actingForLinks(pageNotice);
+if (links) {
+  for (const link of links) linkTypes.set(link.provider_id, link.link_type);
   followActingFor(actingFor, requesting);
   defaultDates();
   resetRows();
