@@ -216,8 +216,8 @@ def view(a: Authorization, now: datetime) -> AuthorizationView:
         servicing_provider_id=a.servicing_provider_id,
         service_lines=[ServiceLineView(code=s.code, units=s.units, approved_units=s.approved_units)
                        for s in a.service_lines],
-        diagnosis_codes=list(a.diagnosis_codes), service_from=a.service_from, service_to=a.service_to,
-        urgency=a.urgency, submitted_at=a.submitted_at, due_at=a.due_at,
+        diagnosis_codes=list(a.diagnosis_codes), clinical_notes=a.clinical_notes, service_from=a.service_from,
+        service_to=a.service_to, urgency=a.urgency, submitted_at=a.submitted_at, due_at=a.due_at,
         overdue=a.status == AuthorizationStatus.PENDING and a.decided_in == "portal" and now > a.due_at,
         decided_in=a.decided_in, decision_reason=a.decision_reason,
         decided_at=a.decided_at, payer_number=a.payer_number, door=a.door, trace_number=a.trace_number,

@@ -132,6 +132,8 @@ class AuthorizationView(BaseModel):
     servicing_provider_id: str
     service_lines: list[ServiceLineView]
     diagnosis_codes: list[str]
+    clinical_notes: str | None = Field(default=None, description="What the practice wrote with the request (an "
+                                                                 "appeal: why the decision should change)")
     service_from: date
     service_to: date
     urgency: AuthorizationUrgency

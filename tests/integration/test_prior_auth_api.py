@@ -198,6 +198,7 @@ def test_an_ehr_submits_a_pas_bundle_and_follows_it_to_the_decision(ehr, group, 
     assert shown["servicing_provider_id"] == "P2000001" and shown["urgency"] == "standard"
     assert shown["service_from"] == "2027-01-04" and shown["service_to"] == "2027-03-31"
     assert [a["name"] for a in shown["attachments"]] == ["progress.pdf"]
+    assert shown["clinical_notes"] == "Six weeks of home exercise did not help."  # the text/plain document
     stored = repositories().authorizations.get(number)
     assert stored.clinical_notes == "Six weeks of home exercise did not help."
     assert stored.submitted_by.startswith("client:")

@@ -732,6 +732,7 @@ function showAuthorization(authorization, message = null) {
       ["Service dates", `${usDate(authorization.service_from)} – ${usDate(authorization.service_to)}`],
       ["Urgency", `${URGENCY[authorization.urgency] || authorization.urgency} (decision ${CLOCK[authorization.urgency] || ""})`],
       ["Diagnosis codes", authorization.diagnosis_codes.join(", ")],
+      [authorization.appeal_of ? "Why the decision should change" : "Clinical notes", authorization.clinical_notes],
       ["Submitted", usDateTime(authorization.submitted_at)],
       ["How it came in", doorText(authorization)],
       ["Plan's number", authorization.payer_number],  // its own systems' number, where they gave one
