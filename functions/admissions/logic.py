@@ -17,6 +17,7 @@ from functions.admissions.models import (
 )
 from functions.shared.core.context import Ask
 from functions.shared.core.errors import FieldError, Problem, invalid_fields
+from functions.shared.core.states import Feature
 from functions.shared.services import records
 from functions.shared.services.member_identity import MEMBER_NOT_FOUND, find_member
 from functions.shared.services.workflow import business_days_later
@@ -29,14 +30,15 @@ ADMISSION_NOT_FOUND = Problem(404, "admission-not-found", "No admission found",
                               "No admission with this number is on file for the providers you act for.")
 ADMISSION: records.RecordKind[Admission] = records.RecordKind(
     "admission", ADMISSION_NOT_FOUND, fetch=lambda number: repositories().admissions.get(number),
-    per_hour=lambda plan: plan.admission_requests_per_hour)
+    per_hour=lambda plan: plan.admission_requests_per_hour, reads=Feature.ADMISSIONS_VIEW,
+    writes=Feature.ADMISSIONS_NOTIFY)
 _FACILITY = "Choose a facility you act for."
 
 
 def notify(req: AdmissionRequest, ask: Ask) -> AdmissionView:
     who, plan, now = ask.who, ask.plan, ask.now
     facility = records.in_scope("facility_provider_id", req.facility_provider_id,
-                                ADMISSION.scope(req.acting_for, ask), _FACILITY)
+                                ADMISSION.scope(req.acting_for, ask, changing=True), _FACILITY)
     member = find_member(req.birth_date, req.member_id)
     if member is None:
         ADMISSION.member_not_found("create", req.acting_for, ask)

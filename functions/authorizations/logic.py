@@ -26,6 +26,7 @@ from functions.authorizations.models import (
 )
 from functions.shared.core.context import Ask
 from functions.shared.core.errors import Problem
+from functions.shared.core.states import Feature
 from functions.shared.services import access, prior_auth, records
 from functions.shared.services.member_identity import MEMBER_NOT_FOUND, find_member
 from functions.shared.store import audit as audit_log
@@ -60,7 +61,8 @@ KEY_REUSED = Problem(422, "idempotency-key-reused", "This Idempotency-Key belong
                      "Send a new Idempotency-Key with each new submission; reuse it only to retry the very same one.")
 AUTHORIZATION: records.RecordKind[Authorization] = records.RecordKind(
     "authorization", NOT_FOUND, fetch=lambda number: repositories().authorizations.get(number),
-    per_hour=lambda plan: plan.authorization_requests_per_hour)
+    per_hour=lambda plan: plan.authorization_requests_per_hour, reads=Feature.AUTHORIZATIONS_VIEW,
+    writes=Feature.AUTHORIZATIONS_SUBMIT)
 
 
 def submit(req: AuthorizationRequest, key: str | None, ask: Ask) -> tuple[AuthorizationView, bool]:
@@ -68,7 +70,7 @@ def submit(req: AuthorizationRequest, key: str | None, ask: Ask) -> tuple[Author
     if not key:
         raise KEY_REQUIRED
     who, now = ask.who, ask.now
-    scope = access.scope_for(who.account_id, req.acting_for, ask.plan)
+    scope = access.scope_for(who.account_id, req.acting_for, ask.plan, Feature.AUTHORIZATIONS_SUBMIT)
     requesting = records.in_scope("requesting_provider_id", req.requesting_provider_id, scope,
                                   "Choose a Provider ID you act for.")
     claim = idempotency_key(who.account_id, hashlib.sha256(key.encode()).hexdigest()[:32])

@@ -22,6 +22,7 @@ from functions.shared.core.context import Ask
 from functions.shared.core.errors import Problem
 from functions.shared.core.money import dollars
 from functions.shared.core.plans import PlanProfile
+from functions.shared.core.states import Feature
 from functions.shared.services import records
 from functions.shared.services.member_identity import MEMBER_NOT_FOUND, find_member
 from functions.shared.store import audit as audit_log
@@ -41,7 +42,8 @@ CLAIM_NOT_FOUND = Problem(
     "choose the Provider ID the claim was billed under.")
 CLAIM: records.RecordKind[Claim] = records.RecordKind(
     "claim", CLAIM_NOT_FOUND, fetch=lambda number: repositories().claims.get(number),
-    per_hour=lambda plan: plan.claim_searches_per_hour)
+    per_hour=lambda plan: plan.claim_searches_per_hour, reads=Feature.CLAIMS,
+    writes=Feature.CLAIMS)
 
 
 def open_claim(claim_id: str, acting_for: str, ask: Ask) -> ClaimDetail:

@@ -21,6 +21,7 @@ from functions.eligibility.models import (
 from functions.shared.core.http import Caller, RequestMeta
 from functions.shared.core.money import dollars
 from functions.shared.core.plans import PlanProfile
+from functions.shared.core.states import Feature
 from functions.shared.services import access, ratelimit
 from functions.shared.services.member_identity import MEMBER_NOT_FOUND, find_member
 from functions.shared.store import audit as audit_log
@@ -35,7 +36,7 @@ ACCUMULATORS = (BenefitKind.DEDUCTIBLE, BenefitKind.OUT_OF_POCKET)
 
 def check(req: EligibilityRequest, who: Caller, plan: PlanProfile, meta: RequestMeta,
           now: datetime) -> EligibilityResult:
-    access.scope_for(who.account_id, req.acting_for, plan)
+    access.scope_for(who.account_id, req.acting_for, plan, Feature.ELIGIBILITY)
     ratelimit.hit("eligibility", who.account_id, plan.eligibility_lookups_per_hour, LOOKUP_WINDOW, now)
     member = find_member(req.birth_date, req.member_id, req.last_name, req.first_name)
     detail = {"acting_for": req.acting_for, "by": "member_id" if req.member_id else "name",

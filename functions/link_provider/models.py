@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from functions.shared.core.ids import normal_id
 from functions.shared.core.schemas import Name, PlainText
-from functions.shared.core.states import LinkRole, LinkStatus, LinkType
+from functions.shared.core.states import Feature, LinkRole, LinkStatus, LinkType
 
 # This step's wording for its fields' validation errors (functions/shared/core/http.py FieldMessages).
 _TAX_ID = "Enter the 9-digit Tax ID."
@@ -67,6 +67,8 @@ class LinkView(BaseModel):
     status: LinkStatus
     next_step: str
     requested_at: datetime
+    features: list[Feature] = Field(default_factory=list, description="What this account may use for the Provider "
+                                                                      "ID now (empty until the link is active)")
 
 
 class LinkList(BaseModel):

@@ -5,11 +5,13 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from functions.provider_admin import logic
-from functions.provider_admin.models import Decision, Members, Promote
-from functions.shared.core.context import Now, Origin, Who
+from functions.provider_admin.models import Decision, Member, Members, Promote
+from functions.shared.core.context import Now, Origin, Plan, Who
 from functions.shared.core.http import make_handler, make_resolver
 from functions.shared.core.ids import ProviderId as ProviderIdentifier
 from functions.shared.core.schemas import Message
+from functions.shared.services import access, member_features
+from functions.shared.services.member_features import FeatureChange
 
 app = make_resolver()
 ProviderId = Annotated[ProviderIdentifier, Path()]
@@ -32,6 +34,14 @@ def decide(who: Who, meta: Origin, now: Now, provider_id: ProviderId, account_id
 def remove(who: Who, meta: Origin, now: Now, provider_id: ProviderId, account_id: AccountId) -> Message:
     logic.remove(provider_id, account_id, who, meta, now)
     return Message(message="The member was removed.")
+
+
+@app.put("/providers/<provider_id>/members/<account_id>/features",
+         summary="Set what a member may use (a preset for a kind of job, or the features one by one)")
+def set_features(who: Who, meta: Origin, now: Now, plan: Plan, provider_id: ProviderId, account_id: AccountId,
+                 req: Annotated[FeatureChange, Body()]) -> Member:
+    access.require_admin(who.account_id, provider_id)
+    return logic.member(member_features.change(provider_id, account_id, req, who.account_id, meta, now, plan))
 
 
 @app.post("/providers/<provider_id>/admins", summary="Make a member an administrator")

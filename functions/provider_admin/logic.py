@@ -10,7 +10,7 @@ from functions.shared.core import audit
 from functions.shared.core.errors import Problem
 from functions.shared.core.http import Caller, RequestMeta
 from functions.shared.core.states import LinkRole, LinkStatus
-from functions.shared.services import access, workflow
+from functions.shared.services import access, member_features, workflow
 from functions.shared.store import repositories
 from functions.shared.store.links import LinkView
 from functions.shared.store.transactions import StaleWrite
@@ -25,10 +25,14 @@ def _target(provider_id: str, account_id: str) -> LinkView:
 
 def members(provider_id: str, who: Caller) -> Members:
     mine = access.require_admin(who.account_id, provider_id)
-    shown = [Member(account_id=m.account_id, name=m.requester_name, email=m.requester_email, role=m.role,
-                    status=m.status, requested_at=m.requested_at, decision_due=m.decision_due)
-             for m in repositories().links.of_provider(provider_id) if m.status != LinkStatus.REMOVED]
+    shown = [member(m) for m in repositories().links.of_provider(provider_id) if m.status != LinkStatus.REMOVED]
     return Members(provider_id=provider_id, provider_name=mine.provider_name, members=shown)
+
+
+def member(m: LinkView) -> Member:
+    return Member(account_id=m.account_id, name=m.requester_name, email=m.requester_email, role=m.role,
+                  status=m.status, requested_at=m.requested_at, decision_due=m.decision_due,
+                  features=list(member_features.shown(m)), features_set=m.features is not None)
 
 
 def decide(provider_id: str, account_id: str, approve: bool, who: Caller, meta: RequestMeta, now: datetime) -> None:
@@ -92,3 +96,4 @@ def step_down(provider_id: str, who: Caller, meta: RequestMeta, now: datetime) -
     except StaleWrite:
         raise Problem(409, "last-administrator", "You are the only administrator",
                       "Make another member an administrator first.") from None
+

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.shared.core.states import LinkRole, LinkStatus
+from functions.shared.core.states import Feature, LinkRole, LinkStatus
 
 
 class Member(BaseModel):
@@ -17,6 +17,8 @@ class Member(BaseModel):
     status: LinkStatus
     requested_at: datetime
     decision_due: datetime | None = None
+    features: list[Feature] = Field(description="What the person may use (administrators: everything)")
+    features_set: bool = Field(description="false: the standard user's defaults, never changed")
 
 
 class Members(BaseModel):

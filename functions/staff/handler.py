@@ -9,6 +9,8 @@ from functions.shared.core.context import Now, Origin, Plan, Staff
 from functions.shared.core.http import make_handler, make_resolver
 from functions.shared.core.ids import ProviderId as ProviderIdentifier
 from functions.shared.core.schemas import Message
+from functions.shared.services import member_features
+from functions.shared.services.member_features import FeatureChange
 from functions.staff import logic
 from functions.staff.models import (
     AssignAdministrator,
@@ -66,6 +68,15 @@ def remove_administrator(staff: Staff, plan: Plan, meta: Origin, now: Now, provi
     logic.remove_administrator(provider_id, account_id, req.reason, staff, plan,
                                meta, now)
     return Message(message="The administrator was removed.")
+
+
+@app.put("/staff/providers/<provider_id>/members/<account_id>/features",
+         summary="Set what a member of a Provider ID may use (as its administrator would)")
+def set_features(staff: Staff, plan: Plan, meta: Origin, now: Now, provider_id: ProviderId, account_id: AccountId,
+                 req: Annotated[FeatureChange, Body()]) -> Message:
+    changed = member_features.change(provider_id, account_id, req, staff, meta, now, plan, staff=True)
+    return Message(message=f"{changed.requester_name} may now use: "
+                           f"{', '.join(f.value for f in member_features.shown(changed)) or 'nothing'}.")
 
 
 lambda_handler = make_handler(app)

@@ -46,6 +46,19 @@ class LinkRole(StrEnum):
     MEMBER = "member"
 
 
+class Feature(StrEnum):
+    """What a person may use for a Provider ID (HIPAA minimum necessary: each person only what their job
+    needs). Administrators have every feature and manage the people; a member has what an administrator
+    gave them, or their role's defaults (functions/shared/services/access.py FEATURE_PRESETS)."""
+
+    ELIGIBILITY = "eligibility"
+    CLAIMS = "claims"
+    AUTHORIZATIONS_VIEW = "authorizations.view"
+    AUTHORIZATIONS_SUBMIT = "authorizations.submit"
+    ADMISSIONS_VIEW = "admissions.view"
+    ADMISSIONS_NOTIFY = "admissions.notify"
+
+
 class LinkStatus(StrEnum):
     PENDING_VERIFICATION = "pending_verification"  # a first administrator waiting for provider relations
     PENDING_ADMIN = "pending_admin"  # waiting for the Provider ID's administrator

@@ -6,7 +6,11 @@ admissions) checks before it reads a provider's records.
   version;
 - a pending, denied, expired or removed link grants nothing.
 
-Links are read consistently, so a link that was just granted or removed counts at once.
+And what the caller may do there: each portal step names the feature it needs (`Feature`); an
+administrator has every feature, a member the features an administrator gave them, else the defaults
+of a standard user. A feature not given is 403 `feature-not-granted`, saying who can grant it.
+
+Links are read consistently, so a link that was just granted, removed or changed counts at once.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 
 from functions.shared.core.errors import Problem
 from functions.shared.core.plans import PlanProfile
-from functions.shared.core.states import LinkRole, LinkStatus, LinkType
+from functions.shared.core.states import Feature, LinkRole, LinkStatus, LinkType
 from functions.shared.store import repositories
 from functions.shared.store.links import LinkView
 from functions.shared.store.roster import ProviderView
@@ -92,14 +96,57 @@ def portal_links(account_id: str, plan: PlanProfile) -> list[LinkView]:
     return active
 
 
-def scope_for(account_id: str, acting_for: str, plan: PlanProfile) -> frozenset[str]:
+ALL_FEATURES = tuple(Feature)
+# What each kind of person may use, as an administrator gives it in one click; a member whose features
+# were never set has the standard user's (everything but managing people, which is the administrator's).
+FEATURE_PRESETS: dict[str, tuple[Feature, ...]] = {
+    "standard": ALL_FEATURES,
+    "billing": (Feature.ELIGIBILITY, Feature.CLAIMS),
+    "clinical": (Feature.ELIGIBILITY, Feature.AUTHORIZATIONS_VIEW, Feature.AUTHORIZATIONS_SUBMIT,
+                 Feature.ADMISSIONS_VIEW, Feature.ADMISSIONS_NOTIFY),
+}
+FEATURE_NAMES = {Feature.ELIGIBILITY: "eligibility", Feature.CLAIMS: "claims",
+                 Feature.AUTHORIZATIONS_VIEW: "viewing prior authorizations",
+                 Feature.AUTHORIZATIONS_SUBMIT: "sending prior authorizations",
+                 Feature.ADMISSIONS_VIEW: "viewing admissions", Feature.ADMISSIONS_NOTIFY: "notifying admissions"}
+# Doing implies seeing: sending a request needs its page, notifying needs the admissions list.
+IMPLIES = {Feature.AUTHORIZATIONS_SUBMIT: Feature.AUTHORIZATIONS_VIEW,
+           Feature.ADMISSIONS_NOTIFY: Feature.ADMISSIONS_VIEW}
+
+
+def normal_features(features: Iterable[Feature]) -> tuple[Feature, ...]:
+    """The features as stored: each once, with what they imply, in a fixed order."""
+    given = set(features)
+    given |= {IMPLIES[f] for f in given if f in IMPLIES}
+    return tuple(f for f in ALL_FEATURES if f in given)
+
+
+def features_of(link: LinkView) -> frozenset[Feature]:
+    """What this link lets its holder use (nothing unless it is active)."""
+    if link.status != LinkStatus.ACTIVE:
+        return frozenset()
+    if link.role == LinkRole.ADMIN:
+        return frozenset(ALL_FEATURES)
+    return frozenset(link.features if link.features is not None else FEATURE_PRESETS["standard"])
+
+
+def feature_not_granted(link: LinkView, needs: Feature) -> Problem:
+    return Problem(403, "feature-not-granted", f"Your access to {link.provider_id} does not include "
+                                               f"{FEATURE_NAMES[needs]}",
+                   f"An administrator of {link.provider_id} can give it to you on the Access page.",
+                   extra={"feature": needs.value, "provider_id": link.provider_id, "access": "/access.html"})
+
+
+def scope_for(account_id: str, acting_for: str, plan: PlanProfile, needs: Feature) -> frozenset[str]:
     """The Provider IDs whose records the caller may see while acting for `acting_for`, one of their
-    active links: that Provider ID, and for a group every provider under its Tax ID. Checked on every
-    portal-data request, before any record is read."""
+    active links: that Provider ID, and for a group every provider under its Tax ID; once the link gives
+    the feature the step `needs`. Checked on every portal-data request, before any record is read."""
     wanted = acting_for  # an ActingFor: normalised where it came in
     link = next((link for link in portal_links(account_id, plan) if link.provider_id == wanted), None)
     if link is None:
         raise NOT_ACTING_FOR
+    if needs not in features_of(link):
+        raise feature_not_granted(link, needs)
     return frozenset(granted_by([link]))
 
 

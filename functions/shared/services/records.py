@@ -22,6 +22,7 @@ from functions.shared.core.audit import AuditEntry
 from functions.shared.core.context import Ask
 from functions.shared.core.errors import FieldError, Problem, invalid_fields
 from functions.shared.core.plans import PlanProfile
+from functions.shared.core.states import Feature
 from functions.shared.services import access, ratelimit
 from functions.shared.store import audit as audit_log
 from functions.shared.store.pages import StoredPage
@@ -86,11 +87,14 @@ class RecordKind(Generic[Record]):
     not_found: Problem
     fetch: Callable[[str], Record | None]  # by its number, as normalised at the edge
     per_hour: Callable[[PlanProfile], int]  # the plan's limit of this kind's requests per account
+    reads: Feature  # the feature that opens and lists records of this kind
+    writes: Feature  # the feature that creates and changes them
     window: timedelta = timedelta(hours=1)
 
-    def scope(self, acting_for: str, ask: Ask) -> frozenset[str]:
-        """The providers the caller may see acting for `acting_for`, once the request is counted."""
-        scope = access.scope_for(ask.who.account_id, acting_for, ask.plan)
+    def scope(self, acting_for: str, ask: Ask, *, changing: bool = False) -> frozenset[str]:
+        """The providers the caller may see acting for `acting_for` (with the feature to read, or to
+        change: `changing`), once the request is counted."""
+        scope = access.scope_for(ask.who.account_id, acting_for, ask.plan, self.writes if changing else self.reads)
         self.count(ask)
         return scope
 
@@ -105,7 +109,7 @@ class RecordKind(Generic[Record]):
     def changeable(self, record_id: str, acting_for: str, ask: Ask) -> Record:
         """A visible record the caller's practice requested or notified: only that practice changes it;
         a provider only named on it (servicing, attending) sees it and is told who may change it."""
-        record, scope = self._find(record_id, acting_for, ask)
+        record, scope = self._find(record_id, acting_for, ask, changing=True)
         if record.owner_id not in scope:
             audit_log.record(f"phi.{self.name}.change", "not_owner", ask.meta, subject=ask.who.account_id, now=ask.now,
                              detail=self._detail(acting_for, record))
@@ -114,8 +118,9 @@ class RecordKind(Generic[Record]):
                           "change it, or ask that practice to.")
         return record
 
-    def _find(self, record_id: str, acting_for: str, ask: Ask) -> tuple[Record, frozenset[str]]:
-        scope = self.scope(acting_for, ask)
+    def _find(self, record_id: str, acting_for: str, ask: Ask, *,
+              changing: bool = False) -> tuple[Record, frozenset[str]]:
+        scope = self.scope(acting_for, ask, changing=changing)
         record = self.fetch(record_id)
         if record is None or not record.provider_ids & scope:
             audit_log.record(f"phi.{self.name}.read", "not_found", ask.meta, subject=ask.who.account_id, now=ask.now,

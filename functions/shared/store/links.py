@@ -27,6 +27,7 @@ from functions.shared.core.audit import AuditEntry
 from functions.shared.core.states import (
     CLOSED_LINK_STATUSES,
     OPEN_LINK_STATUSES,
+    Feature,
     LinkRole,
     LinkStatus,
     LinkType,
@@ -107,6 +108,7 @@ class LinkView:
     decision_due: datetime | None = None
     waiting_token: str | None = None
     waiting_for: WaitingFor | None = None
+    features: tuple[Feature, ...] | None = None  # a member's features as granted; None: the role's defaults
 
 
 class Links(Protocol):
@@ -185,6 +187,11 @@ class Links(Protocol):
         """An administrator becomes a member while another one remains: StaleWrite otherwise."""
         ...
 
+    def set_features(self, account_id: str, provider_id: str, features: tuple[Feature, ...],
+                     audit: AuditEntry) -> LinkView:
+        """A member's features, on an active or pending member's link; StaleWrite otherwise."""
+        ...
+
     def end_for_roster(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
         """The roster no longer has the Provider ID as linked: an active link is removed, an open request
         expires (administrators too). False if the link is closed already."""
@@ -202,7 +209,9 @@ def _view(link: Link) -> LinkView:
         status=LinkStatus(link.status), requester_name=link.requester_name, requester_email=link.requester_email,
         requested_at=link.requested_at, decided_at=link.decided_at, decided_by=link.decided_by,
         decision_due=link.decision_due, waiting_token=link.waiting_token,
-        waiting_for=WaitingFor(link.waiting_for) if link.waiting_for else None)
+        waiting_for=WaitingFor(link.waiting_for) if link.waiting_for else None,
+        features=tuple(Feature(f) for f in link.features if f in Feature.__members__.values())
+        if link.features is not None else None)
 
 
 class DynamoLinks:
@@ -355,6 +364,22 @@ class DynamoLinks:
 
     def step_down(self, account_id: str, provider_id: str, audit: AuditEntry) -> None:
         self._change_admins(account_id, provider_id, False, audit)
+
+    def set_features(self, account_id: str, provider_id: str, features: tuple[Feature, ...],
+                     audit: AuditEntry) -> LinkView:
+        bind_tables()
+        condition = Link.account_id.exists() & (Link.role == LinkRole.MEMBER) \
+            & Link.status.is_in(LinkStatus.ACTIVE, *OPEN_LINK_STATUSES)
+
+        def build(tx: TransactWrite) -> None:
+            tx.update(Link(account_id, provider_id), actions=[Link.features.set([f.value for f in features])],
+                      condition=condition)
+            tx.save(audit_item(audit))
+
+        transact_or_stale(build)
+        changed = self.get(account_id, provider_id)
+        assert changed is not None, "a link is never deleted"
+        return changed
 
     def end_for_roster(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
         for target, allowed in ((LinkStatus.REMOVED, Link.status == LinkStatus.ACTIVE),

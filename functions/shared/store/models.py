@@ -306,6 +306,7 @@ class Link(Model):
     execution = UnicodeAttribute(null=True)  # the approval workflow's execution name
     waiting_token = UnicodeAttribute(null=True)  # Step Functions task token of the step now waiting
     waiting_for = UnicodeAttribute(null=True)  # admin | agreement | org
+    features = ListAttribute(of=UnicodeAttribute, null=True)  # a member's features; none: the role's defaults
     by_provider = LinksByProvider()
 
 

@@ -7,7 +7,14 @@ from dataclasses import replace
 from datetime import datetime
 
 from functions.shared.core.audit import AuditEntry
-from functions.shared.core.states import CLOSED_LINK_STATUSES, LinkRole, LinkStatus, WaitingFor
+from functions.shared.core.states import (
+    CLOSED_LINK_STATUSES,
+    OPEN_LINK_STATUSES,
+    Feature,
+    LinkRole,
+    LinkStatus,
+    WaitingFor,
+)
 from functions.shared.store import repositories
 from functions.shared.store.links import ADMIN_KEY, CREATE_FROM, WAITING_STATUS, LinkView, NewLink, may_move
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
@@ -135,6 +142,17 @@ class MemoryLinks:
                 raise StaleWrite
             self.admin_tally[provider_id] -= 1
             self._put(replace(link, role=LinkRole.MEMBER), audit)
+
+    def set_features(self, account_id: str, provider_id: str, features: tuple[Feature, ...],
+                     audit: AuditEntry) -> LinkView:
+        with self._lock:
+            link = self.links.get((account_id, provider_id))
+            if link is None or link.role != LinkRole.MEMBER or link.status not in (LinkStatus.ACTIVE,
+                                                                                    *OPEN_LINK_STATUSES):
+                raise StaleWrite
+            changed = replace(link, features=features)
+            self._put(changed, audit)
+            return changed
 
     def end_for_roster(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
         link = self.links.get((account_id, provider_id))
