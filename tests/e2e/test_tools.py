@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -74,3 +75,11 @@ def test_load_cli_imports_a_bulk_data_export_folder(portal: Portal, tmp_path: Pa
         {"type": "Patient", "url": "https://payer.example/out/Patient.ndjson"}]}))
     again = run("devserver.load", str(export / "manifest.json"), "--portal", portal.url)
     assert again.returncode == 0 and json.loads(again.stdout)["status"] == "unchanged"
+
+
+def test_the_fhir_walkthrough_matches_exports_and_sends_a_prior_authorization(portal: Portal) -> None:
+    walked = run("devserver.fhir_client", "--url", portal.url)
+    assert walked.returncode == 0, walked.stdout[-2000:] + walked.stderr[-2000:]
+    last = json.loads(walked.stdout.strip().splitlines()[-1])
+    assert last["authorization"].startswith("PA-")
+    assert "/Claim/$submit -> 200" in walked.stdout and "/Claim/$inquire -> 200" in walked.stdout
