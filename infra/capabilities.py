@@ -47,6 +47,9 @@ Target = Literal[
     "portal_data_key",  # the portal-data bucket's KMS key, through S3 only
     "portal_data_attachments",  # portal-data bucket objects under attachments/ (files of authorization requests)
     "portal_data_provider_exports",  # portal-data bucket objects under provider-exports/ (Provider Access files)
+    "portal_data_pa_metrics",  # portal-data bucket objects under pa-metrics/published/ (public yearly metrics)
+    "portal_data_pa_metrics_basis",  # portal-data bucket objects under pa-metrics/basis/ (their basis, staff only)
+    "portal_data_pa_metrics_list",  # listing the portal-data bucket under pa-metrics/published/ only
     "provider_export",  # the Provider Access export state machine
     "audit_archive_objects",  # audit archive bucket objects under audit/ (Object Lock, compliance mode)
     "audit_archive_key",  # the audit archive's KMS key, through S3 only
@@ -199,6 +202,18 @@ CAPABILITIES: dict[Capability, CapabilitySpec] = {
     # serves those files to the client that asked for them
     "reads_provider_exports": CapabilitySpec("portal_data_bucket", (
         Grant("portal_data_provider_exports", ("s3:GetObject",)),
+        Grant("portal_data_key", ("kms:Decrypt",)),
+    )),
+    # publishes a year's prior-authorization metrics and their per-request basis; reads the basis back for staff
+    "publishes_pa_metrics": CapabilitySpec("portal_data_bucket", (
+        Grant("portal_data_pa_metrics", ("s3:PutObject",)),
+        Grant("portal_data_pa_metrics_basis", ("s3:PutObject", "s3:GetObject")),
+        Grant("portal_data_key", ("kms:GenerateDataKey", "kms:Decrypt")),
+    )),
+    # serves the published metrics (public: aggregate figures, no PHI) and lists the published years
+    "reads_pa_metrics": CapabilitySpec("portal_data_bucket", (
+        Grant("portal_data_pa_metrics", ("s3:GetObject",)),
+        Grant("portal_data_pa_metrics_list", ("s3:ListBucket",)),
         Grant("portal_data_key", ("kms:Decrypt",)),
     )),
     # the request authorizer: which routes a session that has not finished MFA may use

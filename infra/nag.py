@@ -14,6 +14,7 @@ import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks, HIPAASecurityChecks
 from constructs import IConstruct
 
+from functions.shared.store.metrics_files import BASIS_PREFIX, PUBLISHED_PREFIX
 from infra.capabilities import READ_ONLY_ACCESS, TABLE_ACTIONS, Target, grants
 from infra.constructs.api import session_route
 from infra.constructs.audit_archive import ARCHIVE_PREFIX
@@ -26,7 +27,7 @@ from infra.constructs.storage import (
     PROVIDER_EXPORTS_PREFIX,
     REPORTS_PREFIX,
 )
-from infra.routes import ACCESS_WORKFLOW, AUDIT_ARCHIVE, AUTHORIZATION_CLOCK, JOBS, PROVIDER_EXPORT
+from infra.routes import ACCESS_WORKFLOW, AUDIT_ARCHIVE, AUTHORIZATION_CLOCK, JOBS, PA_METRICS, PROVIDER_EXPORT
 
 WORKFLOW_TASKS = frozenset({ACCESS_WORKFLOW, AUTHORIZATION_CLOCK, PROVIDER_EXPORT})  # invoked by a state machine
 
@@ -72,12 +73,17 @@ def _export_role(stack: PortalStack) -> list[IConstruct]:
 
 
 def _async_functions(stack: PortalStack) -> list[IConstruct]:
-    """Invoked by S3 events (the scheduled jobs have their own reasons)."""
-    return [fn for name, fn in stack.functions.functions.items() if name in ASYNC_FUNCTIONS and name != JOBS]
+    """Invoked by S3 events (the scheduled functions have their own reasons)."""
+    return [fn for name, fn in stack.functions.functions.items()
+            if name in ASYNC_FUNCTIONS and name not in (JOBS, PA_METRICS)]
 
 
 def _job_functions(stack: PortalStack) -> list[IConstruct]:
     return [fn for name, fn in stack.functions.functions.items() if name == JOBS]
+
+
+def _metrics_function(stack: PortalStack) -> list[IConstruct]:
+    return [fn for name, fn in stack.functions.functions.items() if name == PA_METRICS]
 
 
 def _schedule_dead_letters(stack: PortalStack) -> list[IConstruct]:
@@ -263,6 +269,14 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
         _job_functions,
     ),
     Acknowledgement(
+        "HIPAA.Security-LambdaConcurrency",
+        "The prior-authorization metrics function answers the public metrics routes and the staff routes, "
+        "bounded by the stage throttling and the WAF per-IP rate rule like every API function, and runs once a "
+        "year from its schedule (a second concurrent run writes the same figures). A reservation would take "
+        "fixed capacity from the API without adding a limit.",
+        _metrics_function,
+    ),
+    Acknowledgement(
         "HIPAA.Security-LambdaDLQ",
         "A dead-letter queue only receives failed asynchronous invocations; these functions are invoked "
         "synchronously by API Gateway, the caller gets the error response, and failures raise the "
@@ -332,7 +346,8 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
     Acknowledgement(
         "AwsSolutions-APIG4",
         "Route marked public in infra/routes.py: registration, CAPTCHA and activation happen before the "
-        "caller has an account. These routes are protected by WAF (managed rules and a per-IP rate "
+        "caller has an account, and the yearly prior-authorization metrics (aggregate figures, no personal "
+        "data) are public by rule. These routes are protected by WAF (managed rules and a per-IP rate "
         "limit), stage throttling, CAPTCHA and per-subject rate limits in the functions.",
         _public_methods,
     ),
@@ -723,6 +738,15 @@ PROVIDER_EXPORTS_PREFIX_REASON = (
 )
 
 
+PA_METRICS_PREFIX_REASON = (
+    "The yearly prior-authorization metrics are stored as pa-metrics/published/<year>.json and their basis as "
+    "pa-metrics/basis/<year>.csv, the year known only when staff or the yearly schedule compute one; each "
+    "wildcard covers one of those two prefixes of the portal-data bucket, for the pa_metrics function only: "
+    "s3:PutObject on both, s3:GetObject on the published figures (public) and on the basis (IAM-signed staff "
+    "route only)."
+)
+
+
 def _prefix_wildcards(stack: PortalStack, prefixes: dict[Target, tuple[Any, str]]) -> list[tuple[IConstruct, str]]:
     found = []
     for name, spec in stack.functions.specs.items():
@@ -740,6 +764,11 @@ def _attachment_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, s
 def _provider_export_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
     return _prefix_wildcards(stack, {"portal_data_provider_exports": (stack.portal_data.bucket,
                                                                       PROVIDER_EXPORTS_PREFIX)})
+
+
+def _pa_metrics_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
+    return _prefix_wildcards(stack, {"portal_data_pa_metrics": (stack.portal_data.bucket, PUBLISHED_PREFIX),
+                                     "portal_data_pa_metrics_basis": (stack.portal_data.bucket, BASIS_PREFIX)})
 
 
 def _roster_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
@@ -820,6 +849,7 @@ def acknowledgements(stack: PortalStack) -> list[tuple[IConstruct, str, str]]:
     found += [(role, rule, PROVIDER_EXPORTS_PREFIX_REASON)
               for role, rule in _provider_export_prefix_wildcards(stack)]
     found += [(role, rule, AUDIT_ARCHIVE_PREFIX_REASON) for role, rule in _audit_archive_prefix_wildcards(stack)]
+    found += [(role, rule, PA_METRICS_PREFIX_REASON) for role, rule in _pa_metrics_prefix_wildcards(stack)]
     found += [(policy, rule, STAFF_PATH_PARAMETER_REASON) for policy, rule in _staff_path_wildcards(stack)]
     found += [(policy, rule, PAGES_OBJECTS_REASON) for policy, rule in _pages_objects_wildcard(stack)]
     return found

@@ -8,6 +8,7 @@ answers); infra/capabilities.py says what each capability sets and grants.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Literal
 
 # What a function may do with a table; infra/capabilities.py TABLE_ACTIONS lists the DynamoDB actions of
@@ -32,13 +33,14 @@ AUDIT_ARCHIVE = "audit_archive"  # runs on the audit table's stream: archives re
 JOBS = "jobs"  # the scheduled lifecycle jobs (infra/schedules.py: which job runs when)
 MAIL_SENDER = "mail_sender"  # delivers the mail queue (its SQS event source)
 PROVIDER_EXPORT = "provider_export"  # the Lambda task of infra/workflows/provider_export.asl.json
+PA_METRICS = "pa_metrics"  # the yearly prior-authorization metrics: public and staff routes, and its schedule
 # What a function may reach besides its tables; each name has its entry in infra/capabilities.py.
 Capability = Literal["sends_mail", "delivers_mail", "sends_sms", "sends_push", "uses_mfa_key", "reads_captcha_secret",
                      "seals_cursors",
                      "starts_workflow", "resumes_workflow", "reads_rosters", "imports_rosters",
                      "imports_portal_data", "starts_authorization_clock", "stores_authorization_attachments",
                      "authorizes_sessions", "archives_audit", "starts_provider_export", "writes_provider_exports",
-                     "reads_provider_exports"]
+                     "reads_provider_exports", "publishes_pa_metrics", "reads_pa_metrics"]
 
 
 @dataclass(frozen=True)
@@ -103,7 +105,7 @@ FUNCTIONS: tuple[Function, ...] = (
                                       "consents": "read", "unique_keys": "write", "rate_limits": "write",
                                       "claims": "index_read", "audit": "append"}, uses=("starts_workflow",)),
     Function("provider_admin", tables={"links": "write", "unique_keys": "write", "audit": "append"},
-             uses=("resumes_workflow",)),
+             uses=("resumes_workflow", "sends_mail")),
     Function("agreements", tables={"links": "read", "consents": "write", "org_agreements": "write",
                                    "audit": "append"}, uses=("sends_mail", "resumes_workflow")),
     # unique_keys: removing a Provider ID's last administrator gives its claim back
@@ -120,7 +122,7 @@ FUNCTIONS: tuple[Function, ...] = (
              uses=("imports_rosters", "sends_mail"), memory_mb=1024, timeout_s=300),
     Function(PORTAL_DATA_IMPORT, tables={"members": "write", "claims": "write", "claim_index": "write_delete",
                                          "authorizations": "write", "provider_access": "write", "audit": "append"},
-             uses=("imports_portal_data",), requirements="portal-data-import.txt", memory_mb=1024, timeout_s=900),
+             uses=("imports_portal_data",), requirements="fhir-models.txt", memory_mb=1024, timeout_s=900),
     Function("eligibility", tables={**_PORTAL_ACCESS, "members": "read"}),
     Function("claims", tables={**_PORTAL_ACCESS, "members": "read", "claims": "read", "claim_index": "read"},
              uses=("seals_cursors",)),
@@ -147,10 +149,20 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("provider_access", tables={"provider_access": "write", "members": "read", "claim_index": "read",
                                         "authorizations": "read", "providers": "read", "audit": "append"},
              uses=("starts_provider_export", "reads_provider_exports")),
+    # The Prior Authorization API (Da Vinci PAS): the same requests, clock and queue as the pages
+    Function("prior_auth_api", tables={"provider_access": "read", "members": "read", "authorizations": "write",
+                                       "unique_keys": "write", "audit": "append"},
+             uses=("starts_authorization_clock", "stores_authorization_attachments"), requirements="fhir-models.txt",
+             memory_mb=1024, timeout_s=15),
     Function(PROVIDER_EXPORT, tables={"provider_access": "write", "members": "read", "claims": "read",
                                       "claim_index": "read", "authorizations": "read", "providers": "read",
                                       "audit": "append"},
              uses=("writes_provider_exports",), memory_mb=1024, timeout_s=900),
+    # The yearly prior-authorization metrics (README "Prior-authorization metrics"): decided requests through
+    # the by-decision-month index (read), the published figures and their per-request basis (S3), the audit
+    # of each publication. 300 s: the yearly schedule's run reads a whole year of decisions.
+    Function(PA_METRICS, tables={"authorizations": "read", "audit": "append"},
+             uses=("publishes_pa_metrics", "reads_pa_metrics"), memory_mb=512, timeout_s=300),
     # Delivery claims live in unique_keys ('delivery#<id>'); 30 s leaves room for SES retries in a batch.
     Function(MAIL_SENDER, tables={"unique_keys": "write_delete"}, uses=("delivers_mail",), timeout_s=30),
 )
@@ -182,6 +194,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/providers/{provider_id}/members", "provider_admin"),
     Route("POST", "/providers/{provider_id}/requests/{account_id}/decision", "provider_admin"),
     Route("DELETE", "/providers/{provider_id}/members/{account_id}", "provider_admin"),
+    Route("PUT", "/providers/{provider_id}/members/{account_id}/features", "provider_admin"),
     Route("POST", "/providers/{provider_id}/admins", "provider_admin"),
     Route("DELETE", "/providers/{provider_id}/admins/me", "provider_admin"),
     Route("GET", "/agreements/provider", "agreements"),
@@ -194,6 +207,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/staff/providers/{provider_id}/verifications/{account_id}/decision", "staff", iam=True),
     Route("POST", "/staff/providers/{provider_id}/administrators", "staff", iam=True),
     Route("POST", "/staff/providers/{provider_id}/administrators/{account_id}/removal", "staff", iam=True),
+    Route("PUT", "/staff/providers/{provider_id}/members/{account_id}/features", "staff", iam=True),
     Route("POST", "/eligibility", "eligibility"),
     Route("GET", "/claims/{claim_id}", "claims"),
     Route("POST", "/claims/search", "claims"),
@@ -210,6 +224,10 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/authorizations/{authorization_id}/withdraw", "authorizations"),
     Route("GET", "/staff/authorizations", "um_decisions", iam=True),
     Route("POST", "/staff/authorizations/{authorization_id}/decision", "um_decisions", iam=True),
+    Route("GET", "/public/prior-authorization-metrics", PA_METRICS, public=True),
+    Route("GET", "/public/prior-authorization-metrics/{year}", PA_METRICS, public=True),
+    Route("POST", "/staff/prior-authorization-metrics/{year}", PA_METRICS, iam=True),
+    Route("GET", "/staff/prior-authorization-metrics/{year}/basis", PA_METRICS, iam=True),
     Route("POST", "/staff/accounts/reactivations", "staff_accounts", iam=True),
     Route("POST", "/staff/accounts/deactivations", "staff_accounts", iam=True),
     Route("GET", "/providers/{provider_id}/fhir-clients", "fhir_clients"),
@@ -229,6 +247,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/fhir/bulkstatus/{job_id}", "provider_access", public=True, fhir=True),
     Route("DELETE", "/fhir/bulkstatus/{job_id}", "provider_access", public=True, fhir=True),
     Route("GET", "/fhir/bulkfiles/{job_id}/{file_name}", "provider_access", public=True, fhir=True),
+    Route("POST", "/fhir/Claim/{operation}", "prior_auth_api", public=True, fhir=True),
 )
 
 # The routes the portal's OpenAPI document describes (the FHIR routes answer GET /fhir/metadata instead).
@@ -237,19 +256,35 @@ PORTAL_ROUTES: tuple[Route, ...] = tuple(r for r in ROUTES if not r.fhir)
 
 @dataclass(frozen=True)
 class Schedule:
-    """When a lifecycle job runs (EventBridge Scheduler in AWS, a timer on the devserver)."""
+    """When a scheduled job runs (EventBridge Scheduler in AWS, a timer on the devserver): every day at
+    `hour`:`minute`, or, with `month` and `day`, once a year on that date. The function gets {"job": job}."""
 
-    job: str  # functions/jobs/logic.py JOBS
+    job: str  # functions/jobs/logic.py JOBS, or the job the schedule's `function` knows
     hour: int
     minute: int
     description: str
     time_zone: str = "America/New_York"  # stated explicitly: the plans' offices work on US Eastern time
     function: str = JOBS
+    month: int | None = None  # with `day`: a yearly schedule
+    day: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.month is None) != (self.day is None):
+            raise ValueError(f"schedule {self.job!r}: give both month and day, or neither")
+        if self.month is not None:
+            date(2001, self.month, self.day or 0)  # ValueError unless every year has the date (not 29 February)
+
+    def runs_on(self, day: date) -> bool:
+        """Whether the schedule runs on `day` (a date in its time zone)."""
+        return self.month is None or (day.month, day.day) == (self.month, self.day)
 
 
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("deactivate", 2, 15, "Inactivity warnings and deactivations, daily"),
     Schedule("expire", 2, 45, "Removes registrations never activated, daily"),
+    # CMS-0057-F: a year's metrics are due by March 31; January 15 leaves time to check them
+    Schedule("pa-metrics", 6, 0, "Publishes the previous year's prior-authorization metrics, January 15",
+             function=PA_METRICS, month=1, day=15),
 )
 
 

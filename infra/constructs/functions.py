@@ -13,6 +13,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from functions.shared.core.config import Settings
+from functions.shared.store.metrics_files import BASIS_PREFIX, PUBLISHED_PREFIX
 from functions.shared.store.models import MODELS, table_env_var
 from infra.capabilities import (
     CAPABILITIES,
@@ -45,11 +46,11 @@ from infra.constructs.tables import Tables
 from infra.routes import (
     AUDIT_ARCHIVE,
     FUNCTIONS,
-    JOBS,
     MAIL_SENDER,
     PORTAL_DATA_IMPORT,
     ROSTER_IMPORT,
     ROUTES,
+    SCHEDULES,
     Access,
     Capability,
     Function,
@@ -79,7 +80,7 @@ def behind_cloudfront(routes: Sequence[Route]) -> frozenset[str]:
 NOT_YET_PROVIDED: frozenset[str] = frozenset()
 # Functions invoked asynchronously (by S3 events, by schedules): failed events go to a dead-letter queue,
 # never lost.
-ASYNC_FUNCTIONS = frozenset({ROSTER_IMPORT, PORTAL_DATA_IMPORT, JOBS})
+ASYNC_FUNCTIONS = frozenset({ROSTER_IMPORT, PORTAL_DATA_IMPORT, *(s.function for s in SCHEDULES)})
 # Functions run by a DynamoDB stream: batches that fail every retry go to a dead-letter queue (the event
 # source mapping's on-failure destination, infra/constructs/audit_archive.py).
 STREAM_FUNCTIONS = frozenset({AUDIT_ARCHIVE})
@@ -345,6 +346,11 @@ class Functions(Construct):
             "portal_data_reports": on(portal_data.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")),
             "portal_data_attachments": on(portal_data.bucket.arn_for_objects(f"{ATTACHMENTS_PREFIX}*")),
             "portal_data_provider_exports": on(portal_data.bucket.arn_for_objects(f"{PROVIDER_EXPORTS_PREFIX}*")),
+            "portal_data_pa_metrics": on(portal_data.bucket.arn_for_objects(f"{PUBLISHED_PREFIX}*")),
+            "portal_data_pa_metrics_basis": on(portal_data.bucket.arn_for_objects(f"{BASIS_PREFIX}*")),
+            # ListBucket names the bucket; the condition keeps the listing to the published metrics
+            "portal_data_pa_metrics_list": on(portal_data.bucket.bucket_arn, conditions={
+                "StringLike": {"s3:prefix": [PUBLISHED_PREFIX, f"{PUBLISHED_PREFIX}*"]}}),
             "portal_data_key": on(portal_data.key.key_arn,
                                   conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}),
             "audit_archive_objects": on(audit_archive.bucket.arn_for_objects(f"{ARCHIVE_PREFIX}*")

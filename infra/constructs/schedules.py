@@ -1,7 +1,8 @@
-"""EventBridge Scheduler schedules of the lifecycle jobs (infra/routes.py SCHEDULES), each with an
-explicit time zone, a retry policy and a dead-letter queue for invocations Scheduler could not deliver,
-and an alarm on that queue. The jobs function itself is invoked asynchronously: its own retries,
-dead-letter queue and error alarm come from the functions and monitoring constructs."""
+"""EventBridge Scheduler schedules of the scheduled jobs (infra/routes.py SCHEDULES: the daily lifecycle jobs, the
+yearly prior-authorization metrics), each with an explicit time zone, a retry policy and a dead-letter queue for
+invocations Scheduler could not deliver, and an alarm on that queue. The functions themselves are invoked
+asynchronously: their own retries, dead-letter queues and error alarms come from the functions and monitoring
+constructs."""
 
 from __future__ import annotations
 
@@ -19,15 +20,17 @@ from constructs import Construct
 from infra.config import StageConfig
 from infra.constructs._common import customer_key, pascal, removal_policy
 from infra.constructs.functions import Functions
-from infra.routes import SCHEDULES
+from infra.routes import SCHEDULES, Schedule
 
 RETRY_ATTEMPTS = 3
 MAX_EVENT_AGE = cdk.Duration.hours(6)
 DEAD_LETTER_RETENTION = cdk.Duration.days(14)
 
 
-def cron(hour: int, minute: int) -> str:
-    return f"cron({minute} {hour} * * ? *)"
+def cron(spec: Schedule) -> str:
+    """Scheduler's cron (minutes hours day-of-month month day-of-week year): daily, or yearly on one date."""
+    day, month = (spec.day, spec.month) if spec.month is not None else ("*", "*")
+    return f"cron({spec.minute} {spec.hour} {day} {month} ? *)"
 
 
 class Schedules(Construct):
@@ -44,8 +47,8 @@ class Schedules(Construct):
                                       encryption_master_key=self.key, enforce_ssl=True,
                                       retention_period=DEAD_LETTER_RETENTION,
                                       removal_policy=removal_policy(config.retain))
-        # Only this account's schedules may assume it; it may invoke the jobs function and dead-letter, no more.
-        self.role = iam.Role(self, "Role", description="EventBridge Scheduler: runs the lifecycle jobs",
+        # Only this account's schedules may assume it; it may invoke the scheduled functions and dead-letter, no more.
+        self.role = iam.Role(self, "Role", description="EventBridge Scheduler: runs the scheduled jobs",
                              assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com", conditions={
                                  "StringEquals": {"aws:SourceAccount": stack.account}}))
         self.role.add_to_policy(iam.PolicyStatement(actions=["sqs:SendMessage"],
@@ -67,7 +70,7 @@ class Schedules(Construct):
                 self, pascal(spec.job),
                 description=spec.description,
                 flexible_time_window=scheduler.CfnSchedule.FlexibleTimeWindowProperty(mode="OFF"),
-                schedule_expression=cron(spec.hour, spec.minute),
+                schedule_expression=cron(spec),
                 schedule_expression_timezone=spec.time_zone,
                 state="ENABLED",
                 target=scheduler.CfnSchedule.TargetProperty(
@@ -84,7 +87,7 @@ class Schedules(Construct):
         alarm = self.dead_letters.metric_approximate_number_of_messages_visible(
             period=cdk.Duration.minutes(5), statistic="Maximum").create_alarm(
             self, "DeadLettersAlarm", threshold=1, evaluation_periods=1,
-            alarm_description="A lifecycle job schedule could not invoke its function; the event waits in "
+            alarm_description="A job's schedule could not invoke its function; the event waits in "
                               "the schedules' dead-letter queue. Run the job by hand, then delete the message.",
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING)

@@ -123,7 +123,9 @@ class PortalDataStorage(ImportStorage):
     under exports/<name>/ (imported when their manifest.json lands, after their files); and the files
     providers attach to prior-authorization requests (under attachments/, read and written by the
     authorizations function only); and the files of Provider Access exports (under provider-exports/,
-    written by the export workflow's task, read by the provider_access function, expired after 3 days)."""
+    written by the export workflow's task, read by the provider_access function, expired after 3 days); and the
+    yearly prior-authorization metrics (under pa-metrics/: the published figures and their per-request basis,
+    functions/shared/store/metrics_files.py, kept)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
         super().__init__(scope, construct_id, config=config, what="portal data extracts (PHI)",

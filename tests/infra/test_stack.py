@@ -410,6 +410,9 @@ def _target_resources(dev: Synth) -> dict[Target, tuple[str, frozenset[str]]]:
         "portal_data_attachments": resource(stack.portal_data.bucket.arn_for_objects(f"{ATTACHMENTS_PREFIX}*")),
         "portal_data_provider_exports": resource(
             stack.portal_data.bucket.arn_for_objects(f"{PROVIDER_EXPORTS_PREFIX}*")),
+        "portal_data_pa_metrics": resource(stack.portal_data.bucket.arn_for_objects("pa-metrics/published/*")),
+        "portal_data_pa_metrics_basis": resource(stack.portal_data.bucket.arn_for_objects("pa-metrics/basis/*")),
+        "portal_data_pa_metrics_list": resource(stack.portal_data.bucket.bucket_arn),
         "audit_archive_objects": resource(stack.audit_archive.bucket.arn_for_objects("audit/*")),
         "audit_archive_key": resource(stack.audit_archive.key.key_arn),
     }

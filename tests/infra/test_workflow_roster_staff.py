@@ -33,6 +33,7 @@ from infra.routes import (
     AUDIT_ARCHIVE,
     FUNCTIONS,
     JOBS,
+    PA_METRICS,
     PORTAL_DATA_IMPORT,
     PROVIDER_EXPORT,
     ROSTER_IMPORT,
@@ -261,6 +262,20 @@ def test_import_bucket_access_is_per_prefix_and_only_for_its_functions(dev: Synt
             assert set(actions(key)) == ({"kms:GenerateDataKey", "kms:Decrypt"} if writes else {"kms:Decrypt"})
             assert "kms:ViaService" in key["Condition"]["StringEquals"]
             continue
+        if bucket == "portal_data" and {"publishes_pa_metrics", "reads_pa_metrics"} & set(spec.uses):
+            # The yearly prior-authorization metrics: their two prefixes, and a listing of the published ones
+            published, basis = (json.dumps({"Fn::Join": ["", [bucket_arn, f"/{p}*"]]}, sort_keys=True)
+                                for p in ("pa-metrics/published/", "pa-metrics/basis/"))
+            expected = set()
+            if "publishes_pa_metrics" in spec.uses:
+                expected |= {("s3:PutObject", published), ("s3:PutObject", basis), ("s3:GetObject", basis)}
+            if "reads_pa_metrics" in spec.uses:
+                expected |= {("s3:GetObject", published), ("s3:ListBucket", json.dumps(bucket_arn, sort_keys=True))}
+            assert {(a, json.dumps(r, sort_keys=True)) for s in s3 for a in actions(s)
+                    for r in as_list(s["Resource"])} == expected, spec.name
+            (key,) = bucket_key
+            assert "kms:ViaService" in key["Condition"]["StringEquals"]
+            continue
         if not uses:
             assert s3 == [] and bucket_key == [], spec.name
             continue
@@ -372,8 +387,8 @@ def test_new_files_and_only_they_invoke_their_import(dev: Synth, template: dict,
 def test_failed_imports_land_in_an_encrypted_alarmed_dead_letter_queue(dev: Synth, template: dict,
                                                                          function: str) -> None:
     queues = dev.stack.functions.dead_letter_queues
-    # JOBS: invoked by its schedules; AUDIT_ARCHIVE: the stream's
-    assert set(queues) == {ROSTER_IMPORT, PORTAL_DATA_IMPORT, JOBS, AUDIT_ARCHIVE}
+    # JOBS, PA_METRICS: invoked by their schedules; AUDIT_ARCHIVE: the stream's
+    assert set(queues) == {ROSTER_IMPORT, PORTAL_DATA_IMPORT, JOBS, PA_METRICS, AUDIT_ARCHIVE}
     queue_id = _id(dev, queues[function])
     for spec in FUNCTIONS:
         config = template["Resources"][_function_id(dev, spec.name)]["Properties"].get("DeadLetterConfig")

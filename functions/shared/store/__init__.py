@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from functions.shared.store.lifecycle import Lifecycle
     from functions.shared.store.links import Links
     from functions.shared.store.members import Members
+    from functions.shared.store.metrics_files import MetricsFiles
     from functions.shared.store.org_agreements import OrgAgreements
     from functions.shared.store.provider_access import DynamoProviderAccess
     from functions.shared.store.rate_limits import RateLimits
@@ -54,6 +55,7 @@ _DYNAMO = {
     "provider_access": "provider_access:DynamoProviderAccess",
     "export_files": "export_files:S3ExportFiles",  # S3: the files of Provider Access exports
     "attachment_files": "attachment_files:S3AttachmentFiles",  # S3, not DynamoDB: the files of authorizations
+    "metrics_files": "metrics_files:S3MetricsFiles",  # S3: the published prior-authorization metrics
 }
 
 
@@ -79,6 +81,7 @@ class Repositories:
     attachment_files: AttachmentFiles
     provider_access: DynamoProviderAccess
     export_files: ExportFiles
+    metrics_files: MetricsFiles
 
     def __init__(self, *, dynamo_fallback: bool = True, **given: Any) -> None:
         unknown = set(given) - set(_DYNAMO)
