@@ -9,7 +9,7 @@ export CDK_DISABLE_CLI_TELEMETRY=1
 export CDK_DISABLE_VERSION_CHECK=1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 
-.PHONY: run test install lint unit integration infra e2e fuzz synth synth-fast deploy diff bench openapi redrive lock clean job
+.PHONY: run test install lint unit integration infra e2e fuzz screenshots synth synth-fast deploy diff bench openapi redrive lock clean job
 
 $(STAMP): requirements/runtime.txt requirements/dev.txt requirements/constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -41,6 +41,14 @@ lint: install
 
 fuzz: install  ## a deeper schemathesis pass than `make test` (FUZZ_EXAMPLES per operation, both plans)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-50} FUZZ_PHASES=examples,coverage,fuzzing $(PY) -m pytest -p no:xdist tests/e2e/test_fuzz.py
+
+# A desktop (1280 px) and a phone (390 px) PNG of every page and state the browser tests show, for a
+# reviewer to see every page without clicking. `make test` takes none of them.
+screenshots: install  ## the browser tests, saving desktop and phone PNGs in test-artifacts/screenshots/
+	scripts/ensure-chromium
+	rm -rf test-artifacts/screenshots
+	SCREENSHOTS=1 $(PY) -m pytest -n 2 --dist loadfile $(wildcard tests/e2e/test_*browser.py)
+	@echo "Screenshots: test-artifacts/screenshots/ ($$(ls test-artifacts/screenshots | wc -l) PNGs)"
 
 CDK_CONTEXT = $(if $(STAGE),-c stage=$(STAGE)) $(if $(PLAN),-c plan=$(PLAN))
 

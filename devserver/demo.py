@@ -31,13 +31,13 @@ def _demo_admissions(env: Mapping[str, str], session: Any) -> None:
     from datetime import timedelta
 
     from functions.shared.core import audit, clock
+    from functions.shared.core.business_days import business_days_later
     from functions.shared.core.plans import current_plan
-    from functions.shared.services.workflow import business_days_later
     from functions.shared.store import repositories
     from functions.shared.store.admissions import Admission, AdmissionStatus, AdmissionType, DischargeDisposition
 
     now = clock.now().replace(minute=0, second=0, microsecond=0)
-    window = current_plan().admission_notice_business_days
+    plan = current_plan()
     meta = audit.SystemOrigin("demo-data", "demo")
     for number, (member_id, name, admitted_days_ago, notified_after, discharged_days_ago, diagnosis) in enumerate([
         ("M100001", "Jane Doe", 2, timedelta(hours=3), None, "J18.9"),
@@ -45,7 +45,7 @@ def _demo_admissions(env: Mapping[str, str], session: Any) -> None:
         ("M100002", "Carlos Rivera", 75, timedelta(days=4), 71, "I21.4"),
     ]):
         admitted = now - timedelta(days=admitted_days_ago, hours=6)
-        due = business_days_later(admitted, window)
+        due = business_days_later(admitted, plan.admission_notice_business_days, plan.closure_dates)
         discharged = now - timedelta(days=discharged_days_ago) if discharged_days_ago else None
         admission = Admission(
             admission_id=f"ADM-DEMO00000{number + 1}", member_id=member_id, member_name=name,

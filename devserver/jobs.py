@@ -84,7 +84,7 @@ def start_timer(interval_s: float, log: Callable[[str], None]) -> threading.Even
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    parser.add_argument("name", help="deactivate | expire | pa-metrics")
+    parser.add_argument("name", help="deactivate | expire | end-delegations | pa-metrics")
     parser.add_argument("--as-of", dest="as_of", help="the day the run believes it is (YYYY-MM-DD)")
     parser.add_argument("--portal", default="http://127.0.0.1:3000")
     args = parser.parse_args()

@@ -15,6 +15,7 @@
     python -m devserver.staff deny-verification G1000001 ACCOUNT_ID --reason "Unknown to the practice"
     python -m devserver.staff assign-admin G1000001 ACCOUNT_ID [--replaces ACCOUNT_ID] --reason "Owner retired"
     python -m devserver.staff remove-admin G1000001 ACCOUNT_ID --reason "Left the practice"
+    python -m devserver.staff revoke-delegation G1000001 ACCOUNT_ID --reason "The practice called"
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def main() -> None:
     print(result["message"])
 
 
-ADMINS = ("links", "verify", "deny-verification", "assign-admin", "remove-admin")
+ADMINS = ("links", "verify", "deny-verification", "assign-admin", "remove-admin", "revoke-delegation")
 
 
 def administrators(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -112,6 +113,10 @@ def administrators(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     elif args.action == "assign-admin":
         path = f"/staff/providers/{provider}/administrators"
         body = {"account_id": args.account_id, "replaces": args.replaces, "reason": args.reason}
+    elif args.action == "revoke-delegation":
+        path = f"/staff/providers/{provider}/delegations/{args.account_id}"
+        print(call(args.portal, args.user, "DELETE", path, {"reason": args.reason})["message"])
+        return
     else:
         path = f"/staff/providers/{provider}/administrators/{args.account_id}/removal"
         body = {"reason": args.reason}

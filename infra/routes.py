@@ -131,15 +131,24 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("authorizations", tables={**_PORTAL_ACCESS, "members": "read", "authorizations": "write",
                                        "unique_keys": "write"},
              uses=("starts_authorization_clock", "stores_authorization_attachments", "seals_cursors")),
+    # The start page (functions/start): links, agreements and the records behind its items, read only; the last
+    # look kept on the account (one UpdateItem); the audit of the member data it shows
+    Function("start", tables={"links": "read", "consents": "read", "authorizations": "read", "admissions": "read",
+                              "accounts": "update", "audit": "append"}),
     Function(AUTHORIZATION_CLOCK, tables={"authorizations": "read", "audit": "append"}, uses=("sends_mail",)),
     Function("um_decisions", tables={"authorizations": "write", "accounts": "read", "audit": "append"},
              uses=("sends_mail",)),
     # no table access: it reads the audit table's stream (granted with its event source, infra/stack.py)
     Function(AUDIT_ARCHIVE, uses=("archives_audit",), timeout_s=60),
     # deactivation revokes sessions and devices; expiry deletes registrations and releases their unique-key
-    # claims, and keeps job markers
+    # claims, and keeps job markers; end-delegations ends delegations past their end (links' delegations-by-end)
     Function(JOBS, tables={"accounts": "write_delete", "sessions": "write_delete", "devices": "write_delete",
-                           "unique_keys": "write_delete", "audit": "append"}, uses=("sends_mail",), timeout_s=300),
+                           "unique_keys": "write_delete", "links": "write", "audit": "append"},
+             uses=("sends_mail",), timeout_s=300),
+    # Delegations (README "Delegates"): invitations are tokens; accepting reads the account's address and
+    # whether it accepted the Provider Agreement; the delegate's link is written with the invitation spent
+    Function("delegations", tables={"links": "write", "tokens": "write", "accounts": "read", "consents": "read",
+                                    "rate_limits": "write", "audit": "append"}, uses=("sends_mail",)),
     Function("staff_accounts", tables={"accounts": "write", "unique_keys": "read", "sessions": "write_delete",
                                        "devices": "write_delete", "audit": "append"}, uses=("sends_mail",)),
     # The FHIR door for providers' systems (README "For provider systems (FHIR)"): the SMART token endpoint,
@@ -208,6 +217,12 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/staff/providers/{provider_id}/administrators", "staff", iam=True),
     Route("POST", "/staff/providers/{provider_id}/administrators/{account_id}/removal", "staff", iam=True),
     Route("PUT", "/staff/providers/{provider_id}/members/{account_id}/features", "staff", iam=True),
+    Route("POST", "/providers/{provider_id}/delegations", "delegations"),
+    Route("GET", "/providers/{provider_id}/delegations", "delegations"),
+    Route("DELETE", "/providers/{provider_id}/delegations/{account_id}", "delegations"),
+    Route("POST", "/delegations/accept", "delegations"),
+    Route("DELETE", "/staff/providers/{provider_id}/delegations/{account_id}", "delegations", iam=True),
+    Route("GET", "/start", "start"),
     Route("POST", "/eligibility", "eligibility"),
     Route("GET", "/claims/{claim_id}", "claims"),
     Route("POST", "/claims/search", "claims"),
@@ -282,6 +297,8 @@ class Schedule:
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("deactivate", 2, 15, "Inactivity warnings and deactivations, daily"),
     Schedule("expire", 2, 45, "Removes registrations never activated, daily"),
+    # after midnight Eastern standard time (1:00 under daylight saving), when a delegation's last day is over
+    Schedule("end-delegations", 1, 15, "Ends delegations past their end date and mails both sides, daily"),
     # CMS-0057-F: a year's metrics are due by March 31; January 15 leaves time to check them
     Schedule("pa-metrics", 6, 0, "Publishes the previous year's prior-authorization metrics, January 15",
              function=PA_METRICS, month=1, day=15),

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 from functions.shared.core import paging
+from functions.shared.core.forms import Form
 from functions.shared.core.ids import ActingFor, AdmissionNumber, ProviderId
 from functions.shared.core.schemas import ForMember, Icd10Cm
 from functions.shared.store.admissions import AdmissionStatus, AdmissionType, DischargeDisposition
@@ -15,7 +17,17 @@ AdmissionId = AdmissionNumber
 
 FIELD_MESSAGES = {
     "admitting_diagnosis": {"string_pattern_mismatch": "Enter an ICD-10-CM code, such as J18.9 or I21.4."},
+    "admitted_at": {"missing": "Enter the admit date and time."},
+    "discharged_at": {"missing": "Enter the discharge date and time."},
+    "disposition": {"missing": "Choose where the member went."},
 }
+
+
+class AdmissionWarning(StrEnum):
+    """What may be right but is worth a second look: the user confirms it, the plan is not refused."""
+
+    OPEN_ADMISSION = "open-admission"  # the member has an admission without a discharge
+    NOT_COVERED = "not-covered"  # the member is not covered by the plan on the admit date
 
 
 class AdmissionRequest(ForMember):
@@ -26,23 +38,35 @@ class AdmissionRequest(ForMember):
     admitted_at: AwareDatetime = Field(description="Admit date and time, with its UTC offset")
     admission_type: AdmissionType
     admitting_diagnosis: Icd10Cm
+    confirmed_warnings: list[AdmissionWarning] = Field(
+        default_factory=list, max_length=len(AdmissionWarning),
+        description="The warnings of a first answer (409 confirm-warnings) the user has seen and confirms, by code")
 
     @field_validator("admitted_at")
     @classmethod
     def _not_in_the_future(cls, value: datetime) -> datetime:
-        from functions.shared.core import clock
-
-        if value > clock.now():
-            raise ValueError("The admission cannot be in the future.")
-        return value
+        return _not_in_the_future(value, "The admission cannot be in the future.")
 
 
-class DischargeRequest(BaseModel):
+class DischargeRequest(Form):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     acting_for: ActingFor
     discharged_at: AwareDatetime
     disposition: DischargeDisposition
+
+    @field_validator("discharged_at")
+    @classmethod
+    def _not_in_the_future(cls, value: datetime) -> datetime:
+        return _not_in_the_future(value, "The discharge cannot be in the future.")
+
+
+def _not_in_the_future(value: datetime, message: str) -> datetime:
+    from functions.shared.core import clock
+
+    if value > clock.now():
+        raise ValueError(message)
+    return value
 
 
 class AdmissionSearch(paging.PageRequest):
@@ -50,6 +74,12 @@ class AdmissionSearch(paging.PageRequest):
     facility_provider_id: ProviderId
     from_date: date = Field(description="First admit date")
     to_date: date = Field(description="Last admit date")
+
+
+class WarningView(BaseModel):
+    code: AdmissionWarning
+    message: str
+    admission_id: str | None = Field(default=None, description="The open admission, when you may open it")
 
 
 class AdmissionView(BaseModel):

@@ -17,7 +17,7 @@ from functions.shared.core import audit
 from functions.shared.core.errors import Problem
 from functions.shared.core.http import Caller, RequestMeta
 from functions.shared.core.plans import PlanProfile
-from functions.shared.core.states import CLOSED_LINK_STATUSES, LinkStatus, LinkType, WaitingFor
+from functions.shared.core.states import CLOSED_LINK_STATUSES, LinkRole, LinkStatus, LinkType, WaitingFor
 from functions.shared.services import access, workflow
 from functions.shared.services.notify import templates
 from functions.shared.services.notify.mail import send_mail
@@ -67,6 +67,9 @@ def _group_link(who: Caller, provider_id: str) -> LinkView:
     if link is None or link.link_type != LinkType.GROUP or link.status in CLOSED_LINK_STATUSES:
         raise Problem(404, "group-not-linked", "No such group link",
                       "Link your account to the group's Provider ID first.")
+    if link.role == LinkRole.DELEGATE:  # someone outside the group never signs for it
+        raise Problem(403, "delegate-not-signer", "A delegate cannot sign for the group",
+                      "A supervisor, manager or owner of the group signs its organizational agreement.")
     if link.status == LinkStatus.PENDING_ADMIN:
         # Not vouched for by the group's administrator yet: may neither sign for it nor see who did.
         raise Problem(403, "not-yet-approved", "Your request is not approved yet",

@@ -26,6 +26,7 @@ from functions.authorizations.models import (
 )
 from functions.shared.core.context import Ask
 from functions.shared.core.errors import Problem
+from functions.shared.core.schemas import icd10cm_dotted
 from functions.shared.core.states import Feature
 from functions.shared.services import access, prior_auth, records
 from functions.shared.services.member_identity import MEMBER_NOT_FOUND, find_member
@@ -218,7 +219,9 @@ def view(a: Authorization, now: datetime) -> AuthorizationView:
         servicing_provider_id=a.servicing_provider_id,
         service_lines=[ServiceLineView(code=s.code, units=s.units, approved_units=s.approved_units)
                        for s in a.service_lines],
-        diagnosis_codes=list(a.diagnosis_codes), clinical_notes=a.clinical_notes, service_from=a.service_from,
+        # dotted, also where stored before codes were kept so
+        diagnosis_codes=[icd10cm_dotted(code) for code in a.diagnosis_codes], clinical_notes=a.clinical_notes,
+        service_from=a.service_from,
         service_to=a.service_to, urgency=a.urgency, submitted_at=a.submitted_at, due_at=a.due_at,
         overdue=a.status == AuthorizationStatus.PENDING and a.decided_in == "portal" and now > a.due_at,
         decided_in=a.decided_in, decision_reason=a.decision_reason,

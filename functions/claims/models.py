@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field
 
 from functions.shared.core import paging
+from functions.shared.core.errors import FieldError
 from functions.shared.core.ids import ActingFor, MemberId, ProviderId
 from functions.shared.store.claims import ClaimStatus
 
@@ -18,23 +20,23 @@ class ClaimSearch(paging.PageRequest):
 
     acting_for: ActingFor
     member_id: MemberId | None = None
-    birth_date: date | None = Field(default=None, validate_default=True, description="Required with member_id")
+    birth_date: date | None = Field(default=None, description="Required with member_id")
     provider_id: ProviderId | None = Field(default=None, description="A billing or rendering Provider ID you may see")
     from_date: date = Field(description="First date of service")
     to_date: date = Field(description="Last date of service")
 
-    @field_validator("birth_date")
     @classmethod
-    def _birth_date_with_member(cls, value: date | None, info: ValidationInfo) -> date | None:
-        if value is None and info.data.get("member_id"):
-            raise ValueError("Enter the member's date of birth with the member ID.")
-        return value
-
-    @model_validator(mode="after")
-    def _mode(self) -> ClaimSearch:
-        if bool(self.member_id) == bool(self.provider_id):
-            raise ValueError("Search by member (member ID and date of birth) or by Provider ID, not both.")
-        return self
+    def form_errors(cls, given: Mapping[str, Any]) -> list[FieldError]:
+        by_member, by_provider = "member_id" in given, "provider_id" in given
+        errors = []
+        if by_member and by_provider:
+            errors.append(FieldError("provider_id", "Search by member or by Provider ID, not both.", "one_of"))
+        elif not by_member and not by_provider:
+            errors.append(FieldError("member_id", "Enter the member ID and date of birth, or choose a Provider ID.",
+                                     "missing"))
+        if by_member and "birth_date" not in given:
+            errors.append(FieldError("birth_date", "Enter the member's date of birth with the member ID.", "missing"))
+        return errors
 
 
 class ReasonCodeView(BaseModel):

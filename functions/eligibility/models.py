@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
+from functions.shared.core.errors import FieldError
+from functions.shared.core.forms import Form
 from functions.shared.core.schemas import ActingFor, MemberId, Name
 from functions.shared.store.members import BenefitKind
 
 
-class EligibilityRequest(BaseModel):
+class EligibilityRequest(Form):
     """An exact member identity: member ID + date of birth, or last name + first name + date of birth."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
@@ -23,11 +26,15 @@ class EligibilityRequest(BaseModel):
     birth_date: date
     service_date: date = Field(description="The date of service to check coverage on")
 
-    @model_validator(mode="after")
-    def _identity(self) -> EligibilityRequest:
-        if not self.member_id and not (self.last_name and self.first_name):
-            raise ValueError("Enter the member ID, or the member's last and first name.")
-        return self
+    @classmethod
+    def form_errors(cls, given: Mapping[str, Any]) -> list[FieldError]:
+        if "member_id" in given or ("last_name" in given and "first_name" in given):
+            return []
+        if "last_name" in given:
+            return [FieldError("first_name", "Enter the member's first name too, or search by member ID.", "missing")]
+        if "first_name" in given:
+            return [FieldError("last_name", "Enter the member's last name too, or search by member ID.", "missing")]
+        return [FieldError("member_id", "Enter the member ID, or the member's last and first name.", "missing")]
 
 
 class BenefitView(BaseModel):

@@ -1,5 +1,6 @@
-"""The lifecycle jobs' Lambda, invoked by EventBridge Scheduler with {"job": "deactivate" | "expire"}
-(and locally by the devserver, which may add "as_of": "YYYY-MM-DD" to run a day of its choosing)."""
+"""The lifecycle jobs' Lambda, invoked by EventBridge Scheduler with {"job": "deactivate" | "expire" |
+"end-delegations"} (and locally by the devserver, which may add "as_of": "YYYY-MM-DD" to run a day of its
+choosing)."""
 
 from datetime import UTC, date, datetime
 from typing import Any

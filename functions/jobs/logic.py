@@ -1,5 +1,5 @@
 """The scheduled lifecycle jobs: inactivity warnings and deactivation, expiry of registrations never
-activated.
+activated, the end of delegations past their end date.
 
 Each job walks the lifecycle index one day at a time (never a Scan), from the day after its progress
 marker up to the day that falls due, and moves the marker only past days it finished completely: a
@@ -27,6 +27,7 @@ from functions.shared.core.errors import Problem
 from functions.shared.core.lifecycle import LifecycleKind, lifecycle_key
 from functions.shared.core.plans import PlanProfile
 from functions.shared.core.states import AccountState
+from functions.shared.services import delegations
 from functions.shared.services.notify import lifecycle as mails
 from functions.shared.services.notify.mail import send_mail
 from functions.shared.store import repositories
@@ -218,6 +219,33 @@ def expiries(plan: PlanProfile, now: datetime, today: date, time_left: TimeLeft)
     return walk("expire", LifecycleKind.PENDING, due, act, time_left)
 
 
+# --- delegations ---------------------------------------------------------------------------------
+
+def end_delegations(plan: PlanProfile, now: datetime, today: date, time_left: TimeLeft) -> PhaseReport:
+    """End the delegations past their end (one Query of the sparse delegations-by-end index: only those in
+    force, or ended by this job and not yet mailed), mail the delegates and the Provider IDs' administrators.
+    Whatever a run leaves (out of time, a failed mail) stays in the index for the next."""
+    due = repositories().links.delegations_ending(now)
+    meta = SystemOrigin("delegation-job")
+
+    def act(key: str, _day: date) -> Outcome:
+        account_id, provider_id = key.split(" ", 1)
+        ended = delegations.end_past_due(account_id, provider_id, plan, meta, now)
+        return Outcome.CHANGED if ended else Outcome.UNCHANGED
+
+    report = PhaseReport(phase="end-delegations", through=today, days=[today])
+    for key, outcome in fan_out([f"{a} {p}" for a, p in due], today, act, time_left):
+        if outcome == Outcome.CHANGED:
+            report.changed += 1
+        elif outcome == Outcome.UNCHANGED:
+            report.unchanged += 1
+        else:
+            report.complete = False
+            if outcome == Outcome.FAILED:
+                report.failed.append(key)
+    return report
+
+
 # --- one-time migration ----------------------------------------------------------------------------
 
 def backfill(plan: PlanProfile, now: datetime, today: date, time_left: TimeLeft) -> PhaseReport:
@@ -246,5 +274,6 @@ Phase = Callable[[PlanProfile, datetime, date, TimeLeft], PhaseReport]
 JOBS: dict[str, tuple[Phase, ...]] = {
     "deactivate": (deactivations, warnings, deactivation_notices),
     "expire": (expiries,),
+    "end-delegations": (end_delegations,),
     "backfill": (backfill,),  # once, by hand, after the first deployment of the lifecycle (not scheduled)
 }

@@ -6,8 +6,8 @@ Directory data (names, Tax ID, provider number, ZIP) is public, so matching it p
 ID's first administrator must also prove they are with the practice before anything is granted or
 claimed: by a recent payment the plan made to its Tax ID (check or EFT trace number and amount, as payer
 portals ask), or else provider-relations staff verify them (see functions/staff). Failed payment proofs
-are counted per account and per Provider ID, audited, and never say whether the number or the amount was
-wrong. Later linkers ask the Provider ID's administrators."""
+are audited, never say whether the number or the amount was wrong, and are counted per account, per source
+and per Provider ID (see `proof_tries_left`). Later linkers ask the Provider ID's administrators."""
 
 from __future__ import annotations
 
@@ -21,12 +21,12 @@ from functions.link_provider.models import (
     PaymentProof,
     ProviderView,
 )
-from functions.shared.core import audit, roster
-from functions.shared.core.errors import FieldError, Problem, invalid_fields, session_ended
+from functions.shared.core import audit, business_days, roster
+from functions.shared.core.errors import FieldError, Problem, session_ended
 from functions.shared.core.http import Caller, RequestMeta
 from functions.shared.core.plans import PlanProfile
-from functions.shared.core.states import OPEN_LINK_STATUSES, LinkStatus, LinkType
-from functions.shared.services import access, ratelimit, workflow
+from functions.shared.core.states import OPEN_LINK_STATUSES, LinkRole, LinkStatus, LinkType
+from functions.shared.services import access, delegations, ratelimit, workflow
 from functions.shared.store import audit as audit_log
 from functions.shared.store import links as stored_links
 from functions.shared.store import repositories
@@ -39,11 +39,7 @@ NO_MATCH = Problem(
     422, "provider-not-matched", "We could not match these details",
     "Check every field against your records with the plan (names, Tax ID, provider number and a "
     "practice ZIP code) and try again. If they are right, call provider services.")
-PAYMENT_NOT_VERIFIED = Problem(
-    422, "payment-not-verified", "We could not verify this payment",
-    "Enter the check number or EFT trace number and the total of a payment we made to this Tax ID "
-    "recently, as on your remittance advice. If you have none, leave the payment out: provider relations "
-    "will verify you instead.")
+PROOF_FIELDS = ("payment.number", "payment.amount")
 NEXT_STEP = {
     LinkStatus.PENDING_VERIFICATION: "Provider relations will verify that you work for this practice (they may "
                                      "call the practice). Nothing is shared with you until then.",
@@ -56,11 +52,6 @@ NEXT_STEP = {
     LinkStatus.EXPIRED: "The request expired without a decision. You may ask again.",
     LinkStatus.REMOVED: "An administrator removed this link. You may ask again.",
 }
-
-
-def _required(req: LinkRequest) -> list[FieldError]:
-    names = ("first_name", "last_name") if req.provider_type == LinkType.PRACTITIONER else ("group_name",)
-    return [FieldError(n, "This field is required.", "missing") for n in names if getattr(req, n) is None]
 
 
 def matches(provider: RosterProvider | None, req: LinkRequest) -> bool:
@@ -76,9 +67,6 @@ def matches(provider: RosterProvider | None, req: LinkRequest) -> bool:
 
 
 def request_link(req: LinkRequest, who: Caller, plan: PlanProfile, meta: RequestMeta, now: datetime) -> LinkView:
-    missing = _required(req)
-    if missing:
-        raise invalid_fields(missing)
     tax_id = roster.digits(req.tax_id)
     ratelimit.hit("link-attempt", who.account_id, plan.link_attempts_per_hour, WINDOW, now)
     ratelimit.check("link-failure-tax-id", tax_id, plan.link_failures_per_tax_id_per_hour, WINDOW, now)
@@ -125,7 +113,7 @@ def _create(new: stored_links.NewLink, payment: PaymentProof | None, plan: PlanP
         proof = "org_agreement"
     else:
         return links.create_for_verification(
-            new, workflow.business_days_later(now, plan.staff_verification_business_days),
+            new, business_days.business_days_later(now, plan.staff_verification_business_days, plan.closure_dates),
             _event("link.create", "verification_requested", new, meta, now))
     try:
         return links.create_as_admin(new, _event("link.create", "administrator", new, meta, now, proof=proof))
@@ -136,27 +124,71 @@ def _create(new: stored_links.NewLink, payment: PaymentProof | None, plan: PlanP
 def _member_request(new: stored_links.NewLink, plan: PlanProfile, meta: RequestMeta,
                     now: datetime) -> stored_links.LinkView:
     return repositories().links.create_request(
-        new, workflow.business_days_later(now, plan.admin_decision_business_days),
+        new, business_days.business_days_later(now, plan.admin_decision_business_days, plan.closure_dates),
         _event("link.create", "access_requested", new, meta, now))
+
+
+def proof_tries_left(account_failures: int, source_failures: int, provider_failures: int, plan: PlanProfile) -> int:
+    """How many payment proofs an account may still try today, from its source, for a Provider ID.
+
+    The day's failures count per account and per source, which only their own attempts use up, so a stranger
+    never takes an office's tries. A Provider ID's failures from everyone never refuse a proof; past the plan's
+    mark (someone is guessing its payments) they cut every account's allowance for it to a few tries, which
+    slows guessing with many accounts while an office that has not failed today still gets its proof checked."""
+    allowance = plan.payment_proof_failures_per_account_per_day
+    if provider_failures >= plan.payment_proof_failures_per_provider_per_day:
+        allowance = min(allowance, plan.payment_proof_tries_when_targeted)
+    return max(0, min(allowance - account_failures,
+                      plan.payment_proof_failures_per_source_per_day - source_failures))
 
 
 def _prove_payment(new: stored_links.NewLink, payment: PaymentProof, plan: PlanProfile, meta: RequestMeta,
                    now: datetime) -> None:
     """A payment the plan made to the Provider ID's Tax ID within `payment_proof_days`, total and number
-    both right; failures count per account and per Provider ID (a day's window) and say nothing more."""
-    per_account = ("link-proof-account", new.account_id, plan.payment_proof_failures_per_account_per_day)
-    per_provider = ("link-proof-provider", new.provider_id, plan.payment_proof_failures_per_provider_per_day)
-    for action, subject, limit in (per_account, per_provider):
-        ratelimit.check(action, subject, limit, PROOF_WINDOW, now)
+    both right; a failure is counted (a day's window), marks both fields alike and says the tries left."""
+    counters = {"link-proof-account": new.account_id, "link-proof-source": meta.source,
+                "link-proof-provider": new.provider_id}
+    counts = ratelimit.check_all([(action, subject, 0, PROOF_WINDOW) for action, subject in counters.items()], now)
+    left = proof_tries_left(counts["link-proof-account"], counts["link-proof-source"], counts["link-proof-provider"],
+                            plan)
+    if left == 0:
+        raise _no_tries_left(ratelimit.seconds_left(PROOF_WINDOW, now))
     since = (now - timedelta(days=plan.payment_proof_days)).date()
     paid = repositories().claims.payment_total(new.tax_id, payment.number, since)
     if paid is not None and paid > 0 and paid == payment.cents:
         return
+    # This failure counted: it may also be the one that marks the Provider ID as targeted.
+    left = proof_tries_left(*(counts[action] + 1 for action in counters), plan)
     audit_log.record("link.verify", "payment_not_verified", meta, subject=new.account_id, now=now,
-                     detail={"provider_id": new.provider_id})
-    for action, subject, limit in (per_account, per_provider):
-        ratelimit.hit(action, subject, limit, PROOF_WINDOW, now)
-    raise PAYMENT_NOT_VERIFIED
+                     detail={"provider_id": new.provider_id, "tries_left": left})
+    for action, subject in counters.items():
+        ratelimit.allow(action, subject, FAILURES_COUNTED, PROOF_WINDOW, now)
+    raise _payment_not_verified(left, plan)
+
+
+FAILURES_COUNTED = 1_000_000  # a counter's cap: the limits are applied by proof_tries_left
+_LEAVE_IT_OUT = "leave the payment out and provider relations will verify you instead"
+
+
+def _payment_not_verified(left: int, plan: PlanProfile) -> Problem:
+    tries = (f"You have {left} {'try' if left == 1 else 'tries'} left today."
+             if left else f"You have no tries left today: try again tomorrow, or {_LEAVE_IT_OUT}.")
+    return Problem(
+        422, "payment-not-verified", "We could not verify this payment",
+        f"We found no payment to this Tax ID in the last {plan.payment_proof_days} days with this number and "
+        f"total. {tries}",
+        errors=[FieldError(field, "Check the number and the total against your remittance advice or bank "
+                                  "statement.", "not_verified") for field in PROOF_FIELDS],
+        extra={"tries_left": left})
+
+
+def _no_tries_left(retry_after: int) -> Problem:
+    return Problem(
+        429, "payment-proof-tries-used", "No payment tries left today",
+        f"You have used today's tries to prove a payment. Try again tomorrow, or {_LEAVE_IT_OUT}.",
+        errors=[FieldError(field, "No tries left today: leave the payment out, or try again tomorrow.",
+                           "tries_used") for field in PROOF_FIELDS],
+        extra={"tries_left": 0}, headers={"Retry-After": str(retry_after)})
 
 
 def _event(action: str, outcome: str, new: stored_links.NewLink, meta: RequestMeta, now: datetime,
@@ -171,9 +203,11 @@ def _concurrent() -> Problem:
 
 
 def view(link: stored_links.LinkView) -> LinkView:
-    return LinkView(provider_id=link.provider_id, provider_name=link.provider_name, link_type=link.link_type,
-                    role=link.role, status=link.status, next_step=NEXT_STEP.get(link.status, ""),
-                    requested_at=link.requested_at)
+    shown = LinkView(provider_id=link.provider_id, provider_name=link.provider_name, link_type=link.link_type,
+                     role=link.role, status=link.status, next_step=NEXT_STEP.get(link.status, ""),
+                     requested_at=link.requested_at,
+                     features=list(access.normal_features(access.features_of(link))))
+    return shown.model_copy(update=delegations.as_listed(link)) if link.role == LinkRole.DELEGATE else shown
 
 
 def my_links(who: Caller) -> LinkList:
@@ -184,11 +218,13 @@ def accessible_providers(who: Caller, plan: PlanProfile) -> AccessibleProviders:
     """The providers whose records this account may see: checked on every portal request."""
     active = access.portal_links(who.account_id, plan)
     names = {link.provider_id: link for link in active}
+    scopes = {link.provider_id: access.granted_by([link]) for link in active}  # what acting for each opens
     shown = []
     for provider_id, seen in sorted(access.granted_by(active, with_details=True).items()):
         record = seen.provider
         shown.append(ProviderView(
             provider_id=provider_id, via_link=seen.via_link,
+            via_links=sorted(link_id for link_id, scope in scopes.items() if provider_id in scope),
             provider_type=record.provider_type if record else names[provider_id].link_type,
             name=record.name if record else names[provider_id].provider_name,
             zips=sorted(record.zips) if record else []))

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from functions.password_reset import logic
-from functions.password_reset.models import ResetCompletion, ResetRequest
+from functions.password_reset.models import FIELD_MESSAGES, ResetCompletion, ResetRequest
 from functions.shared.core.config import settings
 from functions.shared.core.context import Now, Origin, Plan
 from functions.shared.core.http import cookie_header, json_response, make_handler, make_resolver
@@ -14,7 +14,7 @@ from functions.shared.core.schemas import Message
 from functions.shared.services.security.secrets import hash_secret
 from functions.shared.services.sessions import DEVICE_COOKIE, read_cookie
 
-app = make_resolver()
+app = make_resolver(field_messages=FIELD_MESSAGES)
 
 
 @app.post("/password-resets", summary="Mail a reset link (same answer for any address)",

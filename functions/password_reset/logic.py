@@ -8,16 +8,17 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from functions.password_reset import mails
-from functions.password_reset.models import ResetCompletion, ResetRequest
+from functions.password_reset.models import ResetCompletion, ResetRequest, reset_errors
 from functions.shared.core import audit
 from functions.shared.core.errors import WRONG_CREDENTIALS, Problem, invalid_fields
+from functions.shared.core.forms import given_values
 from functions.shared.core.http import RequestMeta
 from functions.shared.core.plans import PlanProfile
 from functions.shared.core.schemas import Message
 from functions.shared.core.states import AccountState, TokenPurpose
 from functions.shared.services import ratelimit
 from functions.shared.services.notify.mail import send_decoy, send_mail
-from functions.shared.services.security.passwords import context_words, hash_password, policy_errors
+from functions.shared.services.security.passwords import context_words, hash_password
 from functions.shared.services.security.secrets import hash_secret, new_token
 from functions.shared.store import repositories
 from functions.shared.store.accounts import NO_ACCOUNT, AccountView
@@ -75,9 +76,9 @@ def complete_reset(req: ResetCompletion, plan: PlanProfile, meta: RequestMeta, n
     if account is None or account.state == AccountState.DEACTIVATED or _changed_since(account, token.created_at):
         raise Problem(WRONG_CREDENTIALS, "reset-link-invalid", "This reset link is not valid",
                       "It expired or was already used. Ask for a new one.", extra={"retry": "/forgot.html"})
-    errors = policy_errors(req.password, plan.password_policy, email=account.email, username=account.username,
-                           context=context_words(plan, account.first_name, account.last_name,
-                                                 account.display_name))
+    errors = reset_errors(given_values(dict(req)), plan.password_policy, email=account.email,
+                          username=account.username,
+                          context=context_words(plan, account.first_name, account.last_name, account.display_name))
     if errors:
         raise invalid_fields(errors)
     try:

@@ -59,7 +59,7 @@ from functions.shared.core.code_systems import (
     procedure_code,
 )
 from functions.shared.core.ids import normal_id
-from functions.shared.core.schemas import ICD10CM_PATTERN
+from functions.shared.core.schemas import ICD10CM_PATTERN, icd10cm_dotted
 from functions.shared.services.authorization_clock import DECISION_TIME
 from functions.shared.store.authorizations import (
     IMPORTED,
@@ -648,7 +648,7 @@ def _diagnoses(claim: Any) -> tuple[str, ...]:
         if system != ICD10CM or not code or not _ICD10CM.match(code.upper()):
             raise Invalid(f"diagnosis.{i}.diagnosisCodeableConcept", f"{code!r} is not an ICD-10-CM code of system "
                                                                       f"{ICD10CM}")
-        codes.append(code.upper())
+        codes.append(icd10cm_dotted(code.upper()))
     if not codes:
         raise Invalid("diagnosis", "a request needs at least one diagnosis")
     return tuple(codes)

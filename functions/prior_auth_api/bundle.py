@@ -51,7 +51,7 @@ from functions.shared.core.code_systems import (
 from functions.shared.core.fhir_http import FhirError
 from functions.shared.core.file_types import KINDS, SIGNATURES
 from functions.shared.core.ids import normal_id
-from functions.shared.core.schemas import ICD10CM_PATTERN
+from functions.shared.core.schemas import ICD10CM_PATTERN, icd10cm_dotted
 from functions.shared.services.prior_auth import Upload
 from functions.shared.store.authorizations import AuthorizationUrgency, ServiceRequest
 
@@ -410,7 +410,7 @@ def _diagnoses(claim: dict[str, Any]) -> tuple[str, ...]:
         if system != ICD10CM or not code or not _ICD10CM.match(code.upper()):
             raise invalid(f"Claim.diagnosis[{i}].diagnosisCodeableConcept", f"{code!r} is not an ICD-10-CM code of "
                                                                             f"{ICD10CM}")
-        codes.append(code.upper())
+        codes.append(icd10cm_dotted(code.upper()))
     return tuple(codes[:12])
 
 

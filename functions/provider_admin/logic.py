@@ -25,7 +25,8 @@ def _target(provider_id: str, account_id: str) -> LinkView:
 
 def members(provider_id: str, who: Caller) -> Members:
     mine = access.require_admin(who.account_id, provider_id)
-    shown = [member(m) for m in repositories().links.of_provider(provider_id) if m.status != LinkStatus.REMOVED]
+    shown = [member(m) for m in repositories().links.of_provider(provider_id)
+             if m.status != LinkStatus.REMOVED and m.role != LinkRole.DELEGATE]  # delegates: functions/delegations
     return Members(provider_id=provider_id, provider_name=mine.provider_name, members=shown)
 
 

@@ -14,9 +14,15 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from functions.register.mails import already_registered
-from functions.register.models import CaptchaChallenge, RegistrationAccepted, RegistrationRequest
+from functions.register.models import (
+    CaptchaChallenge,
+    RegistrationAccepted,
+    RegistrationRequest,
+    registration_errors,
+)
 from functions.shared.core import audit
 from functions.shared.core.errors import FieldError, Problem, invalid_fields
+from functions.shared.core.forms import given_values
 from functions.shared.core.http import RequestMeta
 from functions.shared.core.plans import PlanProfile
 from functions.shared.core.states import AccountState
@@ -24,7 +30,7 @@ from functions.shared.services import ratelimit
 from functions.shared.services.activation import issue_activation_secret
 from functions.shared.services.notify.mail import send_mail
 from functions.shared.services.security import captcha
-from functions.shared.services.security.passwords import context_words, hash_password, policy_errors
+from functions.shared.services.security.passwords import hash_password
 from functions.shared.store import repositories
 from functions.shared.store.accounts import NewAccount, taken_value
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
@@ -34,33 +40,17 @@ logger = Logger(child=True)
 WINDOW = timedelta(hours=1)
 EXISTING_ADDRESS_MAILS_PER_HOUR = 1
 
-EXTENDED_FIELDS = ("username", "display_name", "confirm_password", "group_name", "telephone", "fax",
-                   "captcha")
-
-
 def captcha_challenge(plan: PlanProfile) -> CaptchaChallenge:
     if not plan.requires_captcha:
         raise Problem(404, "not-found", "Not found", "This portal's sign-up form has no security code.")
     return CaptchaChallenge.model_validate(captcha.new_challenge())
 
 
-def form_errors(form: RegistrationRequest, plan: PlanProfile) -> list[FieldError]:
-    errors: list[FieldError] = []
-    if plan.registration_form == "cmo":
-        errors += [FieldError(name, "This field is required.", "missing")
-                   for name in EXTENDED_FIELDS if getattr(form, name) is None]
-        if form.confirm_password is not None and form.confirm_password != form.password:
-            errors.append(FieldError("confirm_password", "The two passwords do not match.", "mismatch"))
-    errors += policy_errors(form.password, plan.password_policy, email=form.email, username=form.username,
-                            context=context_words(plan, form.first_name, form.last_name, form.display_name))
-    return errors
-
-
 def register(form: RegistrationRequest, plan: PlanProfile, meta: RequestMeta, portal_url: str,
              now: datetime) -> RegistrationAccepted:
     if plan.requires_captcha and form.captcha is not None:
         captcha.spend(form.captcha, now)  # first, whatever the outcome: a solution answers one attempt
-    errors = form_errors(form, plan)
+    errors = registration_errors(given_values(dict(form)), plan)
     if errors:
         raise invalid_fields(errors)
     ratelimit.hit("register-source", meta.source, plan.registrations_per_source_per_hour, WINDOW, now)

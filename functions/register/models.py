@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from functions.shared.core.errors import FieldError
+from functions.shared.core.forms import Form
+from functions.shared.core.plans import PlanProfile, current_plan
 from functions.shared.core.schemas import Email, Name, NewPassword, PlainText
+from functions.shared.services.security.passwords import context_words, policy_errors
 
 # A US number: 10 digits (an optional leading 1), with spaces, dots, dashes, parentheses or a plus
 # anywhere. ASCII only, and stated as the field's pattern so the contract says exactly what passes.
@@ -36,12 +41,27 @@ Username = Annotated[str, Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0
                                 description="Letters, numbers, dot, dash and underscore.")]
 
 
-class RegistrationRequest(BaseModel):
+# What the extended form (cmo) also asks, each said as what to do.
+EXTENDED_FIELDS = {
+    "username": "Choose a user name.",
+    "display_name": "Enter the name others see (your display name).",
+    "confirm_password": "Type the password again.",
+    "group_name": "Enter the group or practice name.",
+    "telephone": "Enter the office telephone number.",
+    "fax": "Enter the office fax number.",
+    "captcha": "Solve the security code.",
+}
+PASSWORDS_DIFFER = "The two passwords do not match."
+
+
+class RegistrationRequest(Form):
     """Sign-up form. Plans with the extended form (cmo) also require `username`, `display_name`,
     `confirm_password` (equal to `password`), `group_name`, `telephone`, `fax` and a solved `captcha`
-    (GET /captcha); other plans refuse none of them but ignore them."""
+    (GET /captcha); other plans refuse none of them but ignore them. The plan's rules (those fields, the
+    password policy) are answered with the fields' own errors, in one answer."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    form_rules_in_step = True  # a form whose fields pass spends its CAPTCHA before the plan's rules answer
 
     email: Email
     password: NewPassword
@@ -54,6 +74,36 @@ class RegistrationRequest(BaseModel):
     telephone: Phone | None = None
     fax: Phone | None = None
     captcha: str | None = Field(default=None, max_length=4096, description="ALTCHA solution payload")
+
+    @classmethod
+    def form_errors(cls, given: Mapping[str, Any]) -> list[FieldError]:
+        return registration_errors(given, current_plan())
+
+
+def registration_errors(given: Mapping[str, Any], plan: PlanProfile) -> list[FieldError]:
+    """The plan's rules of the form: the extended form's fields and matching passwords, the password policy."""
+    errors: list[FieldError] = []
+    # A password sent empty is checked as such; one that is absent has its own "required" error.
+    sent = given.get("password", "")
+    password = sent.strip() if isinstance(sent, str) else None
+    if plan.registration_form == "cmo":
+        errors += [FieldError(name, message, "missing") for name, message in EXTENDED_FIELDS.items()
+                   if name not in given]
+        confirmation = _text(given, "confirm_password")
+        if password is not None and confirmation is not None and confirmation != password:
+            errors.append(FieldError("confirm_password", PASSWORDS_DIFFER, "mismatch"))
+    if password is not None:
+        errors += policy_errors(password, plan.password_policy, email=_text(given, "email") or "",
+                                username=_text(given, "username"),
+                                context=context_words(plan, *(_text(given, name) for name in
+                                                              ("first_name", "last_name", "display_name"))))
+    return errors
+
+
+def _text(given: Mapping[str, Any], name: str) -> str | None:
+    """A text field as the model keeps it (trimmed); None when absent or not text."""
+    value = given.get(name)
+    return value.strip() or None if isinstance(value, str) else None
 
 
 class RegistrationAccepted(BaseModel):

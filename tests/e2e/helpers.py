@@ -1,29 +1,79 @@
 """Steps the browser journeys share: accounts made over HTTP, signing in and setting up the
-authenticator app in the page, screenshots."""
+authenticator app in the page, screenshots, and axe's accessibility check of a page."""
 
 from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pyotp
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, Portal
+from tests.e2e.conftest import ARTIFACTS, REPO, Portal
 
 STRONG = "Lantern-Orbit-42"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+WIDTHS = (("desktop", DESKTOP), ("phone", PHONE))
+# axe-core, pinned in package.json (npm ci installs it with DynamoDB Local and the CDK CLI).
+AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def new_email() -> str:
     return f"e2e-{uuid.uuid4().hex[:10]}@clinic.example"
 
 
+def screenshot_folder() -> Path | None:
+    """Where `make screenshots` (SCREENSHOTS=1) wants a desktop and a phone PNG of every page and state the
+    browser tests show (test-artifacts/screenshots/); None in a normal run, which takes none of them."""
+    if os.environ.get("SCREENSHOTS", "") in ("", "0"):
+        return None
+    folder = ARTIFACTS / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def screenshot(page: Any, name: str, width: str) -> None:
+    """`name`-`width`.png (width: desktop or phone) of the page as it is now, when screenshots are asked for."""
+    folder = screenshot_folder()
+    if folder:
+        page.screenshot(path=str(folder / f"{name}-{width}.png"), full_page=True)
+
+
+def at_both_widths(page: Any, name: str) -> None:
+    """When screenshots are asked for: the page as it is now at the desktop and at the phone width (then
+    back at the size it had)."""
+    if not screenshot_folder():
+        return
+    size = page.viewport_size
+    try:
+        for width, viewport in WIDTHS:
+            page.set_viewport_size(viewport)
+            screenshot(page, name, width)
+    finally:
+        page.set_viewport_size(size)
+
+
 def shot(page: Any, name: str) -> None:
+    """A full-page PNG of a state a journey reaches (test-artifacts/`name`), and with SCREENSHOTS=1 its
+    desktop and phone PNGs in test-artifacts/screenshots/."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    at_both_widths(page, Path(name).stem)
+
+
+def axe_violations(page: Any) -> list[str]:
+    """What axe finds on the page as it is now (every rule, every impact), one line per rule broken."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE.read_text())  # evaluated by the browser itself: the page's CSP does not apply
+    result = page.evaluate("axe.run(document, { resultTypes: ['violations'] })")
+    return [f"{v['id']} ({v['impact']}): {v['help']}, at {[node['target'] for node in v['nodes']][:5]}"
+            for v in result["violations"]]
 
 
 def active_account(portal: Portal, email: str, password: str = STRONG, first_name: str = "Ada",

@@ -70,6 +70,8 @@ def test_request_more_information_and_approval(own_portal: Portal, riverside: An
     expect(page.get_by_role("navigation", name="Account").get_by_role("link", name="Authorizations")).to_have_attribute(
         "aria-current", "page")
     expect(page.get_by_label("Provider ID you act for")).to_be_hidden()  # one active link: nothing to choose
+    expect(page.locator("#request-card")).to_be_hidden()  # the list first; "New request" opens the form
+    page.get_by_role("button", name="New request").click()
     expect(page.get_by_label("Requesting Provider ID")).to_have_value("G1000001")
     expect(page.get_by_label("Service from")).to_have_value(date.today().isoformat())
     expect(page.locator("#list-summary")).to_contain_text("submitted")
@@ -93,19 +95,18 @@ def test_request_more_information_and_approval(own_portal: Portal, riverside: An
     expect(page.locator("#urgency-hint")).to_contain_text(
         "Expedited: decision within 72 hours; standard: within 7 calendar days")
     page.get_by_label("Clinical notes (optional)").fill("Knee pain for 8 weeks after a fall; locking; failed PT.")
-    page.get_by_role("button", name="Submit the request").click()
-    expect(page.locator("#line-0-code-error")).to_contain_text("Enter a CPT code")
-    expect(page.get_by_label("Procedure code on line 1")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#error-summary")).to_be_focused()
-    shot(page, "e2e-authorizations-bad-code.png")
-
-    # Corrected, with a file that is not one the plan takes (said at the field, nothing sent), then a PDF:
-    # the request's number and a decision due 72 hours after it was submitted.
-    page.get_by_label("Procedure code on line 1").fill("73721")
+    # with a file that is not one the plan takes: said at its field with the API's errors, in one answer
     files = page.get_by_label("Attachments (optional)")
     files.set_input_files({"name": "notes.txt", "mimeType": "text/plain", "buffer": b"knee"})
     page.get_by_role("button", name="Submit the request").click()
+    expect(page.locator("#line-0-code-error")).to_contain_text("Enter a CPT code")
+    expect(page.get_by_label("Procedure code on line 1")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#attachments-error")).to_contain_text("notes.txt: attach PDF, PNG, JPEG or TIFF files only")
+    expect(page.locator("#error-summary")).to_be_focused()
+    shot(page, "e2e-authorizations-bad-code.png")
+
+    # Corrected, with a PDF: the request's number and a decision due 72 hours after it was submitted.
+    page.get_by_label("Procedure code on line 1").fill("73721")
     files.set_input_files({"name": "referral.pdf", "mimeType": "application/pdf", "buffer": REFERRAL})
     page.get_by_role("button", name="Submit the request").click()
     sent_at = datetime.now()
@@ -118,7 +119,9 @@ def test_request_more_information_and_approval(own_portal: Portal, riverside: An
                             "%m/%d/%Y %I:%M %p")
     assert abs(due - (sent_at + timedelta(hours=72))) < timedelta(minutes=3), due_text
     expect(page.locator("#error-summary")).to_be_hidden()
-    expect(page.get_by_label("Member ID", exact=True)).to_have_value("")  # ready for the next one
+    expect(page.locator("#request-card")).to_be_hidden()  # sent: the form closes, cleared for the next one
+    expect(page.get_by_role("button", name="New request")).to_be_visible()
+    expect(page.get_by_label("Member ID", exact=True)).to_have_value("")
     expect(page.get_by_label("Procedure code on line 1")).to_have_value("")
 
     row = page.locator("#authorization-rows tr.authorization").filter(has=page.get_by_role("link", name=number))
@@ -185,7 +188,8 @@ def test_request_more_information_and_approval(own_portal: Portal, riverside: An
 
 
 def submit_request(page: Any, notes: str) -> str:
-    """Fill the request form for Jane Doe's knee MRI and submit it; the request's number."""
+    """Open the request form, fill it for Jane Doe's knee MRI and submit it; the request's number."""
+    page.get_by_role("button", name="New request").click()
     page.get_by_label("Member ID", exact=True).fill("M100001")
     page.get_by_label("Date of birth").fill("1984-03-12")
     page.get_by_label("Servicing Provider ID").fill("P2000001")

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ARTIFACTS, Portal
+from tests.e2e.conftest import Portal
+from tests.e2e.helpers import shot
 
 pytestmark = pytest.mark.e2e
 
@@ -53,8 +54,7 @@ def test_sign_up_then_activate_from_the_outbox(portal: Portal, page: Any) -> Non
     result = page.locator("#activate-result")
     result.wait_for()
     assert "Your account is active" in result.inner_text()  # the API's message
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "e2e-activation.png"), full_page=True)
+    shot(page, "e2e-activation.png")
 
     # The same link a second time: the problem's title, detail and a way to a new email.
     [link] = next(m for m in portal.mails_to(email) if m["subject"] == "Activate Account")["links"]
@@ -88,7 +88,7 @@ def test_password_policy_errors_show_next_to_the_field(portal: Portal, page: Any
     summary = page.locator("#error-summary")
     assert "Correct the fields" in summary.inner_text()
     assert page.evaluate("document.activeElement.id") == "error-summary"
-    page.screenshot(path=str(ARTIFACTS / "e2e-password-policy.png"), full_page=True)
+    shot(page, "e2e-password-policy.png")
 
     # Fixing the password clears the old errors on the next submission.
     page.fill("#password", STRONG)
@@ -122,4 +122,4 @@ def test_cmo_sign_up_solves_the_captcha_and_mails_a_code(cmo_portal: Portal, pag
     mail = page.locator("article.message", has_text=email)
     assert "Post-N-Track verification code" in mail.locator("h3").inner_text()
     assert re.search(r"Your verification code is \d{6}\.", mail.inner_text())
-    page.screenshot(path=str(ARTIFACTS / "e2e-cmo-outbox.png"), full_page=True)
+    shot(page, "e2e-cmo-outbox.png")

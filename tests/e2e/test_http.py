@@ -83,7 +83,7 @@ def test_protected_route_runs_the_real_authorizer(portal: Portal) -> None:
 @pytest.mark.parametrize("path", ["/", "/register.html", "/activate.html", "/resend.html", "/outbox.html",
                                   "/signin.html", "/mfa-setup.html", "/mfa.html", "/account.html",
                                   "/forgot.html", "/reset.html", "/link.html", "/access.html",
-                                  "/agreement.html", "/org-agreement.html", "/members.html"])
+                                  "/agreement.html", "/org-agreement.html", "/members.html", "/start.html"])
 def test_pages_carry_security_headers(portal: Portal, path: str) -> None:
     status, headers, body = portal.request("GET", path)
 

@@ -28,12 +28,12 @@ WORKFLOW_MS = 15_000  # a poll or two of the page, plus the workflow's next step
 RIVERSIDE = "Riverside Family Practice"
 
 
-def fill_group(page: Any, zip_code: str = "43215") -> None:
-    """The demo roster's group G1000001 (devserver/data/demo-roster.csv)."""
+def fill_group(page: Any, zip_code: str = "43215", number_label: str = "Provider ID") -> None:
+    """The demo roster's group G1000001 (devserver/data/demo-roster.csv); `number_label` is the plan's word."""
     page.get_by_role("radio", name="Group").check()
     page.get_by_label("Group name").fill(RIVERSIDE)
     page.get_by_label("Tax ID").fill("12-3456789")
-    page.get_by_label("Provider ID", exact=True).fill("G1000001")
+    page.get_by_label(number_label, exact=True).fill("G1000001")
     page.get_by_label("ZIP", exact=True).fill(zip_code)
 
 
@@ -88,6 +88,10 @@ def test_administrator_links_a_group_and_approves_a_colleague(portal: Portal,
     fill_payment(admin, amount="131.00")
     admin.get_by_role("button", name="Link this Provider ID").click()
     expect(summary).to_contain_text("We could not verify this payment")
+    expect(summary).to_contain_text(re.compile(r"You have \d+ tr(y|ies) left today\."))  # the network's count too
+    for field in ("payment_number", "payment_amount"):  # both marked alike: never which half was wrong
+        expect(admin.locator(f"#{field}-error")).to_contain_text("Check the number and the total")
+        expect(admin.locator(f"#{field}")).to_have_attribute("aria-invalid", "true")
 
     # The group's payment: the first linker becomes the administrator and is asked for the agreement.
     fill_payment(admin)
@@ -117,7 +121,7 @@ def test_administrator_links_a_group_and_approves_a_colleague(portal: Portal,
     expect(link_item(admin).locator(".status")).to_have_text("Access granted", timeout=WORKFLOW_MS)
     expect_riverside_providers(admin)
     header = admin.get_by_role("navigation", name="Account")  # plans without a portal tab: the pages' links
-    expect(header.get_by_role("link")).to_have_text(["Eligibility", "Claims", "Authorizations", "Admissions",
+    expect(header.get_by_role("link")).to_have_text(["Start", "Eligibility", "Claims", "Authorizations", "Admissions",
                                                      "Provider access", "Your account"])
     expect(header.get_by_role("button", name="CMO")).to_have_count(0)
 
@@ -151,11 +155,10 @@ def test_administrator_links_a_group_and_approves_a_colleague(portal: Portal,
         "Has not accepted the agreement yet", timeout=WORKFLOW_MS)
     expect(admin.locator("#request-list")).to_contain_text("No requests are waiting.")
 
-    # The only administrator cannot step down: the API's words.
-    admin.get_by_role("button", name="Step down as administrator").click()
-    admin.get_by_role("button", name="Yes, step down").click()
-    expect(admin.locator("#error-summary")).to_contain_text("You are the only administrator")
-    expect(admin.locator("#error-summary")).to_contain_text("Make another member an administrator first.")
+    # The only administrator is not offered to step down (the API would refuse): the page says why.
+    expect(admin.get_by_role("button", name="Step down as administrator")).to_have_count(0)
+    expect(admin.locator("#stepdown-only")).to_contain_text("You are the only administrator of this Provider ID")
+    expect(admin.locator("#stepdown-only")).to_contain_text("Make another member an administrator first")
 
     # The colleague's page polls: the agreement is asked for, then access arrives.
     expect(link_item(member).locator(".status")).to_have_text("Your agreement needed", timeout=WORKFLOW_MS)
@@ -198,12 +201,19 @@ def test_cmo_group_signs_the_organizational_agreement_and_staff_approve(cmo_port
     page.wait_for_url("**/mfa-setup.html")
     set_up_totp(page)
 
-    # The plan's wording: a practitioner's number is the "Provider Number"; a group's, its Provider ID.
+    # The plan's wording, throughout the page: its "Provider Number", for a practitioner and a group; no
+    # payment to show (the plan's first administrator signs the organizational agreement instead).
     page.goto(f"{cmo_portal.url}/link.html")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Link your account to a Provider Number")
+    expect(page.locator("#main")).not_to_contain_text("Provider ID", use_inner_text=True)
+    expect(page.locator("#main")).not_to_contain_text("payment", use_inner_text=True)
+    expect(page.locator(".lead")).to_contain_text("signs its organizational agreement")
     page.get_by_role("radio", name="Practitioner").check()
     expect(page.get_by_label("Provider Number", exact=True)).to_be_visible()
-    fill_group(page)
-    page.get_by_role("button", name="Link this Provider ID").click()
+    fill_group(page, number_label="Provider Number")
+    expect(page.locator("#main")).not_to_contain_text("Provider ID", use_inner_text=True)
+    expect(page.locator("#main")).not_to_contain_text("payment", use_inner_text=True)
+    page.get_by_role("button", name="Link this Provider Number").click()
     page.wait_for_url("**/access.html")
     accept_agreement(page)
     item = link_item(page)
@@ -298,10 +308,11 @@ def test_practitioner_link_and_what_the_pages_do_with_problems(portal: Portal, p
     page.get_by_role("radio", name="Practitioner").check()
     expect(page.get_by_label("Group name")).to_be_hidden()
     page.get_by_label("Tax ID").fill("45-678")
-    page.get_by_role("button", name="Link this Provider ID").click()
+    page.get_by_role("button", name="Link this Provider ID").click()  # the API's words, every field at once
     expect(page.locator("#first_name-error")).to_contain_text("Enter the practitioner's first name.")
+    expect(page.locator("#last_name-error")).to_contain_text("Enter the practitioner's last name.")
     expect(page.locator("#tax_id-error")).to_contain_text("Enter the 9 digits of the Tax ID")
-    expect(page.locator("#zip-error")).to_contain_text("Enter the ZIP.")
+    expect(page.locator("#zip-error")).to_contain_text("Enter the ZIP code of one of the practice's addresses.")
     assert page.get_attribute("#tax_id", "aria-invalid") == "true"
     page.get_by_label("First name").fill("robert")
     page.get_by_label("Last name").fill("CHEN")

@@ -23,7 +23,7 @@ def _schedules(template: dict) -> dict[str, dict]:
 
 def test_every_job_has_its_schedule_with_time_zone_retries_and_dead_letters(dev: Synth, template: dict) -> None:
     schedules = _schedules(template)
-    assert set(schedules) == {s.job for s in SCHEDULES} == {"deactivate", "expire", "pa-metrics"}
+    assert set(schedules) == {s.job for s in SCHEDULES} == {"deactivate", "expire", "end-delegations", "pa-metrics"}
     dead_letters = logical_id(dev.stack, dev.stack.schedules.dead_letters)
     for spec in SCHEDULES:
         props = schedules[spec.job]
@@ -83,7 +83,8 @@ def test_job_failures_and_dead_letters_raise_alarms(dev: Synth, template: dict) 
 
 def test_the_jobs_function_gets_only_its_tables_and_mail(dev: Synth, template: dict) -> None:
     spec = function(JOBS)
-    assert set(spec.tables) == {"accounts", "sessions", "devices", "unique_keys", "audit"}
+    assert set(spec.tables) == {"accounts", "sessions", "devices", "unique_keys", "links", "audit"}
+    assert spec.tables["links"] == "write"  # end-delegations: the index query and the conditional end, no delete
     assert spec.uses == ("sends_mail",)
     env = template["Resources"][logical_id(dev.stack, dev.stack.functions.functions[JOBS])]["Properties"][
         "Environment"]["Variables"]

@@ -72,3 +72,25 @@ def test_ten_identical_notifications_racing_store_exactly_one(gateway, group, cl
     assert [a.admission_id for a in stored] == [created[0].admission_id]
     claims = [k for k in UniqueKey.scan() if k.key.startswith("admission#M100001#")]
     assert [k.account_id for k in claims] == [created[0].admission_id]
+
+
+def test_warnings_are_confirmed_not_refused_and_codes_kept_dotted(gateway, group, clock):
+    # Given Jane's admission still open, notified with a code typed without its dot
+    first = group.post("/admissions", admission(clock.now - timedelta(days=2), admitting_diagnosis="j189"))
+    assert first.status == 201 and first.body["admitting_diagnosis"] == "J18.9"
+    assert AdmissionRecord.get(first.body["admission_id"]).admitting_diagnosis == "J18.9"
+    # When another admission of hers is notified, then nothing is stored yet: a warning to confirm
+    warned = group.post("/admissions", admission(clock.now))
+    assert (warned.status, warned.body["type"]) == (409, "/problems/confirm-warnings")
+    assert [(w["code"], w.get("admission_id")) for w in warned.body["warnings"]] == [
+        ("open-admission", first.body["admission_id"])]
+    assert len([a for a in AdmissionRecord.scan() if a.member_id == "M100001"]) == 1
+    # and sent again with the warning confirmed, it is notified
+    confirmed = group.post("/admissions", admission(clock.now, confirmed_warnings=["open-admission"]))
+    assert confirmed.status == 201 and confirmed.body["admission_id"] != first.body["admission_id"]
+    # A member not covered on the admit date (Carlos's coverage ended last month) is a warning too
+    carlos, a_minute_ago = {"member_id": "M100002", "birth_date": "1975-07-04"}, clock.now + timedelta(minutes=239)
+    uncovered = group.post("/admissions", admission(a_minute_ago, **carlos))
+    assert [w["code"] for w in uncovered.body["warnings"]] == ["not-covered"]
+    notified = group.post("/admissions", admission(a_minute_ago, **carlos, confirmed_warnings=["not-covered"]))
+    assert notified.status == 201

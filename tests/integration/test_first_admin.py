@@ -80,6 +80,30 @@ def test_directory_data_gets_no_access_and_no_administrator_claim(gateway, roste
     assert (claim().account_id, claim().tally) == (account_of(OWNER), 1)
 
 
+def test_strangers_cannot_use_up_the_offices_payment_proof(gateway, roster):
+    # Given two stranger accounts, from two networks, failing ten times between them
+    wrong = {**GROUP, "payment": {"number": "EFT-7731042", "amount": "129.99"}}
+    for n, email in enumerate((MALLORY, "trudy@attacker.example")):
+        stranger = signed_in_user(gateway, email)
+        stranger.ip = f"192.0.2.{n + 1}"
+        answers = [stranger.post("/links", wrong) for _ in range(5)]  # the plan's tries per account and day
+        # each answer marks both payment fields alike and says the tries left
+        assert [a.body["tries_left"] for a in answers] == [4, 3, 2, 1, 0]
+        assert {e["field"] for e in answers[0].body["errors"]} == {"payment.number", "payment.amount"}
+        assert answers[0].status == 422 and "left today" in answers[0].body["detail"]
+        # past its own tries, an account is refused even the right payment, and told what to do
+        spent = stranger.post("/links", PROVEN_GROUP)
+        assert (spent.status, spent.body["type"], spent.body["tries_left"]) == (
+            429, "/problems/payment-proof-tries-used", 0)
+        assert spent.header("Retry-After") and "leave the payment out" in spent.body["detail"]
+    # When the office proves its payment, then it becomes the administrator at once
+    owner = signed_in_user(gateway, OWNER)
+    reply = owner.post("/links", PROVEN_GROUP)
+    assert (reply.status, reply.body["role"]) == (200, "admin")
+    agree(owner)
+    assert claim().account_id == account_of(OWNER)
+
+
 def test_provider_relations_verify_a_practice_without_a_payment(gateway, roster):
     owner = signed_in_user(gateway, OWNER)
     assert owner.post("/links", GROUP).body["status"] == "pending_verification"

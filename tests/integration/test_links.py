@@ -96,9 +96,10 @@ def test_administrator_denies_and_the_requester_is_told(admin, gateway):
 
 
 def test_a_request_without_decision_expires(admin, gateway, monkeypatch):
-    from functions.shared.services import workflow
+    from functions.shared.core import business_days
 
-    monkeypatch.setattr(workflow, "business_days_later", lambda start, days: start + timedelta(seconds=1))
+    monkeypatch.setattr(business_days, "business_days_later",
+                        lambda start, days, closures=(): start + timedelta(seconds=1))
     second = signed_in_user(gateway, SECOND)
     second.post("/links", GROUP)
     assert settle(second, "expired") == "expired"

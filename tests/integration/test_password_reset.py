@@ -22,6 +22,11 @@ def user(gateway, clock) -> Browser:
     return browser
 
 
+def completion(token: str, password: str) -> dict:
+    """The reset form as the page sends it: the new password typed twice."""
+    return {"token": token, "password": password, "confirm_password": password}
+
+
 def reset_token() -> str:
     mail = [m for m in mails_to(EMAIL) if m.subject == "Reset your CareSource password"][-1]
     return re.search(r"reset\.html#token=([A-Za-z0-9_-]+)", mail.body).group(1)
@@ -45,11 +50,16 @@ def test_reset_link_changes_the_password_once_and_revokes_everything(user, gatew
     anonymous = Browser(gateway)
     anonymous.post("/password-resets", {"email": EMAIL})
     token = reset_token()
-    weak = anonymous.post("/password-resets/complete", {"token": token, "password": "jane.doe-2024"})
+    weak = anonymous.post("/password-resets/complete", completion(token, "jane.doe-2024"))
     assert weak.status == 422 and weak.body["errors"][0]["field"] == "password"
-    done = anonymous.post("/password-resets/complete", {"token": token, "password": NEW})
+    # a password that breaks the rules and is typed differently the second time: both said at once
+    mistyped = anonymous.post("/password-resets/complete", {**completion(token, "jane.doe-2024"),
+                                                            "confirm_password": "jane.doe-2025"})
+    assert {(e["field"], e["code"]) for e in mistyped.body["errors"]} >= {
+        ("password", "password_policy"), ("confirm_password", "mismatch")}
+    done = anonymous.post("/password-resets/complete", completion(token, NEW))
     assert done.status == 200
-    again = anonymous.post("/password-resets/complete", {"token": token, "password": NEW + "x"})
+    again = anonymous.post("/password-resets/complete", completion(token, NEW + "x"))
     assert again.status == 403 and again.body["type"] == "/problems/reset-link-invalid"
 
     assert list(Session.scan()) == [] and list(Device.scan()) == []
@@ -62,7 +72,7 @@ def test_reset_link_changes_the_password_once_and_revokes_everything(user, gatew
 def test_reset_link_expires_after_an_hour(user, clock):
     user.post("/password-resets", {"email": EMAIL})
     clock.advance(hours=1, seconds=1)
-    reply = user.post("/password-resets/complete", {"token": reset_token(), "password": NEW})
+    reply = user.post("/password-resets/complete", completion(reset_token(), NEW))
     assert reply.status == 403
     assert next(Account.scan()).password_changed_at is None
 
@@ -81,9 +91,9 @@ def test_using_one_reset_link_spends_every_older_one(user, clock):
     newer = reset_token()
     assert older != newer
     # When the newer one is used
-    assert user.post("/password-resets/complete", {"token": newer, "password": NEW}).status == 200
+    assert user.post("/password-resets/complete", completion(newer, NEW)).status == 200
     # Then the older one no longer works
-    stale = user.post("/password-resets/complete", {"token": older, "password": "Another-Pass-42"})
+    stale = user.post("/password-resets/complete", completion(older, "Another-Pass-42"))
     assert stale.status == 403 and stale.body["type"] == "/problems/reset-link-invalid"
     assert sign_in(user, password=NEW).status == 200
 

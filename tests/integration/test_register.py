@@ -210,6 +210,21 @@ def test_cmo_registration_needs_every_extended_field(aws, plan):
         "username", "display_name", "confirm_password", "group_name", "telephone", "fax", "captcha"}
 
 
+def test_cmo_registration_says_every_error_in_one_answer(aws, plan):
+    # Given the extended form with a bad address, a weak password typed differently twice, and nothing else
+    plan("cmo")
+    status, _, body = call(register, "POST", "/registrations", {
+        "email": "office@", "password": "short", "confirm_password": "shorter", "first_name": "Jane"})
+    # Then one answer names every field to correct, the mismatch among them
+    assert status == 422
+    errors = {(e["field"], e["message"]) for e in body["errors"]}
+    assert {field for field, _ in errors} == {"email", "password", "confirm_password", "last_name", "username",
+                                              "display_name", "group_name", "telephone", "fax", "captcha"}
+    assert ("confirm_password", "The two passwords do not match.") in errors
+    assert ("captcha", "Solve the security code.") in errors and ("password", "Use at least 12 characters.") in errors
+    assert list(Account.scan()) == []
+
+
 def test_cmo_registration_mails_a_verification_code_and_stores_only_its_hash(aws, plan):
     plan("cmo")
     status, _, _ = call(register, "POST", "/registrations", cmo_form(_solved_captcha()))

@@ -137,7 +137,8 @@ def test_a_hundred_wrong_passwords_in_a_row_need_a_password_reset(user, gateway,
     import re
 
     token = re.search(r"reset\.html#token=([A-Za-z0-9_-]+)", mails_to(EMAIL)[-1].body).group(1)
-    assert user.post("/password-resets/complete", {"token": token, "password": "Quiet-Harbor-77"}).status == 200
+    assert user.post("/password-resets/complete", {"token": token, "password": "Quiet-Harbor-77",
+                                                       "confirm_password": "Quiet-Harbor-77"}).status == 200
     assert sign_in(user, password="Quiet-Harbor-77").status == 200
 
 

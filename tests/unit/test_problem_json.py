@@ -146,7 +146,8 @@ STEP_MESSAGES = {
     "mfa": {"code": "Enter the 6 digits of the code."},
     "signin": {"verification_code": "Enter the 6 digits of the code."},
     "agreements": {"attest": "Tick the box to confirm you may sign for this organization."},
-    "link_provider": {"tax_id": "Enter the 9-digit Tax ID.", "zip": "Enter a 5-digit ZIP code or ZIP+4."},
+    "link_provider": {"tax_id": "Enter the 9 digits of the Tax ID, such as 12-3456789.",
+                      "zip": "Enter a 5-digit ZIP code, or ZIP+4 such as 43017-1234."},
 }
 
 

@@ -5,11 +5,11 @@
 
 import { api, sitePath } from "./api.js";
 import { clearErrors, showProblem } from "./forms.js";
-import { el, notice, shortDate, sleep } from "./dom.js";
-import { renderPortalTab } from "./chrome.js";
+import { dayText, el, notice, shortDate, sleep } from "./dom.js";
+import { renderPortalTab, showFeatures } from "./chrome.js";
 import { initPage } from "./page.js";
 import { headerSignOut, requireSession } from "./session.js";
-import { LINK_TYPE, ROLE, isClosed, isOpen, linkButton, providerPage, statusChange, statusLabel, statusTag } from "./links.js";
+import { LINK_TYPE, ROLE, isClosed, isOpen, linkButton, providerPage, statusChange, statusLabel, statusTag, usableFeatures } from "./links.js";
 
 const FAST_MS = 3000; // while a step is likely to finish soon
 const SLOW_MS = 15000; // after a while: someone else (an administrator, provider relations) decides
@@ -42,16 +42,21 @@ let shownActive = null; // the active Provider IDs whose providers are listed
 let statuses = null; // provider_id → status at the previous poll
 let loadFailed = false;
 
+/** The statuses that wait for the user: the page's one primary button is the first such link's step. */
+const USER_STEPS = new Set(["pending_agreement", "pending_org_agreement"]);
+let nextStepOf = null; // the Provider ID whose step is the page's primary button
+
 function actionsFor(link) {
   const name = link.provider_name;
   const actions = [];
+  const mine = link.provider_id === nextStepOf;
   if (link.status === "pending_agreement") {
-    actions.push(linkButton("/agreement.html", "Read and accept the Provider Agreement"));
+    actions.push(linkButton("/agreement.html", "Read and accept the Provider Agreement", mine ? "" : "secondary small"));
   }
   if (link.status === "pending_org_agreement" || (requiresOrgAgreement && link.link_type === "group"
       && link.status === "active")) {
     const a = linkButton(providerPage("/org-agreement.html", link.provider_id), "Organizational agreement",
-      link.status === "active" ? "secondary small" : "small");
+      link.status === "active" || !mine ? "secondary small" : "");
     a.setAttribute("aria-label", `Organizational agreement of ${name}`);
     actions.push(a);
   }
@@ -60,7 +65,7 @@ function actionsFor(link) {
     a.setAttribute("aria-label", `Manage members of ${name}`);
     actions.push(a);
   }
-  if (isClosed(link.status)) {
+  if (isClosed(link.status) && link.role !== "delegate") { // a delegate is invited again instead
     const a = linkButton("/link.html", "Ask again", "secondary small");
     a.setAttribute("aria-label", `Ask again for ${name}`);
     actions.push(a);
@@ -70,7 +75,7 @@ function actionsFor(link) {
 
 function linkItem(link) {
   const facts = [LINK_TYPE[link.link_type] || link.link_type, `Provider ID ${link.provider_id}`,
-    ROLE[link.role] || link.role];
+    link.role === "delegate" ? `Delegate for ${link.company}, until ${dayText(link.ends_on)}` : ROLE[link.role] || link.role];
   const since = shortDate(link.requested_at);
   if (since) facts.push(`requested ${since}`);
   const item = el("li", { className: "item", "data-provider": link.provider_id },
@@ -114,9 +119,14 @@ function render(links) {
   const json = JSON.stringify(links);
   if (json === shown) return;
   shown = json;
+  // One primary button, the next step: the first link's step that waits for the user; else, with no
+  // link yet, linking one; else the first portal page.
+  nextStepOf = (links.find((l) => USER_STEPS.has(l.status)) || {}).provider_id || null;
   list.replaceChildren(...(links.length ? links.map(linkItem)
     : [el("li", { className: "empty" }, "No Provider IDs yet. Link your account to the Provider ID you work for.")]));
   linkAction.textContent = links.length ? "Link another Provider ID" : "Link a Provider ID";
+  linkAction.className = links.length ? "button secondary" : "button";
+  portalLinks.querySelector(".button").classList.toggle("secondary", Boolean(nextStepOf));
   linksHint.hidden = !links.some((l) => isOpen(l.status));
 }
 
@@ -169,6 +179,7 @@ async function refresh() {
   const links = answer.data.links;
   render(links);
   renderPortalTab(config.portal_tab, links.some((l) => l.status === "active")); // the tab appears with access
+  showFeatures(usableFeatures(links));
   announce(links);
   await loadProviders(links.filter((l) => l.status === "active"));
   return links;

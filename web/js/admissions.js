@@ -3,16 +3,18 @@
 // and the admitting diagnosis), sees the facility's admissions of a date range (paged with "More
 // admissions"), and records a discharge on an admitted row, which is then updated in place. A late
 // notification (after the plan's window of one business day) is said when it is filed and tagged in
-// the list; a second notification of the same stay names the one already on file.
+// the list; a second notification of the same stay names the one already on file. What deserves a second
+// look (an admission of the member still open, no coverage on the admit date) comes back as warnings,
+// shown with "Notify anyway", which sends the same notification again with those warnings confirmed.
 
 import { api } from "./api.js";
-import { clearErrors, formValues, showProblem, whileBusy } from "./forms.js";
+import { clearErrors, formValues, showProblem, whileBusy, withPageErrors } from "./forms.js";
 import { el, notice } from "./dom.js";
 import { lastDays, pagedList, plural } from "./paged-list.js";
 import {
   hideNotice, isoDay, problemNotice, sayRefusal, statusTag, tag, usDate, usDateTime,
 } from "./portal-data.js";
-import { actingForLinks, fetchRecord, followActingFor, openPortalPage } from "./portal-page.js";
+import { actingForLinks, featureGate, fetchRecord, followActingFor, openPortalPage } from "./portal-page.js";
 
 const PAGE_SIZE = 25;
 const DEFAULT_DAYS = 30; // the date range the list starts with
@@ -29,6 +31,7 @@ const DISPOSITION = {
   expired: "Expired",
 };
 const LATE_TEXT = "This notification is later than the plan's window of one business day";
+let mayNotify = () => false; // whether the link acted for gives notifying (set at the start)
 
 const { pageNotice, live, actingFor } = await openPortalPage("Hospital admissions", "admissions");
 const notifyForm = document.getElementById("notify-form");
@@ -70,15 +73,18 @@ function nowTime() {
 }
 
 /**
- * The date-time of a date and a time input as the API takes it; an error (for `field`) when one of
- * them is missing. Neither given: nothing, so the API says the field is required.
+ * The date-time of a date and a time input as the API takes it (`field`); an error when one of them is
+ * missing: on `field` (shown at the date) for the date, on `timeField` (the time's own slot, if it has
+ * one) for the time. Either way nothing is sent for `field`, so the API, which requires it, refuses the
+ * request too and names the form's other errors in the same answer (forms.js withPageErrors). Neither
+ * given: nothing, and the API says what to enter.
  */
-function dateTimeValue(dateInput, timeInput, field, what) {
+function dateTimeValue(dateInput, timeInput, field, what, timeField = field) {
   const day = dateInput.value;
   const time = timeInput.value;
   if (!day && !time) return { value: undefined };
   if (!day) return { error: { field, message: `Enter the ${what} date.` } };
-  if (!time) return { error: { field, message: `Enter the ${what} time.` } };
+  if (!time) return { error: { field: timeField, replaces: field, message: `Enter the ${what} time.` } };
   return { value: withOffset(day, time.slice(0, 5)) };
 }
 
@@ -97,6 +103,7 @@ function dischargeCell(admission) {
     cell.classList.add("discharge");
     return cell;
   }
+  if (!mayNotify()) return el("td", { className: "discharge" }, "Not recorded yet");
   const button = el("button", { type: "button", className: "button small secondary record-discharge" },
     "Record discharge", el("span", { className: "visually-hidden" }, ` of ${admission.admission_id}`));
   button.addEventListener("click", () => openDischarge(admission, button));
@@ -166,25 +173,43 @@ function notified(admission) {
   live.textContent = `Admission notified: ${admission.admission_id}${admission.late ? `. ${LATE_TEXT}.` : "."}`;
 }
 
-notifyForm.addEventListener("submit", async (event) => {
-  event.preventDefault();
-  clearErrors(notifyForm);
-  hideNotice(pageNotice);
-  hideNotice(notifyResult);
+/**
+ * The warnings of an answer that asks to check before notifying, with "Notify anyway": it sends the very
+ * notification they are about (`sent`) again, confirming them.
+ */
+function showWarnings(problem, sent) {
+  const warnings = Array.isArray(problem.warnings) ? problem.warnings : [];
+  const anyway = el("button", { type: "button", className: "button", id: "notify-anyway" }, "Notify anyway");
+  anyway.addEventListener("click", () => notifyAdmission({ ...sent, confirmed_warnings: warnings.map((w) => w.code) }));
+  notice(notifyResult, "warning", problem.title || "Check before notifying", [
+    el("ul", { className: "warnings" }, ...warnings.map((w) => el("li", {}, w.message))),
+    el("p", {}, "Nothing was notified yet. If the notification is right, notify anyway; otherwise correct the form."),
+    el("div", { className: "actions" }, anyway),
+  ], { heading: "h3" });
+  live.textContent = `${problem.title || "Check before notifying"}: ${warnings.map((w) => w.message).join(" ")}`;
+}
+
+/** The notification the form holds, and what the page itself found wrong with it. */
+function notification() {
   const body = { acting_for: actingFor.value, ...formValues(notifyForm) };
   if (body.admitting_diagnosis) body.admitting_diagnosis = body.admitting_diagnosis.toUpperCase();
   for (const name of ["member_id", "facility_provider_id", "attending_provider_id"]) {
     if (body[name]) body[name] = body[name].toUpperCase();
   }
-  const admitted = dateTimeValue(admitDate, document.getElementById("admit_time"), "admitted_at", "admit");
-  if (admitted.error) {
-    showProblem(notifyForm, { title: "Some fields need attention", errors: [admitted.error] });
-    return;
-  }
+  const admitted = dateTimeValue(admitDate, document.getElementById("admit_time"), "admitted_at", "admit", "admit_time");
   if (admitted.value) body.admitted_at = admitted.value;
+  return { body, pageErrors: admitted.error ? [admitted.error] : [] };
+}
+
+/** Send the form's notification, or `again` (one the user confirms the warnings of). */
+async function notifyAdmission(again = null) {
+  clearErrors(notifyForm);
+  hideNotice(pageNotice);
+  hideNotice(notifyResult);
+  const { body, pageErrors } = again ? { body: again, pageErrors: [] } : notification();
   live.textContent = "Notifying the admission…";
-  const answer = await whileBusy(document.getElementById("notify"), "Notifying…",
-    () => api("/admissions", { method: "POST", body }));
+  const answer = withPageErrors(await whileBusy(document.getElementById("notify"), "Notifying…",
+    () => api("/admissions", { method: "POST", body })), pageErrors);
   if (answer.ok) {
     const admission = answer.data;
     notified(admission);
@@ -193,7 +218,9 @@ notifyForm.addEventListener("submit", async (event) => {
     return;
   }
   const problem = sayRefusal(live, answer);
-  if (answer.status === 409 && problem.admission_id) {
+  if (problem.type === "/problems/confirm-warnings") {
+    showWarnings(problem, body);
+  } else if (answer.status === 409 && problem.admission_id) {
     const title = `This admission was already notified: ${problem.admission_id}`;
     notice(notifyResult, "warning", title, problem.detail ? [el("p", {}, problem.detail)] : [], { heading: "h3" });
     live.textContent = title;
@@ -203,6 +230,11 @@ notifyForm.addEventListener("submit", async (event) => {
   } else {
     problemNotice(notifyResult, problem, answer.status === 404 ? "warning" : "error");
   }
+}
+
+notifyForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  notifyAdmission();
 });
 
 function resetNotifyForm() {
@@ -279,16 +311,13 @@ function dischargeForm(admission, opener) {
     clearErrors(form);
     problemBox.hidden = true;
     const discharged = dateTimeValue(dateInput, timeInput, "discharged_at", "discharge");
-    if (discharged.error) {
-      showErrors({ title: "Some fields need attention", errors: [discharged.error] });
-      return;
-    }
     const body = { acting_for: actingFor.value };
     if (discharged.value) body.discharged_at = discharged.value;
     if (select.value) body.disposition = select.value;
     live.textContent = "Recording the discharge…";
-    const answer = await whileBusy(save, "Saving…",
-      () => api(`/admissions/${encodeURIComponent(admission.admission_id)}`, { method: "PATCH", body }));
+    const answer = withPageErrors(await whileBusy(save, "Saving…",
+      () => api(`/admissions/${encodeURIComponent(admission.admission_id)}`, { method: "PATCH", body })),
+    discharged.error ? [discharged.error] : []);
     if (answer.ok) {
       const updated = list.upsert(answer.data);
       live.textContent = `Discharge recorded for ${answer.data.admission_id}: ${DISPOSITION[answer.data.disposition]
@@ -328,7 +357,11 @@ function openDischarge(admission, opener) {
 
 // ---- Start ----
 
-if (await actingForLinks(pageNotice)) {
+const links = await actingForLinks(pageNotice, "admissions.view");
+if (links) {
+  // Seeing without notifying: the list, no notification form, no discharges to record.
+  const notifyCard = document.getElementById("notify-card");
+  mayNotify = featureGate(links, actingFor, "admissions.notify", { before: notifyCard, hide: [notifyCard] });
   followActingFor(actingFor, facility);
   admitDate.max = isoDay();
   admitDate.value = isoDay();

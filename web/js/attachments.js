@@ -69,6 +69,16 @@ export async function readFiles(input) {
     name: file.name, content_type: typeOf(file), content: await base64Of(file) })));
 }
 
+/**
+ * The chosen files as the API takes them. When `errors` (checkFiles) refuse some, every file goes without
+ * its content, which the API refuses: nothing is made, and its answer names the form's other errors in
+ * the same round (forms.js withPageErrors puts these words in place of its own about the files).
+ */
+export async function filesToSend(input, errors) {
+  if (errors.length) return [...input.files].map((file) => ({ name: file.name, content_type: typeOf(file) }));
+  return readFiles(input);
+}
+
 /** The API's errors about files ("attachments.0.content", ...) → the file field. */
 export function onFileField(errors) {
   return (errors || []).map((error) => (/^attachments(\.|$)/.test(String(error.field || ""))

@@ -14,14 +14,14 @@
 // (after a lost answer, say) sends the same key and gets the same request back, never a second one.
 
 import { api } from "./api.js";
-import { attachmentList, checkFiles, fileField, onFileField, readFiles } from "./attachments.js";
-import { clearErrors, formValues, showProblem, whileBusy } from "./forms.js";
+import { attachmentList, checkFiles, fileField, filesToSend, onFileField } from "./attachments.js";
+import { clearErrors, formValues, showProblem, whileBusy, withPageErrors } from "./forms.js";
 import { el, notice } from "./dom.js";
 import { lastDays, pagedList, plural } from "./paged-list.js";
 import {
   facts, hideNotice, isoDay, problemNotice, sayRefusal, statusTag, tag, usDate, usDateTime,
 } from "./portal-data.js";
-import { actingForLinks, fetchRecord, followActingFor, openPortalPage, recordView } from "./portal-page.js";
+import { actingForLinks, featureGate, fetchRecord, followActingFor, openPortalPage, recordView } from "./portal-page.js";
 
 const PAGE_SIZE = 25;
 const DEFAULT_DAYS = 30; // the submission dates the list starts with
@@ -66,6 +66,7 @@ const diagnosisList = document.getElementById("diagnosis-codes");
 const addDiagnosis = document.getElementById("add-diagnosis");
 
 let submissionKey = null; // the Idempotency-Key of the form as filled; a change makes the next submission new
+let maySend = () => false; // whether the link acted for gives sending requests (set at the start)
 
 const visuallyHidden = (text) => el("span", { className: "visually-hidden" }, text);
 
@@ -371,6 +372,29 @@ function submitted(authorization) {
   live.textContent = `Request submitted: ${authorization.authorization_id}. ${due}.`;
 }
 
+// The form waits behind "New request" (the list comes first); Cancel, or the request sent, closes it.
+const requestCard = document.getElementById("request-card");
+const newRequest = document.getElementById("new-request");
+
+function openRequestForm() {
+  hideNotice(requestResult);
+  requestCard.hidden = false;
+  newRequest.parentElement.hidden = true;
+  document.getElementById("request-heading").focus();
+}
+
+function closeRequestForm({ focus = true } = {}) {
+  requestCard.hidden = true;
+  newRequest.parentElement.hidden = false;
+  if (focus) newRequest.focus();
+}
+
+newRequest.addEventListener("click", openRequestForm);
+document.getElementById("close-request").addEventListener("click", () => {
+  requestForm.reset();
+  closeRequestForm();
+});
+
 requestForm.addEventListener("input", () => { submissionKey = null; });
 requestForm.addEventListener("change", () => { submissionKey = null; });
 
@@ -391,22 +415,19 @@ requestForm.addEventListener("submit", async (event) => {
     if (body[name]) body[name] = body[name].toUpperCase();
   }
   const fileErrors = checkFiles(requestFiles.input);
-  if (fileErrors.length) {
-    showProblem(requestForm, { title: "Some fields need attention", detail: "Check the attached files.", errors: fileErrors });
-    return;
-  }
   if (!submissionKey) submissionKey = newKey();
   live.textContent = "Submitting the request…";
-  const answer = await whileBusy(document.getElementById("submit-request"), "Submitting…", async () => {
-    if (requestFiles.input.files.length) body.attachments = await readFiles(requestFiles.input);
+  const answer = withPageErrors(await whileBusy(document.getElementById("submit-request"), "Submitting…", async () => {
+    if (requestFiles.input.files.length) body.attachments = await filesToSend(requestFiles.input, fileErrors);
     return api("/authorizations", { method: "POST", body, headers: { "Idempotency-Key": submissionKey } });
-  }).catch(filesUnread);
+  }).catch(filesUnread), fileErrors);
   if (answer.ok) {
     const authorization = answer.data;
     submissionKey = null;
     submitted(authorization);
     list.add(authorization, authorization.requesting_provider_id);
     resetRequestForm();
+    closeRequestForm({ focus: false }); // the focus stays on what was submitted
     return;
   }
   const problem = sayRefusal(live, answer);
@@ -534,17 +555,13 @@ function informationForm(authorization, problemBox) {
     clearErrors(form);
     problemBox.hidden = true;
     const fileErrors = checkFiles(files.input);
-    if (fileErrors.length) {
-      showProblem(form, { title: "Some fields need attention", detail: "Check the attached files.", errors: fileErrors });
-      return;
-    }
     live.textContent = "Sending the information…";
-    const answer = await whileBusy(send, "Sending…", async () => {
+    const answer = withPageErrors(await whileBusy(send, "Sending…", async () => {
       const body = { acting_for: actingFor.value, ...formValues(form) };
-      if (files.input.files.length) body.attachments = await readFiles(files.input);
+      if (files.input.files.length) body.attachments = await filesToSend(files.input, fileErrors);
       return api(`/authorizations/${encodeURIComponent(authorization.authorization_id)}/information`, {
         method: "POST", body });
-    }).catch(filesUnread);
+    }).catch(filesUnread), fileErrors);
     if (answer.ok) {
       showAuthorization(answer.data, { title: "Information sent", text: "The request is back in review.", kind: "success" });
       return;
@@ -613,17 +630,13 @@ function appealForm(authorization, problemBox) {
     clearErrors(form);
     problemBox.hidden = true;
     const fileErrors = checkFiles(files.input);
-    if (fileErrors.length) {
-      showProblem(form, { title: "Some fields need attention", detail: "Check the attached files.", errors: fileErrors });
-      return;
-    }
     live.textContent = "Sending the appeal…";
-    const answer = await whileBusy(send, "Sending…", async () => {
+    const answer = withPageErrors(await whileBusy(send, "Sending…", async () => {
       const body = { acting_for: actingFor.value, ...formValues(form) };
-      if (files.input.files.length) body.attachments = await readFiles(files.input);
+      if (files.input.files.length) body.attachments = await filesToSend(files.input, fileErrors);
       return api(`/authorizations/${encodeURIComponent(authorization.authorization_id)}/appeal`, {
         method: "POST", body });
-    }).catch(filesUnread);
+    }).catch(filesUnread), fileErrors);
     if (answer.ok) {
       appealed(answer.data, answer.status === 201);
       return;
@@ -723,8 +736,8 @@ function showAuthorization(authorization, message = null) {
     messageBox,
     problemBox,
     decisionNotice(authorization),
-    authorization.status === "more_info_requested" ? informationForm(authorization, problemBox) : null,
-    appealPart(authorization, problemBox),
+    authorization.status === "more_info_requested" && maySend() ? informationForm(authorization, problemBox) : null,
+    maySend() ? appealPart(authorization, problemBox) : null,
     facts([
       ["Member", `${authorization.member_name} (${authorization.member_id})`],
       ["Requesting Provider ID", authorization.requesting_provider_id],
@@ -744,7 +757,7 @@ function showAuthorization(authorization, message = null) {
     attachmentList(authorization, () => actingFor.value, (problem) => problemNotice(problemBox, problem, "error")),
     el("h3", { id: "history-heading" }, "History"),
     historyList(authorization),
-    OPEN.has(authorization.status) ? withdrawControls(authorization, problemBox) : null);
+    OPEN.has(authorization.status) && maySend() ? withdrawControls(authorization, problemBox) : null);
   detail.replaceChildren(card);
   list.upsert(authorization, false);
   const [label] = STATUS[authorization.status] || [authorization.status];
@@ -771,9 +784,13 @@ const view = recordView({
 
 // ---- Start ----
 
-const links = await actingForLinks(pageNotice);
+const links = await actingForLinks(pageNotice, "authorizations.view");
 if (links) {
   for (const link of links) linkTypes.set(link.provider_id, link.link_type);
+  // Seeing without sending: the list and requests, no "New request", no answering, appealing or withdrawing.
+  const newRequestActions = document.getElementById("new-request-actions");
+  maySend = featureGate(links, actingFor, "authorizations.submit", { before: newRequestActions,
+    hide: [newRequestActions, document.getElementById("request-card")], show: [newRequestActions] });
   followActingFor(actingFor, requesting);
   defaultDates();
   resetRows();

@@ -7,7 +7,7 @@ import { clearErrors, formValues, showProblem } from "./forms.js";
 import { el } from "./dom.js";
 import { lastDays, pagedList, plural } from "./paged-list.js";
 import { facts, hideNotice, money, problemNotice, row, sayRefusal, statusTag, table, usDate } from "./portal-data.js";
-import { actingForLinks, openPortalPage, recordView } from "./portal-page.js";
+import { actingForLinks, openPortalPage, providerChoice, providersActingFor, recordView } from "./portal-page.js";
 
 const PAGE_SIZE = 20;
 const DEFAULT_DAYS = 90; // the date range a search starts with
@@ -209,13 +209,19 @@ const view = recordView({
   before: () => clearErrors(form),
 });
 
-const links = await actingForLinks(pageNotice);
-if (links) {
+/** "By Provider ID" offers every provider whose claims are open acting for the chosen Provider ID: it
+ * first, then (for a group) each provider under its Tax ID. */
+async function fillProviderChoice() {
   const providerSelect = document.getElementById("provider_id");
-  providerSelect.replaceChildren(...links.map((link) => el("option", { value: link.provider_id },
-    `${link.provider_id} – ${link.provider_name}`)));
+  const open = await providersActingFor(actingFor.value);
+  providerSelect.replaceChildren(...open.map((p) => el("option", { value: p.provider_id }, providerChoice(p))));
   providerSelect.value = actingFor.value;
-  actingFor.addEventListener("change", () => { providerSelect.value = actingFor.value; });
+}
+
+const links = await actingForLinks(pageNotice, "claims");
+if (links) {
+  await fillProviderChoice();
+  actingFor.addEventListener("change", fillProviderChoice);
   lastDays(DEFAULT_DAYS);
   for (const radio of form.querySelectorAll('input[name="search_by"]')) {
     radio.addEventListener("change", () => {

@@ -16,7 +16,7 @@ const result = document.getElementById("result");
 const submit = document.getElementById("check");
 const serviceDate = document.getElementById("service_date");
 
-if (await actingForLinks(pageNotice)) {
+if (await actingForLinks(pageNotice, "eligibility")) {
   serviceDate.defaultValue = isoDay(); // what Clear puts back too
   serviceDate.value = isoDay();
   form.hidden = false;
@@ -118,9 +118,10 @@ form.addEventListener("submit", async (event) => {
   }
   const problem = sayRefusal(live, answer);
   if (answer.status === 422 && Array.isArray(problem.errors)) {
-    // The rule "member ID, or last and first name" is about the whole form: shown at the member's field.
+    // "Enter the member ID, or the member's last and first name" (on member_id when neither was sent) is
+    // shown at the first field of the way the user chose to find the member.
     const at = searchBy() === "name" ? "last_name" : "member_id";
-    const errors = problem.errors.map((e) => (e.field === "body" ? { ...e, field: at } : e));
+    const errors = problem.errors.map((e) => (e.field === "body" || e.field === "member_id" ? { ...e, field: at } : e));
     showProblem(form, { ...problem, errors });
   } else if (problem.type === "/problems/member-not-found") {
     problemNotice(pageNotice, problem, "warning");

@@ -49,6 +49,19 @@ function groupErrors(errors) {
   return byField;
 }
 
+/** The fields with errors in the order the form shows them (fields not on the form last): one list to read. */
+function inFormOrder(form, byField) {
+  const entries = [...byField];
+  const position = new Map(entries.map(([name]) => [name, fieldBox(form, name)]));
+  return entries.sort(([a], [b]) => {
+    const boxA = position.get(a);
+    const boxB = position.get(b);
+    if (!boxA || !boxB) return (boxA ? 0 : 1) - (boxB ? 0 : 1);
+    if (boxA === boxB) return 0;
+    return boxA.compareDocumentPosition(boxB) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1;
+  });
+}
+
 function labelOf(form, name) {
   const box = fieldBox(form, name);
   const label = box && box.querySelector("label, .label");
@@ -63,7 +76,7 @@ function labelOf(form, name) {
  */
 export function showProblem(form, problem, extra = []) {
   clearErrors(form);
-  const byField = groupErrors(problem.errors);
+  const byField = new Map(inFormOrder(form, groupErrors(problem.errors)));
   const summary = document.getElementById(SUMMARY_ID);
   const items = [];
   for (const [name, messages] of byField) {
@@ -133,6 +146,23 @@ export function showProblem(form, problem, extra = []) {
     summary.focus();
   }
   return [...byField.keys()];
+}
+
+/**
+ * The API's answer to a form the page sent without the fields it found wrong itself (a time without its
+ * date, files it cannot send): those fields are required, or sent so that the API refuses them, so the API
+ * answers 422 naming every other field at once. `pageErrors` ({field, message, replaces?}) take the place
+ * of what the API said about the same fields and their parts ("attachments" covers "attachments.0.content";
+ * `replaces`: the API's name for a field the page splits, such as "admitted_at" for its date and time).
+ * Any other answer (no session, no access) is left as it is.
+ */
+export function withPageErrors(answer, pageErrors) {
+  if (!pageErrors.length || answer.ok || answer.status !== 422) return answer;
+  const covered = pageErrors.flatMap((e) => [e.field, ...(e.replaces ? [e.replaces] : [])]);
+  const isCovered = (field) => covered.some((name) => field === name || field.startsWith(`${name}.`));
+  const rest = (answer.data.errors || []).filter((e) => !isCovered(String(e.field || "body")));
+  const errors = [...pageErrors.map(({ field, message, code }) => ({ field, message, code })), ...rest];
+  return { ...answer, data: { ...answer.data, errors } };
 }
 
 /**

@@ -35,19 +35,19 @@ for (const span of proof.querySelectorAll("[data-staff-days]")) {
   span.textContent = config.staff_verification_business_days || 10;
 }
 for (const span of document.querySelectorAll("[data-number-label]")) span.textContent = practitionerNumber;
+for (const part of document.querySelectorAll("[data-first-admin]")) part.hidden = part.dataset.firstAdmin !== proofKind;
+document.title = document.title.replace("Provider ID", practitionerNumber); // the plan's word, everywhere
 
 const TYPES = {
   practitioner: {
     legend: "The practitioner's details on file with the plan",
     number: practitionerNumber,
     numberHint: `The practitioner's ${practitionerNumber}, as it appears on your letters from the plan.`,
-    required: { first_name: "Enter the practitioner's first name.", last_name: "Enter the practitioner's last name." },
   },
   group: {
     legend: "The group's details on file with the plan",
-    number: "Provider ID",
-    numberHint: "The group's Provider ID, as it appears on your letters from the plan.",
-    required: { group_name: "Enter the group's name." },
+    number: practitionerNumber,
+    numberHint: `The group's ${practitionerNumber}, as it appears on your letters from the plan.`,
   },
 };
 
@@ -80,33 +80,6 @@ for (const radio of form.querySelectorAll("input[name=provider_type]")) {
 }
 showType(chosenType()); // a choice the browser restored
 
-/** What can be told without asking the server: the missing fields and the shape of Tax ID and ZIP. */
-function localErrors(type, values) {
-  if (!type) return [{ field: "provider_type", message: "Choose Practitioner or Group." }];
-  const errors = [];
-  for (const [name, message] of Object.entries(TYPES[type].required)) {
-    if (!values[name]) errors.push({ field: name, message });
-  }
-  const taxDigits = (values.tax_id || "").replace(/\D/g, "");
-  if (!values.tax_id) errors.push({ field: "tax_id", message: "Enter the Tax ID." });
-  else if (taxDigits.length !== 9 || /[^\d\s-]/.test(values.tax_id)) {
-    errors.push({ field: "tax_id", message: "Enter the 9 digits of the Tax ID, such as 12-3456789." });
-  }
-  if (!values.provider_number) errors.push({ field: "provider_number", message: `Enter the ${TYPES[type].number}.` });
-  const zipDigits = (values.zip || "").replace(/\D/g, "");
-  if (!values.zip) errors.push({ field: "zip", message: `Enter the ${zipLabel}.` });
-  if (asksPayment && Boolean(values.payment_number) !== Boolean(values.payment_amount)) {
-    const missing = values.payment_number ? "payment.amount" : "payment.number";
-    errors.push({ field: missing, message: "Enter both the payment's number and its total, or leave both empty." });
-  } else if (values.payment_amount && !/^\$?\d{1,9}(\.\d{2})?$/.test(values.payment_amount.replace(/,/g, ""))) {
-    errors.push({ field: "payment.amount", message: "Enter the payment's total in dollars and cents, e.g. 130.00." });
-  }
-  else if (!(zipDigits.length === 5 || zipDigits.length === 9) || /[^\d\s-]/.test(values.zip)) {
-    errors.push({ field: "zip", message: `Enter a 5-digit ${zipLabel}, or ZIP+4 such as 43017-1234.` });
-  }
-  return errors;
-}
-
 function accessLink(text) {
   return el("p", {}, el("a", { href: "/access.html" }, text));
 }
@@ -114,15 +87,16 @@ function accessLink(text) {
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   clearErrors(form);
-  const type = chosenType();
-  const values = formValues(form);
-  const errors = localErrors(type, values);
-  if (errors.length) {
-    showProblem(form, { title: "Some fields need attention", detail: "Correct the fields marked below.", errors });
+  if (!chosenType()) { // the type's fields show once it is chosen: nothing else to say yet
+    showProblem(form, { title: "Some fields need attention", detail: "Correct the fields marked below.",
+      errors: [{ field: "provider_type", message: "Choose Practitioner or Group." }] });
     return;
   }
-  const { payment_number: number, payment_amount: amount, ...body } = values;
-  if (number && amount) body.payment = { number, amount: amount.replace(/[$,]/g, "") };
+  // Every other check is the API's, answered for all fields at once (its words, as the plan has them).
+  const { payment_number: number, payment_amount: amount, ...body } = formValues(form);
+  if (number || amount) { // one without the other is sent too: the API names the one missing
+    body.payment = { ...(number ? { number } : {}), ...(amount ? { amount: amount.replace(/[$,]/g, "") } : {}) };
+  }
   const restore = busy(submit, "Checking…");
   let answer;
   try {

@@ -105,3 +105,53 @@ export function providerChoices(page, links) {
   return el("ul", { className: "choice-links" }, ...links.map((link) => el("li", {},
     el("a", { href: providerPage(page, link.provider_id) }, `${link.provider_name} (Provider ID ${link.provider_id})`))));
 }
+
+/**
+ * What a person may use for a Provider ID, as the pages name each feature (`label`) and say it in a
+ * sentence (`words`); the API's rule and presets are functions/shared/services/access.py. Doing implies
+ * seeing: sending a request needs its list, notifying needs the admissions list (`needs`).
+ */
+export const FEATURES = {
+  eligibility: { label: "Eligibility and benefits", words: "eligibility" },
+  claims: { label: "Claim status", words: "claims" },
+  "authorizations.view": { label: "See prior authorizations", words: "viewing prior authorizations" },
+  "authorizations.submit": { label: "Send prior authorizations and answer the plan",
+    words: "sending prior authorizations", needs: "authorizations.view" },
+  "admissions.view": { label: "See admissions", words: "viewing admissions" },
+  "admissions.notify": { label: "Notify admissions and record discharges", words: "notifying admissions",
+    needs: "admissions.view" },
+};
+const ALL_FEATURES = Object.keys(FEATURES);
+/** The presets an administrator gives in one click (as the API's FEATURE_PRESETS). */
+export const PRESETS = {
+  standard: { label: "Standard user", hint: "Everything but managing people", features: ALL_FEATURES },
+  billing: { label: "Billing", hint: "Eligibility and claims", features: ["eligibility", "claims"] },
+  clinical: { label: "Clinical", hint: "Eligibility, prior authorizations and admissions",
+    features: ALL_FEATURES.filter((f) => f !== "claims") },
+};
+
+/** "eligibility, claims and viewing admissions": features as a sentence says them ("nothing" when none). */
+export function featureList(features) {
+  const words = ALL_FEATURES.filter((f) => features.includes(f)).map((f) => FEATURES[f].words);
+  if (!words.length) return "nothing";
+  return words.length === 1 ? words[0] : `${words.slice(0, -1).join(", ")} and ${words[words.length - 1]}`;
+}
+
+/** What the person may use for at least one Provider ID: every feature of their links (/links gives an
+ * active link's; others have none). */
+export function usableFeatures(links) {
+  return new Set(links.flatMap((link) => link.features || []));
+}
+
+/** Whether the link to `providerId` among `links` gives `feature`. */
+export function gives(links, providerId, feature) {
+  const link = links.find((l) => l.provider_id === providerId);
+  return Boolean(link) && (link.features || []).includes(feature);
+}
+
+/** Who can give a feature of the link to `providerId` (a delegate is invited again; others are given it). */
+export function whoGives(link, providerId) {
+  return link && link.role === "delegate"
+    ? `An administrator of ${providerId} can invite you again with it.`
+    : `An administrator of ${providerId} can give it to you on the Access page.`;
+}

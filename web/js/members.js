@@ -7,11 +7,13 @@ import { api } from "./api.js";
 import { busy, clearErrors, showProblem } from "./forms.js";
 import { el, notice, shortDate, sleep } from "./dom.js";
 import { fhirClients } from "./fhir-clients.js";
-import { pageProvider, providerChoices, statusTag } from "./links.js";
+import "./delegates.js"; // the "Billing services and other delegates" section: it starts by itself
+import { FEATURES, PRESETS, featureList, pageProvider, providerChoices, statusTag } from "./links.js";
 import { initPage } from "./page.js";
 import { headerSignOut, requireSession } from "./session.js";
 
 const FOLLOW_MS = 1500;
+const ADMIN_HELD = new Set(["active", "pending_agreement", "pending_org_agreement"]); // an administrator's place counts
 const FOLLOW_TRIES = 20;
 
 const main = document.getElementById("main");
@@ -155,10 +157,117 @@ function requestItem(member) {
   return item;
 }
 
+// ---- What a member may use: a preset for a kind of job, or the features one by one ----
+
+/** The preset a member's features are ("custom" when none is); never set: the standard user's. */
+function presetOf(features) {
+  const given = [...features].sort().join();
+  return Object.keys(PRESETS).find((name) => [...PRESETS[name].features].sort().join() === given) || "custom";
+}
+
+/** "Billing: eligibility and claims", as the member list says what a person may use. */
+function usesText(member) {
+  if (member.role === "admin") return "Administrators can use everything";
+  const preset = PRESETS[presetOf(member.features)];
+  return preset ? `${preset.label}: ${preset.hint.toLowerCase()}` : `Custom: ${featureList(member.features)}`;
+}
+
+function choiceRow(type, id, name, value, label, hint) {
+  const input = el("input", { type, id, name, value, "aria-describedby": hint ? `${id}-hint` : undefined });
+  return [input, el("div", { className: type === "radio" ? "choice" : "check-row" }, input,
+    el("label", { htmlFor: id }, label), hint ? el("span", { className: "hint", id: `${id}-hint` }, hint) : null)];
+}
+
+/**
+ * The form that changes what `member` may use: a preset, or the features ticked one by one (ticking one
+ * that needs another ticks that too, and says so). Save sends the preset, or the features.
+ */
+function featuresForm(member, item, trigger) {
+  const id = `features-${member.account_id}`;
+  const presets = Object.entries({ ...PRESETS, custom: { label: "Custom", hint: "Tick what they may use below" } })
+    .map(([name, p]) => choiceRow("radio", `${id}-${name}`, `${id}-preset`, name, p.label, p.hint));
+  const boxes = Object.entries(FEATURES).map(([value, f], n) => choiceRow("checkbox", `${id}-f${n}`, "features",
+    value, f.label, f.needs ? `Includes: ${FEATURES[f.needs].label.toLowerCase()}` : ""));
+  const status = el("p", { className: "hint", id: `${id}-said`, role: "status" });
+  const save = el("button", { type: "submit", className: "button small" }, "Save");
+  const cancel = el("button", { type: "button", className: "link-button" }, "Cancel");
+  const form = el("form", { className: "inline-form features-form", novalidate: true,
+    "aria-labelledby": `${id}-heading` },
+    el("h3", { id: `${id}-heading` }, `What ${member.name} may use`),
+    el("fieldset", { className: "field" }, el("legend", { className: "label" }, "Kind of job"),
+      el("div", { className: "choices" }, ...presets.map(([, row]) => row))),
+    el("fieldset", { className: "field" }, el("legend", { className: "label" }, "Features"),
+      el("div", { className: "choices" }, ...boxes.map(([, row]) => row)), status),
+    el("div", { className: "actions" }, save, cancel));
+  const ticked = () => boxes.filter(([box]) => box.checked).map(([box]) => box.value);
+  const tick = (features) => { for (const [box] of boxes) box.checked = features.includes(box.value); };
+  const choose = (name) => { for (const [radio] of presets) radio.checked = radio.value === name; };
+
+  tick(member.features);
+  choose(presetOf(member.features));
+  for (const [radio] of presets) {
+    radio.addEventListener("change", () => {
+      if (radio.value !== "custom") tick(PRESETS[radio.value].features);
+      status.textContent = "";
+    });
+  }
+  for (const [box] of boxes) {
+    box.addEventListener("change", () => {
+      const needs = FEATURES[box.value].needs;
+      const [needed] = boxes.find(([other]) => other.value === needs) || [];
+      const [needing] = boxes.find(([other]) => FEATURES[other.value].needs === box.value) || [];
+      status.textContent = "";
+      if (box.checked && needed && !needed.checked) {
+        needed.checked = true;
+        status.textContent = `${FEATURES[box.value].label} needs ${FEATURES[needs].label.toLowerCase()}: ticked too.`;
+      } else if (!box.checked && needing && needing.checked) {
+        needing.checked = false;
+        status.textContent = `${FEATURES[needing.value].label} needs ${FEATURES[box.value].label.toLowerCase()}: `
+          + "unticked too.";
+      }
+      choose(presetOf(ticked()));
+    });
+  }
+  cancel.addEventListener("click", () => {
+    form.remove();
+    trigger.focus();
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(main);
+    const preset = presets.find(([radio]) => radio.checked)[0].value;
+    const restore = busy(save, "Saving…");
+    let answer;
+    try {
+      answer = await api(`/providers/${encodeURIComponent(providerId)}/members/${encodeURIComponent(member.account_id)}`
+        + "/features", { method: "PUT", body: preset === "custom" ? { features: ticked() } : { preset } });
+    } finally {
+      restore();
+    }
+    if (!answer.ok) {
+      showProblem(main, answer.data);
+      return;
+    }
+    form.remove();
+    say(`Saved: ${member.name} may now use ${featureList(answer.data.features)}`,
+      "We emailed them to say what changed.");
+    await load();
+  });
+  item.append(form);
+  presets.find(([radio]) => radio.checked)[0].focus();
+}
+
 function memberItem(member) {
   const item = el("li", { className: "item", "data-account": member.account_id });
   const side = el("div", { className: "item-actions" });
   if (member.status !== "active") side.append(memberTag(member));
+  if (member.role !== "admin") {
+    const uses = actionButton("Change what they may use", `Change what ${member.name} may use`);
+    uses.addEventListener("click", () => {
+      if (!item.querySelector(".features-form")) featuresForm(member, item, uses);
+    });
+    side.append(uses);
+  }
   if (member.role !== "admin" && member.status === "active") {
     const base = `/providers/${encodeURIComponent(providerId)}`;
     const promote = actionButton("Make administrator", `Make ${member.name} an administrator`);
@@ -177,7 +286,9 @@ function memberItem(member) {
       }));
     side.append(promote, remove);
   }
-  item.append(el("div", { className: "item-row" }, who(member), side));
+  const text = who(member);
+  text.append(el("span", { className: "hint uses" }, usesText(member)));
+  item.append(el("div", { className: "item-row" }, text, side));
   return item;
 }
 
@@ -194,7 +305,8 @@ let shown = ""; // what the lists show, so that a look that found no change leav
 
 /** Put questions still open (Deny…? Remove…?) back on the re-rendered items, focus included. */
 function keepOpenQuestions(render) {
-  const open = [...document.querySelectorAll("[data-account] > .confirm-row")].map((row) => ({
+  const rows = document.querySelectorAll("[data-account] > .confirm-row, [data-account] > .features-form");
+  const open = [...rows].map((row) => ({
     row, account: row.parentElement.dataset.account, list: row.closest("ul").id,
     focused: row.contains(document.activeElement) ? document.activeElement : null,
   }));
@@ -232,6 +344,12 @@ function renderLists(data) {
   cards.members.hidden = false;
   cards.closed.hidden = !closed.length;
   cards.stepDown.hidden = false;
+  // The API refuses to let the only administrator step down: the page says so instead of offering it.
+  const admins = data.members.filter((m) => m.role === "admin" && ADMIN_HELD.has(m.status));
+  const only = admins.length < 2;
+  document.getElementById("stepdown-hint").hidden = only;
+  document.getElementById("stepdown-only").hidden = !only;
+  document.getElementById("stepdown-actions").hidden = only;
 }
 
 /** Load and show the lists; false when this account may not manage the Provider ID (shown). */

@@ -5,7 +5,7 @@ import { api, goTo } from "./api.js";
 import { busy, clearErrors, showProblem } from "./forms.js";
 import { el, sleep } from "./dom.js";
 import { initPage } from "./page.js";
-import { headerSignOut, requireSession } from "./session.js";
+import { headerSignOut, landing, requireSession } from "./session.js";
 
 const POLL_MS = 2000;
 const KIND_HINTS = {
@@ -116,7 +116,7 @@ async function waitForPush(factor, mine) {
       generation += 1;
       pushStatus.textContent = "Approved. Signing you in…";
       pushStatus.className = "push-status done";
-      await goTo(answer.data.next);
+      await goTo(await landing(answer.data.next));
       return;
     }
     if (answer.status === 0 || answer.status >= 500) continue; // a passing failure: ask again
@@ -160,7 +160,7 @@ codeForm.addEventListener("submit", async (event) => {
       body: { factor_id: current.factor_id, code, remember_device: document.getElementById("remember").checked },
     });
     if (answer.ok) {
-      await goTo(answer.data.next);
+      await goTo(await landing(answer.data.next));
       return;
     }
     showProblem(codeForm, answer.data);

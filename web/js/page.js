@@ -2,7 +2,8 @@
 // show development links when offered.
 
 import { api, loadConfig } from "./api.js";
-import { renderChrome, renderPortalTab } from "./chrome.js";
+import { renderChrome, renderPortalTab, showFeatures } from "./chrome.js";
+import "./tables.js"; // data tables read as stacked rows on a narrow screen
 
 // Page modules import this one first, so the header and footer exist before any page code runs.
 renderChrome();
@@ -42,6 +43,7 @@ export async function initPage(title) {
     renderPortalTab(config.portal_tab, false);
     const answer = await api("/links", { keepOn401: true }); // the page's own session check says the rest
     renderPortalTab(config.portal_tab, answer.ok && answer.data.links.some((link) => link.status === "active"));
+    if (answer.ok) showFeatures(answer.data.links.flatMap((link) => link.features || []));
   }
   return config;
 }

@@ -4,9 +4,10 @@
 // ?authorization=…), the history entries, the back link and the browser's back and forward.
 
 import { api } from "./api.js";
-import { el } from "./dom.js";
+import { showFeatures } from "./chrome.js";
+import { el, notice } from "./dom.js";
 import { showProblem } from "./forms.js";
-import { providerParam } from "./links.js";
+import { FEATURES, gives, providerParam, usableFeatures, whoGives } from "./links.js";
 import { initPage } from "./page.js";
 import { activeLinks, fillActingFor, hideNotice, noAccessNotice, problemNotice } from "./portal-data.js";
 import { headerSignOut, requireSession } from "./session.js";
@@ -29,22 +30,100 @@ export async function openPortalPage(title, name) {
 }
 
 /**
- * The user's active links, with the "Provider ID you act for" select (#acting_for) filled from them
- * (?provider=… chosen when it is one of them); null when there are none or they could not be
- * loaded, after saying so in `pageNotice`.
+ * The user's active links that give the page's `feature` (all of them without one), with the "Provider
+ * ID you act for" select (#acting_for) filled from them (?provider=… chosen when it is one of them); null
+ * when there are none or they could not be loaded, after saying so in `pageNotice`.
  */
-export async function actingForLinks(pageNotice) {
-  const links = await activeLinks();
-  if (links === null) {
+export async function actingForLinks(pageNotice, feature = null) {
+  const active = await activeLinks();
+  if (active === null) {
     problemNotice(pageNotice, { title: "Your Provider IDs could not be loaded", detail: "Reload the page in a moment." });
     return null;
   }
-  if (!links.length) {
+  showFeatures(usableFeatures(active));
+  if (!active.length) {
     noAccessNotice(pageNotice);
     return null;
   }
-  fillActingFor(document.getElementById("acting_for"), links, providerParam());
+  const links = feature ? active.filter((link) => gives([link], link.provider_id, feature)) : active;
+  if (!links.length) {
+    featureNotice(pageNotice, feature, active);
+    return null;
+  }
+  const select = document.getElementById("acting_for");
+  fillActingFor(select, links, providerParam());
+  fillProviderLists(select);
+  select.addEventListener("change", () => fillProviderLists(select));
   return links;
+}
+
+/** The notice in place of a page whose feature none of the person's `links` gives: who can give it. */
+function featureNotice(box, feature, links) {
+  const ids = links.map((link) => link.provider_id).join(", ");
+  notice(box, "info", `Your access does not include ${FEATURES[feature].words}`, [
+    whoGives(links.length === 1 ? links[0] : null, ids),
+    el("p", {}, el("a", { href: "/access.html" }, "Go to provider access")),
+  ]);
+}
+
+/**
+ * What a page offers only with `feature` on the link acted for (sending a request, notifying an
+ * admission): without it, the elements `hide` are hidden and a line before `before` says who can give
+ * it; with it, `show` are shown again. Follows the Provider ID acted for; answers whether it is given now.
+ */
+export function featureGate(links, actingFor, feature, { before, hide, show = hide }) {
+  const line = el("div", { className: "notice", id: `${feature.replace(".", "-")}-not-granted`, role: "note",
+    hidden: true });
+  before.before(line);
+  const apply = () => {
+    const granted = gives(links, actingFor.value, feature);
+    for (const element of granted ? show : hide) element.hidden = !granted;
+    line.hidden = granted;
+    if (!granted) {
+      const link = links.find((l) => l.provider_id === actingFor.value);
+      notice(line, "info", "", [`Your access to ${actingFor.value} does not include ${FEATURES[feature].words}. `
+        + whoGives(link, actingFor.value)], { focus: false });
+    }
+    return granted;
+  };
+  actingFor.addEventListener("change", apply);
+  apply();
+  return () => gives(links, actingFor.value, feature);
+}
+
+let scope = null; // the answer of GET /portal/providers, asked once per page
+
+/** The providers whose records are open to the user, each with the linked Provider IDs that open it
+ * (via_links); [] when they could not be loaded. */
+export function providersInScope() {
+  if (!scope) scope = api("/portal/providers").then((answer) => (answer.ok ? answer.data.providers : []));
+  return scope;
+}
+
+/**
+ * The providers whose records are open acting for `providerId` (one of the user's active links): that
+ * Provider ID first, then, for a group, every provider under its Tax ID ({provider_id, name}).
+ */
+export async function providersActingFor(providerId) {
+  const open = (await providersInScope()).filter((p) => (p.via_links || [p.via_link]).includes(providerId));
+  const self = open.find((p) => p.provider_id === providerId) || { provider_id: providerId, name: "" };
+  return [self, ...open.filter((p) => p !== self)];
+}
+
+/** A provider as a choice: "P2000001 – Maria Lopez". */
+export function providerChoice(provider) {
+  return provider.name ? `${provider.provider_id} – ${provider.name}` : provider.provider_id;
+}
+
+/** Fill the page's suggestion lists of Provider IDs (datalist[data-providers], for the inputs that name
+ * a provider) with the providers open acting for the chosen Provider ID. */
+async function fillProviderLists(actingFor) {
+  const lists = document.querySelectorAll("datalist[data-providers]");
+  if (!lists.length) return;
+  const open = await providersActingFor(actingFor.value);
+  for (const list of lists) {
+    list.replaceChildren(...open.map((p) => el("option", { value: p.provider_id }, p.name || p.provider_id)));
+  }
 }
 
 /**

@@ -38,22 +38,18 @@ form.addEventListener("submit", async (event) => {
   clearErrors(form);
   const restore = busy(submit, extended ? "Checking the security code…" : "Creating your account…");
   try {
-    if (!(await ensureCaptcha())) {
-      showProblem(form, {
-        title: "The security code is not ready",
-        detail: "Tick “I am not a robot” again, then create your account.",
-        errors: [{ field: "captcha", message: "Solve the security code." }],
-      });
-      return;
-    }
+    // A code that could not be solved is simply not sent: the API then says "Solve the security code."
+    // together with every other field's error, in one answer.
+    const solved = await ensureCaptcha();
     submit.textContent = "Creating your account…";
     const result = await api("/registrations", { method: "POST", body: formValues(form) });
     if (result.ok) {
       done(result.data);
       return;
     }
-    const fields = showProblem(form, result.data);
-    if (fields.includes("captcha")) captcha.reset();
+    showProblem(form, result.data);
+    // A solution answers one attempt (the API spends it once the fields pass): the next one solves anew.
+    if (extended && solved) captcha.reset();
   } finally {
     restore();
   }

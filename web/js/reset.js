@@ -47,18 +47,11 @@ window.addEventListener("hashchange", () => {
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   clearErrors(form);
-  if (password.value !== confirmation.value) { // the only check made here; the server checks the rules
-    showProblem(form, {
-      title: "The passwords do not match",
-      detail: "Type the same new password in both fields.",
-      errors: [{ field: "confirm_password", message: "This does not match the new password." }],
-    });
-    return;
-  }
   const restore = busy(submit, "Changing your password…");
   try {
+    // Both passwords go to the API, which checks that they match with the plan's rules, in one answer.
     const answer = await api("/password-resets/complete", {
-      method: "POST", body: { token, password: password.value },
+      method: "POST", body: { token, password: password.value, confirm_password: confirmation.value },
     });
     if (answer.ok) {
       form.hidden = true;

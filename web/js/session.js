@@ -1,6 +1,9 @@
 // What every signed-in page shares: the session it runs in, and the header's "Sign out".
 
-import { api, goTo, goToSignin } from "./api.js";
+import { api, goTo, goToSignin, sitePath } from "./api.js";
+
+const ACCOUNT_PAGE = "/account.html";
+const START_PAGE = "/start.html";
 
 /**
  * The current session, once the page may show: a session at another stage than `stages` is sent on
@@ -20,6 +23,16 @@ export async function requireSession(stages) {
   const session = answer.data;
   if (!stages.includes(session.stage)) return goTo(session.next);
   return session;
+}
+
+/**
+ * Where a finished sign-in lands: the start page (what needs the person) for anyone with access to a
+ * Provider ID; else `next` as the API named it (the account page, where linking one begins).
+ */
+export async function landing(next) {
+  if ((sitePath(next) || ACCOUNT_PAGE) !== ACCOUNT_PAGE) return next;
+  const answer = await api("/links");
+  return answer.ok && answer.data.links.some((link) => link.status === "active") ? START_PAGE : next;
 }
 
 /** Sign out here (`everywhere`: every session of the account), then show the sign-in page. */

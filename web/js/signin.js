@@ -9,6 +9,7 @@ import { busy, clearErrors, formValues, problemLinks, showProblem } from "./form
 import { notice } from "./dom.js";
 import { initPage } from "./page.js";
 import { passwordToggle } from "./password.js";
+import { landing } from "./session.js";
 
 const config = await initPage("Sign in");
 const form = document.getElementById("signin-form");
@@ -104,19 +105,23 @@ form.addEventListener("submit", async (event) => {
   try {
     const answer = await signIn();
     if (answer.ok) {
-      await goTo(answer.data.next);
+      await goTo(await landing(answer.data.next));
       return;
     }
     const problem = answer.data;
-    if (problem.type === "/problems/verification-code-required" || problem.type === "/problems/verification-code-wrong") {
+    if (problem.type === "/problems/verification-code-required") {
+      // Expected at the first sign-in, not a mistake: a notice says what to do, the code field waits.
       askForCode();
+      notice(document.getElementById("signin-notice"), "info", problem.title, [problem.detail || ""], { focus: false });
+      codeInput.focus();
+      return;
     }
+    if (problem.type === "/problems/verification-code-wrong") askForCode();
     const links = problem.type === "/problems/account-not-activated"
       ? problemLinks(problem, { resend: "Send me a new activation email" })
       : [];
     showProblem(form, problem, links);
-    if (problem.type === "/problems/verification-code-required") codeInput.focus();
-    else if (problem.type === "/problems/signin-failed") document.getElementById("password").value = "";
+    if (problem.type === "/problems/signin-failed") document.getElementById("password").value = "";
   } finally {
     restore();
   }

@@ -7,11 +7,16 @@ one on its own for decisions that change nothing. Records never hold passwords, 
 
 An entry's origin is an HTTP request (`functions/shared/core/http.py` RequestMeta: its id and the client's
 address) or one of the portal's own processes (`SystemOrigin`: a job, a workflow task, an import).
+
+A caller acting for a Provider ID through a delegation is audited as themselves, and every entry made
+acting for it (detail `acting_for`) names the delegate's company (`delegate_company`): the access rule
+notes the delegation for the request (`acting_through`), and each invocation starts with none noted.
 """
 
 from __future__ import annotations
 
 import secrets
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -67,13 +72,26 @@ class AuditEntry:
         return self.at + RETENTION
 
 
+# (account, Provider ID acted for, delegate's company) of the request in this context, if it acts through one.
+_delegation: ContextVar[tuple[str, str, str] | None] = ContextVar("delegation", default=None)
+
+
+def acting_through(account_id: str, acting_for: str, company: str | None) -> None:
+    """Note whether this request acts for `acting_for` through a delegation (`company`; None: it does not)."""
+    _delegation.set((account_id, acting_for, company) if company else None)
+
+
 def audit_event(
     action: str, outcome: str, meta: Origin, *, subject: str = ANONYMOUS,
     detail: dict[str, Any] | None = None, now: datetime | None = None,
 ) -> AuditEntry:
     telemetry.count(f"{action}.{outcome}")
     at = now or clock.now()
+    detail = dict(detail or {})
+    noted = _delegation.get()
+    if noted is not None and noted[:2] == (subject, detail.get("acting_for")):
+        detail["delegate_company"] = noted[2]
     return AuditEntry(subject=subject, at_id=f"{at.isoformat()}#{secrets.token_hex(6)}", action=action,
                       outcome=outcome, at=at, request_id=meta.request_id or None,
-                      source_ip=meta.source_ip or None, detail=dict(detail or {}))
+                      source_ip=meta.source_ip or None, detail=detail)
 

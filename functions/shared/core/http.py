@@ -13,6 +13,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Mapping
+from contextvars import copy_context
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -30,6 +31,7 @@ from pydantic import BaseModel
 from functions.shared.core import telemetry
 from functions.shared.core.config import settings
 from functions.shared.core.errors import FieldError, Problem, is_transient, service_unavailable, session_ended
+from functions.shared.core.forms import STATED
 
 logger = Logger()
 
@@ -134,6 +136,8 @@ def _message(err: Mapping[str, Any], field: str, field_messages: FieldMessages) 
     own = field_messages.get(field, {}).get(kind) or field_messages.get(generic, {}).get(kind)
     if own is not None:
         return own
+    if (err.get("ctx") or {}).get(STATED):  # a form rule's own words (functions/shared/core/forms.py)
+        return str(err.get("msg", ""))
     if kind == "missing" or (kind == "string_too_short" and (err.get("ctx") or {}).get("min_length") == 1):
         return "This field is required."
     if kind == "json_invalid":
@@ -392,7 +396,8 @@ def make_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Any],
             refused = body_problem(event)
             if refused is not None:
                 return with_security_headers(problem_result(refused, event.get("path")))
-            return with_security_headers(app.resolve(event, context))
+            # a fresh context per invocation: nothing one request noted (audit.acting_through) reaches the next
+            return with_security_headers(copy_context().run(app.resolve, event, context))
         finally:
             telemetry.flush()
 

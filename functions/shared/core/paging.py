@@ -18,9 +18,10 @@ import hmac
 from dataclasses import dataclass
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import ConfigDict, Field, ValidationInfo, field_validator
 
 from functions.shared.core.errors import FieldError, invalid_fields
+from functions.shared.core.forms import Form
 
 _VERSION = "v1"
 _TAG_BYTES = 16  # 128-bit tag: forging one takes 2^128 guesses
@@ -71,7 +72,7 @@ def open_cursor(cursor: str | None, binding: Binding) -> str | None:
 MAX_RANGE_DAYS = 366
 
 
-class PageRequest(BaseModel):
+class PageRequest(Form):
     """What a search of a dated list carries besides its own fields (its `from_date` and `to_date` among
     them): the page size and the cursor of the page before; the range is at most MAX_RANGE_DAYS days."""
 

@@ -6,7 +6,7 @@ name, only on the profile's fields.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -65,8 +65,13 @@ class PlanProfile(BaseModel):
     utilization_management_email: str = "utilization-management@portal.example.org"  # the plan's UM desk
     first_admin_proof: FirstAdminProof = "payment_or_staff"
     payment_proof_days: int = 180  # how recent a payment must be to prove a first administrator
+    # Failed payment proofs a day (functions/link_provider/logic.py proof_tries_left): per account and per
+    # source, which only their own attempts use up; past the Provider ID's mark, failures from everyone cut
+    # each account's tries for it to `payment_proof_tries_when_targeted`, and never refuse a correct proof.
     payment_proof_failures_per_account_per_day: int = 5
+    payment_proof_failures_per_source_per_day: int = 10
     payment_proof_failures_per_provider_per_day: int = 10
+    payment_proof_tries_when_targeted: int = 1
     staff_verification_business_days: int = 10  # then the first administrator's request expires
     registrations_per_address_per_hour: int = 5  # counted before any lookup: the same for unknown addresses
     registrations_per_source_per_hour: int = 20
@@ -82,6 +87,12 @@ class PlanProfile(BaseModel):
     authorization_requests_per_hour: int = 300  # submissions, searches, reads and changes, per account
     admission_requests_per_hour: int = 300  # notifications, searches, reads and discharges, per account
     admission_notice_business_days: int = 1  # a later notification is flagged late
+    # Days the plan's offices are closed besides weekends and US federal holidays (a state holiday, the day
+    # after Thanksgiving): no business day counts them (functions/shared/core/business_days.py).
+    closure_dates: tuple[date, ...] = ()
+    # The start page lists a stay with no discharge recorded once it is this many days old: past two
+    # midnights an inpatient stay is one the plan reviews, and its discharge is what the facility owes next.
+    admission_review_days: int = 2
     portal_data_strict: bool = False  # a bad line rejects the whole extract (else it is quarantined)
     # Where an imported request still waiting for a decision is decided: in the plan's core system (its
     # decision arrives in a later export; no portal queue, clock or "Overdue") or by the portal's UM desk.

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
+from functions.shared.core.forms import Form
 from functions.shared.core.ids import ActingFor, MemberId, ProviderId
 from functions.shared.core.plans import PasswordPolicy
 
@@ -61,20 +62,27 @@ def _upper(value: Any) -> Any:
     return value.strip().upper() if isinstance(value, str) else value
 
 
+def icd10cm_dotted(code: str) -> str:
+    """An ICD-10-CM code (upper case, matching ICD10CM_PATTERN) in its dotted form, as the code files print
+    it and people search for it: J189 is J18.9; a category of three characters has no dot."""
+    return code if "." in code or len(code) <= 3 else f"{code[:3]}.{code[3:]}"
+
+
 # ICD-10-CM, as the CMS code files define it: a letter (every chapter, U07.1 and U09.9 included), a digit,
-# a digit or letter, then up to four more after an optional dot (e.g. J18.9, I21.A1, Z3A.01, T36.0X1A).
-# The before-validator hides the pattern from the JSON schema: the contract states what passes (any
-# letter case, surrounding spaces) itself.
+# a digit or letter, then up to four more after an optional dot (e.g. J18.9, I21.A1, Z3A.01, T36.0X1A);
+# kept dotted whichever way it was typed. The before-validator hides the pattern from the JSON schema: the
+# contract states what passes (any letter case, surrounding spaces) itself.
 Icd10Cm = Annotated[str, BeforeValidator(_upper), Field(
-    pattern=ICD10CM_PATTERN, description="ICD-10-CM diagnosis code, e.g. J18.9",
-    json_schema_extra={"pattern": r"^ *[A-Za-z][0-9][0-9A-Za-z](\.?[0-9A-Za-z]{1,4})? *$"})]
+    pattern=ICD10CM_PATTERN, description="ICD-10-CM diagnosis code, e.g. J18.9 (J189 is taken as J18.9)",
+    json_schema_extra={"pattern": r"^ *[A-Za-z][0-9][0-9A-Za-z](\.?[0-9A-Za-z]{1,4})? *$"}),
+    AfterValidator(icd10cm_dotted)]
 # CPT (5 digits, or 4 and F/T/U) or HCPCS Level II (a letter and 4 digits).
 ProcedureCode = Annotated[str, BeforeValidator(_upper), Field(
     pattern=r"^([0-9]{4}[0-9FTU]|[A-V][0-9]{4})$", description="CPT or HCPCS code, e.g. 99214 or E0601",
     json_schema_extra={"pattern": r"^ *([0-9]{4}[0-9FTUftu]|[A-Va-v][0-9]{4}) *$"})]
 
 
-class ForMember(BaseModel):
+class ForMember(Form):
     """A request about one member, by a provider the caller acts for: the member's exact identity (the member
     ID and date of birth on the card) comes with it (prior authorizations, admission notices)."""
 

@@ -44,6 +44,9 @@ class LinkType(StrEnum):
 class LinkRole(StrEnum):
     ADMIN = "admin"
     MEMBER = "member"
+    # Someone outside the practice (a billing service) an administrator invited: exactly the features
+    # invited for, until an end date; never manages people (functions/shared/services/delegations.py).
+    DELEGATE = "delegate"
 
 
 class Feature(StrEnum):
@@ -115,3 +118,4 @@ class TokenPurpose(StrEnum):
     PASSWORD_RESET = "password_reset"  # noqa: S105 - a purpose, not a secret
     PUSH_ENROL = "push_enrol"
     PUSH_CHALLENGE = "push_challenge"
+    DELEGATION_INVITE = "delegation_invite"

@@ -4,11 +4,14 @@ admissions) checks before it reads a provider's records.
 - an active Practitioner link grants that Provider ID;
 - an active Group link grants every provider billing under the group's Tax ID in the current roster
   version;
+- a delegation (role delegate) grants the same, while active and before its end (checked here by the
+  time, so one past its end grants nothing even before the daily job ends it);
 - a pending, denied, expired or removed link grants nothing.
 
 And what the caller may do there: each portal step names the feature it needs (`Feature`); an
 administrator has every feature, a member the features an administrator gave them, else the defaults
-of a standard user. A feature not given is 403 `feature-not-granted`, saying who can grant it.
+of a standard user, a delegate exactly the features it was invited for. A feature not given is 403
+`feature-not-granted`, saying who can grant it.
 
 Links are read consistently, so a link that was just granted, removed or changed counts at once.
 """
@@ -17,7 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
+from functions.shared.core import audit, clock
 from functions.shared.core.errors import Problem
 from functions.shared.core.plans import PlanProfile
 from functions.shared.core.states import Feature, LinkRole, LinkStatus, LinkType
@@ -35,10 +40,21 @@ class Visible:
     provider: ProviderView | None = None  # the roster's record, when there is one
 
 
+def in_force(link: LinkView, now: datetime | None = None) -> bool:
+    """Active, and (a delegation) not past its end."""
+    return link.status == LinkStatus.ACTIVE and (link.ends_at is None or (now or clock.now()) < link.ends_at)
+
+
+def status_now(link: LinkView, now: datetime | None = None) -> LinkStatus:
+    """The link's status as it counts now: a delegation past its end is expired, ended by the job or not."""
+    lapsed = link.status == LinkStatus.ACTIVE and not in_force(link, now)
+    return LinkStatus.EXPIRED if lapsed else link.status
+
+
 def active_links(account_id: str) -> list[LinkView]:
     """The caller's links that grant access (consistent read)."""
-    return [link for link in repositories().links.of_account(account_id, consistent=True)
-            if link.status == LinkStatus.ACTIVE]
+    now = clock.now()
+    return [link for link in repositories().links.of_account(account_id, consistent=True) if in_force(link, now)]
 
 
 def granted_by(links: Iterable[LinkView], *, with_details: bool = False) -> dict[str, Visible]:
@@ -121,19 +137,23 @@ def normal_features(features: Iterable[Feature]) -> tuple[Feature, ...]:
     return tuple(f for f in ALL_FEATURES if f in given)
 
 
-def features_of(link: LinkView) -> frozenset[Feature]:
-    """What this link lets its holder use (nothing unless it is active)."""
-    if link.status != LinkStatus.ACTIVE:
+def features_of(link: LinkView, now: datetime | None = None) -> frozenset[Feature]:
+    """What this link lets its holder use (nothing unless it is active; a delegation: before its end)."""
+    if not in_force(link, now):
         return frozenset()
     if link.role == LinkRole.ADMIN:
         return frozenset(ALL_FEATURES)
+    if link.role == LinkRole.DELEGATE:
+        return frozenset(link.features or ())
     return frozenset(link.features if link.features is not None else FEATURE_PRESETS["standard"])
 
 
 def feature_not_granted(link: LinkView, needs: Feature) -> Problem:
+    who_grants = (f"An administrator of {link.provider_id} can invite you again with it."
+                  if link.role == LinkRole.DELEGATE else
+                  f"An administrator of {link.provider_id} can give it to you on the Access page.")
     return Problem(403, "feature-not-granted", f"Your access to {link.provider_id} does not include "
-                                               f"{FEATURE_NAMES[needs]}",
-                   f"An administrator of {link.provider_id} can give it to you on the Access page.",
+                                               f"{FEATURE_NAMES[needs]}", who_grants,
                    extra={"feature": needs.value, "provider_id": link.provider_id, "access": "/access.html"})
 
 
@@ -145,6 +165,8 @@ def scope_for(account_id: str, acting_for: str, plan: PlanProfile, needs: Featur
     link = next((link for link in portal_links(account_id, plan) if link.provider_id == wanted), None)
     if link is None:
         raise NOT_ACTING_FOR
+    # A delegate's reads and changes are audited naming its company (core/audit.py acting_through).
+    audit.acting_through(account_id, wanted, link.company if link.role == LinkRole.DELEGATE else None)
     if needs not in features_of(link):
         raise feature_not_granted(link, needs)
     return frozenset(granted_by([link]))

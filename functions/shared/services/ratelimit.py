@@ -24,6 +24,12 @@ def _problem(start: int, seconds: int, now: datetime, detail: str | None = None)
                         f"Wait {max(retry_after // 60, 1)} minute(s) and try again.")
 
 
+def seconds_left(window: timedelta, now: datetime) -> int:
+    """How long until the window `now` falls in ends: what a refusal asks the client to wait."""
+    _, start, seconds = _key("", "", window, now)
+    return max(start + seconds - int(now.timestamp()), 1)
+
+
 def check(action: str, subject: str, limit: int, window: timedelta, now: datetime | None = None, *,
           detail: str | None = None) -> None:
     """Raise the 429 problem if `subject` already used up `limit`, without counting this attempt."""

@@ -4,7 +4,6 @@ it with a deterministic name, and resuming its waiting steps with a human decisi
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
@@ -19,16 +18,6 @@ if TYPE_CHECKING:
     from functions.shared.store.links import LinkView
 
 logger = Logger(child=True)
-
-
-def business_days_later(start: datetime, days: int) -> datetime:
-    """`days` business days after `start` (Saturdays and Sundays do not count)."""
-    moment, left = start, days
-    while left:
-        moment += timedelta(days=1)
-        if moment.weekday() < 5:
-            left -= 1
-    return moment
 
 
 def execution_name(link: LinkView) -> str:

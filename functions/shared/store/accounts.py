@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from functions.shared.core.audit import AuditEntry
@@ -98,6 +98,7 @@ class AccountView:
     warned_day: str | None = None
     notice_day: str | None = None
     deactivated_at: datetime | None = None
+    start_seen_at: datetime | None = None  # the last look at the start page: what is new since
 
     def factor(self, factor_id: str) -> Factor | None:
         return next((f for f in self.factors if f.factor_id == factor_id), None)
@@ -189,6 +190,12 @@ class Accounts(Protocol):
         spent, or the password changed since the token was issued (one change spends every older link)."""
         ...
 
+    def mark_start_seen(self, account_id: str, at: datetime) -> datetime | None:
+        """The person looked at the start page at `at`: returns the look before (None: the first one, or
+        no such account). A reading mark, not a change of the account: one UpdateItem, not audited, like
+        the authorizer's activity day."""
+        ...
+
 
 # --- conversions -------------------------------------------------------------------------------
 
@@ -212,7 +219,7 @@ _ACCOUNT_FIELDS = ("account_id", "plan", "email", "password_hash", "first_name",
                    "username", "display_name", "group_name", "phone", "fax", "activated_at",
                    "activation_secret_hash", "activation_expires_at", "password_locked_until",
                    "code_locked_until", "password_changed_at", "last_active_at", "lifecycle_day",
-                   "warned_day", "notice_day", "deactivated_at")
+                   "warned_day", "notice_day", "deactivated_at", "start_seen_at")
 
 
 def _view(item: Account) -> AccountView:
@@ -433,6 +440,19 @@ class DynamoAccounts:
         self._update(account_id, [Account.password_hash.set(password_hash), Account.password_changed_at.set(at),
                                   Account.password_failures.set(0), Account.password_locked_until.remove()],
                      unchanged_since, audit, spend=(token_hash, at) if token_hash else None)
+
+    def mark_start_seen(self, account_id: str, at: datetime) -> datetime | None:
+        bind_tables()
+        try:  # UPDATED_OLD: the previous look comes back with the write, in one call
+            answer = Account._get_connection().update_item(
+                account_id, actions=[Account.start_seen_at.set(at)], condition=Account.account_id.exists(),
+                return_values="UPDATED_OLD")
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        before = answer.get("Attributes", {}).get(Account.start_seen_at.attr_name)
+        return Account.start_seen_at.deserialize(before["S"]) if before else None
 
     def _update(self, account_id: str, updates: list[Any], condition: Any, audit: AuditEntry,
                 spend: tuple[str, datetime] | None = None) -> None:

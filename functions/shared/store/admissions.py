@@ -90,6 +90,10 @@ class Admissions(Protocol):
 
     def get(self, admission_id: str) -> Admission | None: ...
 
+    def open_of_member(self, member_id: str) -> list[Admission]:
+        """The member's admissions without a discharge, at any facility, newest first."""
+        ...
+
     def page(self, facility_provider_id: str, first_day: date, last_day: date, limit: int,
              after: str | None) -> StoredPage[Admission]:
         """Newest first, one Query of limit + 1 items; `after` continues a previous page."""
@@ -120,6 +124,11 @@ class DynamoAdmissions:
     def get(self, admission_id: str) -> Admission | None:
         item = find(AdmissionRecord, admission_id)
         return _admission(item) if item else None
+
+    def open_of_member(self, member_id: str) -> list[Admission]:
+        bind_tables()
+        return [_admission(item) for item in AdmissionRecord.by_member.query(
+            member_id, scan_index_forward=False, filter_condition=AdmissionRecord.status == AdmissionStatus.ADMITTED)]
 
     def page(self, facility_provider_id: str, first_day: date, last_day: date, limit: int,
              after: str | None) -> StoredPage[Admission]:

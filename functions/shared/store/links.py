@@ -10,7 +10,11 @@ administrators, so the last one can never step down. Closing a first administrat
 Provider ID never stays claimed by nobody who can administer it.
 
 `TRANSITIONS` is the one table of which status a link may move to from which; every verb below is
-one conditional transaction with its audit record, guarded by that table.
+one conditional transaction with its audit record, guarded by that table. A delegation (role
+`delegate`: someone outside the practice an administrator invited) has its own rows, `DELEGATION`: it
+is created active when its invitation is spent (in the same transaction, with the inviter still an
+active administrator), and ends once, revoked (removed) or past its end (expired). No verb of a
+member's link applies to it, nor one of its verbs to a member's link.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Protocol
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from functions.shared.core.audit import AuditEntry
@@ -35,6 +39,7 @@ from functions.shared.core.states import (
 )
 from functions.shared.store.audit import audit_item
 from functions.shared.store.models import Link, UniqueKey, bind_tables
+from functions.shared.store.tokens import InvitationTerms, spend_item
 from functions.shared.store.transactions import (
     StaleWrite,
     UniqueKeyTaken,
@@ -70,11 +75,32 @@ WAITING_STATUS = {WaitingFor.STAFF: LinkStatus.PENDING_VERIFICATION, WaitingFor.
                   WaitingFor.ORG: LinkStatus.PENDING_ORG}
 
 
-def may_move(current: LinkStatus | None, target: LinkStatus) -> bool:
-    """Whether a link in `current` (None: no link) may move to `target`."""
+# A delegation's statuses: created active (where there is no link, or a closed one), then ended once.
+DELEGATION: dict[LinkStatus, frozenset[LinkStatus | None]] = {
+    LinkStatus.ACTIVE: CREATE_FROM,
+    LinkStatus.REMOVED: frozenset({LinkStatus.ACTIVE}),  # revoked by an administrator or staff
+    LinkStatus.EXPIRED: frozenset({LinkStatus.ACTIVE}),  # past its end date (the daily job)
+}
+ENDING = "delegation"  # the one partition of the delegations-by-end index
+
+
+def may_move(current: LinkStatus | None, target: LinkStatus, role: LinkRole | None = None) -> bool:
+    """Whether a link in `current` (None: no link) may move to `target`; a delegation's own rows when
+    `role` is the delegate's."""
+    if role == LinkRole.DELEGATE:
+        return current in DELEGATION.get(target, frozenset())
     if target in CREATED_AS and current in CREATE_FROM:
         return True
     return current in TRANSITIONS[target]
+
+
+class DelegationRefused(StaleWrite):
+    """Accepting an invitation wrote nothing: `reason` 'spent' (used meanwhile), 'inviter' (the inviter is
+    no longer an active administrator) or 'linked' (the account has an open or active link there)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -109,6 +135,8 @@ class LinkView:
     waiting_token: str | None = None
     waiting_for: WaitingFor | None = None
     features: tuple[Feature, ...] | None = None  # a member's features as granted; None: the role's defaults
+    company: str | None = None  # a delegate's company
+    ends_at: datetime | None = None  # when a delegation ends
 
 
 class Links(Protocol):
@@ -192,6 +220,27 @@ class Links(Protocol):
         """A member's features, on an active or pending member's link; StaleWrite otherwise."""
         ...
 
+    def create_delegation(self, new: NewLink, terms: InvitationTerms, invited_by: str, token_hash: str,
+                          audit: AuditEntry) -> LinkView:
+        """An invitation accepted: the delegate's active link, the invitation spent and the inviter checked
+        to be an active administrator, in one transaction. DelegationRefused otherwise."""
+        ...
+
+    def end_delegation(self, account_id: str, provider_id: str, target: LinkStatus, by: str, now: datetime,
+                       audit: AuditEntry) -> None:
+        """An active delegation ends: revoked (REMOVED, out of the index at once) or past its end (EXPIRED,
+        only once `ends_at` is past; it stays in the index until `unindex_delegation`, so the job that ended
+        it mails again if its mail failed). StaleWrite otherwise."""
+        ...
+
+    def delegations_ending(self, through: datetime) -> list[tuple[str, str]]:
+        """(account, Provider ID) of the delegations in the index whose end is at or before `through`."""
+        ...
+
+    def unindex_delegation(self, account_id: str, provider_id: str) -> None:
+        """Take an ended delegation out of the index (an active one stays)."""
+        ...
+
     def end_for_roster(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
         """The roster no longer has the Provider ID as linked: an active link is removed, an open request
         expires (administrators too). False if the link is closed already."""
@@ -211,7 +260,7 @@ def _view(link: Link) -> LinkView:
         decision_due=link.decision_due, waiting_token=link.waiting_token,
         waiting_for=WaitingFor(link.waiting_for) if link.waiting_for else None,
         features=tuple(Feature(f) for f in link.features if f in Feature.__members__.values())
-        if link.features is not None else None)
+        if link.features is not None else None, company=link.company, ends_at=link.ends_at)
 
 
 class DynamoLinks:
@@ -381,13 +430,66 @@ class DynamoLinks:
         assert changed is not None, "a link is never deleted"
         return changed
 
+    def create_delegation(self, new: NewLink, terms: InvitationTerms, invited_by: str, token_hash: str,
+                          audit: AuditEntry) -> LinkView:
+        link = self._new(new, LinkRole.DELEGATE, LinkStatus.ACTIVE)
+        link.features = [f.value for f in terms.features]
+        link.company, link.ends_at, link.ending = terms.company, terms.ends_at, ENDING
+        link.decided_by, link.decided_at = invited_by, new.requested_at
+
+        def build(tx: TransactWrite) -> None:
+            spend_item(tx, token_hash, new.requested_at)
+            tx.condition_check(Link, invited_by, new.provider_id,
+                               condition=(Link.role == LinkRole.ADMIN) & (Link.status == LinkStatus.ACTIVE))
+            tx.save(link, condition=self._creatable())
+            tx.save(audit_item(audit))
+
+        try:
+            transact(build)
+        except TransactWriteError as exc:
+            failed = [code == "ConditionalCheckFailed" for code in cancellation_codes(exc)]
+            reason = "spent" if failed[:1] == [True] else "inviter" if failed[1:2] == [True] else "linked"
+            raise DelegationRefused(reason) from exc
+        return _view(link)
+
+    def end_delegation(self, account_id: str, provider_id: str, target: LinkStatus, by: str, now: datetime,
+                       audit: AuditEntry) -> None:
+        bind_tables()
+        condition = Link.account_id.exists() & (Link.role == LinkRole.DELEGATE) \
+            & Link.status.is_in(*(s for s in DELEGATION[target] if s is not None))
+        actions = [Link.status.set(target), Link.decided_by.set(by), Link.decided_at.set(now)]
+        if target == LinkStatus.EXPIRED:
+            condition = condition & (Link.ends_at <= now)
+        else:
+            actions.append(Link.ending.remove())
+
+        def build(tx: TransactWrite) -> None:
+            tx.update(Link(account_id, provider_id), actions=actions, condition=condition)
+            tx.save(audit_item(audit))
+
+        transact_or_stale(build)
+
+    def delegations_ending(self, through: datetime) -> list[tuple[str, str]]:
+        bind_tables()
+        return [(item.account_id, item.provider_id)
+                for item in Link.delegations_by_end.query(ENDING, Link.ends_at <= through)]
+
+    def unindex_delegation(self, account_id: str, provider_id: str) -> None:
+        bind_tables()
+        try:
+            ended = Link.account_id.exists() & (Link.status != LinkStatus.ACTIVE)
+            Link(account_id, provider_id).update(actions=[Link.ending.remove()], condition=ended)
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise  # else still active, or gone: nothing to take out
+
     def end_for_roster(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
         for target, allowed in ((LinkStatus.REMOVED, Link.status == LinkStatus.ACTIVE),
                                 (LinkStatus.EXPIRED, Link.status.is_in(*OPEN_LINK_STATUSES))):
             try:
                 self._change(account_id, provider_id, target, audit, Link.decided_by.set("roster"),
                              Link.decided_at.set(now), Link.waiting_token.remove(), Link.waiting_for.remove(),
-                             guard=allowed)
+                             Link.ending.remove(), guard=allowed)
             except StaleWrite:
                 continue
             return True

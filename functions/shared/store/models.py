@@ -92,6 +92,7 @@ class Account(Model):
     warned_day = UnicodeAttribute(null=True)  # the lifecycle_day the inactivity warning was sent for
     notice_day = UnicodeAttribute(null=True)  # the day a deactivated user was last told how to reactivate
     deactivated_at = UTCDateTimeAttribute(null=True)
+    start_seen_at = UTCDateTimeAttribute(null=True)  # the person's last look at the start page (functions/start)
     by_lifecycle_day = AccountsByLifecycleDay()
 
     def factor(self, factor_id: str) -> Factor | None:
@@ -129,6 +130,15 @@ class Delivery(Model):
     expires_at = TTLAttribute()
 
 
+class Invitation(MapAttribute):
+    """What a delegation invitation offers (its token: account_id the inviter, subject_ref the Provider ID)."""
+
+    email = UnicodeAttribute()  # lower-cased: the accepting account's address must be this one
+    company = UnicodeAttribute()
+    features = ListAttribute(of=UnicodeAttribute)
+    ends_at = UTCDateTimeAttribute()
+
+
 class Token(Model):
     """A single-use secret sent to a user, stored only as its SHA-256 hash."""
 
@@ -143,6 +153,7 @@ class Token(Model):
     valid_until = UTCDateTimeAttribute()
     used_at = UTCDateTimeAttribute(null=True)
     expires_at = TTLAttribute()  # housekeeping only: DynamoDB deletes late, so code checks valid_until
+    invitation = Invitation(null=True)  # delegation_invite tokens only
 
 
 class SessionsByAccount(GlobalSecondaryIndex):
@@ -284,6 +295,18 @@ class LinksByProvider(GlobalSecondaryIndex):
     account_id = UnicodeAttribute(range_key=True)
 
 
+class LinksEnding(GlobalSecondaryIndex):
+    """Delegations in force by end time (sparse: only an active delegation carries `ending`), so the daily
+    job reads those past their end and nothing else."""
+
+    class Meta:
+        index_name = "delegations-by-end"
+        projection = KeysOnlyProjection()
+
+    ending = UnicodeAttribute(hash_key=True)  # always 'delegation'
+    ends_at = UTCDateTimeAttribute(range_key=True)
+
+
 class Link(Model):
     """An account's link to a Provider ID, and the approval it is waiting for."""
 
@@ -295,7 +318,7 @@ class Link(Model):
     link_type = UnicodeAttribute()  # practitioner | group
     tax_id = UnicodeAttribute()
     provider_name = UnicodeAttribute()
-    role = UnicodeAttribute()  # admin | member
+    role = UnicodeAttribute()  # admin | member | delegate
     status = UnicodeAttribute()
     requester_name = UnicodeAttribute()
     requester_email = UnicodeAttribute()
@@ -307,7 +330,11 @@ class Link(Model):
     waiting_token = UnicodeAttribute(null=True)  # Step Functions task token of the step now waiting
     waiting_for = UnicodeAttribute(null=True)  # admin | agreement | org
     features = ListAttribute(of=UnicodeAttribute, null=True)  # a member's features; none: the role's defaults
+    company = UnicodeAttribute(null=True)  # a delegate's company
+    ends_at = UTCDateTimeAttribute(null=True)  # a delegation's end
+    ending = UnicodeAttribute(null=True)  # set while a delegation is active: its entry in delegations-by-end
     by_provider = LinksByProvider()
+    delegations_by_end = LinksEnding()
 
 
 class Consent(Model):

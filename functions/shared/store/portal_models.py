@@ -173,6 +173,17 @@ class AdmissionsByFacility(GlobalSecondaryIndex):
     admit_key = UnicodeAttribute(range_key=True)  # '<admitted_at ISO>#<admission_id>'
 
 
+class AdmissionsByMember(GlobalSecondaryIndex):
+    """A member's admissions by admit time, at any facility: the ones still open warn a new notification."""
+
+    class Meta:
+        index_name = "by-member"
+        projection = AllProjection()
+
+    member_id = UnicodeAttribute(hash_key=True)
+    admit_key = UnicodeAttribute(range_key=True)  # '<admitted_at ISO>#<admission_id>'
+
+
 class AdmissionRecord(Model):
     """A hospital admission notification, written by the portal (the facility's staff)."""
 
@@ -196,6 +207,7 @@ class AdmissionRecord(Model):
     discharged_at = UTCDateTimeAttribute(null=True)
     disposition = UnicodeAttribute(null=True)
     by_facility = AdmissionsByFacility()
+    by_member = AdmissionsByMember()
 
 
 class AuthorizationsByProvider(GlobalSecondaryIndex):

@@ -94,6 +94,8 @@ def test_the_portal_lists_what_the_rule_grants(repos, outside):
     shown = accessible_providers(caller("jane"), PLAN).providers
     assert [(p.provider_id, p.via_link, p.name) for p in shown] == [
         ("G1000001", "G1000001", "Riverside Family Practice"), ("P2000001", "G1000001", "Ann Lee")]
+    # Acting for either link opens P2000001: the portal pages offer it under both.
+    assert [p.via_links for p in shown] == [["G1000001"], ["G1000001", "P2000001"]]
     assert {p.provider_id for p in shown} == access.visible_providers("jane")
     assert shown[1].zips == sorted(IN_GROUP.zips)
 

@@ -9,13 +9,15 @@ from datetime import timedelta
 import pytest
 
 from functions.access_workflow.logic import run
-from functions.link_provider.logic import request_link
+from functions.link_provider.logic import proof_tries_left, request_link
 from functions.link_provider.models import LinkRequest
+from functions.shared.core.business_days import business_days_later
 from functions.shared.core.errors import Problem
+from functions.shared.core.http import RequestMeta
 from functions.shared.core.plans import plan_profile
 from functions.shared.core.states import LinkRole, LinkStatus
-from functions.shared.services import access, ratelimit
-from functions.shared.services.workflow import business_days_later, workflow_input
+from functions.shared.services import access
+from functions.shared.services.workflow import workflow_input
 from functions.staff import logic as staff
 from functions.staff.models import AssignAdministrator, VerificationDecision
 from tests.unit.access.given import GROUP_FORM, META, NOW, PAYMENT, caller
@@ -24,14 +26,13 @@ from tests.unit.identity import active_account
 PLAN = plan_profile("caresource")
 URL = "https://portal.example"
 STAFF = "arn:aws:iam::123456789012:user/pr-desk"
-REAL_HIT, REAL_CHECK = ratelimit.hit, ratelimit.check
 
 
-def link(repos, account_id: str, payment: dict | None = None, plan=PLAN, **form: str):
+def link(repos, account_id: str, payment: dict | None = None, plan=PLAN, meta: RequestMeta = META, **form: str):
     if repos.accounts.get(account_id) is None:
         active_account(repos, account_id=account_id, email=f"{account_id}@clinic.example")
     body = {**GROUP_FORM, **form, **({"payment": payment} if payment else {})}
-    return request_link(LinkRequest(**body), caller(account_id), plan, META, NOW)
+    return request_link(LinkRequest(**body), caller(account_id), plan, meta, NOW)
 
 
 def step(action: str, account_id: str, token: str | None = None) -> None:
@@ -75,12 +76,15 @@ def test_a_wrong_payment_is_refused_alike_and_stores_nothing(repos, outside, wro
         link(repos, "mallory", wrong)
     assert (refused.value.status, refused.value.slug) == (422, "payment-not-verified")
     assert refused.value.detail == (
-        "Enter the check number or EFT trace number and the total of a payment we made to this Tax ID recently, "
-        "as on your remittance advice. If you have none, leave the payment out: provider relations will verify "
-        "you instead.")  # the same words whether the number or the amount was wrong
+        "We found no payment to this Tax ID in the last 180 days with this number and total. You have 4 tries left "
+        "today.")  # the same words whether the number or the amount was wrong, and both fields marked alike
+    assert [(e.field, e.message) for e in refused.value.errors] == [
+        (field, "Check the number and the total against your remittance advice or bank statement.")
+        for field in ("payment.number", "payment.amount")]
+    assert refused.value.extra == {"tries_left": 4}
     assert repos.links.links == {} and repos.links.admin_tally == {}
     assert repos.audit.actions("mallory") == [("link.verify", "payment_not_verified")]
-    assert repos.audit.entries[-1].detail == {"provider_id": "G1000001"}  # no number or amount kept
+    assert repos.audit.entries[-1].detail == {"provider_id": "G1000001", "tries_left": 4}  # no number or amount
     assert outside.started == []
 
 
@@ -95,26 +99,60 @@ def test_an_old_payment_proves_nothing(repos, outside):
     assert refused.value.slug == "payment-not-verified"
 
 
-def test_payment_proofs_are_limited_per_account_and_per_provider(repos, outside, monkeypatch):
-    monkeypatch.setattr(ratelimit, "hit", REAL_HIT)
-    monkeypatch.setattr(ratelimit, "check", REAL_CHECK)
-    wrong = {"number": "EFT-1", "amount": "1.00"}
-    for _ in range(PLAN.payment_proof_failures_per_account_per_day):
-        with pytest.raises(Problem) as refused:
-            link(repos, "mallory", wrong)
-        assert refused.value.status == 422
-    with pytest.raises(Problem) as limited:
-        link(repos, "mallory", PAYMENT)  # even the right one: the account used up its tries
-    assert limited.value.status == 429 and "Retry-After" in limited.value.headers
-    for n in range(PLAN.payment_proof_failures_per_provider_per_day - PLAN.payment_proof_failures_per_account_per_day):
-        with pytest.raises(Problem):
-            link(repos, f"helper{n}", wrong)
-    with pytest.raises(Problem) as provider_limited:
-        link(repos, "ada", PAYMENT)  # a fresh account: the Provider ID is under attack
-    assert provider_limited.value.status == 429
-    assert repos.links.admin_tally == {}
-    # without a payment, provider relations can still verify the real practice
-    assert link(repos, "ada").status == LinkStatus.PENDING_VERIFICATION
+WRONG = {"number": "EFT-1", "amount": "1.00"}
+
+
+def refusal(repos, account_id: str, payment: dict, meta: RequestMeta = META) -> Problem:
+    with pytest.raises(Problem) as refused:
+        link(repos, account_id, payment, meta=meta)
+    return refused.value
+
+
+def test_an_account_past_its_own_tries_is_refused_with_what_to_do(repos, outside):
+    lefts = [refusal(repos, "mallory", WRONG).extra["tries_left"]
+             for _ in range(PLAN.payment_proof_failures_per_account_per_day)]
+    assert lefts == [4, 3, 2, 1, 0]
+    limited = refusal(repos, "mallory", PAYMENT)  # even the right one: the account used up its own tries
+    assert (limited.status, limited.slug, limited.extra) == (429, "payment-proof-tries-used", {"tries_left": 0})
+    assert int(limited.headers["Retry-After"]) > 0
+    assert "leave the payment out" in limited.detail
+    assert {e.field for e in limited.errors} == {"payment.number", "payment.amount"}
+    # without a payment, provider relations can still verify
+    assert link(repos, "mallory").status == LinkStatus.PENDING_VERIFICATION
+
+
+def test_strangers_failing_never_use_up_the_offices_proof(repos, outside):
+    # Given two stranger accounts, each from its own network, failing ten times between them
+    for account_id, source in (("mallory", "198.51.100.20"), ("trudy", "198.51.100.21")):
+        for _ in range(PLAN.payment_proof_failures_per_account_per_day):
+            refusal(repos, account_id, WRONG, RequestMeta("r", source, "t"))
+    # When the office proves its payment, then it becomes the administrator at once
+    ada = link(repos, "ada", PAYMENT)
+    assert (ada.role, ada.status) == (LinkRole.ADMIN, LinkStatus.PENDING_AGREEMENT)
+
+
+def test_a_targeted_provider_id_slows_guessing_to_one_try_per_account(repos, outside):
+    for n in range(PLAN.payment_proof_failures_per_provider_per_day):
+        refusal(repos, f"guesser{n}", WRONG, RequestMeta("r", f"198.51.100.{n}", "t"))
+    # a fresh account gets one try for the Provider ID now: a wrong one leaves none
+    assert refusal(repos, "eve", WRONG, RequestMeta("r", "203.0.113.1", "t")).extra == {"tries_left": 0}
+    assert refusal(repos, "eve", PAYMENT, RequestMeta("r", "203.0.113.1", "t")).status == 429
+    # and the office, which has not failed today, still gets its proof checked
+    assert link(repos, "ada", PAYMENT).role == LinkRole.ADMIN
+
+
+def test_failures_from_one_source_are_limited_across_its_accounts(repos, outside):
+    for n in range(PLAN.payment_proof_failures_per_source_per_day):
+        refusal(repos, f"sock{n // PLAN.payment_proof_failures_per_account_per_day}", WRONG)
+    assert refusal(repos, "another-sock", WRONG).status == 429  # the same network: its tries are used up
+    assert link(repos, "ada", PAYMENT, meta=RequestMeta("r", "203.0.113.9", "t")).role == LinkRole.ADMIN
+
+
+def test_the_tries_left_are_the_smallest_of_the_counts():
+    assert proof_tries_left(0, 0, 0, PLAN) == PLAN.payment_proof_failures_per_account_per_day
+    assert proof_tries_left(2, 9, 0, PLAN) == 1  # the source's count is nearer its limit
+    assert proof_tries_left(0, 0, PLAN.payment_proof_failures_per_provider_per_day, PLAN) == 1
+    assert proof_tries_left(1, 0, PLAN.payment_proof_failures_per_provider_per_day, PLAN) == 0
 
 
 def test_staff_verify_the_first_administrator_who_then_claims_it(repos, outside):

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from pydantic import ValidationError
 
 from functions.access_workflow.logic import run
 from functions.link_provider.logic import request_link
 from functions.link_provider.models import LinkRequest
 from functions.provider_admin import logic as admin
+from functions.shared.core.business_days import business_days_later
 from functions.shared.core.errors import Problem
 from functions.shared.core.plans import plan_profile
 from functions.shared.core.states import LinkRole, LinkStatus
-from functions.shared.services.workflow import business_days_later
 from tests.unit.access.given import GROUP_FORM, META, NOW, PAYMENT, caller
 from tests.unit.identity import active_account
 
@@ -83,9 +84,11 @@ def test_any_wrong_field_fails_with_the_same_answer_and_stores_nothing(repos, ou
 
 
 def test_names_are_required_for_the_provider_type(repos, outside):
-    with pytest.raises(Problem) as refused:
+    # a rule of the form, checked with its fields (functions/shared/core/forms.py): nothing reaches the rules
+    with pytest.raises(ValidationError) as refused:
         link(repos, "ada", {**GROUP_FORM, "group_name": None})
-    assert refused.value.status == 422 and [e.field for e in refused.value.errors] == ["group_name"]
+    assert [(e["loc"], e["msg"]) for e in refused.value.errors()] == [(("group_name",), "Enter the group's name.")]
+    assert repos.audit.actions("ada") == []
 
 
 def test_an_open_request_is_not_created_twice(repos, sam, outside):

@@ -146,6 +146,13 @@ class MemoryAccounts:
         self._write(replace(account, password_hash=password_hash, password_changed_at=at, password_failures=0,
                             password_locked_until=None), audit)
 
+    def mark_start_seen(self, account_id: str, at: datetime) -> datetime | None:
+        account = self.accounts.get(account_id)
+        if account is None:
+            return None
+        self.accounts[account_id] = replace(account, start_seen_at=at)
+        return account.start_seen_at
+
     # --- a session start's account change (called by the in-memory sessions) -----------------------
     def changed(self, account_id: str, change: AccountChange) -> AccountView:
         """The account after `change`, or StaleWrite if its conditions fail; writes nothing."""

@@ -34,6 +34,11 @@ class MemoryAdmissions:
     def get(self, admission_id: str) -> Admission | None:
         return self.admissions.get(admission_id)
 
+    def open_of_member(self, member_id: str) -> list[Admission]:
+        return sorted((a for a in self.admissions.values()
+                       if a.member_id == member_id and a.status == AdmissionStatus.ADMITTED),
+                      key=lambda a: a.page_key, reverse=True)
+
     def page(self, facility_provider_id: str, first_day: date, last_day: date, limit: int,
              after: str | None) -> StoredPage[Admission]:
         return newest_first((a for a in self.admissions.values() if a.facility_provider_id == facility_provider_id

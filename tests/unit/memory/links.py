@@ -16,7 +16,16 @@ from functions.shared.core.states import (
     WaitingFor,
 )
 from functions.shared.store import repositories
-from functions.shared.store.links import ADMIN_KEY, CREATE_FROM, WAITING_STATUS, LinkView, NewLink, may_move
+from functions.shared.store.links import (
+    ADMIN_KEY,
+    CREATE_FROM,
+    WAITING_STATUS,
+    DelegationRefused,
+    LinkView,
+    NewLink,
+    may_move,
+)
+from functions.shared.store.tokens import InvitationTerms
 from functions.shared.store.transactions import StaleWrite, UniqueKeyTaken
 
 
@@ -25,6 +34,7 @@ class MemoryLinks:
         self.links: dict[tuple[str, str], LinkView] = {}
         self.admin_tally: dict[str, int] = {}  # Provider ID -> how many administrators it has
         self.claimed_by: dict[str, str] = {}  # Provider ID -> the account that claimed it first
+        self.ending: set[tuple[str, str]] = set()  # the delegations-by-end index
         self._lock = threading.Lock()
 
     # -- the Links protocol -------------------------------------------------------------------------
@@ -154,10 +164,55 @@ class MemoryLinks:
             self._put(changed, audit)
             return changed
 
+    def create_delegation(self, new: NewLink, terms: InvitationTerms, invited_by: str, token_hash: str,
+                          audit: AuditEntry) -> LinkView:
+        with self._lock:
+            tokens = repositories().tokens
+            inviter = self.links.get((invited_by, new.provider_id))
+            existing = self.links.get((new.account_id, new.provider_id))
+            try:
+                tokens.check_unspent(token_hash)
+            except StaleWrite:
+                raise DelegationRefused("spent") from None
+            if inviter is None or inviter.role != LinkRole.ADMIN or inviter.status != LinkStatus.ACTIVE:
+                raise DelegationRefused("inviter")
+            if not may_move(existing.status if existing else None, LinkStatus.ACTIVE, LinkRole.DELEGATE):
+                raise DelegationRefused("linked")
+            tokens.spend(token_hash, new.requested_at)
+            self.ending.add((new.account_id, new.provider_id))
+            return self._put(LinkView(
+                account_id=new.account_id, provider_id=new.provider_id, link_type=new.link_type, tax_id=new.tax_id,
+                provider_name=new.provider_name, role=LinkRole.DELEGATE, status=LinkStatus.ACTIVE,
+                requester_name=new.requester_name, requester_email=new.requester_email,
+                requested_at=new.requested_at, decided_by=invited_by, decided_at=new.requested_at,
+                features=terms.features, company=terms.company, ends_at=terms.ends_at), audit)
+
+    def end_delegation(self, account_id: str, provider_id: str, target: LinkStatus, by: str, now: datetime,
+                       audit: AuditEntry) -> None:
+        with self._lock:
+            link = self.links.get((account_id, provider_id))
+            if link is None or link.role != LinkRole.DELEGATE or not may_move(link.status, target, LinkRole.DELEGATE):
+                raise StaleWrite
+            if target == LinkStatus.EXPIRED and not (link.ends_at and link.ends_at <= now):
+                raise StaleWrite
+            if target != LinkStatus.EXPIRED:
+                self.ending.discard((account_id, provider_id))
+            self._put(replace(link, status=target, decided_by=by, decided_at=now), audit)
+
+    def delegations_ending(self, through: datetime) -> list[tuple[str, str]]:
+        due = [(key, self.links[key].ends_at) for key in self.ending]
+        return [key for key, end in sorted(due, key=lambda d: d[1] or through) if end and end <= through]
+
+    def unindex_delegation(self, account_id: str, provider_id: str) -> None:
+        link = self.links.get((account_id, provider_id))
+        if link is None or link.status != LinkStatus.ACTIVE:
+            self.ending.discard((account_id, provider_id))
+
     def end_for_roster(self, account_id: str, provider_id: str, now: datetime, audit: AuditEntry) -> bool:
         link = self.links.get((account_id, provider_id))
         if link is None or link.status in CLOSED_LINK_STATUSES:
             return False
+        self.ending.discard((account_id, provider_id))
         target = LinkStatus.REMOVED if link.status == LinkStatus.ACTIVE else LinkStatus.EXPIRED
         self._move(account_id, provider_id, target, audit, decided_by="roster", decided_at=now, waiting_token=None,
                    waiting_for=None)

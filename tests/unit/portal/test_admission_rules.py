@@ -110,3 +110,68 @@ def test_the_facility_list_pages_newest_first(office):
     second = search(AdmissionSearch(**query, cursor=first.next_cursor), Ask(caller("office"), PLAN, META, NOW))
     times = [a.admitted_at for a in [*first.admissions, *second.admissions]]
     assert times == sorted(times, reverse=True) and len(times) == 3 and second.next_cursor is None
+
+
+def test_a_second_open_admission_is_a_warning_to_confirm_not_a_refusal(office):
+    first = filed(admitted_at=NOW - timedelta(days=2))
+    warned = problem_of(filed)
+    assert (warned.status, warned.slug) == (409, "confirm-warnings")
+    [warning] = warned.extra["warnings"]
+    assert (warning["code"], warning["admission_id"]) == ("open-admission", first.admission_id)
+    assert first.admission_id in warning["message"] and "Jane Doe" in warning["message"]
+    assert office.audit.actions("office")[-1] == ("phi.admission.create", "warned")
+    again = filed(confirmed_warnings=["open-admission"])  # the user saw it and notifies anyway
+    assert again.admission_id != first.admission_id
+    assert office.admissions.audit[-1].detail["warnings_confirmed"] == ["open-admission"]
+    # once the first stay is discharged, nothing to warn about
+    discharge(first.admission_id, DischargeRequest(acting_for="G1000001", discharged_at=NOW - timedelta(days=1),
+                                                   disposition="home"), Ask(caller("office"), PLAN, META, NOW))
+    assert filed(member_id="M100004", birth_date=date(1990, 1, 30)).late is False
+
+
+def test_an_open_admission_elsewhere_is_said_without_its_facility_or_number(office, portal):
+    portal("solo", "P2000004")
+    elsewhere = filed("solo", acting_for="P2000004", facility_provider_id="P2000004", attending_provider_id=None,
+                      admitted_at=NOW - timedelta(days=3))
+    warned = problem_of(filed)
+    [warning] = warned.extra["warnings"]
+    assert warning["code"] == "open-admission" and "admission_id" not in warning
+    assert elsewhere.admission_id not in warning["message"] and "P2000004" not in warning["message"]
+
+
+def test_a_member_not_covered_on_the_admit_date_is_a_warning_too(office):
+    # Carlos Rivera's coverage ended on the last day of the month before the demo extract's day
+    carlos = {"member_id": "M100002", "birth_date": date(1975, 7, 4)}
+    warned = problem_of(filed, **carlos)
+    assert [w["code"] for w in warned.extra["warnings"]] == ["not-covered"]
+    assert f"{(NOW - timedelta(hours=5)):%m/%d/%Y}" in warned.extra["warnings"][0]["message"]
+    with pytest.raises(Problem):  # confirming another warning does not confirm this one
+        filed(**carlos, confirmed_warnings=["open-admission"])
+    assert filed(**carlos, confirmed_warnings=["not-covered"]).member_name == "Carlos Rivera"
+
+
+def test_the_same_stay_again_is_named_before_any_warning(office):
+    first = filed()
+    again = problem_of(filed, admitted_at=NOW - timedelta(hours=1), confirmed_warnings=["open-admission"])
+    assert (again.slug, again.extra["admission_id"]) == ("admission-exists", first.admission_id)
+
+
+def test_a_code_typed_without_its_dot_is_stored_and_shown_dotted(office):
+    admission = filed(admitting_diagnosis="j189")
+    assert admission.admitting_diagnosis == "J18.9"
+    assert office.admissions.get(admission.admission_id).admitting_diagnosis == "J18.9"
+
+
+def test_holidays_and_the_plans_closures_are_not_business_days(office, monkeypatch):
+    from functions.shared.core import clock
+
+    monkeypatch.setattr(clock, "now", lambda: datetime(2026, 11, 30, 14, 0, tzinfo=UTC))
+    wednesday = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)  # the day before Thanksgiving
+    on_friday = filed(admitted_at=wednesday, now=datetime(2026, 11, 27, 14, 0, tzinfo=UTC))
+    assert on_friday.late is False and on_friday.notice_due.date() == date(2026, 11, 27)
+    closed = PLAN.model_copy(update={"closure_dates": (date(2026, 11, 27),)})
+    notice = notify(_request({"acting_for": "G1000001", "facility_provider_id": "G1000001", "admitted_at": wednesday,
+                              "admission_type": "inpatient", "admitting_diagnosis": "J18.9",
+                              "member_id": "M100004", "birth_date": date(1990, 1, 30)}),
+                    Ask(caller("office"), closed, META, datetime(2026, 11, 30, 14, 0, tzinfo=UTC)))
+    assert notice.late is False and notice.notice_due.date() == date(2026, 11, 30)

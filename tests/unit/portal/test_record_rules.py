@@ -178,8 +178,9 @@ INVALID_ICD10CM = ["", "J1", "J18.", "J18..9", "J18.99999", "1A0.0", "JJ8.9", "J
 
 
 @pytest.mark.parametrize("code", VALID_ICD10CM)
-def test_every_valid_icd10cm_chapter_is_accepted(code):
-    assert TypeAdapter(Icd10Cm).validate_python(code) == code.strip().upper()
+def test_every_valid_icd10cm_chapter_is_accepted_and_kept_dotted(code):
+    kept, typed = TypeAdapter(Icd10Cm).validate_python(code), code.strip().upper()
+    assert kept.replace(".", "") == typed.replace(".", "") and (len(kept) == 3 or kept[3] == ".")
 
 
 @pytest.mark.parametrize("code", INVALID_ICD10CM)
