@@ -11,7 +11,7 @@ from functions.shared.core.errors import Problem
 from functions.shared.core.http import RequestMeta
 from functions.shared.core.plans import PlanProfile
 from functions.shared.core.states import LinkStatus, OrgAgreementState, WaitingFor
-from functions.shared.services import workflow
+from functions.shared.services import member_features, workflow
 from functions.shared.services.notify.mail import send_mail
 from functions.shared.store import repositories
 from functions.shared.store.links import LinkView
@@ -68,7 +68,9 @@ def provider_links(provider_id: str) -> ProviderLinks:
     return ProviderLinks(provider_id=provider_id, has_administrator=links.has_administrator(provider_id), links=[
         ProviderLink(account_id=link.account_id, name=link.requester_name, email=link.requester_email,
                      role=link.role, status=link.status, requested_at=link.requested_at,
-                     decision_due=link.decision_due, decided_by=link.decided_by)
+                     decision_due=link.decision_due, decided_by=link.decided_by,
+                     features=list(member_features.shown(link)), features_set=link.features is not None,
+                     company=link.company)
         for link in links.of_provider(provider_id)])
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from functions.shared.core.states import LinkRole, LinkStatus
+from functions.shared.core.states import Feature, LinkRole, LinkStatus
 
 
 class PendingOrgAgreement(BaseModel):
@@ -40,6 +40,10 @@ class ProviderLink(BaseModel):
     requested_at: datetime
     decision_due: datetime | None
     decided_by: str | None
+    features: list[Feature] = Field(default_factory=list, description="What the person may use (administrators: "
+                                                                      "everything; a delegate: what was granted)")
+    features_set: bool = Field(default=False, description="false: a member with the standard user's defaults")
+    company: str | None = Field(default=None, description="A delegate's company")
 
 
 class ProviderLinks(BaseModel):

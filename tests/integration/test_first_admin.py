@@ -160,6 +160,13 @@ def test_staff_reassign_and_remove_administrators(gateway, roster):
     staff = staff_client(gateway)
     listed = staff.get("/staff/providers/G1000001/links").body
     assert listed["has_administrator"] and {x["role"] for x in listed["links"]} == {"admin", "member"}
+    # staff see what each may use and change it as an administrator would
+    member = next(x for x in listed["links"] if x["role"] == "member")
+    assert member["features_set"] is False and "claims" in member["features"]
+    changed = staff.request("PUT", f"/staff/providers/G1000001/members/{front_id}/features", {"preset": "billing"})
+    assert changed.status == 200, changed.body
+    listed = staff.get("/staff/providers/G1000001/links").body
+    assert next(x for x in listed["links"] if x["role"] == "member")["features"] == ["eligibility", "claims"]
 
     # reassign: the front desk administers instead of the owner
     owner_id = account_of(OWNER)
