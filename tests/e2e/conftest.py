@@ -167,7 +167,7 @@ def new_page(browser: Any) -> Iterator[Callable[[], Any]]:
     errors: list[str] = []
 
     def make() -> Any:
-        context = browser.new_context(viewport={"width": 1100, "height": 900})
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
         context.set_default_timeout(10_000)
         contexts.append(context)
         made = context.new_page()

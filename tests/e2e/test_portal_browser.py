@@ -39,7 +39,7 @@ def riverside_state(own_portal: Portal, browser: Any) -> dict[str, Any]:
 @pytest.fixture
 def riverside(browser: Any, riverside_state: dict[str, Any]) -> Iterator[Any]:
     """A page of the user with access; uncaught JavaScript errors fail the test."""
-    context = browser.new_context(viewport={"width": 1100, "height": 900}, storage_state=riverside_state)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, storage_state=riverside_state)
     context.set_default_timeout(10_000)
     errors: list[str] = []
     page = context.new_page()

@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from functions.shared.core import audit
-from functions.shared.core.errors import FieldError, Problem, invalid_fields
+from functions.shared.core.errors import Problem
 from functions.shared.core.http import RequestMeta
 from functions.shared.core.plans import PlanProfile
 from functions.shared.core.states import Feature, LinkRole
@@ -22,14 +22,23 @@ from functions.shared.store.links import LinkView
 from functions.shared.store.transactions import StaleWrite
 
 
-class FeatureChange(BaseModel):
-    """A member's features: a preset for a kind of job, or the features one by one (sending implies
-    viewing: it is added)."""
+class PresetChange(BaseModel):
+    """A preset for a kind of job: standard (everything but managing people), billing, clinical."""
 
     model_config = ConfigDict(extra="forbid")
 
-    preset: Literal["standard", "billing", "clinical"] | None = None
-    features: list[Feature] | None = Field(default=None, max_length=len(Feature))
+    preset: Literal["standard", "billing", "clinical"]
+
+
+class FeaturesChange(BaseModel):
+    """The features one by one (sending implies viewing: it is added)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    features: list[Feature] = Field(max_length=len(Feature))
+
+
+FeatureChange = PresetChange | FeaturesChange  # one or the other, as the schema says (oneOf)
 
 
 def shown(link: LinkView) -> tuple[Feature, ...]:
@@ -40,9 +49,8 @@ def shown(link: LinkView) -> tuple[Feature, ...]:
 
 
 def wanted(req: FeatureChange) -> tuple[Feature, ...]:
-    if (req.preset is None) == (req.features is None):
-        raise invalid_fields([FieldError("features", "Choose a preset or tick the features, not both.", "one_of")])
-    return access.normal_features(access.FEATURE_PRESETS[req.preset] if req.preset else req.features or ())
+    return access.normal_features(access.FEATURE_PRESETS[req.preset] if isinstance(req, PresetChange)
+                                  else req.features)
 
 
 def change(provider_id: str, account_id: str, req: FeatureChange, by: str, meta: RequestMeta, now: datetime,
