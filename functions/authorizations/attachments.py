@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 from functions.authorizations.models import AttachmentUpload
 from functions.shared.core.errors import FieldError, Problem, invalid_fields
-from functions.shared.core.file_types import KINDS, SIGNATURES
+from functions.shared.core.file_types import KINDS, SIGNATURES, download_name
 from functions.shared.services.prior_auth import Upload
 
 MAX_FILE_BYTES = 3_000_000
@@ -69,8 +69,10 @@ def decode(uploads: list[AttachmentUpload], on_file: int) -> list[Upload]:
     return decoded
 
 
-def content_disposition(name: str) -> str:
-    """`attachment`, with a plain-ASCII fallback name and the exact one (RFC 6266 / 5987)."""
+def content_disposition(name: str, content_type: str) -> str:
+    """`attachment`, under the file's name with its checked type's extension: a plain-ASCII fallback and the
+    exact one (RFC 6266 / 5987)."""
+    name = download_name(name, content_type)
     fallback = re.sub(r"[^A-Za-z0-9._ -]", "_", name).strip() or "attachment"
     return f'attachment; filename="{fallback}"; filename*=UTF-8\'\'{quote(name, safe="")}'
 

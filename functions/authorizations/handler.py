@@ -65,8 +65,9 @@ def open_request(authorization_id: Annotated[AuthorizationId, Path()], acting_fo
 def download(authorization_id: Annotated[AuthorizationId, Path()], number: Annotated[AttachmentNumber, Path()],
              acting_for: Annotated[ActingFor, Query()], ask: Asked) -> Response[str]:
     listed, content = logic.attachment(authorization_id, number, acting_for, ask)
-    return file_response(content, listed.content_type, {"Content-Disposition": content_disposition(listed.name),
-                                                        "Cache-Control": "no-store"})
+    disposition = content_disposition(listed.name, listed.content_type)
+    return file_response(content, listed.content_type,
+                         {"Content-Disposition": disposition, "Cache-Control": "no-store"})
 
 
 @app.post("/authorizations/<authorization_id>/information", summary="Send the information the plan asked for")

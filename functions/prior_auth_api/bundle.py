@@ -49,7 +49,7 @@ from functions.shared.core.code_systems import (
     procedure_code,
 )
 from functions.shared.core.fhir_http import FhirError
-from functions.shared.core.file_types import KINDS, SIGNATURES
+from functions.shared.core.file_types import KINDS, SIGNATURES, clean_file_name
 from functions.shared.core.ids import normal_id
 from functions.shared.core.schemas import ICD10CM_PATTERN, icd10cm_dotted
 from functions.shared.services.prior_auth import Upload
@@ -291,8 +291,8 @@ class _Bundle:
                     if len(data) > MAX_FILE_BYTES:
                         raise FhirError(413, "too-costly", f"An attachment is larger than {MAX_FILE_BYTES} bytes.",
                                         expression=f"DocumentReference.content[{j}].attachment.data")
-                    name = str(attachment.get("title") or f"attachment-{len(uploads) + 1}")[:120]
-                    uploads.append(Upload(name.replace("/", "_"), kind, data, hashlib.sha256(data).hexdigest()))
+                    name = clean_file_name(str(attachment.get("title") or "")[:120]) or f"attachment-{len(uploads) + 1}"
+                    uploads.append(Upload(name, kind, data, hashlib.sha256(data).hexdigest()))
                 else:
                     raise FhirError(415, "not-supported", "Attachments are PDF, PNG, JPEG, TIFF or plain text.",
                                     expression=f"DocumentReference.content[{j}].attachment.contentType")

@@ -4,6 +4,9 @@ construct lists its types as API Gateway's binary media types."""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import unquote
+
 # Declared type → the magic numbers its content starts with
 SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "application/pdf": (b"%PDF-",),
@@ -12,3 +15,31 @@ SIGNATURES: dict[str, tuple[bytes, ...]] = {
     "image/tiff": (b"II*\x00", b"MM\x00*"),
 }
 KINDS = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG", "image/tiff": "TIFF"}
+
+# The extension a saved file gets, so it opens as the type its content was checked to be
+EXTENSIONS = {"application/pdf": (".pdf",), "image/png": (".png",), "image/jpeg": (".jpg", ".jpeg"),
+              "image/tiff": (".tif", ".tiff")}
+# Characters that make a name read otherwise than it is: bidirectional overrides and isolates, zero-width
+# and invisible formatting characters, and the byte-order mark.
+_DECEPTIVE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def clean_file_name(name: str) -> str | None:
+    """A file name as kept: percent-decoded (so `..%2f` is what it means), its last path part only,
+    without leading dots or spaces; None when it is empty then, or holds control or deceptive characters."""
+    decoded = unquote(unquote(name))  # twice: %252f is a percent-encoded %2f
+    if _CONTROL.search(decoded) or _DECEPTIVE.search(decoded):
+        return None
+    last = re.split(r"[/\\]", decoded)[-1].strip().lstrip(". ").strip()
+    return last or None
+
+
+def download_name(name: str, content_type: str) -> str:
+    """The name a file is saved under: its own, with the extension of its checked type (`report.html` of a
+    PNG is saved as `report.png`), so the saved file opens as what it is."""
+    extensions = EXTENSIONS[content_type]
+    stem, dot, extension = name.rpartition(".")
+    if dot and f".{extension.lower()}" in extensions:
+        return name
+    return f"{stem if dot and stem else name}{extensions[0]}"

@@ -106,6 +106,34 @@ def test_a_file_is_downloaded_only_through_a_request_the_caller_may_see(office, 
 
 
 def test_the_download_is_named_safely():
-    assert files.content_disposition('scan "1".pdf') == \
+    assert files.content_disposition('scan "1".pdf', "application/pdf") == \
         'attachment; filename="scan _1_.pdf"; filename*=UTF-8\'\'scan%20%221%22.pdf'
-    assert files.content_disposition("Röntgen.png").startswith('attachment; filename="R_ntgen.png"')
+    assert files.content_disposition("Röntgen.png", "image/png").startswith('attachment; filename="R_ntgen.png"')
+    # saved under the extension of the type its content was checked to be, whatever it was called
+    assert files.content_disposition("report.html", "image/png").startswith('attachment; filename="report.png"')
+    assert files.content_disposition("setup.exe", "application/pdf").startswith('attachment; filename="setup.pdf"')
+    assert files.content_disposition("photo.JPEG", "image/jpeg").startswith('attachment; filename="photo.JPEG"')
+    assert files.content_disposition("scan", "image/tiff").startswith('attachment; filename="scan.tif"')
+
+
+@pytest.mark.parametrize(("sent", "kept"), [
+    ("..%2f..%2fsetup.exe", "setup.exe"),  # percent-encoded folders are folders
+    ("%252e%252e%252fnotes.pdf", "notes.pdf"),  # and twice-encoded ones
+    ("  .hidden.pdf", "hidden.pdf"),
+    ("Röntgen 2026.png", "Röntgen 2026.png"),
+])
+def test_file_names_are_read_as_they_decode(sent, kept):
+    from functions.authorizations.models import AttachmentUpload
+
+    assert AttachmentUpload(name=sent, content_type="application/pdf", content="JVBERi0=").name == kept
+
+
+@pytest.mark.parametrize("sent", ["invoice\u202egpj.exe", "scan\u200b.pdf", "\ufeffnotes.pdf", "a%00b.pdf",
+                                  "%2e%2e%2f"])
+def test_names_that_read_otherwise_than_they_are_are_refused(sent):
+    from pydantic import ValidationError
+
+    from functions.authorizations.models import AttachmentUpload
+
+    with pytest.raises(ValidationError):
+        AttachmentUpload(name=sent, content_type="application/pdf", content="JVBERi0=")
