@@ -6,10 +6,9 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
-from pydantic_core import PydanticCustomError
 
 from functions.shared.core import paging
-from functions.shared.core.file_types import clean_file_name
+from functions.shared.core.file_types import FILE_NAME_PATTERN, clean_file_name
 from functions.shared.core.ids import ActingFor, AuthorizationNumber, ProviderId
 from functions.shared.core.schemas import ForMember, Icd10Cm, ProcedureCode
 from functions.shared.store.authorizations import AuthorizationStatus, AuthorizationUrgency
@@ -22,10 +21,8 @@ AttachmentNumber = Annotated[int, Field(ge=1, le=99, description="The file's num
 
 FIELD_MESSAGES = {
     "diagnosis_codes": {"string_pattern_mismatch": "Enter ICD-10-CM codes, such as M17.11."},
-    "attachments.name": {"string_pattern_mismatch": "Give the file a name without folders, quotes or control "
-                                                    "characters.",
-                         "file_name": "Give the file a name without folders, invisible or direction-changing "
-                                      "characters."},
+    "attachments.name": {"string_pattern_mismatch": "Give the file a name without folders, quotes, control, "
+                                                    "invisible or direction-changing characters."},
     "service_lines.code": {"string_pattern_mismatch": "Enter a CPT code (5 digits) or a HCPCS code (a letter and "
                                                       "4 digits)."},
     "reason": {"string_too_short": "Say why the decision should change, in a few words at least."},
@@ -37,19 +34,15 @@ class AttachmentUpload(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=120, pattern=r"^[^/\\\x00-\x1f\x7f\"]+$",
-                      description="The file name, without folders")
+    name: str = Field(min_length=1, max_length=120, pattern=FILE_NAME_PATTERN,
+                      description="The file name, without folders, quotes, control or invisible characters")
 
     @field_validator("name")
     @classmethod
     def _clean_name(cls, value: str) -> str:
-        # Kept as it reads once decoded: `..%2fsetup.exe` is `setup.exe`; bidirectional overrides and
-        # invisible characters, which make a name read otherwise than it is, are refused.
-        cleaned = clean_file_name(value)
-        if cleaned is None:
-            raise PydanticCustomError("file_name", "Give the file a name without folders, invisible or "
-                                                   "direction-changing characters.")
-        return cleaned
+        # Kept as it reads once decoded: `..%2fsetup.exe` is `setup.exe` (what decoding brings that no
+        # name may hold is dropped; nothing left: "attachment").
+        return clean_file_name(value)
     content_type: str = Field(min_length=3, max_length=100, description="application/pdf, image/png, "
                                                                          "image/jpeg or image/tiff")
     # Bounded well above what fits in a request (Lambda takes 6 MB); the real caps give 413.

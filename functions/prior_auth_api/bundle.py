@@ -291,7 +291,7 @@ class _Bundle:
                     if len(data) > MAX_FILE_BYTES:
                         raise FhirError(413, "too-costly", f"An attachment is larger than {MAX_FILE_BYTES} bytes.",
                                         expression=f"DocumentReference.content[{j}].attachment.data")
-                    name = clean_file_name(str(attachment.get("title") or "")[:120]) or f"attachment-{len(uploads) + 1}"
+                    name = clean_file_name(str(attachment.get("title") or "")[:120], f"attachment-{len(uploads) + 1}")
                     uploads.append(Upload(name, kind, data, hashlib.sha256(data).hexdigest()))
                 else:
                     raise FhirError(415, "not-supported", "Attachments are PDF, PNG, JPEG, TIFF or plain text.",

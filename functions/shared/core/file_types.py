@@ -20,19 +20,20 @@ KINDS = {"application/pdf": "PDF", "image/png": "PNG", "image/jpeg": "JPEG", "im
 EXTENSIONS = {"application/pdf": (".pdf",), "image/png": (".png",), "image/jpeg": (".jpg", ".jpeg"),
               "image/tiff": (".tif", ".tiff")}
 # Characters that make a name read otherwise than it is: bidirectional overrides and isolates, zero-width
-# and invisible formatting characters, and the byte-order mark.
-_DECEPTIVE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# and invisible formatting characters, and the byte-order mark; with C0/C1 controls, never in a file name.
+DECEPTIVE = r"\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"  # regular-expression escapes
+_UNSHOWN = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{DECEPTIVE}]")
+# A file name as the API's schema states it (the same characters refused, folders and quotes too)
+FILE_NAME_PATTERN = f'^[^/\\\\"\\x00-\\x1f\\x7f-\\x9f{DECEPTIVE}]+$'
 
 
-def clean_file_name(name: str) -> str | None:
-    """A file name as kept: percent-decoded (so `..%2f` is what it means), its last path part only,
-    without leading dots or spaces; None when it is empty then, or holds control or deceptive characters."""
-    decoded = unquote(unquote(name))  # twice: %252f is a percent-encoded %2f
-    if _CONTROL.search(decoded) or _DECEPTIVE.search(decoded):
-        return None
-    last = re.split(r"[/\\]", decoded)[-1].strip().lstrip(". ").strip()
-    return last or None
+def clean_file_name(name: str, fallback: str = "attachment") -> str:
+    """A file name as kept: percent-decoded (so `..%2f` is what it means), without what that decoding brings
+    that no name may hold, its last path part only, without leading dots or spaces; `fallback` when
+    nothing is left."""
+    decoded = _UNSHOWN.sub("", unquote(unquote(name)))  # twice: %252f is a percent-encoded %2f
+    last = re.split(r"[/\\\\]", decoded)[-1].strip().lstrip(". ").strip()
+    return last or fallback
 
 
 def download_name(name: str, content_type: str) -> str:
