@@ -33,12 +33,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from functions.pa_metrics.models import ExcludedCounts, PublishedYears, UrgencyMetrics, YearMetrics
 from functions.shared.core.audit import Origin, SystemOrigin
+from functions.shared.core.business_days import OFFICE_TIME_ZONE
 from functions.shared.core.errors import Problem
 from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
@@ -52,9 +53,7 @@ from functions.shared.store.authorizations import (
 )
 
 JOB = "pa-metrics"  # the yearly schedule's job (infra/routes.py SCHEDULES)
-TIME_ZONE = "America/New_York"
-# New York is on standard time (UTC-5) every 1 January, so a year's bounds need no time-zone database.
-_EASTERN_ON_NEW_YEAR = timezone(timedelta(hours=-5))
+TIME_ZONE = OFFICE_TIME_ZONE.key  # the offices' calendar, as business days count it
 DRUG_CODE = re.compile(r"J\d{4}")  # HCPCS Level II J codes: drugs administered other than by mouth
 MORE_INFO_REQUESTED = AuthorizationStatus.MORE_INFO_REQUESTED.value  # its history event
 APPROVED = (AuthorizationStatus.APPROVED, AuthorizationStatus.PARTIALLY_APPROVED)
@@ -124,13 +123,13 @@ class BasisRow:
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
     """The first moment of `year` and of the next, in New York, as UTC times."""
-    return (datetime(year, 1, 1, tzinfo=_EASTERN_ON_NEW_YEAR).astimezone(UTC),
-            datetime(year + 1, 1, 1, tzinfo=_EASTERN_ON_NEW_YEAR).astimezone(UTC))
+    return (datetime(year, 1, 1, tzinfo=OFFICE_TIME_ZONE).astimezone(UTC),
+            datetime(year + 1, 1, 1, tzinfo=OFFICE_TIME_ZONE).astimezone(UTC))
 
 
 def year_of(moment: datetime) -> int:
     """The calendar year in New York at `moment` (exact: the year changes on standard time)."""
-    return moment.astimezone(_EASTERN_ON_NEW_YEAR).year
+    return moment.astimezone(OFFICE_TIME_ZONE).year
 
 
 def refuse_unfinished(year: int, now: datetime) -> None:

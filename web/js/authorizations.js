@@ -130,6 +130,19 @@ function authorizationAddress(authorizationId) {
 }
 
 /** The answer when the chosen files could not be read (to send them). */
+/**
+ * Post a follow-up form of a request (`step`: information, appeal) with its files; the page's own file
+ * checks are merged with the API's answer, so every error shows in one round.
+ */
+async function sendWithFiles(authorization, step, form, files, send) {
+  const fileErrors = checkFiles(files.input);
+  return withPageErrors(await whileBusy(send, "Sending…", async () => {
+    const body = { acting_for: actingFor.value, ...formValues(form) };
+    if (files.input.files.length) body.attachments = await filesToSend(files.input, fileErrors);
+    return api(`/authorizations/${encodeURIComponent(authorization.authorization_id)}/${step}`, { method: "POST", body });
+  }).catch(filesUnread), fileErrors);
+}
+
 function filesUnread() {
   return { ok: false, status: 0, data: { title: "The files could not be read", detail: "Choose them again." } };
 }
@@ -554,14 +567,8 @@ function informationForm(authorization, problemBox) {
     event.preventDefault();
     clearErrors(form);
     problemBox.hidden = true;
-    const fileErrors = checkFiles(files.input);
     live.textContent = "Sending the information…";
-    const answer = withPageErrors(await whileBusy(send, "Sending…", async () => {
-      const body = { acting_for: actingFor.value, ...formValues(form) };
-      if (files.input.files.length) body.attachments = await filesToSend(files.input, fileErrors);
-      return api(`/authorizations/${encodeURIComponent(authorization.authorization_id)}/information`, {
-        method: "POST", body });
-    }).catch(filesUnread), fileErrors);
+    const answer = await sendWithFiles(authorization, "information", form, files, send);
     if (answer.ok) {
       showAuthorization(answer.data, { title: "Information sent", text: "The request is back in review.", kind: "success" });
       return;
@@ -629,14 +636,8 @@ function appealForm(authorization, problemBox) {
     event.preventDefault();
     clearErrors(form);
     problemBox.hidden = true;
-    const fileErrors = checkFiles(files.input);
     live.textContent = "Sending the appeal…";
-    const answer = withPageErrors(await whileBusy(send, "Sending…", async () => {
-      const body = { acting_for: actingFor.value, ...formValues(form) };
-      if (files.input.files.length) body.attachments = await filesToSend(files.input, fileErrors);
-      return api(`/authorizations/${encodeURIComponent(authorization.authorization_id)}/appeal`, {
-        method: "POST", body });
-    }).catch(filesUnread), fileErrors);
+    const answer = await sendWithFiles(authorization, "appeal", form, files, send);
     if (answer.ok) {
       appealed(answer.data, answer.status === 201);
       return;

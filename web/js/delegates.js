@@ -6,7 +6,7 @@
 // it starts by itself and shows its section only to an administrator of the page's Provider ID.
 
 import { api } from "./api.js";
-import { clearErrors, showProblem, whileBusy } from "./forms.js";
+import { clearErrors, showProblemInForm, whileBusy } from "./forms.js";
 import { dayText, el, notice, shortDate } from "./dom.js";
 import { FEATURES, featureList, pageProvider } from "./links.js";
 
@@ -123,20 +123,7 @@ function setUp(providerId) {
   function showErrors(problem) {
     const errors = (problem.errors || []).map((e) => (String(e.field || "").startsWith("features")
       ? { ...e, field: "features" } : e));
-    const fields = showProblem(form, { ...problem, errors });
-    const summary = document.getElementById("error-summary");
-    summary.hidden = true; // shown here, in the form, not at the top of the page
-    summary.replaceChildren();
-    const invalid = form.querySelector("[aria-invalid=true]");
-    if (fields.length && invalid) {
-      formProblem.hidden = true;
-      invalid.focus();
-      return;
-    }
-    formProblem.replaceChildren(el("p", {}, el("strong", {}, problem.title || "Something went wrong")),
-      ...(problem.detail ? [el("p", {}, problem.detail)] : []));
-    formProblem.hidden = false;
-    formProblem.focus();
+    showProblemInForm(form, formProblem, { ...problem, errors }, { focusNotice: true });
   }
 
   form.addEventListener("submit", async (event) => {

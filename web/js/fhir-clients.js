@@ -5,7 +5,7 @@
 // A pasted key set is read here first: text that is not JSON, or a private key, is never sent.
 
 import { api } from "./api.js";
-import { clearErrors, showProblem, whileBusy } from "./forms.js";
+import { clearErrors, showProblemInForm, whileBusy } from "./forms.js";
 import { el, notice, shortDate } from "./dom.js";
 
 const SCOPE_TEXT = {
@@ -157,19 +157,7 @@ export function fhirClients({ providerId, live, confirmInPlace }) {
       if (field.startsWith("scopes")) return { ...e, field: "scopes" };
       return e;
     });
-    const fields = showProblem(form, { ...problem, errors });
-    const summaryBox = document.getElementById("error-summary");
-    summaryBox.hidden = true; // the errors are shown here, in the form, not at the top of the page
-    summaryBox.replaceChildren();
-    const invalid = form.querySelector("[aria-invalid=true]");
-    if (fields.length && invalid) {
-      formProblem.hidden = true;
-      invalid.focus();
-      return;
-    }
-    formProblem.replaceChildren(el("p", {}, el("strong", {}, problem.title || "Something went wrong")),
-      ...(problem.detail ? [el("p", {}, problem.detail)] : []));
-    formProblem.hidden = false;
+    showProblemInForm(form, formProblem, { ...problem, errors });
   }
 
   /** The pasted key set as the API takes it ({keys: [...]}, a single key or a list of keys wrapped), or an error. */

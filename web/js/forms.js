@@ -148,6 +148,35 @@ export function showProblem(form, problem, extra = []) {
   return [...byField.keys()];
 }
 
+
+/**
+ * Show `problem` inside a form of its own on a page with other forms (a section of the Members page):
+ * field errors next to their fields, the first focused, and not in the page's summary; a problem of no
+ * field in the form's own `notice` box (focused when `focusNotice`).
+ */
+export function showProblemInForm(form, notice, problem, { focusNotice = false } = {}) {
+  const fields = showProblem(form, problem);
+  const summary = document.getElementById(SUMMARY_ID);
+  summary.hidden = true; // shown here, in the form, not at the top of the page
+  summary.replaceChildren();
+  const invalid = form.querySelector("[aria-invalid=true]");
+  if (fields.length && invalid) {
+    notice.hidden = true;
+    invalid.focus();
+    return;
+  }
+  const title = document.createElement("strong");
+  title.textContent = problem.title || "Something went wrong";
+  const lines = [document.createElement("p")];
+  lines[0].append(title);
+  if (problem.detail) {
+    lines.push(document.createElement("p"));
+    lines[1].textContent = problem.detail;
+  }
+  notice.replaceChildren(...lines);
+  notice.hidden = false;
+  if (focusNotice) notice.focus();
+}
 /**
  * The API's answer to a form the page sent without the fields it found wrong itself (a time without its
  * date, files it cannot send): those fields are required, or sent so that the API refuses them, so the API
