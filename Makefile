@@ -4,12 +4,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
+# checkov pins many packages of its own: it lives in a virtualenv apart from ours.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 PORT ?= 3000
 export CDK_DISABLE_CLI_TELEMETRY=1
 export CDK_DISABLE_VERSION_CHECK=1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20
 
-.PHONY: run test install lint unit integration infra e2e fuzz screenshots synth synth-fast deploy diff bench openapi redrive lock clean job
+.PHONY: run test install lint unit integration infra e2e fuzz screenshots synth synth-fast scan deploy diff bench openapi redrive lock clean job
 
 $(STAMP): requirements/runtime.txt requirements/dev.txt requirements/constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -23,17 +26,22 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
+$(CHECKOV_STAMP): requirements/checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/checkov.txt
+	touch $(CHECKOV_STAMP)
+
 install: $(STAMP) $(NODE_STAMP)
 
 run: install  ## the whole portal on http://127.0.0.1:$(PORT) with the embedded AWS
 	$(PY) -m devserver --port $(PORT)
 
-test: install  ## every test: lint, unit, integration, infra, e2e (installs Chromium if missing)
+test: install $(CHECKOV_STAMP)  ## every test: lint, unit, integration, infra (cdk-nag, cfn-lint, checkov), e2e (installs Chromium if missing)
 	scripts/ensure-chromium
 	$(VENV)/bin/ruff check .
 	$(PY) -m pytest -n 2 --dist loadfile
 
-unit integration infra e2e: install
+unit integration infra e2e: install $(CHECKOV_STAMP)
 	$(PY) -m pytest tests/$@
 
 lint: install
@@ -62,6 +70,11 @@ synth-fast: install  ## the same checks without building the dependency layer (o
 	$(PY) -m infra.app $(CDK_CONTEXT) -c 'aws:cdk:bundling-stacks=[]'
 	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- cdk.out/*.template.json
 
+# checkov on every stage's templates: each check a template does not pass is answered, resource by resource,
+# in infra/checkov.py; any other finding fails.
+scan: synth-fast $(CHECKOV_STAMP)  ## checkov (requirements/checkov.txt) on the templates of every stage (STAGE=, PLAN= optional)
+	$(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml --quiet $$(printf -- '-f %s ' cdk.out/*.template.json)
+
 job: install  ## run a lifecycle job on the running devserver: make job NAME=deactivate AS_OF=2027-03-01
 	$(PY) -m devserver.jobs $(NAME) $(if $(AS_OF),--as-of $(AS_OF)) --portal http://127.0.0.1:$(PORT)
 
@@ -84,7 +97,7 @@ bench: install  ## every bench section (QUICK=1: each once at small sizes, as `m
 redrive: install  ## return dead-lettered mail to the mail queue: STACK=<stack name>, or ENDPOINT=<devserver's moto URL>
 	$(if $(STACK),$(PY) -m infra.redrive --stack $(STACK),$(PY) -m devserver.redrive --endpoint-url $(ENDPOINT))
 
-openapi: install  ## regenerate the committed OpenAPI document
+openapi: install  ## regenerate the committed OpenAPI documents (public and staff API)
 	$(PY) -m openapi.generate
 
 lock:  ## re-resolve pinned versions after editing requirements/*.txt

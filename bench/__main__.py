@@ -1,6 +1,6 @@
 """python -m bench [--runs N] [--only SECTION] [--quick]: cold start, AWS calls per request, cost per user,
-argon2id time, layer sizes, paging, the lifecycle job, timing enumeration, the portal-data import and the
-Provider Access export, as plain tables.
+argon2id time, layer sizes, paging, the lifecycle job, timing enumeration, the portal-data import (and its
+workflow at a million resources) and the Provider Access export, as plain tables.
 
 --quick runs every section once at small sizes (a check that each still runs, e.g. in `make test`);
 its figures are not comparable with a full run's. The exit status is 1 when any section failed.
@@ -26,12 +26,13 @@ from bench import (
     layer_size,
     lifecycle_job,
     portal_data_import,
+    portal_data_workflow,
     portal_paging,
     provider_export,
 )
 
 SECTIONS = ("coldstart", "aws_calls", "cost", "hashing", "layer_size", "portal_paging", "lifecycle_job",
-            "enumeration", "portal_data_import", "provider_export")
+            "enumeration", "portal_data_import", "portal_data_workflow", "provider_export")
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Sizes:
     enumeration_warm_ups: int
     imports: tuple[int, ...] = portal_data_import.SIZES  # resources of an export imported (and again)
     import_reads: tuple[int, ...] = portal_data_import.READ_SIZES  # resources read without writes (memory)
+    workflow: int = portal_data_workflow.SIZE  # resources of the export the import workflow's steps read
     exports: tuple[tuple[int, int], ...] = provider_export.SIZES  # (members, claims) of a Provider Access export
 
 
@@ -57,7 +59,7 @@ FULL = Sizes(runs=7, request_runs=3, hashing_runs=9, layer_baseline=True, claims
              enumeration_warm_ups=3)
 QUICK = Sizes(runs=1, request_runs=1, hashing_runs=2, layer_baseline=False, claims=(400,), accounts=(200,),
               due=20, enumeration_samples=3, enumeration_warm_ups=1, imports=(300,), import_reads=(300, 1500),
-              exports=((200, 2000),))
+              exports=((200, 2000),), workflow=3000)
 
 
 def _load() -> str:
@@ -88,6 +90,7 @@ def sections(sizes: Sizes) -> dict[str, Callable[[], str]]:
                                                                       sizes.enumeration_warm_ups)),
         "portal_data_import": lambda: portal_data_import.report(portal_data_import.measure(sizes.imports,
                                                                                           sizes.import_reads)),
+        "portal_data_workflow": lambda: portal_data_workflow.report(portal_data_workflow.measure(sizes.workflow)),
         "provider_export": lambda: provider_export.report(provider_export.measure(sizes.exports)),
     }
 

@@ -30,12 +30,15 @@ from bench.table import render
 
 REGION = "us-east-1"
 # Portal data: the authorizer (1), the access check (links + consent: 2), the rate limit (1), the audit
-# record (1) and the read itself (eligibility by member ID: 1 Query; a claim: 1 GetItem; a page: 1 Query).
+# record (1) and the read itself (a claim: 1 GetItem; a page: 1 Query; eligibility by member ID: the
+# member's profile, 1 GetItem, then their coverage, 1 Query, read only once the identity matched, so a
+# lookup that finds no member does the same work whatever member ID it names).
 # Registration: its two limits (per source, per address: one conditional update each), the account
 # transaction and the mail. Sign-in: the login's claim and account, its failure counters (one batch
 # read) and the session transaction. With a CAPTCHA, one more write spends the solution first, on its own
 # (so a refused attempt spends it too), and a new container reads the CAPTCHA key once.
-TARGETS = {"register": 4, "register_captcha": 5, "activate": 2, "signin": 4, "mfa": 6, "portal_read": 6}
+TARGETS = {"register": 4, "register_captcha": 5, "activate": 2, "signin": 4, "mfa": 6, "portal_read": 6,
+           "eligibility": 7}
 PASSWORD = "Lantern-Orbit-42"
 # The solo practitioner the portal reads act for (demo roster and demo extract), as its linker names it.
 PROVIDER = "P2000004"
@@ -227,6 +230,36 @@ class Portal:
                    "number": solution.number, "salt": challenge["salt"], "signature": challenge["signature"]}
         return base64.b64encode(json.dumps(payload).encode()).decode()
 
+    def with_access(self) -> Any:
+        """A fully signed-in browser whose account has an active practitioner link to PROVIDER.
+
+        The link is asked for through the API with a payment the plan made to the practice (the first
+        linker proves it and becomes the Provider ID's administrator; later ones ask as members), and
+        the Provider Agreement is accepted through the API. The bench's moto runs no Step Functions, so
+        the access workflow's grant step then runs in-process, through the workflow's own Lambda handler
+        (for a member it also stands for the administrator's approval)."""
+        from functions.access_workflow.handler import lambda_handler as workflow_step
+        from functions.shared.services.security.secrets import hash_secret
+        from functions.shared.store import repositories
+        from tests.events import FakeContext
+
+        email = _email()
+        self.active(email)
+        browser = self.browser()
+        _expect(browser.post("/sessions", {"login": email, "password": PASSWORD}), "sign-in")
+        factor = _expect(browser.post("/mfa/factors", {"kind": "email"}), "MFA enrolment").body["factor_id"]
+        _expect(browser.post(f"/mfa/factors/{factor}/confirm", {"code": self.last_code(email)}), "MFA confirm")
+        _expect(browser.post("/links", {**LINK_FORM, "payment": self.payment}), "link request")
+        version = _expect(browser.get("/agreements/provider"), "agreement").body["version"]
+        _expect(browser.post("/agreements/provider", {"version": version}), "agreement acceptance")
+        account_id = repositories().sessions.get(hash_secret(browser.cookies["__Host-session"])).account_id
+        workflow_step({"action": "grant", "link": {"account_id": account_id, "provider_id": PROVIDER}},
+                      FakeContext())
+        links = _expect(browser.get("/links"), "links").body["links"]
+        if [(link["provider_id"], link["status"]) for link in links] != [(PROVIDER, "active")]:
+            raise RuntimeError(f"setup link is not active: {links}")
+        return browser
+
     def scenarios(self) -> list[Scenario]:
         def register() -> tuple[Any, dict[str, Any]]:
             return self.register, self.event("POST", "/registrations", _form(_email()), _visitor())
@@ -272,35 +305,7 @@ class Portal:
             body = {"factor_id": factor, "code": self.last_code(email), "remember_device": True}
             return self.through_gateway(browser, "POST", "/mfa/verify", body)
 
-        def with_access() -> Any:
-            """A fully signed-in browser whose account has an active practitioner link to PROVIDER.
-
-            The link is asked for through the API with a payment the plan made to the practice (the first
-            linker proves it and becomes the Provider ID's administrator; later ones ask as members), and
-            the Provider Agreement is accepted through the API. The bench's moto runs no Step Functions, so
-            the access workflow's grant step then runs in-process, through the workflow's own Lambda handler
-            (for a member it also stands for the administrator's approval)."""
-            from functions.access_workflow.handler import lambda_handler as workflow_step
-            from functions.shared.services.security.secrets import hash_secret
-            from functions.shared.store import repositories
-            from tests.events import FakeContext
-
-            email = _email()
-            self.active(email)
-            browser = self.browser()
-            _expect(browser.post("/sessions", {"login": email, "password": PASSWORD}), "sign-in")
-            factor = _expect(browser.post("/mfa/factors", {"kind": "email"}), "MFA enrolment").body["factor_id"]
-            _expect(browser.post(f"/mfa/factors/{factor}/confirm", {"code": self.last_code(email)}), "MFA confirm")
-            _expect(browser.post("/links", {**LINK_FORM, "payment": self.payment}), "link request")
-            version = _expect(browser.get("/agreements/provider"), "agreement").body["version"]
-            _expect(browser.post("/agreements/provider", {"version": version}), "agreement acceptance")
-            account_id = repositories().sessions.get(hash_secret(browser.cookies["__Host-session"])).account_id
-            workflow_step({"action": "grant", "link": {"account_id": account_id, "provider_id": PROVIDER}},
-                          FakeContext())
-            links = _expect(browser.get("/links"), "links").body["links"]
-            if [(link["provider_id"], link["status"]) for link in links] != [(PROVIDER, "active")]:
-                raise RuntimeError(f"setup link is not active: {links}")
-            return browser
+        with_access = self.with_access
 
         def eligibility() -> tuple[Any, dict[str, Any]]:
             return self.through_gateway(with_access(), "POST", "/eligibility", {
@@ -317,7 +322,7 @@ class Portal:
 
         return [
             Scenario("POST /eligibility (member ID; authorizer incl.)", "caresource", 200, eligibility,
-                     "portal_read"),
+                     "eligibility"),
             Scenario("GET /claims/{claim_id} (authorizer incl.)", "caresource", 200, claim, "portal_read"),
             Scenario("POST /claims/search (a provider's page)", "caresource", 200, claim_page, "portal_read"),
             Scenario("POST /sessions (sign-in, password only)", "caresource", 200, sign_in, "signin"),

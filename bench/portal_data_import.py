@@ -44,32 +44,39 @@ def _money(value: float) -> dict[str, Any]:
 
 
 def export(resources: int) -> dict[str, bytes]:
-    """About `resources` resources: per patient one coverage and three claims; a provider per 50 patients."""
+    """About `resources` resources, one file per type: per patient one coverage and three claims; a provider
+    per 50 patients."""
+    files: dict[str, list[str]] = {}
+    for kind, line in export_lines(resources):
+        files.setdefault(kind, []).append(line)
+    return {f"{kind}.ndjson": ("\n".join(lines) + "\n").encode() for kind, lines in files.items()}
+
+
+def export_lines(resources: int) -> Iterator[tuple[str, str]]:
+    """The export's resources one at a time, (type, JSON line): what references name comes first."""
     patients = max(resources // 5, 1)
-    files: dict[str, list[str]] = {"Organization": [], "Practitioner": [], "Patient": [], "Coverage": [],
-                                   "ExplanationOfBenefit": []}
     providers = max(patients // 50, 1)
     for p in range(providers):
-        files["Organization"].append(json.dumps({"resourceType": "Organization", "id": f"org{p}", "identifier": [
+        yield "Organization", json.dumps({"resourceType": "Organization", "id": f"org{p}", "identifier": [
             {"system": "http://hl7.org/fhir/sid/us-npi", "value": f"1{p:09d}"},
-            {"type": {"coding": [{"system": V2, "code": "TAX"}]}, "value": f"{p:09d}"}], "name": f"Group {p}"}))
-        files["Practitioner"].append(json.dumps({"resourceType": "Practitioner", "id": f"pr{p}", "identifier": [
-            {"system": "http://hl7.org/fhir/sid/us-npi", "value": f"2{p:09d}"}]}))
+            {"type": {"coding": [{"system": V2, "code": "TAX"}]}, "value": f"{p:09d}"}], "name": f"Group {p}"})
+        yield "Practitioner", json.dumps({"resourceType": "Practitioner", "id": f"pr{p}", "identifier": [
+            {"system": "http://hl7.org/fhir/sid/us-npi", "value": f"2{p:09d}"}]})
     for n in range(patients):
         member = f"M{n:09d}"
-        files["Patient"].append(json.dumps({
+        yield "Patient", json.dumps({
             "resourceType": "Patient", "id": f"p{n}", "identifier": [
                 {"type": {"coding": [{"system": V2, "code": "MB"}]}, "system": "https://plan.example/member",
                  "value": member}],
-            "name": [{"family": "Synthetic", "given": ["Member"]}], "birthDate": "1980-01-01"}))
-        files["Coverage"].append(json.dumps({
+            "name": [{"family": "Synthetic", "given": ["Member"]}], "birthDate": "1980-01-01"})
+        yield "Coverage", json.dumps({
             "resourceType": "Coverage", "id": f"c{n}", "status": "active",
             "beneficiary": {"reference": f"Patient/p{n}"},
             "payor": [{"display": "Plan"}], "period": {"start": "2026-01-01"},
-            "class": [{"type": {"coding": [{"code": "plan"}]}, "value": "GOLD", "name": "Gold"}]}))
+            "class": [{"type": {"coding": [{"code": "plan"}]}, "value": "GOLD", "name": "Gold"}]})
         for k in range(3):
             provider = n % providers
-            files["ExplanationOfBenefit"].append(json.dumps({
+            yield "ExplanationOfBenefit", json.dumps({
                 "resourceType": "ExplanationOfBenefit", "id": f"e{n}-{k}", "status": "active",
                 "type": {"coding": [{"code": "professional"}]}, "use": "claim", "outcome": "complete",
                 "created": "2026-06-10", "identifier": [{"type": {"coding": [{"system": C4BB, "code": "uc"}]},
@@ -87,18 +94,18 @@ def export(resources: int) -> dict[str, bytes]:
                                            {"category": {"coding": [{"system": ADJ, "code": "eligible"}]},
                                             "amount": _money(92.0)},
                                            {"category": {"coding": [{"system": ADJ, "code": "copay"}]},
-                                            "amount": _money(10.0)}]}]}))
-    return {f"{kind}.ndjson": ("\n".join(lines) + "\n").encode() for kind, lines in files.items()}
+                                            "amount": _money(10.0)}]}]})
 
 
 def _sources(files: dict[str, bytes]) -> list[Any]:
-    from functions.portal_data_import.fhir import DEPENDENCY_ORDER, Source
+    from functions.portal_data_import.fhir import DEPENDENCY_ORDER
+    from functions.portal_data_import.passes import Source
 
     def chunks(data: bytes) -> Iterator[bytes]:
         return (data[i:i + CHUNK] for i in range(0, len(data), CHUNK))
 
     ordered = sorted(files, key=lambda name: DEPENDENCY_ORDER.index(name.split(".")[0]))
-    return [Source(name, lambda data=files[name]: chunks(data)) for name in ordered]
+    return [Source.whole(name, lambda data=files[name]: chunks(data)) for name in ordered]
 
 
 class _Writes(Meter):
@@ -121,7 +128,7 @@ class _Writes(Meter):
 
 def _peak_mb(resources: int) -> tuple[float, float]:
     """Seconds and peak traced memory (MB) of reading an export of this size without writing it."""
-    from functions.portal_data_import.fhir import parse_files
+    from functions.portal_data_import.passes import parse_files
 
     files = export(resources)
     sources = _sources(files)

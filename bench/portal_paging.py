@@ -119,10 +119,11 @@ def _grow_to(endpoint: str, names: dict[str, str], have: int, want: int) -> None
 def _forget_connections() -> None:
     from functions.shared.core import aws
     from functions.shared.core.config import settings
-    from functions.shared.store.models import bind_tables, connection
+    from functions.shared.store.models import connection, forget_bound_tables
 
-    for cached in (connection, bind_tables, aws.client, settings):
+    for cached in (connection, aws.client, settings):
         cached.cache_clear()
+    forget_bound_tables()
 
 
 def measure(sizes: tuple[int, ...] = SIZES) -> list[Row]:

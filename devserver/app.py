@@ -22,7 +22,7 @@ from typing import Any
 
 import boto3
 
-from devserver import demo, dynamodb_local, fhir_client, jobs, load, local_aws, mail_queue, outbox, roster
+from devserver import demo, dynamodb_local, fhir_client, jobs, load, local_aws, mail_queue, malware_scan, outbox, roster
 from devserver.gateway import ACCOUNT_ID, Gateway, is_loopback
 from devserver.server import LOCAL_NAMES, PortalServer
 from devserver.site import WEB_ROOT, public_config
@@ -174,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             mail_queue.drain()  # warm: the sender's imports and clients, before the first request
             pump = mail_queue.MailPump()  # delivers queued mail as the deployed event source would
             pump.start()
+            scanner = malware_scan.ScanPump()  # scans attached files as GuardDuty would, moments after upload
+            scanner.start()
 
             def sent() -> dict[str, Any]:
                 mail_queue.settle()  # what was queued before this read shows in it
@@ -186,6 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             httpd.run_job = jobs.run_job
             httpd.advance_clock = advance_clock
             httpd.register_fhir_client = fhir_client.register_locally
+            httpd.settle_scans = lambda: {"scanned": malware_scan.settle()}
             if args.job_interval > 0:
                 jobs.start_timer(args.job_interval, httpd.log)
             print(f"{plan.portal_name} (plan {plan.key}) on {base_url}/\n"
@@ -196,7 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             try:
                 httpd.serve_forever()
             finally:
-                pump.stop()  # before the embedded AWS goes away
+                scanner.stop()  # before the embedded AWS goes away
+                pump.stop()
     except KeyboardInterrupt:
         print("\nstopping", flush=True)
     finally:

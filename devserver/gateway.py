@@ -452,9 +452,13 @@ class Gateway:
         self.region = region
         self._import = import_module
         self._log = log or (lambda _message: None)
-        # A Lambda container runs one invocation at a time, and the handlers keep per-invocation
-        # state in module globals (the resolver's current event): run them one at a time here too.
-        self._lock = threading.Lock()
+        # A Lambda container runs one invocation at a time, and a function keeps per-invocation state in
+        # its module's globals (its resolver's current event): each function runs one request at a time,
+        # as one warm container would, while different functions run side by side as they do deployed.
+        # What the functions share in this one process (functions/shared) holds no invocation's state
+        # across threads: clients are created under a lock, the models bound once, the audit's
+        # delegation is a context variable, metrics are counted per thread.
+        self._locks = {name: threading.Lock() for name in self.functions}
 
     def owns(self, path: str) -> bool:
         return path == self.base or path.startswith(self.base + "/")
@@ -522,7 +526,7 @@ class Gateway:
         started = time.monotonic()
         try:
             handler = load_handler(AUTHORIZER_FUNCTION, self._import)
-            with self._lock:
+            with self._locks[AUTHORIZER_FUNCTION]:
                 result = handler(auth_event, LambdaContext(authorizer, self.region))
         except Exception as exc:
             error = exc
@@ -547,7 +551,7 @@ class Gateway:
     def _invoke(self, function: Function, event: dict[str, Any]) -> HttpResponse:
         try:
             handler = load_handler(function.name, self._import)
-            with self._lock:
+            with self._locks[function.name]:
                 result = handler(event, LambdaContext(function, self.region,
                                                       event["requestContext"]["requestId"]))
             return http_response(result)

@@ -10,7 +10,7 @@ from typing import Any
 
 from functions.shared.store.models import MODELS, key_schema, table_env_var
 from infra.capabilities import RESOURCES, ResourceName, resources_used
-from infra.routes import ACCESS_WORKFLOW, AUTHORIZATION_CLOCK, FUNCTIONS, PROVIDER_EXPORT
+from infra.routes import ACCESS_WORKFLOW, AUTHORIZATION_CLOCK, FUNCTIONS, PORTAL_DATA_IMPORT, PROVIDER_EXPORT
 from infra.routes import function as function_named
 
 # One process serves every function, so it gets every variable: the common ones, every table's and
@@ -29,6 +29,7 @@ LOCAL_ENV = {
     "POWERTOOLS_SERVICE_NAME": "provider-portal",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
     "POWERTOOLS_METRICS_DISABLED": "true",  # EMF lines would only clutter the local console
+    "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here (functions/shared/core/telemetry.py traced)
 }
 
 def _key_schema(hash_key: tuple[str, str], range_key: tuple[str, str] | None) -> list[dict[str, str]]:
@@ -149,7 +150,18 @@ def _roster_bucket(env: dict[str, str], session: Any) -> None:
 
 
 def _portal_data_bucket(env: dict[str, str], session: Any) -> None:
-    session.client("s3").create_bucket(Bucket=env["PORTAL_DATA_BUCKET"])
+    """The bucket, and the local stand-in for GuardDuty's malware scan of its attachments (devserver/malware_scan.py):
+    each new object under attachments/ is queued for the local scanner."""
+    from devserver.malware_scan import SCAN_QUEUE
+    from functions.shared.store.attachment_files import PREFIX
+
+    s3, sqs = session.client("s3"), session.client("sqs")
+    s3.create_bucket(Bucket=env["PORTAL_DATA_BUCKET"])
+    queue = sqs.create_queue(QueueName=SCAN_QUEUE)["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    s3.put_bucket_notification_configuration(Bucket=env["PORTAL_DATA_BUCKET"], NotificationConfiguration={
+        "QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"], "Filter": {
+            "Key": {"FilterRules": [{"Name": "prefix", "Value": PREFIX}]}}}]})
 
 
 def _audit_archive_bucket(env: dict[str, str], session: Any) -> None:
@@ -212,6 +224,11 @@ def _provision_provider_export(env: dict[str, str], session: Any) -> None:
     _state_machine(env, session, "provider_export.asl.json", "ExportFunction", PROVIDER_EXPORT, "PROVIDER_EXPORT_ARN")
 
 
+def _provision_portal_data_import(env: dict[str, str], session: Any) -> None:
+    _state_machine(env, session, "portal_data_import.asl.json", "ImportFunction", PORTAL_DATA_IMPORT,
+                   "PORTAL_DATA_IMPORT_ARN")
+
+
 # How each resource of infra/capabilities.py is set up on the embedded AWS.
 PROVISIONERS: dict[ResourceName, Callable[[dict[str, str], Any], None]] = {
     "mail": _verify_sender,
@@ -228,6 +245,7 @@ PROVISIONERS: dict[ResourceName, Callable[[dict[str, str], Any], None]] = {
     "audit_archive_bucket": _audit_archive_bucket,
     "session_routes": _nothing,
     "provider_export": _provision_provider_export,
+    "portal_data_import": _provision_portal_data_import,
 }
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import re
 import sys
+import threading
 import time
+import traceback
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -29,9 +31,18 @@ ROSTER_PATH = "/dev/roster"  # POST a roster CSV: `python -m devserver.roster FI
 LOAD_PATH = "/dev/load"  # POST a FHIR NDJSON extract: `python -m devserver.load FILE`
 JOBS_PATH = "/dev/jobs"  # POST ?name=deactivate&as_of=YYYY-MM-DD: `make job NAME=... AS_OF=...`
 CLOCK_PATH = "/dev/clock"  # POST ?advance_minutes=N: the portal's clock moves forward (tests of time limits)
+SCANS_PATH = "/dev/scans"  # POST: every attached file stored so far has its malware-scan result recorded
 FHIR_CLIENT_PATH = "/dev/fhir-client"  # POST {provider_id, name, jwks}: `python -m devserver.fhir_client`
 LOCAL_NAMES = {"127.0.0.1", "localhost", "::1"}
 _HOP_BY_HOP = {"connection", "content-length", "transfer-encoding", "keep-alive"}
+_console = threading.Lock()
+
+
+def console_line(line: str) -> None:
+    """Write one log line to stderr whole: lines of requests served on other threads never cut into it."""
+    with _console:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
 
 
 def host_allowed(host_header: str | None, allowed: set[str] | None) -> bool:
@@ -60,6 +71,9 @@ def page_problem(status: int, title: str, detail: str, **extra: Any) -> HttpResp
 class PortalServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # Connections the kernel holds until they are accepted: a page opening many at once, or a load test,
+    # would otherwise see the ones beyond the default of 5 refused or reset.
+    request_queue_size = 128
 
     def __init__(
         self,
@@ -72,7 +86,7 @@ class PortalServer(ThreadingHTTPServer):
         super().__init__(address, PortalRequestHandler)
         self.web_root = web_root
         self.allowed_hosts = allowed_hosts
-        self.log = log or (lambda line: print(line, file=sys.stderr, flush=True))
+        self.log = log or console_line
         # Set once the embedded AWS is up (the port is bound first, so PORTAL_URL can name it).
         self.gateway: Gateway | None = None
         self.config: dict[str, Any] = {}
@@ -82,10 +96,17 @@ class PortalServer(ThreadingHTTPServer):
         self.run_job: Callable[[str, str | None], dict[str, Any]] | None = None
         self.advance_clock: Callable[[float], dict[str, Any]] | None = None
         self.register_fhir_client: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+        self.settle_scans: Callable[[], dict[str, Any]] | None = None
 
     @property
     def port(self) -> int:
         return int(self.server_address[1])
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A request's failure outside the gateway, written as one log entry (socketserver prints it in pieces)."""
+        if isinstance(sys.exc_info()[1], BrokenPipeError | ConnectionResetError):
+            return  # the client left before its answer (a page that navigated on): nothing to fix
+        self.log(f"error serving {client_address[0]}:\n{traceback.format_exc().rstrip()}")
 
     def route(self, request: HttpRequest) -> HttpResponse:
         path = urlsplit(request.target).path or "/"
@@ -122,6 +143,8 @@ class PortalServer(ThreadingHTTPServer):
                 return page_problem(400, "Bad request", "advance_minutes must be a number of minutes above 0, "
                                     "at most a week.")
             return json_page(self.advance_clock(minutes))
+        if path == SCANS_PATH and request.method == "POST" and self.settle_scans is not None:
+            return json_page(self.settle_scans())
         if path == FHIR_CLIENT_PATH and request.method == "POST" and self.register_fhir_client is not None:
             try:
                 return json_page(self.register_fhir_client(json.loads(request.body or b"{}")))
@@ -145,6 +168,8 @@ class PortalRequestHandler(BaseHTTPRequestHandler):
     server: PortalServer
     protocol_version = "HTTP/1.1"
     server_version = "provider-portal-devserver"
+    # A kept-alive connection's next answer must not wait for the client's delayed ACK of the last one.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         self._serve()
@@ -207,8 +232,6 @@ class PortalRequestHandler(BaseHTTPRequestHandler):
             try:
                 response = self.server.route(request)
             except Exception as exc:
-                import traceback
-
                 self.server.log(traceback.format_exc())
                 response = page_problem(500, "Devserver error", f"{type(exc).__name__}; see the console.")
         self._write(response)
@@ -223,9 +246,12 @@ class PortalRequestHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(response.body)))
         if self.close_connection:
             self.send_header("Connection", "close")
-        self.end_headers()
+        # The head and the body leave in one write (not end_headers, which writes the head alone), so the
+        # client never waits on a half-sent answer.
+        self._headers_buffer.append(b"\r\n")
         if self.command != "HEAD" and response.body:
-            self.wfile.write(response.body)
+            self._headers_buffer.append(response.body)
+        self.flush_headers()
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass  # _serve writes one line per request, with its duration

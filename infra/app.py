@@ -16,7 +16,7 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from infra import nag
+from infra import checkov, nag
 from infra.config import stages_from_context
 from infra.stack import PortalStack
 
@@ -71,6 +71,7 @@ def build_app(
     for config in stages_from_context(context):
         stack = PortalStack(app, config)
         nag.acknowledge(stack)
+        checkov.mark(stack)
     nag.add_checks(app)
     return app
 

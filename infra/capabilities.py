@@ -23,7 +23,7 @@ from infra.routes import Access, Capability, partial_session_routes
 ResourceName = Literal["mail", "mail_queue", "phone_numbers", "push_platform", "mfa_key", "captcha_secret",
                        "cursor_secret",
                        "access_workflow", "authorization_clock", "roster_bucket", "portal_data_bucket",
-                       "audit_archive_bucket", "session_routes", "provider_export"]
+                       "audit_archive_bucket", "session_routes", "provider_export", "portal_data_import"]
 # A target is one part of a resource that IAM statements name (CDK resolves it to ARNs and conditions).
 Target = Literal[
     "mail_identity",  # the SES identity and configuration set, From: the stage's sender only
@@ -51,6 +51,8 @@ Target = Literal[
     "portal_data_pa_metrics_basis",  # portal-data bucket objects under pa-metrics/basis/ (their basis, staff only)
     "portal_data_pa_metrics_list",  # listing the portal-data bucket under pa-metrics/published/ only
     "provider_export",  # the Provider Access export state machine
+    "portal_data_import",  # the portal-data import state machine
+    "portal_data_import_work",  # portal-data bucket objects under import-work/ (the import's steps' hand-overs)
     "audit_archive_objects",  # audit archive bucket objects under audit/ (Object Lock, compliance mode)
     "audit_archive_key",  # the audit archive's KMS key, through S3 only
 ]
@@ -115,6 +117,9 @@ RESOURCES: dict[ResourceName, Resource] = {
         local="arn:aws:states:us-east-1:123456789012:stateMachine:local-authorization-clock"),
     "roster_bucket": Resource("roster bucket", env="ROSTER_BUCKET", local="local-roster"),
     "portal_data_bucket": Resource("portal-data bucket", env="PORTAL_DATA_BUCKET", local="local-portal-data"),
+    "portal_data_import": Resource(
+        "portal-data import workflow", env="PORTAL_DATA_IMPORT_ARN",
+        local="arn:aws:states:us-east-1:123456789012:stateMachine:local-portal-data-import"),
     "audit_archive_bucket": Resource("audit archive bucket (S3 Object Lock)", env="AUDIT_ARCHIVE_BUCKET",
                                      local="local-audit-archive"),
     "provider_export": Resource(
@@ -179,7 +184,12 @@ CAPABILITIES: dict[Capability, CapabilitySpec] = {
         Grant("portal_data_incoming", ("s3:GetObject",)),
         Grant("portal_data_exports", ("s3:GetObject",)),
         Grant("portal_data_reports", ("s3:PutObject",)),
+        Grant("portal_data_import_work", ("s3:PutObject", "s3:GetObject", "s3:DeleteObject")),
         Grant("portal_data_key", ("kms:Decrypt", "kms:GenerateDataKey")),
+    )),
+    # starts the import workflow when an extract or a manifest lands (and is that workflow's task)
+    "runs_portal_data_import": CapabilitySpec("portal_data_import", (
+        Grant("portal_data_import", ("states:StartExecution",)),
     )),
     # stores and reads the files of prior-authorization requests (nothing else of the bucket)
     "stores_authorization_attachments": CapabilitySpec("portal_data_bucket", (
@@ -215,6 +225,11 @@ CAPABILITIES: dict[Capability, CapabilitySpec] = {
         Grant("portal_data_pa_metrics", ("s3:GetObject",)),
         Grant("portal_data_pa_metrics_list", ("s3:ListBucket",)),
         Grant("portal_data_key", ("kms:Decrypt",)),
+    )),
+    # deletes an attached file GuardDuty found infected (DeleteObject only: in the versioned bucket the infected
+    # version stays, unreadable, for the security team; nothing here reads, writes or deletes a version)
+    "quarantines_attachments": CapabilitySpec("portal_data_bucket", (
+        Grant("portal_data_attachments", ("s3:DeleteObject",)),
     )),
     # the request authorizer: which routes a session that has not finished MFA may use
     "authorizes_sessions": CapabilitySpec("session_routes"),

@@ -67,10 +67,24 @@ class StageConfig(BaseModel):
     mail_sender: str = Field(description="From address of every mail; must be in mail_domain.")
     mail_domain: str = Field(description="SES domain identity that signs (DKIM) the portal's mail.")
     log_retention_days: int
+    access_log_retention_days: int | None = Field(
+        default=None, ge=1, description="Days the CloudFront and S3 access logs are kept (they hold record "
+        "numbers: PHI); default log_retention_days.",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     throttling: Throttling
     waf_requests_per_5_min_per_ip: int = Field(default=500, ge=10)
     removal_policy: Literal["retain", "destroy"] = "destroy"
+    reserve_concurrency: bool = Field(
+        default=True, description="Reserve each function's concurrency (infra/constructs/functions.py "
+        "reserved_concurrency). Off for an account whose Lambda concurrency quota is too small to reserve any "
+        "(new accounts may have 10, and AWS keeps 100 unreserved)."
+    )
+    lambda_concurrency_quota: int = Field(
+        default=1000, ge=10, description="The account's Lambda concurrent-executions quota (AWS's default is "
+        "1,000; raise it with a Service Quotas request). The functions of every plan the stage deploys in the "
+        "account reserve at most this less the 100 AWS keeps unreserved."
+    )
     push_platform_arn: str | None = Field(
         default=None,
         description="SNS platform application (APNs/FCM) for push MFA; created outside the stack because "
@@ -150,6 +164,10 @@ class StageConfig(BaseModel):
     def custom_url(self) -> str | None:
         """https://<domain_name>, or None when the stack serves CloudFront's own domain name."""
         return f"https://{self.domain_name}" if self.domain_name else None
+
+    @property
+    def access_log_days(self) -> int:
+        return self.access_log_retention_days or self.log_retention_days
 
     @property
     def prefix(self) -> str:

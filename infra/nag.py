@@ -23,11 +23,13 @@ from infra.constructs.notifications import Notifications
 from infra.constructs.storage import (
     ATTACHMENTS_PREFIX,
     EXPORTS_PREFIX,
+    GUARDDUTY_MANAGED_RULE,
+    IMPORT_WORK_PREFIX,
     INCOMING_PREFIX,
     PROVIDER_EXPORTS_PREFIX,
     REPORTS_PREFIX,
 )
-from infra.routes import ACCESS_WORKFLOW, AUDIT_ARCHIVE, AUTHORIZATION_CLOCK, JOBS, PA_METRICS, PROVIDER_EXPORT
+from infra.routes import ACCESS_WORKFLOW, AUDIT_ARCHIVE, AUTHORIZATION_CLOCK, PROVIDER_EXPORT
 
 WORKFLOW_TASKS = frozenset({ACCESS_WORKFLOW, AUTHORIZATION_CLOCK, PROVIDER_EXPORT})  # invoked by a state machine
 
@@ -44,6 +46,10 @@ class Acknowledgement:
 
 def _functions(stack: PortalStack) -> list[IConstruct]:
     return list(stack.functions.functions.values())
+
+
+def _functions_without_reservation(stack: PortalStack) -> list[IConstruct]:
+    return [] if stack.config.reserve_concurrency else _functions(stack)
 
 
 def _api_functions(stack: PortalStack) -> list[IConstruct]:
@@ -72,18 +78,8 @@ def _export_role(stack: PortalStack) -> list[IConstruct]:
     return [stack.workflows.export_role] if stack.workflows and stack.workflows.export_role else []
 
 
-def _async_functions(stack: PortalStack) -> list[IConstruct]:
-    """Invoked by S3 events (the scheduled functions have their own reasons)."""
-    return [fn for name, fn in stack.functions.functions.items()
-            if name in ASYNC_FUNCTIONS and name not in (JOBS, PA_METRICS)]
-
-
-def _job_functions(stack: PortalStack) -> list[IConstruct]:
-    return [fn for name, fn in stack.functions.functions.items() if name == JOBS]
-
-
-def _metrics_function(stack: PortalStack) -> list[IConstruct]:
-    return [fn for name, fn in stack.functions.functions.items() if name == PA_METRICS]
+def _import_role(stack: PortalStack) -> list[IConstruct]:
+    return [stack.workflows.import_role] if stack.workflows and stack.workflows.import_role else []
 
 
 def _schedule_dead_letters(stack: PortalStack) -> list[IConstruct]:
@@ -140,7 +136,12 @@ def _portal_data_buckets(stack: PortalStack) -> list[IConstruct]:
 
 
 def _access_logs_bucket(stack: PortalStack) -> list[IConstruct]:
-    return [stack.storage.logs_bucket, stack.portal_data.logs_bucket, stack.audit_archive.logs_bucket]
+    return [stack.storage.logs_bucket, stack.portal_data.logs_bucket, stack.audit_archive.logs_bucket,
+            stack.access_logs.bucket]
+
+
+def _access_logs_only(stack: PortalStack) -> list[IConstruct]:
+    return [stack.access_logs.bucket]
 
 
 def _audit_archive_buckets(stack: PortalStack) -> list[IConstruct]:
@@ -226,55 +227,10 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
     ),
     Acknowledgement(
         "HIPAA.Security-LambdaConcurrency",
-        "The functions serve synchronous API Gateway requests whose volume is bounded by the stage "
-        "throttling (rate/burst per stage in cdk.json) and the WAF per-IP rate rule; reserving "
-        "concurrency per function would carve fixed capacity out of the account pool without adding "
-        "a limit the API does not already enforce.",
-        _api_functions,
-    ),
-    Acknowledgement(
-        "HIPAA.Security-LambdaConcurrency",
-        "The access-approval workflow's task runs a few times per link request, and link requests come "
-        "only through the throttled, WAF-protected API (POST /links); its concurrency is bounded by that. "
-        "A reservation would take fixed capacity from the API functions without adding a limit.",
-        _workflow_task,
-    ),
-    Acknowledgement(
-        "HIPAA.Security-LambdaConcurrency",
-        "The decision clock's task runs twice per prior-authorization request (a reminder and, if still "
-        "undecided, an escalation), and requests come only through the throttled, WAF-protected API; its "
-        "concurrency is bounded by that. A reservation would take fixed capacity from the API functions.",
-        _clock_task,
-    ),
-    Acknowledgement(
-        "HIPAA.Security-LambdaConcurrency",
-        "The Provider Access export's task runs once per export a provider system asks for (plus, for a job "
-        "that still fails after its retries, once to mark it failed), and exports are started only through "
-        "the throttled, WAF-protected API by a registered client with a valid bearer token; its concurrency "
-        "is bounded by that. A reservation would take fixed capacity from the API functions.",
-        _export_task,
-    ),
-    Acknowledgement(
-        "HIPAA.Security-LambdaConcurrency",
-        "Invoked asynchronously by S3 for each roster or data extract the plan uploads (a few a day). Lambda "
-        "queues asynchronous events and retries throttled ones for up to 6 hours, after which the "
-        "alarmed dead-letter queue keeps them; a reservation would only take capacity from the API.",
-        _async_functions,
-    ),
-    Acknowledgement(
-        "HIPAA.Security-LambdaConcurrency",
-        "The lifecycle jobs run once a day per schedule (infra/routes.py SCHEDULES), fanning out inside one "
-        "invocation; a second concurrent run is harmless (each change is conditional, progress markers only "
-        "move forward). Reserving concurrency would take fixed capacity from the API for two runs a day.",
-        _job_functions,
-    ),
-    Acknowledgement(
-        "HIPAA.Security-LambdaConcurrency",
-        "The prior-authorization metrics function answers the public metrics routes and the staff routes, "
-        "bounded by the stage throttling and the WAF per-IP rate rule like every API function, and runs once a "
-        "year from its schedule (a second concurrent run writes the same figures). A reservation would take "
-        "fixed capacity from the API without adding a limit.",
-        _metrics_function,
+        "This stage reserves no concurrency (reserve_concurrency false in cdk.json): its account's Lambda "
+        "concurrency quota is too small to reserve any, as AWS keeps 100 unreserved. The stages that do reserve "
+        "give every function its own (infra/constructs/functions.py reserved_concurrency).",
+        _functions_without_reservation,
     ),
     Acknowledgement(
         "HIPAA.Security-LambdaDLQ",
@@ -482,6 +438,20 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
         "which only states.amazonaws.com of this account may assume.",
         _export_role,
     ),
+    Acknowledgement(
+        "AwsSolutions-IAM5[Resource::*]",
+        "Added by CDK for the import workflow's logging and tracing: CloudWatch Logs vended-log delivery and "
+        "X-Ray support no resource-level permissions. The role's only other permission is "
+        "lambda:InvokeFunction on the portal_data_import function.",
+        _import_role,
+    ),
+    Acknowledgement(
+        "HIPAA.Security-IAMNoInlinePolicy",
+        "The import workflow's role has exactly one CDK-generated AWS::IAM::Policy (invoke the "
+        "portal_data_import function, log delivery, tracing); it is created and deleted only with the role, "
+        "which only states.amazonaws.com of this account may assume.",
+        _import_role,
+    ),
     # --- Audit archive ----------------------------------------------------------------------------
     Acknowledgement(
         "HIPAA.Security-S3BucketReplicationEnabled",
@@ -548,9 +518,11 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
     ),
     Acknowledgement(
         "HIPAA.Security-S3DefaultEncryptionKMS",
-        "Server access log delivery only supports SSE-S3 on the destination bucket (SSE-KMS is refused). "
-        "The logs hold request metadata (requester, operation, object key, status), no file content; "
-        "the bucket blocks public access, denies non-TLS requests and only S3 logging may write to it.",
+        "Server access log delivery only supports SSE-S3 on the destination bucket (SSE-KMS is refused); the "
+        "stack's access-log bucket also takes CloudFront's standard logs. The logs hold request metadata "
+        "(requester, operation, URL or object key, status), no content, though URLs name records (PHI): they "
+        "are encrypted with SSE-S3, the buckets block public access and deny non-TLS requests, and only the log "
+        "deliveries are granted writes (infra/constructs/access_logs.py).",
         _access_logs_bucket,
     ),
     Acknowledgement(
@@ -561,21 +533,16 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
         "own logs, and its other permissions are s3:PutBucketNotification on those two buckets.",
         _bucket_notifications_handler_role,
     ),
+    # --- Access logs -----------------------------------------------------------------------------
+    Acknowledgement(
+        "HIPAA.Security-S3BucketReplicationEnabled",
+        "The access-log bucket holds request logs (CloudFront's, the pages bucket's) kept for review for the "
+        "stage's access_log_retention_days; it is versioned and stored with S3's in-region redundancy. A "
+        "cross-region replica would copy the logs' PHI (record numbers in URLs) to a second region without "
+        "making them a record the portal needs to recover.",
+        _access_logs_only,
+    ),
     # --- Web tier --------------------------------------------------------------------------------
-    Acknowledgement(
-        "AwsSolutions-S1",
-        "The pages bucket holds the public web pages and config.json (no data) and is read only by the "
-        "portal's CloudFront distribution through origin access control; every viewer request is logged "
-        "at the edge by the CLOUDFRONT web ACL's WAF logging (aws-waf-logs-*-edge), so S3 server access "
-        "logs would only repeat CloudFront's own fetches.",
-        _web_bucket,
-    ),
-    Acknowledgement(
-        "HIPAA.Security-S3BucketLoggingEnabled",
-        "Pages bucket without ePHI, read only by the distribution (OAC); viewer requests are logged by the "
-        "edge web ACL's WAF logging, see AwsSolutions-S1 on the same bucket.",
-        _web_bucket,
-    ),
     Acknowledgement(
         "HIPAA.Security-S3BucketReplicationEnabled",
         "The pages bucket is a deployment target rebuilt from the repository (web/) and the plan profile by "
@@ -601,13 +568,6 @@ ACKNOWLEDGEMENTS: tuple[Acknowledgement, ...] = (
         "Provider offices, billing services and telehealth practitioners work from anywhere in the US and "
         "abroad; blocking countries would lock out legitimate staff, and abuse is limited by the edge web "
         "ACL (IP reputation, per-IP rate limit, managed rules) instead.",
-        _distribution,
-    ),
-    Acknowledgement(
-        "AwsSolutions-CFR3",
-        "The edge web ACL logs every viewer request the distribution receives (WAF logging to a "
-        "KMS-encrypted, retained log group with cookies, Authorization and query strings redacted); "
-        "CloudFront standard logs would repeat it unredacted into an ACL-enabled bucket.",
         _distribution,
     ),
     Acknowledgement(
@@ -738,6 +698,15 @@ PROVIDER_EXPORTS_PREFIX_REASON = (
 )
 
 
+IMPORT_WORK_PREFIX_REASON = (
+    "The portal-data import's steps hand one another their work as import-work/<import>/survey.json and "
+    "import-work/<import>/<pass>/<range>.json, the import named only when a file lands; the wildcard covers "
+    "that one prefix of the portal-data bucket, for the portal_data_import function only (put, get, delete by "
+    "name; no listing). The import removes its files when it ends; a lifecycle rule expires what a stopped "
+    "one leaves after 7 days."
+)
+
+
 PA_METRICS_PREFIX_REASON = (
     "The yearly prior-authorization metrics are stored as pa-metrics/published/<year>.json and their basis as "
     "pa-metrics/basis/<year>.csv, the year known only when staff or the yearly schedule compute one; each "
@@ -764,6 +733,10 @@ def _attachment_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, s
 def _provider_export_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
     return _prefix_wildcards(stack, {"portal_data_provider_exports": (stack.portal_data.bucket,
                                                                       PROVIDER_EXPORTS_PREFIX)})
+
+
+def _import_work_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
+    return _prefix_wildcards(stack, {"portal_data_import_work": (stack.portal_data.bucket, IMPORT_WORK_PREFIX)})
 
 
 def _pa_metrics_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
@@ -839,6 +812,23 @@ def _audit_archive_prefix_wildcards(stack: PortalStack) -> list[tuple[IConstruct
     return [(role, f"AwsSolutions-IAM5[Resource::{resource}]") for role in _audit_archive_role(stack)]
 
 
+MALWARE_SCAN_REASON = (
+    "The policy AWS documents for GuardDuty Malware Protection for S3 (the service role of the attachments' "
+    "malware protection plan): the EventBridge managed rule GuardDuty creates is named "
+    "DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3<suffix>, the suffix chosen by GuardDuty (PutRule/"
+    "DeleteRule/PutTargets/RemoveTargets only where events:ManagedBy is GuardDuty's plan service); and every new "
+    "file under attachments/ is scanned and tagged, its key known only when a provider attaches it (read and "
+    "tag only, on that one prefix of the portal-data bucket)."
+)
+
+
+def _malware_scan_wildcards(stack: PortalStack) -> list[tuple[IConstruct, str]]:
+    rule = cdk.Stack.of(stack).format_arn(service="events", resource="rule", resource_name=GUARDDUTY_MANAGED_RULE)
+    objects = stack.portal_data.bucket.arn_for_objects(f"{ATTACHMENTS_PREFIX}*")
+    return [(stack.portal_data.scan_policy, f"AwsSolutions-IAM5[Resource::{finding_resource(stack, arn)}]")
+            for arn in (rule, objects)]
+
+
 def acknowledgements(stack: PortalStack) -> list[tuple[IConstruct, str, str]]:
     """Every (construct, finding id, reason) acknowledged in this stack."""
     found = [(target, ack.rule, ack.reason) for ack in ACKNOWLEDGEMENTS for target in ack.targets(stack)]
@@ -850,8 +840,10 @@ def acknowledgements(stack: PortalStack) -> list[tuple[IConstruct, str, str]]:
               for role, rule in _provider_export_prefix_wildcards(stack)]
     found += [(role, rule, AUDIT_ARCHIVE_PREFIX_REASON) for role, rule in _audit_archive_prefix_wildcards(stack)]
     found += [(role, rule, PA_METRICS_PREFIX_REASON) for role, rule in _pa_metrics_prefix_wildcards(stack)]
+    found += [(role, rule, IMPORT_WORK_PREFIX_REASON) for role, rule in _import_work_prefix_wildcards(stack)]
     found += [(policy, rule, STAFF_PATH_PARAMETER_REASON) for policy, rule in _staff_path_wildcards(stack)]
     found += [(policy, rule, PAGES_OBJECTS_REASON) for policy, rule in _pages_objects_wildcard(stack)]
+    found += [(policy, rule, MALWARE_SCAN_REASON) for policy, rule in _malware_scan_wildcards(stack)]
     return found
 
 

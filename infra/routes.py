@@ -28,19 +28,23 @@ AUTHORIZER = "authorizer"
 ACCESS_WORKFLOW = "access_workflow"  # the Lambda task of infra/workflows/access_approval.asl.json
 AUTHORIZATION_CLOCK = "authorization_clock"  # the Lambda task of infra/workflows/authorization_clock.asl.json
 ROSTER_IMPORT = "roster_import"  # runs when a roster CSV lands in the roster bucket
-PORTAL_DATA_IMPORT = "portal_data_import"  # runs when a FHIR NDJSON extract lands in the portal-data bucket
+PORTAL_DATA_IMPORT = "portal_data_import"  # a FHIR extract or export landing in the portal-data bucket starts its
+# workflow (infra/workflows/portal_data_import.asl.json), whose every step it runs
 AUDIT_ARCHIVE = "audit_archive"  # runs on the audit table's stream: archives records to the Object Lock bucket
 JOBS = "jobs"  # the scheduled lifecycle jobs (infra/schedules.py: which job runs when)
 MAIL_SENDER = "mail_sender"  # delivers the mail queue (its SQS event source)
 PROVIDER_EXPORT = "provider_export"  # the Lambda task of infra/workflows/provider_export.asl.json
 PA_METRICS = "pa_metrics"  # the yearly prior-authorization metrics: public and staff routes, and its schedule
+ATTACHMENT_SCAN = "attachment_scan"  # GuardDuty's malware-scan results of attached files (an EventBridge rule)
 # What a function may reach besides its tables; each name has its entry in infra/capabilities.py.
 Capability = Literal["sends_mail", "delivers_mail", "sends_sms", "sends_push", "uses_mfa_key", "reads_captcha_secret",
                      "seals_cursors",
                      "starts_workflow", "resumes_workflow", "reads_rosters", "imports_rosters",
-                     "imports_portal_data", "starts_authorization_clock", "stores_authorization_attachments",
+                     "imports_portal_data", "runs_portal_data_import", "starts_authorization_clock",
+                     "stores_authorization_attachments",
                      "authorizes_sessions", "archives_audit", "starts_provider_export", "writes_provider_exports",
-                     "reads_provider_exports", "publishes_pa_metrics", "reads_pa_metrics"]
+                     "reads_provider_exports", "publishes_pa_metrics", "reads_pa_metrics",
+                     "quarantines_attachments"]
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,11 @@ class Function:
     requirements: str | None = None  # requirements/<file>: packages only this function ships (its own layer)
     memory_mb: int = 256
     timeout_s: int = 10
+    # Reserved concurrency (infra/constructs/functions.py reserved_concurrency): a fixed number here, or, for
+    # a function API Gateway calls, derived from the stage's throttle rate and `p99_ms`, its expected p99
+    # duration (compare with the dashboard's duration widgets and correct it).
+    reserved_concurrency: int | None = None
+    p99_ms: int = 150
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,7 @@ FUNCTIONS: tuple[Function, ...] = (
                 "audit": "append"},
         uses=("sends_mail", "reads_captcha_secret"),
         memory_mb=1024,  # argon2id at OWASP parameters needs the CPU that comes with memory
+        p99_ms=250,  # the password hash
     ),
     Function(
         "activate",
@@ -94,12 +104,12 @@ FUNCTIONS: tuple[Function, ...] = (
     # unique_keys write: a CAPTCHA asked after repeated failures is spent there; sends_mail: a deactivated
     # account that signs in is told (by mail only) how to get reactivated, and 100 failures in a row
     Function("signin", tables={**_SESSION_TABLES, "unique_keys": "write", "rate_limits": "write"},
-             uses=("sends_mail", "reads_captcha_secret"), memory_mb=1024),
+             uses=("sends_mail", "reads_captcha_secret"), memory_mb=1024, p99_ms=250),
     Function("mfa", tables={**_SESSION_TABLES, "devices": "write_delete", "tokens": "write", "rate_limits": "write"},
              uses=("sends_mail", "sends_sms", "sends_push", "uses_mfa_key"), requirements="mfa.txt", memory_mb=1024),
     Function("password_reset", tables={**_SESSION_TABLES, "devices": "write_delete", "unique_keys": "read",
                                        "tokens": "write", "rate_limits": "write"}, uses=("sends_mail",),
-             memory_mb=1024),
+             memory_mb=1024, p99_ms=250),
     # claims: the by-payment index only (amounts, no PHI), to check a first administrator's payment proof
     Function("link_provider", tables={"accounts": "read", "providers": "read", "links": "write",
                                       "consents": "read", "unique_keys": "write", "rate_limits": "write",
@@ -122,7 +132,9 @@ FUNCTIONS: tuple[Function, ...] = (
              uses=("imports_rosters", "sends_mail"), memory_mb=1024, timeout_s=300),
     Function(PORTAL_DATA_IMPORT, tables={"members": "write", "claims": "write", "claim_index": "write_delete",
                                          "authorizations": "write", "provider_access": "write", "audit": "append"},
-             uses=("imports_portal_data",), requirements="fhir-models.txt", memory_mb=1024, timeout_s=900),
+             # 2 GB: the survey holds a digest of every resource id of an export (about 200 bytes each)
+             uses=("imports_portal_data", "runs_portal_data_import"), requirements="fhir-models.txt",
+             memory_mb=2048, timeout_s=900),
     Function("eligibility", tables={**_PORTAL_ACCESS, "members": "read"}),
     Function("claims", tables={**_PORTAL_ACCESS, "members": "read", "claims": "read", "claim_index": "read"},
              uses=("seals_cursors",)),
@@ -172,8 +184,15 @@ FUNCTIONS: tuple[Function, ...] = (
     # of each publication. 300 s: the yearly schedule's run reads a whole year of decisions.
     Function(PA_METRICS, tables={"authorizations": "read", "audit": "append"},
              uses=("publishes_pa_metrics", "reads_pa_metrics"), memory_mb=512, timeout_s=300),
+    # Records each attached file's malware-scan result on its request (with the audit record), deletes an
+    # infected file's object, mails the submitter (their account's address) and the plan's desk.
+    Function(ATTACHMENT_SCAN, tables={"authorizations": "write", "accounts": "read", "audit": "append"},
+             uses=("quarantines_attachments", "sends_mail")),
     # Delivery claims live in unique_keys ('delivery#<id>'); 30 s leaves room for SES retries in a batch.
-    Function(MAIL_SENDER, tables={"unique_keys": "write_delete"}, uses=("delivers_mail",), timeout_s=30),
+    # 5: the queue's event source runs at most that many batches at once (a throttled batch would go back to the
+    # queue and count as a failed receive on its way to the dead letters).
+    Function(MAIL_SENDER, tables={"unique_keys": "write_delete"}, uses=("delivers_mail",), timeout_s=30,
+             reserved_concurrency=5),
 )
 
 ROUTES: tuple[Route, ...] = (
@@ -197,6 +216,13 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/mfa/devices/{device_id}", "mfa"),
     Route("POST", "/push/devices", "mfa", public=True),
     Route("POST", "/push/responses", "mfa", public=True),
+    Route("POST", "/mfa/passkeys/registration-options", "mfa"),
+    Route("POST", "/mfa/passkeys", "mfa"),
+    Route("PATCH", "/mfa/passkeys/{factor_id}", "mfa"),
+    Route("POST", "/mfa/passkeys/challenge", "mfa", partial=True),
+    Route("POST", "/mfa/passkeys/verify", "mfa", partial=True),
+    Route("POST", "/passkeys/signin-options", "mfa", public=True),
+    Route("POST", "/passkeys/signin", "mfa", public=True),
     Route("POST", "/links", "link_provider"),
     Route("GET", "/links", "link_provider"),
     Route("GET", "/portal/providers", "link_provider"),

@@ -48,6 +48,7 @@ def public_config(plan: PlanProfile, *, api: str = API_BASE, outbox: str | None 
         "verification": plan.verification,
         "requires_captcha": plan.requires_captcha,
         "signin_with": plan.signin_with,
+        "passwordless_passkeys": plan.passwordless_passkeys,  # the sign-in page's passkey button and autofill
         "remember_device_days": plan.remember_device.days,
         "requires_org_agreement": plan.requires_org_agreement,
         "org_agreement_promise": plan.org_agreement_promise,

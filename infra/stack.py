@@ -10,6 +10,7 @@ import jsii
 from constructs import Construct
 
 from infra.config import StageConfig
+from infra.constructs.access_logs import AccessLogs
 from infra.constructs.api import Api
 from infra.constructs.audit_archive import AuditArchive
 from infra.constructs.functions import Functions
@@ -23,9 +24,16 @@ from infra.constructs.storage import INCOMING_PREFIX, REPORTS_PREFIX, PortalData
 from infra.constructs.tables import Tables
 from infra.constructs.waf import Waf, origin_verify_value
 from infra.constructs.web import Web
-from infra.constructs.workflows import Workflows, access_workflow_arn, authorization_clock_arn, provider_export_arn
+from infra.constructs.workflows import (
+    Workflows,
+    access_workflow_arn,
+    authorization_clock_arn,
+    portal_data_import_arn,
+    provider_export_arn,
+)
 from infra.routes import (
     ACCESS_WORKFLOW,
+    ATTACHMENT_SCAN,
     AUDIT_ARCHIVE,
     AUTHORIZATION_CLOCK,
     FUNCTIONS,
@@ -92,6 +100,7 @@ class PortalStack(cdk.Stack):
         has_workflow = any(spec.name == ACCESS_WORKFLOW for spec in functions)
         has_clock = any(spec.name == AUTHORIZATION_CLOCK for spec in functions)
         has_export = any(spec.name == PROVIDER_EXPORT for spec in functions)
+        has_import = any(spec.name == PORTAL_DATA_IMPORT for spec in functions)
         portal_url = _Later()  # the distribution needs the API, which needs the functions
         self.functions = Functions(
             self,
@@ -107,6 +116,7 @@ class PortalStack(cdk.Stack):
             workflow_arn=access_workflow_arn(self, config) if has_workflow else None,
             clock_arn=authorization_clock_arn(self, config) if has_clock else None,
             export_arn=provider_export_arn(self, config) if has_export else None,
+            import_arn=portal_data_import_arn(self, config) if has_import else None,
             portal_url=cdk.Lazy.string(portal_url),
             audit_archive=self.audit_archive,
             specs=functions,
@@ -120,10 +130,15 @@ class PortalStack(cdk.Stack):
                 self.workflows.add_authorization_clock(self.functions.functions[AUTHORIZATION_CLOCK])
             if has_export:
                 self.workflows.add_provider_export(self.functions.functions[PROVIDER_EXPORT])
+            if has_import:
+                self.workflows.add_portal_data_import(self.functions.functions[PORTAL_DATA_IMPORT])
         if ROSTER_IMPORT in self.functions.functions:
             self.storage.notify(self.functions.functions[ROSTER_IMPORT])
         if PORTAL_DATA_IMPORT in self.functions.functions:
             self.portal_data.notify(self.functions.functions[PORTAL_DATA_IMPORT])
+        if ATTACHMENT_SCAN in self.functions.functions:
+            self.portal_data.on_scan_result(self.functions.functions[ATTACHMENT_SCAN],
+                                            self.functions.dead_letter_queues[ATTACHMENT_SCAN])
         if AUDIT_ARCHIVE in self.functions.functions:
             self.audit_archive.stream_to(self.tables.tables["audit"], self.functions.functions[AUDIT_ARCHIVE],
                                          self.functions.dead_letter_queues[AUDIT_ARCHIVE])
@@ -134,8 +149,10 @@ class PortalStack(cdk.Stack):
                        stage_arn=self.api.rest_api.deployment_stage.stage_arn, logs=self.logs,
                        origin_verify=origin_verify)
         self.edge_waf = Waf(self, "EdgeWaf", config=config, scope_="CLOUDFRONT", logs=self.logs)
+        self.access_logs = AccessLogs(self, "AccessLogs", config=config)
         self.web = Web(self, "Web", config=config, rest_api=self.api.rest_api, logs=self.logs,
-                       web_acl_arn=self.edge_waf.web_acl.attr_arn, origin_verify=origin_verify)
+                       web_acl_arn=self.edge_waf.web_acl.attr_arn, origin_verify=origin_verify,
+                       access_logs=self.access_logs.bucket)
         # CloudFormation finishes a distribution update once it is deployed: the web ACL starts requiring
         # the header only after CloudFront sends it, so adding the rule to a running stage blocks nothing.
         self.waf.web_acl.node.add_dependency(self.web.distribution)

@@ -1,13 +1,16 @@
-"""Generate the one OpenAPI document of the portal API from the resolvers of every function.
+"""Generate the portal's OpenAPI documents from the resolvers of every function.
 
-    python -m openapi.generate           write openapi/openapi.json
-    python -m openapi.generate --check   exit 1 (with a diff summary) if the committed file is stale
+    python -m openapi.generate           write openapi/openapi.json and openapi/staff-openapi.json
+    python -m openapi.generate --check   exit 1 (with a diff summary) if a committed file is stale
 
 Each function in infra.routes.FUNCTIONS that serves routes is imported (`functions.<name>.handler`,
 attribute `app`) and asked for its schema. The paths and components are merged and checked against
 the route table; every error response is described as the RFC 9457 problem+json body that
-functions/shared/core/http.py sends, and routes that are not public need the session cookie.
-Generation never calls AWS: any AWS API call while it runs is an error.
+functions/shared/core/http.py sends (one `Problem` schema, the types a response can carry in its
+`x-problem-types`), routes that are not public need the session cookie, and each operation is named
+and tagged by openapi/operations.py. The public document (openapi.json) describes the browser API;
+the staff document (staff-openapi.json) the IAM-signed `/staff` routes. FHIR routes are in neither:
+GET /fhir/metadata describes them. Generation never calls AWS: any AWS API call while it runs is an error.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import threading
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,11 +36,14 @@ if TYPE_CHECKING:
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENT = Path(__file__).resolve().parent / "openapi.json"
+STAFF_DOCUMENT = Path(__file__).resolve().parent / "staff-openapi.json"
 TITLE = "Provider Portal API"
+STAFF_TITLE = "Provider Portal Staff API"
 DESCRIPTION = (
     "The API of the provider portal. Every error is an RFC 9457 `application/problem+json` body "
-    "(schema `Problem`) whose `type` says what to do; each operation lists the types it can answer "
-    "with, per status. Validation failures (422) list each field in `errors`.\n\n"
+    "(schema `Problem`) whose `type` says what to do; each error response of an operation lists "
+    "the types it can carry in `x-problem-types`. Validation failures (422) list each field in "
+    "`errors`.\n\n"
     "What the statuses mean for a client:\n"
     "- **401** only ever means *no live session*: sign in again (`/problems/unauthenticated`).\n"
     "- **403** is a refusal of this request: a wrong password or code (`/problems/signin-failed`, "
@@ -55,6 +62,15 @@ DESCRIPTION = (
     "plans with the extended sign-up form (cmo) require its extra fields and a CAPTCHA, and sign in "
     "by user name only."
 )
+STAFF_DESCRIPTION = (
+    "The plan staff's API of the provider portal: every request is signed with AWS Signature Version 4 "
+    "(IAM, `execute-api:Invoke`) by provider-relations or utilization-management staff; a browser session "
+    "never suffices. API Gateway checks the signature itself and answers 403 without reaching the portal: "
+    "`/problems/forbidden` (unsigned, or a signer who may not call staff routes), "
+    "`/problems/signature-invalid`, `/problems/credentials-expired`. Every error is an RFC 9457 "
+    "`application/problem+json` body (schema `Problem`); each error response lists the types it can "
+    "carry in `x-problem-types`."
+)
 SERVERS = [{"url": "/api", "description": "The API under the portal's own origin (pages and API share it)"}]
 Served = set[tuple[str, str, str]]  # (METHOD, /path, function)
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -70,7 +86,8 @@ PROBLEM_SCHEMAS: dict[str, Any] = {
         "type": "object",
         "properties": {
             "type": {"type": "string", "format": "uri-reference",
-                     "description": "The problem type, e.g. `/problems/validation`.",
+                     "description": "The problem type, e.g. `/problems/validation`; each error response "
+                                    "lists those it can carry in `x-problem-types`.",
                      "examples": ["/problems/validation"]},
             "title": {"type": "string", "description": "A short, human-readable summary of the type."},
             "status": {"type": "integer", "minimum": 400, "maximum": 599},
@@ -100,19 +117,16 @@ class GenerationError(Exception):
     """The resolvers and the route table disagree, or two functions define a component differently."""
 
 
-def _problem_content(problem_json: str, status: int | None = None, types: list[str] | None = None
-                     ) -> dict[str, Any]:
-    schema: dict[str, Any] = {"$ref": "#/components/schemas/Problem"}
+def _problem_content(problem_json: str) -> dict[str, Any]:
+    return {problem_json: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def _problem_response(description: str, problem_json: str, types: list[str] | None = None) -> dict[str, Any]:
+    """An error response: the one `Problem` schema, and the problem types it can carry (`x-problem-types`)."""
+    response: dict[str, Any] = {"description": description, "content": _problem_content(problem_json)}
     if types:
-        narrowed: dict[str, Any] = {"type": {"enum": types}}
-        if status is not None:
-            narrowed["status"] = {"const": status}
-        schema = {"allOf": [schema, {"type": "object", "properties": narrowed}]}
-    return {problem_json: {"schema": schema}}
-
-
-def _problem_response(description: str, problem_json: str) -> dict[str, Any]:
-    return {"description": description, "content": _problem_content(problem_json)}
+        response[PROBLEM_TYPES] = types
+    return response
 
 
 def _problem_responses(problem_json: str) -> dict[str, Any]:
@@ -121,9 +135,9 @@ def _problem_responses(problem_json: str) -> dict[str, Any]:
             "The portal or its gateway could not complete the request; try again (503 carries "
             "Retry-After).", problem_json),
         "MethodNotAllowed": {
-            "description": "The path does not answer to this method; `Allow` lists those it does.",
+            **_problem_response("The path does not answer to this method; `Allow` lists those it does.",
+                                problem_json, [PROBLEM_BASE + "method-not-allowed"]),
             "headers": {"Allow": {"$ref": "#/components/headers/Allow"}},
-            "content": _problem_content(problem_json, 405, [PROBLEM_BASE + "method-not-allowed"]),
         },
     }
 
@@ -137,8 +151,15 @@ HEADERS: dict[str, Any] = {
                                   "remembered): Secure, HttpOnly, SameSite=Strict, Path=/. Signing out "
                                   "expires it.",
                    "schema": {"type": "string"}},
+    "Content-Disposition": {"description": "`attachment` and the file's name (`filename`, and `filename*` "
+                                           "when it is not ASCII).",
+                            "required": True, "schema": {"type": "string"}},
+    "X-Content-Type-Options": {"description": "`nosniff`: the file is only ever its declared type.",
+                               "required": True, "schema": {"type": "string", "enum": ["nosniff"]}},
 }
 PROBLEM_BASE = "/problems/"
+# The problem types (`type` of the body) an error response can carry, listed on the response.
+PROBLEM_TYPES = "x-problem-types"
 # What each status means, as the heading of its response in every operation.
 STATUS_WORDS = {
     400: "The body cannot be read: not UTF-8, or nested too deeply.",
@@ -331,10 +352,8 @@ def _add_problem_responses(paths: dict[str, Any], problem_json: str) -> None:
             by_status.setdefault(status, []).append(PROBLEM_BASE + slug)
         for status, types in sorted(by_status.items()):
             declared = responses.get(str(status), {})
-            response: dict[str, Any] = {
-                "description": declared.get("description") or STATUS_WORDS.get(status, "Error"),
-                "content": _problem_content(problem_json, status, types),
-            }
+            description = declared.get("description") or STATUS_WORDS.get(status, "Error")
+            response = _problem_response(description, problem_json, types)
             if status in (429, 503):
                 header = dict(HEADERS["Retry-After"], required=status == 429)
                 response["headers"] = {"Retry-After": header}
@@ -392,8 +411,147 @@ def _drop_powertools_error_schemas(document: dict[str, Any], names: tuple[str, .
             raise GenerationError(f"schema {name} is still referenced after replacing validation errors")
 
 
-def build_document(schemas: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The merged document as a dict; writes nothing."""
+def _not_nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """`anyOf: [X, null]` as X: a required parameter cannot be null (`Header() X | None` lets the route
+    answer its own 428 for a missing one)."""
+    variants = schema.get("anyOf", [])
+    kept = [v for v in variants if v != {"type": "null"}]
+    if len(kept) != 1 or len(kept) == len(variants):
+        return schema
+    return {**{k: v for k, v in schema.items() if k != "anyOf"}, **kept[0]}
+
+
+def _describe_parameters_and_files(paths: dict[str, Any]) -> None:
+    """Required parameters are not nullable; a file answer declares its name and that it is not sniffed."""
+    for item in paths.values():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS:
+                continue
+            for parameter in operation.get("parameters", []):
+                if parameter.get("required"):
+                    parameter["schema"] = _not_nullable(parameter["schema"])
+            for status, response in operation.get("responses", {}).items():
+                files = [media for media in response.get("content", {}) if "json" not in media]
+                if status.startswith("2") and files:
+                    response.setdefault("headers", {}).update(
+                        {name: {"$ref": f"#/components/headers/{name}"}
+                         for name in ("Content-Disposition", "X-Content-Type-Options")})
+
+
+def _name_operations(paths: dict[str, Any]) -> None:
+    """Each operation's `operationId` and tag, from openapi/operations.py; a route without them is an error."""
+    from infra.routes import PORTAL_ROUTES as ROUTES
+    from openapi.operations import OPERATIONS, problems
+
+    wrong = problems([(r.method, r.path) for r in ROUTES])
+    if wrong:
+        raise GenerationError("openapi/operations.py does not name every route:\n  " + "\n  ".join(wrong))
+    for route in ROUTES:
+        operation_id, tag = OPERATIONS[(route.method, route.path)]
+        operation = paths[_openapi_path(route.path)][route.method.lower()]
+        operation["operationId"] = operation_id
+        operation["tags"] = [tag]
+
+
+def _refs(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        if isinstance(value.get("$ref"), str):
+            yield value["$ref"]
+        for inner in value.values():
+            yield from _refs(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _refs(inner)
+
+
+def _used_components(paths: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:
+    """The components the paths refer to, directly or through other components."""
+    used: dict[str, Any] = {}
+    pending = list(_refs(paths))
+    while pending:
+        ref = pending.pop()
+        _, _, section, name = ref.split("/", 3)
+        if name in used.get(section, {}):
+            continue
+        used.setdefault(section, {})[name] = components[section][name]
+        pending += _refs(components[section][name])
+    return used
+
+
+def _pascal(name: str) -> str:
+    return "".join(word[:1].upper() + word[1:] for word in re.split(r"[^A-Za-z0-9]+", name) if word)
+
+
+def check_schema_names(schemas: dict[str, Any]) -> None:
+    """Names a client generator keeps: PascalCase without module paths, each schema titled by its own name,
+    and no inline enum or object (named after its model and property, `OrgAgreementStatus`) taking the
+    name of a schema."""
+    wrong = []
+    for name, schema in schemas.items():
+        if not re.fullmatch(r"[A-Z][A-Za-z0-9]*", name):
+            wrong.append(f"{name}: not a PascalCase name (two models of one name in different modules?)")
+        if schema.get("title", name) != name:
+            wrong.append(f"{name}: titled {schema['title']!r}")
+        for field_name, field_schema in schema.get("properties", {}).items():
+            inline = [field_schema, *field_schema.get("anyOf", []), field_schema.get("items", {})]
+            if any("enum" in s or "properties" in s for s in inline):
+                derived = name + _pascal(field_schema.get("title") or field_name)
+                if derived in schemas:
+                    wrong.append(f"{name}.{field_name}: its inline enum or model would be named {derived}, "
+                                 "as a schema is; give it a model or enum of its own")
+    if wrong:
+        raise GenerationError("schema names a client generator cannot keep apart:\n  " + "\n  ".join(wrong))
+
+
+@dataclass(frozen=True)
+class Audience:
+    """One of the documents: who calls its routes, and where it is written."""
+
+    name: str
+    document: Path
+    title: str
+    description: str
+    security_schemes: tuple[str, ...]
+
+    def serves(self, route: Route) -> bool:
+        return route.iam == (self.name == "staff")
+
+
+AUDIENCES = (
+    Audience("public", DOCUMENT, TITLE, DESCRIPTION, ("session", "csrf")),
+    Audience("staff", STAFF_DOCUMENT, STAFF_TITLE, STAFF_DESCRIPTION, ("sigv4",)),
+)
+
+
+def _document_for(audience: Audience, paths: dict[str, Any], components: dict[str, Any],
+                  openapi_version: str) -> dict[str, Any]:
+    from infra.routes import PORTAL_ROUTES as ROUTES
+    from openapi.operations import TAGS
+
+    own: dict[str, Any] = {}
+    for route in ROUTES:
+        if audience.serves(route):
+            path, method = _openapi_path(route.path), route.method.lower()
+            shared = {k: v for k, v in paths[path].items() if k not in HTTP_METHODS}
+            own.setdefault(path, dict(shared))[method] = paths[path][method]
+    used = _used_components(own, components)
+    used["securitySchemes"] = {name: components["securitySchemes"][name] for name in audience.security_schemes}
+    used["responses"] = components["responses"]  # shared answers, also for undocumented methods (405)
+    used["headers"] = components["headers"]
+    check_schema_names(used.get("schemas", {}))
+    tags = {operation["tags"][0] for item in own.values() for m, operation in item.items() if m in HTTP_METHODS}
+    return {
+        "openapi": openapi_version,
+        "info": {"title": audience.title, "version": project_version(), "description": audience.description},
+        "servers": SERVERS,
+        "tags": [{"name": tag, "description": text} for tag, text in TAGS.items() if tag in tags],
+        "paths": own,
+        "components": used,
+    }
+
+
+def build_documents(schemas: dict[str, dict[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    """The public and the staff document, keyed by audience; writes nothing."""
     from functions.shared.core.http import PROBLEM_JSON
 
     schemas = copy.deepcopy(schemas) if schemas is not None else function_schemas()
@@ -401,37 +559,38 @@ def build_document(schemas: dict[str, dict[str, Any]] | None = None) -> dict[str
     check_routes(served)
     _add_problem_responses(paths, PROBLEM_JSON)
     _add_security(paths, components)
+    _describe_parameters_and_files(paths)
+    _name_operations(paths)
     for name, schema in PROBLEM_SCHEMAS.items():
         existing = components.setdefault("schemas", {}).get(name)
         if existing is not None and existing != schema:
             raise GenerationError(f"a model named {name} clashes with the problem schema; rename the model")
         components["schemas"][name] = schema
+    for name in POWERTOOLS_ERROR_SCHEMAS:
+        components["schemas"].pop(name, None)
     components.setdefault("responses", {}).update(_problem_responses(PROBLEM_JSON))
     components.setdefault("headers", {}).update(HEADERS)
     openapi_version = next(iter(schemas.values()), {}).get("openapi", "3.1.0")
-    document = {
-        "openapi": openapi_version,
-        "info": {"title": TITLE, "version": project_version(), "description": DESCRIPTION},
-        "servers": SERVERS,
-        "paths": paths,
-        "components": components,
-    }
-    _drop_powertools_error_schemas(document, POWERTOOLS_ERROR_SCHEMAS)
-    return document
+    documents = {a.name: _document_for(a, paths, components, openapi_version) for a in AUDIENCES}
+    for document in documents.values():
+        _drop_powertools_error_schemas(document, POWERTOOLS_ERROR_SCHEMAS)
+    return documents
 
 
 def render(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def generate() -> str:
+def generate() -> dict[Path, str]:
+    """Each document's file and its fresh text."""
     _local_env()
-    return render(build_document())
+    documents = build_documents()
+    return {audience.document: render(documents[audience.name]) for audience in AUDIENCES}
 
 
-def _diff_summary(committed: str, fresh: str, limit: int = 60) -> str:
+def _diff_summary(relative: Path, committed: str, fresh: str, limit: int = 60) -> str:
     diff = list(difflib.unified_diff(committed.splitlines(), fresh.splitlines(),
-                                     "openapi/openapi.json (committed)", "openapi/openapi.json (generated)",
+                                     f"{relative} (committed)", f"{relative} (generated)",
                                      lineterm="", n=2))
     changed = sum(1 for line in diff if line[:1] in "+-" and line[:3] not in ("+++", "---"))
     shown = diff[:limit]
@@ -443,25 +602,28 @@ def main(argv: list[str] | None = None) -> int:
     summary = (__doc__ or "").split("\n")[0]
     parser = argparse.ArgumentParser(prog="python -m openapi.generate", description=summary)
     parser.add_argument("--check", action="store_true",
-                        help="do not write; exit 1 if the committed document differs from a fresh one")
+                        help="do not write; exit 1 if a committed document differs from a fresh one")
     args = parser.parse_args(argv)
     try:
         fresh = generate()
     except GenerationError as exc:
         print(f"openapi: {exc}", file=sys.stderr)
         return 2
-    relative = DOCUMENT.relative_to(ROOT)
-    if args.check:
-        committed = DOCUMENT.read_text(encoding="utf-8") if DOCUMENT.exists() else ""
-        if committed == fresh:
+    stale = 0
+    for document, text in fresh.items():
+        relative = document.relative_to(ROOT)
+        if not args.check:
+            document.write_text(text, encoding="utf-8")
+            print(f"openapi: wrote {relative}")
+            continue
+        committed = document.read_text(encoding="utf-8") if document.exists() else ""
+        if committed == text:
             print(f"openapi: {relative} is up to date")
-            return 0
+            continue
+        stale += 1
         print(f"openapi: {relative} is out of date; run `python -m openapi.generate`\n"
-              f"{_diff_summary(committed, fresh)}", file=sys.stderr)
-        return 1
-    DOCUMENT.write_text(fresh, encoding="utf-8")
-    print(f"openapi: wrote {relative}")
-    return 0
+              f"{_diff_summary(relative, committed, text)}", file=sys.stderr)
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

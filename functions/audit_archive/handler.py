@@ -20,6 +20,7 @@ from functions.shared.core.config import settings
 logger = Logger()
 
 
+@telemetry.traced
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     try:

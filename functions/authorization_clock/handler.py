@@ -11,6 +11,7 @@ from functions.shared.core.plans import current_plan
 logger = Logger()
 
 
+@telemetry.traced
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, bool]:
     try:

@@ -10,6 +10,7 @@ import base64
 import binascii
 import hashlib
 import json
+from dataclasses import replace
 from datetime import datetime
 
 from functions.authorizations import attachments as files
@@ -26,12 +27,14 @@ from functions.authorizations.models import (
 )
 from functions.shared.core.context import Ask
 from functions.shared.core.errors import Problem
+from functions.shared.core.malware_scan import FileState, downloadable
 from functions.shared.core.schemas import icd10cm_dotted
 from functions.shared.core.states import Feature
 from functions.shared.services import access, prior_auth, records
 from functions.shared.services.member_identity import MEMBER_NOT_FOUND, find_member
 from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
+from functions.shared.store.attachment_files import NotScannedClean
 from functions.shared.store.authorizations import (
     APPEALABLE,
     OPEN_AUTHORIZATION_STATUSES,
@@ -180,12 +183,22 @@ def withdraw(authorization_id: str, acting_for: str, ask: Ask) -> AuthorizationV
 
 
 def attachment(authorization_id: str, number: int, acting_for: str, ask: Ask) -> tuple[Attachment, bytes]:
-    """A file of a request the caller may see, with its content; every download is audited."""
+    """A file of a request the caller may see, with its content, once it is scanned clean (the bucket refuses
+    it before: core/malware_scan.py); every download and every refusal is audited."""
     found = AUTHORIZATION.visible(authorization_id, acting_for, ask)
     listed = next((a for a in found.attachments if a.number == number), None)
-    content = repositories().attachment_files.get(found.authorization_id, listed.sha256) if listed else None
     detail = {"acting_for": acting_for, "authorization_id": found.authorization_id, "member_id": found.member_id,
               "attachment": number}
+    content = None
+    if listed is not None and downloadable(listed.scan):
+        try:
+            content = repositories().attachment_files.get(found.authorization_id, listed.sha256)
+        except NotScannedClean:  # sent again and not rescanned yet: the bucket is the authority
+            listed = replace(listed, scan=FileState.PENDING_SCAN)
+    if listed is not None and not downloadable(listed.scan):
+        audit_log.record("phi.authorization.attachment", f"refused_{listed.scan.value}", ask.meta,
+                         subject=ask.who.account_id, now=ask.now, detail=detail)
+        raise _not_downloadable(listed.scan)
     if listed is None or content is None:
         audit_log.record("phi.authorization.attachment", "not_found", ask.meta, subject=ask.who.account_id,
                          now=ask.now, detail=detail)
@@ -193,6 +206,20 @@ def attachment(authorization_id: str, number: int, acting_for: str, ask: Ask) ->
     audit_log.record("phi.authorization.attachment", "downloaded", ask.meta, subject=ask.who.account_id, now=ask.now,
                      detail=detail)
     return listed, content
+
+
+def _not_downloadable(state: FileState) -> Problem:
+    if state == FileState.QUARANTINED:
+        return Problem(410, "file-quarantined", "The file was refused: it contains malware",
+                       "The plan's malware scan found a threat in this file; it was removed and cannot be "
+                       "downloaded. Send a clean copy if the plan still needs it.")
+    if state == FileState.NOT_SCANNED:
+        return Problem(409, "file-not-scanned", "The file could not be scanned",
+                       "The plan's malware scan could not check this file (for example a password-protected PDF), "
+                       "so it cannot be downloaded. Send it again without a password.")
+    return Problem(409, "file-pending-scan", "The file is being scanned",
+                   "Every file is scanned for malware before anyone can download it. Try again in a minute.",
+                   extra={"retry_after_s": 30})
 
 
 def search(req: AuthorizationSearch, ask: Ask) -> AuthorizationPageView:
@@ -230,7 +257,7 @@ def view(a: Authorization, now: datetime) -> AuthorizationView:
         history=[HistoryView(at=e.at, event=e.event, by=e.by, note=e.note, attachments=list(e.attachments))
                  for e in a.history],
         attachments=[AttachmentView(number=f.number, name=f.name, content_type=f.content_type, size=f.size,
-                                    sha256=f.sha256, added_at=f.added_at) for f in a.attachments])
+                                    sha256=f.sha256, added_at=f.added_at, scan=f.scan) for f in a.attachments])
 
 
 def _sha256_of(encoded: str) -> str | None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from functions.shared.core import paging
 from functions.shared.core.file_types import FILE_NAME_PATTERN, clean_file_name
 from functions.shared.core.ids import ActingFor, AuthorizationNumber, ProviderId
+from functions.shared.core.malware_scan import FileState
 from functions.shared.core.schemas import ForMember, Icd10Cm, ProcedureCode
 from functions.shared.store.authorizations import AuthorizationStatus, AuthorizationUrgency
 
@@ -128,6 +129,9 @@ class AttachmentView(BaseModel):
     size: int = Field(description="Bytes")
     sha256: str
     added_at: datetime
+    scan: FileState = Field(description="The malware scan's verdict: pending_scan (not downloadable yet), clean "
+                                        "(downloadable), quarantined (malware found: removed), not_scanned (the "
+                                        "scan could not check it: send it again)")
 
 
 class AuthorizationView(BaseModel):

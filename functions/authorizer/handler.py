@@ -5,8 +5,9 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from functions.authorizer.logic import Decision, authorize, partial_routes
-from functions.shared.core import clock
+from functions.shared.core import clock, telemetry
 from functions.shared.core.config import settings
+from functions.shared.core.logs import per_invocation
 from functions.shared.core.plans import current_plan
 from functions.shared.services.sessions import CSRF_HEADER
 
@@ -30,7 +31,8 @@ def policy(decision: Decision, method_arn: str) -> dict[str, Any]:
     }
 
 
-@logger.inject_lambda_context(clear_state=True)
+@telemetry.traced
+@per_invocation(logger)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     decision = authorize(_header(event, "cookie"), _header(event, CSRF_HEADER), event["httpMethod"],
                          event["resource"], partial_routes(settings().partial_session_routes),

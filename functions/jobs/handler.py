@@ -27,6 +27,7 @@ def now_for(event: dict[str, Any]) -> datetime:
     return datetime.combine(date.fromisoformat(str(as_of)), current.timetz()).astimezone(UTC)
 
 
+@telemetry.traced
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:

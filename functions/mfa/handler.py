@@ -6,9 +6,10 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
-from functions.mfa import logic, push
+from functions.mfa import logic, passkeys, push
 from functions.mfa.models import (
     FIELD_MESSAGES,
+    AddPasskeyRequest,
     ChallengeRequest,
     ChallengeSent,
     ConfirmRequest,
@@ -16,11 +17,17 @@ from functions.mfa.models import (
     EnrolmentStarted,
     EnrolRequest,
     FactorList,
+    PasskeyAdded,
+    PasskeyOptions,
+    PasskeyOptionsRequest,
+    PasskeySignInRequest,
+    PasskeyVerifyRequest,
     PushEnrolled,
     PushEnrolRequest,
     PushPending,
     PushResponse,
     RemoveFactorRequest,
+    RenamePasskeyRequest,
     VerifyRequest,
 )
 from functions.shared.core.context import Now, Origin, Plan, Who
@@ -98,6 +105,47 @@ def push_enrol(meta: Origin, now: Now, req: Annotated[PushEnrolRequest, Body()])
 def push_answer(meta: Origin, now: Now, req: Annotated[PushResponse, Body()]) -> Message:
     push.answer(req, meta, now)
     return Message(message="Answer recorded.")
+
+
+@app.post("/mfa/passkeys/registration-options", summary="Start adding a passkey (password required)")
+def passkey_registration_options(who: Who, plan: Plan, meta: Origin, now: Now,
+                                 req: Annotated[PasskeyOptionsRequest, Body()]) -> PasskeyOptions:
+    return passkeys.registration_options(req.password, who, plan, meta, now)
+
+
+@app.post("/mfa/passkeys", summary="Add the passkey the browser created")
+def add_passkey(who: Who, plan: Plan, meta: Origin, now: Now,
+                req: Annotated[AddPasskeyRequest, Body()]) -> PasskeyAdded:
+    return passkeys.add(req.credential, req.name, who, plan, meta, now)
+
+
+@app.patch("/mfa/passkeys/<factor_id>", summary="Rename a passkey")
+def rename_passkey(who: Who, plan: Plan, meta: Origin, now: Now, factor_id: FactorId,
+                   req: Annotated[RenamePasskeyRequest, Body()]) -> Message:
+    passkeys.rename(factor_id, req.name, who, plan, meta, now)
+    return Message(message="The passkey was renamed.")
+
+
+@app.post("/mfa/passkeys/challenge", summary="Ask for a passkey as the second step of signing in")
+def passkey_challenge(who: Who, now: Now) -> PasskeyOptions:
+    return passkeys.challenge(who, now)
+
+
+@app.post("/mfa/passkeys/verify", summary="Check the passkey and finish signing in")
+def passkey_verify(who: Who, plan: Plan, meta: Origin, now: Now,
+                   req: Annotated[PasskeyVerifyRequest, Body()]) -> Response[SessionView]:
+    return _session(passkeys.verify(req.credential, req.remember_device, who, plan, meta, now))
+
+
+@app.post("/passkeys/signin-options", summary="Start signing in with a passkey alone (plans that allow it)")
+def passkey_signin_options(plan: Plan, meta: Origin, now: Now) -> PasskeyOptions:
+    return passkeys.signin_options(plan, meta, now)
+
+
+@app.post("/passkeys/signin", summary="Sign in with a passkey alone (plans that allow it)")
+def passkey_sign_in(plan: Plan, meta: Origin, now: Now,
+                    req: Annotated[PasskeySignInRequest, Body()]) -> Response[SessionView]:
+    return _session(passkeys.sign_in(req.credential, plan, meta, now))
 
 
 lambda_handler = make_handler(app)

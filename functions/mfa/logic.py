@@ -202,7 +202,7 @@ def _needs_mfa(who: Caller) -> None:
 def challenge(factor_id: str, who: Caller, plan: PlanProfile, now: datetime) -> ChallengeSent:
     _needs_mfa(who)
     account = _account(who)
-    factor = _factor(account, factor_id, confirmed=True)
+    factor = _coded_factor(account, factor_id)
     if factor.kind in (FactorKind.SMS, FactorKind.EMAIL):
         sent_to = _send_code(account, factor, who.session_hash, plan, now)
         return ChallengeSent(factor_id=factor_id, kind=factor.kind, sent_to=sent_to,
@@ -219,7 +219,7 @@ def verify(req: VerifyRequest, who: Caller, plan: PlanProfile, meta: RequestMeta
     """Upgrade the session after a good code (or an approved push); None while a push is pending."""
     _needs_mfa(who)
     account = _account(who)
-    factor = _factor(account, req.factor_id, confirmed=True)
+    factor = _coded_factor(account, req.factor_id)
     step = None
     if factor.kind == FactorKind.PUSH:
         status = push_status(who.session_hash, factor.factor_id, now)
@@ -239,6 +239,15 @@ def verify(req: VerifyRequest, who: Caller, plan: PlanProfile, meta: RequestMeta
                      change=change, replaces=who.session_hash, remember_device=req.remember_device)
     except StaleWrite:
         raise _wrong_code() from None
+
+
+def _coded_factor(account: AccountView, factor_id: str) -> Factor:
+    """A confirmed factor that answers with a code or a push (a passkey has routes of its own)."""
+    factor = _factor(account, factor_id, confirmed=True)
+    if factor.kind == FactorKind.PASSKEY:
+        raise Problem(409, "passkey-not-a-code", "A passkey needs no code",
+                      "Use your passkey: the browser asks your device for it (POST /mfa/passkeys/challenge).")
+    return factor
 
 
 def _check_code(account: AccountView, factor: Factor, code: str | None, who: Caller, now: datetime,

@@ -26,3 +26,12 @@ def factor_changed(plan: PlanProfile, *, added: str | None = None, removed: str 
     ]
     return Mail(f"Your {plan.brand} sign-in methods changed", "\n\n".join(lines), html(lines),
                 "factor_changed")
+
+
+def passkey_renamed(plan: PlanProfile, before: str, after: str) -> Mail:
+    lines = [
+        f"One of your passkeys was renamed from “{before}” to “{after}”.",
+        f"If this was not you, reset your password now and call {plan.brand} provider services at "
+        f"{plan.support_phone}.",
+    ]
+    return Mail(f"Your {plan.brand} sign-in methods changed", "\n\n".join(lines), html(lines), "factor_changed")

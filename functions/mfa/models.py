@@ -111,3 +111,85 @@ class PushResponse(_Strict):
     number: str = Field(pattern=r"^\d{2}$", description="The number the user matched on the device")
     decision: Literal["approve", "deny"]
     signature: str = Field(max_length=128, description="Signature of 'ref|number|decision'")
+
+
+# --- passkeys (WebAuthn) -----------------------------------------------------------------------------
+# A credential as the browser's PublicKeyCredential gives it (its toJSON() shape, binary as base64url).
+Base64Url = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]*$")]
+PasskeyName = Annotated[str, Field(min_length=1, max_length=64), PlainText]
+
+
+class _Credential(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    id: Annotated[Base64Url, Field(min_length=16, max_length=1366)]
+    raw_id: Annotated[Base64Url, Field(min_length=16, max_length=1366, alias="rawId")]
+    type: Literal["public-key"]
+    client_extension_results: dict[str, object] = Field(default_factory=dict, alias="clientExtensionResults")
+    authenticator_attachment: Literal["platform", "cross-platform"] | None = Field(
+        default=None, alias="authenticatorAttachment")
+
+    def as_webauthn(self) -> dict[str, object]:
+        """The dict py_webauthn parses (the browser's JSON names)."""
+        return self.model_dump(by_alias=True, exclude_none=True)
+
+
+class AttestationResponse(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    client_data_json: Annotated[Base64Url, Field(min_length=1, max_length=4096, alias="clientDataJSON")]
+    attestation_object: Annotated[Base64Url, Field(min_length=1, max_length=16384, alias="attestationObject")]
+    transports: list[Annotated[str, Field(max_length=32)]] | None = Field(default=None, max_length=8)
+
+
+class AssertionResponse(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    client_data_json: Annotated[Base64Url, Field(min_length=1, max_length=4096, alias="clientDataJSON")]
+    authenticator_data: Annotated[Base64Url, Field(min_length=1, max_length=4096, alias="authenticatorData")]
+    signature: Annotated[Base64Url, Field(min_length=1, max_length=1024)]
+    user_handle: Annotated[Base64Url, Field(max_length=128)] | None = Field(
+        default=None, alias="userHandle", description="The account the passkey belongs to (passwordless)")
+
+
+class RegistrationCredential(_Credential):
+    response: AttestationResponse
+
+
+class AssertionCredential(_Credential):
+    response: AssertionResponse
+
+
+class PasskeyOptionsRequest(_Strict):
+    password: str | None = Field(default=None, min_length=1, max_length=1024,
+                                 description="Your password: needed to add a passkey unless you signed in "
+                                             "within the last few minutes")
+
+
+class PasskeyOptions(BaseModel):
+    public_key: dict[str, object] = Field(
+        description="The options for navigator.credentials.create() or .get() (binary values as base64url)")
+
+
+class AddPasskeyRequest(_Strict):
+    credential: RegistrationCredential
+    name: PasskeyName | None = Field(default=None, description="A name to tell your passkeys apart")
+
+
+class PasskeyAdded(BaseModel):
+    factor_id: str
+    label: str
+    message: str
+
+
+class RenamePasskeyRequest(_Strict):
+    name: PasskeyName
+
+
+class PasskeyVerifyRequest(_Strict):
+    credential: AssertionCredential
+    remember_device: bool = False
+
+
+class PasskeySignInRequest(_Strict):
+    credential: AssertionCredential

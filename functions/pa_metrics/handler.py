@@ -58,6 +58,7 @@ def _scheduled(event: dict[str, Any], context: Any) -> dict[str, Any]:
         telemetry.flush()
 
 
+@telemetry.traced
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """API Gateway requests go to the routes; anything else is the schedule's event."""
     return _api(event, context) if "httpMethod" in event else _scheduled(event, context)

@@ -15,7 +15,8 @@ An EOB with `use` = preauthorization (PDex) is a prior authorization's record an
 counted as skipped. Organization, Practitioner and PractitionerRole are read only through references.
 
 A prior authorization is a Claim (identifier `urn:portal:authorization-number`, the request's number)
-and at most one ClaimResponse whose `request` names that number, in the same file. Its status:
+and at most one ClaimResponse whose `request` names that number: in the same file (paired as they are
+read), or in the export's ClaimResponse file or a later export (deciding the request on file). Its status:
 - Claim.status `cancelled` → withdrawn;
 - no ClaimResponse, or outcome `queued` without item decisions → pending;
 - every item pended (X12 306 review action A4; outcome `complete` as PAS 2.2 sends it, or `queued`) →
@@ -36,13 +37,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
-
-from pydantic import ValidationError
 
 from functions.shared.core import reason_codes
 from functions.shared.core.code_systems import (
@@ -111,7 +111,7 @@ _REVIEW_ACTIONS = (CERTIFIED, PARTLY_CERTIFIED, NOT_CERTIFIED, PENDED)
 MAX_SERVICE_LINES = 20
 
 
-_REFERENCE_DATA = frozenset({"Organization", "Practitioner", "PractitionerRole"})
+REFERENCE_DATA = frozenset({"Organization", "Practitioner", "PractitionerRole"})
 
 
 class NotRead(Exception):
@@ -162,6 +162,19 @@ class Extract:
     _requests: dict[str, tuple[int, _Request]] = field(default_factory=dict)
     _responses: dict[str, tuple[int, _Response]] = field(default_factory=dict)
 
+    @property
+    def responses_read(self) -> set[str]:
+        """The request numbers this extract read a ClaimResponse of."""
+        return set(self._responses)
+
+    def merge(self, other: Extract) -> None:
+        """Add what another range of the export mapped (its requests and responses are paired already)."""
+        for name in ("profiles", "coverages", "claims", "opt_outs", "authorizations", "problems", "conflicts",
+                     "later_responses"):
+            getattr(self, name).extend(getattr(other, name))
+        for kind, count in other.skipped.items():
+            self.skipped[kind] = self.skipped.get(kind, 0) + count
+
 
 @dataclass(frozen=True)
 class _Request:
@@ -186,31 +199,11 @@ class _Response:
 # A Bulk Data export's files in the order they are read: what others reference comes first.
 DEPENDENCY_ORDER = ("Organization", "Practitioner", "PractitionerRole", "Patient", "Coverage", "Consent",
                     "ExplanationOfBenefit", "Claim", "ClaimResponse")
-BATCH = 500  # mapped records handed to `apply` at a time, so memory stays flat on a large file
 
 
-@dataclass(frozen=True)
-class Source:
-    """One NDJSON file: its name in the report, and a way to read it from the start (it is read twice)."""
-
-    name: str
-    chunks: Callable[[], Iterable[bytes]]
-
-
-def parse(data: bytes | str) -> Extract:
-    """Validate and map every line of one NDJSON extract held in memory."""
-    raw = data.encode() if isinstance(data, str) else data
-    return parse_files([Source("", lambda: [raw])])
-
-
-def parse_files(sources: Sequence[Source], apply: Callable[[Extract], None] | None = None) -> Extract:
-    """Validate and map every line of the files of an export, each resource on its own (a bad one is a
-    problem of its line, the others map), types the portal does not read counted and skipped.
-
-    Two passes, each streaming the files line by line: the first hashes every resource (one id with two
-    contents is a conflict, and neither maps) and keeps the identifiers of the resources references name;
-    the second maps. `apply` is handed the mapped members, coverages and claims every BATCH resources and
-    empties those lists; prior authorizations are paired at the end."""
+def readers() -> dict[str, tuple[Any, Callable[[Any, str, str, Extract], None]]]:
+    """Each resource type the portal reads: its R4B model and the mapper that turns it into records (the
+    models load here, on the first import, not when the function starts)."""
     from fhir.resources.R4B.claim import Claim as FhirClaim
     from fhir.resources.R4B.claimresponse import ClaimResponse
     from fhir.resources.R4B.consent import Consent
@@ -218,101 +211,20 @@ def parse_files(sources: Sequence[Source], apply: Callable[[Extract], None] | No
     from fhir.resources.R4B.explanationofbenefit import ExplanationOfBenefit
     from fhir.resources.R4B.patient import Patient
 
-    readers = {"Patient": (Patient, _profile), "Coverage": (Coverage, _coverage), "Consent": (Consent, _opt_out),
-               "ExplanationOfBenefit": (ExplanationOfBenefit, _claim), "Claim": (FhirClaim, _pa_request),
-               "ClaimResponse": (ClaimResponse, _pa_response)}
-    extract = Extract()
-    seen = _first_pass(sources, readers, extract)
-    conflicting = {key for key, entry in seen.items() if entry[3] and len({d for _, _, d in entry[3]}) > 1}
-    mapped = 0
-    for position, source in enumerate(sources):
-        for number, line in lines(source.chunks()):
-            resource = _readable(line)
-            kind = resource.get("resourceType") if resource else None
-            if resource is None or kind not in readers:
-                continue  # reported (or counted) in the first pass
-            key = f"{kind}/{resource.get('id')}"
-            if key in conflicting or (key in seen and (seen[key][1], seen[key][2]) != (position, number)):
-                continue  # in conflict, or a repeat of a resource read already
-            model, mapper = readers[str(kind)]
-            try:
-                try:
-                    validated = model.model_validate(resource)
-                except ValidationError as exc:
-                    first = exc.errors()[0]
-                    raise Invalid(".".join(str(p) for p in first["loc"]) or "(resource)", first["msg"]) from None
-                extract.at_line = number
-                mapper(validated, _hash(resource), f"{kind}/{resource.get('id') or number}", extract)
-            except NotRead as skipped:
-                extract.skipped[skipped.kind] = extract.skipped.get(skipped.kind, 0) + 1
-            except Invalid as problem:
-                extract.problems.append(Problem(number, problem.field, problem.reason, source.name))
-            mapped += 1
-            if apply is not None and mapped % BATCH == 0:
-                apply(extract)
-    if apply is not None:
-        apply(extract)
-    _pair_authorizations(extract)
-    extract.problems.sort(key=lambda p: (p.file, p.line))
-    extract.conflicts.sort(key=lambda p: (p.file, p.line))
-    return extract
+    return {"Patient": (Patient, _profile), "Coverage": (Coverage, _coverage), "Consent": (Consent, _opt_out),
+            "ExplanationOfBenefit": (ExplanationOfBenefit, _claim), "Claim": (FhirClaim, _pa_request),
+            "ClaimResponse": (ClaimResponse, _pa_response)}
 
 
-def _first_pass(sources: Sequence[Source], readers: Mapping[str, Any], extract: Extract) -> dict[str, list[Any]]:
-    """Count and check every line; return, per 'Type/id', [a 16-byte digest of its first content, the file
-    and line of that first copy, and every copy (file, line, digest) once it has a second]; report the ids
-    with more than one content as conflicts; index what references name. About 200 bytes an id."""
-    seen: dict[str, list[Any]] = {}
-    for position, source in enumerate(sources):
-        for number, line in lines(source.chunks()):
-            extract.lines += 1
-            extract.file_lines[source.name] = extract.file_lines.get(source.name, 0) + 1
-            try:
-                resource = _json_object(line)
-            except Invalid as problem:
-                extract.problems.append(Problem(number, problem.field, problem.reason, source.name))
-                continue
-            kind = resource.get("resourceType")
-            if not isinstance(kind, str) or not kind:
-                extract.problems.append(Problem(number, "resourceType", "is missing", source.name))
-            elif kind not in readers and kind not in _REFERENCE_DATA:
-                extract.skipped[kind] = extract.skipped.get(kind, 0) + 1
-            elif isinstance(resource.get("id"), str):
-                key, digest = f"{kind}/{resource['id']}", hashlib.sha256(_canonical(resource)).digest()[:16]
-                entry = seen.get(key)
-                if entry is None:
-                    seen[key] = [digest, position, number, None]
-                else:
-                    entry[3] = (entry[3] or [(entry[1], entry[2], entry[0])]) + [(position, number, digest)]
-                if kind in _REFERENCE_DATA or kind == "Patient":
-                    extract.index.setdefault(key, _reference_data(resource))
-    for key, (_, _, _, copies) in seen.items():
-        if copies is None or len({digest for _, _, digest in copies}) < 2:
-            continue
-        for position, number, _ in copies:
-            others = ", ".join(f"{sources[p].name} line {at}" if sources[p].name else f"line {at}"
-                               for p, at, _ in copies if (p, at) != (position, number))
-            extract.conflicts.append(Problem(number, "id", f"{key} is also on {others} with other content: "
-                                                           "neither is applied", sources[position].name))
-    return seen
-
-
-def _readable(line: str | Invalid) -> dict[str, Any] | None:
-    try:
-        return _json_object(line)
-    except Invalid:
-        return None
-
-
-def _canonical(resource: dict[str, Any]) -> bytes:
+def canonical(resource: dict[str, Any]) -> bytes:
     return json.dumps(resource, sort_keys=True).encode()
 
 
-def _hash(resource: dict[str, Any]) -> str:
-    return hashlib.sha256(_canonical(resource)).hexdigest()
+def content_hash(resource: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(resource)).hexdigest()
 
 
-def _reference_data(resource: dict[str, Any]) -> dict[str, Any]:
+def reference_data(resource: dict[str, Any]) -> dict[str, Any]:
     """What a reference to this resource reads: its identifiers and name (not the whole resource)."""
     return {k: resource[k] for k in ("resourceType", "id", "identifier", "name") if k in resource}
 
@@ -324,18 +236,31 @@ def lines(data: bytes | str | Iterable[bytes]) -> Iterator[tuple[int, str | Inva
     up to MAX_LINE_BYTES."""
     chunks: Iterable[bytes] = [data.encode()] if isinstance(data, str) else [data] if isinstance(data, bytes) \
         else data
-    number, pending, too_long, first = 0, b"", False, True
+    for number, _, line in numbered_lines(chunks):
+        yield number, line
+
+
+def numbered_lines(chunks: Iterable[bytes], *, after: int = 0, bom: bool = True
+                   ) -> Iterator[tuple[int, int, str | Invalid]]:
+    """`lines`, with the byte offset where each line starts; numbering continues after line `after` (a
+    range of a file starts mid-file, where no BOM can be)."""
+    number, pending, too_long, first, offset, start = after, b"", False, bom, 0, 0
     for chunk in chunks:
         if first:
-            chunk, first = chunk.removeprefix(b"\xef\xbb\xbf"), False
+            first = False
+            if chunk.startswith(b"\xef\xbb\xbf"):
+                chunk, offset, start = chunk[3:], 3, 3
         parts = chunk.split(b"\n")
         for i, part in enumerate(parts):
+            offset += len(part)
             if i < len(parts) - 1:  # the end of a line
+                offset += 1
                 number += 1
                 line, pending, was_too_long, too_long = pending + part, b"", too_long, False
                 result = _line(line, was_too_long)
                 if result is not None:
-                    yield number, result
+                    yield number, start, result
+                start = offset
             elif too_long or len(pending) + len(part) > MAX_LINE_BYTES:
                 pending, too_long = b"", True  # too long to hold: dropped up to its end, then reported
             else:
@@ -343,7 +268,7 @@ def lines(data: bytes | str | Iterable[bytes]) -> Iterator[tuple[int, str | Inva
     if pending or too_long:
         result = _line(pending, too_long)
         if result is not None:
-            yield number + 1, result
+            yield number + 1, start, result
 
 
 def _line(line: bytes, too_long: bool) -> str | Invalid | None:
@@ -358,7 +283,7 @@ def _line(line: bytes, too_long: bool) -> str | Invalid | None:
         return Invalid("(line)", f"not UTF-8: byte {exc.start + 1} of the line ({line[exc.start]:#04x})")
 
 
-def _json_object(line: str | Invalid) -> dict[str, Any]:
+def json_object(line: str | Invalid) -> dict[str, Any]:
     if isinstance(line, Invalid):
         raise line
     try:
@@ -734,6 +659,18 @@ def _request_number(identifiers: Any, where: str) -> tuple[str, str | None]:
     raise Invalid(where, "needs an identifier (the request's number)")
 
 
+def answered_request(resource: dict[str, Any]) -> str | None:
+    """The request number a ClaimResponse (as JSON) answers, None when it names none it could."""
+    identifier = (resource.get("request") or {}).get("identifier")
+    if not isinstance(identifier, dict):
+        return None
+    try:
+        return _request_number([SimpleNamespace(system=identifier.get("system"), value=str(
+            identifier.get("value") or ""))], "request")[0]
+    except Invalid:
+        return None
+
+
 def _review_number(adjudication: Any) -> str | None:
     """The plan's number for an item's decision: the `number` of a PAS review action."""
     for extension in adjudication.extension or []:
@@ -803,7 +740,7 @@ def _pa_response(response: Any, content_hash: str, source: str, extract: Extract
                                                              decisions, payer_number))
 
 
-def _pair_authorizations(extract: Extract) -> None:
+def pair_authorizations(extract: Extract, file: str = "") -> None:
     """Join each request with its response; a response without its request, or a decision that does not fit
     the request's items, is a problem on the response's line."""
     for number, (line, response) in extract._responses.items():
@@ -814,7 +751,7 @@ def _pair_authorizations(extract: Extract) -> None:
         try:
             decided = _decided(request, answer[1] if answer else None)
         except Invalid as problem:
-            extract.problems.append(Problem(answer[0] if answer else line, problem.field, problem.reason))
+            extract.problems.append(Problem(answer[0] if answer else line, problem.field, problem.reason, file))
             continue
         extract.authorizations.append((decided, line, request.source))
 

@@ -12,6 +12,7 @@ from functions.shared.core import clock, telemetry
 logger = Logger()
 
 
+@telemetry.traced
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:

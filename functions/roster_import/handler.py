@@ -9,7 +9,7 @@ from typing import Any
 from aws_lambda_powertools import Logger
 
 from functions.roster_import.logic import ImportReport, import_roster
-from functions.shared.core import clock
+from functions.shared.core import clock, telemetry
 from functions.shared.services.s3_imports import S3File, run_imports
 
 logger = Logger()
@@ -27,6 +27,7 @@ def _import(file: S3File) -> ImportReport:
     return import_roster(text, file.key, clock.now())
 
 
+@telemetry.traced
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return run_imports(event, _import, logger, _summary)

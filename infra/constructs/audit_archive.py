@@ -21,7 +21,6 @@ from infra.constructs.storage import MINIMUM_TLS_VERSION
 
 ARCHIVE_PREFIX = "audit/"  # functions/audit_archive/logic.py PREFIX
 RETENTION_YEARS = 6
-ACCESS_LOG_DAYS = 400
 STREAM_RETRIES = 10  # then the batch's description goes to the dead-letter queue
 
 
@@ -38,8 +37,9 @@ class AuditArchive(Construct):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             enforce_ssl=True, minimum_tls_version=MINIMUM_TLS_VERSION, versioned=True,
-            lifecycle_rules=[s3.LifecycleRule(id="ExpireAccessLogs", expiration=cdk.Duration.days(ACCESS_LOG_DAYS),
-                                              noncurrent_version_expiration=cdk.Duration.days(ACCESS_LOG_DAYS))],
+            lifecycle_rules=[s3.LifecycleRule(
+                id="ExpireAccessLogs", expiration=cdk.Duration.days(config.access_log_days),
+                noncurrent_version_expiration=cdk.Duration.days(config.access_log_days))],
             removal_policy=cdk.RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,  # removed if the first deployment rolls back
         )
         self.bucket = s3.Bucket(

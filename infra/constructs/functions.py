@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -36,6 +37,7 @@ from infra.constructs.secrets import Secrets
 from infra.constructs.storage import (
     ATTACHMENTS_PREFIX,
     EXPORTS_PREFIX,
+    IMPORT_WORK_PREFIX,
     INCOMING_PREFIX,
     PROVIDER_EXPORTS_PREFIX,
     REPORTS_PREFIX,
@@ -44,7 +46,9 @@ from infra.constructs.storage import (
 )
 from infra.constructs.tables import Tables
 from infra.routes import (
+    ATTACHMENT_SCAN,
     AUDIT_ARCHIVE,
+    AUTHORIZER,
     FUNCTIONS,
     MAIL_SENDER,
     PORTAL_DATA_IMPORT,
@@ -78,15 +82,46 @@ def behind_cloudfront(routes: Sequence[Route]) -> frozenset[str]:
 # Optional Settings fields no FUNCTIONS entry can ask for yet; the functions fall back to the fields'
 # defaults. tests/infra keeps this set equal to what the model has and infra does not set.
 NOT_YET_PROVIDED: frozenset[str] = frozenset()
-# Functions invoked asynchronously (by S3 events, by schedules): failed events go to a dead-letter queue,
-# never lost.
-ASYNC_FUNCTIONS = frozenset({ROSTER_IMPORT, PORTAL_DATA_IMPORT, *(s.function for s in SCHEDULES)})
+# Functions invoked asynchronously (by S3 events, by schedules, by EventBridge rules): failed events go to a
+# dead-letter queue, never lost.
+ASYNC_FUNCTIONS = frozenset({ROSTER_IMPORT, PORTAL_DATA_IMPORT, ATTACHMENT_SCAN, *(s.function for s in SCHEDULES)})
 # Functions run by a DynamoDB stream: batches that fail every retry go to a dead-letter queue (the event
 # source mapping's on-failure destination, infra/constructs/audit_archive.py).
 STREAM_FUNCTIONS = frozenset({AUDIT_ARCHIVE})
 ASYNC_RETRY_ATTEMPTS = 2
 ASYNC_MAX_EVENT_AGE = cdk.Duration.hours(6)
 DEAD_LETTER_RETENTION = cdk.Duration.days(14)
+# Reserved concurrency: no function can take the whole account's pool from the others, and none needs more
+# than the API can send it. API Gateway admits at most the stage's throttle rate (requests per second), so a
+# function API Gateway calls (its routes' and the authorizer) has at most rate x duration requests in flight
+# even if every request were its own (Little's law); taking the p99 duration, not the mean, leaves room for
+# slow ones. A burst above that is throttled, which the function's Throttles alarm reports. The others (S3
+# events, schedules, queues, streams, workflow tasks) wait and retry when throttled: they get the floor
+# unless their entry says more.
+CONCURRENCY_FLOOR = 5
+# What AWS keeps unreserved in every account: its quota (StageConfig.lambda_concurrency_quota, 1,000 by
+# default) less this is what the functions of all the account's stacks may reserve together.
+UNRESERVED_CONCURRENCY = 100
+
+
+def reservable_concurrency(config: StageConfig) -> int:
+    return config.lambda_concurrency_quota - UNRESERVED_CONCURRENCY
+
+
+def api_served(routes: Sequence[Route]) -> frozenset[str]:
+    """The functions API Gateway invokes: each route's function and the request authorizer."""
+    return frozenset({AUTHORIZER, *(route.function for route in routes)})
+
+
+def reserved_concurrency(spec: Function, config: StageConfig, served: frozenset[str]) -> int | None:
+    """The function's reserved concurrency in this stage (None: the stage reserves none)."""
+    if not config.reserve_concurrency:
+        return None
+    if spec.reserved_concurrency is not None:
+        return spec.reserved_concurrency
+    if spec.name not in served:
+        return CONCURRENCY_FLOOR
+    return max(CONCURRENCY_FLOOR, math.ceil(config.throttling.rate_limit * spec.p99_ms / 1000))
 
 
 def partial_session_routes(routes: Sequence[Route]) -> str:
@@ -154,13 +189,15 @@ class Functions(Construct):
         workflow_arn: str | None,
         clock_arn: str | None = None,
         export_arn: str | None = None,
+        import_arn: str | None = None,
         portal_url: str,
         audit_archive: AuditArchive | None = None,
         specs: Sequence[Function] = FUNCTIONS,
         routes: Sequence[Route] = ROUTES,
     ) -> None:
         """`workflow_arn`: the access-approval state machine, None when the stack has none; `clock_arn` and
-        `export_arn` likewise the decision clock and the Provider Access export.
+        `export_arn` and `import_arn` likewise the decision clock, the Provider Access export and the
+        portal-data import.
         `portal_url`: the base URL the web tier serves (links in mails)."""
         super().__init__(scope, construct_id)
         self.specs = {spec.name: spec for spec in specs}
@@ -188,14 +225,23 @@ class Functions(Construct):
             "access_workflow": workflow_arn,
             "authorization_clock": clock_arn,
             "provider_export": export_arn,
+            "portal_data_import": import_arn,
             "roster_bucket": storage.bucket.bucket_name,
             "portal_data_bucket": portal_data.bucket.bucket_name,
             "audit_archive_bucket": audit_archive.bucket.bucket_name if audit_archive else None,
             "session_routes": partial_session_routes(routes),
         }
         viewer_facing = behind_cloudfront(routes)
+        served = api_served(routes)
+        if config.reserve_concurrency:
+            total = sum(reserved_concurrency(spec, config, served) or 0 for spec in specs)
+            if total > reservable_concurrency(config):
+                raise ValueError(f"the functions reserve {total} concurrent executions in stage {config.name!r}, "
+                                 f"more than the {reservable_concurrency(config)} its account may reserve: lower "
+                                 "p99_ms or reserved_concurrency in infra/routes.py or the stage's throttling, or "
+                                 "raise its lambda_concurrency_quota (after AWS raised the account's quota)")
         targets = self._targets(config, notifications, secrets, storage, portal_data, workflow_arn, clock_arn,
-                                export_arn, audit_archive)
+                                export_arn, import_arn, audit_archive)
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
@@ -243,6 +289,7 @@ class Functions(Construct):
                 memory_size=spec.memory_mb,
                 timeout=cdk.Duration.seconds(spec.timeout_s),
                 tracing=lambda_.Tracing.ACTIVE,
+                reserved_concurrent_executions=reserved_concurrency(spec, config, served),
                 recursive_loop=lambda_.RecursiveLoop.TERMINATE,
                 dead_letter_queue=dead_letters if spec.name in ASYNC_FUNCTIONS else None,
             )
@@ -257,7 +304,7 @@ class Functions(Construct):
             for grant in grants(uses):
                 targets[grant.target](role, list(grant.actions))
             if spec.name == MAIL_SENDER:
-                self._deliver_mail(fn, notifications)
+                self._deliver_mail(fn, notifications, reserved_concurrency(spec, config, served))
             self.functions[spec.name] = fn
             self.roles[spec.name] = role
 
@@ -301,7 +348,7 @@ class Functions(Construct):
     def _targets(
         config: StageConfig, notifications: Notifications, secrets: Secrets, storage: RosterStorage,
         portal_data: PortalDataStorage, workflow_arn: str | None, clock_arn: str | None, export_arn: str | None,
-        audit_archive: AuditArchive | None,
+        import_arn: str | None, audit_archive: AuditArchive | None,
     ) -> dict[Target, Callable[[iam.IRole, list[str]], None]]:
         """How each grant target of infra/capabilities.py becomes a statement: (role, actions) -> grant."""
 
@@ -337,6 +384,8 @@ class Functions(Construct):
             "access_workflow": on(workflow_arn or ""),
             "authorization_clock": on(clock_arn or ""),
             "provider_export": on(export_arn or ""),
+            "portal_data_import": on(import_arn or ""),
+            "portal_data_import_work": on(portal_data.bucket.arn_for_objects(f"{IMPORT_WORK_PREFIX}*")),
             "roster_incoming": on(storage.bucket.arn_for_objects(f"{INCOMING_PREFIX}*")),
             "roster_reports": on(storage.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")),
             "roster_key": on(storage.key.key_arn,
@@ -359,9 +408,11 @@ class Functions(Construct):
                                     conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.amazonaws.com"}}),
         }
 
-    def _deliver_mail(self, fn: lambda_.Function, notifications: Notifications) -> None:
+    def _deliver_mail(self, fn: lambda_.Function, notifications: Notifications, reserved: int | None) -> None:
         """The sender polls the mail queue; a message it reports failed comes back after the visibility
-        timeout, and after the last receive waits in the queue's dead-letter queue (alarmed: Monitoring)."""
+        timeout, and after the last receive waits in the queue's dead-letter queue (alarmed: Monitoring).
+        With reserved concurrency, the mapping runs no more batches at once than it allows: a throttled batch
+        would return to the queue as a failed receive."""
         # EventSourceMapping, not SqsEventSource: the consume grant is the delivers_mail capability's.
         lambda_.EventSourceMapping(
             self,
@@ -370,6 +421,7 @@ class Functions(Construct):
             event_source_arn=notifications.queue.queue_arn,
             batch_size=10,
             report_batch_item_failures=True,
+            max_concurrency=reserved,
         )
 
     def _dead_letter_queue(self, name: str) -> sqs.Queue:

@@ -35,6 +35,7 @@ from functions.shared.core.http import VIEWER_ADDRESS_HEADER
 from functions.shared.core.plans import PLANS
 from functions.shared.services.sessions import CSRF_HEADER
 from infra.config import StageConfig
+from infra.constructs.access_logs import CLOUDFRONT_PREFIX, PAGES_PREFIX
 from infra.constructs.logs import Logs
 from infra.constructs.waf import ORIGIN_VERIFY_HEADER
 from infra.site import API_BASE, DEV_ONLY_FILES, PAGE_HEADERS, public_config
@@ -115,8 +116,11 @@ class Web(Construct):
         logs: Logs,
         web_acl_arn: str,
         origin_verify: str,
+        access_logs: s3.IBucket,
     ) -> None:
-        """`origin_verify`: the value of the origin header the API's web ACL requires (waf.origin_verify_value)."""
+        """`origin_verify`: the value of the origin header the API's web ACL requires (waf.origin_verify_value);
+        `access_logs`: where the distribution's standard logs and the pages bucket's server access logs go
+        (infra/constructs/access_logs.py)."""
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
         self.config_data = public_config(PLANS[config.plan])
@@ -129,6 +133,8 @@ class Web(Construct):
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             enforce_ssl=True,
             minimum_tls_version=1.2,
+            server_access_logs_bucket=access_logs,
+            server_access_logs_prefix=PAGES_PREFIX,
             # Rebuilt from git by every deployment: nothing here to keep, nothing to block a re-create.
             removal_policy=cdk.RemovalPolicy.DESTROY,
         )
@@ -224,6 +230,12 @@ class Web(Construct):
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
             price_class=cloudfront.PriceClass.PRICE_CLASS_100,
             web_acl_id=web_acl_arn,
+            # Standard logs: one line per viewer request (its URL names records: PHI, see access_logs.py).
+            # Cookies are left out: they carry the session.
+            enable_logging=True,
+            log_bucket=access_logs,
+            log_file_prefix=CLOUDFRONT_PREFIX,
+            log_includes_cookies=False,
         )
         self.url = config.custom_url or f"https://{self.distribution.distribution_domain_name}"
         if zone is not None and config.domain_name:

@@ -1,5 +1,5 @@
 """The state machines, from the same ASL files the devserver runs: access approval, the
-prior-authorization decision clock and the Provider Access export.
+prior-authorization decision clock, the Provider Access export and the portal-data import.
 
 The state machine has a fixed name so that its ARN is known before it exists: the functions that
 start or resume it (the Lambda task among them) get the ARN without a reference cycle. What they may
@@ -29,6 +29,8 @@ TASK_PLACEHOLDER = "WorkflowFunction"
 CLOCK_TASK_PLACEHOLDER = "ClockFunction"
 PROVIDER_EXPORT_ASL = REPO_ROOT / "infra" / "workflows" / "provider_export.asl.json"
 EXPORT_TASK_PLACEHOLDER = "ExportFunction"
+PORTAL_DATA_IMPORT_ASL = REPO_ROOT / "infra" / "workflows" / "portal_data_import.asl.json"
+IMPORT_TASK_PLACEHOLDER = "ImportFunction"
 
 
 def access_workflow_name(config: StageConfig) -> str:
@@ -55,6 +57,14 @@ def provider_export_arn(scope: Construct, config: StageConfig) -> str:
     return _arn(scope, provider_export_name(config))
 
 
+def portal_data_import_name(config: StageConfig) -> str:
+    return f"provider-portal-{config.name}-{config.plan}-portal-data-import"
+
+
+def portal_data_import_arn(scope: Construct, config: StageConfig) -> str:
+    return _arn(scope, portal_data_import_name(config))
+
+
 def _arn(scope: Construct, name: str) -> str:
     return cdk.Stack.of(scope).format_arn(service="states", resource="stateMachine", resource_name=name,
                                           arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)
@@ -76,6 +86,8 @@ class Workflows(Construct):
         self.authorization_clock: sfn.StateMachine | None = None
         self.export_role: iam.Role | None = None
         self.provider_export: sfn.StateMachine | None = None
+        self.import_role: iam.Role | None = None
+        self.portal_data_import: sfn.StateMachine | None = None
 
     def _machine(self, construct_id: str, name: str, asl: Path, placeholder: str, task: lambda_.IFunction,
                  role_description: str, comment: str) -> tuple[iam.Role, sfn.StateMachine, logs_.LogGroup]:
@@ -121,3 +133,10 @@ class Workflows(Construct):
         self.export_role, self.provider_export, _ = self._machine(
             "ProviderExport", provider_export_name(self.config), PROVIDER_EXPORT_ASL, EXPORT_TASK_PLACEHOLDER,
             task, "Runs the Provider Access export workflow", "Provider Access export")
+
+    def add_portal_data_import(self, task: lambda_.IFunction) -> None:
+        """One portal-data import per execution: its `task` surveys the export, maps its ranges phase by
+        phase (side by side within a phase), and writes the report."""
+        self.import_role, self.portal_data_import, _ = self._machine(
+            "PortalDataImport", portal_data_import_name(self.config), PORTAL_DATA_IMPORT_ASL,
+            IMPORT_TASK_PLACEHOLDER, task, "Runs the portal-data import workflow", "Portal-data import")

@@ -1,11 +1,13 @@
-"""Schemathesis against a running devserver: the committed contract (openapi/openapi.json) is the
-oracle, every check is on (schemathesis' default: server errors, status codes, content types,
-headers, response schemas, negative data rejected, positive data accepted, missing auth,
-unsupported methods), with the few exceptions in schemathesis.toml, each with its reason.
+"""Schemathesis against a running devserver: the committed contracts (openapi/openapi.json, and
+openapi/staff-openapi.json for the IAM-signed staff routes) are the oracle, every check is on
+(schemathesis' default: server errors, status codes, content types, headers, response schemas,
+negative data rejected, positive data accepted, missing auth, unsupported methods), with the few
+exceptions in schemathesis.toml, each with its reason.
 
-`run_fuzz` runs the `st` command line on a devserver, once without credentials and once as a user who
-is fully signed in (MFA done) and linked to a Provider ID with access; `signed_in_linked_user` makes
-that user over plain HTTP, the way the pages do.
+`run_fuzz` runs the `st` command line on a devserver: the public document once without credentials and
+once as a user who is fully signed in (MFA done) and linked to a Provider ID with access, the staff
+document as a signed staff user; `signed_in_linked_user` makes that user over plain HTTP, the way the
+pages do.
 """
 
 from __future__ import annotations
@@ -40,18 +42,23 @@ GROUP = {"provider_type": "group", "group_name": "Riverside Family Practice", "t
 # are fuzzed in the pass without credentials, and their effects are covered by the integration tests.
 SIGNED_IN_EXCLUDED = r"^/sessions(/current)?$"
 SESSION_COOKIE = "__Host-session"
-AUTH_CONFIG = """
+PUBLIC = REPO / "openapi" / "openapi.json"
+STAFF = REPO / "openapi" / "staff-openapi.json"
+SESSION_AUTH = """
 [auth.openapi.session]
 api_key = "${FUZZ_SESSION}"
 
 [auth.openapi.csrf]
 api_key = "${FUZZ_CSRF}"
-
+"""
 # Locally the devserver takes the access key of a SigV4 header as the staff user (the signature is
 # API Gateway's to check).
+STAFF_AUTH = """
 [auth.openapi.sigv4]
 api_key = "${FUZZ_SIGV4}"
 """
+SIGV4 = ("AWS4-HMAC-SHA256 Credential=pr.fuzz/20261128/us-east-1/execute-api/aws4_request, "
+         "SignedHeaders=host, Signature=local")
 
 
 @dataclass
@@ -176,30 +183,31 @@ class FuzzResult:
     report: Path
 
 
-def run_fuzz(portal: Portal, name: str, *, examples: int, user: Client | None = None,
+def run_fuzz(portal: Portal, name: str, *, examples: int, user: Client | None = None, staff: bool = False,
              timeout_s: int = 900) -> FuzzResult:
-    """`st run` over the committed contract against `portal`; `user` adds its session (and the local
-    stand-in for a signed staff request) to every request."""
+    """`st run` over a committed contract against `portal`: the public one (`user` adds its session to
+    every request), or with `staff` the staff one, each request signed (the local stand-in)."""
     report = ARTIFACTS / f"fuzz-{name}"
     report.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "run",
-        str(REPO / "openapi" / "openapi.json"), "--url", f"{portal.url}/api",
+        str(STAFF if staff else PUBLIC), "--url", f"{portal.url}/api",
         "--mode", "all", "--seed", str(SEED), "--max-examples", str(examples),
         "--workers", "1", "--phases", PHASES, "--continue-on-failure",
         "--report", "junit", "--report-dir", str(report),
     ]
     env = {**os.environ, "NO_COLOR": "1"}
-    if user is not None:
+    if user is not None or staff:
         # The credentials as the contract's security schemes, so schemathesis also sends requests
         # without each of them (and expects a refusal).
         config = report / "schemathesis.toml"
-        config.write_text(CONFIG.read_text() + AUTH_CONFIG)
+        config.write_text(CONFIG.read_text() + (STAFF_AUTH if staff else SESSION_AUTH))
         command[command.index(str(CONFIG))] = str(config)
+    if user is not None:
         command += ["--exclude-path-regex", SIGNED_IN_EXCLUDED]
-        env |= {"FUZZ_SESSION": user.cookies[SESSION_COOKIE], "FUZZ_CSRF": user.csrf or "",
-                "FUZZ_SIGV4": "AWS4-HMAC-SHA256 Credential=pr.fuzz/20261128/us-east-1/execute-api/aws4_request, "
-                              "SignedHeaders=host, Signature=local"}
+        env |= {"FUZZ_SESSION": user.cookies[SESSION_COOKIE], "FUZZ_CSRF": user.csrf or ""}
+    if staff:
+        env["FUZZ_SIGV4"] = SIGV4
     done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, encoding="utf-8",
                           errors="replace", timeout=timeout_s, check=False)
     output = done.stdout + done.stderr

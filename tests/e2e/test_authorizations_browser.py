@@ -142,6 +142,12 @@ def test_request_more_information_and_approval(own_portal: Portal, riverside: An
     expect(page.get_by_role("button", name="Withdraw the request")).to_be_visible()
     expect(page.locator("#lines-table")).to_contain_text("Not decided yet")
     expect(page.locator("#history")).to_contain_text("Files: referral.pdf")
+    # Each file shows its malware scan's state; it is downloadable once found clean.
+    expect(page.locator("#attachments li .file-scan")).to_have_text([re.compile("Pending scan|Clean")])
+    status, _, scans = own_portal.request("POST", "/dev/scans")
+    assert status == 200, scans
+    page.reload()
+    expect(page.locator("#attachments li .file-scan")).to_have_text(["Clean"])
     with page.expect_download() as downloading:  # through the API, with the request's access check
         page.locator("#attachments").get_by_role("button", name="referral.pdf").click()
     assert downloading.value.suggested_filename == "referral.pdf"

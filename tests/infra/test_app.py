@@ -58,7 +58,7 @@ def test_prod_with_plan_override_synthesizes_one_protected_stack(prod_cmo: Synth
     names = sorted(m["Properties"]["StateMachineName"]
                    for m in resources(template, "AWS::StepFunctions::StateMachine").values())
     assert names == ["provider-portal-prod-cmo-access-approval", "provider-portal-prod-cmo-authorization-clock",
-                     "provider-portal-prod-cmo-provider-export"]
+                     "provider-portal-prod-cmo-portal-data-import", "provider-portal-prod-cmo-provider-export"]
     for fn in stack.functions.functions.values():
         env = template["Resources"][logical_id(stack, fn)]["Properties"]["Environment"]["Variables"]
         assert env["PLAN"] == "cmo" and env["STAGE"] == "prod"

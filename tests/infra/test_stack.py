@@ -24,8 +24,14 @@ from infra.capabilities import (
     resources_used,
 )
 from infra.constructs.functions import NOT_YET_PROVIDED, RUNTIME_PROVIDED, VIEWER_ADDRESS_ENV
-from infra.constructs.storage import ATTACHMENTS_PREFIX, INCOMING_PREFIX, PROVIDER_EXPORTS_PREFIX, REPORTS_PREFIX
-from infra.constructs.workflows import authorization_clock_arn, provider_export_arn
+from infra.constructs.storage import (
+    ATTACHMENTS_PREFIX,
+    IMPORT_WORK_PREFIX,
+    INCOMING_PREFIX,
+    PROVIDER_EXPORTS_PREFIX,
+    REPORTS_PREFIX,
+)
+from infra.constructs.workflows import authorization_clock_arn, portal_data_import_arn, provider_export_arn
 from infra.gateway_problems import GATEWAY_MESSAGE, GATEWAY_PROBLEMS, UNKNOWN_ADDRESS
 from infra.routes import AUDIT_ARCHIVE, AUTHORIZER, FUNCTIONS, ROUTES, Capability, Function, partial_session_routes
 from tests.infra.helpers import (
@@ -218,6 +224,7 @@ def test_function_environment_is_exactly_the_settings_model(dev: Synth, template
         "ACCESS_WORKFLOW_ARN": workflow_arn,
         "AUTHORIZATION_CLOCK_ARN": dev.stack.resolve(authorization_clock_arn(dev.stack, dev.stack.config)),
         "PROVIDER_EXPORT_ARN": dev.stack.resolve(provider_export_arn(dev.stack, dev.stack.config)),
+        "PORTAL_DATA_IMPORT_ARN": dev.stack.resolve(portal_data_import_arn(dev.stack, dev.stack.config)),
         "ROSTER_BUCKET": {"Ref": logical_id(dev.stack, dev.stack.storage.bucket)},
         "PORTAL_DATA_BUCKET": {"Ref": logical_id(dev.stack, dev.stack.portal_data.bucket)},
         "AUDIT_ARCHIVE_BUCKET": {"Ref": logical_id(dev.stack, dev.stack.audit_archive.bucket)},
@@ -400,6 +407,8 @@ def _target_resources(dev: Synth) -> dict[Target, tuple[str, frozenset[str]]]:
         "access_workflow": resource(stack.workflows.arn),
         "authorization_clock": resource(authorization_clock_arn(stack, stack.config)),
         "provider_export": resource(provider_export_arn(stack, stack.config)),
+        "portal_data_import": resource(portal_data_import_arn(stack, stack.config)),
+        "portal_data_import_work": resource(stack.portal_data.bucket.arn_for_objects(f"{IMPORT_WORK_PREFIX}*")),
         "roster_incoming": resource(stack.storage.bucket.arn_for_objects(f"{INCOMING_PREFIX}*")),
         "roster_reports": resource(stack.storage.bucket.arn_for_objects(f"{REPORTS_PREFIX}*")),
         "roster_key": resource(stack.storage.key.key_arn),

@@ -12,6 +12,7 @@ import pytest
 from functions.shared.store.export_files import PREFIX as EXPORT_FILES
 from infra.constructs.storage import (
     ATTACHMENTS_PREFIX,
+    IMPORT_WORK_PREFIX,
     INCOMING_PREFIX,
     PORTAL_DATA_SUFFIX,
     PROVIDER_EXPORTS_PREFIX,
@@ -21,10 +22,14 @@ from infra.constructs.storage import (
 from infra.constructs.workflows import (
     ACCESS_APPROVAL_ASL,
     EXPORT_TASK_PLACEHOLDER,
+    IMPORT_TASK_PLACEHOLDER,
+    PORTAL_DATA_IMPORT_ASL,
     PROVIDER_EXPORT_ASL,
     TASK_PLACEHOLDER,
     access_workflow_name,
     authorization_clock_arn,
+    portal_data_import_arn,
+    portal_data_import_name,
     provider_export_arn,
     provider_export_name,
 )
@@ -150,15 +155,17 @@ def test_only_workflow_functions_start_or_resume_it_and_only_it(dev: Synth, temp
     arn = dev.stack.resolve(dev.stack.workflows.arn)
     clock = dev.stack.resolve(authorization_clock_arn(dev.stack, dev.stack.config))
     export = dev.stack.resolve(provider_export_arn(dev.stack, dev.stack.config))
+    imports = dev.stack.resolve(portal_data_import_arn(dev.stack, dev.stack.config))
     for spec in FUNCTIONS:
         states = [s for s in _statements(dev, template, spec.name) if any(a.startswith("states:") for a in actions(s))]
         # the decision clock and the Provider Access export: start them, nothing else
-        for capability, machine in (("starts_authorization_clock", clock), ("starts_provider_export", export)):
+        for capability, machine in (("starts_authorization_clock", clock), ("starts_provider_export", export),
+                                    ("runs_portal_data_import", imports)):
             if capability in spec.uses:
                 (start,) = [s for s in states if s["Resource"] == machine]
                 assert actions(start) == ["states:StartExecution"], spec.name
                 states.remove(start)
-        assert all(s["Resource"] not in (clock, export) for s in states), spec.name
+        assert all(s["Resource"] not in (clock, export, imports) for s in states), spec.name
         expected = set()
         if "starts_workflow" in spec.uses:
             expected |= {"states:StartExecution"}
@@ -168,29 +175,49 @@ def test_only_workflow_functions_start_or_resume_it_and_only_it(dev: Synth, temp
         assert all(s["Resource"] == arn for s in states), spec.name
 
 
-def test_export_workflow_runs_the_provider_export_function_only_logged_and_traced(dev: Synth, template: dict) -> None:
-    """The Provider Access export: its ASL with the provider_export function as the task, logged (no
-    execution data) and traced like the other state machines, its role invoking that function only."""
+def _tasks(states: dict) -> list[dict]:
+    """Every Task state, those inside Map states too."""
+    found = []
+    for state in states.values():
+        if state["Type"] == "Task":
+            found.append(state)
+        elif state["Type"] == "Map":
+            found += _tasks(state["ItemProcessor"]["States"])
+    return found
+
+
+@pytest.mark.parametrize(("machine", "role", "name", "arn", "asl", "placeholder", "function"), [
+    ("provider_export", "export_role", provider_export_name, provider_export_arn, PROVIDER_EXPORT_ASL,
+     EXPORT_TASK_PLACEHOLDER, PROVIDER_EXPORT),
+    ("portal_data_import", "import_role", portal_data_import_name, portal_data_import_arn, PORTAL_DATA_IMPORT_ASL,
+     IMPORT_TASK_PLACEHOLDER, PORTAL_DATA_IMPORT),
+])
+def test_export_and_import_workflows_run_their_function_only_logged_and_traced(
+        dev: Synth, template: dict, machine: str, role: str, name: Any, arn: Any, asl: Any, placeholder: str,
+        function: str) -> None:
+    """The Provider Access export and the portal-data import: each its ASL with its function as every task,
+    logged (no execution data) and traced like the other state machines, its role invoking that function
+    only."""
     workflows = dev.stack.workflows
-    assert workflows is not None and workflows.provider_export is not None and workflows.export_role is not None
-    props = template["Resources"][_id(dev, workflows.provider_export)]["Properties"]
+    assert workflows is not None and getattr(workflows, machine) is not None and getattr(workflows, role) is not None
+    props = template["Resources"][_id(dev, getattr(workflows, machine))]["Properties"]
     assert props["StateMachineType"] == "STANDARD"
-    assert props["StateMachineName"] == provider_export_name(dev.stack.config)
-    assert dev.stack.resolve(provider_export_arn(dev.stack, dev.stack.config))["Fn::Join"][1][-1] == (
+    assert props["StateMachineName"] == name(dev.stack.config)
+    assert dev.stack.resolve(arn(dev.stack, dev.stack.config))["Fn::Join"][1][-1] == (
         f":stateMachine:{props['StateMachineName']}")
-    task = {"Fn::GetAtt": [_function_id(dev, PROVIDER_EXPORT), "Arn"]}
-    assert props["DefinitionSubstitutions"] == {EXPORT_TASK_PLACEHOLDER: task}
+    task = {"Fn::GetAtt": [_function_id(dev, function), "Arn"]}
+    assert props["DefinitionSubstitutions"] == {placeholder: task}
     definition = dev.asset_path(props["DefinitionS3Location"]["Key"]).read_text()
-    assert json.loads(definition) == json.loads(PROVIDER_EXPORT_ASL.read_text())
-    tasks = [state for state in json.loads(definition)["States"].values() if state["Type"] == "Task"]
-    assert tasks and {t["Parameters"]["FunctionName"] for t in tasks} == {f"${{{EXPORT_TASK_PLACEHOLDER}}}"}
+    assert json.loads(definition) == json.loads(asl.read_text())
+    tasks = _tasks(json.loads(definition)["States"])
+    assert tasks and {t["Parameters"]["FunctionName"] for t in tasks} == {f"${{{placeholder}}}"}
     logging = props["LoggingConfiguration"]
     assert logging["Level"] == "ALL" and logging["IncludeExecutionData"] is False
     (destination,) = logging["Destinations"]
     group = template["Resources"][next(refs(destination))]["Properties"]
     assert "KmsKeyId" in group and group["LogGroupName"] == f"/aws/vendedlogs/states/{props['StateMachineName']}"
     assert props["TracingConfiguration"] == {"Enabled": True}
-    role_id = _id(dev, workflows.export_role)
+    role_id = _id(dev, getattr(workflows, role))
     assert list(refs(props["RoleArn"])) == [role_id]
     (trust,) = template["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "states.amazonaws.com"}
@@ -295,6 +322,11 @@ def test_import_bucket_access_is_per_prefix_and_only_for_its_functions(dev: Synt
         if uses & importers:
             expected["s3:PutObject"] = under(REPORTS_PREFIX)
             key_actions.add("kms:GenerateDataKey")
+        if bucket == "portal_data" and uses & importers:
+            # the import workflow's steps hand their work over under import-work/ (by name: no listing)
+            work = under(IMPORT_WORK_PREFIX)
+            expected = {**expected, "s3:GetObject": expected["s3:GetObject"] | work,
+                        "s3:PutObject": expected["s3:PutObject"] | work, "s3:DeleteObject": work}
         assert by_action == expected, spec.name
         (key,) = bucket_key
         assert set(actions(key)) == key_actions

@@ -72,7 +72,9 @@ def clean(request: pytest.FixtureRequest) -> Iterator[None]:
             sfn.stop_execution(executionArn=execution["executionArn"])
     # Nothing queued by this test reaches the next one.
     outbox()
-    for name in (LOCAL_ENV["MAIL_QUEUE_URL"], mail_dead_letters_url(LOCAL_ENV)):
+    from devserver.malware_scan import SCAN_QUEUE
+
+    for name in (LOCAL_ENV["MAIL_QUEUE_URL"], mail_dead_letters_url(LOCAL_ENV), SCAN_QUEUE):
         mail_queue(name).clear()  # PurgeQueue is allowed once a minute
     empty_tables(LOCAL_ENV, session)
     outbox().clear()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from devserver import malware_scan
 from devserver.gateway import STAFF_HEADER
 from functions.authorizations import logic
 from functions.authorizations.models import AuthorizationRequest
@@ -133,11 +134,13 @@ def test_attachments_are_stored_in_the_private_bucket_and_read_only_through_the_
     digest = hashlib.sha256(pdf).hexdigest()
     assert created.body["attachments"][0] | {"added_at": None} == {
         "number": 1, "name": "referral.pdf", "content_type": "application/pdf", "size": len(pdf), "sha256": digest,
-        "added_at": None}
+        "added_at": None, "scan": "pending_scan"}
     s3 = aws.client("s3")
     listed = s3.list_object_versions(Bucket=LOCAL_ENV["PORTAL_DATA_BUCKET"], Prefix="attachments/")["Versions"]
     assert [(v["Key"]) for v in listed] == [f"attachments/{number}/{digest}"]  # the retry wrote the same object
-    # When the office downloads it: the bytes, as an attachment, never cached, audited
+    # When the office downloads it once the malware scan found it clean: the bytes, as an attachment, never
+    # cached, audited
+    assert malware_scan.drain() == 1
     got = group.request("GET", f"/authorizations/{number}/attachments/1?acting_for=G1000001",
                         headers={"Accept": "application/pdf"})
     assert (got.status, got.body, got.header("Content-Type")) == (200, pdf, "application/pdf")
@@ -192,6 +195,7 @@ def test_binary_files_download_byte_for_byte_whatever_the_accept_header(gateway,
                             headers={"Idempotency-Key": "k-binary-0001"})
     number = created.body["authorization_id"]
     assert created.status == 201
+    malware_scan.drain()  # both scanned clean
     # When each is downloaded with its type, any type, or no Accept at all
     for n, (content, kind) in enumerate([(png, "image/png"), (pdf, "application/pdf")], start=1):
         for accept in (kind, "*/*", None):

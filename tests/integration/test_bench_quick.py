@@ -25,6 +25,7 @@ TITLES = {
     "lifecycle_job": "The daily inactivity job on DynamoDB Local",
     "enumeration": "Account enumeration by timing",
     "portal_data_import": "Portal-data import of a Bulk Data export",
+    "portal_data_workflow": "Portal-data import workflow at scale",
     "provider_export": "Provider Access export on DynamoDB Local",
 }
 

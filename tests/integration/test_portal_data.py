@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 
 from devserver.demo_portal_data import ndjson
+from devserver.imports import s3_event, wait_for_execution
 from devserver.local_aws import LOCAL_ENV
 from devserver.roster import DEMO_ROSTER
 from functions.portal_data_import.handler import lambda_handler as import_handler
@@ -28,13 +29,16 @@ SOLO = {"provider_type": "practitioner", "first_name": "Robert", "last_name": "C
         "provider_number": "P2000004", "zip": "02108"}
 
 
+def landed(aws, key: str) -> dict:
+    """Run the import as S3 starts it (the function starts the workflow), to its end; the report."""
+    for one in import_handler(s3_event(BUCKET, key), FakeContext())["imports"]:
+        assert wait_for_execution(aws, one["execution"]) == "SUCCEEDED"
+    return json.loads(aws.client("s3").get_object(Bucket=BUCKET, Key=f"reports/{key}.report.json")["Body"].read())
+
+
 def run_import(aws, text: str, name: str) -> dict:
-    s3 = aws.client("s3")
-    s3.put_object(Bucket=BUCKET, Key=f"incoming/{name}", Body=text.encode())
-    event = {"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": BUCKET},
-                                                          "object": {"key": f"incoming/{name}"}}}]}
-    import_handler(event, FakeContext())
-    return json.loads(s3.get_object(Bucket=BUCKET, Key=f"reports/incoming/{name}.report.json")["Body"].read())
+    aws.client("s3").put_object(Bucket=BUCKET, Key=f"incoming/{name}", Body=text.encode())
+    return landed(aws, f"incoming/{name}")
 
 
 @pytest.fixture
@@ -180,10 +184,7 @@ def test_a_bulk_data_export_is_imported_when_its_manifest_lands(aws, clock):
                 "output": [{"type": n.split(".")[0], "url": f"s3://{BUCKET}/exports/2026-12-01/{n}"} for n in files]}
     s3.put_object(Bucket=BUCKET, Key="exports/2026-12-01/manifest.json", Body=json.dumps(manifest).encode())
     # When its manifest's S3 event reaches the import function
-    import_handler({"Records": [{"eventSource": "aws:s3", "s3": {"bucket": {"name": BUCKET}, "object": {
-        "key": "exports/2026-12-01/manifest.json"}}}]}, FakeContext())
+    report = landed(aws, "exports/2026-12-01/manifest.json")
     # Then every file is read, and the report lies beside the others
-    report = json.loads(s3.get_object(Bucket=BUCKET, Key="reports/exports/2026-12-01/manifest.json.report.json")
-                        ["Body"].read())
     assert (report["status"], report["members"], report["coverages"], report["claims"]) == ("applied", 1, 1, 1)
     assert repositories().claims.get("PROFEXAMPLE1").billing_provider_id == "1497758544"

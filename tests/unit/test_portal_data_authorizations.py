@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from devserver.demo_portal_data import DemoMember, authorizations, pa_request, pa_response
-from functions.portal_data_import.fhir import parse
 from functions.portal_data_import.logic import import_extract, reconcile
+from functions.portal_data_import.passes import parse
 from functions.shared.store.authorizations import IMPORTED, Authorization, AuthorizationUrgency, Change, Event
 from functions.shared.store.authorizations import AuthorizationStatus as S
 

@@ -1,17 +1,20 @@
 // The signed-in home: a summary of provider access (details on access.html), sign-in methods (add,
-// remove with the password), remembered devices (forget), and signing out here or everywhere.
+// remove with the password), passkeys (add with the password, rename, remove with the password),
+// remembered devices (forget), and signing out here or everywhere.
 
 import { api } from "./api.js";
 import { busy, clearErrors, showProblem } from "./forms.js";
 import { el, notice, shortDate } from "./dom.js";
 import { initPage } from "./page.js";
+import { browserProblem, createPasskey, passkeysSupported } from "./passkeys.js";
 import { headerSignOut, requireSession, signOut } from "./session.js";
 
 headerSignOut((problem) => showProblem(document.getElementById("main"), problem));
-await initPage("Your account");
+const config = await initPage("Your account");
 await requireSession(["full"]);
 
 const factorList = document.getElementById("factor-list");
+const passkeyList = document.getElementById("passkey-list");
 const deviceList = document.getElementById("device-list");
 const accountNotice = document.getElementById("account-notice");
 const summaryHost = document.getElementById("main"); // problems without a form show in the summary
@@ -32,15 +35,20 @@ async function loadFactors() {
     return;
   }
   const confirmed = answer.data.factors.filter((f) => f.confirmed);
-  factorList.replaceChildren(...(confirmed.length
-    ? confirmed.map((factor) => factorItem(factor, confirmed.length))
-    : [emptyItem("No sign-in methods yet.")]));
+  const others = confirmed.filter((f) => f.kind !== "passkey");
+  const passkeys = confirmed.filter((f) => f.kind === "passkey");
+  factorList.replaceChildren(...(others.length
+    ? others.map((factor) => factorItem(factor, confirmed.length))
+    : [emptyItem(passkeys.length ? "None besides your passkeys." : "No sign-in methods yet.")]));
+  passkeyList.replaceChildren(...(passkeys.length
+    ? passkeys.map((factor) => passkeyItem(factor, confirmed.length))
+    : [emptyItem("No passkeys yet.")]));
 }
 
-function factorItem(factor, count) {
+function factorItem(factor, count, ...actions) {
   const item = el("li", { className: "item" });
   const row = el("div", { className: "item-row" },
-    el("div", { className: "item-text" }, el("strong", {}, factor.label)));
+    el("div", { className: "item-text" }, el("strong", {}, factor.label)), ...actions);
   const remove = el("button", { type: "button", className: "button secondary small" }, "Remove");
   remove.setAttribute("aria-label", `Remove ${factor.label}`);
   if (count < 2) {
@@ -167,5 +175,127 @@ async function loadAccessSummary() {
   if (waiting) parts.push(`${waiting} waiting for others.`);
   summary.textContent = parts.join(" ");
 }
+
+
+// --- passkeys ----------------------------------------------------------------------------------------
+function passkeyItem(factor, count) {
+  const rename = el("button", { type: "button", className: "button secondary small" }, "Rename");
+  rename.setAttribute("aria-label", `Rename ${factor.label}`);
+  const item = factorItem(factor, count, rename);
+  rename.addEventListener("click", () => {
+    if (item.querySelector("form")) return;
+    const form = renameForm(factor, () => {
+      form.remove();
+      rename.focus();
+    });
+    item.append(form);
+    form.querySelector("input").focus();
+  });
+  return item;
+}
+
+/** PATCH /mfa/passkeys/{id} with the new name. */
+function renameForm(factor, cancel) {
+  const id = `name-${factor.factor_id}`;
+  const submit = el("button", { type: "submit", className: "button small" }, "Save the name");
+  const form = el("form", { className: "inline-form", novalidate: true },
+    el("div", { className: "field", "data-field": "name" },
+      el("label", { for: id }, `New name for ${factor.label}`),
+      el("p", { className: "field-error", id: `${id}-error`, hidden: true }),
+      el("input", { type: "text", id, name: "name", value: factor.label, maxLength: 64, required: true,
+        autocomplete: "off" })),
+    el("div", { className: "actions" }, submit,
+      el("button", { type: "button", className: "link-button", "data-cancel": true }, "Cancel")));
+  form.querySelector("[data-cancel]").addEventListener("click", cancel);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    const name = form.querySelector("input").value.trim();
+    if (!name) {
+      showProblem(form, { title: "Enter a name", errors: [{ field: "name", message: "Enter a name for the passkey." }] });
+      return;
+    }
+    const restore = busy(submit, "Saving…");
+    try {
+      const answer = await api(`/mfa/passkeys/${encodeURIComponent(factor.factor_id)}`, {
+        method: "PATCH", body: { name },
+      });
+      if (!answer.ok) {
+        showProblem(form, answer.data);
+        return;
+      }
+      say("Passkey renamed", answer.data.message);
+      await loadFactors();
+    } finally {
+      restore();
+    }
+  });
+  return form;
+}
+
+const passkeyForm = document.getElementById("passkey-form");
+const passkeyAdd = document.getElementById("passkey-add");
+document.getElementById("passkeys-passwordless").hidden = !config.passwordless_passkeys;
+
+function closePasskeyForm() {
+  passkeyForm.hidden = true;
+  passkeyForm.reset();
+  clearErrors(passkeyForm);
+  passkeyAdd.hidden = false;
+}
+
+if (!passkeysSupported()) {
+  document.getElementById("passkeys-unsupported").hidden = false;
+  document.getElementById("passkey-add-actions").hidden = true;
+}
+passkeyAdd.addEventListener("click", () => {
+  passkeyAdd.hidden = true;
+  passkeyForm.hidden = false;
+  document.getElementById("passkey-password").focus();
+});
+document.getElementById("passkey-cancel").addEventListener("click", () => {
+  closePasskeyForm();
+  passkeyAdd.focus();
+});
+
+/** The password (re-authentication), then the browser creates the passkey, then the API stores it. */
+passkeyForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  clearErrors(passkeyForm);
+  const password = document.getElementById("passkey-password").value;
+  const name = document.getElementById("passkey-name").value.trim();
+  if (!password) {
+    showProblem(passkeyForm, { title: "Enter your password", errors: [{ field: "password", message: "Enter your current password." }] });
+    return;
+  }
+  const submit = document.getElementById("passkey-create");
+  const restore = busy(submit, "Waiting for your device…");
+  try {
+    const options = await api("/mfa/passkeys/registration-options", { method: "POST", body: { password } });
+    if (!options.ok) {
+      showProblem(passkeyForm, options.data);
+      return;
+    }
+    let credential;
+    try {
+      credential = await createPasskey(options.data.public_key);
+    } catch (error) {
+      const problem = browserProblem(error);
+      if (problem) showProblem(passkeyForm, problem);
+      return;
+    }
+    const body = name ? { credential, name } : { credential };
+    const answer = await api("/mfa/passkeys", { method: "POST", body });
+    if (!answer.ok) {
+      showProblem(passkeyForm, answer.data);
+      return;
+    }
+    closePasskeyForm();
+    say("Passkey added", answer.data.message);
+    await Promise.all([loadFactors(), loadDevices()]);
+  } finally {
+    restore();
+  }
+});
 
 await Promise.all([loadFactors(), loadDevices(), loadAccessSummary()]);

@@ -85,19 +85,34 @@ export function onFileField(errors) {
     ? { ...error, field: "attachments" } : error));
 }
 
+// What the plan's malware scan says of a file: its label, and whether the file can be downloaded.
+const SCAN = {
+  pending_scan: ["Pending scan", "Being checked for malware; it can be downloaded once found clean."],
+  clean: ["Clean", "Checked for malware: none found."],
+  quarantined: ["Quarantined", "Malware was found: the file was removed. Send a clean copy if the plan needs it."],
+  not_scanned: ["Not scanned", "The malware scan could not check it (a password-protected file?). Send it again."],
+};
+
 /**
- * The files of a request, each a button that downloads it (the API answers in the file's own type
- * when asked for it); `onProblem(problem)` shows a refused download.
+ * The files of a request with each one's scan state; a clean file is a button that downloads it (the API
+ * answers in the file's own type when asked for it); `onProblem(problem)` shows a refused download.
  */
 export function attachmentList(authorization, actingFor, onProblem) {
   if (!authorization.attachments || !authorization.attachments.length) {
     return el("p", { className: "empty", id: "attachments" }, "No files attached.");
   }
   return el("ul", { className: "file-list", id: "attachments" }, ...authorization.attachments.map((file) => {
-    const button = el("button", { type: "button", className: "link-button" }, file.name);
-    button.addEventListener("click", () => download(authorization.authorization_id, file, actingFor(), onProblem));
-    return el("li", {}, button, el("span", { className: "file-meta" },
-      ` ${TYPES[file.content_type] || file.content_type}, ${megabytes(file.size)}`));
+    const scan = file.scan || "pending_scan";
+    const [label, hint] = SCAN[scan] || [scan, ""];
+    let name = el("span", { className: "file-name" }, file.name);
+    if (scan === "clean") {
+      name = el("button", { type: "button", className: "link-button" }, file.name);
+      name.addEventListener("click", () => download(authorization.authorization_id, file, actingFor(), onProblem));
+    }
+    return el("li", { "data-scan": scan }, name, el("span", { className: "file-meta" },
+      ` ${TYPES[file.content_type] || file.content_type}, ${megabytes(file.size)} `),
+    el("span", { className: `file-scan scan-${scan}`, title: hint }, label),
+    scan === "clean" ? null : el("span", { className: "hint" }, ` ${hint}`));
   }));
 }
 

@@ -1,10 +1,12 @@
 // The second step of signing in: choose one of your methods, then enter its code, or approve the
-// request on your phone (choosing the number shown here) while this page asks every 2 seconds.
+// request on your phone (choosing the number shown here) while this page asks every 2 seconds, or use
+// a passkey (the browser asks the device for it; no code).
 
 import { api, goTo } from "./api.js";
 import { busy, clearErrors, showProblem } from "./forms.js";
 import { el, sleep } from "./dom.js";
 import { initPage } from "./page.js";
+import { browserProblem, verifyWithPasskey } from "./passkeys.js";
 import { headerSignOut, landing, requireSession } from "./session.js";
 
 const POLL_MS = 2000;
@@ -13,6 +15,7 @@ const KIND_HINTS = {
   sms: "We text you a code.",
   email: "We email you a code.",
   push: "Approve the sign-in on your phone.",
+  passkey: "Use your passkey: your device asks for your fingerprint, face or screen lock.",
 };
 
 headerSignOut((problem) => showProblem(document.getElementById("main"), problem));
@@ -135,6 +138,10 @@ chooseForm.addEventListener("submit", async (event) => {
     showProblem(chooseForm, { title: "Choose a sign-in method", errors: [{ field: "factor_id", message: "Choose one of your methods." }] });
     return;
   }
+  if (factor.kind === "passkey") {
+    await usePasskey(document.getElementById("choose-submit"));
+    return;
+  }
   await challenge(factor, chooseForm, document.getElementById("choose-submit"));
 });
 
@@ -168,3 +175,25 @@ codeForm.addEventListener("submit", async (event) => {
     restore();
   }
 });
+
+/** A passkey needs no code: the browser asks the device, the API checks its answer. */
+async function usePasskey(button) {
+  const restore = busy(button, "Waiting for your passkey…");
+  try {
+    let answer;
+    try {
+      answer = await verifyWithPasskey(false);
+    } catch (error) {
+      const problem = browserProblem(error);
+      if (problem) showProblem(chooseForm, problem);
+      return;
+    }
+    if (answer.ok) {
+      await goTo(await landing(answer.data.next));
+      return;
+    }
+    showProblem(chooseForm, answer.data);
+  } finally {
+    restore();
+  }
+}

@@ -1,5 +1,7 @@
 // Sign in: login and password (and, on plans that mail a code at registration, that code the first
 // time). The API answers with the page to go to next: MFA set-up, the MFA check, or the account.
+// On plans that allow it (passwordless_passkeys), a passkey alone signs in too: from its button, or
+// from the browser's autofill of the user-name field (conditional mediation) offering the saved passkey.
 // On plans with a CAPTCHA, several failed sign-ins for one user name make the API ask for a solved
 // security code (captcha-required): the box appears, the browser solves it and sends the sign-in again.
 
@@ -9,6 +11,7 @@ import { busy, clearErrors, formValues, problemLinks, showProblem } from "./form
 import { notice } from "./dom.js";
 import { initPage } from "./page.js";
 import { passwordToggle } from "./password.js";
+import { autofillSupported, browserProblem, getPasskey, passkeysSupported } from "./passkeys.js";
 import { landing } from "./session.js";
 
 const config = await initPage("Sign in");
@@ -126,3 +129,56 @@ form.addEventListener("submit", async (event) => {
     restore();
   }
 });
+
+// --- passkeys, on plans that sign in with a passkey alone ----------------------------------------------
+const passkeySection = document.getElementById("passkey-signin");
+const passkeyButton = document.getElementById("passkey-submit");
+let autofill = null; // the waiting autofill request: cancelled when the button is used instead
+
+async function passkeySignIn({ conditional }) {
+  const options = await api("/passkeys/signin-options", { method: "POST", body: {} });
+  if (!options.ok) return conditional ? null : options;
+  let credential;
+  try {
+    if (conditional) {
+      autofill = new AbortController();
+      credential = await getPasskey(options.data.public_key, { mediation: "conditional", signal: autofill.signal });
+    } else {
+      credential = await getPasskey(options.data.public_key);
+    }
+  } catch (error) {
+    const problem = browserProblem(error);
+    return problem && !conditional ? { ok: false, data: problem } : null;
+  }
+  return api("/passkeys/signin", { method: "POST", body: { credential } });
+}
+
+async function finishPasskey(answer) {
+  if (!answer) return;
+  if (answer.ok) {
+    await goTo(await landing(answer.data.next));
+    return;
+  }
+  showProblem(form, answer.data);
+}
+
+if (config.passwordless_passkeys && passkeysSupported()) {
+  passkeySection.hidden = false;
+  passkeyButton.addEventListener("click", async () => {
+    clearErrors(form);
+    if (autofill) autofill.abort();
+    const restore = busy(passkeyButton, "Waiting for your passkey…");
+    try {
+      await finishPasskey(await passkeySignIn({ conditional: false }));
+    } finally {
+      restore();
+    }
+    startAutofill();
+  });
+  startAutofill();
+}
+
+async function startAutofill() {
+  if (!(await autofillSupported())) return;
+  await finishPasskey(await passkeySignIn({ conditional: true }));
+}

@@ -34,6 +34,7 @@ class Settings(BaseModel):
     access_workflow_arn: str | None = Field(default=None, alias="ACCESS_WORKFLOW_ARN")
     authorization_clock_arn: str | None = Field(default=None, alias="AUTHORIZATION_CLOCK_ARN")
     provider_export_arn: str | None = Field(default=None, alias="PROVIDER_EXPORT_ARN")
+    portal_data_import_arn: str | None = Field(default=None, alias="PORTAL_DATA_IMPORT_ARN")
     roster_bucket: str | None = Field(default=None, alias="ROSTER_BUCKET")
     portal_data_bucket: str | None = Field(default=None, alias="PORTAL_DATA_BUCKET")
     audit_archive_bucket: str | None = Field(default=None, alias="AUDIT_ARCHIVE_BUCKET",

@@ -22,6 +22,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from functions.shared.core import telemetry
 from functions.shared.core.errors import is_transient
 from functions.shared.core.http import with_security_headers
+from functions.shared.core.logs import per_invocation
 
 logger = Logger()
 
@@ -129,11 +130,11 @@ def make_fhir_resolver() -> APIGatewayRestResolver:
 
 
 def make_fhir_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+    @per_invocation(logger, correlation_id_path=correlation_paths.API_GATEWAY_REST)
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         try:
             return with_security_headers(app.resolve(event, context))  # bodies are read by each route
         finally:
             telemetry.flush()
 
-    return lambda_handler
+    return telemetry.traced(lambda_handler)

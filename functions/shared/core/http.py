@@ -32,6 +32,7 @@ from functions.shared.core import telemetry
 from functions.shared.core.config import settings
 from functions.shared.core.errors import FieldError, Problem, is_transient, service_unavailable, session_ended
 from functions.shared.core.forms import STATED
+from functions.shared.core.logs import per_invocation
 
 logger = Logger()
 
@@ -390,7 +391,7 @@ def with_security_headers(result: dict[str, Any]) -> dict[str, Any]:
 def make_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
     """The Lambda entry point for a resolver: correlation id in every log line, headers on every reply."""
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+    @per_invocation(logger, correlation_id_path=correlation_paths.API_GATEWAY_REST)
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         try:
             refused = body_problem(event)
@@ -401,4 +402,4 @@ def make_handler(app: APIGatewayRestResolver) -> Callable[[dict[str, Any], Any],
         finally:
             telemetry.flush()
 
-    return lambda_handler
+    return telemetry.traced(lambda_handler)

@@ -48,6 +48,9 @@ class PlanProfile(BaseModel):
     resend_limit_per_hour: int = 3
     password_policy: PasswordPolicy = PasswordPolicy()
     mfa_factors: tuple[str, ...] = ("push", "totp", "sms", "email")
+    # Passkeys (WebAuthn) are a second factor after the password on every plan; with this on, a passkey also
+    # signs in alone (the sign-in page's "Sign in with a passkey" and the browser's passkey autofill).
+    passwordless_passkeys: bool = False
     session_idle: timedelta = timedelta(minutes=30)  # HIPAA automatic logoff
     session_absolute: timedelta = timedelta(hours=12)
     remember_device: timedelta = timedelta(days=30)
@@ -127,6 +130,7 @@ _CARESOURCE = PlanProfile(
     brand="CareSource",
     portal_name="CareSource Provider Portal",
     support_phone="1-800-488-0134",
+    passwordless_passkeys=True,
 )
 
 PLANS: dict[str, PlanProfile] = {

@@ -21,6 +21,7 @@ class FactorKind(StrEnum):
     SMS = "sms"
     EMAIL = "email"
     PUSH = "push"
+    PASSKEY = "passkey"  # a WebAuthn credential (functions/mfa/passkeys.py)
 
 
 class PushStatus(StrEnum):
@@ -119,3 +120,5 @@ class TokenPurpose(StrEnum):
     PUSH_ENROL = "push_enrol"
     PUSH_CHALLENGE = "push_challenge"
     DELEGATION_INVITE = "delegation_invite"
+    PASSKEY_REGISTER = "passkey_register"  # a WebAuthn challenge: hashed, single-use, minutes long
+    PASSKEY_SIGNIN = "passkey_signin"

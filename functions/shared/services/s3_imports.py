@@ -22,6 +22,9 @@ REPORTS_PREFIX = "reports/"
 # exports/<name>/: a Bulk Data export, one NDJSON file per type, then its manifest.json, which starts the import
 EXPORTS_PREFIX = "exports/"
 EXPORT_MANIFEST = "manifest.json"
+# import-work/<import>/: what the portal-data import workflow's steps hand one another (its survey, each
+# range's part of the report); removed when the import ends, expired by the bucket if it stops
+IMPORT_WORK_PREFIX = "import-work/"
 CHUNK_BYTES = 1024 * 1024
 
 
@@ -53,16 +56,34 @@ class Report(Protocol):
     def model_dump_json(self, *, indent: int | None = None) -> str: ...
 
 
+@dataclass(frozen=True)
+class Landed:
+    """An object an S3 event names, and the event's `sequencer`: one per write of the key (a redelivered
+    event carries the same one, a new upload of the same key a new one)."""
+
+    file: S3File
+    sequencer: str
+
+
+def landed(event: Mapping[str, Any]) -> list[Landed]:
+    return [Landed(S3File(record["s3"]["bucket"]["name"], unquote_plus(record["s3"]["object"]["key"])),
+                   str(record["s3"]["object"].get("sequencer") or ""))
+            for record in event.get("Records", [])]
+
+
+def write_report(file: S3File, report: Report) -> None:
+    """`reports/<key>.report.json`."""
+    client("s3").put_object(Bucket=file.bucket, Key=f"{REPORTS_PREFIX}{file.key}.report.json",
+                            Body=report.model_dump_json(indent=2).encode(), ContentType="application/json")
+
+
 def run_imports(event: Mapping[str, Any], importer: Callable[[S3File], Report], logger: Logger,
                 summary: Callable[[Any], dict[str, Any]]) -> dict[str, Any]:
     """Import every object named by the event; returns {"imports": [{key, status}, ...]}."""
     results = []
-    for record in event.get("Records", []):
-        bucket = record["s3"]["bucket"]["name"]
-        key = unquote_plus(record["s3"]["object"]["key"])
-        report = importer(S3File(bucket, key))
-        client("s3").put_object(Bucket=bucket, Key=f"{REPORTS_PREFIX}{key}.report.json",
-                                Body=report.model_dump_json(indent=2).encode(), ContentType="application/json")
+    for one in landed(event):
+        report = importer(one.file)
+        write_report(one.file, report)
         logger.info("import", extra={"status": report.status, **summary(report)})
-        results.append({"key": key, "status": report.status})
+        results.append({"key": one.file.key, "status": report.status})
     return {"imports": results}

@@ -47,6 +47,10 @@ class Factor:
     totp_last_step: int | None = None  # totp: newest time step used (replay guard)
     public_key: str | None = None  # push: the device's Ed25519 public key, base64
     push_endpoint: str | None = None  # push: SNS platform endpoint ARN
+    credential_id: str | None = None  # passkey: the WebAuthn credential id, base64url
+    credential_public_key: str | None = None  # passkey: its COSE public key, base64url
+    sign_count: int | None = None  # passkey: the authenticator's last signature counter
+    last_used_at: datetime | None = None  # passkey: the last sign-in with it
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,10 @@ class AccountView:
     def factor(self, factor_id: str) -> Factor | None:
         return next((f for f in self.factors if f.factor_id == factor_id), None)
 
+    def passkey(self, credential_id: str) -> Factor | None:
+        return next((f for f in self.factors if f.kind == FactorKind.PASSKEY and f.confirmed
+                     and f.credential_id == credential_id), None)
+
     @property
     def confirmed_factors(self) -> list[Factor]:
         return [f for f in self.factors if f.confirmed]
@@ -124,6 +132,9 @@ class AccountChange:
     activate_with_code: tuple[str, datetime] | None = None  # (the current secret's hash, activated at)
     confirm_factor: tuple[str, str, int | None] | None = None  # (factor id, its final label, TOTP step)
     spend_totp_step: tuple[str, int] | None = None  # (factor id, step): refused unless newer than the last
+    spend_token: tuple[str, datetime] | None = None  # (token hash, at): a single-use challenge, refused if spent
+    # (factor id, the counter read, the new counter, at): refused if the passkey's counter moved meanwhile
+    passkey_used: tuple[str, int, int, datetime] | None = None
 
 
 class Accounts(Protocol):
@@ -184,6 +195,16 @@ class Accounts(Protocol):
         """StaleWrite if the factors changed since `account` was read."""
         ...
 
+    def add_passkey(self, account: AccountView, factor: Factor, token_hash: str, at: datetime,
+                    audit: AuditEntry) -> None:
+        """Add a confirmed passkey, spending its registration challenge (dropping unconfirmed leftovers);
+        StaleWrite if the factors changed since `account` was read or the challenge was spent."""
+        ...
+
+    def rename_factor(self, account: AccountView, factor_id: str, label: str, audit: AuditEntry) -> None:
+        """StaleWrite if the factors changed since `account` was read."""
+        ...
+
     def set_password(self, account_id: str, password_hash: str, at: datetime, audit: AuditEntry, *,
                      token_hash: str | None = None, token_issued_at: datetime | None = None) -> None:
         """A new password; clears password failures; spends the reset token. StaleWrite if the token was
@@ -200,13 +221,15 @@ class Accounts(Protocol):
 # --- conversions -------------------------------------------------------------------------------
 
 _FACTOR_FIELDS = ("factor_id", "label", "confirmed", "created_at", "phone", "totp_secret_encrypted",
-                  "totp_last_step", "public_key", "push_endpoint")
+                  "totp_last_step", "public_key", "push_endpoint", "credential_id", "credential_public_key",
+                  "sign_count", "last_used_at")
 
 
 def _factor_view(item: FactorItem) -> Factor:
     values: dict[str, Any] = {name: getattr(item, name) for name in _FACTOR_FIELDS}
-    if values["totp_last_step"] is not None:
-        values["totp_last_step"] = int(values["totp_last_step"])
+    for number in ("totp_last_step", "sign_count"):
+        if values[number] is not None:
+            values[number] = int(values[number])
     return Factor(kind=FactorKind(item.kind), **values)
 
 
@@ -278,6 +301,13 @@ def change_item(tx: TransactWrite, account: AccountView, change: AccountChange) 
         if confirm_step is not None:
             updates.append(target.totp_last_step.set(confirm_step))
         guard &= target.factor_id == factor_id
+    if change.passkey_used is not None:
+        factor_id, counter_read, counter, at = change.passkey_used
+        target = Account.factors[_index(account, factor_id)]
+        updates += [target.sign_count.set(counter), target.last_used_at.set(at)]
+        guard &= (target.factor_id == factor_id) & (target.sign_count == counter_read)
+    if change.spend_token is not None:
+        tokens.spend_item(tx, *change.spend_token)
     if updates:
         tx.update(Account(account.account_id), actions=updates, condition=guard)
     return bool(updates)
@@ -430,6 +460,16 @@ class DynamoAccounts:
         if clear_password_failures:
             actions += [Account.password_failures.set(0), Account.password_locked_until.remove()]
         self._update(account.account_id, actions, _factors_unchanged(account), audit)
+
+    def add_passkey(self, account: AccountView, factor: Factor, token_hash: str, at: datetime,
+                    audit: AuditEntry) -> None:
+        kept = [f for f in account.factors if f.confirmed]
+        self._update(account.account_id, [Account.factors.set(_stored_factors([*kept, factor]))],
+                     _factors_unchanged(account), audit, spend=(token_hash, at))
+
+    def rename_factor(self, account: AccountView, factor_id: str, label: str, audit: AuditEntry) -> None:
+        self._update(account.account_id, [Account.factors[_index(account, factor_id)].label.set(label)],
+                     _factors_unchanged(account), audit)
 
     def set_password(self, account_id: str, password_hash: str, at: datetime, audit: AuditEntry, *,
                      token_hash: str | None = None, token_issued_at: datetime | None = None) -> None:

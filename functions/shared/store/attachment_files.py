@@ -4,10 +4,16 @@
 Content-addressed under the request's number: a retried upload writes the same key with the same bytes,
 so a retry never duplicates a file, and a file is found only through the request that lists it (its
 metadata lives on the authorization record, functions/shared/store/authorizations.py).
+
+GuardDuty scans every new object under the prefix; the bucket policy refuses to read one that is not tagged
+clean (functions/shared/core/malware_scan.py), which `get` reports as `NotScannedClean`. A quarantined file
+is deleted: the bucket is versioned, so the infected version stays (still unreadable) for the security team
+until noncurrent versions expire, and nothing that may delete a version is granted to the portal.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 from functions.shared.core.aws import client
@@ -15,10 +21,21 @@ from functions.shared.core.config import settings
 from functions.shared.core.errors import service_unavailable
 
 PREFIX = "attachments/"
+_KEY = re.compile(r"attachments/(PA-[0-9A-Z]{10})/([0-9a-f]{64})")
+
+
+class NotScannedClean(Exception):
+    """The bucket refused to read the object: no scan has found it clean."""
 
 
 def attachment_key(authorization_id: str, sha256: str) -> str:
     return f"{PREFIX}{authorization_id}/{sha256}"
+
+
+def key_parts(key: str) -> tuple[str, str] | None:
+    """(authorization id, sha256) of an attachment's object key; None for any other key."""
+    found = _KEY.fullmatch(key)
+    return (found[1], found[2]) if found else None
 
 
 class AttachmentFiles(Protocol):
@@ -26,7 +43,13 @@ class AttachmentFiles(Protocol):
         """Store a file (idempotent: the same file under the same request is the same object)."""
         ...
 
-    def get(self, authorization_id: str, sha256: str) -> bytes | None: ...
+    def get(self, authorization_id: str, sha256: str) -> bytes | None:
+        """The content; None when there is none; NotScannedClean when the bucket refuses it (not scanned clean)."""
+        ...
+
+    def quarantine(self, authorization_id: str, sha256: str) -> None:
+        """Take an infected file out of reach (idempotent)."""
+        ...
 
 
 class S3AttachmentFiles:
@@ -51,6 +74,11 @@ class S3AttachmentFiles:
         except ClientError as exc:
             if exc.response["Error"]["Code"] in ("NoSuchKey", "404"):
                 return None
+            if exc.response["Error"]["Code"] == "AccessDenied":  # the bucket policy: not tagged clean
+                raise NotScannedClean(authorization_id) from None
             raise
         body: bytes = answer["Body"].read()
         return body
+
+    def quarantine(self, authorization_id: str, sha256: str) -> None:
+        client("s3").delete_object(Bucket=settings().portal_data_bucket, Key=attachment_key(authorization_id, sha256))

@@ -15,15 +15,19 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import ClassVar, Literal, Protocol
 
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 from pynamodb.transactions import TransactWrite
 
 from functions.shared.core.audit import AuditEntry
+from functions.shared.core.malware_scan import FileState, may_record, moves_to
 from functions.shared.store.audit import audit_item
 from functions.shared.store.declared import DeclaredRecord, RecordKeys
 from functions.shared.store.models import UniqueKey, bind_tables
 from functions.shared.store.pages import StoredPage, newest_first
 from functions.shared.store.portal_models import AttachmentEntry, AuthorizationRecord, HistoryEntry, ServiceLine
 from functions.shared.store.transactions import (
+    StaleWrite,
     find,
     transact_first_claimed,
     transact_or_stale,
@@ -99,6 +103,11 @@ class Attachment:
     size: int
     sha256: str
     added_at: datetime
+    scan: FileState = FileState.PENDING_SCAN  # GuardDuty's verdict on its content (core/malware_scan.py)
+
+
+class FileNotListed(Exception):
+    """No request lists a file with this content (yet: the scan may answer before the request is stored)."""
 
 
 @dataclass(frozen=True)
@@ -205,6 +214,12 @@ class Authorizations(Protocol):
         """One transition, only from `expected`; StaleWrite when the request moved meanwhile."""
         ...
 
+    def record_scan(self, authorization_id: str, sha256: str, state: FileState, audit: AuditEntry) -> bool:
+        """Give the request's files with this content the scan `state` (with its audit record), where their state
+        may move there; True when it changed, False when nothing could (the same result twice, a quarantined
+        file). FileNotListed when the request does not list such a file."""
+        ...
+
 
 class DynamoAuthorizations:
     def create(self, authorization: Authorization, claim: IdempotencyClaim, audit: AuditEntry) -> None:
@@ -306,6 +321,45 @@ class DynamoAuthorizations:
         assert moved is not None, "a request is never deleted"
         return moved
 
+    def record_scan(self, authorization_id: str, sha256: str, state: FileState, audit: AuditEntry) -> bool:
+        for _ in range(3):  # a concurrent result moved a file first: read again, decide again
+            current = self.get(authorization_id)
+            listed = [i for i, a in enumerate(current.attachments) if a.sha256 == sha256] if current else []
+            if current is None or not listed:
+                raise FileNotListed(authorization_id)
+            movable = [i for i in listed if may_record(current.attachments[i].scan, state)]
+            if not movable:
+                return False
+            bind_tables()
+            actions = [AuthorizationRecord.attachments[i].scan.set(state.value) for i in movable]
+            condition = None
+            for i in movable:  # each file still holds this content and a state it may move from
+                guard = (AuthorizationRecord.attachments[i].sha256 == sha256) & _scan_may_become(i, state)
+                condition = guard if condition is None else condition & guard
+
+            def build(tx: TransactWrite, actions: list[Action] = actions,
+                      condition: Condition | None = condition) -> None:
+                tx.update(AuthorizationRecord(authorization_id), actions=actions, condition=condition)
+                tx.save(audit_item(audit))
+
+            try:
+                transact_or_stale(build)
+            except StaleWrite:
+                continue
+            return True
+        raise StaleWrite  # still racing: the event is delivered again
+
+
+def _scan_may_become(index: int, state: FileState) -> Condition:
+    """The stored scan state of file `index` is one that may become `state` (absent: pending)."""
+    scan = AuthorizationRecord.attachments[index].scan
+    stored = sorted(s.value for s in moves_to(state) if s != FileState.PENDING_SCAN)
+    condition: Condition | None = scan.is_in(*stored) if stored else None
+    if FileState.PENDING_SCAN in moves_to(state):
+        condition = scan.does_not_exist() if condition is None else scan.does_not_exist() | condition
+    assert condition is not None, "every state but pending is reached from pending"
+    return condition
+
 
 def _utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # fixed width: sorts as it reads
@@ -326,7 +380,8 @@ def _history(event: Event) -> HistoryEntry:
 
 def _attachment_entry(a: Attachment) -> AttachmentEntry:
     return AttachmentEntry(number=a.number, name=a.name, content_type=a.content_type, size=a.size, sha256=a.sha256,
-                           added_at=a.added_at)
+                           added_at=a.added_at,
+                           scan=None if a.scan == FileState.PENDING_SCAN else a.scan.value)
 
 
 def _record(a: Authorization) -> AuthorizationRecord:
@@ -363,6 +418,7 @@ def _authorization(item: AuthorizationRecord) -> Authorization:
         decided_in="core" if item.decided_in == "core" else "portal",
         history=tuple(Event(h.at, h.event, h.by, h.note, tuple(int(n) for n in h.attachments or ()))
                       for h in item.history or []),
-        attachments=tuple(Attachment(int(f.number), f.name, f.content_type, int(f.size), f.sha256, f.added_at)
+        attachments=tuple(Attachment(int(f.number), f.name, f.content_type, int(f.size), f.sha256, f.added_at,
+                                     FileState(f.scan) if f.scan else FileState.PENDING_SCAN)
                           for f in item.attachments or []),
         appeal_of=item.appeal_of, appeal_id=item.appeal_id, trace_number=item.trace_number)

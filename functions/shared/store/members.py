@@ -1,8 +1,10 @@
 """Member repository: a member's profile and coverage periods, loaded from the plan's extracts.
 
 A member and all their coverage periods are one item collection, so a lookup by member ID is one
-Query; a lookup by name and date of birth first asks the sparse identity index. The portal only
-reads; the extract import is the only writer.
+Query; a lookup by name and date of birth first asks the sparse identity index. An identity check reads
+the profile alone first (`profile`: one GetItem, the same work whether or not the member exists), and the
+coverage periods (`coverages`) only once it matched. The portal only reads; the extract import is the
+only writer.
 """
 
 from __future__ import annotations
@@ -88,6 +90,10 @@ def identity_key(last_name: str, first_name: str, birth_date: date) -> str:
 class Members(Protocol):
     def get(self, member_id: str) -> Member | None: ...
 
+    def profile(self, member_id: str) -> MemberProfile | None: ...
+
+    def coverages(self, member_id: str) -> tuple[CoveragePeriod, ...]: ...
+
     def ids_by_identity(self, last_name: str, first_name: str, birth_date: date) -> list[str]: ...
 
     def put_profile(self, profile: MemberProfile, content_hash: str, source: str) -> bool: ...
@@ -106,11 +112,23 @@ class DynamoMembers:
         coverages: list[CoveragePeriod] = []
         for item in MemberRecord.query(member_id):
             if item.record == PROFILE:
-                profile = MemberProfile(item.member_id, item.first_name or "", item.last_name or "",
-                                        date.fromisoformat(item.birth_date or "1900-01-01"))
+                profile = _profile(item)
             else:
                 coverages.append(_coverage(item))
         return Member(profile, tuple(coverages)) if profile else None
+
+    def profile(self, member_id: str) -> MemberProfile | None:
+        bind_tables()
+        item = find(MemberRecord, member_id, PROFILE, consistent=False)
+        # An absent member costs the same decoding as a present one: the time of the answer does not say
+        # whether the member ID exists.
+        profile = _profile(item if item is not None else MemberRecord.from_raw_data(_DECOY_PROFILE))
+        return profile if item is not None else None
+
+    def coverages(self, member_id: str) -> tuple[CoveragePeriod, ...]:
+        bind_tables()
+        return tuple(_coverage(item) for item in MemberRecord.query(
+            member_id, MemberRecord.record.startswith(COVERAGE_PREFIX)))
 
     def ids_by_identity(self, last_name: str, first_name: str, birth_date: date) -> list[str]:
         bind_tables()
@@ -150,6 +168,20 @@ def _put_if_changed(item: MemberRecord, content_hash: str) -> bool:
             return False
         raise
     return True
+
+
+# A stored profile's shape (the attributes an import writes, names of a usual length), decoded in place of
+# one that is not there.
+_DECOY_PROFILE = {
+    "member_id": {"S": "M000000000"}, "record": {"S": PROFILE}, "content_hash": {"S": "0" * 64},
+    "source": {"S": "Patient/decoy-0000000000"}, "first_name": {"S": "Decoyname"}, "last_name": {"S": "Decoyname"},
+    "birth_date": {"S": "1900-01-01"}, "identity_key": {"S": "0" * 64},
+}
+
+
+def _profile(item: MemberRecord) -> MemberProfile:
+    return MemberProfile(item.member_id, item.first_name or "", item.last_name or "",
+                         date.fromisoformat(item.birth_date or "1900-01-01"))
 
 
 def _coverage(item: MemberRecord) -> CoveragePeriod:

@@ -5,6 +5,7 @@ Table names are bound from the environment on first use (`bind_tables`), never a
 
 from __future__ import annotations
 
+import threading
 from contextlib import suppress
 from functools import cache
 from typing import Any
@@ -30,7 +31,7 @@ class Factor(MapAttribute):
     """One multi-factor method of an account. Secrets are never stored in clear."""
 
     factor_id = UnicodeAttribute()
-    kind = UnicodeAttribute()  # totp | sms | email | push
+    kind = UnicodeAttribute()  # totp | sms | email | push | passkey
     label = UnicodeAttribute()
     confirmed = BooleanAttribute(default=False)
     created_at = UTCDateTimeAttribute()
@@ -39,6 +40,10 @@ class Factor(MapAttribute):
     totp_last_step = NumberAttribute(null=True)  # totp: newest time step used (replay guard)
     public_key = UnicodeAttribute(null=True)  # push: the device's Ed25519 public key, base64
     push_endpoint = UnicodeAttribute(null=True)  # push: SNS platform endpoint ARN
+    credential_id = UnicodeAttribute(null=True)  # passkey: the WebAuthn credential id, base64url
+    credential_public_key = UnicodeAttribute(null=True)  # passkey: its COSE public key, base64url
+    sign_count = NumberAttribute(null=True)  # passkey: the authenticator's last signature counter
+    last_used_at = UTCDateTimeAttribute(null=True)  # passkey: the last sign-in with it
 
 
 class AccountsByLifecycleDay(GlobalSecondaryIndex):
@@ -438,9 +443,23 @@ MODELS: dict[str, type[Model]] = {
 SHARED_TABLE_MODELS: dict[str, type[Model]] = {"providers": RosterState, "unique_keys": Delivery}
 
 
-@cache
+_binding = threading.Lock()  # threads of one process (the devserver's side-by-side functions) bind once
+
+
 def bind_tables() -> None:
     """Point every model at this deployment's table names and region (once per container)."""
+    with _binding:
+        _bind_tables()
+
+
+def forget_bound_tables() -> None:
+    """Bind again on the next use (a process that points its SDK at another endpoint: the bench)."""
+    with _binding:
+        _bind_tables.cache_clear()
+
+
+@cache
+def _bind_tables() -> None:
     from functions.shared.core.config import settings
 
     cfg = settings()

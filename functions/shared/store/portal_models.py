@@ -278,6 +278,7 @@ class AttachmentEntry(MapAttribute):
     size = NumberAttribute()
     sha256 = UnicodeAttribute()
     added_at = UTCDateTimeAttribute()
+    scan = UnicodeAttribute(null=True)  # core/malware_scan.py FileState; absent: no scan result yet
 
 
 class AuthorizationRecord(Model):

@@ -134,6 +134,20 @@ class MemoryAccounts:
             changed = replace(changed, password_failures=0, password_locked_until=None)
         self._write(changed, audit)
 
+    def add_passkey(self, account: AccountView, factor: Factor, token_hash: str, at: datetime,
+                    audit: AuditEntry) -> None:
+        stored = self._unchanged_factors(account)
+        repositories().tokens.check_unspent(token_hash)
+        repositories().tokens.spend(token_hash, at)
+        self._write(replace(stored, factors=(*[f for f in stored.factors if f.confirmed], factor)), audit)
+
+    def rename_factor(self, account: AccountView, factor_id: str, label: str, audit: AuditEntry) -> None:
+        stored = self._unchanged_factors(account)
+        factor = stored.factor(factor_id)
+        if factor is None:
+            raise StaleWrite
+        self._write(_with(stored, replace(factor, label=label)), audit)
+
     def set_password(self, account_id: str, password_hash: str, at: datetime, audit: AuditEntry, *,
                      token_hash: str | None = None, token_issued_at: datetime | None = None) -> None:
         account = self._existing(account_id)
@@ -186,6 +200,14 @@ class MemoryAccounts:
                 raise StaleWrite
             confirmed = replace(factor, confirmed=True, label=label)
             account = _with(account, confirmed if step is None else replace(confirmed, totp_last_step=step))
+        if change.passkey_used is not None:
+            factor_id, counter_read, counter, at = change.passkey_used
+            factor = account.factor(factor_id)
+            if factor is None or factor.sign_count != counter_read:
+                raise StaleWrite
+            account = _with(account, replace(factor, sign_count=counter, last_used_at=at))
+        if change.spend_token is not None:
+            repositories().tokens.check_unspent(change.spend_token[0])
         return account
 
     def put(self, account: AccountView) -> None:

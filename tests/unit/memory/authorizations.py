@@ -8,11 +8,13 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from functions.shared.core.audit import AuditEntry
+from functions.shared.core.malware_scan import FileState, may_record
 from functions.shared.store.authorizations import (
     APPEALABLE,
     Authorization,
     AuthorizationStatus,
     Change,
+    FileNotListed,
     IdempotencyClaim,
     ServiceRequest,
     may_move,
@@ -99,6 +101,19 @@ class MemoryAuthorizations:
             self.requests[authorization_id] = moved
             self.audit.append(audit)
             return moved
+
+    def record_scan(self, authorization_id: str, sha256: str, state: FileState, audit: AuditEntry) -> bool:
+        with self._lock:
+            current = self.requests.get(authorization_id)
+            if current is None or not any(a.sha256 == sha256 for a in current.attachments):
+                raise FileNotListed(authorization_id)
+            files = tuple(replace(a, scan=state) if a.sha256 == sha256 and may_record(a.scan, state) else a
+                          for a in current.attachments)
+            if files == current.attachments:
+                return False
+            self.requests[authorization_id] = replace(current, attachments=files)
+            self.audit.append(audit)
+            return True
 
 
 REPOSITORIES = {"authorizations": MemoryAuthorizations}

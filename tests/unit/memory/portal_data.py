@@ -13,13 +13,20 @@ from tests.unit.memory.pages import newest_first
 class MemoryMembers:
     def __init__(self) -> None:
         self.profiles: dict[str, tuple[MemberProfile, str]] = {}
-        self.coverages: dict[tuple[str, str], tuple[CoveragePeriod, str]] = {}
+        self.periods: dict[tuple[str, str], tuple[CoveragePeriod, str]] = {}
 
     def get(self, member_id: str) -> Member | None:
         if member_id not in self.profiles:
             return None
-        periods = tuple(c for (m, _), (c, _) in sorted(self.coverages.items()) if m == member_id)
+        periods = tuple(c for (m, _), (c, _) in sorted(self.periods.items()) if m == member_id)
         return Member(self.profiles[member_id][0], periods)
+
+    def profile(self, member_id: str) -> MemberProfile | None:
+        stored = self.profiles.get(member_id)
+        return stored[0] if stored else None
+
+    def coverages(self, member_id: str) -> tuple[CoveragePeriod, ...]:
+        return tuple(c for (m, _), (c, _) in sorted(self.periods.items()) if m == member_id)
 
     def ids_by_identity(self, last_name: str, first_name: str, birth_date: date) -> list[str]:
         key = identity_key(last_name, first_name, birth_date)
@@ -34,9 +41,9 @@ class MemoryMembers:
 
     def put_coverage(self, member_id: str, coverage: CoveragePeriod, content_hash: str, source: str) -> bool:
         key = (member_id, f"{coverage.start.isoformat()}#{coverage.coverage_id}")
-        if self.coverages.get(key, (None, None))[1] == content_hash:
+        if self.periods.get(key, (None, None))[1] == content_hash:
             return False
-        self.coverages[key] = (coverage, content_hash)
+        self.periods[key] = (coverage, content_hash)
         return True
 
 

@@ -37,6 +37,8 @@ class MemorySessions:
             del self.sessions[replaces]
         if changed is not None:
             repositories().accounts.put(changed)
+        if change is not None and change.spend_token is not None:
+            repositories().tokens.spend(*change.spend_token)
         if device is not None:
             repositories().devices.put(device)
         repositories().audit.record(audit)

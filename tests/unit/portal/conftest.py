@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from devserver.demo_portal_data import ndjson
-from functions.portal_data_import.fhir import Extract, parse
+from functions.portal_data_import.fhir import Extract
+from functions.portal_data_import.passes import parse
 from functions.shared.core.plans import plan_profile
 from functions.shared.core.states import LinkRole, LinkStatus, LinkType
 from functions.shared.services import access

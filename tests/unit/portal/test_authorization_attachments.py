@@ -12,7 +12,9 @@ import pytest
 from functions.authorizations import attachments as files
 from functions.authorizations import logic
 from functions.authorizations.models import InformationRequest
+from functions.shared.core.audit import audit_event
 from functions.shared.core.context import Ask
+from functions.shared.core.malware_scan import STATE_OF, ScanResult
 from functions.shared.store.attachment_files import attachment_key
 from tests.unit.access.given import META, caller
 from tests.unit.portal.conftest import PLAN
@@ -91,8 +93,39 @@ def test_information_answers_carry_files_numbered_after_those_on_file(office):
     assert again.slug == "not-waiting-for-information" and len(office.attachment_files.objects) == 2
 
 
+def scanned(office, authorization_id: str, sha256: str, result: ScanResult) -> None:
+    """GuardDuty's verdict: the object's tag and, through the attachment_scan function, the record."""
+    office.attachment_files.tag(authorization_id, sha256, result)
+    office.authorizations.record_scan(authorization_id, sha256, STATE_OF[result], audit_event(
+        "authorization.attachment_scan", STATE_OF[result].value, META, now=NOW))
+
+
+def test_a_file_is_downloadable_only_once_scanned_clean(office):
+    request, _ = submit(attachments=[upload("referral.pdf", "application/pdf", PDF),
+                                     upload("scan.pdf", "application/pdf", PDF + b"2")])
+    ask = Ask(caller("office"), PLAN, META, NOW)
+    assert [a.scan for a in logic.open_request(request.authorization_id, "G1000001", ask).attachments] == [
+        "pending_scan", "pending_scan"]
+    pending = problem_of(logic.attachment, request.authorization_id, 1, "G1000001", ask)
+    assert (pending.status, pending.slug) == (409, "file-pending-scan")
+    scanned(office, request.authorization_id, request.attachments[0].sha256, ScanResult.NO_THREATS_FOUND)
+    scanned(office, request.authorization_id, request.attachments[1].sha256, ScanResult.THREATS_FOUND)
+    assert logic.attachment(request.authorization_id, 1, "G1000001", ask)[1] == PDF
+    infected = problem_of(logic.attachment, request.authorization_id, 2, "G1000001", ask)
+    assert (infected.status, infected.slug) == (410, "file-quarantined")
+    assert [a.scan for a in logic.open_request(request.authorization_id, "G1000001", ask).attachments] == [
+        "clean", "quarantined"]
+    refusals = [e.outcome for e in office.audit.entries if e.action == "phi.authorization.attachment"]
+    assert refusals == ["refused_pending_scan", "downloaded", "refused_quarantined"]
+    # The object put again (a new version has no tag yet): the bucket refuses it, whatever the record says.
+    office.attachment_files.put(request.authorization_id, request.attachments[0].sha256, PDF, "application/pdf")
+    again = problem_of(logic.attachment, request.authorization_id, 1, "G1000001", ask)
+    assert (again.status, again.slug) == (409, "file-pending-scan")
+
+
 def test_a_file_is_downloaded_only_through_a_request_the_caller_may_see(office, portal):
     request, _ = submit(attachments=[upload("referral.pdf", "application/pdf", PDF)])
+    scanned(office, request.authorization_id, request.attachments[0].sha256, ScanResult.NO_THREATS_FOUND)
     listed, content = logic.attachment(request.authorization_id, 1, "G1000001", Ask(caller("office"), PLAN, META, NOW))
     assert (listed.name, content) == ("referral.pdf", PDF)
     assert office.audit.entries[-1].action == "phi.authorization.attachment"
