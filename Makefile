@@ -39,7 +39,7 @@ run: install  ## the whole portal on http://127.0.0.1:$(PORT) with the embedded 
 test: install $(CHECKOV_STAMP)  ## every test: lint, unit, integration, infra (cdk-nag, cfn-lint, checkov), e2e (installs Chromium if missing)
 	scripts/ensure-chromium
 	$(VENV)/bin/ruff check .
-	$(PY) -m pytest -n 2 --dist loadfile
+	$(PY) -m pytest -n 2 --dist loadfile --durations=25
 
 unit integration infra e2e: install $(CHECKOV_STAMP)
 	$(PY) -m pytest tests/$@

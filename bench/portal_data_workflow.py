@@ -30,10 +30,9 @@ PARALLEL_RANGES = 10  # MaxConcurrency of the inner Map of infra/workflows/porta
 LAMBDA_LIMIT_S = 900
 ROOT = Path(__file__).resolve().parent.parent
 
-_SURVEY = """
+# A file read by byte range, as the workflow reads an S3 object (a ranged GET), a megabyte at a time.
+_READER = """
 import json, resource, sys, time
-from functions.portal_data_import.passes import Source, survey
-paths = json.loads(sys.argv[1])
 def reader(path):
     def read(start, end):
         with open(path, "rb") as f:
@@ -46,6 +45,11 @@ def reader(path):
                 left = None if left is None else left - len(chunk)
                 yield chunk
     return read
+"""
+
+_SURVEY = _READER + """
+from functions.portal_data_import.passes import Source, survey
+paths = json.loads(sys.argv[1])
 sources = [Source(p.rsplit("/", 1)[-1], reader(p)) for p in paths]
 started = time.perf_counter()
 found = survey(sources)
@@ -57,20 +61,9 @@ print(json.dumps({"seconds": seconds, "lines": found.lines, "ranges": [[r.file, 
                   "survey_bytes": len(data), "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
-_RANGE = """
-import json, resource, sys, time
+_RANGE = _READER + """
 from functions.portal_data_import.passes import Range, Source, Survey, map_range
 path, survey_path, piece = sys.argv[1], sys.argv[2], Range(*json.loads(sys.argv[3]))
-def read(start, end):
-    with open(path, "rb") as f:
-        f.seek(start)
-        left = None if end is None else end - start
-        while left is None or left > 0:
-            chunk = f.read(1 << 20 if left is None else min(1 << 20, left))
-            if not chunk:
-                return
-            left = None if left is None else left - len(chunk)
-            yield chunk
 loaded = time.perf_counter()
 found = Survey.from_json(open(survey_path, "rb").read())
 loaded = time.perf_counter() - loaded
@@ -79,7 +72,7 @@ def drop(extract):
     mapped[0] += len(extract.profiles) + len(extract.coverages) + len(extract.claims)
     extract.profiles.clear(); extract.coverages.clear(); extract.claims.clear()
 started = time.perf_counter()
-extract = map_range(found, Source(path.rsplit("/", 1)[-1], read), piece, drop)
+extract = map_range(found, Source(path.rsplit("/", 1)[-1], reader(path)), piece, drop)
 seconds = time.perf_counter() - started
 print(json.dumps({"seconds": seconds, "load_seconds": loaded, "mapped": mapped[0], "problems": len(extract.problems),
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))

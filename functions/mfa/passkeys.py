@@ -48,11 +48,10 @@ from functions.shared.core.http import Caller, RequestMeta
 from functions.shared.core.plans import PlanProfile
 from functions.shared.core.states import AccountState, FactorKind, FailureKind, SessionStage, TokenPurpose
 from functions.shared.services import ratelimit
-from functions.shared.services.notify import lifecycle as lifecycle_mails
 from functions.shared.services.notify.mail import send_mail
 from functions.shared.services.security import lockout
 from functions.shared.services.security.secrets import hash_secret
-from functions.shared.services.signin import Started, start
+from functions.shared.services.signin import Started, start, tell_how_to_reactivate
 from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
 from functions.shared.store.accounts import AccountChange, AccountView, Factor
@@ -285,7 +284,7 @@ def sign_in(credential: AssertionCredential, plan: PlanProfile, meta: RequestMet
         _refuse(plan, meta, now, account, "no_challenge" if issued is None or issued[0].account_id != ANYONE
                 else "unknown_passkey")
     if account.state == AccountState.DEACTIVATED:
-        _tell_how_to_reactivate(account, plan, now)
+        tell_how_to_reactivate(account, plan, now)
         _refuse(plan, meta, now, account, "deactivated")
     if account.state != AccountState.ACTIVE or lockout.reset_required(account) \
             or lockout.is_paused(account, FailureKind.PASSWORD, now):
@@ -317,17 +316,6 @@ def _refuse(plan: PlanProfile, meta: RequestMeta, now: datetime, account: Accoun
     ratelimit.allow(SOURCE_FAILURES, meta.source, plan.signin_failures_per_source, lockout.SIGNIN_WINDOW, now)
     audit_log.record("signin.passkey", outcome, meta, now=now, **({"subject": account.account_id} if account else {}))
     raise SIGNIN_FAILED
-
-
-def _tell_how_to_reactivate(account: AccountView, plan: PlanProfile, now: datetime) -> None:
-    """As a password sign-in does: at most one mail a day; a mail that cannot be sent is logged, never
-    answered differently."""
-    if not repositories().lifecycle.claim_notice(account.account_id, now.date()):
-        return
-    try:
-        send_mail(account.email, lifecycle_mails.how_to_reactivate(plan))
-    except Problem:
-        logger.error("reactivation notice not sent", extra={"account_id": account.account_id})
 
 
 # --- the assertion itself -------------------------------------------------------------------------

@@ -13,12 +13,11 @@ from functions.shared.core.errors import WRONG_CREDENTIALS, FieldError, Problem,
 from functions.shared.core.http import Caller, RequestMeta
 from functions.shared.core.plans import PlanProfile
 from functions.shared.core.states import AccountState, FailureKind, SessionStage
-from functions.shared.services.notify import lifecycle as lifecycle_mails
 from functions.shared.services.notify.mail import send_mail
 from functions.shared.services.security import lockout
 from functions.shared.services.security.passwords import dummy_verify, verify_password
 from functions.shared.services.security.secrets import hash_secret, is_expired, same_hash
-from functions.shared.services.signin import SessionView, Started, session_view, start
+from functions.shared.services.signin import SessionView, Started, session_view, start, tell_how_to_reactivate
 from functions.shared.store import audit as audit_log
 from functions.shared.store import repositories
 from functions.shared.store.accounts import AccountChange, AccountView
@@ -60,7 +59,7 @@ def sign_in(req: SignInRequest, plan: PlanProfile, meta: RequestMeta, device_has
         raise SIGNIN_FAILED
     if account.state == AccountState.DEACTIVATED:
         audit_log.record("signin.password", "deactivated", meta, subject=account.account_id, now=now)
-        _tell_how_to_reactivate(account, plan, now)
+        tell_how_to_reactivate(account, plan, now)
         raise SIGNIN_FAILED  # the same answer as a wrong password: the mail is the only difference
 
     change = AccountChange(mark_active_at=now, clear_password_failures=account.password_failures > 0)
@@ -74,16 +73,6 @@ def sign_in(req: SignInRequest, plan: PlanProfile, meta: RequestMeta, device_has
         if change.activate_with_code is None:
             raise
         raise _wrong_code() from None  # a newer code was mailed meanwhile
-
-
-def _tell_how_to_reactivate(account: AccountView, plan: PlanProfile, now: datetime) -> None:
-    """At most one mail a day; a mail that cannot be sent is logged, never answered differently."""
-    if not repositories().lifecycle.claim_notice(account.account_id, now.date()):
-        return
-    try:
-        send_mail(account.email, lifecycle_mails.how_to_reactivate(plan))
-    except Problem:
-        logger.error("reactivation notice not sent", extra={"account_id": account.account_id})
 
 
 def _remembered(account: AccountView, device_hash: str | None, now: datetime) -> bool:

@@ -23,13 +23,12 @@ What the deliveries accept decides the settings (README "The logs are PHI"):
 
 from __future__ import annotations
 
-import aws_cdk as cdk
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from infra.config import StageConfig
 from infra.constructs._common import removal_policy
-from infra.constructs.storage import MINIMUM_TLS_VERSION
+from infra.constructs.storage import log_bucket
 
 CLOUDFRONT_PREFIX = "cloudfront/"
 PAGES_PREFIX = "pages/"
@@ -41,23 +40,7 @@ class AccessLogs(Construct):
 
     def __init__(self, scope: Construct, construct_id: str, *, config: StageConfig) -> None:
         super().__init__(scope, construct_id)
-        self.bucket = s3.Bucket(
-            self,
-            "Bucket",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-            enforce_ssl=True,
-            minimum_tls_version=MINIMUM_TLS_VERSION,
-            versioned=True,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="ExpireAccessLogs",
-                    expiration=cdk.Duration.days(config.access_log_days),
-                    noncurrent_version_expiration=cdk.Duration.days(NONCURRENT_DAYS),
-                ),
-                s3.LifecycleRule(id="AbortIncompleteUploads",
-                                 abort_incomplete_multipart_upload_after=cdk.Duration.days(7)),
-            ],
-            removal_policy=removal_policy(config.retain),
-        )
+        # CloudFront's standard logging writes with an ACL: BucketOwnerPreferred (see above)
+        self.bucket = log_bucket(self, "Bucket", config=config, noncurrent_days=NONCURRENT_DAYS,
+                                 removal=removal_policy(config.retain),
+                                 ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED)

@@ -17,7 +17,6 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from functions.shared.core.file_types import SIGNATURES as ATTACHMENT_TYPES
 from functions.shared.core.http import SECURITY_HEADERS
 from infra.config import StageConfig
 from infra.constructs._common import pascal
@@ -25,6 +24,13 @@ from infra.constructs.functions import Functions
 from infra.constructs.logs import Logs
 from infra.gateway_problems import GATEWAY_MESSAGE, GATEWAY_PROBLEMS, UNKNOWN_ADDRESS, GatewayProblem
 from infra.routes import AUTHORIZER, ROUTES, Route
+
+# Files of authorization requests come back base64-encoded from Lambda (isBase64Encoded); API Gateway turns
+# them into bytes only when the request's first Accept type is a binary media type. A browser, curl or a
+# generated client asks with */* (or a list led by text/html), so only */* makes every download bytes. The
+# cost: every request body reaches the functions base64-encoded, which they decode (Powertools'
+# decoded_body; core/http.py body_problem; core/fhir_http.py json_body), and the devserver does the same.
+BINARY_MEDIA_TYPES = ("*/*",)
 
 # Who called what and how it went; never bodies, query strings or headers that may carry PHI or tokens.
 _ACCESS_LOG_FIELDS = {
@@ -173,9 +179,7 @@ class Api(Construct):
             rest_api_name=f"provider-portal-{config.name}-{config.plan}",
             description=f"Provider portal API ({config.name}, {config.plan})",
             endpoint_types=[apigw.EndpointType.REGIONAL],
-            # Files of authorization requests come back base64-encoded from Lambda; API Gateway turns them into
-            # bytes for a request whose Accept names one of these types (JSON bodies are unaffected).
-            binary_media_types=list(ATTACHMENT_TYPES),
+            binary_media_types=list(BINARY_MEDIA_TYPES),
             # The account-level role API Gateway writes execution logs with is set once per account and
             # region, outside the per-plan stacks (README "Deploy to AWS"): a stack owning it would
             # take it away from the other plans' stacks when deleted.

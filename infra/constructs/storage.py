@@ -54,6 +54,32 @@ def _abort_incomplete_uploads() -> s3.LifecycleRule:
                             abort_incomplete_multipart_upload_after=cdk.Duration.days(7))
 
 
+def log_bucket(scope: Construct, construct_id: str, *, config: StageConfig, noncurrent_days: int,
+               removal: cdk.RemovalPolicy,
+               ownership: s3.ObjectOwnership = s3.ObjectOwnership.BUCKET_OWNER_ENFORCED) -> s3.Bucket:
+    """A bucket of access logs (PHI: their URLs name records): private, TLS only, versioned, the stage's
+    access-log retention. SSE-S3, because S3 server access logging cannot deliver to SSE-KMS."""
+    return s3.Bucket(
+        scope,
+        construct_id,
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        object_ownership=ownership,
+        enforce_ssl=True,
+        minimum_tls_version=MINIMUM_TLS_VERSION,
+        versioned=True,
+        lifecycle_rules=[
+            s3.LifecycleRule(
+                id="ExpireAccessLogs",
+                expiration=cdk.Duration.days(config.access_log_days),
+                noncurrent_version_expiration=cdk.Duration.days(noncurrent_days),
+            ),
+            _abort_incomplete_uploads(),
+        ],
+        removal_policy=removal,
+    )
+
+
 class ImportStorage(Construct):
     """`bucket` holds the incoming files and their reports; `logs_bucket` its server access logs.
     `lifecycle_rules`: the bucket's own, besides those every import bucket has."""
@@ -65,26 +91,8 @@ class ImportStorage(Construct):
         self.suffix = suffix
         self.key = customer_key(self, "Key", description=f"Encrypts the portal's {what} and import reports",
                                 retain=config.retain)
-        # S3 server access logging can only deliver to a bucket encrypted with SSE-S3 (not SSE-KMS).
-        self.logs_bucket = s3.Bucket(
-            self,
-            "AccessLogs",
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            minimum_tls_version=MINIMUM_TLS_VERSION,
-            versioned=True,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    id="ExpireAccessLogs",
-                    expiration=cdk.Duration.days(config.access_log_days),
-                    noncurrent_version_expiration=cdk.Duration.days(NONCURRENT_VERSION_DAYS),
-                ),
-                _abort_incomplete_uploads(),
-            ],
-            removal_policy=policy,
-        )
+        self.logs_bucket = log_bucket(self, "AccessLogs", config=config, noncurrent_days=NONCURRENT_VERSION_DAYS,
+                                      removal=policy)
         self.bucket = s3.Bucket(
             self,
             bucket_id,

@@ -477,6 +477,13 @@ def test_each_role_grants_exactly_what_its_function_entry_declares(dev: Synth, t
 # --- API --------------------------------------------------------------------------------------------
 
 
+def test_every_download_is_bytes_whatever_the_client_accepts(template: dict) -> None:
+    """API Gateway decodes a function's base64 answer only when the request's first Accept type is a binary
+    media type: */* makes that every request (a browser's, curl's, a generated client's)."""
+    (api,) = resources(template, "AWS::ApiGateway::RestApi").values()
+    assert api["Properties"]["BinaryMediaTypes"] == ["*/*"]
+
+
 def test_authorizer_is_a_request_authorizer_without_cache(dev: Synth, template: dict) -> None:
     (authorizer,) = resources(template, "AWS::ApiGateway::Authorizer").values()
     props = authorizer["Properties"]

@@ -35,6 +35,7 @@ from infra.constructs.workflows import (
 )
 from infra.routes import (
     ACCESS_WORKFLOW,
+    ATTACHMENT_SCAN,
     AUDIT_ARCHIVE,
     FUNCTIONS,
     JOBS,
@@ -271,6 +272,11 @@ def test_import_bucket_access_is_per_prefix_and_only_for_its_functions(dev: Synt
               and bucket_id in set(refs(s.get("Resource")))]
         bucket_key = [s for s in statements if key_id in set(refs(s.get("Resource")))]
         uses = (readers | importers) & set(spec.uses)
+        if bucket == "portal_data" and "quarantines_attachments" in spec.uses:
+            # the scan results' function deletes an infected file (no read: the bucket policy denies it anyway)
+            files = {"Fn::Join": ["", [bucket_arn, f"/{ATTACHMENTS_PREFIX}*"]]}
+            assert {a: s["Resource"] for s in s3 for a in actions(s)} == {"s3:DeleteObject": files}, spec.name
+            continue
         if bucket == "portal_data" and "stores_authorization_attachments" in spec.uses:
             files = {"Fn::Join": ["", [bucket_arn, f"/{ATTACHMENTS_PREFIX}*"]]}
             assert {a: s["Resource"] for s in s3 for a in actions(s)} == {"s3:GetObject": files,
@@ -419,8 +425,9 @@ def test_new_files_and_only_they_invoke_their_import(dev: Synth, template: dict,
 def test_failed_imports_land_in_an_encrypted_alarmed_dead_letter_queue(dev: Synth, template: dict,
                                                                          function: str) -> None:
     queues = dev.stack.functions.dead_letter_queues
-    # JOBS, PA_METRICS: invoked by their schedules; AUDIT_ARCHIVE: the stream's
-    assert set(queues) == {ROSTER_IMPORT, PORTAL_DATA_IMPORT, JOBS, PA_METRICS, AUDIT_ARCHIVE}
+    # JOBS, PA_METRICS: invoked by their schedules; AUDIT_ARCHIVE: the stream's; attachment_scan: GuardDuty's
+    # scan results (EventBridge)
+    assert set(queues) == {ROSTER_IMPORT, PORTAL_DATA_IMPORT, JOBS, PA_METRICS, AUDIT_ARCHIVE, ATTACHMENT_SCAN}
     queue_id = _id(dev, queues[function])
     for spec in FUNCTIONS:
         config = template["Resources"][_function_id(dev, spec.name)]["Properties"].get("DeadLetterConfig")

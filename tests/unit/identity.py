@@ -47,6 +47,7 @@ def install_fakes(monkeypatch: pytest.MonkeyPatch) -> Sent:
     import functions.password_reset.logic as reset
     import functions.register.logic as register
     import functions.signin.logic as signin
+    from functions.shared.services import signin as signin_service
     from functions.shared.services.security import totp
 
     sent = Sent()
@@ -55,7 +56,7 @@ def install_fakes(monkeypatch: pytest.MonkeyPatch) -> Sent:
         monkeypatch.setattr(module, "dummy_verify", lambda given: None)
     for module in (register, reset):
         monkeypatch.setattr(module, "hash_password", fake_hash)
-    for module in (register, activate, mfa, reset, signin):
+    for module in (register, activate, mfa, reset, signin, signin_service):
         monkeypatch.setattr(module, "send_mail", lambda to, mail: sent.mails.append((to, mail)))
     for module in (activate, reset):
         monkeypatch.setattr(module, "send_decoy", lambda: sent.decoys.append(True))

@@ -74,37 +74,56 @@ function factorItem(factor, count, ...actions) {
 
 /** "Enter your password to remove …": DELETE /mfa/factors/{id} with the password in the body. */
 function removeForm(factor, cancel) {
-  const id = `password-${factor.factor_id}`;
-  const submit = el("button", { type: "submit", className: "button small" }, "Remove");
+  return oneFieldForm({
+    field: "password", id: `password-${factor.factor_id}`, label: "Your password",
+    hint: el("p", {}, "To remove ", el("strong", {}, factor.label), ", enter your password."),
+    input: { type: "password", autocomplete: "current-password", maxLength: 1024 },
+    submitLabel: "Remove", busyLabel: "Removing…",
+    missing: { title: "Enter your password", message: "Enter your current password." },
+    send: (password) => api(`/mfa/factors/${encodeURIComponent(factor.factor_id)}`, {
+      method: "DELETE", body: { password },
+    }),
+    done: async (answer) => {
+      say("Sign-in method removed", answer.data.message);
+      await Promise.all([loadFactors(), loadDevices()]);
+    },
+  }, cancel);
+}
+
+/**
+ * A small form of one field below an item of a list: Cancel, a check that the field is not empty, the
+ * request, and its problem shown in the form (or `done` with the answer).
+ */
+function oneFieldForm({ field, id, label, hint, input, submitLabel, busyLabel, missing, send, done }, cancel) {
+  const submit = el("button", { type: "submit", className: "button small" }, submitLabel);
+  const described = hint ? { "aria-describedby": `${id}-hint` } : {};
+  if (hint) hint.id = `${id}-hint`;
   const form = el("form", { className: "inline-form", novalidate: true },
-    el("p", { id: `${id}-hint` }, "To remove ", el("strong", {}, factor.label), ", enter your password."),
-    el("div", { className: "field", "data-field": "password" },
-      el("label", { for: id }, "Your password"),
+    hint,
+    el("div", { className: "field", "data-field": field },
+      el("label", { for: id }, label),
       el("p", { className: "field-error", id: `${id}-error`, hidden: true }),
-      el("input", { type: "password", id, name: "password", autocomplete: "current-password", maxLength: 1024,
-        required: true, "aria-describedby": `${id}-hint` })),
+      el("input", { id, name: field, required: true, ...input, ...described })),
     el("div", { className: "actions" }, submit,
       el("button", { type: "button", className: "link-button", "data-cancel": true }, "Cancel")));
   form.querySelector("[data-cancel]").addEventListener("click", cancel);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     clearErrors(form);
-    const password = form.querySelector("input").value;
-    if (!password) {
-      showProblem(form, { title: "Enter your password", errors: [{ field: "password", message: "Enter your current password." }] });
+    const raw = form.querySelector("input").value;
+    const value = input.type === "password" ? raw : raw.trim();
+    if (!value) {
+      showProblem(form, { title: missing.title, errors: [{ field, message: missing.message }] });
       return;
     }
-    const restore = busy(submit, "Removing…");
+    const restore = busy(submit, busyLabel);
     try {
-      const answer = await api(`/mfa/factors/${encodeURIComponent(factor.factor_id)}`, {
-        method: "DELETE", body: { password },
-      });
+      const answer = await send(value);
       if (!answer.ok) {
         showProblem(form, answer.data);
         return;
       }
-      say("Sign-in method removed", answer.data.message);
-      await Promise.all([loadFactors(), loadDevices()]);
+      await done(answer);
     } finally {
       restore();
     }
@@ -196,41 +215,17 @@ function passkeyItem(factor, count) {
 
 /** PATCH /mfa/passkeys/{id} with the new name. */
 function renameForm(factor, cancel) {
-  const id = `name-${factor.factor_id}`;
-  const submit = el("button", { type: "submit", className: "button small" }, "Save the name");
-  const form = el("form", { className: "inline-form", novalidate: true },
-    el("div", { className: "field", "data-field": "name" },
-      el("label", { for: id }, `New name for ${factor.label}`),
-      el("p", { className: "field-error", id: `${id}-error`, hidden: true }),
-      el("input", { type: "text", id, name: "name", value: factor.label, maxLength: 64, required: true,
-        autocomplete: "off" })),
-    el("div", { className: "actions" }, submit,
-      el("button", { type: "button", className: "link-button", "data-cancel": true }, "Cancel")));
-  form.querySelector("[data-cancel]").addEventListener("click", cancel);
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    clearErrors(form);
-    const name = form.querySelector("input").value.trim();
-    if (!name) {
-      showProblem(form, { title: "Enter a name", errors: [{ field: "name", message: "Enter a name for the passkey." }] });
-      return;
-    }
-    const restore = busy(submit, "Saving…");
-    try {
-      const answer = await api(`/mfa/passkeys/${encodeURIComponent(factor.factor_id)}`, {
-        method: "PATCH", body: { name },
-      });
-      if (!answer.ok) {
-        showProblem(form, answer.data);
-        return;
-      }
+  return oneFieldForm({
+    field: "name", id: `name-${factor.factor_id}`, label: `New name for ${factor.label}`,
+    input: { type: "text", value: factor.label, maxLength: 64, autocomplete: "off" },
+    submitLabel: "Save the name", busyLabel: "Saving…",
+    missing: { title: "Enter a name", message: "Enter a name for the passkey." },
+    send: (name) => api(`/mfa/passkeys/${encodeURIComponent(factor.factor_id)}`, { method: "PATCH", body: { name } }),
+    done: async (answer) => {
       say("Passkey renamed", answer.data.message);
       await loadFactors();
-    } finally {
-      restore();
-    }
-  });
-  return form;
+    },
+  }, cancel);
 }
 
 const passkeyForm = document.getElementById("passkey-form");

@@ -70,12 +70,15 @@ def json_body(event: Any, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
     media_type = (event.headers.get("content-type") or "").split(";", 1)[0].strip().lower()
     if media_type not in _JSON_TYPES:
         raise FhirError(415, "not-supported", f"Send the body as {FHIR_JSON} (not {media_type or 'no type'}).")
-    raw = event.body or ""
-    if len(raw.encode()) > max_bytes:
+    if len(event.body or "") * 3 // 4 > max_bytes:  # base64 (as API Gateway sends it) or text: at least this
         raise FhirError(413, "too-costly", f"The body is larger than {max_bytes} bytes: send less in one request.")
     try:
+        raw = event.decoded_body or ""
+        if len(raw.encode()) > max_bytes:
+            raise FhirError(413, "too-costly", f"The body is larger than {max_bytes} bytes: send less in one "
+                                               "request.")
         body = json.loads(raw)
-    except ValueError:
+    except ValueError:  # not base64, not UTF-8, or not JSON
         raise FhirError(400, "structure", "The body is not JSON.") from None
     if not isinstance(body, dict):
         raise FhirError(400, "structure", "The body is not a FHIR resource (a JSON object).")

@@ -6,13 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.shared.cookies import Cookie
 from pydantic import BaseModel, Field
 
 from functions.shared.core import audit
+from functions.shared.core.errors import Problem
 from functions.shared.core.http import RequestMeta
 from functions.shared.core.plans import PlanProfile
 from functions.shared.core.states import FactorKind, SessionStage
+from functions.shared.services.notify import lifecycle as lifecycle_mails
+from functions.shared.services.notify.mail import send_mail
 from functions.shared.services.security.secrets import hash_secret, new_token
 from functions.shared.services.sessions import csrf_token, device_cookie, session_cookie
 from functions.shared.store import repositories
@@ -20,7 +24,21 @@ from functions.shared.store.accounts import AccountChange, AccountView
 from functions.shared.store.devices import DeviceRecord
 from functions.shared.store.sessions import SessionRecord
 
+logger = Logger(child=True)
+
 PARTIAL_SESSION_LIFE = timedelta(minutes=10)
+
+
+def tell_how_to_reactivate(account: AccountView, plan: PlanProfile, now: datetime) -> None:
+    """A deactivated account that tries to sign in (by password or passkey) is told by mail, at most once a
+    day, how to get reactivated; the answer on the page stays the wrong-credentials one. A mail that
+    cannot be sent is logged, never answered differently."""
+    if not repositories().lifecycle.claim_notice(account.account_id, now.date()):
+        return
+    try:
+        send_mail(account.email, lifecycle_mails.how_to_reactivate(plan))
+    except Problem:
+        logger.error("reactivation notice not sent", extra={"account_id": account.account_id})
 
 
 class FactorView(BaseModel):
