@@ -157,7 +157,8 @@ def _portal_data_bucket(env: dict[str, str], session: Any) -> None:
 
     s3, sqs = session.client("s3"), session.client("sqs")
     s3.create_bucket(Bucket=env["PORTAL_DATA_BUCKET"])
-    queue = sqs.create_queue(QueueName=SCAN_QUEUE)["QueueUrl"]
+    # a notification whose request is not stored yet comes back after a second, not SQS's default 30
+    queue = sqs.create_queue(QueueName=SCAN_QUEUE, Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     s3.put_bucket_notification_configuration(Bucket=env["PORTAL_DATA_BUCKET"], NotificationConfiguration={
         "QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"], "Filter": {

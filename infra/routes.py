@@ -28,6 +28,7 @@ AUTHORIZER = "authorizer"
 ACCESS_WORKFLOW = "access_workflow"  # the Lambda task of infra/workflows/access_approval.asl.json
 AUTHORIZATION_CLOCK = "authorization_clock"  # the Lambda task of infra/workflows/authorization_clock.asl.json
 ROSTER_IMPORT = "roster_import"  # runs when a roster CSV lands in the roster bucket
+IMPORT_RANGES_AT_ONCE = 10  # MaxConcurrency of the ranges' Map in infra/workflows/portal_data_import.asl.json
 PORTAL_DATA_IMPORT = "portal_data_import"  # a FHIR extract or export landing in the portal-data bucket starts its
 # workflow (infra/workflows/portal_data_import.asl.json), whose every step it runs
 AUDIT_ARCHIVE = "audit_archive"  # runs on the audit table's stream: archives records to the Object Lock bucket
@@ -132,9 +133,11 @@ FUNCTIONS: tuple[Function, ...] = (
              uses=("imports_rosters", "sends_mail"), memory_mb=1024, timeout_s=300),
     Function(PORTAL_DATA_IMPORT, tables={"members": "write", "claims": "write", "claim_index": "write_delete",
                                          "authorizations": "write", "provider_access": "write", "audit": "append"},
-             # 2 GB: the survey holds a digest of every resource id of an export (about 200 bytes each)
+             # 2 GB: the survey holds a digest of every resource id of an export (about 800 bytes each)
              uses=("imports_portal_data", "runs_portal_data_import"), requirements="fhir-models.txt",
-             memory_mb=2048, timeout_s=900),
+             memory_mb=2048, timeout_s=900,
+             # the workflow runs 10 ranges of a phase at once (its ASL's MaxConcurrency), and S3 starts
+             reserved_concurrency=IMPORT_RANGES_AT_ONCE + 2),
     Function("eligibility", tables={**_PORTAL_ACCESS, "members": "read"}),
     Function("claims", tables={**_PORTAL_ACCESS, "members": "read", "claims": "read", "claim_index": "read"},
              uses=("seals_cursors",)),

@@ -9,6 +9,7 @@ type; the checks here keep a mis-routed or malformed event from touching a recor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -49,6 +50,7 @@ class _Event(_Loose):
     source: Literal["aws.guardduty"]
     detail_type: Literal["GuardDuty Malware Protection Object Scan Result"] = Field(alias="detail-type")
     id: str = Field(min_length=1, max_length=128)
+    time: datetime | None = None
     detail: _Detail
 
 
@@ -62,6 +64,7 @@ class ScanReport:
     version_id: str | None
     result: ScanResult
     threats: tuple[str, ...]
+    time: datetime | None = None  # when GuardDuty published it
 
 
 def scan_report(event: Any, bucket: str) -> ScanReport:
@@ -78,4 +81,4 @@ def scan_report(event: Any, bucket: str) -> ScanReport:
         raise InvalidScanEvent("the scanned object is in another bucket")
     result = parsed.detail.scan_result_details
     return ScanReport(parsed.id, details.bucket_name, details.object_key, details.version_id,
-                      result.scan_result_status, tuple(t.name for t in result.threats or ()))
+                      result.scan_result_status, tuple(t.name for t in result.threats or ()), parsed.time)

@@ -12,7 +12,6 @@ logger = Logger()
 
 
 @telemetry.traced
-@telemetry.traced
 @logger.inject_lambda_context(clear_state=True)
 def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, str]:
     try:

@@ -17,7 +17,7 @@ tries again later.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -36,6 +36,10 @@ from functions.shared.store.authorizations import API_CLIENT, IMPORTED, Authoriz
 
 logger = Logger(child=True)
 REFUSED = (FileState.QUARANTINED, FileState.NOT_SCANNED)
+# A file no request lists this long after its scan was stored for a submission that was never recorded (a
+# lost race, a refused appeal): every function that stores files has ended by then. It is removed, not
+# retried; younger, its request may still be on its way, so the result is retried (then dead-lettered).
+ORPHAN_AFTER = timedelta(minutes=15)
 
 
 def record_result(event: Any, plan: PlanProfile, now: datetime) -> dict[str, str]:
@@ -57,6 +61,10 @@ def record_result(event: Any, plan: PlanProfile, now: datetime) -> dict[str, str
         repositories().attachment_files.quarantine(authorization_id, sha256)
     found = repositories().authorizations.get(authorization_id)
     if found is None or not any(a.sha256 == sha256 for a in found.attachments):
+        if report.time is not None and now - report.time > ORPHAN_AFTER:
+            repositories().attachment_files.quarantine(authorization_id, sha256)
+            logger.warning("file no request lists removed", extra=log)
+            return {"state": "orphan_removed", "changed": "yes"}
         logger.warning("scan result for a file no request lists yet", extra=log)
         raise FileNotListed(authorization_id)
     entry = audit_event("authorization.attachment_scan", state.value, SystemOrigin("attachment-scan", report.event_id),

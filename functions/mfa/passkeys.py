@@ -29,7 +29,7 @@ from webauthn import (
     verify_authentication_response,
     verify_registration_response,
 )
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
+from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AttestationConveyancePreference,
     AuthenticatorSelectionCriteria,
@@ -189,7 +189,7 @@ def add(credential: RegistrationCredential, name: str | None, who: Caller, plan:
         verified = verify_registration_response(
             credential=credential.as_webauthn(), expected_challenge=challenge, expected_rp_id=party.rp_id,
             expected_origin=list(party.origins), require_user_verification=True)
-    except InvalidRegistrationResponse as refused:
+    except WebAuthnException as refused:  # InvalidRegistrationResponse, and the library's other refusals
         audit_log.record("mfa.passkey.register", "invalid", meta, subject=account.account_id, now=now,
                          detail={"reason": str(refused)[:200]})
         raise REGISTRATION_FAILED from None
@@ -283,19 +283,23 @@ def sign_in(credential: AssertionCredential, plan: PlanProfile, meta: RequestMet
             or account.passkey(credential.raw_id) is None:
         _refuse(plan, meta, now, account, "no_challenge" if issued is None or issued[0].account_id != ANYONE
                 else "unknown_passkey")
+    try:  # the signature first: only the passkey's holder learns (by mail) that the account is deactivated
+        change = _checked(account, credential, issued, meta, now, action="signin.passkey", failure=SIGNIN_FAILED)
+    except Problem:
+        _count_failure(plan, meta, now)  # audited by the check
+        raise
     if account.state == AccountState.DEACTIVATED:
         tell_how_to_reactivate(account, plan, now)
         _refuse(plan, meta, now, account, "deactivated")
     if account.state != AccountState.ACTIVE or lockout.reset_required(account) \
             or lockout.is_paused(account, FailureKind.PASSWORD, now):
         _refuse(plan, meta, now, account, "locked" if account.state == AccountState.ACTIVE else str(account.state))
-    change = _checked(account, credential, issued, meta, now, action="signin.passkey", failure=SIGNIN_FAILED)
     change = AccountChange(mark_active_at=now, spend_token=change.spend_token, passkey_used=change.passkey_used)
     try:
         return start(account, SessionStage.FULL, plan, meta, now, action="signin.passkey",
                      next_page=SIGNED_IN_PAGE, change=change)
-    except StaleWrite:
-        raise SIGNIN_FAILED from None
+    except StaleWrite:  # the challenge was spent (a replay or a race), or the counter moved meanwhile
+        _refuse(plan, meta, now, account, "challenge_spent")
 
 
 def _named_account(credential: AssertionCredential) -> AccountView | None:
@@ -310,10 +314,14 @@ def _named_account(credential: AssertionCredential) -> AccountView | None:
     return repositories().accounts.get(account_id) if account_id and account_id != ANYONE else None
 
 
-def _refuse(plan: PlanProfile, meta: RequestMeta, now: datetime, account: AccountView | None,
-            outcome: str) -> NoReturn:
+def _count_failure(plan: PlanProfile, meta: RequestMeta, now: datetime) -> None:
     # Counted with the password sign-ins' failures of this source: past the plan's limit both wait.
     ratelimit.allow(SOURCE_FAILURES, meta.source, plan.signin_failures_per_source, lockout.SIGNIN_WINDOW, now)
+
+
+def _refuse(plan: PlanProfile, meta: RequestMeta, now: datetime, account: AccountView | None,
+            outcome: str) -> NoReturn:
+    _count_failure(plan, meta, now)
     audit_log.record("signin.passkey", outcome, meta, now=now, **({"subject": account.account_id} if account else {}))
     raise SIGNIN_FAILED
 
@@ -323,7 +331,7 @@ def _refuse(plan: PlanProfile, meta: RequestMeta, now: datetime, account: Accoun
 def _checked(account: AccountView, credential: AssertionCredential, issued: tuple[TokenView, bytes],
              meta: RequestMeta, now: datetime, *, action: str, failure: Problem) -> AccountChange:
     """Verify the assertion against the stored passkey: the change that spends the challenge and moves
-    the counter, or `failure` (audited). A counter that goes back (both non-zero) means a cloned
+    the counter, or `failure` (audited). A counter that does not grow (unless both are zero) means a cloned
     authenticator: refused and audited as such."""
     token, challenge = issued
     factor = account.passkey(credential.raw_id)
@@ -338,7 +346,7 @@ def _checked(account: AccountView, credential: AssertionCredential, issued: tupl
             expected_origin=list(party.origins), credential_public_key=_unb64(factor.credential_public_key),
             credential_current_sign_count=0,  # the counter is checked below, so a clone is audited as one
             require_user_verification=True)
-    except InvalidAuthenticationResponse as refused:
+    except WebAuthnException as refused:  # InvalidAuthenticationResponse, and the library's other refusals
         audit_log.record(action, "invalid", meta, subject=account.account_id, now=now,
                          detail={"factor_id": factor.factor_id, "reason": str(refused)[:200]})
         raise failure from None

@@ -179,7 +179,7 @@ def run_range(found: Survey, file: Source, piece: Range, *, apply: bool, source:
     problems, conflicts = list(extract.problems), list(extract.conflicts)
     part.skipped = extract.skipped
     if apply:
-        conflicts.extend(_apply_authorizations(found, extract, problems, outcomes, source))
+        conflicts.extend(_apply_authorizations(found, extract, problems, outcomes, source, file.name))
     part.authorizations = len(extract.authorizations)
     part.problem_count, part.conflict_count = len(problems), len(conflicts)
     part.file_conflicts = len(extract.conflicts)
@@ -190,7 +190,7 @@ def run_range(found: Survey, file: Source, piece: Range, *, apply: bool, source:
 
 
 def _apply_authorizations(found: Survey, extract: Extract, problems: list[Problem], outcomes: list[bool],
-                          source: str) -> list[Problem]:
+                          source: str, file: str) -> list[Problem]:
     """Create or move the range's prior authorizations; decide those on file that its responses answer.
     A request on file whose response comes in a later file of the export waits for it (the response
     decides it there, as if they had been read together). Returns the requests that could not take their
@@ -202,12 +202,12 @@ def _apply_authorizations(found: Survey, extract: Extract, problems: list[Proble
     for number, line, response in extract.later_responses:  # a decision for a request of an earlier range
         stored = repos.authorizations.get(number)
         if stored is None:
-            conflicts.append(Problem(line, "request", f"no request {number} in this file or on file"))
+            conflicts.append(Problem(line, "request", f"no request {number} in this file or on file", file))
             continue
         try:
             extract.authorizations.append((decided_on_file(stored, response), line, f"ClaimResponse/{number}"))
         except Invalid as problem:
-            problems.append(Problem(line, problem.field, problem.reason))
+            problems.append(Problem(line, problem.field, problem.reason, file))
     for authorization, line, source_ref in extract.authorizations:
         if authorization.submitted_by == IMPORTED:  # new or on file from an extract: decided where the plan says
             authorization = replace(authorization, decided_in=plan.imported_requests_decided_in)
@@ -222,7 +222,7 @@ def _apply_authorizations(found: Survey, extract: Extract, problems: list[Proble
             except StaleWrite:
                 step = Step("conflict", "the request changed while the file was imported: import the file again")
         if step.kind == "conflict":
-            conflicts.append(Problem(line, "status", step.reason))
+            conflicts.append(Problem(line, "status", step.reason, file))
         outcomes.append(False)
     return conflicts
 

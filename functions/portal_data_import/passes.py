@@ -94,7 +94,7 @@ class Survey:
     """What the first pass learned, and how the second is cut (plain data: see `to_json`)."""
 
     files: list[str]
-    kinds: list[list[str]] = field(default_factory=list)  # per file, the types the portal reads in it
+    kinds: list[list[str]] = field(default_factory=list)  # per file, the types the portal maps in it
     ranges: list[Range] = field(default_factory=list)
     lines: int = 0
     file_lines: dict[str, int] = field(default_factory=dict)
@@ -107,12 +107,12 @@ class Survey:
     answered: set[str] = field(default_factory=set)  # the request numbers a ClaimResponse of the export answers
 
     def phases(self) -> list[list[Range]]:
-        """The ranges grouped in phases: files of one type in DEPENDENCY_ORDER; a mixed file on its own."""
+        """The ranges grouped in phases: files of one type in DEPENDENCY_ORDER; a mixed file on its own, in
+        the place of the first type it holds (its requests and responses pair within it)."""
         def rank(position: int) -> tuple[int, int]:
             kinds = self.kinds[position]
-            if len(kinds) == 1:
-                return _RANK.get(kinds[0], len(_RANK)), -1
-            return len(_RANK) + 1, position
+            first = min(_RANK.get(kind, len(_RANK)) for kind in kinds)
+            return (first, -1) if len(kinds) == 1 else (first, position)
         groups: dict[tuple[int, int], list[Range]] = {}
         for piece in self.ranges:
             groups.setdefault(rank(piece.file), []).append(piece)
@@ -170,7 +170,8 @@ def survey(sources: Sequence[Source], range_lines: int | None = None) -> Survey:
             if kind not in read and kind not in REFERENCE_DATA:
                 result.skipped[kind] = result.skipped.get(kind, 0) + 1
                 continue
-            kinds.add(kind)
+            if kind in read:
+                kinds.add(kind)
             if kind == "ClaimResponse" and (number_answered := answered_request(resource)):
                 result.answered.add(number_answered)
             if isinstance(resource.get("id"), str):
@@ -183,7 +184,7 @@ def survey(sources: Sequence[Source], range_lines: int | None = None) -> Survey:
                 if kind in REFERENCE_DATA or kind == "Patient":
                     result.index.setdefault(key, reference_data(resource))
         result.kinds.append(sorted(kinds))
-        if not kinds & set(read):  # only what references read (already indexed), or nothing usable
+        if not kinds:  # only what references read (already indexed), or nothing usable
             cuts = []
         elif len(kinds) > 1:  # a mixed file pairs requests with responses within it: one range
             cuts = cuts[:1]

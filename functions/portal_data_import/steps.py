@@ -88,12 +88,15 @@ def _parts(landed: S3File, import_id: str, mode: str) -> list[Part]:
 
 def _clear(landed: S3File, import_id: str) -> None:
     """Remove the import's hand-overs by their known names (no listing of the bucket is needed or granted)."""
+    from botocore.exceptions import ClientError
+
     found = _cached.get(import_id)
     if found is None:
         try:
             found = _survey(landed, import_id)
-        except client("s3").exceptions.NoSuchKey:
-            return  # the survey never got written: nothing to remove
+        except ClientError:  # never written (without ListBucket, S3 says AccessDenied, not NoSuchKey)
+            client("s3").delete_object(Bucket=landed.bucket, Key=_work(import_id, "survey.json"))
+            return
     keys = [_work(import_id, "survey.json"), *(_part_key(import_id, mode, index) for mode in ("check", "apply")
                                                for index in range(len(found.ranges)))]
     s3 = client("s3")

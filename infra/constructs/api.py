@@ -87,6 +87,9 @@ def mock_answer(status: int, body: dict[str, object], headers: dict[str, str]) -
         # Whatever the request's body or type: no selection pattern makes this the default response.
         request_templates={"application/json": json.dumps({"statusCode": status})},
         passthrough_behavior=apigw.PassthroughBehavior.WHEN_NO_MATCH,
+        # With binary media types */*, every request body is binary to API Gateway, and a binary body would
+        # pass the mapping template by: as text, the template (the mock's status) applies.
+        content_handling=apigw.ContentHandling.CONVERT_TO_TEXT,
         integration_responses=[apigw.IntegrationResponse(
             status_code=str(status),
             response_parameters={f"method.response.header.{name}": value

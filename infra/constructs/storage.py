@@ -218,6 +218,17 @@ class PortalDataStorage(ImportStorage):
             actions=["s3:GetObject", "s3:GetObjectVersion"], resources=[attachments],
             conditions={"StringNotEquals": {f"s3:ExistingObjectTag/{SCAN_STATUS_TAG}": CLEAN_TAG,
                                             "aws:PrincipalArn": self.scan_role.role_arn}}))
+        # ...and only the scanner writes that tag: nobody else tags an attachment (clean or otherwise), or
+        # uploads one already carrying the scan's tag.
+        self.bucket.add_to_resource_policy(iam.PolicyStatement(
+            sid="DenyTaggingAttachmentsButByTheScanner", effect=iam.Effect.DENY, principals=[iam.AnyPrincipal()],
+            actions=["s3:PutObjectTagging", "s3:PutObjectVersionTagging", "s3:DeleteObjectTagging",
+                     "s3:DeleteObjectVersionTagging"], resources=[attachments],
+            conditions={"StringNotEquals": {"aws:PrincipalArn": self.scan_role.role_arn}}))
+        self.bucket.add_to_resource_policy(iam.PolicyStatement(
+            sid="DenyUploadingAttachmentsWithTheScanTag", effect=iam.Effect.DENY, principals=[iam.AnyPrincipal()],
+            actions=["s3:PutObject"], resources=[attachments],
+            conditions={"ForAnyValue:StringEquals": {"s3:RequestObjectTagKeys": [SCAN_STATUS_TAG]}}))
 
     def on_scan_result(self, function: lambda_.IFunction, dead_letters: sqs.IQueue) -> events.Rule:
         """Invoke `function` with GuardDuty's scan result of each attached file; results EventBridge cannot

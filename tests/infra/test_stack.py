@@ -582,6 +582,8 @@ def test_a_method_a_path_does_not_list_is_answered_405_with_allow(template: dict
         assert body["detail"] == UNKNOWN_ADDRESS.detail and "SelectionPattern" not in answer
     for path, props in mocks.items():
         assert props["AuthorizationType"] == "NONE" and props["Integration"]["Type"] == "MOCK"
+        # every body is binary under */*: as text, the request template (the mock's status) still applies
+        assert props["Integration"]["ContentHandling"] == "CONVERT_TO_TEXT"
         (answer,) = props["Integration"]["IntegrationResponses"]
         assert "SelectionPattern" not in answer  # the default: whatever the request, 405
         headers = answer["ResponseParameters"]

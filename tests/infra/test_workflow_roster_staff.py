@@ -496,3 +496,22 @@ def test_staff_policy_allows_invoking_exactly_the_staff_methods(dev: Synth, temp
     for arn in arns:
         assert set(refs(arn)) == {api_id, stage_id}
     assert template["Outputs"]["StaffPolicyArn"]["Value"] == {"Ref": policy_id}
+
+
+def test_the_import_reserves_what_its_workflow_runs_at_once() -> None:
+    """Ten ranges of a phase run side by side: the function reserves them (and the S3 starts), and a
+    throttled step waits minutes, not seconds, before the import is reported failed."""
+    from infra.routes import IMPORT_RANGES_AT_ONCE, function
+
+    asl = json.loads(PORTAL_DATA_IMPORT_ASL.read_text())
+    inner = [state["ItemProcessor"]["States"] for state in asl["States"].values() if state["Type"] == "Map"]
+    ranges = [s for states in inner for s in states.values() if s["Type"] == "Map"]
+    assert ranges and {s["MaxConcurrency"] for s in ranges} == {IMPORT_RANGES_AT_ONCE}
+    reserved = function(PORTAL_DATA_IMPORT).reserved_concurrency
+    assert reserved is not None and reserved > IMPORT_RANGES_AT_ONCE
+    for task in _tasks(asl["States"]):
+        throttled = [r for r in task["Retry"] if "Lambda.TooManyRequestsException" in r["ErrorEquals"]]
+        if task["Parameters"]["Payload"]["step"] != "failed":
+            (retry,) = throttled
+            waited = sum(retry["IntervalSeconds"] * retry["BackoffRate"] ** n for n in range(retry["MaxAttempts"]))
+            assert waited > 600

@@ -172,3 +172,18 @@ def test_a_result_for_a_file_no_request_lists_is_an_error_so_it_is_tried_again(r
     with pytest.raises(InvalidScanEvent, match="not an attached file"):
         logic.record_result(scan_event(BUCKET, "incoming/members.ndjson", ScanResult.NO_THREATS_FOUND), PLAN, NOW)
     assert request_with_files.authorizations.audit == []
+
+
+def test_a_file_no_request_lists_long_after_its_scan_is_removed_not_retried(request_with_files):
+    """Stored for a submission that was never recorded: once every writer has ended, the result (as a
+    redrive from the dead-letter queue brings it) removes the file instead of failing again."""
+    from datetime import timedelta
+
+    orphan = b"%PDF-1.7 a file of a submission that lost its race"
+    event = scan_event(BUCKET, attachment_key(NUMBER, sha(orphan)), ScanResult.NO_THREATS_FOUND, event_id="e-9")
+    event["time"] = (NOW - logic.ORPHAN_AFTER - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert logic.record_result(event, PLAN, NOW) == {"state": "orphan_removed", "changed": "yes"}
+    assert request_with_files.attachment_files.quarantined == [attachment_key(NUMBER, sha(orphan))]
+    event["time"] = (NOW - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")  # its request may still come
+    with pytest.raises(FileNotListed):
+        logic.record_result(event, PLAN, NOW)

@@ -201,3 +201,21 @@ def test_client_data_that_names_no_issued_challenge_is_refused_alike(repos, sent
     answer["response"]["clientDataJSON"] = client_data
     refused = _refused(passkeys.sign_in, AssertionCredential.model_validate(answer), PLAN, META, NOW)
     assert (refused.status, refused.slug) == (403, "passkey-signin-failed")
+
+
+def test_a_forged_passwordless_assertion_counts_as_a_failed_sign_in_and_mails_no_one(repos, sent, device):
+    """The account's user handle and credential id with another key's signature: refused like any failure,
+    counted with the source's failed sign-ins, and not told that the account is deactivated."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    account, _ = _registered(repos, device)
+    repos.accounts.put(replace(repos.accounts.get(account.account_id), state=AccountState.DEACTIVATED))
+    forger = replace(device, key=ec.generate_private_key(ec.SECP256R1()))
+    failures = lambda: sum(n for key, n in repos.rate_limits.counters.items()  # noqa: E731
+                           if key.startswith(passkeys.SOURCE_FAILURES))
+    before, mails = failures(), len(sent.mails)
+    refused = _refused(passkeys.sign_in, _assert(forger, passkeys.signin_options(PLAN, META, NOW)), PLAN, META, NOW)
+    assert refused.slug == "passkey-signin-failed"
+    assert failures() == before + 1
+    assert len(sent.mails) == mails  # only the passkey's holder may learn the account is deactivated
+    assert ("signin.passkey", "invalid") in repos.audit.actions(account.account_id)

@@ -84,13 +84,16 @@ def test_a_survey_is_plain_data_that_comes_back_the_same():
         passes.DEPENDENCY_ORDER.index(found.kinds[r.file][0]), r.file, r.start))
 
 
-def test_a_mixed_file_is_one_range_and_the_last_phase():
+def test_a_mixed_file_is_one_range_in_the_phase_of_the_first_type_it_holds():
     mixed = (json.dumps({"resourceType": "Patient", "id": "x"}) + "\n" +
              json.dumps({"resourceType": "Claim", "id": "y"}) + "\n") * 5
-    found = survey([_source("Claim.ndjson", b'{"resourceType": "Claim", "id": "z"}\n'),
-                    _source("mixed.ndjson", mixed.encode())], range_lines=2)
+    responses = b'{"resourceType": "ClaimResponse", "id": "z"}\n{"resourceType": "Organization", "id": "o"}\n'
+    found = survey([_source("ClaimResponse.ndjson", responses), _source("mixed.ndjson", mixed.encode())],
+                   range_lines=2)
+    assert found.kinds == [["ClaimResponse"], ["Claim", "Patient"]]  # an Organization is only referenced
     assert found.ranges == [Range(0, 0, None, 0), Range(1, 0, None, 0)]
-    assert found.phases() == [[Range(0, 0, None, 0)], [Range(1, 0, None, 0)]]
+    # the mixed file's requests are on file before the responses of the ClaimResponse file are read
+    assert found.phases() == [[Range(1, 0, None, 0)], [Range(0, 0, None, 0)]]
 
 
 @pytest.mark.parametrize("range_lines", [1, 3, 7])

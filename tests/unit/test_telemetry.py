@@ -35,3 +35,20 @@ def test_nothing_is_written_when_nothing_was_counted(monkeypatch, capsys):
     capsys.readouterr()
     telemetry.flush()
     assert '"_aws"' not in capsys.readouterr().out
+
+
+def test_counts_of_an_invocations_worker_threads_are_flushed_with_it(monkeypatch, capsys):
+    """The lifecycle jobs act on accounts in a thread pool: what those workers count is written by the
+    invocation's flush once they have ended, not lost with their threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    telemetry.flush()
+    capsys.readouterr()
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(lambda _: telemetry.count("account.deactivate.done"), range(6)))
+    telemetry.flush()
+    [emf] = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert emf["account.deactivate.done"] == [1.0] * 6
+    telemetry.flush()
+    assert '"_aws"' not in capsys.readouterr().out  # written once

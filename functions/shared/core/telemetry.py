@@ -23,10 +23,12 @@ from typing import Any, TypeVar, cast
 
 NAMESPACE = "ProviderPortal"
 # Powertools keeps its metric set in class attributes (one per process): where invocations share a process
-# (the devserver runs every function in one, side by side) each keeps its own counts until its flush, and
-# flushes write the shared set one at a time.
+# (the devserver runs every function in one, side by side) each thread keeps its own counts until its flush,
+# and flushes write the shared set one at a time. Counts of a thread that ended without flushing (a worker
+# of an invocation's thread pool, as the lifecycle jobs use) go with the next flush, so none is lost.
 _flushing = threading.Lock()
 _pending = threading.local()
+_by_thread: dict[threading.Thread, list[str]] = {}  # every thread's counts; guarded by _flushing
 
 
 @cache
@@ -40,6 +42,8 @@ def _counted() -> list[str]:
     names: list[str] | None = getattr(_pending, "names", None)
     if names is None:
         names = _pending.names = []
+        with _flushing:
+            _by_thread[threading.current_thread()] = names
     return names
 
 
@@ -48,15 +52,17 @@ def count(name: str) -> None:
 
 
 def flush() -> None:
-    """Write this invocation's metrics (one EMF log line); nothing when none were counted."""
+    """Write this invocation's metrics (one EMF log line): this thread's counts and those of threads that
+    ended without a flush of their own; nothing when none were counted."""
     names = _counted()
-    if not names:
-        return
-    from aws_lambda_powertools.metrics import MetricUnit
-
-    taken = list(names)
-    names.clear()
     with _flushing:
+        ended = [thread for thread in _by_thread if not thread.is_alive()]
+        taken = list(names) + [name for thread in ended for name in _by_thread.pop(thread)]
+        names.clear()
+        if not taken:
+            return
+        from aws_lambda_powertools.metrics import MetricUnit
+
         metrics = _metrics()
         for name in taken:
             metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
