@@ -125,13 +125,13 @@ def measure(size: int = SIZE) -> Measured:
         survey = Step("survey (every file once)", surveyed["lines"], surveyed["seconds"], surveyed["rss_mb"],
                       f"{len(surveyed['ranges'])} ranges in {surveyed['phases']} phases; survey "
                       f"{surveyed['survey_bytes'] / 1e6:.1f} MB")
-        kinds = [k[0] for k in surveyed["kinds"]]
         phases = []
         ranges: list[Step] = []
-        for position, kind in enumerate(kinds):
+        for position, kinds in enumerate(surveyed["kinds"]):
             mine = [r for r in surveyed["ranges"] if r[0] == position]
             if not mine:  # reference data only: indexed by the survey, no range to map
                 continue
+            kind = "+".join(kinds)
             with open(paths[position], "rb") as counted:
                 lines = sum(1 for _ in counted)
             phases.append((kind, len(mine), lines))
