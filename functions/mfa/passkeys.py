@@ -18,25 +18,10 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import urlsplit
 
 from aws_lambda_powertools import Logger
-from webauthn import (
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AttestationConveyancePreference,
-    AuthenticatorSelectionCriteria,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
 
 from functions.mfa import logic, mails
 from functions.mfa.models import AssertionCredential, PasskeyAdded, PasskeyOptions, RegistrationCredential
@@ -57,6 +42,12 @@ from functions.shared.store import repositories
 from functions.shared.store.accounts import AccountChange, AccountView, Factor
 from functions.shared.store.tokens import TokenView, new_token_record
 from functions.shared.store.transactions import StaleWrite
+
+if TYPE_CHECKING:
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
+
+# py_webauthn (and the cryptography it loads, about 80 ms) is imported by the functions of a passkey
+# ceremony only: the mfa function's other requests (codes, pushes) never pay for it at a cold start.
 
 logger = Logger(child=True)
 
@@ -137,6 +128,8 @@ def _issued_challenge(client_data_json: str, purpose: TokenPurpose, now: datetim
 
 
 def _options(options: Any) -> PasskeyOptions:
+    from webauthn import options_to_json
+
     return PasskeyOptions(public_key=json.loads(options_to_json(options)))
 
 
@@ -153,6 +146,8 @@ def _passkeys(account: AccountView) -> list[Factor]:
 
 
 def _descriptors(account: AccountView) -> list[PublicKeyCredentialDescriptor]:
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
+
     return [PublicKeyCredentialDescriptor(id=_unb64(f.credential_id or "")) for f in _passkeys(account)]
 
 
@@ -160,6 +155,14 @@ def _descriptors(account: AccountView) -> list[PublicKeyCredentialDescriptor]:
 
 def registration_options(password: str | None, who: Caller, plan: PlanProfile, meta: RequestMeta,
                          now: datetime) -> PasskeyOptions:
+    from webauthn import generate_registration_options
+    from webauthn.helpers.structs import (
+        AttestationConveyancePreference,
+        AuthenticatorSelectionCriteria,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     account = logic._account(who)
     logic._recently_authenticated(account, who, password, meta, now, action="mfa.passkey.register")
     if len(account.factors) >= logic.MAX_FACTORS:
@@ -178,6 +181,9 @@ def registration_options(password: str | None, who: Caller, plan: PlanProfile, m
 
 def add(credential: RegistrationCredential, name: str | None, who: Caller, plan: PlanProfile, meta: RequestMeta,
         now: datetime) -> PasskeyAdded:
+    from webauthn import verify_registration_response
+    from webauthn.helpers.exceptions import WebAuthnException
+
     account = logic._account(who)
     issued = _issued_challenge(credential.response.client_data_json, TokenPurpose.PASSKEY_REGISTER, now)
     if issued is None or issued[0].account_id != account.account_id or issued[0].subject_ref != who.session_hash:
@@ -231,6 +237,9 @@ def rename(factor_id: str, name: str, who: Caller, plan: PlanProfile, meta: Requ
 # --- the second factor after the password ---------------------------------------------------------
 
 def challenge(who: Caller, now: datetime) -> PasskeyOptions:
+    from webauthn import generate_authentication_options
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     logic._needs_mfa(who)
     account = logic._account(who)
     if not _passkeys(account):
@@ -260,6 +269,9 @@ def verify(credential: AssertionCredential, remember_device: bool, who: Caller, 
 # --- passwordless (plans with passwordless_passkeys) ----------------------------------------------
 
 def signin_options(plan: PlanProfile, meta: RequestMeta, now: datetime) -> PasskeyOptions:
+    from webauthn import generate_authentication_options
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     if not plan.passwordless_passkeys:
         raise NOT_OFFERED
     ratelimit.hit("passkey-options", meta.source, OPTIONS_PER_SOURCE, OPTIONS_WINDOW, now)
@@ -333,6 +345,9 @@ def _checked(account: AccountView, credential: AssertionCredential, issued: tupl
     """Verify the assertion against the stored passkey: the change that spends the challenge and moves
     the counter, or `failure` (audited). A counter that does not grow (unless both are zero) means a cloned
     authenticator: refused and audited as such."""
+    from webauthn import verify_authentication_response
+    from webauthn.helpers.exceptions import WebAuthnException
+
     token, challenge = issued
     factor = account.passkey(credential.raw_id)
     if factor is None or factor.credential_public_key is None:

@@ -160,6 +160,19 @@ def fill_payment(page: Any, number: str = "EFT-7731042", amount: str = "130.00")
     page.get_by_label("Payment total in dollars").fill(amount)
 
 
+def riverside_admin_state(browser: Any, portal: Portal) -> dict[str, Any]:
+    """The cookies of a new user who links G1000001 (see `link_riverside`): on a devserver where no one has
+    linked it yet, its administrator, with access."""
+    context = browser.new_context(viewport=DESKTOP)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    signed_in_user(page, portal, "Rosa", "Parks")
+    link_riverside(page, portal)
+    state = context.storage_state()
+    context.close()
+    return dict(state)
+
+
 def link_riverside(page: Any, portal: Portal) -> None:
     """Link the demo roster's group G1000001, proving the demo payment, and accept the Provider Agreement.
     The first to link a Provider ID becomes its administrator, so access is granted at once only on a

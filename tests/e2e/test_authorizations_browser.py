@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import REPO, Portal
-from tests.e2e.helpers import link_riverside, shot, signed_in_user
+from tests.e2e.helpers import riverside_admin_state, shot
 
 pytestmark = pytest.mark.e2e
 
@@ -39,14 +39,7 @@ def staff_decide(portal: Portal, number: str, outcome: str, reason: str) -> None
 @pytest.fixture(scope="module")
 def riverside_state(own_portal: Portal, browser: Any) -> dict[str, Any]:
     """The cookies of the module's one user with access to G1000001 (its first, so its administrator)."""
-    context = browser.new_context()
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    signed_in_user(page, own_portal, "Rosa", "Parks")
-    link_riverside(page, own_portal)
-    state = context.storage_state()
-    context.close()
-    return state
+    return riverside_admin_state(browser, own_portal)
 
 
 @pytest.fixture

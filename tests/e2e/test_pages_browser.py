@@ -32,12 +32,11 @@ from tests.e2e.helpers import (
     axe_violations,
     cmo_account,
     fill_payment,
-    link_riverside,
     new_email,
+    riverside_admin_state,
     screenshot,
     set_up_totp,
     sign_in,
-    signed_in_user,
 )
 
 pytestmark = pytest.mark.e2e
@@ -84,14 +83,7 @@ def context_page(browser: Any, errors: list[str], **options: Any) -> Any:
 @pytest.fixture(scope="module")
 def admin_state(own_portal: Portal, browser: Any) -> dict[str, Any]:
     """The cookies of the module's first user: G1000001's administrator, with access."""
-    context = browser.new_context(viewport=DESKTOP)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    signed_in_user(page, own_portal, "Rosa", "Parks")
-    link_riverside(page, own_portal)
-    state = context.storage_state()
-    context.close()
-    return state
+    return riverside_admin_state(browser, own_portal)
 
 
 @pytest.fixture

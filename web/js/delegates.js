@@ -6,7 +6,7 @@
 // it starts by itself and shows its section only to an administrator of the page's Provider ID.
 
 import { api } from "./api.js";
-import { clearErrors, showProblemInForm, whileBusy } from "./forms.js";
+import { clearErrors, confirmInPlace, showProblemInForm, whileBusy } from "./forms.js";
 import { dayText, el, notice, shortDate } from "./dom.js";
 import { FEATURES, featureList, pageProvider } from "./links.js";
 
@@ -56,21 +56,6 @@ function setUp(providerId) {
     live.textContent = [title, ...parts.filter((p) => typeof p === "string")].join(". ");
   }
 
-  function confirmInPlace(item, trigger, question, yesText, action) {
-    item.querySelector(".confirm-row")?.remove();
-    const yes = el("button", { type: "button", className: "button small" }, yesText);
-    const cancel = el("button", { type: "button", className: "link-button" }, "Cancel");
-    const row = el("div", { className: "confirm-row", role: "group", "aria-label": question },
-      el("p", {}, question), yes, cancel);
-    cancel.addEventListener("click", () => {
-      row.remove();
-      trigger.focus();
-    });
-    yes.addEventListener("click", () => whileBusy(yes, "Revoking…", action));
-    item.append(row);
-    yes.focus();
-  }
-
   function item(delegation) {
     const [statusText, kind] = STATUS[delegation.status] || [delegation.status, "closed"];
     const when = delegation.status === "active" ? `Until ${dayText(delegation.ends_on)}`
@@ -87,7 +72,7 @@ function setUp(providerId) {
       revoke.setAttribute("aria-label", `Revoke ${delegation.company} (${delegation.name})`);
       revoke.addEventListener("click", () => confirmInPlace(row, revoke,
         `Revoke ${delegation.name} of ${delegation.company}? Their access ends now; they are told by email.`,
-        "Yes, revoke", () => revoked(delegation)));
+        "Yes, revoke", () => revoked(delegation), "Revoking…"));
       actions.append(revoke);
     }
     row.append(el("div", { className: "item-row" }, text, actions));

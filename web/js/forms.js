@@ -1,6 +1,7 @@
 // Showing a problem+json answer on a form: each `errors[]` item next to its field, the `detail` on top.
 
 import { sitePath } from "./api.js";
+import { el } from "./dom.js";
 
 const SUMMARY_ID = "error-summary";
 
@@ -248,4 +249,34 @@ export async function whileBusy(button, label, work) {
   } finally {
     restore();
   }
+}
+
+/**
+ * Ask once more, in place: `question` with a "yes" button that runs `action` and a Cancel that
+ * puts focus back on `trigger` (both disabled while `action` runs, the yes button saying `busyLabel`).
+ * Only one question per item at a time.
+ */
+export function confirmInPlace(item, trigger, question, yesText, action, busyLabel = "Working…") {
+  const open = item.querySelector(".confirm-row");
+  if (open) open.remove();
+  const yes = el("button", { type: "button", className: "button small" }, yesText);
+  const cancel = el("button", { type: "button", className: "link-button" }, "Cancel");
+  const row = el("div", { className: "confirm-row", role: "group", "aria-label": question },
+    el("p", {}, question), yes, cancel);
+  cancel.addEventListener("click", () => {
+    row.remove();
+    trigger.focus();
+  });
+  yes.addEventListener("click", async () => {
+    const restore = busy(yes, busyLabel);
+    cancel.disabled = true;
+    try {
+      await action();
+    } finally {
+      restore();
+      cancel.disabled = false;
+    }
+  });
+  item.append(row);
+  yes.focus();
 }

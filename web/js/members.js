@@ -4,7 +4,7 @@
 // workflow: the list follows until it has.
 
 import { api } from "./api.js";
-import { busy, clearErrors, showProblem } from "./forms.js";
+import { busy, clearErrors, confirmInPlace, showProblem } from "./forms.js";
 import { el, notice, shortDate, sleep } from "./dom.js";
 import { fhirClients } from "./fhir-clients.js";
 import "./delegates.js"; // the "Billing services and other delegates" section: it starts by itself
@@ -54,35 +54,6 @@ function backLink() {
 
 function memberTag(member) {
   return statusTag(member.status, { asAdmin: true });
-}
-
-/**
- * Ask once more, in place: `question` with a "yes" button that runs `action` and a Cancel that
- * puts focus back on `trigger`. Only one question per item at a time.
- */
-function confirmInPlace(item, trigger, question, yesText, action) {
-  const open = item.querySelector(".confirm-row");
-  if (open) open.remove();
-  const yes = el("button", { type: "button", className: "button small" }, yesText);
-  const cancel = el("button", { type: "button", className: "link-button" }, "Cancel");
-  const row = el("div", { className: "confirm-row", role: "group", "aria-label": question },
-    el("p", {}, question), yes, cancel);
-  cancel.addEventListener("click", () => {
-    row.remove();
-    trigger.focus();
-  });
-  yes.addEventListener("click", async () => {
-    const restore = busy(yes, "Working…");
-    cancel.disabled = true;
-    try {
-      await action();
-    } finally {
-      restore();
-      cancel.disabled = false;
-    }
-  });
-  item.append(row);
-  yes.focus();
 }
 
 /** Run a change; on success say so and reload, on a problem show it (and reload: the list was stale). */
